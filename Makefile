@@ -1,0 +1,45 @@
+# Tadamun — everyday commands. `make run` and `make test` work on a fresh machine.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+FLASK  := $(BIN)/flask --app wsgi
+
+.PHONY: help install run test test-fast lint migrate demo-data clean
+
+help:
+	@echo "make run     - set up and serve the demo on http://127.0.0.1:$(PORT)"
+	@echo "make test    - set up and run the whole suite (SQLite, then PostgreSQL when reachable)"
+	@echo "make lint    - ruff, bandit and the template-safety check"
+
+# The virtualenv is rebuilt when the pinned requirements change.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(FLASK) db upgrade
+
+demo-data: migrate
+	$(FLASK) demo-data --if-empty
+
+run: demo-data
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: install
+	PYTHON=$(BIN)/python scripts/run-tests.sh
+
+# The SQLite run only, without browser tests: quick feedback while coding.
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not browser"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/bandit -q -r app -ll
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

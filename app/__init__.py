@@ -1,0 +1,96 @@
+"""Tadamun: the campaign and solidarity-network directory of the Iraqi Social Forum."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+import config as config_module
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application. ``test_config`` overrides settings after the environment's."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_path=str(config_module.INSTANCE_DIR),
+    )
+    config_class = config_module.TestConfig if test_config is not None else config_module.config_from_env()
+    app.config.from_object(config_class)
+    if test_config is not None:
+        app.config.update(test_config)
+    if app.config["ENV_NAME"] == "production":
+        config_module.check_production_settings(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_request_hooks(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app import database, i18n
+    from app.extensions import babel, compress, csrf, db, limiter, login_manager, mail, migrate
+    from app.services.accounts import load_user_from_session
+
+    db.init_app(app)
+    database.configure_engine(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = i18n.lazy_gettext("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(load_user_from_session)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    mail.init_app(app)
+    compress.init_app(app)
+    limiter.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.account import bp as account_bp
+    from app.auth import bp as auth_bp
+    from app.campaigns import bp as campaigns_bp
+    from app.main import bp as main_bp
+    from app.moderation import bp as moderation_bp
+    from app.organizations import bp as organizations_bp
+    from app.projects import bp as projects_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(campaigns_bp, url_prefix="/campaigns")
+    app.register_blueprint(organizations_bp, url_prefix="/organizations")
+    app.register_blueprint(projects_bp, url_prefix="/projects")
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(account_bp, url_prefix="/account")
+    app.register_blueprint(moderation_bp, url_prefix="/moderation")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app import errors
+
+    errors.register(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from app import security
+
+    security.register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app import templating
+
+    templating.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app import cli
+
+    cli.register(app)

@@ -1,0 +1,86 @@
+"""One error renderer for every status: an HTML page, or JSON for API clients.
+
+Error pages never show a traceback, SQL or a file path; the details go to the log
+under the request id that the page shows, so a user can quote it.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from app.database import is_database_busy
+from app.extensions import db
+
+RETRY_AFTER_SECONDS = 2
+
+# Short, translated titles and explanations; the template adds what to do next.
+MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Please check what you sent.")),
+    401: (_l("Please log in"), _l("You need to log in to see this page.")),
+    403: (_l("Not allowed"), _l("Your account is not allowed to do this.")),
+    404: (_l("Page not found"), _l("There is no page at this address. It may have moved or been removed.")),
+    405: (_l("Method not allowed"), _l("This address does not accept that kind of request.")),
+    413: (_l("Too large"), _l("What you sent is too large. Logos may be at most 2 MB.")),
+    422: (_l("Could not process"), _l("What you sent could not be processed.")),
+    429: (_l("Too many requests"), _l("Too many attempts. Please wait a little and try again.")),
+    500: (_l("Something went wrong"), _l("An unexpected error happened on our side. It has been logged.")),
+    503: (_l("Busy, please retry"), _l("The site is busy right now. Please try again in a moment.")),
+}
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/") or request.path == "/healthz":
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    accepted = request.accept_mimetypes
+    return best == "application/json" and accepted[best] > accepted["text/html"]
+
+
+def render_error(status: int, description: str | None = None):
+    title, default_text = MESSAGES.get(status, (_l("Error"), _l("The request could not be completed.")))
+    text = description or default_text
+    request_id = getattr(g, "request_id", None)
+    if wants_json():
+        body = {"error": {"status": status, "title": str(title), "message": str(text)}}
+        if request_id:
+            body["error"]["request_id"] = request_id
+        return jsonify(body), status
+    return (
+        render_template("errors/error.html", status=status, title=title, text=text, request_id=request_id),
+        status,
+    )
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def handle_http_exception(error: HTTPException):
+        if isinstance(error, InternalServerError):
+            return handle_unexpected(error.original_exception or error)
+        # Werkzeug's own descriptions are English-only and sometimes technical; ours are translated.
+        response, status = render_error(error.code or 500)
+        if isinstance(error, ServiceUnavailable) or error.code == 503:
+            response = app.make_response((response, status))
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
+        if error.code == 429 and getattr(error, "retry_after", None):
+            response = app.make_response((response, status))
+            response.headers["Retry-After"] = str(error.retry_after)
+            return response
+        if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+            response = app.make_response((response, status))
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+            return response
+        return response, status
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: BaseException):
+        db.session.rollback()
+        if is_database_busy(error):
+            app.logger.warning("database busy, answered 503")
+            response = app.make_response(render_error(503))
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
+        app.logger.exception("unhandled error")
+        return render_error(500)

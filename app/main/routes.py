@@ -1,0 +1,23 @@
+import sqlalchemy as sa
+from flask import Blueprint, jsonify, render_template
+
+from app.extensions import db
+from app.services.campaigns import home_page_campaigns
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    """For load balancers and monitors: is the database answering?"""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+@bp.get("/")
+def home():
+    return render_template("main/home.html", campaigns=home_page_campaigns())

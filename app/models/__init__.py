@@ -1,0 +1,43 @@
+"""The data model. Import models from here: ``from app.models import Organization``."""
+
+from app.models.audit import AuditEntry
+from app.models.campaign import ACCENTS, Campaign, CampaignTranslation
+from app.models.enums import (
+    AuditAction,
+    CampaignStatus,
+    OrganizationKind,
+    OrganizationStatus,
+    PledgeVisibility,
+    ProjectStatus,
+    Role,
+    SupportKind,
+    Visibility,
+)
+from app.models.organization import CONTACT_FIELDS, IRAQ, Organization, OrganizationTranslation
+from app.models.pledge import Pledge
+from app.models.project import Project, ProjectCampaign
+from app.models.user import User
+
+__all__ = [
+    "ACCENTS",
+    "CONTACT_FIELDS",
+    "IRAQ",
+    "AuditAction",
+    "AuditEntry",
+    "Campaign",
+    "CampaignStatus",
+    "CampaignTranslation",
+    "Organization",
+    "OrganizationKind",
+    "OrganizationStatus",
+    "OrganizationTranslation",
+    "Pledge",
+    "PledgeVisibility",
+    "Project",
+    "ProjectCampaign",
+    "ProjectStatus",
+    "Role",
+    "SupportKind",
+    "User",
+    "Visibility",
+]

@@ -1,0 +1,105 @@
+"""Closed vocabularies of the domain, stored as their string values.
+
+Each is stored as VARCHAR with a CHECK constraint (``enum_column``) so that the
+database refuses a value the code does not know, on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import sqlalchemy as sa
+
+
+class OrganizationStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SUSPENDED = "suspended"
+
+
+class OrganizationKind(enum.StrEnum):
+    HUMAN_RIGHTS_ASSOCIATION = "human_rights_association"
+    CULTURAL_ASSOCIATION = "cultural_association"
+    WOMENS_GROUP = "womens_group"
+    YOUTH_GROUP = "youth_group"
+    NGO = "ngo"
+    LABOUR_UNION = "labour_union"
+    MEDIA_OUTLET = "media_outlet"
+    INTERNATIONAL_NGO = "international_ngo"
+    SOCIAL_MOVEMENT = "social_movement"
+    FOUNDATION = "foundation"
+
+
+class Visibility(enum.StrEnum):
+    """Who may see one contact detail of an organization."""
+
+    PUBLIC = "public"
+    MEMBERS = "members"
+    HIDDEN = "hidden"
+
+
+class PledgeVisibility(enum.StrEnum):
+    """Who may see that an organization supports a campaign."""
+
+    PUBLIC = "public"  # named on the campaign page
+    MEMBERS = "members"  # named only to logged-in approved members (and moderators)
+    COUNTED = "counted"  # adds to the numbers, never named
+
+
+class SupportKind(enum.StrEnum):
+    ENDORSEMENT = "endorsement"
+    ADVOCACY = "advocacy"
+    VOLUNTEERS = "volunteers"
+    EXPERTISE = "expertise"
+    FUNDING = "funding"
+    IN_KIND = "in_kind"
+    HOSTING_EVENTS = "hosting_events"
+
+
+class CampaignStatus(enum.StrEnum):
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+class ProjectStatus(enum.StrEnum):
+    PLANNED = "planned"
+    RUNNING = "running"
+    FINISHED = "finished"
+
+
+class Role(enum.StrEnum):
+    MEMBER = "member"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class AuditAction(enum.StrEnum):
+    ORGANIZATION_APPROVED = "organization.approved"
+    ORGANIZATION_REJECTED = "organization.rejected"
+    ORGANIZATION_SUSPENDED = "organization.suspended"
+    ORGANIZATION_REINSTATED = "organization.reinstated"
+    ORGANIZATION_RESUBMITTED = "organization.resubmitted"
+    CAMPAIGN_CREATED = "campaign.created"
+    CAMPAIGN_UPDATED = "campaign.updated"
+    CAMPAIGN_ARCHIVED = "campaign.archived"
+    CAMPAIGN_REACTIVATED = "campaign.reactivated"
+    PROJECT_HIDDEN = "project.hidden"
+    PROJECT_UNHIDDEN = "project.unhidden"
+    PLEDGE_MESSAGE_HIDDEN = "pledge_message.hidden"
+    PLEDGE_MESSAGE_UNHIDDEN = "pledge_message.unhidden"
+    USER_PROMOTED = "user.promoted"
+    USER_DEMOTED = "user.demoted"
+
+
+def enum_column(enum_class: type[enum.StrEnum], name: str) -> sa.Enum:
+    """A VARCHAR column type holding ``enum_class`` values, with a CHECK constraint."""
+    return sa.Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(m.value) for m in enum_class),
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )

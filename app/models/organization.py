@@ -1,0 +1,127 @@
+"""Member organizations of the network."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+from app.models.enums import OrganizationKind, OrganizationStatus, Visibility, enum_column
+
+if TYPE_CHECKING:
+    from app.models.pledge import Pledge
+    from app.models.project import Project
+    from app.models.user import User
+
+IRAQ = "IQ"
+
+# The contact details an organization can publish, each with its own visibility column.
+CONTACT_FIELDS = ("contact_email", "contact_phone", "address", "contact_person")
+
+
+class Organization(db.Model):
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[OrganizationKind] = mapped_column(enum_column(OrganizationKind, "organization_kind"))
+    country: Mapped[str] = mapped_column(sa.String(2))  # ISO 3166-1 alpha-2, upper case
+    city: Mapped[str] = mapped_column(sa.String(120), default="")  # city or governorate
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    website: Mapped[str | None] = mapped_column(sa.String(300))
+    founded_year: Mapped[int | None]
+    logo_filename: Mapped[str | None] = mapped_column(sa.String(80))
+
+    status: Mapped[OrganizationStatus] = mapped_column(
+        enum_column(OrganizationStatus, "organization_status"), default=OrganizationStatus.PENDING
+    )
+    # The reason of the latest rejection or suspension, shown to the organization's users.
+    status_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    contact_email_visibility: Mapped[Visibility] = mapped_column(
+        enum_column(Visibility, "contact_email_visibility"), default=Visibility.HIDDEN
+    )
+    contact_phone: Mapped[str | None] = mapped_column(sa.String(40))
+    contact_phone_visibility: Mapped[Visibility] = mapped_column(
+        enum_column(Visibility, "contact_phone_visibility"), default=Visibility.HIDDEN
+    )
+    address: Mapped[str | None] = mapped_column(sa.String(300))
+    address_visibility: Mapped[Visibility] = mapped_column(
+        enum_column(Visibility, "address_visibility"), default=Visibility.HIDDEN
+    )
+    contact_person: Mapped[str | None] = mapped_column(sa.String(120))
+    contact_person_visibility: Mapped[Visibility] = mapped_column(
+        enum_column(Visibility, "contact_person_visibility"), default=Visibility.HIDDEN
+    )
+
+    # Kept by the pledge services in the same transaction as the pledge itself.
+    public_pledge_count: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    users: Mapped[list[User]] = relationship(back_populates="organization")
+    pledges: Mapped[list[Pledge]] = relationship(back_populates="organization", passive_deletes=True)
+    projects: Mapped[list[Project]] = relationship(back_populates="organization", passive_deletes=True)
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "founded_year IS NULL OR (founded_year >= 1800 AND founded_year <= 2100)",
+            name="founded_year_range",
+        ),
+        sa.CheckConstraint("length(country) = 2", name="country_code"),
+        sa.CheckConstraint("public_pledge_count >= 0", name="public_pledge_count_positive"),
+        # The directory lists approved organizations newest first, filtered by kind or country.
+        sa.Index("ix_organizations_status_approved_at", "status", "approved_at", "id"),
+        sa.Index("ix_organizations_status_kind", "status", "kind"),
+        sa.Index("ix_organizations_status_country", "status", "country"),
+        sa.Index("ix_organizations_status_submitted_at", "status", "submitted_at"),
+        sa.Index("ix_organizations_status_name", "status", "name"),
+    )
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == OrganizationStatus.APPROVED
+
+    @property
+    def is_iraqi(self) -> bool:
+        return self.country == IRAQ
+
+    def visible_contacts(self, *, viewer_is_member: bool) -> dict[str, str]:
+        """The contact details a viewer may see, keyed by field name.
+
+        ``viewer_is_member`` is true for logged-in users of approved organizations
+        and for moderators; hidden details are never returned.
+        """
+        allowed = {Visibility.PUBLIC}
+        if viewer_is_member:
+            allowed.add(Visibility.MEMBERS)
+        shown = {}
+        for field in CONTACT_FIELDS:
+            value = getattr(self, field)
+            if value and getattr(self, f"{field}_visibility") in allowed:
+                shown[field] = value
+        return shown
+
+    def __repr__(self) -> str:
+        return f"<Organization {self.slug} {self.status}>"
+
+
+class OrganizationTranslation(db.Model):
+    """An organization's description in one more language of its choosing."""
+
+    __tablename__ = "organization_translations"
+
+    organization_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    locale: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    description: Mapped[str] = mapped_column(sa.Text, default="")

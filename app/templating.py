@@ -1,0 +1,45 @@
+"""What every template can use: the locale and direction, and a few filters."""
+
+from __future__ import annotations
+
+from flask import Flask, request, url_for
+from flask_babel import get_locale
+
+from app.i18n import text_direction
+from app.services.text import render_markdown
+
+LANGUAGE_NAMES = {"en": "English", "ar": "العربية", "ckb": "کوردی", "fr": "Français"}
+
+
+def url_for_page(page: int) -> str:
+    """The current page's URL with another page number, keeping every other parameter."""
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(page)]
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def url_with_lang(lang: str) -> str:
+    """The current page in another language (the switcher keeps the page)."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [lang]
+    if request.endpoint is None:
+        return url_for("main.home", lang=lang)
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.globals["url_for_page"] = url_for_page
+    app.jinja_env.globals["url_with_lang"] = url_with_lang
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def inject_locale():
+        locale = str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
+        return {
+            "current_locale": locale,
+            "text_direction": text_direction(locale),
+            "language_names": LANGUAGE_NAMES,
+            "languages": app.config["LANGUAGES"],
+        }

@@ -1,0 +1,178 @@
+"""Configuration read from the environment.
+
+Pick a class with ``TADAMUN_CONFIG`` (development, production, testing); every
+setting that differs between machines comes from an environment variable.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("TADAMUN_INSTANCE_DIR", BASE_DIR / "instance"))
+
+# Keys that have appeared in this repository or in tutorials: never acceptable in production.
+KNOWN_DEFAULT_SECRET_KEYS = frozenset(
+    {
+        "dev",
+        "dev-insecure-key",
+        "change-me",
+        "changeme",
+        "secret",
+        "secret-key",
+        "you-will-never-guess",
+        "test",
+        "testing-secret-key",
+    }
+)
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def normalize_database_url(url: str) -> str:
+    """Use the psycopg 3 driver whatever spelling of PostgreSQL URL is given."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str) -> list[str] | None:
+    value = os.environ.get(name)
+    if not value:
+        return None
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+class Config:
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-insecure-key")
+    SQLALCHEMY_DATABASE_URI = normalize_database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'tadamun.db'}")
+    )
+    # hide_parameters keeps row values (contact details, hashes) out of error messages and logs.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
+    SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000"))
+
+    # Sessions and cookies
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    MODERATOR_IDLE_TIMEOUT = timedelta(minutes=30)
+
+    # Hosts this site answers for; also the host used in links sent by email.
+    TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS")
+    SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
+
+    # Uploads (organization logos) live outside static/.
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024 + 64 * 1024  # a 2 MB logo plus the form around it
+    MAX_LOGO_BYTES = 2 * 1024 * 1024
+
+    # Mail: "console" writes to instance/outbox in development, "smtp" sends.
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
+    MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Tadamun <no-reply@tadamun.invalid>")
+
+    # Signed links sent by mail
+    EMAIL_CONFIRM_MAX_AGE = timedelta(days=3)
+    PASSWORD_RESET_MAX_AGE = timedelta(hours=1)
+    INVITATION_MAX_AGE = timedelta(days=7)
+
+    # Rate limits: in memory unless REDIS_URL is set, so limits hold across workers.
+    REDIS_URL = os.environ.get("REDIS_URL")
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = True
+
+    # Internationalisation
+    LANGUAGES = ["en", "ar", "ckb", "fr"]
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
+
+    # Pagination
+    PAGE_SIZE = 20
+
+    WTF_CSRF_TIME_LIMIT = None  # the session lifetime already bounds the token
+    PREFERRED_URL_SCHEME = "http"
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False  # the debugger is never enabled by configuration; use `flask run --debug` locally
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    PREFERRED_URL_SCHEME = "https"
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+
+
+class TestConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-that-is-long-enough-0123456789"  # noqa: S105 (tests only)
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    WTF_CSRF_ENABLED = False  # tests that prove CSRF switch it back on
+    RATELIMIT_ENABLED = False  # tests that prove the limits switch them back on
+    RATELIMIT_STORAGE_URI = "memory://"
+    MAIL_BACKEND = "memory"
+    SERVER_NAME = None
+    SITE_URL = "http://tadamun.test"
+    PASSWORD_HASH_FAST = True  # argon2 with tiny cost so the suite stays fast
+    UPLOAD_FOLDER = None  # set per test to a temporary folder
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    name = os.environ.get("TADAMUN_CONFIG", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"TADAMUN_CONFIG must be one of {sorted(CONFIGS)}, not {name!r}") from None
+
+
+class InsecureConfigurationError(RuntimeError):
+    """Raised at start-up when production settings would be unsafe."""
+
+
+def check_production_settings(config: dict) -> None:
+    """Refuse to start production with settings that would put members at risk."""
+    key = config.get("SECRET_KEY") or ""
+    if len(key) < MIN_SECRET_KEY_LENGTH or key in KNOWN_DEFAULT_SECRET_KEYS:
+        raise InsecureConfigurationError(
+            "SECRET_KEY must be set to a random value of at least "
+            f"{MIN_SECRET_KEY_LENGTH} characters in production "
+            '(python -c "import secrets; print(secrets.token_urlsafe(48))").'
+        )
+    if not config.get("TRUSTED_HOSTS"):
+        raise InsecureConfigurationError(
+            "TRUSTED_HOSTS must list the host names this site answers for in production."
+        )
