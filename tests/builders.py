@@ -15,11 +15,18 @@ from app.models import (
     Organization,
     OrganizationKind,
     OrganizationStatus,
+    Pledge,
+    PledgeVisibility,
+    Project,
+    ProjectCampaign,
+    ProjectStatus,
     Role,
+    SupportKind,
     User,
     Visibility,
 )
 from app.models.base import utcnow
+from app.services import counters
 from app.services.passwords import hash_password
 
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -104,6 +111,64 @@ def make_campaign(
     return campaign
 
 
+def make_pledge(
+    organization: Organization,
+    campaign: Campaign,
+    *,
+    visibility: PledgeVisibility = PledgeVisibility.PUBLIC,
+    kinds: tuple[SupportKind, ...] = (SupportKind.ENDORSEMENT,),
+    message: str = "",
+    withdrawn: bool = False,
+    **fields,
+) -> Pledge:
+    """A pledge, counted in the campaign's counters as the pledge service would."""
+    pledge = Pledge(
+        organization=organization,
+        campaign=campaign,
+        visibility=visibility,
+        support_kinds=" ".join(kinds),
+        message=message,
+        withdrawn_at=utcnow() if withdrawn else None,
+        **fields,
+    )
+    db.session.add(pledge)
+    db.session.flush()
+    if not withdrawn and organization.status == OrganizationStatus.APPROVED:
+        counters.pledge_counted(pledge, organization, +1)
+    return pledge
+
+
+def make_project(
+    organization: Organization,
+    campaigns: list[Campaign] | tuple[Campaign, ...] = (),
+    title: str | None = None,
+    *,
+    status: ProjectStatus = ProjectStatus.RUNNING,
+    **fields,
+) -> Project:
+    """A project linked to campaigns, counted as the project service would."""
+    n = next(_sequence)
+    title = title or f"Project {n}"
+    project = Project(
+        organization=organization,
+        title=title,
+        slug=fields.pop("slug", f"project-{n}"),
+        summary=fields.pop("summary", f"What {title} does."),
+        description=fields.pop("description", f"How {title} works."),
+        status=status,
+        place=fields.pop("place", "Basra"),
+        **fields,
+    )
+    db.session.add(project)
+    db.session.flush()
+    for campaign in campaigns:
+        db.session.add(ProjectCampaign(project_id=project.id, campaign_id=campaign.id))
+    db.session.flush()
+    if organization.status == OrganizationStatus.APPROVED and project.hidden_at is None:
+        counters.project_links_counted([c.id for c in campaigns], +1)
+    return project
+
+
 __all__ = [
     "DEFAULT_PASSWORD",
     "Visibility",
@@ -111,5 +176,7 @@ __all__ = [
     "make_campaign",
     "make_moderator",
     "make_organization",
+    "make_pledge",
+    "make_project",
     "make_user",
 ]

@@ -6,7 +6,12 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import User
+from app.services import DomainError
 from app.services.passwords import dummy_verify, verify_password
+
+
+class AccountLocked(DomainError):
+    """Too many failed logins: the account refuses even the right password for a while."""
 
 
 def normalize_email(email: str) -> str:
@@ -22,6 +27,8 @@ def authenticate(email: str, password: str) -> User | None:
 
     Unknown emails still cost one password verification, so that the answer's
     timing does not tell whether an email is registered.
+
+    Raises AccountLocked when the account is locked after repeated failures.
     """
     user = find_user_by_email(email)
     if user is None:

@@ -1,6 +1,6 @@
 """initial schema
 
-Revision ID: 474969b32e3f
+Revision ID: 0001_initial
 Revises: 
 Create Date: 2026-11-22 19:28:30.759464
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '474969b32e3f'
+revision = '0001_initial'
 down_revision = None
 branch_labels = None
 depends_on = None
