@@ -37,3 +37,8 @@ def logout():
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("main.home"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    return render_template("auth/register.html")

@@ -1,0 +1,38 @@
+"""Access rules as decorators: who may reach a view, checked on the server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort
+from flask_login import current_user
+
+from app.extensions import login_manager
+
+
+def _require(check: Callable[[Any], bool]) -> Callable:
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                # A visitor is sent to log in and comes back afterwards.
+                return login_manager.unauthorized()
+            if not check(current_user):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+moderator_required = _require(lambda user: user.is_moderator)
+moderator_required.__doc__ = "Moderators and admins only; members get 403, visitors are sent to log in."
+
+admin_required = _require(lambda user: user.is_admin)
+admin_required.__doc__ = "Admins only; everyone else logged in gets 403, visitors are sent to log in."
+
+member_required = _require(lambda user: user.organization_id is not None)
+member_required.__doc__ = "Users who belong to an organization (whatever its status)."
