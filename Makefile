@@ -5,7 +5,8 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: help install run test test-fast lint migrate demo-data clean
+.PHONY: help install run test test-fast lint migrate demo-data clean \
+	translations-extract translations-update translations-compile
 
 help:
 	@echo "make run     - set up and serve the demo on http://127.0.0.1:$(PORT)"
@@ -19,7 +20,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# Compiling the catalogs takes a fraction of a second; the .mo files are never committed.
 install: $(VENV)/.installed
+	$(BIN)/python -m app.translations compile
 
 migrate: install
 	$(FLASK) db upgrade
@@ -40,6 +43,17 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/bandit -q -r app -ll
+
+# Translations (see README, "Languages"): extract the strings into app/translations/messages.pot,
+# merge them into the ar, ckb and fr catalogs, translate the .po files, then compile.
+translations-extract: $(VENV)/.installed
+	$(BIN)/python -m app.translations extract
+
+translations-update: translations-extract
+	$(BIN)/python -m app.translations update
+
+translations-compile: $(VENV)/.installed
+	$(BIN)/python -m app.translations compile
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

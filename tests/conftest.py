@@ -24,6 +24,9 @@ from tests import builders
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
+# Compiles the translation catalogs once per session when they are missing or stale.
+pytest_plugins = ["tests.i18n_support"]
+
 
 def pytest_report_header(config):
     if TEST_DATABASE_URL:
