@@ -33,7 +33,7 @@ demo-data: migrate
 run: demo-data
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: install
+test: install browser-deps node-deps
 	PYTHON=$(BIN)/python scripts/run-tests.sh
 
 # The SQLite run only, without browser tests: quick feedback while coding.
@@ -54,6 +54,31 @@ translations-update: translations-extract
 
 translations-compile: $(VENV)/.installed
 	$(BIN)/python -m app.translations compile
+
+# Browser tests (tests/browser, marked `browser`) drive Debian's Chromium with Playwright; they never
+# download a browser of their own. Installed only when missing; without root and apt the tests skip
+# locally (CI sets REQUIRE_BROWSER=1 so they fail there instead).
+browser-deps:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } \
+	    || echo "!! Installing chromium failed: the browser tests will be skipped (or fail under REQUIRE_BROWSER=1)."; \
+	else \
+	  echo "!! /usr/bin/chromium is missing and apt-get (as root) is unavailable:"; \
+	  echo "!! the browser tests will be skipped. Install Debian's chromium package to run them."; \
+	fi
+
+# axe-core (accessibility) and vnu-jar (the Nu HTML checker), pinned in package-lock.json.
+node-deps: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --ignore-scripts --no-audit --no-fund; \
+	else echo "!! npm is missing: the accessibility and HTML checks will be skipped."; fi
+
+# Pictures of the main pages (desktop and phone, English and Arabic) into docs/screenshots/.
+screenshots: install browser-deps
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
