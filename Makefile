@@ -6,7 +6,8 @@ PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
 
 .PHONY: help install run test test-fast lint migrate demo-data clean \
-	translations-extract translations-update translations-compile
+	translations-extract translations-update translations-compile \
+	browser-deps node-deps screenshots
 
 help:
 	@echo "make run     - set up and serve the demo on http://127.0.0.1:$(PORT)"
