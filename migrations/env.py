@@ -11,17 +11,16 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Configure logging only when nobody has (the `flask db` command line); inside a
+# running process (tests, the backup command) keep the loggers that already exist.
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 
 def get_engine():
-    try:
-        # this works with Flask-SQLAlchemy<3 and Alchemical
-        return current_app.extensions['migrate'].db.get_engine()
-    except (TypeError, AttributeError):
-        # this works with Flask-SQLAlchemy>=3
-        return current_app.extensions['migrate'].db.engine
+    # Flask-SQLAlchemy 3: the default engine (get_engine() is deprecated).
+    return current_app.extensions['migrate'].db.engine
 
 
 def get_engine_url():
@@ -56,6 +55,20 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+# Search structures (SQLite FTS5 tables and their shadow tables, PostgreSQL search
+# indexes) are created by hand-written DDL in 0002_search and are not in the models'
+# metadata: autogenerate and `flask db check` must neither create nor drop them.
+UNMANAGED_PREFIXES = ("search_", "fts_")
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    if reflected and compare_to is None and name and name.startswith(UNMANAGED_PREFIXES):
+        return False
+    if type_ == "index" and reflected and compare_to is None and name and "search" in name:
+        return False
+    return True
+
+
 def get_metadata():
     if hasattr(target_db, 'metadatas'):
         return target_db.metadatas[None]
@@ -76,7 +89,8 @@ def run_migrations_offline():
     """
     url = config.get_main_option("sqlalchemy.url")
     context.configure(
-        url=url, target_metadata=get_metadata(), literal_binds=True
+        url=url, target_metadata=get_metadata(), literal_binds=True,
+        render_item=render_item, include_object=include_object,
     )
 
     with context.begin_transaction():
@@ -103,6 +117,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault('render_item', render_item)
+    conf_args.setdefault('include_object', include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -1,8 +1,8 @@
 """initial schema
 
 Revision ID: 0001_initial
-Revises: 
-Create Date: 2026-11-22 19:28:30.759464
+Revises:
+Create Date: 2026-11-22 19:35:06.983547
 
 """
 from alembic import op
