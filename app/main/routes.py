@@ -1,7 +1,9 @@
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, render_template
+from flask_login import current_user
 
 from app.extensions import db
+from app.services import directory
 from app.services.campaigns import home_page_campaigns
 
 bp = Blueprint("main", __name__)
@@ -20,4 +22,9 @@ def healthz():
 
 @bp.get("/")
 def home():
-    return render_template("main/home.html", campaigns=home_page_campaigns())
+    return render_template(
+        "main/home.html",
+        campaigns=home_page_campaigns(),
+        organizations=directory.newest_organizations(),
+        pledges=directory.newest_pledges(current_user),
+    )

@@ -1,3 +1,49 @@
-from flask import Blueprint
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
+
+from app.models import OrganizationKind
+from app.services import directory
 
 bp = Blueprint("organizations", __name__)
+
+
+@bp.app_template_filter("country_name")
+def country_name_filter(code: str) -> str:
+    return directory.country_name(code)
+
+
+@bp.app_template_filter("kind_label")
+def kind_label_filter(kind: str) -> str:
+    return directory.kind_label(kind)
+
+
+@bp.get("/")
+def index():
+    filters = directory.DirectoryFilters.from_args(request.args)
+    organizations = directory.directory_page(
+        filters, current_user, page=request.args.get("page", 1, type=int)
+    )
+    return render_template(
+        "organizations/index.html",
+        organizations=organizations,
+        filters=filters,
+        kinds=list(OrganizationKind),
+        countries=directory.sorted_countries(directory.directory_countries()),
+        campaigns=directory.all_campaigns(),
+    )
+
+
+@bp.get("/<slug>")
+def detail(slug: str):
+    organization = directory.get_organization(slug)
+    if organization is None:
+        abort(404)
+    viewer_is_member = directory.viewer_sees_members_only(current_user)
+    return render_template(
+        "organizations/detail.html",
+        org=organization,
+        website=directory.external_url(organization.website),
+        contacts=organization.visible_contacts(viewer_is_member=viewer_is_member),
+        pledges=directory.organization_pledges(organization, current_user),
+        projects=directory.organization_projects(organization, page=request.args.get("page", 1, type=int)),
+    )

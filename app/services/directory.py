@@ -1,0 +1,331 @@
+"""Reading the public directory: campaigns, their supporters, organizations and projects.
+
+Plain functions shared by the pages (and later the API). Two rules hold in every one:
+
+* Only *approved* organizations, and what they own, are ever returned. Pending,
+  rejected and suspended organizations do not exist as far as the public is concerned.
+* A pledge is *named* only when the viewer may see it: ``public`` pledges for everyone,
+  ``members`` pledges for approved members and moderators, ``counted`` pledges never
+  (they only add to the counters). Any filter built on pledges obeys the same rule,
+  otherwise filtering would reveal a discreet supporter.
+
+Each function loads what its page shows in a fixed number of queries (joined or
+select-in eager loading), so templates never lazy-load a relation per row. Lists are
+ordered on indexed columns with the id as tie-breaker, which leaves room for keyset
+pagination later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from app.extensions import db
+from app.models import (
+    Campaign,
+    CampaignStatus,
+    Organization,
+    OrganizationKind,
+    OrganizationStatus,
+    Pledge,
+    PledgeVisibility,
+    Project,
+    ProjectCampaign,
+)
+
+HOME_ORGANIZATIONS = 6
+HOME_PLEDGES = 8
+CAMPAIGN_PROJECTS = 6
+
+
+# --- Who is looking ---------------------------------------------------------------------
+
+
+def viewer_sees_members_only(viewer: Any) -> bool:
+    """True for logged-in approved members and moderators; false for visitors and
+    for members of pending, rejected or suspended organizations."""
+    return bool(
+        viewer is not None and getattr(viewer, "is_authenticated", False) and viewer.sees_members_only
+    )
+
+
+def named_visibilities(viewer: Any) -> tuple[PledgeVisibility, ...]:
+    """The pledge visibilities whose organization the viewer may see named."""
+    if viewer_sees_members_only(viewer):
+        return (PledgeVisibility.PUBLIC, PledgeVisibility.MEMBERS)
+    return (PledgeVisibility.PUBLIC,)
+
+
+def _approved() -> sa.ColumnElement[bool]:
+    return Organization.status == OrganizationStatus.APPROVED
+
+
+def _named_pledge(viewer: Any) -> sa.ColumnElement[bool]:
+    """An active pledge the viewer may see named (the organization is joined separately)."""
+    return sa.and_(Pledge.withdrawn_at.is_(None), Pledge.visibility.in_(named_visibilities(viewer)))
+
+
+def _paginate(stmt: sa.Select, page: int, per_page: int | None = None) -> Pagination:
+    # error_out: a page number below 1 or past the last page is a 404, never a 500.
+    return db.paginate(
+        stmt,
+        page=page,
+        per_page=per_page or current_app.config["PAGE_SIZE"],
+        error_out=True,
+        max_per_page=100,
+    )
+
+
+def external_url(url: str | None) -> str | None:
+    """A member-given website, only if it is an http(s) address (no javascript: links)."""
+    if not url:
+        return None
+    url = url.strip()
+    if url.lower().startswith(("http://", "https://")) and len(url) > len("https://"):
+        return url
+    return None
+
+
+# --- Campaigns --------------------------------------------------------------------------
+
+
+def campaigns_page(page: int = 1) -> Pagination:
+    """Every campaign, active ones first, each group in its curated order."""
+    archived_last = sa.case((Campaign.status == CampaignStatus.ACTIVE, 0), else_=1)
+    stmt = sa.select(Campaign).order_by(archived_last, Campaign.position, Campaign.id)
+    return _paginate(stmt, page)
+
+
+def get_campaign(slug: str) -> Campaign | None:
+    return db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
+
+
+def campaign_supporters(
+    campaign: Campaign, viewer: Any, page: int = 1, per_page: int | None = None
+) -> Pagination:
+    """The pledges to ``campaign`` the viewer may see named, newest first, with their
+    organizations loaded. The totals to show beside them are the campaign's counters."""
+    stmt = (
+        sa.select(Pledge)
+        .join(Pledge.organization)
+        .where(Pledge.campaign_id == campaign.id, _named_pledge(viewer), _approved())
+        .options(contains_eager(Pledge.organization))
+        .order_by(Pledge.created_at.desc(), Pledge.id.desc())
+    )
+    return _paginate(stmt, page, per_page)
+
+
+def campaign_projects(campaign: Campaign, limit: int = CAMPAIGN_PROJECTS) -> list[Project]:
+    """The newest visible projects linked to ``campaign``, with their organizations."""
+    stmt = (
+        sa.select(Project)
+        .join(ProjectCampaign, ProjectCampaign.project_id == Project.id)
+        .join(Project.organization)
+        .where(ProjectCampaign.campaign_id == campaign.id, Project.hidden_at.is_(None), _approved())
+        .options(contains_eager(Project.organization))
+        .order_by(Project.created_at.desc(), Project.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+# --- Home page feeds --------------------------------------------------------------------
+
+
+def newest_organizations(limit: int = HOME_ORGANIZATIONS) -> list[Organization]:
+    stmt = (
+        sa.select(Organization)
+        .where(_approved())
+        .order_by(Organization.approved_at.desc(), Organization.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def newest_pledges(viewer: Any, limit: int = HOME_PLEDGES) -> list[Pledge]:
+    """The latest pledges the viewer may see named, with organization and campaign."""
+    stmt = (
+        sa.select(Pledge)
+        .join(Pledge.organization)
+        .where(_named_pledge(viewer), _approved())
+        .options(contains_eager(Pledge.organization), joinedload(Pledge.campaign))
+        .order_by(Pledge.created_at.desc(), Pledge.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+# --- Member directory -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DirectoryFilters:
+    """The directory's filters; unknown values are dropped rather than refused."""
+
+    kind: OrganizationKind | None = None
+    country: str | None = None
+    campaign: Campaign | None = None
+    q: str = ""
+
+    @classmethod
+    def from_args(cls, args: Any) -> DirectoryFilters:
+        """Read ``kind``, ``country``, ``campaign`` (a slug) and ``q`` from query arguments."""
+        kind = args.get("kind") or None
+        if kind not in {k.value for k in OrganizationKind}:
+            kind = None
+        country = (args.get("country") or "").strip().upper() or None
+        if country is not None and not (len(country) == 2 and country.isascii() and country.isalpha()):
+            country = None
+        slug = (args.get("campaign") or "").strip()
+        campaign = get_campaign(slug) if slug and len(slug) <= 80 else None
+        q = (args.get("q") or "").strip()[:200]
+        return cls(kind=OrganizationKind(kind) if kind else None, country=country, campaign=campaign, q=q)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.kind or self.country or self.campaign or self.q)
+
+
+def directory_statement(filters: DirectoryFilters, viewer: Any) -> sa.Select:
+    """Approved organizations matching ``filters``, in directory order (by name).
+
+    The campaign filter looks only at pledges the viewer may see named: a discreet
+    (``counted``, or ``members`` for a visitor) supporter never shows up through it.
+    """
+    stmt = sa.select(Organization).where(_approved())
+    if filters.kind:
+        stmt = stmt.where(Organization.kind == filters.kind)
+    if filters.country:
+        stmt = stmt.where(Organization.country == filters.country)
+    if filters.campaign is not None:
+        supports = (
+            sa.select(Pledge.id)
+            .where(
+                Pledge.organization_id == Organization.id,
+                Pledge.campaign_id == filters.campaign.id,
+                _named_pledge(viewer),
+            )
+            .exists()
+        )
+        stmt = stmt.where(supports)
+    return stmt.order_by(Organization.name, Organization.id)
+
+
+def directory_page(filters: DirectoryFilters, viewer: Any, page: int = 1) -> Pagination:
+    return _paginate(directory_statement(filters, viewer), page)
+
+
+def directory_countries() -> list[str]:
+    """Country codes present among approved organizations (for the filter's options)."""
+    stmt = sa.select(Organization.country).where(_approved()).distinct()
+    return list(db.session.scalars(stmt))
+
+
+def all_campaigns() -> list[Campaign]:
+    """Every campaign in curated order, for filter options."""
+    return list(db.session.scalars(sa.select(Campaign).order_by(Campaign.position, Campaign.id)))
+
+
+def get_organization(slug: str) -> Organization | None:
+    """An approved organization by slug; None for any other status."""
+    return db.session.scalar(sa.select(Organization).where(Organization.slug == slug, _approved()))
+
+
+def organization_pledges(organization: Organization, viewer: Any) -> list[Pledge]:
+    """The organization's active pledges the viewer may see named, with their campaigns.
+
+    One per campaign at most, so the list is as short as the list of campaigns."""
+    stmt = (
+        sa.select(Pledge)
+        .join(Pledge.campaign)
+        .where(Pledge.organization_id == organization.id, _named_pledge(viewer))
+        .options(contains_eager(Pledge.campaign))
+        .order_by(Campaign.position, Campaign.id)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def organization_projects(organization: Organization, page: int = 1) -> Pagination:
+    stmt = (
+        sa.select(Project)
+        .where(Project.organization_id == organization.id, Project.hidden_at.is_(None))
+        .options(selectinload(Project.campaigns))
+        .order_by(Project.created_at.desc(), Project.id.desc())
+    )
+    return _paginate(stmt, page)
+
+
+# --- Projects ---------------------------------------------------------------------------
+
+
+def projects_page(campaign: Campaign | None = None, page: int = 1) -> Pagination:
+    """Visible projects of approved organizations, newest first, optionally of one campaign."""
+    stmt = (
+        sa.select(Project)
+        .join(Project.organization)
+        .where(Project.hidden_at.is_(None), _approved())
+        .options(contains_eager(Project.organization), selectinload(Project.campaigns))
+        .order_by(Project.created_at.desc(), Project.id.desc())
+    )
+    if campaign is not None:
+        linked = sa.select(ProjectCampaign.project_id).where(ProjectCampaign.campaign_id == campaign.id)
+        stmt = stmt.where(Project.id.in_(linked))
+    return _paginate(stmt, page)
+
+
+def get_project(key: str) -> Project | None:
+    """A visible project of an approved organization, by slug or by numeric id."""
+    match = Project.slug == key
+    if key.isdigit() and len(key) < 12:
+        match = sa.or_(match, Project.id == int(key))
+    stmt = (
+        sa.select(Project)
+        .join(Project.organization)
+        .where(match, Project.hidden_at.is_(None), _approved())
+        .options(contains_eager(Project.organization), selectinload(Project.campaigns))
+        .order_by(sa.case((Project.slug == key, 0), else_=1))
+        .limit(1)
+    )
+    return db.session.scalar(stmt)
+
+
+# --- Labels -----------------------------------------------------------------------------
+
+KIND_LABELS = {
+    OrganizationKind.HUMAN_RIGHTS_ASSOCIATION: _l("Human-rights association"),
+    OrganizationKind.CULTURAL_ASSOCIATION: _l("Cultural association"),
+    OrganizationKind.WOMENS_GROUP: _l("Women's group"),
+    OrganizationKind.YOUTH_GROUP: _l("Youth or student group"),
+    OrganizationKind.NGO: _l("NGO"),
+    OrganizationKind.LABOUR_UNION: _l("Labour union"),
+    OrganizationKind.MEDIA_OUTLET: _l("Media outlet"),
+    OrganizationKind.INTERNATIONAL_NGO: _l("International NGO"),
+    OrganizationKind.SOCIAL_MOVEMENT: _l("Social movement"),
+    OrganizationKind.FOUNDATION: _l("Foundation"),
+}
+
+
+def kind_label(kind: str) -> str:
+    try:
+        return str(KIND_LABELS[OrganizationKind(kind)])
+    except ValueError:
+        return kind
+
+
+def country_name(code: str) -> str:
+    """A country's name in the current language (Babel's CLDR data), else its code."""
+    locale = get_locale()
+    territories = locale.territories if locale is not None else {}
+    return territories.get(code, code)
+
+
+def sorted_countries(codes: list[str]) -> list[tuple[str, str]]:
+    """(code, name) pairs sorted by the name in the current language."""
+    return sorted(((code, country_name(code)) for code in codes), key=lambda pair: pair[1].casefold())
