@@ -79,9 +79,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from app import security
+    from app import i18n, security
 
     security.register(app)
+    i18n.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:

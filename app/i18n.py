@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from datetime import timedelta
+
+from flask import Flask, Response, current_app, request
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
-__all__ = ["lazy_gettext", "select_locale", "text_direction"]
+__all__ = ["lazy_gettext", "register", "select_locale", "text_direction"]
 
 RTL_LANGUAGES = frozenset({"ar", "ckb"})
 LANGUAGE_COOKIE = "lang"
+LANGUAGE_COOKIE_MAX_AGE = timedelta(days=365)
 
 
 def select_locale() -> str:
@@ -27,3 +30,41 @@ def select_locale() -> str:
 
 def text_direction(locale: str) -> str:
     return "rtl" if locale in RTL_LANGUAGES else "ltr"
+
+
+def explicit_choice() -> str | None:
+    """The language asked for with ``?lang=`` (a switcher link or a shared URL), if supported."""
+    lang = request.args.get("lang")
+    return lang if lang in current_app.config["LANGUAGES"] else None
+
+
+def register(app: Flask) -> None:
+    """Remember an explicit ``?lang=`` choice: in a cookie, and in a logged-in user's settings."""
+
+    @app.before_request
+    def remember_choice_for_user() -> None:
+        lang = explicit_choice()
+        if lang is None or not current_user.is_authenticated or current_user.locale == lang:
+            return
+        # Before the view runs, so the session holds nothing else this commit could write.
+        from app.extensions import db
+
+        current_user.locale = lang
+        db.session.commit()
+
+    @app.after_request
+    def remember_choice_in_cookie(response: Response) -> Response:
+        lang = explicit_choice()
+        if lang is not None and request.cookies.get(LANGUAGE_COOKIE) != lang:
+            response.set_cookie(
+                LANGUAGE_COOKIE,
+                lang,
+                max_age=LANGUAGE_COOKIE_MAX_AGE,
+                secure=app.config["SESSION_COOKIE_SECURE"],
+                httponly=True,
+                samesite="Lax",
+            )
+        # The same URL is served in another language depending on these headers.
+        response.vary.add("Accept-Language")
+        response.vary.add("Cookie")
+        return response

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote, urlencode
+
 from flask import Flask, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_number, get_locale
 
 from app.i18n import text_direction
 from app.services.text import render_markdown
@@ -19,18 +21,27 @@ def url_for_page(page: int) -> str:
 
 
 def url_with_lang(lang: str) -> str:
-    """The current page in another language (the switcher keeps the page)."""
+    """The current page in another language (the switcher keeps the page and its other parameters).
+
+    Built from the request path rather than the endpoint, so it also works on error pages.
+    """
     args = request.args.to_dict(flat=False)
     args["lang"] = [lang]
-    if request.endpoint is None:
-        return url_for("main.home", lang=lang)
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return f"{quote(request.script_root + request.path)}?{urlencode(args, doseq=True)}"
 
 
 def register(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["url_for_page"] = url_for_page
     app.jinja_env.globals["url_with_lang"] = url_with_lang
+    # Numbers and dates in the page's locale. Flask-Babel also registers them as filters:
+    # {{ n|numberformat }}, {{ d|dateformat("long") }}, {{ dt|datetimeformat }}.
+    app.jinja_env.globals.update(
+        format_number=format_number,
+        format_decimal=format_decimal,
+        format_date=format_date,
+        format_datetime=format_datetime,
+    )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
