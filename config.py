@@ -113,6 +113,10 @@ class Config:
     # Pagination
     PAGE_SIZE = 20
 
+    # Compression: pages yes; streamed responses (static files) no, because Flask-Compress's
+    # streaming path never closes the file it reads (a file-descriptor leak, seen under a real server).
+    COMPRESS_STREAMS = False
+
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime already bounds the token
     PREFERRED_URL_SCHEME = "http"
 

@@ -1,0 +1,309 @@
+"""Browser tests: the application served on a free local port, driven by Debian's Chromium.
+
+What a test gets:
+
+- ``live_server`` (session): the real application (CSRF on, rate limits off) in a thread on
+  127.0.0.1, on a SQLite file, with mail written as ``.eml`` files to a folder (``mailbox``).
+- a fresh site for every test: the tables are emptied and the demo data loaded again, plus a
+  moderator account (``MODERATOR_EMAIL`` / ``builders.DEFAULT_PASSWORD``).
+- ``new_page(viewport=..., locale=...)``: a page in a new browser context (its own cookies). A
+  test fails if the page logged a script error, a Content-Security-Policy violation, a static
+  file that did not load, or if the server raised an exception while serving it.
+- ``t("msgid", **params)`` / ``t_for(locale)``: the app's own translation of an English string,
+  so Arabic tests find "the label that says Email" without hard-coding Arabic.
+
+Playwright drives ``/usr/bin/chromium`` and never downloads a browser of its own. When Chromium,
+Playwright or the Node tools are missing the tests skip with the reason, except when
+``REQUIRE_BROWSER=1`` (set by ``.ci/run``): then they fail.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import logging
+import os
+import re
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from flask import Flask, got_request_exception
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from app import create_app
+from app.extensions import db
+from tests import builders
+from tests.conftest import drop_leftover_tables, empty_all_tables
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
+
+# Chromium as the machine allows it: as root (no sandbox), headless, and quiet on a closed network.
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+MODERATOR_EMAIL = "moderator@tadamun.test"
+PASSWORD = builders.DEFAULT_PASSWORD
+
+
+def unavailable(reason: str):
+    """Skip, or fail when the browser tests are required (CI)."""
+    if REQUIRE_BROWSER:
+        pytest.fail(f"{reason} (REQUIRE_BROWSER=1, so this fails instead of skipping)", pytrace=False)
+    pytest.skip(reason)
+
+
+# ---------------------------------------------------------------------------------------------
+# The live server
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """No access log line per request in the test output."""
+
+    def log_request(self, *args, **kwargs) -> None:
+        pass
+
+
+@dataclass
+class LiveServer:
+    app: Flask
+    url: str
+    outbox: Path
+    errors: list[BaseException] = field(default_factory=list)
+
+    def reset(self) -> None:
+        """A fresh site: empty tables, the demo data, one moderator; an empty mailbox."""
+        with self.app.app_context():
+            db.session.remove()
+            empty_all_tables()
+            load_demo_data()
+            builders.make_moderator(MODERATOR_EMAIL)
+            db.session.commit()
+            db.session.remove()
+        shutil.rmtree(self.outbox, ignore_errors=True)
+        self.outbox.mkdir(parents=True)
+        self.errors.clear()
+
+
+def load_demo_data() -> None:
+    """The demo data H1 writes in ``app.services.demo_data`` (campaigns, organizations, pledges)."""
+    try:
+        from app.services import demo_data
+    except ImportError:  # not there yet: an empty site
+        return
+    demo_data.load()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+    base = tmp_path_factory.mktemp("live")
+    outbox = base / "outbox"
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base / 'live.db'}",
+        # Served like production, not like the test client: real error pages, real CSRF.
+        "TESTING": False,
+        "PROPAGATE_EXCEPTIONS": False,
+        "WTF_CSRF_ENABLED": True,
+        "RATELIMIT_ENABLED": False,
+        "MAIL_BACKEND": "file",
+        "MAIL_OUTBOX_DIR": str(outbox),
+        "UPLOAD_FOLDER": str(base / "uploads"),
+    }
+    app = create_app(settings)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
+    url = f"http://127.0.0.1:{server.port}"
+    app.config["SITE_URL"] = url  # links in mail point at this server
+    live = LiveServer(app=app, url=url, outbox=outbox)
+
+    def record_exception(sender, exception, **extra):
+        live.errors.append(exception)
+
+    got_request_exception.connect(record_exception, app)
+    # The app logs each mail it writes and each error; keep the output for failures only.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+    with app.app_context():
+        db.drop_all()
+        drop_leftover_tables()
+        builders.create_schema()
+
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield live
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def fresh_site(live_server) -> Iterator[LiveServer]:
+    live_server.reset()
+    yield live_server
+    if live_server.errors:
+        pytest.fail(
+            "The server raised while serving this test (a 500 is a bug): "
+            + "; ".join(repr(e) for e in live_server.errors),
+            pytrace=False,
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# The browser
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} is missing: run `make browser-deps` (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("Playwright is not installed: run `make install` (requirements-dev.txt)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class PageProblems:
+    """What a person would not see but a developer must: script errors, CSP, missing files."""
+
+    messages: list[str] = field(default_factory=list)
+
+    def watch(self, page) -> None:
+        page.on("pageerror", lambda error: self.messages.append(f"script error: {error}"))
+        page.on("console", self._console)
+        page.on("response", self._response)
+
+    def _console(self, message) -> None:
+        text = message.text
+        if message.type == "error" and "Content Security Policy" in text:
+            self.messages.append(f"CSP violation: {text}")
+
+    def _response(self, response) -> None:
+        # Pages may answer 4xx on purpose (a refusal, a 404 test); their files may not.
+        if response.request.resource_type != "document" and response.status >= 400:
+            self.messages.append(f"{response.status} for {response.request.resource_type} {response.url}")
+
+
+@pytest.fixture
+def new_page(chromium, live_server) -> Iterator[Callable]:
+    """``new_page(viewport=PHONE, locale="ar")``: a page in its own browser context."""
+    contexts = []
+    problems = PageProblems()
+
+    def _new(*, viewport: dict | None = None, locale: str = "en", **options):
+        context = chromium.new_context(
+            base_url=live_server.url,
+            viewport=viewport or DESKTOP,
+            locale=locale,  # sets Accept-Language, as a person's browser would
+            **options,
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        problems.watch(page)
+        return page
+
+    yield _new
+    for context in contexts:
+        context.close()
+    assert not problems.messages, "Problems in the page:\n" + "\n".join(problems.messages)
+
+
+@pytest.fixture
+def page(new_page):
+    """A desktop page in English."""
+    return new_page()
+
+
+# ---------------------------------------------------------------------------------------------
+# What a person reads: translations and mail
+
+
+def translator(app: Flask, locale: str) -> Callable[..., str]:
+    from flask_babel import force_locale, gettext
+
+    def _t(msgid: str, **params) -> str:
+        with app.test_request_context(), force_locale(locale):
+            return gettext(msgid, **params)
+
+    return _t
+
+
+@pytest.fixture
+def t_for(live_server) -> Callable[[str], Callable[..., str]]:
+    """``t_for("ar")("Log in")``: the label a person reading Arabic sees."""
+    return lambda locale: translator(live_server.app, locale)
+
+
+@dataclass
+class Mailbox:
+    folder: Path
+
+    def messages(self) -> list[email.message.EmailMessage]:
+        files = sorted(self.folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+        return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in files]
+
+    def messages_to(self, address: str) -> list[email.message.EmailMessage]:
+        return [m for m in self.messages() if address.lower() in str(m["To"]).lower()]
+
+    def last_to(self, address: str) -> email.message.EmailMessage:
+        found = self.messages_to(address)
+        assert found, f"no mail to {address}; the outbox holds {[str(m['To']) for m in self.messages()]}"
+        return found[-1]
+
+    def link_in(self, message: email.message.EmailMessage, site_url: str, path_part: str = "") -> str:
+        body = message.get_body(preferencelist=("plain", "html")).get_content()
+        links = re.findall(re.escape(site_url) + r"/[^\s<>\"']*", body)
+        links = [link for link in links if path_part in link]
+        assert links, f"no link containing {path_part!r} in:\n{body}"
+        return links[0]
+
+
+@pytest.fixture
+def mailbox(live_server) -> Mailbox:
+    return Mailbox(live_server.outbox)
+
+
+# ---------------------------------------------------------------------------------------------
+# The checkers from the npm registry
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE_JS.exists():
+        unavailable(f"{AXE_JS.relative_to(ROOT)} is missing: run `make node-deps` (npm ci)")
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def vnu_command() -> list[str]:
+    java = shutil.which("java")
+    if not java:
+        unavailable("java is missing: the Nu HTML checker needs a Java runtime")
+    if not VNU_JAR.exists():
+        unavailable(f"{VNU_JAR.relative_to(ROOT)} is missing: run `make node-deps` (npm ci)")
+    return [java, "-jar", str(VNU_JAR)]
