@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, Response, current_app, request
+import flask_babel
+from flask import Flask, Response, current_app, g, request
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
@@ -40,6 +41,14 @@ def explicit_choice() -> str | None:
 
 def register(app: Flask) -> None:
     """Remember an explicit ``?lang=`` choice: in a cookie, and in a logged-in user's settings."""
+
+    @app.before_request
+    def forget_previous_locale() -> None:
+        # Flask-Babel caches the locale on `g`, which lives as long as the application context.
+        # A request normally gets a fresh one, but not when a context is already pushed (the test
+        # suite, CLI commands): start each request from a clean slate so its own choice applies.
+        flask_babel.refresh()
+        g.pop("_localized", None)
 
     @app.before_request
     def remember_choice_for_user() -> None:
