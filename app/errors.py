@@ -6,7 +6,8 @@ under the request id that the page shows, so a user can quote it.
 
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
+from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
@@ -38,10 +39,18 @@ def wants_json() -> bool:
     return best == "application/json" and accepted[best] > accepted["text/html"]
 
 
+def _can_build_urls() -> bool:
+    return request_ctx.url_adapter is not None
+
+
 def render_error(status: int, description: str | None = None):
     title, default_text = MESSAGES.get(status, (_l("Error"), _l("The request could not be completed.")))
     text = description or default_text
     request_id = getattr(g, "request_id", None)
+    if not _can_build_urls():
+        # A request for a host not in TRUSTED_HOSTS has no URL adapter, so the page
+        # template (which links to the site) cannot render: answer in plain text.
+        return Response(f"{status} {title}\n{text}\n", status=status, mimetype="text/plain"), status
     if wants_json():
         body = {"error": {"status": status, "title": str(title), "message": str(text)}}
         if request_id:

@@ -55,16 +55,24 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
-# Search structures (SQLite FTS5 tables and their shadow tables, PostgreSQL search
-# indexes) are created by hand-written DDL in 0002_search and are not in the models'
-# metadata: autogenerate and `flask db check` must neither create nor drop them.
-UNMANAGED_PREFIXES = ("search_", "fts_")
+# Search structures (SQLite FTS5 tables ``*_fts`` with their shadow tables ``*_fts_*``;
+# PostgreSQL ``search_vector`` columns and their GIN indexes) are created by hand-written
+# DDL in 0002_search and are not in the models' metadata: autogenerate and `flask db check`
+# must neither create nor drop them.
+def is_search_structure(name, type_):
+    if not name:
+        return False
+    if type_ == "table":
+        return name.endswith("_fts") or "_fts_" in name
+    if type_ == "column":
+        return name == "search_vector"
+    if type_ == "index":
+        return "search" in name
+    return False
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    if reflected and compare_to is None and name and name.startswith(UNMANAGED_PREFIXES):
-        return False
-    if type_ == "index" and reflected and compare_to is None and name and "search" in name:
+    if reflected and compare_to is None and is_search_structure(name, type_):
         return False
     return True
 

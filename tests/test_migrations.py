@@ -108,7 +108,9 @@ def snapshot(table_names: set[str]) -> dict[str, list[tuple]]:
     with db.engine.connect() as connection:
         for name in sorted(table_names):
             table = metadata.tables[name]
-            result = connection.execute(sa.select(table)).all()
+            # The models' columns only: 0002_search adds a generated search_vector on PostgreSQL.
+            columns = [table.c[column.name] for column in db.metadata.tables[name].columns]
+            result = connection.execute(sa.select(*columns)).all()
             rows[name] = sorted((tuple(row) for row in result), key=repr)
     return rows
 
