@@ -62,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     from app.moderation import bp as moderation_bp
     from app.organizations import bp as organizations_bp
     from app.projects import bp as projects_bp
+    from app.search import bp as search_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(campaigns_bp, url_prefix="/campaigns")
@@ -70,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(moderation_bp, url_prefix="/moderation")
+    app.register_blueprint(search_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Flask, has_request_context, request
 
 from app.extensions import db
+from app.search.folding import fold
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -24,6 +25,8 @@ def configure_engine(app: Flask) -> None:
             # pysqlite opens transactions lazily on its own; let SQLAlchemy emit BEGIN instead,
             # so that the listener below chooses how each transaction begins.
             dbapi_connection.isolation_level = None
+            # The search index's triggers fold text with this function (app.search.ddl).
+            dbapi_connection.create_function("fold_arabic", 1, fold, deterministic=True)
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute(f"PRAGMA busy_timeout = {busy_timeout_ms:d}")

@@ -26,6 +26,7 @@ from app.models import (
     Visibility,
 )
 from app.models.base import utcnow
+from app.search import engine as search_engine
 from app.services import counters
 from app.services.passwords import hash_password
 
@@ -36,6 +37,8 @@ _sequence = itertools.count(1)
 def create_schema() -> None:
     """Build every table (and what the database needs beyond tables) for the tests."""
     db.create_all()
+    with db.engine.begin() as connection:
+        search_engine.install(connection)
 
 
 def make_organization(

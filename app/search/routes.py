@@ -1,0 +1,34 @@
+from flask import Blueprint, abort, current_app, render_template, request
+
+from app.search import engine
+
+bp = Blueprint("search", __name__)
+
+KINDS = ("organizations", "campaigns", "projects")
+MAX_QUERY_LENGTH = 200
+MAX_PAGE = 50  # a ranked list is read from the top; nobody pages past this
+
+
+@bp.get("/search")
+def results():
+    """All kinds, the best few of each; or one kind (``type=``), page by page."""
+    query = request.args.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    kind = request.args.get("type")
+    if kind is None:
+        sections = engine.search(query) if query else []
+        return render_template("search/results.html", query=query, sections=sections)
+    if kind not in KINDS:
+        abort(404)
+    page = request.args.get("page", 1, type=int)
+    if page < 1 or page > MAX_PAGE:
+        abort(404)
+    per_page = current_app.config["PAGE_SIZE"]
+    rows = engine.find(kind, query, limit=per_page + 1, offset=(page - 1) * per_page)
+    return render_template(
+        "search/kind.html",
+        query=query,
+        kind=kind,
+        items=rows[:per_page],
+        page=page,
+        has_next=len(rows) > per_page and page < MAX_PAGE,
+    )

@@ -1,0 +1,156 @@
+"""Search: one box finds organizations, campaigns and projects, the way readers write."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from app.extensions import db
+from app.models import OrganizationStatus
+from app.search import ddl, engine
+from app.search.folding import fold, query_terms
+from tests.builders import make_campaign, make_organization, make_project
+
+
+def names(kind: str, query: str) -> list[str]:
+    rows = engine.find(kind, query, limit=50)
+    return [row.name if kind == "organizations" else row.title for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("written", "typed"),
+    [
+        ("الرّافدين", "الرافدين"),  # shadda
+        ("مُنَظَّمَة", "منظمه"),  # tashkeel and taa marbuta
+        ("أحمد", "احمد"),  # alef with hamza above
+        ("إسلام", "اسلام"),  # alef with hamza below
+        ("آمال", "امال"),  # alef madda
+        ("مستشفى", "مستشفي"),  # alef maqsura
+        ("مؤسسة", "موسسه"),  # waw with hamza
+        ("شـــباب", "شباب"),  # tatweel
+        ("Société Générale", "societe generale"),
+        ("ØSTER", "oster"),
+    ],
+)
+def test_folding_makes_spellings_equal(written, typed):
+    assert fold(written) == fold(typed)
+
+
+def test_query_words_are_folded_and_stripped_of_syntax():
+    assert query_terms('"NEAR(a b)" OR tigris* -x ^y') == ["near", "a", "b", "or", "tigris", "x", "y"]
+    assert query_terms("   ") == []
+
+
+def test_arabic_name_is_found_with_or_without_diacritics(app):
+    make_organization("جمعية الرّافدين للثقافة")
+    make_organization("جمعية الرافدين للشباب")
+    make_organization("Baghdad Women Association")
+    db.session.commit()
+
+    for typed in ("الرافدين", "الرّافدين", "رافدين"[0:0] + "الراف"):
+        assert sorted(names("organizations", typed)) == ["جمعية الرافدين للشباب", "جمعية الرّافدين للثقافة"]
+
+
+def test_last_word_matches_as_a_prefix_and_title_ranks_first(app):
+    make_organization("Tigris Keepers", description="Water and rivers.")
+    make_organization("River People", description="We defend the Tigris and the marshes.")
+    db.session.commit()
+
+    assert names("organizations", "tigr") == ["Tigris Keepers", "River People"]
+    assert names("organizations", "river peo") == ["River People"]
+
+
+def test_only_approved_organizations_and_visible_projects_are_found(app):
+    approved = make_organization("Basra Water Watch")
+    make_organization("Basra Pending Group", status=OrganizationStatus.PENDING)
+    make_organization("Basra Suspended Group", status=OrganizationStatus.SUSPENDED)
+    suspended = make_organization("Other Group", status=OrganizationStatus.SUSPENDED)
+    make_project(approved, title="Basra clean water project")
+    make_project(approved, title="Basra hidden project", hidden_at=db.func.now())
+    make_project(suspended, title="Basra project of a suspended group")
+    db.session.commit()
+
+    assert names("organizations", "basra") == ["Basra Water Watch"]
+    assert names("projects", "basra") == ["Basra clean water project"]
+
+
+def test_index_follows_every_write(app):
+    org = make_organization("Old Name Collective", description="Artists.")
+    campaign = make_campaign("Save the Marshes")
+    db.session.commit()
+    assert names("organizations", "collective") == ["Old Name Collective"]
+
+    org.name = "Renamed Collective"
+    campaign.summary = "Mesopotamian marshlands"
+    db.session.commit()
+    assert names("organizations", "old name") == []
+    assert names("organizations", "renamed") == ["Renamed Collective"]
+    assert names("campaigns", "mesopotamian") == ["Save the Marshes"]
+
+    db.session.delete(org)
+    db.session.commit()
+    assert names("organizations", "renamed") == []
+
+
+def test_search_syntax_typed_by_a_visitor_is_harmless(app, client):
+    make_organization('Union "NEAR" OR Group')
+    db.session.commit()
+    for query in ['"', "NEAR(", "a OR", "*", "title:x", "'; DROP TABLE organizations; --", "ab\x00c", "^"]:
+        response = client.get("/search", query_string={"q": query})
+        assert response.status_code == 200, query
+    assert names("organizations", 'near" or') == ['Union "NEAR" OR Group']
+
+
+def test_search_page_shows_each_kind_with_links(app, client):
+    org = make_organization("Tigris Friends", slug="tigris-friends")
+    campaign = make_campaign("Save the Tigris", slug="save-the-tigris")
+    make_project(org, [campaign], title="Tigris school boats", slug="tigris-boats")
+    db.session.commit()
+
+    html = client.get("/search?q=tigris").get_data(as_text=True)
+    assert 'href="/organizations/tigris-friends"' in html
+    assert 'href="/campaigns/save-the-tigris"' in html
+    assert 'href="/projects/tigris-boats"' in html
+
+
+def test_search_page_caps_sections_and_links_to_more(app, client):
+    for n in range(7):
+        make_campaign(f"Water campaign {n}")
+    db.session.commit()
+
+    html = client.get("/search?q=water").get_data(as_text=True)
+    assert html.count('class="search-result"') == 5
+    assert "type=campaigns" in html
+    page = client.get("/search?q=water&type=campaigns").get_data(as_text=True)
+    assert page.count('class="search-result"') == 7
+    assert client.get("/search?q=water&type=users").status_code == 404
+    assert client.get("/search?q=water&type=campaigns&page=0").status_code == 404
+
+
+def test_every_page_has_a_labelled_search_box(app, client):
+    html = client.get("/").get_data(as_text=True)
+    assert 'action="/search"' in html
+    assert '<label class="visually-hidden" for="site-search-q">' in html
+    assert 'id="site-search-q" name="q"' in html
+
+
+def test_search_page_runs_one_query_per_kind(app, client, count_queries):
+    org = make_organization("Tigris Friends")
+    make_project(org, [make_campaign("Tigris")], title="Tigris boats")
+    db.session.commit()
+    with count_queries() as counter:
+        assert client.get("/search?q=tigris").status_code == 200
+    assert counter.count <= 3, counter
+
+
+def test_migration_holds_the_same_ddl_as_the_application():
+    path = Path(__file__).resolve().parent.parent / "migrations" / "versions" / "0002_search.py"
+    spec = importlib.util.spec_from_file_location("migration_0002_search", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert migration.revision == "0002_search"
+    assert migration.down_revision == "0001_initial"
+    assert migration.SQLITE_DDL == ddl.SQLITE_DDL
+    assert migration.POSTGRESQL_DDL == ddl.POSTGRESQL_DDL
