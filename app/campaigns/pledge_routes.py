@@ -1,0 +1,135 @@
+"""Pledging support on a campaign page: pledge, change, withdraw.
+
+Every state change is a POST with CSRF, authorized by the pledge service (the
+organization must be the user's own and approved); the view commits once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from jinja2 import pass_context
+
+from app.auth.decorators import member_required
+from app.campaigns.forms import PledgeForm
+from app.campaigns.routes import bp
+from app.extensions import db
+from app.models import Campaign, Pledge
+from app.services import DomainError, NotAllowed, directory
+from app.services import pledges as pledge_service
+
+
+def _campaign_or_404(slug: str) -> Campaign:
+    campaign = directory.get_campaign(slug)
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def _form_for(own: Pledge | None) -> PledgeForm:
+    """An empty form, or one prefilled with the organization's pledge (never the request's data)."""
+    if own is None:
+        return PledgeForm(formdata=None)
+    return PledgeForm(
+        formdata=None,
+        data={"kinds": own.support_kinds.split(), "message": own.message, "visibility": own.visibility.value},
+    )
+
+
+@dataclass
+class PledgePanel:
+    """What the pledge panel shows the current viewer."""
+
+    state: str  # "visitor", "moderator", "blocked" or "member"
+    own: Pledge | None = None
+    form: PledgeForm | None = None
+    reason: str = ""
+
+
+@bp.app_template_global("pledge_panel")
+@pass_context
+def pledge_panel(context, campaign: Campaign) -> PledgePanel:
+    """The panel's data in at most one query (the viewer's own pledge).
+
+    A view may pass ``own_pledge`` (from ``pledges.pledge_of``) and ``pledge_form``
+    (a form with errors) in the template context; both are used when present.
+    """
+    if not current_user.is_authenticated:
+        return PledgePanel("visitor")
+    organization = current_user.organization
+    if organization is None:
+        return PledgePanel("moderator")
+    if "own_pledge" in context:
+        own = context["own_pledge"]
+    else:
+        own = pledge_service.active_pledge(organization, campaign)
+    try:
+        pledge_service.check_can_pledge(organization)
+    except NotAllowed as refusal:
+        return PledgePanel("blocked", own=own, reason=str(refusal))
+    form = context.get("pledge_form") or _form_for(own)
+    return PledgePanel("member", own=own, form=form)
+
+
+@bp.get("/<slug>/pledge")
+@member_required
+def pledge_form(slug: str):
+    """The pledge form on a page of its own (linked from the dashboard; shown again with errors)."""
+    campaign = _campaign_or_404(slug)
+    return render_template("campaigns/pledge.html", campaign=campaign)
+
+
+@bp.post("/<slug>/pledge")
+@member_required
+def pledge(slug: str):
+    campaign = _campaign_or_404(slug)
+    organization = current_user.organization
+    form = PledgeForm()
+    if not form.validate_on_submit():
+        return render_template("campaigns/pledge.html", campaign=campaign, pledge_form=form), 400
+    own = pledge_service.active_pledge(organization, campaign)
+    try:
+        if own is None:
+            pledge_service.pledge(
+                organization, campaign, form.kinds.data, form.message.data, form.visibility.data, current_user
+            )
+            message = _("Thank you: your organization now supports this campaign.")
+        else:
+            pledge_service.update_pledge(
+                own, form.kinds.data, form.message.data, form.visibility.data, current_user
+            )
+            message = _("Your pledge has been updated.")
+    except DomainError as error:
+        db.session.rollback()
+        status = 403 if isinstance(error, NotAllowed) else 409
+        return render_template(
+            "campaigns/pledge.html", campaign=campaign, pledge_form=form, refusal=str(error)
+        ), status
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("campaigns.detail", slug=campaign.slug, _anchor="pledge"))
+
+
+@bp.post("/<slug>/pledge/withdraw")
+@member_required
+def withdraw_pledge(slug: str):
+    campaign = _campaign_or_404(slug)
+    own = pledge_service.active_pledge(current_user.organization, campaign)
+    if own is None:
+        flash(_("Your organization has no active pledge to this campaign."), "info")
+        return redirect(url_for("campaigns.detail", slug=campaign.slug))
+    pledge_service.withdraw(own, current_user)
+    db.session.commit()
+    flash(_("Your pledge has been withdrawn. You can pledge again at any time."), "success")
+    return redirect(url_for("campaigns.detail", slug=campaign.slug, _anchor="pledge"))
+
+
+@bp.app_template_global("solidarity_of")
+def solidarity_of(user) -> pledge_service.Solidarity | None:
+    """The dashboard's pledges and projects of the user's organization, in a constant number of queries."""
+    if not getattr(user, "is_authenticated", False) or user.organization is None:
+        return None
+    return pledge_service.dashboard_solidarity(user.organization)
