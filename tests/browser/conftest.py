@@ -306,4 +306,5 @@ def vnu_command() -> list[str]:
         unavailable("java is missing: the Nu HTML checker needs a Java runtime")
     if not VNU_JAR.exists():
         unavailable(f"{VNU_JAR.relative_to(ROOT)} is missing: run `make node-deps` (npm ci)")
-    return [java, "-jar", str(VNU_JAR)]
+    # The schema needs a deep stack; the client compiler starts the short-lived JVM twice as fast.
+    return [java, "-Xss4m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", str(VNU_JAR)]

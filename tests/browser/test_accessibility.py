@@ -1,0 +1,96 @@
+"""Every page type passes axe-core with no serious or critical violation.
+
+axe-core comes from the npm registry (package-lock.json). It is evaluated through the DevTools
+protocol, which the page's Content-Security-Policy does not apply to, so the pages are checked
+with their real CSP in force.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import DESKTOP, MODERATOR_EMAIL, PHONE
+from tests.browser.helpers import MEMBER_EMAIL, add_member, log_in, site_pages
+
+pytestmark = pytest.mark.browser
+
+BLOCKING_IMPACTS = ("serious", "critical")
+
+VISITOR_PAGES = [
+    "home",
+    "campaigns",
+    "campaign",
+    "directory",
+    "organization",
+    "projects",
+    "project",
+    "login",
+    "register",
+    "missing",
+]
+MEMBER_PAGES = ["dashboard", "campaign"]
+MODERATOR_PAGES = ["moderation_queue", "moderation_log"]
+
+
+def axe_violations(page, axe_source: str) -> list[dict]:
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(axe_source)
+    result = page.evaluate("async () => await window.axe.run(document, {resultTypes: ['violations']})")
+    return [v for v in result["violations"] if v["impact"] in BLOCKING_IMPACTS]
+
+
+def describe(name: str, url: str, violations: list[dict]) -> str:
+    lines = [f"{name} ({url}):"]
+    for violation in violations:
+        lines.append(
+            f"  [{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})"
+        )
+        for node in violation["nodes"][:5]:
+            lines.append(f"      at {' '.join(map(str, node['target']))}")
+            lines.append(f"         {node['html'][:160]}")
+            summary = node.get("failureSummary", "").replace("\n", " ")
+            lines.append(f"         {summary[:300]}")
+        if len(violation["nodes"]) > 5:
+            lines.append(f"      ... and {len(violation['nodes']) - 5} more")
+    return "\n".join(lines)
+
+
+def check_pages(page, axe_source: str, names: list[str], pages) -> None:
+    problems, missing = [], []
+    for name in names:
+        url = getattr(pages, name)
+        if url is None:
+            missing.append(name)
+            continue
+        page.goto(url)
+        violations = axe_violations(page, axe_source)
+        if violations:
+            problems.append(describe(name, url, violations))
+    if missing:
+        problems.append(f"No page of these types in the demo data or routes: {missing}")
+    assert not problems, "Serious or critical accessibility violations:\n" + "\n\n".join(problems)
+
+
+def test_public_pages_have_no_serious_accessibility_violations(new_page, live_server, axe_source):
+    page = new_page(viewport=DESKTOP)
+    check_pages(page, axe_source, VISITOR_PAGES, site_pages(live_server.app))
+
+
+def test_public_pages_in_arabic_on_a_phone_in_dark_mode_have_no_serious_violations(
+    new_page, live_server, axe_source
+):
+    page = new_page(viewport=PHONE, locale="ar", color_scheme="dark", is_mobile=True, has_touch=True)
+    check_pages(page, axe_source, VISITOR_PAGES, site_pages(live_server.app))
+
+
+def test_member_pages_have_no_serious_accessibility_violations(new_page, live_server, axe_source, t_for):
+    add_member(live_server.app)
+    page = new_page()
+    log_in(page, t_for("en"), MEMBER_EMAIL)
+    check_pages(page, axe_source, MEMBER_PAGES, site_pages(live_server.app))
+
+
+def test_moderation_pages_have_no_serious_accessibility_violations(new_page, live_server, axe_source, t_for):
+    page = new_page()
+    log_in(page, t_for("en"), MODERATOR_EMAIL)
+    check_pages(page, axe_source, MODERATOR_PAGES, site_pages(live_server.app))
