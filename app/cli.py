@@ -59,3 +59,75 @@ def restore_command(path: str, yes: bool) -> None:
 
 
 COMMANDS.extend([backup_command, restore_command])
+
+
+# Moderators ------------------------------------------------------------------------------------
+
+
+@click.command("create-moderator")
+@click.option("--email", prompt=True, help="The moderator's email address.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="At least 12 characters; prompted (hidden) when left out.",
+)
+@click.option("--admin", is_flag=True, help="Make an admin, who can also promote and demote moderators.")
+def create_moderator_command(email: str, password: str, admin: bool) -> None:
+    """Create a moderator account (or an admin with --admin)."""
+    from app.extensions import db
+    from app.services import DomainError
+    from app.services.moderation import create_moderator
+
+    try:
+        user = create_moderator(email, password, admin=admin)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Created {user.role.value} {user.email}")
+
+
+COMMANDS.append(create_moderator_command)
+
+
+# Scale: synthetic network and counters (issue 6) ------------------------------------------------
+
+
+@click.command("large-data")
+@click.option("--scale", default=1.0, show_default=True, help="1.0 = 10,000 organizations, 200,000 pledges.")
+@click.option("--seed", default=2013, show_default=True, help="Same seed, same network.")
+def large_data_command(scale: float, seed: int) -> None:
+    """Fill an EMPTY database with a synthetic network for benchmarks (never on real data)."""
+    import time
+
+    from app.extensions import db
+    from app.services import DomainError, large_data
+
+    started = time.perf_counter()
+    try:
+        summary = large_data.generate(scale=scale, seed=seed)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(
+        f"Generated {summary.organizations} organizations, {summary.campaigns} campaigns, "
+        f"{summary.pledges} pledges, {summary.projects} projects ({summary.project_links} campaign links) "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+
+
+@click.command("recount")
+def recount_command() -> None:
+    """Recompute every supporter and project counter from the rows; report corrections."""
+    from app.extensions import db
+    from app.services import counters
+
+    corrected = counters.recount_all()
+    db.session.commit()
+    click.echo(f"Counters checked; {corrected} row(s) corrected.")
+
+
+COMMANDS.extend([large_data_command, recount_command])

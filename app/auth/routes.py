@@ -1,23 +1,46 @@
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth.forms import LoginForm
-from app.extensions import db
+from app.auth.forms import (
+    AcceptInvitationForm,
+    LoginForm,
+    RegistrationForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+)
+from app.extensions import db, limiter
 from app.models.base import utcnow
-from app.services import accounts
+from app.services import DomainError, accounts, mail, membership, tokens
+from app.services.passwords import dummy_verify
 from app.urls import safe_next_url
 
 bp = Blueprint("auth", __name__)
 
 
+def _sensitive_limit() -> str:
+    return current_app.config.get("AUTH_RATE_LIMIT", "10 per minute;50 per hour")
+
+
+def rate_limited(view):
+    """Limit the form submissions (POST) that attackers would repeat: guessing, spamming."""
+    return limiter.limit(_sensitive_limit, methods=["POST"])(view)
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@rate_limited
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("main.home"))
+        return redirect(url_for("account.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data)
+        except accounts.AccountLocked as error:
+            db.session.commit()  # keep the failure counters authenticate() updated
+            form.password.errors.append(str(error))
+            return render_template("auth/login.html", form=form)
+        db.session.commit()
         if user is None:
             # The same words whether the email is unknown or the password wrong.
             form.password.errors.append(_("Email or password is not correct."))
@@ -25,7 +48,7 @@ def login():
             user.last_login_at = utcnow()
             db.session.commit()
             login_user(user, remember=form.remember_me.data)
-            return redirect(safe_next_url())
+            return redirect(safe_next_url("account.dashboard"))
     return render_template("auth/login.html", form=form)
 
 
@@ -40,5 +63,136 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@rate_limited
 def register():
-    return render_template("auth/register.html")
+    if current_user.is_authenticated:
+        return redirect(url_for("account.dashboard"))
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        if form.nickname.data:
+            # Only a bot fills the hidden field: a vague refusal, and nothing written.
+            flash(_("Your application could not be sent. Please try again later."), "error")
+            return render_template("auth/register.html", form=form), 400
+        try:
+            registration = membership.register_organization(
+                form.profile_data(), form.email.data, form.password.data
+            )
+        except membership.EmailAlreadyRegistered as taken:
+            # Answer exactly as on success; tell the account's owner instead of the visitor.
+            db.session.rollback()
+            mail.send_registration_attempt_notice(taken.user)
+            return redirect(url_for("auth.registered"))
+        except accounts.WeakPassword as error:
+            db.session.rollback()
+            form.password.errors.append(str(error))
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            mail.send_email_confirmation(registration.user)
+            return redirect(url_for("auth.registered"))
+    return render_template("auth/register.html", form=form), 400 if form.errors else 200
+
+
+@bp.get("/register/sent")
+def registered():
+    return render_template("auth/registered.html")
+
+
+# Links from emails open a page with a button: the change happens on POST, so that a
+# mail scanner that fetches links cannot use them up.
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    if request.method == "POST":
+        try:
+            membership.confirm_email(token)
+        except tokens.InvalidToken as error:
+            db.session.rollback()
+            return render_template("auth/token_problem.html", message=str(error)), 400
+        db.session.commit()
+        flash(_("Thank you: your email address is confirmed."), "success")
+        return redirect(
+            url_for("account.dashboard") if current_user.is_authenticated else url_for("auth.login")
+        )
+    return render_template("auth/confirm_email.html", token=token)
+
+
+@bp.post("/confirm/resend")
+@login_required
+@rate_limited
+def resend_confirmation():
+    if current_user.email_confirmed_at is None:
+        mail.send_email_confirmation(current_user)
+    flash(_("We have sent you a new confirmation link."), "info")
+    return redirect(url_for("account.dashboard"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@rate_limited
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        user = membership.request_password_reset(form.email.data)
+        if user is not None:
+            mail.send_password_reset(user)
+        else:
+            dummy_verify(form.email.data)  # roughly the same time either way
+        # The same answer whether or not the email has an account.
+        flash(
+            _("If this email address has an account, we have sent it a link to set a new password."), "info"
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_request.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@rate_limited
+def reset_password(token: str):
+    try:
+        membership.user_for_reset_token(token)
+    except tokens.InvalidToken as error:
+        return render_template("auth/token_problem.html", message=str(error)), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            membership.reset_password(token, form.password.data)
+        except accounts.WeakPassword as error:
+            db.session.rollback()
+            form.password.errors.append(str(error))
+        else:
+            db.session.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            flash(_("Your password is changed. Please log in with the new one."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form, token=token)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@rate_limited
+def accept_invitation(token: str):
+    try:
+        invitation = membership.read_invitation(token)
+    except tokens.InvalidToken as error:
+        return render_template("auth/token_problem.html", message=str(error)), 400
+    if current_user.is_authenticated:
+        abort(403)  # an invitation creates a new account; log out first
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            user = membership.accept_invitation(token, form.password.data)
+        except accounts.WeakPassword as error:
+            db.session.rollback()
+            form.password.errors.append(str(error))
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(
+                _("Welcome to %(organization)s on Tadamun.", organization=invitation.organization.name),
+                "success",
+            )
+            return redirect(url_for("account.dashboard"))
+    return render_template("auth/accept_invitation.html", form=form, invitation=invitation, token=token)

@@ -1,11 +1,197 @@
-from flask import Blueprint, render_template
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
-from app.auth.decorators import moderator_required
+from app.account.forms import KIND_LABELS
+from app.auth.decorators import admin_required, moderator_required
+from app.extensions import db
+from app.models import AuditEntry, Organization, OrganizationStatus, Role, User
+from app.moderation.forms import NoteForm, ReasonForm
+from app.services import DomainError, NotAllowed, mail
+from app.services import moderation as moderation_service
 
 bp = Blueprint("moderation", __name__)
+
+
+def _page() -> int:
+    return request.args.get("page", 1, type=int)
+
+
+def get_organization(organization_id: int) -> Organization:
+    organization = db.session.scalar(
+        sa.select(Organization)
+        .where(Organization.id == organization_id)
+        .options(selectinload(Organization.users))
+    )
+    if organization is None:
+        abort(404)
+    return organization
 
 
 @bp.get("/")
 @moderator_required
 def queue():
-    return render_template("moderation/queue.html", page=None)
+    page = db.paginate(moderation_service.pending_applications_query(), page=_page(), error_out=True)
+    return render_template(
+        "moderation/queue.html",
+        page=page,
+        kinds=KIND_LABELS,
+        reject_form=ReasonForm(),
+        approve_form=NoteForm(),
+    )
+
+
+@bp.get("/organizations")
+@moderator_required
+def organizations():
+    status = request.args.get("status", OrganizationStatus.APPROVED.value)
+    if status not in {s.value for s in OrganizationStatus}:
+        abort(404)
+    query = request.args.get("q", "").strip()[:100]
+    stmt = sa.select(Organization).where(Organization.status == status)
+    if query:
+        stmt = stmt.where(Organization.name.ilike(f"%{query}%"))
+    page = db.paginate(stmt.order_by(Organization.name, Organization.id), page=_page(), error_out=True)
+    return render_template(
+        "moderation/organizations.html",
+        page=page,
+        status=status,
+        query=query,
+        statuses=list(OrganizationStatus),
+        kinds=KIND_LABELS,
+    )
+
+
+@bp.get("/organizations/<int:organization_id>")
+@moderator_required
+def organization(organization_id: int):
+    return _render_organization(get_organization(organization_id))
+
+
+def _render_organization(organization, status=200, **forms):
+    entries = db.session.scalars(
+        sa.select(AuditEntry)
+        .where(AuditEntry.organization_id == organization.id)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .limit(20)
+    ).all()
+    return render_template(
+        "moderation/organization.html",
+        organization=organization,
+        entries=entries,
+        kinds=KIND_LABELS,
+        approve_form=forms.get("approve_form") or NoteForm(),
+        reject_form=forms.get("reject_form") or ReasonForm(),
+        suspend_form=forms.get("suspend_form") or ReasonForm(),
+        reinstate_form=forms.get("reinstate_form") or NoteForm(),
+    ), status
+
+
+# name: (form class, service, mail template, mail subject, success message)
+DECISIONS = {
+    "approve": (
+        NoteForm,
+        moderation_service.approve_organization,
+        "approved",
+        _l("Your organization is approved on Tadamun"),
+        _l("%(name)s is approved."),
+    ),
+    "reject": (
+        ReasonForm,
+        moderation_service.reject_organization,
+        "rejected",
+        _l("Your application to Tadamun was not approved"),
+        _l("%(name)s is rejected; the reason has been sent."),
+    ),
+    "suspend": (
+        ReasonForm,
+        moderation_service.suspend_organization,
+        "suspended",
+        _l("Your organization is suspended on Tadamun"),
+        _l("%(name)s is suspended."),
+    ),
+    "reinstate": (
+        NoteForm,
+        moderation_service.reinstate_organization,
+        "reinstated",
+        _l("Your organization is reinstated on Tadamun"),
+        _l("%(name)s is reinstated."),
+    ),
+}
+
+
+@bp.post("/organizations/<int:organization_id>/<any(approve, reject, suspend, reinstate):decision>")
+@moderator_required
+def decide(organization_id: int, decision: str):
+    organization = get_organization(organization_id)
+    form_class, service, template, subject, done = DECISIONS[decision]
+    form = form_class()
+    if not form.validate_on_submit():
+        return _render_organization(organization, 400, **{f"{decision}_form": form})
+    try:
+        service(current_user, organization, form.reason.data or "")
+    except NotAllowed:
+        db.session.rollback()
+        abort(403)
+    except DomainError as error:
+        db.session.rollback()
+        form.reason.errors.append(str(error))
+        return _render_organization(get_organization(organization_id), 400, **{f"{decision}_form": form})
+    db.session.commit()
+    mail.send_decision(organization, template, subject)
+    flash(str(done) % {"name": organization.name}, "success")
+    if decision in ("approve", "reject"):
+        return redirect(url_for("moderation.queue"))
+    return redirect(url_for("moderation.organization", organization_id=organization.id))
+
+
+@bp.get("/log")
+@moderator_required
+def log():
+    stmt = sa.select(AuditEntry).options(selectinload(AuditEntry.organization))
+    chosen = None
+    wanted = request.args.get("organization", "").strip()
+    if wanted:
+        condition = Organization.slug == wanted
+        if wanted.isdigit() and len(wanted) < 12:
+            condition = sa.or_(condition, Organization.id == int(wanted))
+        chosen = db.session.scalar(sa.select(Organization).where(condition))
+        if chosen is None:
+            abort(404)
+        stmt = stmt.where(AuditEntry.organization_id == chosen.id)
+    stmt = stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    page = db.paginate(stmt, page=_page(), per_page=current_app.config["PAGE_SIZE"] * 2, error_out=True)
+    return render_template("moderation/log.html", page=page, chosen=chosen)
+
+
+@bp.get("/users")
+@admin_required
+def users():
+    query = request.args.get("q", "").strip()[:254]
+    role = request.args.get("role", "")
+    stmt = sa.select(User).options(selectinload(User.organization))
+    if role in {r.value for r in Role}:
+        stmt = stmt.where(User.role == role)
+    if query:
+        stmt = stmt.where(User.email.ilike(f"%{query.lower()}%"))
+    page = db.paginate(stmt.order_by(User.email), page=_page(), error_out=True)
+    return render_template("moderation/users.html", page=page, query=query, role=role, roles=list(Role))
+
+
+@bp.post("/users/<int:user_id>/<any(promote, demote):change>")
+@admin_required
+def change_role(user_id: int, change: str):
+    user = db.get_or_404(User, user_id)
+    service = moderation_service.promote_user if change == "promote" else moderation_service.demote_user
+    try:
+        service(current_user, user)
+    except DomainError as error:  # NotAllowed included: demoting oneself is refused with a message
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("moderation.users"))
+    db.session.commit()
+    flash(_("%(email)s is now: %(role)s.", email=user.email, role=user.role.value), "success")
+    return redirect(url_for("moderation.users"))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import User
 from app.services import DomainError
-from app.services.passwords import dummy_verify, verify_password
+from app.services.passwords import dummy_verify, hash_password, verify_password
 
 
 class AccountLocked(DomainError):
@@ -54,3 +57,56 @@ def end_all_sessions(user: User) -> None:
     """Invalidate every session and remember-me cookie the user holds, on every device."""
     user.session_version += 1
     db.session.flush()
+
+
+# Password policy -------------------------------------------------------------------------------
+# One rule for registration, reset, change of password and accepting an invitation.
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1024
+_COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The list of common passwords, read once per process."""
+    lines = _COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+class WeakPassword(DomainError):
+    """The password does not meet the policy; the message says why."""
+
+
+def check_password_policy(password: str, *, email: str | None = None) -> None:
+    """Raises WeakPassword when the password is too short, too long or too common."""
+    from flask_babel import gettext as _
+
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise WeakPassword(_("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise WeakPassword(_("Use at most %(n)d characters.", n=MAX_PASSWORD_LENGTH))
+    lowered = password.lower()
+    if lowered in common_passwords() or len(set(lowered)) < 4:
+        raise WeakPassword(_("This password is too common. Choose a less predictable one."))
+    if email and lowered in {normalize_email(email), normalize_email(email).partition("@")[0]}:
+        raise WeakPassword(_("Do not use your email address as your password."))
+
+
+def set_password(user: User, password: str) -> None:
+    """Give the user a new password (after checking the policy) and end all their sessions.
+
+    Raises WeakPassword.
+    """
+    check_password_policy(password, email=user.email)
+    user.password_hash = hash_password(password)
+    end_all_sessions(user)
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Change a logged-in user's password. Raises DomainError on a wrong current password, WeakPassword."""
+    from flask_babel import gettext as _
+
+    if not verify_password(user.password_hash, current_password):
+        raise DomainError(_("Your current password is not correct."))
+    set_password(user, new_password)

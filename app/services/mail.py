@@ -1,0 +1,137 @@
+"""Sending mail through Flask-Mail, with one backend per environment.
+
+``MAIL_BACKEND``:
+- ``memory`` (tests): Flask-Mail in testing mode; ``mail.record_messages()`` captures.
+- ``file`` (development): each message is written as an ``.eml`` file to ``MAIL_OUTBOX_DIR``.
+- ``smtp`` (production): sent with the ``MAIL_*`` server settings.
+
+Bodies are text templates in ``templates/email/`` rendered in the recipient's language.
+The log only ever says where a message went, never what it says: bodies carry tokens.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_mail import Message
+
+from app.extensions import mail
+from app.models import Organization, User
+from app.services import tokens
+
+
+def send(recipient: str, subject: str, template: str, *, locale: str | None = None, **context: Any) -> None:
+    """Render ``templates/email/<template>.txt`` and send it to one recipient."""
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        body = render_template(f"email/{template}.txt", **context)
+        subject = str(subject)
+    message = Message(subject=subject, recipients=[recipient], body=body)
+    backend = current_app.config.get("MAIL_BACKEND", "file")
+    if backend == "file":
+        _write_to_outbox(message)
+    elif backend == "memory":
+        # Flask-Mail records the message (record_messages) and, suppressed, sends nothing.
+        if not current_app.extensions["mail"].suppress:
+            raise RuntimeError("MAIL_BACKEND=memory needs TESTING or MAIL_SUPPRESS_SEND")
+        mail.send(message)
+    elif backend == "smtp":
+        mail.send(message)
+    else:
+        raise RuntimeError(f"Unknown MAIL_BACKEND {backend!r}")
+
+
+def _write_to_outbox(message: Message) -> Path:
+    outbox = Path(current_app.config["MAIL_OUTBOX_DIR"])
+    outbox.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    path = outbox / f"{stamp}-{secrets.token_hex(4)}.eml"
+    if not message.sender:
+        message.sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    path.write_bytes(message.as_bytes())
+    path.chmod(0o600)
+    current_app.logger.info("mail written to %s", path)
+    return path
+
+
+# The messages of the membership workflow. Each takes what it needs and builds links
+# from SITE_URL only.
+
+
+def send_email_confirmation(user: User) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    token = tokens.make_token(
+        tokens.EMAIL_CONFIRMATION, {"uid": user.id, "email": tokens.fingerprint(user.email)}
+    )
+    send(
+        user.email,
+        _l("Confirm your email address for Tadamun"),
+        "confirm_email",
+        locale=user.locale,
+        user=user,
+        link=tokens.external_url("auth.confirm_email", token=token),
+    )
+
+
+def send_registration_attempt_notice(user: User) -> None:
+    """Someone tried to register with an email that already has an account."""
+    from flask_babel import lazy_gettext as _l
+
+    send(
+        user.email,
+        _l("Someone tried to register with your email address"),
+        "registration_attempt",
+        locale=user.locale,
+        user=user,
+        login_link=tokens.external_url("auth.login"),
+        reset_link=tokens.external_url("auth.reset_request"),
+    )
+
+
+def send_password_reset(user: User) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    token = tokens.make_token(
+        tokens.PASSWORD_RESET, {"uid": user.id, "pw": tokens.fingerprint(user.password_hash)}
+    )
+    send(
+        user.email,
+        _l("Reset your Tadamun password"),
+        "reset_password",
+        locale=user.locale,
+        user=user,
+        link=tokens.external_url("auth.reset_password", token=token),
+    )
+
+
+def send_invitation(inviter: User, email: str, token: str) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    send(
+        email,
+        _l("You are invited to join %(organization)s on Tadamun", organization=inviter.organization.name),
+        "invitation",
+        locale=inviter.locale,
+        inviter=inviter,
+        organization=inviter.organization,
+        link=tokens.external_url("auth.accept_invitation", token=token),
+    )
+
+
+def send_decision(organization: Organization, template: str, subject: Any) -> None:
+    """Tell every user of an organization about a moderator's decision (approved, rejected, ...)."""
+    for user in organization.users:
+        send(
+            user.email,
+            subject,
+            template,
+            locale=user.locale,
+            user=user,
+            organization=organization,
+            dashboard_link=tokens.external_url("account.dashboard"),
+        )

@@ -1,0 +1,304 @@
+"""Membership: organizations apply, correct and re-apply; users confirm email and are invited.
+
+Every function validates, writes and flushes; the caller commits once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.extensions import db
+from app.models import (
+    CONTACT_FIELDS,
+    IRAQ,
+    AuditAction,
+    Organization,
+    OrganizationKind,
+    OrganizationStatus,
+    Role,
+    User,
+    Visibility,
+)
+from app.models.base import utcnow
+from app.services import DomainError, NotAllowed, accounts, audit, counters, tokens
+from app.services.passwords import hash_password
+from app.services.text import slugify
+
+# The profile fields an organization's users may set; anything else in the data is ignored,
+# so a forged form field such as ``status`` changes nothing.
+PROFILE_FIELDS = (
+    "name",
+    "kind",
+    "country",
+    "city",
+    "description",
+    "website",
+    "founded_year",
+    *CONTACT_FIELDS,
+    *(f"{field}_visibility" for field in CONTACT_FIELDS),
+)
+
+
+class EmailAlreadyRegistered(DomainError):
+    """The email has an account. Views must not say so: they answer as if registration worked."""
+
+    def __init__(self, user: User):
+        super().__init__(_("This email address cannot be used."))
+        self.user = user
+
+
+@dataclass
+class Registration:
+    organization: Organization
+    user: User
+
+
+def _clean_profile(data: dict[str, Any]) -> dict[str, Any]:
+    profile = {key: data[key] for key in PROFILE_FIELDS if key in data}
+    for key in ("name", "city", "description", "website", *CONTACT_FIELDS):
+        if key in profile and isinstance(profile[key], str):
+            profile[key] = profile[key].strip()
+    for key in ("website", *CONTACT_FIELDS):
+        if key in profile and not profile[key]:
+            profile[key] = None
+    if profile.get("contact_email"):
+        profile["contact_email"] = profile["contact_email"].lower()
+    if not profile.get("name", "x"):
+        raise DomainError(_("Please give the organization's name."))
+    if "kind" in profile:
+        profile["kind"] = OrganizationKind(profile["kind"])
+    if "country" in profile:
+        country = (profile["country"] or "").upper()
+        if len(country) != 2 or not country.isalpha():
+            raise DomainError(_("Please choose a country."))
+        profile["country"] = country
+    website = profile.get("website")
+    if website and not website.lower().startswith(("http://", "https://")):
+        raise DomainError(_("A website address must start with http:// or https://."))
+    for field in CONTACT_FIELDS:
+        key = f"{field}_visibility"
+        if key in profile:
+            profile[key] = Visibility(profile[key])
+    return profile
+
+
+def unique_organization_slug(name: str) -> str:
+    """A slug for the name, with ``-2``, ``-3``... when it is taken."""
+    base = slugify(name, max_length=100)
+    taken = set(
+        db.session.scalars(
+            sa.select(Organization.slug).where(
+                sa.or_(Organization.slug == base, Organization.slug.like(f"{base}-%"))
+            )
+        )
+    )
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def register_organization(profile: dict[str, Any], email: str, password: str) -> Registration:
+    """Create a pending organization and its first user (the owner).
+
+    Raises EmailAlreadyRegistered (views answer as on success), WeakPassword, DomainError.
+    Nothing is written when it raises.
+    """
+    email = accounts.normalize_email(email)
+    # Check everything else first: an answer that differs only for a taken email would tell.
+    accounts.check_password_policy(password, email=email)
+    fields = _clean_profile(profile)
+    existing = accounts.find_user_by_email(email)
+    if existing is not None:
+        raise EmailAlreadyRegistered(existing)
+    organization = Organization(
+        slug=unique_organization_slug(fields["name"]),
+        status=OrganizationStatus.PENDING,
+        submitted_at=utcnow(),
+        **fields,
+    )
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        role=Role.MEMBER,
+        organization=organization,
+        is_owner=True,
+    )
+    db.session.add_all([organization, user])
+    db.session.flush()
+    return Registration(organization, user)
+
+
+def _check_can_edit(organization: Organization, actor: User) -> None:
+    if actor.organization_id != organization.id:
+        raise NotAllowed(_("You can only edit your own organization."))
+
+
+def update_profile(organization: Organization, actor: User, data: dict[str, Any]) -> Organization:
+    """Save profile and contact visibility of a pending or approved organization.
+
+    Raises NotAllowed for another organization's user, or when the organization is rejected
+    (use ``resubmit_application``) or suspended; DomainError for invalid data.
+    """
+    _check_can_edit(organization, actor)
+    if organization.status == OrganizationStatus.SUSPENDED:
+        raise NotAllowed(_("A suspended organization cannot change its profile."))
+    if organization.status == OrganizationStatus.REJECTED:
+        raise NotAllowed(_("Correct your application and send it again to change it."))
+    fields = _clean_profile(data)
+    _apply_profile(organization, fields)
+    db.session.flush()
+    return organization
+
+
+def _apply_profile(organization: Organization, fields: dict[str, Any]) -> None:
+    new_country = fields.get("country", organization.country)
+    moves_iraqi_count = organization.status == OrganizationStatus.APPROVED and (
+        (organization.country == IRAQ) != (new_country == IRAQ)
+    )
+    if moves_iraqi_count:
+        # The Iraqi/international split counts by country: uncount under the old, recount under the new.
+        counters.organization_visibility_changed(organization, -1)
+    for key, value in fields.items():
+        setattr(organization, key, value)
+    if moves_iraqi_count:
+        db.session.flush()
+        counters.organization_visibility_changed(organization, +1)
+
+
+def resubmit_application(organization: Organization, actor: User, data: dict[str, Any]) -> Organization:
+    """A rejected organization corrects its application and applies again (back to pending).
+
+    Raises NotAllowed unless the actor belongs to the organization and it is rejected.
+    """
+    _check_can_edit(organization, actor)
+    if organization.status != OrganizationStatus.REJECTED:
+        raise NotAllowed(_("Only a rejected application can be sent again."))
+    fields = _clean_profile(data)
+    _apply_profile(organization, fields)
+    organization.status = OrganizationStatus.PENDING
+    organization.status_reason = None
+    organization.submitted_at = utcnow()
+    db.session.flush()
+    audit.record(
+        actor,
+        AuditAction.ORGANIZATION_RESUBMITTED,
+        target_type="organization",
+        target_id=organization.id,
+        organization_id=organization.id,
+    )
+    return organization
+
+
+def confirm_email(token: str) -> User:
+    """Mark the email of the token's user as confirmed.
+
+    Raises ExpiredToken, InvalidToken (tampered, or already used).
+    """
+    payload = tokens.read_token(tokens.EMAIL_CONFIRMATION, token)
+    user = db.session.get(User, payload.get("uid")) if isinstance(payload.get("uid"), int) else None
+    if (
+        user is None
+        or user.email_confirmed_at is not None
+        or payload.get("email") != tokens.fingerprint(user.email)
+    ):
+        raise tokens.invalid_token()
+    user.email_confirmed_at = utcnow()
+    db.session.flush()
+    return user
+
+
+def request_password_reset(email: str) -> User | None:
+    """The user to send a reset link to, or None. Views answer the same either way."""
+    return accounts.find_user_by_email(email)
+
+
+def reset_password(token: str, new_password: str) -> User:
+    """Set a new password from a reset link; the link then stops working and every session ends.
+
+    Raises ExpiredToken, InvalidToken, WeakPassword.
+    """
+    user = user_for_reset_token(token)
+    accounts.set_password(user, new_password)
+    return user
+
+
+def user_for_reset_token(token: str) -> User:
+    """The user a reset link is for. Raises ExpiredToken, InvalidToken (tampered or used)."""
+    payload = tokens.read_token(tokens.PASSWORD_RESET, token)
+    uid = payload.get("uid")
+    user = db.session.get(User, uid) if isinstance(uid, int) else None
+    if user is None or payload.get("pw") != tokens.fingerprint(user.password_hash):
+        raise tokens.invalid_token()
+    return user
+
+
+def create_invitation(inviter: User, email: str) -> str | None:
+    """A signed invitation link's token for ``email`` to join the inviter's organization.
+
+    Returns None when the email already has an account (the view answers the same, so an
+    owner cannot probe who is registered). Raises NotAllowed unless the inviter is the owner
+    of an approved organization.
+    """
+    if not inviter.is_owner or not inviter.is_approved_member:
+        raise NotAllowed(_("Only the owner of an approved organization can invite colleagues."))
+    email = accounts.normalize_email(email)
+    if accounts.find_user_by_email(email) is not None:
+        return None
+    return tokens.make_token(
+        tokens.INVITATION, {"org": inviter.organization_id, "email": email, "by": inviter.id}
+    )
+
+
+@dataclass
+class Invitation:
+    organization: Organization
+    email: str
+
+
+def read_invitation(token: str) -> Invitation:
+    """What an invitation link offers. Raises ExpiredToken, InvalidToken (tampered, used, or
+    the organization can no longer invite)."""
+    payload = tokens.read_token(tokens.INVITATION, token)
+    org_id, email, inviter_id = payload.get("org"), payload.get("email"), payload.get("by")
+    if not isinstance(org_id, int) or not isinstance(email, str) or not isinstance(inviter_id, int):
+        raise tokens.invalid_token()
+    organization = db.session.get(Organization, org_id)
+    inviter = db.session.get(User, inviter_id)
+    if (
+        organization is None
+        or organization.status != OrganizationStatus.APPROVED
+        or inviter is None
+        or inviter.organization_id != org_id
+        or not inviter.is_owner
+        # Used once: the account now exists.
+        or accounts.find_user_by_email(email) is not None
+    ):
+        raise tokens.invalid_token()
+    return Invitation(organization, email)
+
+
+def accept_invitation(token: str, password: str) -> User:
+    """Create the invited user in the organization (not an owner), email confirmed by the link.
+
+    Raises ExpiredToken, InvalidToken, WeakPassword.
+    """
+    invitation = read_invitation(token)
+    accounts.check_password_policy(password, email=invitation.email)
+    user = User(
+        email=invitation.email,
+        password_hash=hash_password(password),
+        role=Role.MEMBER,
+        organization=invitation.organization,
+        is_owner=False,
+        email_confirmed_at=utcnow(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user

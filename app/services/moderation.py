@@ -1,0 +1,204 @@
+"""Moderators' decisions on organizations and admins' decisions on roles.
+
+Each decision checks the actor's role and the target's current state, writes the
+change and an audit entry (who, what, when, why) in the same transaction, and
+flushes; the caller commits once and then sends any mail.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from app.extensions import db
+from app.models import AuditAction, Organization, OrganizationStatus, Role, User
+from app.models.base import utcnow
+from app.services import DomainError, NotAllowed, accounts, audit, counters
+
+MAX_REASON_LENGTH = 2000
+
+
+def _check_moderator(actor: User) -> None:
+    if not actor.is_moderator:
+        raise NotAllowed(_("Only moderators can decide on organizations."))
+
+
+def _check_admin(actor: User) -> None:
+    if not actor.is_admin:
+        raise NotAllowed(_("Only admins can change roles."))
+
+
+def _require_reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Please give a reason: the organization will see it."))
+    if len(reason) > MAX_REASON_LENGTH:
+        raise DomainError(_("Please keep the reason under %(n)d characters.", n=MAX_REASON_LENGTH))
+    return reason
+
+
+def _check_status(organization: Organization, expected: OrganizationStatus, message: str) -> None:
+    if organization.status != expected:
+        raise DomainError(message)
+
+
+def _record(actor: User, action: AuditAction, organization: Organization, reason: str = "") -> None:
+    audit.record(
+        actor,
+        action,
+        target_type="organization",
+        target_id=organization.id,
+        organization_id=organization.id,
+        reason=reason,
+    )
+
+
+def approve_organization(actor: User, organization: Organization, note: str = "") -> Organization:
+    """Approve a pending application: the organization appears and its pledges count.
+
+    Raises NotAllowed (not a moderator), DomainError (not pending).
+    """
+    _check_moderator(actor)
+    _check_status(organization, OrganizationStatus.PENDING, _("Only a pending application can be approved."))
+    organization.status = OrganizationStatus.APPROVED
+    organization.status_reason = None
+    organization.approved_at = utcnow()
+    db.session.flush()
+    counters.organization_visibility_changed(organization, +1)
+    _record(actor, AuditAction.ORGANIZATION_APPROVED, organization, (note or "").strip())
+    return organization
+
+
+def reject_organization(actor: User, organization: Organization, reason: str) -> Organization:
+    """Reject a pending application with a reason the applicant sees.
+
+    Raises NotAllowed (not a moderator), DomainError (no reason, not pending).
+    """
+    _check_moderator(actor)
+    reason = _require_reason(reason)
+    _check_status(organization, OrganizationStatus.PENDING, _("Only a pending application can be rejected."))
+    organization.status = OrganizationStatus.REJECTED
+    organization.status_reason = reason
+    db.session.flush()
+    _record(actor, AuditAction.ORGANIZATION_REJECTED, organization, reason)
+    return organization
+
+
+def suspend_organization(actor: User, organization: Organization, reason: str) -> Organization:
+    """Suspend an approved organization: it leaves every public page and count at once, and
+    every session of its users ends.
+
+    Raises NotAllowed (not a moderator), DomainError (no reason, not approved).
+    """
+    _check_moderator(actor)
+    reason = _require_reason(reason)
+    _check_status(
+        organization, OrganizationStatus.APPROVED, _("Only an approved organization can be suspended.")
+    )
+    counters.organization_visibility_changed(organization, -1)
+    organization.status = OrganizationStatus.SUSPENDED
+    organization.status_reason = reason
+    for user in organization.users:
+        accounts.end_all_sessions(user)
+    db.session.flush()
+    _record(actor, AuditAction.ORGANIZATION_SUSPENDED, organization, reason)
+    return organization
+
+
+def reinstate_organization(actor: User, organization: Organization, reason: str = "") -> Organization:
+    """Reinstate a suspended organization: it and its pledges count again.
+
+    Raises NotAllowed (not a moderator), DomainError (not suspended).
+    """
+    _check_moderator(actor)
+    _check_status(
+        organization, OrganizationStatus.SUSPENDED, _("Only a suspended organization can be reinstated.")
+    )
+    organization.status = OrganizationStatus.APPROVED
+    organization.status_reason = None
+    db.session.flush()
+    counters.organization_visibility_changed(organization, +1)
+    _record(actor, AuditAction.ORGANIZATION_REINSTATED, organization, (reason or "").strip())
+    return organization
+
+
+def _record_role(actor: User, action: AuditAction, user: User, reason: str) -> None:
+    audit.record(
+        actor,
+        action,
+        target_type="user",
+        target_id=user.id,
+        organization_id=user.organization_id,
+        reason=reason,
+    )
+
+
+def promote_user(actor: User, user: User, reason: str = "") -> User:
+    """Make a member a moderator, or a moderator an admin.
+
+    Raises NotAllowed (not an admin), DomainError (already an admin).
+    """
+    _check_admin(actor)
+    if user.role == Role.ADMIN:
+        raise DomainError(_("This user is already an admin."))
+    old = user.role
+    user.role = Role.MODERATOR if old == Role.MEMBER else Role.ADMIN
+    accounts.end_all_sessions(user)  # a role change takes effect with a fresh login
+    _record_role(actor, AuditAction.USER_PROMOTED, user, reason or f"{old} → {user.role}")
+    return user
+
+
+def demote_user(actor: User, user: User, reason: str = "") -> User:
+    """Make an admin a moderator, or a moderator a member of their organization.
+
+    Raises NotAllowed (not an admin, or demoting oneself), DomainError (a member already, or
+    a moderator without an organization to return to).
+    """
+    _check_admin(actor)
+    if user.id == actor.id:
+        raise NotAllowed(_("You cannot demote yourself. Ask another admin."))
+    if user.role == Role.MEMBER:
+        raise DomainError(_("This user is not a moderator."))
+    if user.role == Role.MODERATOR and user.organization_id is None:
+        raise DomainError(_("This moderator belongs to no organization and cannot become a member."))
+    old = user.role
+    user.role = Role.MODERATOR if old == Role.ADMIN else Role.MEMBER
+    accounts.end_all_sessions(user)
+    _record_role(actor, AuditAction.USER_DEMOTED, user, reason or f"{old} → {user.role}")
+    return user
+
+
+def create_moderator(email: str, password: str, *, admin: bool = False) -> User:
+    """A new moderator (or admin) account, for the command line.
+
+    Raises DomainError when the email is taken, WeakPassword.
+    """
+    email = accounts.normalize_email(email)
+    if "@" not in email or len(email) > 254:
+        raise DomainError(_("Please give a valid email address."))
+    if accounts.find_user_by_email(email) is not None:
+        raise DomainError(_("An account with this email address already exists."))
+    accounts.check_password_policy(password, email=email)
+    from app.services.passwords import hash_password
+
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        role=Role.ADMIN if admin else Role.MODERATOR,
+        email_confirmed_at=utcnow(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def pending_applications_query() -> sa.Select:
+    """Pending applications, oldest first, with their users loaded (for the queue)."""
+    from sqlalchemy.orm import selectinload
+
+    return (
+        sa.select(Organization)
+        .where(Organization.status == OrganizationStatus.PENDING)
+        .options(selectinload(Organization.users))
+        .order_by(Organization.submitted_at, Organization.id)
+    )
