@@ -1,0 +1,61 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.models import ProjectStatus
+from app.services import projects as project_service
+
+STATUS_CHOICES = [
+    SelectChoice(ProjectStatus.PLANNED.value, _l("Planned")),
+    SelectChoice(ProjectStatus.RUNNING.value, _l("Running")),
+    SelectChoice(ProjectStatus.FINISHED.value, _l("Finished")),
+]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ProjectForm(FlaskForm):
+    """The owner is never a field: it is always the member's own organization."""
+
+    title = StringField(
+        _l("Title"), validators=[DataRequired(), Length(max=project_service.TITLE_MAX_LENGTH)]
+    )
+    summary = StringField(_l("One-line summary"), validators=[Length(max=project_service.SUMMARY_MAX_LENGTH)])
+    description = TextAreaField(
+        _l("Description"), validators=[Length(max=project_service.DESCRIPTION_MAX_LENGTH)]
+    )
+    status = RadioField(_l("Status"), choices=STATUS_CHOICES, default=ProjectStatus.PLANNED.value)
+    start_date = DateField(_l("Start date"), validators=[Optional()])
+    end_date = DateField(_l("End date"), validators=[Optional()])
+    place = StringField(_l("Place"), validators=[Length(max=project_service.PLACE_MAX_LENGTH)])
+    campaigns = MultiCheckboxField(
+        _l("Campaigns this project serves"),
+        coerce=int,
+        validators=[DataRequired(message=_l("Link the project to at least one campaign."))],
+    )
+    submit = SubmitField(_l("Save the project"))
+
+    def set_campaign_choices(self, campaigns) -> None:
+        self.campaigns.choices = [SelectChoice(c.id, c.title) for c in campaigns]
+
+    def validate_end_date(self, field) -> None:
+        if field.data and self.start_date.data and field.data < self.start_date.data:
+            raise ValidationError(_l("The end date cannot be before the start date."))
+
+    def service_fields(self) -> dict:
+        return {
+            "title": self.title.data,
+            "summary": self.summary.data,
+            "description": self.description.data,
+            "status": self.status.data,
+            "start_date": self.start_date.data,
+            "end_date": self.end_date.data,
+            "place": self.place.data,
+            "campaign_ids": self.campaigns.data or [],
+        }
