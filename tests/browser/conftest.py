@@ -21,46 +21,31 @@ from __future__ import annotations
 
 import email
 import email.policy
-import logging
 import os
 import re
 import shutil
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from flask import Flask, got_request_exception
-from werkzeug.serving import WSGIRequestHandler, make_server
+from flask import Flask
 
-from app import create_app
 from app.extensions import db
-from tests import builders
-from tests.conftest import drop_leftover_tables, empty_all_tables
+from tests.browser.live import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP,
+    LiveServer,
+    seed_site,
+    start_live_server,
+)
+from tests.conftest import empty_all_tables
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
-
-# Chromium as the machine allows it: as root (no sandbox), headless, and quiet on a closed network.
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
-
-MODERATOR_EMAIL = "moderator@tadamun.test"
-PASSWORD = builders.DEFAULT_PASSWORD
 
 
 def unavailable(reason: str):
@@ -74,91 +59,29 @@ def unavailable(reason: str):
 # The live server
 
 
-class QuietRequestHandler(WSGIRequestHandler):
-    """No access log line per request in the test output."""
-
-    def log_request(self, *args, **kwargs) -> None:
-        pass
-
-
-@dataclass
-class LiveServer:
-    app: Flask
-    url: str
-    outbox: Path
-    errors: list[BaseException] = field(default_factory=list)
-
-    def reset(self) -> None:
-        """A fresh site: empty tables, the demo data, one moderator; an empty mailbox."""
-        with self.app.app_context():
-            db.session.remove()
-            empty_all_tables()
-            load_demo_data()
-            builders.make_moderator(MODERATOR_EMAIL)
-            db.session.commit()
-            db.session.remove()
-        shutil.rmtree(self.outbox, ignore_errors=True)
-        self.outbox.mkdir(parents=True)
-        self.errors.clear()
-
-
-def load_demo_data() -> None:
-    """The demo data H1 writes in ``app.services.demo_data`` (campaigns, organizations, pledges)."""
-    try:
-        from app.services import demo_data
-    except ImportError:  # not there yet: an empty site
-        return
-    demo_data.load()
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory) -> Iterator[LiveServer]:
-    base = tmp_path_factory.mktemp("live")
-    outbox = base / "outbox"
-    settings = {
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base / 'live.db'}",
-        # Served like production, not like the test client: real error pages, real CSRF.
-        "TESTING": False,
-        "PROPAGATE_EXCEPTIONS": False,
-        "WTF_CSRF_ENABLED": True,
-        "RATELIMIT_ENABLED": False,
-        "MAIL_BACKEND": "file",
-        "MAIL_OUTBOX_DIR": str(outbox),
-        "UPLOAD_FOLDER": str(base / "uploads"),
-    }
-    app = create_app(settings)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
-    url = f"http://127.0.0.1:{server.port}"
-    app.config["SITE_URL"] = url  # links in mail point at this server
-    live = LiveServer(app=app, url=url, outbox=outbox)
-
-    def record_exception(sender, exception, **extra):
-        live.errors.append(exception)
-
-    got_request_exception.connect(record_exception, app)
-    # The app logs each mail it writes and each error; keep the output for failures only.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-
-    with app.app_context():
-        db.drop_all()
-        drop_leftover_tables()
-        builders.create_schema()
-
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
+    live = start_live_server(tmp_path_factory.mktemp("live"))
     try:
         yield live
     finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        live.stop()
+
+
+def reset_site(live: LiveServer) -> None:
+    """A fresh site: empty tables, the demo data, one moderator; an empty mailbox."""
+    with live.app.app_context():
+        db.session.remove()
+        empty_all_tables()
+        seed_site()
+    shutil.rmtree(live.outbox, ignore_errors=True)
+    live.outbox.mkdir(parents=True)
+    live.errors.clear()
 
 
 @pytest.fixture(autouse=True)
 def fresh_site(live_server) -> Iterator[LiveServer]:
-    live_server.reset()
+    reset_site(live_server)
     yield live_server
     if live_server.errors:
         pytest.fail(

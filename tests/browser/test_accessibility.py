@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, MODERATOR_EMAIL, PHONE
 from tests.browser.helpers import MEMBER_EMAIL, add_member, log_in, site_pages
+from tests.browser.live import DESKTOP, MODERATOR_EMAIL, PHONE
 
 pytestmark = pytest.mark.browser
 

@@ -12,8 +12,8 @@ import subprocess
 
 import pytest
 
-from tests.browser.conftest import MODERATOR_EMAIL
 from tests.browser.helpers import MEMBER_EMAIL, add_member, log_in, log_out, site_pages
+from tests.browser.live import MODERATOR_EMAIL
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,114 @@
+"""Pictures of the main pages for the README: ``make screenshots``.
+
+Serves the application with the demo data on a free local port, opens each main page in
+Debian's Chromium (desktop 1280x800 and phone 390x844, English and Arabic) and saves what a
+person sees first (above the fold) as ``docs/screenshots/<page>-<device>-<lang>.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from tests.browser.helpers import MEMBER_EMAIL, add_member, log_in, site_pages  # noqa: E402
+from tests.browser.live import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP,
+    MODERATOR_EMAIL,
+    PHONE,
+    seed_site,
+    start_live_server,
+)
+
+OUTPUT = ROOT / "docs" / "screenshots"
+DEVICES = {"desktop": DESKTOP, "phone": PHONE}
+LANGUAGES = ("en", "ar")
+PUBLIC_PAGES = (
+    "home",
+    "campaigns",
+    "campaign",
+    "directory",
+    "organization",
+    "projects",
+    "project",
+    "register",
+)
+
+
+def translator(app, locale: str):
+    from flask_babel import force_locale, gettext
+
+    def _t(msgid: str, **params) -> str:
+        with app.test_request_context(), force_locale(locale):
+            return gettext(msgid, **params)
+
+    return _t
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=OUTPUT)
+    args = parser.parse_args()
+    if not CHROMIUM.exists():
+        print(f"{CHROMIUM} is missing: run `make browser-deps`", file=sys.stderr)
+        return 1
+    args.output.mkdir(parents=True, exist_ok=True)
+
+    with tempfile.TemporaryDirectory() as folder:
+        live = start_live_server(Path(folder))
+        try:
+            with live.app.app_context():
+                seed_site()
+            add_member(live.app)
+            pages = site_pages(live.app)
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+                for device, viewport in DEVICES.items():
+                    for lang in LANGUAGES:
+                        shoot(browser, live, pages, device, viewport, lang, args.output)
+                browser.close()
+        finally:
+            live.stop()
+    total = sum(p.stat().st_size for p in args.output.glob("*.png"))
+    print(f"{len(list(args.output.glob('*.png')))} screenshots, {total / 1024:.0f} KB, in {args.output}")
+    return 0
+
+
+def shoot(browser, live, pages, device: str, viewport: dict, lang: str, output: Path) -> None:
+    phone = device == "phone"
+    context = browser.new_context(
+        base_url=live.url, viewport=viewport, locale=lang, is_mobile=phone, has_touch=phone
+    )
+    page = context.new_page()
+
+    def save(name: str, url: str | None) -> None:
+        if url is None:
+            print(f"  (no {name} page to show)")
+            return
+        page.goto(url)
+        path = output / f"{name}-{device}-{lang}.png"
+        page.screenshot(path=str(path), full_page=False)
+        print(f"  {path.name}")
+
+    for name in PUBLIC_PAGES:
+        save(name, getattr(pages, name))
+    t = translator(live.app, lang)
+    if not phone:  # the member and moderator screens, on a desktop
+        log_in(page, t, MEMBER_EMAIL)
+        save("dashboard", pages.dashboard)
+        page.get_by_role("button", name=t("Log out")).click()
+        log_in(page, t, MODERATOR_EMAIL)
+        save("moderation", pages.moderation_queue)
+    context.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
