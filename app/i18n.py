@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import flask_babel
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
@@ -18,6 +18,9 @@ LANGUAGE_COOKIE_MAX_AGE = timedelta(days=365)
 
 def select_locale() -> str:
     """An explicit ?lang=, else the cookie, else the user's setting, else Accept-Language."""
+    if not has_request_context():
+        # Services called from the CLI or a test raise translated messages too.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     for candidate in (
         request.args.get("lang"),

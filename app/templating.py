@@ -9,6 +9,7 @@ from flask_babel import format_date, format_datetime, format_decimal, format_num
 
 from app.i18n import text_direction
 from app.services.text import render_markdown
+from app.services.translations import localized
 
 LANGUAGE_NAMES = {"en": "English", "ar": "العربية", "ckb": "کوردی", "fr": "Français"}
 
@@ -36,6 +37,8 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["url_with_lang"] = url_with_lang
     # Numbers and dates in the page's locale. Flask-Babel also registers them as filters:
     # {{ n|numberformat }}, {{ d|dateformat("long") }}, {{ dt|datetimeformat }}.
+    # localized(campaign) / localized(org): text in the page's language, falling back (see services).
+    app.jinja_env.globals["localized"] = localized
     app.jinja_env.globals.update(
         format_number=format_number,
         format_decimal=format_decimal,

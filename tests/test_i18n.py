@@ -168,13 +168,13 @@ def test_numbers_and_dates_are_formatted_for_the_locale(app):
     from flask_babel import force_locale
 
     template = app.jinja_env.from_string(
-        "{{ format_number(1234567) }}|{{ format_date(day, 'long') }}|{{ 2500|numberformat }}"
+        "{{ format_number(1234567) }}|{{ format_date(day, 'long') }}|{{ n|numberformat }}"
     )
     with app.test_request_context("/"):
         with force_locale("fr"):
-            number, day, filtered = template.render(day=date(2026, 11, 22)).split("|")
+            number, day, filtered = template.render(day=date(2026, 11, 22), n=2500).split("|")
         with force_locale("ckb"):
-            kurdish = template.render(day=date(2026, 11, 22))
+            kurdish = template.render(day=date(2026, 11, 22), n=2500)
     assert number == "1\u202f234\u202f567"
     assert day == "22 novembre 2026"
     assert filtered == "2\u202f500"

@@ -1,0 +1,301 @@
+"""Content in the reader's language: campaigns and organization descriptions.
+
+A campaign is written in English; moderators may add its title, summary and description in Arabic,
+Kurdish and French. An organization writes its description in the language it likes, and may add
+it in more languages. Pages show the text in the current locale and fall back, field by field, to
+the main text.
+
+Pages never touch ``campaign.translations`` (a lazy load per row): they call ``localized_campaigns``
+with the campaigns of the page, which reads the translations of all of them in one query (none when
+the page is in English or the translations were eager-loaded), and get small read-only views whose
+``title``/``summary``/``description`` are in the right language and whose ``lang`` says which
+language that is (for a ``lang`` attribute when the fallback is shown). Every other attribute is the
+campaign's own. In templates, ``localized(obj)`` does the same for one object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, g, has_request_context
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from app.extensions import db
+from app.models import (
+    AuditAction,
+    Campaign,
+    CampaignTranslation,
+    Organization,
+    OrganizationTranslation,
+    User,
+)
+from app.services import DomainError, NotAllowed, audit
+from app.services.campaigns import DESCRIPTION_MAX_LENGTH, SUMMARY_MAX_LENGTH, TITLE_MAX_LENGTH
+
+# The language campaigns are first written in.
+CAMPAIGN_SOURCE_LOCALE = "en"
+ORGANIZATION_DESCRIPTION_MAX_LENGTH = 10_000
+
+
+def current_locale() -> str:
+    if has_request_context():
+        return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def campaign_translation_locales() -> list[str]:
+    """The languages a campaign can be translated into (every interface language but English)."""
+    return [loc for loc in current_app.config["LANGUAGES"] if loc != CAMPAIGN_SOURCE_LOCALE]
+
+
+def organization_translation_locales() -> list[str]:
+    """An organization may add its description in any interface language, English included."""
+    return list(current_app.config["LANGUAGES"])
+
+
+# --- Reading ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LocalizedCampaign:
+    """A campaign as shown in one language; any other attribute is the campaign's."""
+
+    campaign: Campaign
+    title: str
+    summary: str
+    description: str
+    lang: str  # the language of title/summary/description as shown
+    translated: bool
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.campaign, name)
+
+
+@dataclass(frozen=True)
+class LocalizedOrganization:
+    """An organization as shown in one language; any other attribute is the organization's."""
+
+    organization: Organization
+    description: str
+    lang: str | None  # None: the main description, whose language is not recorded
+    translated: bool
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.organization, name)
+
+
+def _loaded_translations(obj: Any) -> list | None:
+    """The ``translations`` collection if already loaded (eagerly or before), else None."""
+    state = sa.inspect(obj)
+    if "translations" not in state.mapper.relationships or "translations" in state.unloaded:
+        return None
+    return obj.translations
+
+
+def _translations_by_owner(model: type, owner_column: str, owners: Sequence[Any], locale: str) -> dict:
+    """``{owner_id: translation}`` in ``locale`` for ``owners``, in at most one query."""
+    found: dict[int, Any] = {}
+    missing_ids = []
+    for owner in owners:
+        loaded = _loaded_translations(owner)
+        if loaded is None:
+            missing_ids.append(owner.id)
+        else:
+            for row in loaded:
+                if row.locale == locale:
+                    found[owner.id] = row
+    if missing_ids:
+        column = getattr(model, owner_column)
+        rows = db.session.scalars(
+            sa.select(model).where(column.in_(sorted(set(missing_ids))), model.locale == locale)
+        )
+        for row in rows:
+            found[getattr(row, owner_column)] = row
+    return found
+
+
+def localized_campaigns(campaigns: Iterable[Campaign], locale: str | None = None) -> list[LocalizedCampaign]:
+    """The campaigns in ``locale`` (default: the page's), falling back to English field by field.
+
+    At most one query for the whole list; none in English.
+    """
+    campaigns = list(campaigns)
+    locale = locale or current_locale()
+    if locale == CAMPAIGN_SOURCE_LOCALE or not campaigns:
+        rows = {}
+    else:
+        rows = _translations_by_owner(CampaignTranslation, "campaign_id", campaigns, locale)
+    views = []
+    for campaign in campaigns:
+        row = rows.get(campaign.id)
+        # Only the title decides the language shown for the title; summary and description
+        # fall back separately, so a half-written translation never leaves a blank.
+        views.append(
+            LocalizedCampaign(
+                campaign=campaign,
+                title=(row and row.title) or campaign.title,
+                summary=(row and row.summary) or campaign.summary,
+                description=(row and row.description) or campaign.description,
+                lang=locale if row else CAMPAIGN_SOURCE_LOCALE,
+                translated=row is not None,
+            )
+        )
+    return views
+
+
+def localized_campaign(campaign: Campaign, locale: str | None = None) -> LocalizedCampaign:
+    return localized_campaigns([campaign], locale)[0]
+
+
+def localized_organizations(
+    organizations: Iterable[Organization], locale: str | None = None
+) -> list[LocalizedOrganization]:
+    """Organizations with their description in ``locale`` when they wrote one, else the main one.
+
+    At most one query for the whole list.
+    """
+    organizations = list(organizations)
+    locale = locale or current_locale()
+    rows = (
+        _translations_by_owner(OrganizationTranslation, "organization_id", organizations, locale)
+        if organizations
+        else {}
+    )
+    views = []
+    for org in organizations:
+        row = rows.get(org.id)
+        if row is not None and row.description.strip():
+            views.append(LocalizedOrganization(org, row.description, locale, translated=True))
+        else:
+            views.append(LocalizedOrganization(org, org.description, None, translated=False))
+    return views
+
+
+def localized_organization(organization: Organization, locale: str | None = None) -> LocalizedOrganization:
+    return localized_organizations([organization], locale)[0]
+
+
+def localized(obj: Any) -> Any:
+    """Template helper: ``{% set campaign = localized(campaign) %}`` on a detail page.
+
+    On a list, prefer ``localized_campaigns(items)`` in the view (one query for all rows); within
+    one request each object is looked up once.
+    """
+    if isinstance(obj, LocalizedCampaign | LocalizedOrganization) or obj is None:
+        return obj
+    cache = g.setdefault("_localized", {}) if has_request_context() else {}
+    key = (type(obj).__name__, obj.id, current_locale())
+    if key not in cache:
+        if isinstance(obj, Campaign):
+            cache[key] = localized_campaign(obj)
+        elif isinstance(obj, Organization):
+            cache[key] = localized_organization(obj)
+        else:
+            raise TypeError(f"localized() takes a Campaign or an Organization, not {type(obj).__name__}")
+    return cache[key]
+
+
+def campaign_translation(campaign: Campaign, locale: str) -> CampaignTranslation | None:
+    return db.session.get(CampaignTranslation, (campaign.id, locale))
+
+
+def organization_translation(organization: Organization, locale: str) -> OrganizationTranslation | None:
+    return db.session.get(OrganizationTranslation, (organization.id, locale))
+
+
+# --- Writing ------------------------------------------------------------------------------
+
+
+def save_campaign_translation(
+    actor: User, campaign: Campaign, locale: str, *, title: str, summary: str, description: str
+) -> CampaignTranslation | None:
+    """Write (or, when every field is blank, remove) a campaign's text in ``locale``.
+
+    Returns the translation, or None when removed. Recorded in the audit log.
+    Raises NotAllowed unless ``actor`` is a moderator, DomainError for an unknown language,
+    a missing title or summary, or a field too long.
+    """
+    if actor is None or not actor.is_moderator:
+        raise NotAllowed(_("Only moderators translate campaigns."))
+    if locale not in campaign_translation_locales():
+        raise DomainError(_("Campaigns cannot be translated into this language."))
+    title, summary, description = (title or "").strip(), (summary or "").strip(), (description or "").strip()
+    existing = campaign_translation(campaign, locale)
+
+    if not (title or summary or description):
+        if existing is not None:
+            db.session.delete(existing)
+            audit.record(
+                actor,
+                AuditAction.CAMPAIGN_UPDATED,
+                target_type="campaign",
+                target_id=campaign.id,
+                reason=f"translation {locale} removed",
+            )
+            db.session.flush()
+        return None
+
+    if not title:
+        raise DomainError(_("Please give the title in this language."))
+    if not summary:
+        raise DomainError(_("Please give the summary in this language."))
+    if len(title) > TITLE_MAX_LENGTH:
+        raise DomainError(_("The title may be at most %(max)d characters long.", max=TITLE_MAX_LENGTH))
+    if len(summary) > SUMMARY_MAX_LENGTH:
+        raise DomainError(_("The summary may be at most %(max)d characters long.", max=SUMMARY_MAX_LENGTH))
+    if len(description) > DESCRIPTION_MAX_LENGTH:
+        raise DomainError(
+            _("The description may be at most %(max)d characters long.", max=DESCRIPTION_MAX_LENGTH)
+        )
+
+    if existing is None:
+        existing = CampaignTranslation(campaign_id=campaign.id, locale=locale)
+        db.session.add(existing)
+    existing.title, existing.summary, existing.description = title, summary, description
+    audit.record(
+        actor,
+        AuditAction.CAMPAIGN_UPDATED,
+        target_type="campaign",
+        target_id=campaign.id,
+        reason=f"translation {locale} saved",
+    )
+    db.session.flush()
+    return existing
+
+
+def save_organization_translation(
+    actor: User, organization: Organization, locale: str, *, description: str
+) -> OrganizationTranslation | None:
+    """Write (or, when blank, remove) an organization's description in ``locale``.
+
+    Raises NotAllowed unless ``actor`` belongs to the organization, DomainError for an unknown
+    language or a description too long.
+    """
+    if actor is None or actor.organization_id != organization.id:
+        raise NotAllowed(_("Only the organization's own members edit its description."))
+    if locale not in organization_translation_locales():
+        raise DomainError(_("Descriptions cannot be written in this language here."))
+    description = (description or "").strip()
+    if len(description) > ORGANIZATION_DESCRIPTION_MAX_LENGTH:
+        raise DomainError(
+            _(
+                "The description may be at most %(max)d characters long.",
+                max=ORGANIZATION_DESCRIPTION_MAX_LENGTH,
+            )
+        )
+    existing = organization_translation(organization, locale)
+    if not description:
+        if existing is not None:
+            db.session.delete(existing)
+            db.session.flush()
+        return None
+    if existing is None:
+        existing = OrganizationTranslation(organization_id=organization.id, locale=locale)
+        db.session.add(existing)
+    existing.description = description
+    db.session.flush()
+    return existing

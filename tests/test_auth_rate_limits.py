@@ -1,0 +1,108 @@
+"""Rate limits on login, registration, password reset and invitations; they hold across workers."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+
+import pytest
+
+from app.extensions import db
+from tests.builders import make_user
+from tests.conftest import empty_all_tables
+from tests.membership_support import registration_data, row_counts
+
+LIMIT = "3 per minute"
+
+
+@pytest.fixture
+def limited_app(make_app):
+    application = make_app(RATELIMIT_ENABLED=True, AUTH_RATE_LIMIT=LIMIT)
+    with application.app_context():
+        yield application
+        db.session.remove()
+        empty_all_tables()
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/auth/login", {"email": "nobody@example.org", "password": "wrong password here"}),
+        ("/auth/reset", {"email": "nobody@example.org"}),
+        ("/auth/register", registration_data(password="short", confirm="short")),
+    ],
+)
+def test_repeated_posts_reach_the_limit(limited_app, path, data):
+    client = limited_app.test_client()
+    answers = [client.post(path, data=data).status_code for _ in range(4)]
+    assert 429 not in answers[:3]
+    assert answers[3] == 429
+    page = client.post(path, data=data)
+    assert page.status_code == 429
+    assert "Too many requests" in page.get_data(as_text=True)
+    assert client.get(path).status_code == 200  # reading the form is not limited
+
+
+def test_limited_registration_writes_nothing(limited_app):
+    client = limited_app.test_client()
+    for _ in range(3):
+        client.post("/auth/register", data=registration_data(password="short", confirm="short"))
+    before = row_counts()
+    assert client.post("/auth/register", data=registration_data()).status_code == 429
+    assert row_counts() == before
+
+
+def test_invitations_are_limited(limited_app):
+    make_user(email="owner@example.org")
+    db.session.commit()
+    client = limited_app.test_client()
+    client.post(
+        "/auth/login", data={"email": "owner@example.org", "password": "correct horse battery staple"}
+    )
+    answers = [
+        client.post("/account/invite", data={"email": f"colleague{n}@example.org"}).status_code
+        for n in range(4)
+    ]
+    assert answers[:3] == [302, 302, 302]
+    assert answers[3] == 429
+
+
+def _redis_url() -> str | None:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return "redis://127.0.0.1:6379/13"
+    except OSError:
+        return None
+
+
+@pytest.mark.redis
+def test_two_app_instances_share_the_limit_through_redis(make_app):
+    url = _redis_url()
+    if url is None:
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379; the shared-limit test needs it")
+    settings = {
+        "RATELIMIT_ENABLED": True,
+        "AUTH_RATE_LIMIT": LIMIT,
+        "RATELIMIT_STORAGE_URI": url,
+        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+    }
+    data = {"email": "nobody@example.org", "password": "wrong password here"}
+    first = make_app(**settings)
+    first_client = first.test_client()
+    assert [first_client.post("/auth/login", data=data).status_code for _ in range(2)] == [200, 200]
+    # A second worker: its own app, its own connection to the storage (in memory it would start at zero).
+    second = make_app(**settings)
+    second_client = second.test_client()
+    assert second_client.post("/auth/login", data=data).status_code == 200
+    assert second_client.post("/auth/login", data=data).status_code == 429
+    assert first_client.post("/auth/login", data=data).status_code == 429
+
+
+def test_in_memory_storage_is_per_instance(make_app):
+    """The control for the Redis test: with memory storage a new instance starts from zero."""
+    settings = {"RATELIMIT_ENABLED": True, "AUTH_RATE_LIMIT": LIMIT, "RATELIMIT_STORAGE_URI": "memory://"}
+    data = {"email": "nobody@example.org", "password": "wrong password here"}
+    first = make_app(**settings).test_client()
+    assert [first.post("/auth/login", data=data).status_code for _ in range(3)] == [200, 200, 200]
+    second = make_app(**settings).test_client()
+    assert second.post("/auth/login", data=data).status_code == 200
