@@ -1,0 +1,138 @@
+"""The home page: what the network is, its campaigns, newest members and pledges."""
+
+from __future__ import annotations
+
+import pytest
+from flask import g
+
+from app.extensions import db
+from app.models import CampaignStatus, OrganizationStatus, PledgeVisibility
+from tests.builders import make_campaign, make_moderator, make_organization, make_pledge, make_user
+
+
+def home(client) -> str:
+    response = client.get("/")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def pledges_section(html: str) -> str:
+    """The "latest pledges" feed only (the same organizations may be listed as new members)."""
+    return html.split('id="pledges-heading"', 1)[1]
+
+
+def test_home_says_what_the_network_is(client):
+    html = home(client)
+    assert "Iraqi Social Forum" in html and "Iraqi Civil Society Solidarity Initiative" in html
+    assert 'href="/campaigns/"' in html and 'href="/organizations/"' in html
+
+
+def test_home_shows_active_campaigns_as_cards_with_totals(client):
+    campaign = make_campaign("Save the Tigris", summary="Keep the river alive.")
+    make_campaign("Archived One", status=CampaignStatus.ARCHIVED)
+    make_pledge(make_organization(country="IQ"), campaign)
+    make_pledge(make_organization(country="IQ"), campaign, visibility=PledgeVisibility.COUNTED)
+    make_pledge(make_organization(country="NO"), campaign)
+    db.session.commit()
+
+    html = home(client)
+    assert "Save the Tigris" in html and "Keep the river alive." in html
+    assert f'href="/campaigns/{campaign.slug}"' in html
+    assert '<span class="count-number">3</span>' in html
+    assert "2 Iraqi · 1 international" in html
+    assert "Archived One" not in html
+
+
+def test_home_lists_newest_approved_members_only(client):
+    make_organization("Approved Member")
+    for status in (OrganizationStatus.PENDING, OrganizationStatus.REJECTED, OrganizationStatus.SUSPENDED):
+        make_organization(f"Org {status}", status=status)
+    db.session.commit()
+
+    html = home(client)
+    assert "Approved Member" in html
+    for status in ("pending", "rejected", "suspended"):
+        assert f"Org {status}" not in html
+
+
+def test_home_names_only_pledges_a_visitor_may_see(client):
+    campaign = make_campaign("Workers' Rights")
+    make_pledge(make_organization("Public Union"), campaign)
+    make_pledge(make_organization("Members Union"), campaign, visibility=PledgeVisibility.MEMBERS)
+    make_pledge(make_organization("Counted Union"), campaign, visibility=PledgeVisibility.COUNTED)
+    make_pledge(make_organization("Withdrawn Union"), campaign, withdrawn=True)
+    make_pledge(make_organization("Suspended Union", status=OrganizationStatus.SUSPENDED), campaign)
+    db.session.commit()
+
+    html = pledges_section(home(client))
+    assert "Public Union supports Workers&#39; Rights" in html
+    for hidden in ("Members Union", "Counted Union", "Withdrawn Union", "Suspended Union"):
+        assert hidden not in html
+
+
+@pytest.mark.parametrize("approved", [True, False])
+def test_members_only_pledges_on_home_only_for_approved_members(client, auth, approved):
+    campaign = make_campaign()
+    make_pledge(make_organization("Members Union"), campaign, visibility=PledgeVisibility.MEMBERS)
+    make_pledge(make_organization("Counted Union"), campaign, visibility=PledgeVisibility.COUNTED)
+    status = OrganizationStatus.APPROVED if approved else OrganizationStatus.PENDING
+    member = make_user(make_organization("Viewer", status=status))
+    db.session.commit()
+    auth.login(member.email)
+
+    html = pledges_section(home(client))
+    assert ("Members Union" in html) is approved
+    assert "Counted Union" not in html
+
+
+def test_moderator_sees_members_only_pledges_on_home(client, auth):
+    make_pledge(make_organization("Members Union"), make_campaign(), visibility=PledgeVisibility.MEMBERS)
+    moderator = make_moderator()
+    db.session.commit()
+    auth.login(moderator.email)
+    assert "Members Union" in pledges_section(home(client))
+
+
+def test_empty_home_says_what_to_do(client):
+    html = home(client)
+    assert "No active campaigns yet" in html
+    assert "No member organizations yet" in html
+    assert "No public pledges yet" in html
+
+
+def test_nav_links_to_the_public_areas_and_marks_the_current_one(client):
+    html = client.get("/campaigns/").get_data(as_text=True)
+    assert '<a href="/campaigns/" aria-current="page">' in html
+    assert '<a href="/organizations/">' in html and '<a href="/projects/">' in html
+
+
+def test_404_page_links_to_campaigns_and_directory(client):
+    html = client.get("/nowhere").get_data(as_text=True)
+    assert 'href="/campaigns/"' in html and 'href="/organizations/"' in html
+
+
+def _fill(n: int) -> None:
+    for _ in range(n):
+        campaign = make_campaign()
+        org = make_organization()
+        make_pledge(org, campaign)
+
+
+def test_home_runs_a_constant_number_of_queries(client, auth, count_queries):
+    member = make_user()
+    _fill(8)  # more than the feeds show, so the viewer's own organization is not among them
+    db.session.commit()
+    auth.login(member.email)
+
+    def measure():
+        db.session.expunge_all()
+        g.pop("_login_user", None)
+        with count_queries() as counter:
+            home(client)
+        return counter
+
+    few = measure()
+    _fill(30)
+    db.session.commit()
+    many = measure()
+    assert few.count == many.count, (few, many)
