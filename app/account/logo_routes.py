@@ -1,0 +1,75 @@
+"""Uploading and removing the organization's logo."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SubmitField
+
+from app.account.routes import bp
+from app.auth.decorators import member_required
+from app.extensions import db
+from app.models import OrganizationStatus
+from app.services import logos
+
+
+class LogoForm(FlaskForm):
+    logo = FileField(
+        _l("Logo"),
+        validators=[FileRequired(_l("Choose an image file."))],
+        render_kw={"accept": "image/png,image/jpeg,image/webp,image/gif"},
+    )
+    submit = SubmitField(_l("Upload the logo"))
+
+
+class RemoveLogoForm(FlaskForm):
+    submit = SubmitField(_l("Remove the logo"))
+
+
+def _organization_that_may_change_its_logo():
+    organization = current_user.organization
+    if organization is None or organization.status == OrganizationStatus.SUSPENDED:
+        abort(403)
+    return organization
+
+
+@bp.route("/logo", methods=["GET", "POST"])
+@member_required
+def logo():
+    organization = _organization_that_may_change_its_logo()
+    form = LogoForm()
+    if form.validate_on_submit():
+        try:
+            previous = logos.replace_logo(organization, form.logo.data.stream)
+        except logos.LogoTooLarge:
+            db.session.rollback()
+            abort(413)
+        except logos.InvalidLogo as error:
+            db.session.rollback()
+            form.logo.errors.append(str(error))
+        else:
+            db.session.commit()
+            logos.delete_file(previous)
+            flash(_("The logo is saved."), "success")
+            return redirect(url_for("account.logo"))
+    return render_template(
+        "account/logo.html", form=form, remove_form=RemoveLogoForm(), organization=organization
+    ), (400 if form.errors else 200)
+
+
+@bp.post("/logo/remove")
+@member_required
+def remove_logo():
+    organization = _organization_that_may_change_its_logo()
+    form = RemoveLogoForm()
+    if not form.validate_on_submit():
+        abort(400)
+    previous = logos.remove_logo(organization)
+    db.session.commit()
+    logos.delete_file(previous)
+    flash(_("The logo is removed."), "info")
+    return redirect(url_for("account.logo"))
