@@ -131,3 +131,30 @@ def recount_command() -> None:
 
 
 COMMANDS.extend([large_data_command, recount_command])
+
+
+# Demo data (issue 2) ---------------------------------------------------------------------------
+
+
+@click.command("demo-data")
+@click.option("--if-empty", is_flag=True, help="Load only when the database has no campaign yet.")
+def demo_data_command(if_empty: bool) -> None:
+    """Load the ISF campaigns, named organizations and sample data (idempotent)."""
+    from app.extensions import db
+    from app.services import demo_data
+
+    summary = demo_data.load(if_empty=if_empty)
+    db.session.commit()
+    if summary.skipped:
+        click.echo("The database already has campaigns; demo data not loaded.")
+        return
+    if not summary.anything_created:
+        click.echo("Demo data already loaded; nothing changed.")
+        return
+    click.echo("Loaded demo data: " + ", ".join(f"{n} {what}" for what, n in summary.created.items()))
+    click.echo("Demo accounts (for demonstrations only), password: " + demo_data.DEMO_PASSWORD)
+    for email, role, org_slug in demo_data.USERS:
+        click.echo(f"  {email:32} {role.value}" + (f" of {org_slug}" if org_slug else ""))
+
+
+COMMANDS.append(demo_data_command)

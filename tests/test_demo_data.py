@@ -1,0 +1,121 @@
+"""`flask demo-data` loads the ISF campaigns and sample members, once."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Campaign, Organization, OrganizationStatus, Pledge, Project, ProjectCampaign, User
+from app.services import counters, demo_data
+from tests.builders import make_campaign
+
+SIX_CAMPAIGNS = {
+    "Save the Tigris",
+    "Freedom of Expression",
+    "Workers' Rights",
+    "Women's Rights",
+    "Sports Against Violence",
+    "Stop Private Military and Security Companies",
+}
+NAMED_ORGANIZATIONS = (
+    "ICSSI",
+    "Iraqi Social Forum",
+    "Un ponte per",
+    "Norway Social Forum",
+    "Karibu Foundation",
+    "Fondation Assistance Internationale",
+)
+
+
+def table_counts() -> dict[str, int]:
+    return {
+        model.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        for model in (Campaign, Organization, Pledge, Project, ProjectCampaign, User)
+    }
+
+
+def run(app, *args: str):
+    result = app.test_cli_runner().invoke(args=["demo-data", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_demo_data_loads_campaigns_organizations_and_accounts(app):
+    output = run(app)
+    assert "6 campaigns" in output
+    assert "demo-password-2026" in output
+    assert "moderator@tadamun.example" in output and "admin@tadamun.example" in output
+
+    titles = set(db.session.scalars(sa.select(Campaign.title)))
+    assert titles == SIX_CAMPAIGNS
+    names = " ".join(db.session.scalars(sa.select(Organization.name)))
+    for name in NAMED_ORGANIZATIONS:
+        assert name in names
+    statuses = set(db.session.scalars(sa.select(Organization.status)))
+    assert statuses == {s for s in OrganizationStatus}
+    descriptions = list(db.session.scalars(sa.select(Organization.description)))
+    assert sum(d.startswith("Sample organization —") for d in descriptions) >= 10
+    assert any("\u0600" <= ch <= "\u06ff" for ch in names)  # some Arabic names
+    visibilities = set(db.session.scalars(sa.select(Pledge.visibility)))
+    assert len(visibilities) == 3
+    roles = {u.role.value for u in db.session.scalars(sa.select(User))}
+    assert roles == {"member", "moderator", "admin"}
+
+
+def test_demo_data_keeps_counters_right(app):
+    run(app)
+    assert counters.stored_counts() == counters.computed_counts()
+    tigris = db.session.scalar(sa.select(Campaign).where(Campaign.slug == "save-the-tigris"))
+    assert tigris.supporter_count > 0 and tigris.project_count > 0
+
+
+def test_demo_data_twice_changes_nothing(app):
+    run(app)
+    before = table_counts()
+    output = run(app)
+    assert "nothing changed" in output
+    assert table_counts() == before
+
+
+def test_demo_data_if_empty_skips_a_database_with_campaigns(app):
+    make_campaign("Existing Campaign")
+    db.session.commit()
+    output = run(app, "--if-empty")
+    assert "not loaded" in output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Campaign)) == 1
+
+
+def test_demo_data_if_empty_loads_an_empty_database(app):
+    run(app, "--if-empty")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Campaign)) == 6
+
+
+def test_demo_accounts_can_log_in_and_every_public_page_shows_something(app, client, auth):
+    run(app)
+    assert auth.login("basra-women@tadamun.example", demo_data.DEMO_PASSWORD).status_code == 302
+    for url in (
+        "/",
+        "/campaigns/",
+        "/campaigns/save-the-tigris",
+        "/organizations/",
+        "/organizations/icssi",
+        "/projects/",
+        "/projects/tigris-river-walk",
+    ):
+        assert client.get(url).status_code == 200, url
+
+
+def test_unapproved_demo_organizations_stay_off_public_pages(app, client):
+    run(app)
+    html = "".join(
+        client.get(url).get_data(as_text=True)
+        for url in ("/", "/organizations/", "/campaigns/sports-against-violence", "/projects/")
+    )
+    for name in (
+        "Kirkuk Civic Dialogue Group",
+        "Quick Profits Consulting",
+        "Anbar Youth Link",
+        "Anbar youth league",
+    ):
+        assert name not in html
+    assert client.get("/organizations/anbar-youth-link").status_code == 404
