@@ -19,7 +19,9 @@ from app.models import (
     PledgeVisibility,
     Project,
 )
+from app.templating import LANGUAGE_NAMES
 from tests import builders
+from tests.browser.live import DESKTOP, PHONE
 
 PASSWORD = builders.DEFAULT_PASSWORD
 MEMBER_EMAIL = "member@tadamun.test"
@@ -121,3 +123,42 @@ def site_pages(app: Flask) -> SitePages:
         )
         db.session.remove()
         return pages
+
+
+# ---------------------------------------------------------------------------------------------
+# The ways a person comes to the site: a desktop or a phone, in English or in Arabic.
+
+JOURNEY_VARIANTS = {
+    "desktop": {"viewport": DESKTOP, "locale": "en"},
+    "phone": {"viewport": PHONE, "locale": "en", "is_mobile": True, "has_touch": True},
+    "arabic": {"viewport": DESKTOP, "locale": "ar"},
+    "arabic-phone": {"viewport": PHONE, "locale": "ar", "is_mobile": True, "has_touch": True},
+}
+
+
+def open_site(new_page, variant: str) -> Page:
+    """A new person's browser on the home page; Arabic readers pick Arabic in the switcher."""
+    options = dict(JOURNEY_VARIANTS[variant])
+    locale = options.pop("locale")
+    page = new_page(**options)  # the browser itself speaks English: the switcher does the work
+    page.goto("/")
+    if locale != "en":
+        switcher = page.get_by_role("navigation", name="Language")  # the page is still in English
+        switcher.get_by_role("link", name=LANGUAGE_NAMES[locale]).click()
+        expect(page.locator("html")).to_have_attribute("lang", locale)
+    return page
+
+
+def locale_of(variant: str) -> str:
+    return JOURNEY_VARIANTS[variant]["locale"]
+
+
+def campaign_title(app: Flask, slug: str, locale: str) -> str:
+    """The campaign's title as the page shows it in ``locale`` (its translation, if written)."""
+    from app.services.translations import localized_campaign
+
+    with app.test_request_context():
+        campaign = db.session.scalars(sa.select(Campaign).where(Campaign.slug == slug)).one()
+        title = localized_campaign(campaign, locale).title
+        db.session.remove()
+        return title
