@@ -24,8 +24,14 @@ PUBLIC_PAGES = (
     "/projects/",
     "/auth/login",
     "/auth/register",
+    "/auth/reset",
+    "/search?q=water",
     "/no-such-page",  # the error page
 )
+
+
+def with_lang(path: str, lang: str) -> str:
+    return f"{path}{'&' if '?' in path else '?'}lang={lang}"
 
 
 @pytest.fixture
@@ -53,7 +59,7 @@ def switcher_links(response) -> dict[str, str]:
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("path", PUBLIC_PAGES)
 def test_every_public_page_renders_in_each_language_with_its_direction(client, directory_data, path, lang):
-    response = client.get(f"{path}?lang={lang}")
+    response = client.get(with_lang(path, lang))
 
     assert response.status_code == (404 if path == "/no-such-page" else 200)
     assert html_tag(response) == f'<html lang="{lang}" dir="{DIRECTIONS[lang]}">'
@@ -63,7 +69,7 @@ def test_every_public_page_renders_in_each_language_with_its_direction(client, d
 def test_the_switcher_on_every_page_offers_the_four_languages_by_their_own_names(
     client, directory_data, path
 ):
-    response = client.get(f"{path}?lang=ckb")
+    response = client.get(with_lang(path, "ckb"))
     html = response.get_data(as_text=True)
 
     assert set(switcher_links(response)) == set(LANGUAGES)
