@@ -56,6 +56,21 @@ def test_a_half_written_translation_falls_back_field_by_field(app):
 
     assert shown.title == "De l'eau pour Bassora"
     assert (shown.summary, shown.description) == ("Clean water", "Long story")
+    assert (shown.lang, shown.summary_lang, shown.description_lang) == ("fr", "en", "en")
+
+
+def test_the_campaign_page_reads_in_the_readers_language_with_english_fallback(client):
+    campaign = builders.make_campaign("Water for Basra", slug="water-for-basra", summary="Clean water")
+    add_campaign_translation(campaign, "ar", "الماء للبصرة", "ماء نظيف", "")
+    db.session.commit()
+
+    arabic = client.get("/campaigns/water-for-basra?lang=ar").get_data(as_text=True)
+    kurdish = client.get("/campaigns/water-for-basra?lang=ckb").get_data(as_text=True)
+
+    assert '<h1 lang="ar">الماء للبصرة</h1>' in arabic and "<title>الماء للبصرة" in arabic
+    assert '<p class="lead" lang="ar">ماء نظيف</p>' in arabic
+    assert 'class="prose" lang="en"' in arabic  # no Arabic description yet: the English one
+    assert '<h1 lang="en">Water for Basra</h1>' in kurdish
 
 
 def test_an_organization_description_falls_back_to_its_main_description(app):

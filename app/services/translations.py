@@ -68,8 +68,10 @@ class LocalizedCampaign:
     title: str
     summary: str
     description: str
-    lang: str  # the language of title/summary/description as shown
+    lang: str  # the language of the title as shown
     translated: bool
+    summary_lang: str
+    description_lang: str
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.campaign, name)
@@ -132,16 +134,25 @@ def localized_campaigns(campaigns: Iterable[Campaign], locale: str | None = None
     views = []
     for campaign in campaigns:
         row = rows.get(campaign.id)
-        # Only the title decides the language shown for the title; summary and description
-        # fall back separately, so a half-written translation never leaves a blank.
+        # Each field falls back on its own, so a half-written translation never leaves a blank;
+        # each says its language, for a lang attribute on the fallback text.
+        shown = {}
+        for field in ("title", "summary", "description"):
+            translated_text = getattr(row, field, "") if row is not None else ""
+            if translated_text and translated_text.strip():
+                shown[field], shown[f"{field}_lang"] = translated_text, locale
+            else:
+                shown[field], shown[f"{field}_lang"] = getattr(campaign, field), CAMPAIGN_SOURCE_LOCALE
         views.append(
             LocalizedCampaign(
                 campaign=campaign,
-                title=(row and row.title) or campaign.title,
-                summary=(row and row.summary) or campaign.summary,
-                description=(row and row.description) or campaign.description,
-                lang=locale if row else CAMPAIGN_SOURCE_LOCALE,
+                title=shown["title"],
+                summary=shown["summary"],
+                description=shown["description"],
+                lang=shown["title_lang"],
                 translated=row is not None,
+                summary_lang=shown["summary_lang"],
+                description_lang=shown["description_lang"],
             )
         )
     return views
