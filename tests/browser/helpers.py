@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -162,3 +163,57 @@ def campaign_title(app: Flask, slug: str, locale: str) -> str:
         title = localized_campaign(campaign, locale).title
         db.session.remove()
         return title
+
+
+def title_pattern(app: Flask, slug: str, locale: str) -> re.Pattern:
+    """A campaign's title in ``locale`` or in English (some lists show the original title)."""
+    names = {campaign_title(app, slug, locale), campaign_title(app, slug, "en")}
+    return re.compile("^(" + "|".join(re.escape(n) for n in names) + ")$")
+
+
+# ---------------------------------------------------------------------------------------------
+# The membership steps that several journeys share
+
+
+@dataclass
+class Application:
+    name: str
+    email: str
+    city: str = "Basra"
+    description: str = "We plant reeds and clean the banks of the Shatt al-Arab with volunteers."
+    contact_email: str = "contact@nahrain-youth.org"
+
+
+def apply_for_membership(page: Page, t: Callable[..., str], application: Application) -> None:
+    """Fill in the registration form, as a person would, and send it."""
+    page.get_by_role("link", name=t("Join the network")).first.click()
+    expect(page.get_by_role("heading", level=1, name=t("Join the network"))).to_be_visible()
+    page.get_by_label(t("Name of the organization")).fill(application.name)
+    page.get_by_label(t("Kind of organization")).select_option(label=t("Youth group"))
+    page.get_by_label(t("City or governorate")).fill(application.city)
+    page.get_by_label(t("What the organization does")).fill(application.description)
+    page.get_by_label(t("Contact email")).fill(application.contact_email)
+    who_sees_email = page.get_by_role("group", name=t("Who may see the contact email"))
+    who_sees_email.get_by_label(t("Members only"), exact=True).check()
+    page.get_by_label(t("Your email")).fill(application.email)
+    page.get_by_label(t("Password"), exact=True).fill(PASSWORD)
+    page.get_by_label(t("Password again")).fill(PASSWORD)
+    page.get_by_role("button", name=t("Send application")).click()
+    expect(page.get_by_role("heading", level=1, name=t("Check your email"))).to_be_visible()
+
+
+def confirm_email_from_mail(page: Page, t: Callable[..., str], mailbox, site_url: str, email: str) -> None:
+    """Open the confirmation link of the last mail to ``email`` and press the button."""
+    link = mailbox.link_in(mailbox.last_to(email), site_url, "/auth/confirm/")
+    page.goto(link)
+    page.get_by_role("button", name=t("Confirm my email address")).click()
+    expect(page.get_by_text(t("Thank you: your email address is confirmed."))).to_be_visible()
+
+
+def application_in_queue(page: Page, t: Callable[..., str], name: str):
+    """The moderator opens the queue; returns the list item of ``name``'s application."""
+    page.get_by_role("navigation", name=t("Main")).get_by_role("link", name=t("Moderation")).click()
+    expect(page.get_by_role("heading", level=1, name=t("Applications to review"))).to_be_visible()
+    item = page.get_by_role("listitem").filter(has=page.get_by_role("heading", name=name))
+    expect(item).to_be_visible()
+    return item
