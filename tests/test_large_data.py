@@ -1,0 +1,94 @@
+"""The synthetic network: realistic, deterministic, counted right and searchable."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Campaign, Organization, Pledge, Project, ProjectCampaign
+from app.search import engine
+from app.search.folding import fold
+from app.services import DomainError, counters, large_data
+from tests.builders import make_organization
+
+SCALE = 0.01  # 100 organizations, 50 campaigns, 2,000 pledges, 200 projects
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_generates_the_network_with_counters_that_match_the_rows(app):
+    summary = large_data.generate(scale=SCALE)
+    db.session.commit()
+
+    expected = large_data.sizes(SCALE)
+    assert (count(Organization), count(Campaign)) == (expected["organizations"], 50)
+    assert count(Pledge) == summary.pledges == expected["pledges"]
+    assert count(Project) == expected["projects"]
+    assert summary.projects <= count(ProjectCampaign) <= 3 * summary.projects
+    assert counters.stored_counts() == counters.computed_counts()
+    assert counters.recount_all() == 0
+
+    countries = set(db.session.scalars(sa.select(Organization.country)))
+    assert "IQ" in countries and len(countries) > 3
+    visibilities = set(db.session.scalars(sa.select(Pledge.visibility)))
+    assert {v.value for v in visibilities} == {"public", "members", "counted"}
+    assert db.session.scalar(sa.select(sa.func.count()).where(Pledge.withdrawn_at.is_not(None)))
+
+
+def test_generated_rows_are_found_by_search_in_arabic_and_latin(app):
+    large_data.generate(scale=SCALE)
+    db.session.commit()
+
+    arabic = engine.find("organizations", "الرافدين", limit=500)
+    assert arabic
+    assert all("الرافدين" in fold(f"{org.name} {org.description}") for org in arabic)
+    some_project = db.session.scalar(sa.select(Project).where(Project.hidden_at.is_(None)).limit(1))
+    assert engine.find("campaigns", "tigris", limit=10)
+    assert engine.find("projects", some_project.place, limit=10)
+
+
+def test_same_seed_gives_the_same_network(app):
+    large_data.generate(scale=SCALE, seed=7)
+    db.session.commit()
+    again = large_data._organizations(random.Random(7), large_data.sizes(SCALE)["organizations"])
+    stored = list(db.session.scalars(sa.select(Organization.name).order_by(Organization.id)))
+    assert stored == [row["name"] for row in again]
+
+
+def test_refuses_a_database_that_holds_real_rows(app):
+    make_organization("A real member")
+    db.session.commit()
+    with pytest.raises(DomainError):
+        large_data.generate(scale=SCALE)
+    assert count(Organization) == 1
+
+
+def test_new_rows_after_the_load_get_fresh_ids(app):
+    large_data.generate(scale=SCALE)
+    db.session.commit()
+    org = make_organization("Joined after the load")
+    db.session.commit()
+    assert org.id == large_data.sizes(SCALE)["organizations"] + 1
+
+
+def test_commands_generate_and_recount(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["large-data", "--scale", str(SCALE)])
+    assert result.exit_code == 0, result.output
+    assert "Generated 100 organizations" in result.output
+
+    db.session.execute(sa.update(Campaign).values(supporter_count=Campaign.supporter_count + 1))
+    db.session.commit()
+    result = runner.invoke(args=["recount"])
+    assert result.exit_code == 0, result.output
+    assert "50 row(s) corrected" in result.output
+    assert counters.stored_counts() == counters.computed_counts()
+
+    result = runner.invoke(args=["large-data", "--scale", str(SCALE)])
+    assert result.exit_code != 0
+    assert "empty database" in result.output
