@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import User
+from app.models.base import utcnow
 from app.services import DomainError
 from app.services.passwords import dummy_verify, hash_password, verify_password
 
@@ -25,21 +27,103 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
 
 
-def authenticate(email: str, password: str) -> User | None:
+# Failed-login throttling, per account and held in the database so that it holds across
+# workers and restarts. IP-based rate limits (app.auth) slow down spraying many accounts.
+LOCK_AFTER_FAILURES = 10
+FAILURE_WINDOW = timedelta(minutes=15)
+LOCK_DURATION = timedelta(minutes=15)
+MAX_FAILURES_PER_HOUR = 100
+HOUR = timedelta(hours=1)
+
+
+def clock() -> datetime:
+    """Now; tests replace it (or pass ``now=``) to move time."""
+    return utcnow()
+
+
+def authenticate(email: str, password: str, *, now: datetime | None = None) -> User | None:
     """The user with this email and password, or None.
 
     Unknown emails still cost one password verification, so that the answer's
-    timing does not tell whether an email is registered.
+    timing does not tell whether an email is registered. Each failure is counted on
+    the account: the caller must commit even when the login fails.
 
-    Raises AccountLocked when the account is locked after repeated failures.
+    Raises AccountLocked when the account is locked after repeated failures (10 in
+    15 minutes locks it for 15 minutes; at most 100 failures an hour), even for the
+    right password.
     """
+    now = now or clock()
     user = find_user_by_email(email)
     if user is None:
         dummy_verify(password)
         return None
+    locked_until = _locked_until(user, now)
+    if locked_until is not None:
+        dummy_verify(password)  # the same cost as a real check
+        raise _locked(locked_until, now)
     if not verify_password(user.password_hash, password):
+        _record_failure(user, now)
+        locked_until = _locked_until(user, now)
+        if locked_until is not None:
+            raise _locked(locked_until, now)
         return None
+    _clear_failures(user)
     return user
+
+
+def _locked_until(user: User, now: datetime) -> datetime | None:
+    candidates = []
+    if user.locked_until is not None and user.locked_until > now:
+        candidates.append(user.locked_until)
+    if (
+        user.failed_login_hour_start is not None
+        and now - user.failed_login_hour_start < HOUR
+        and user.failed_login_hour_count >= MAX_FAILURES_PER_HOUR
+    ):
+        candidates.append(user.failed_login_hour_start + HOUR)
+    return max(candidates) if candidates else None
+
+
+def _record_failure(user: User, now: datetime) -> None:
+    if user.failed_login_window_start is None or now - user.failed_login_window_start >= FAILURE_WINDOW:
+        user.failed_login_window_start = now
+        user.failed_login_count = 0
+    user.failed_login_count += 1
+    if user.failed_login_hour_start is None or now - user.failed_login_hour_start >= HOUR:
+        user.failed_login_hour_start = now
+        user.failed_login_hour_count = 0
+    user.failed_login_hour_count += 1
+    if user.failed_login_count >= LOCK_AFTER_FAILURES:
+        user.locked_until = now + LOCK_DURATION
+        user.failed_login_count = 0
+        user.failed_login_window_start = None
+    db.session.flush()
+
+
+def _clear_failures(user: User, *, hourly: bool = False) -> None:
+    """A successful login ends the short-term count; a new password also the hourly cap."""
+    user.failed_login_count = 0
+    user.failed_login_window_start = None
+    user.locked_until = None
+    if hourly:
+        user.failed_login_hour_count = 0
+        user.failed_login_hour_start = None
+    db.session.flush()
+
+
+def _locked(until: datetime, now: datetime) -> AccountLocked:
+    from flask_babel import ngettext
+
+    minutes = max(1, -(-int((until - now).total_seconds()) // 60))
+    return AccountLocked(
+        ngettext(
+            "Too many failed attempts: this account is locked for %(num)d more minute. "
+            "Try again later, or reset your password.",
+            "Too many failed attempts: this account is locked for %(num)d more minutes. "
+            "Try again later, or reset your password.",
+            minutes,
+        )
+    )
 
 
 def load_user_from_session(session_id: str) -> User | None:
@@ -100,6 +184,8 @@ def set_password(user: User, password: str) -> None:
     """
     check_password_policy(password, email=user.email)
     user.password_hash = hash_password(password)
+    # Guesses against the old password no longer matter: lift the lock, and the hourly cap.
+    _clear_failures(user, hourly=True)
     end_all_sessions(user)
 
 

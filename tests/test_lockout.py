@@ -1,0 +1,200 @@
+"""Failed logins lock the account for a while, across workers, without telling emails apart."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from datetime import timedelta
+
+import pytest
+
+from app.extensions import db
+from app.models import User
+from app.models.base import utcnow
+from app.services import accounts
+from app.services.accounts import AccountLocked, authenticate
+from tests.builders import DEFAULT_PASSWORD, make_user
+
+EMAIL = "amal@example.org"
+WRONG = "not the right password"
+
+
+@pytest.fixture
+def user(app):
+    account = make_user(email=EMAIL)
+    db.session.commit()
+    return account
+
+
+@pytest.fixture
+def frozen_clock(monkeypatch):
+    """Time that only moves when the test moves it."""
+
+    class Clock:
+        now = utcnow()
+
+        def advance(self, **delta):
+            self.now += timedelta(**delta)
+
+    clock = Clock()
+    monkeypatch.setattr(accounts, "clock", lambda: clock.now)
+    return clock
+
+
+def fail(times: int, email: str = EMAIL) -> None:
+    for _ in range(times):
+        assert authenticate(email, WRONG) is None
+
+
+def reload(user: User) -> User:
+    db.session.expire_all()
+    return db.session.get(User, user.id)
+
+
+# The service -----------------------------------------------------------------------------------
+
+
+def test_nine_failures_do_not_lock_and_a_success_resets_the_count(user, frozen_clock):
+    fail(9)
+    assert authenticate(EMAIL, DEFAULT_PASSWORD) == user
+    fail(9)  # a fresh count: still not locked
+    assert authenticate(EMAIL, DEFAULT_PASSWORD) == user
+
+
+def test_ten_failures_in_fifteen_minutes_lock_even_the_right_password(user, frozen_clock):
+    fail(9)
+    with pytest.raises(AccountLocked, match="15 more minutes"):
+        authenticate(EMAIL, WRONG)
+
+    frozen_clock.advance(minutes=5)
+    with pytest.raises(AccountLocked, match="10 more minutes"):
+        authenticate(EMAIL, DEFAULT_PASSWORD)
+
+    frozen_clock.advance(minutes=10, seconds=1)
+    assert authenticate(EMAIL, DEFAULT_PASSWORD) == user
+
+
+def test_failures_spread_over_more_than_fifteen_minutes_do_not_lock(user, frozen_clock):
+    fail(9)
+    frozen_clock.advance(minutes=16)
+    fail(9)
+    assert authenticate(EMAIL, DEFAULT_PASSWORD) == user
+
+
+def test_at_most_a_hundred_failures_an_hour(user, frozen_clock):
+    # Ninety-nine failures already this hour (say, spread between short locks).
+    user.failed_login_hour_count = 99
+    user.failed_login_hour_start = frozen_clock.now - timedelta(minutes=30)
+    db.session.commit()
+
+    with pytest.raises(AccountLocked, match="30 more minutes"):
+        authenticate(EMAIL, WRONG)
+    with pytest.raises(AccountLocked):
+        authenticate(EMAIL, DEFAULT_PASSWORD)
+
+    frozen_clock.advance(minutes=30)
+    assert authenticate(EMAIL, DEFAULT_PASSWORD) == user
+
+
+def test_the_hourly_cap_holds_through_repeated_short_locks(user, frozen_clock, monkeypatch):
+    monkeypatch.setattr(accounts, "LOCK_DURATION", timedelta(seconds=1))
+    for _ in range(10):  # ten rounds of ten failures, each round locking for a second
+        fail(9)
+        with pytest.raises(AccountLocked):
+            authenticate(EMAIL, WRONG)
+        frozen_clock.advance(seconds=2)
+
+    assert reload(user).failed_login_hour_count == 100
+    with pytest.raises(AccountLocked):
+        authenticate(EMAIL, DEFAULT_PASSWORD)
+
+
+def test_a_new_password_lifts_the_lock(user, frozen_clock):
+    fail(9)
+    with pytest.raises(AccountLocked):
+        authenticate(EMAIL, WRONG)
+
+    accounts.set_password(user, "a brand new long passphrase 42")
+    db.session.commit()
+
+    assert authenticate(EMAIL, "a brand new long passphrase 42") == user
+
+
+def test_unknown_emails_are_never_locked_and_nothing_is_written(app, frozen_clock):
+    fail(20, email="nobody@example.org")
+    assert db.session.query(User).count() == 0
+
+
+# Through the login page ---------------------------------------------------------------------------
+
+
+def login(client, password, email=EMAIL):
+    return client.post("/auth/login", data={"email": email, "password": password})
+
+
+def test_the_login_page_counts_failures_in_the_database(user, client, frozen_clock):
+    login(client, WRONG)
+    login(client, WRONG)
+    assert reload(user).failed_login_count == 2
+
+
+def test_the_login_page_says_the_account_is_locked(user, client, frozen_clock):
+    for _ in range(9):
+        assert "not correct" in login(client, WRONG).get_data(as_text=True)
+
+    tenth = login(client, WRONG)
+    assert "locked" in tenth.get_data(as_text=True)
+
+    right = login(client, DEFAULT_PASSWORD)
+    assert right.status_code == 200
+    assert "locked" in right.get_data(as_text=True)
+    assert client.get("/account/").status_code == 302  # not logged in
+
+    frozen_clock.advance(minutes=16)
+    assert login(client, DEFAULT_PASSWORD).status_code == 302
+    assert client.get("/account/").status_code == 200
+
+
+def test_the_lock_holds_across_workers(user, make_app, frozen_clock):
+    # Two application instances, as two gunicorn workers: the count lives in the database.
+    first, second = make_app().test_client(), make_app().test_client()
+    for _ in range(5):
+        login(first, WRONG)
+        login(second, WRONG)
+
+    assert "locked" in login(first, DEFAULT_PASSWORD).get_data(as_text=True)
+    assert "locked" in login(second, DEFAULT_PASSWORD).get_data(as_text=True)
+
+
+def test_unknown_email_and_wrong_password_answer_alike(user, client, frozen_clock):
+    unknown = login(client, WRONG, email="nobody@example.org")
+    wrong = login(client, WRONG)
+
+    assert unknown.status_code == wrong.status_code == 200
+    assert unknown.get_data(as_text=True) == wrong.get_data(as_text=True).replace(EMAIL, "nobody@example.org")
+
+
+@pytest.mark.slow
+def test_unknown_email_and_wrong_password_take_about_the_same_time(app, make_app):
+    # The production Argon2 cost: both paths verify one hash of the same cost.
+    application = make_app(PASSWORD_HASH_FAST=False)
+    with application.app_context():
+        make_user(email=EMAIL)
+        db.session.commit()
+        client = application.test_client()
+        login(client, WRONG, email="warm-up@example.org")
+
+        def median_seconds(email: str) -> float:
+            samples = []
+            for _ in range(3):
+                started = time.perf_counter()
+                login(client, WRONG, email=email)
+                samples.append(time.perf_counter() - started)
+            return statistics.median(samples)
+
+        # Stay under ten failures so the account does not lock half-way.
+        unknown = median_seconds("nobody@example.org")
+        known = median_seconds(EMAIL)
+        db.session.remove()
+
+    assert 0.5 < unknown / known < 2.0, (unknown, known)
