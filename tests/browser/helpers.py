@@ -42,15 +42,16 @@ def log_out(page: Page, t: Callable[..., str]) -> None:
     expect(page.get_by_role("link", name=t("Log in"), exact=True)).to_be_visible()
 
 
-def add_member(app: Flask, email: str = MEMBER_EMAIL) -> str:
-    """An approved organization with one member account; returns the organization's name."""
+def add_member(app: Flask, email: str = MEMBER_EMAIL, *, pledge: bool = True) -> str:
+    """An approved organization with one member account (and, unless ``pledge=False``, a public
+    pledge to the first active campaign); returns the organization's name."""
     with app.app_context():
         organization = builders.make_organization("Tigris Friends Collective", slug="tigris-friends")
         builders.make_user(organization, email=email)
         campaign = db.session.scalars(
             sa.select(Campaign).where(Campaign.status == CampaignStatus.ACTIVE).order_by(Campaign.id)
         ).first()
-        if campaign is not None:
+        if pledge and campaign is not None:
             builders.make_pledge(organization, campaign, message="We stand with the rivers.")
         name = organization.name
         db.session.commit()
