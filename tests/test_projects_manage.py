@@ -269,3 +269,56 @@ def test_pending_member_is_told_to_wait_for_approval(client, auth):
     response = client.post("/projects/new", data=form_data([campaign]), follow_redirects=True)
     assert "once a moderator has approved it" in response.get_data(as_text=True)
     assert project_count() == 0
+
+
+# --- Dashboard -----------------------------------------------------------------------------
+
+
+def test_dashboard_shows_pledges_and_projects_with_links_to_change_them(client, auth):
+    from app.models import PledgeVisibility
+    from tests.builders import make_pledge
+
+    campaign = make_campaign("Save the Tigris")
+    member = make_user()
+    make_pledge(member.organization, campaign, visibility=PledgeVisibility.COUNTED, message="Our word")
+    project = make_project(member.organization, [campaign], title="River clean-up")
+    db.session.commit()
+    auth.login(member.email)
+    page = client.get("/account/").get_data(as_text=True)
+    assert "Save the Tigris" in page and "Counted only: never named" in page and "Our word" in page
+    assert f"/campaigns/{campaign.slug}/pledge" in page
+    assert f"/campaigns/{campaign.slug}/pledge/withdraw" in page
+    assert "River clean-up" in page and f"/projects/{project.id}/edit" in page
+
+
+def test_dashboard_empty_state_invites_to_create_a_project(client, auth):
+    member = make_user()
+    db.session.commit()
+    auth.login(member.email)
+    page = client.get("/account/").get_data(as_text=True)
+    assert "No projects yet — create one" in page
+    assert "/projects/new" in page
+
+
+def test_project_deletion_without_csrf_token_is_refused(make_app):
+    from tests.conftest import csrf_token_from, empty_all_tables
+
+    csrf_app = make_app(WTF_CSRF_ENABLED=True)
+    with csrf_app.app_context():
+        member = make_user()
+        project = make_project(member.organization, [make_campaign()])
+        db.session.commit()
+        project_id = project.id
+        client = csrf_app.test_client()
+        token = csrf_token_from(client, "/auth/login")
+        client.post(
+            "/auth/login",
+            data={"email": member.email, "password": "correct horse battery staple", "csrf_token": token},
+        )
+        assert client.post(f"/projects/{project_id}/delete").status_code == 400
+        assert project_count() == 1
+        token = csrf_token_from(client, f"/projects/{project_id}/edit")
+        assert client.post(f"/projects/{project_id}/delete", data={"csrf_token": token}).status_code == 302
+        assert project_count() == 0
+        db.session.remove()
+        empty_all_tables()
