@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -16,6 +16,13 @@ from app.services.passwords import dummy_verify
 from app.urls import safe_next_url
 
 bp = Blueprint("auth", __name__)
+
+
+@bp.before_app_request
+def forget_user_of_previous_request() -> None:
+    # Flask-Login caches the user in `g`; when requests share an application context
+    # (tests, CLI-driven clients) the previous request's user must not carry over.
+    g.pop("_login_user", None)
 
 
 def _sensitive_limit() -> str:

@@ -1,0 +1,254 @@
+"""A member's dashboard: status and reason, editing the profile, password, inviting colleagues."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import AuditAction, AuditEntry, OrganizationStatus, User, Visibility
+from app.services.passwords import verify_password
+from tests.builders import DEFAULT_PASSWORD, make_moderator, make_organization, make_user
+from tests.membership_support import STRONG_PASSWORD, link_in, registration_data, row_counts
+
+NEW_PASSWORD = "a quiet garden by the tigris"
+
+
+def profile_data(**overrides):
+    data = registration_data(**overrides)
+    for key in ("email", "password", "confirm"):
+        data.pop(key)
+    return data
+
+
+def login_member(auth, status=OrganizationStatus.APPROVED, *, is_owner=True, email="amal@example.org"):
+    organization = make_organization("Al-Amal", status=status)
+    user = make_user(organization, email=email, is_owner=is_owner)
+    db.session.commit()
+    auth.login(email)
+    return organization, user
+
+
+def test_dashboard_shows_the_rejection_reason_and_what_to_do(client, auth):
+    organization, _ = login_member(auth, OrganizationStatus.REJECTED)
+    organization.status_reason = "Please describe your activities in Basra."
+    db.session.commit()
+    html = client.get("/account/").get_data(as_text=True)
+    assert "Rejected" in html
+    assert "Please describe your activities in Basra." in html
+    assert "Correct and apply again" in html
+
+
+def test_dashboard_shows_suspension_reason(client, auth):
+    organization, _ = login_member(auth, OrganizationStatus.SUSPENDED)
+    organization.status_reason = "Under review after a complaint."
+    db.session.commit()
+    html = client.get("/account/").get_data(as_text=True)
+    assert "Suspended" in html
+    assert "Under review after a complaint." in html
+
+
+def test_dashboard_asks_to_confirm_an_unconfirmed_email(client, auth, outbox):
+    organization = make_organization(status=OrganizationStatus.PENDING)
+    make_user(organization, email="new@example.org", confirmed=False)
+    db.session.commit()
+    auth.login("new@example.org")
+    assert "not confirmed yet" in client.get("/account/").get_data(as_text=True)
+    client.post("/auth/confirm/resend")
+    assert "/auth/confirm/" in link_in(outbox[-1], "/auth/confirm/")
+
+
+def test_pending_applicant_corrects_the_application(client, auth):
+    organization, _ = login_member(auth, OrganizationStatus.PENDING)
+    response = client.post("/account/profile", data=profile_data(name="Al-Amal for Children", city="Zubair"))
+    assert response.status_code == 302
+    db.session.refresh(organization)
+    assert organization.name == "Al-Amal for Children"
+    assert organization.city == "Zubair"
+    assert organization.status == OrganizationStatus.PENDING
+
+
+def test_approved_member_changes_contact_visibility(client, auth):
+    organization, _ = login_member(auth)
+    client.post("/account/profile", data=profile_data(contact_email_visibility="hidden"))
+    db.session.refresh(organization)
+    assert organization.contact_email_visibility == Visibility.HIDDEN
+    assert "info@amal.example.org" not in client.get(f"/organizations/{organization.slug}").get_data(
+        as_text=True
+    )
+
+
+def test_profile_form_refuses_a_javascript_website(client, auth):
+    organization, _ = login_member(auth)
+    response = client.post("/account/profile", data=profile_data(website="javascript:alert(1)"))
+    assert response.status_code == 400
+    db.session.refresh(organization)
+    assert organization.website is None
+
+
+def test_forged_status_field_is_ignored(client, auth):
+    organization, _ = login_member(auth, OrganizationStatus.PENDING)
+    client.post("/account/profile", data=profile_data(status="approved"))
+    db.session.refresh(organization)
+    assert organization.status == OrganizationStatus.PENDING
+
+
+def test_rejected_organization_corrects_and_applies_again(client, auth):
+    organization, user = login_member(auth, OrganizationStatus.REJECTED)
+    organization.status_reason = "Too vague."
+    db.session.commit()
+    response = client.post("/account/profile", data=profile_data(description="Reading classes in Basra."))
+    assert response.status_code == 302
+    db.session.refresh(organization)
+    assert organization.status == OrganizationStatus.PENDING
+    assert organization.status_reason is None
+    entry = db.session.scalar(sa.select(AuditEntry))
+    assert entry.action == AuditAction.ORGANIZATION_RESUBMITTED
+    assert entry.actor_id == user.id
+    assert entry.organization_id == organization.id
+
+
+def test_suspended_organization_cannot_edit(client, auth):
+    organization, _ = login_member(auth, OrganizationStatus.SUSPENDED)
+    before = row_counts()
+    assert client.post("/account/profile", data=profile_data(name="New name")).status_code == 403
+    db.session.refresh(organization)
+    assert organization.name == "Al-Amal"
+    assert row_counts() == before
+
+
+def test_moderator_without_organization_has_no_profile_page(client, auth):
+    make_moderator(email="mod@example.org")
+    db.session.commit()
+    auth.login("mod@example.org")
+    assert client.get("/account/profile").status_code == 403
+    assert client.get("/account/").status_code == 200
+
+
+def test_changing_the_password_logs_out_everywhere(client, auth, app):
+    _, user = login_member(auth)
+    other_device = app.test_client()
+    other_device.post("/auth/login", data={"email": "amal@example.org", "password": DEFAULT_PASSWORD})
+    response = client.post(
+        "/account/password",
+        data={"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert verify_password(user.password_hash, NEW_PASSWORD)
+    assert other_device.get("/account/").status_code == 302
+    assert client.get("/account/").status_code == 302
+
+
+def test_password_change_needs_the_current_password(client, auth):
+    _, user = login_member(auth)
+    old_hash = user.password_hash
+    response = client.post(
+        "/account/password",
+        data={"current_password": "not my password!!", "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
+    assert response.status_code == 400
+    assert "current password is not correct" in response.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.password_hash == old_hash
+
+
+def test_password_change_refuses_a_common_password(client, auth):
+    _, user = login_member(auth)
+    old_hash = user.password_hash
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": DEFAULT_PASSWORD,
+            "new_password": "iloveyou1234",
+            "confirm": "iloveyou1234",
+        },
+    )
+    assert response.status_code == 400
+    db.session.refresh(user)
+    assert user.password_hash == old_hash
+
+
+def invite(client, email="colleague@example.org"):
+    return client.post("/account/invite", data={"email": email})
+
+
+def test_owner_invites_a_colleague_who_joins_the_organization(client, auth, outbox, app):
+    organization, _ = login_member(auth)
+    assert invite(client).status_code == 302
+    [message] = outbox
+    assert message.recipients == ["colleague@example.org"]
+    link = link_in(message, "/auth/invitation/")
+    assert message.body.count("http://tadamun.test/auth/invitation/") == 1
+
+    newcomer = app.test_client()
+    assert "Join Al-Amal" in newcomer.get(link).get_data(as_text=True)
+    response = newcomer.post(link, data={"password": STRONG_PASSWORD, "confirm": STRONG_PASSWORD})
+    assert response.status_code == 302
+    user = db.session.scalar(sa.select(User).where(User.email == "colleague@example.org"))
+    assert user.organization_id == organization.id
+    assert not user.is_owner
+    assert user.email_confirmed_at is not None
+    assert newcomer.get("/account/").status_code == 200
+
+
+def test_invitation_link_works_only_once(client, auth, outbox, app):
+    login_member(auth)
+    invite(client)
+    link = link_in(outbox[-1], "/auth/invitation/")
+    app.test_client().post(link, data={"password": STRONG_PASSWORD, "confirm": STRONG_PASSWORD})
+    before = row_counts()
+    again = app.test_client().post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert again.status_code == 400
+    assert row_counts() == before
+
+
+def test_invitation_refuses_a_weak_password(client, auth, outbox, app):
+    login_member(auth)
+    invite(client)
+    link = link_in(outbox[-1], "/auth/invitation/")
+    before = row_counts()
+    response = app.test_client().post(link, data={"password": "short", "confirm": "short"})
+    assert response.status_code == 200
+    assert row_counts() == before
+
+
+def test_inviting_a_registered_email_sends_nothing_and_says_the_same(client, auth, outbox):
+    login_member(auth)
+    make_user(email="taken@example.org")
+    db.session.commit()
+    known = invite(client, "taken@example.org")
+    unknown = invite(client, "free@example.org")
+    assert known.status_code == unknown.status_code == 302
+    assert [m.recipients for m in outbox] == [["free@example.org"]]
+
+
+def test_only_owners_invite(client, auth, outbox):
+    login_member(auth, is_owner=False)
+    assert client.get("/account/invite").status_code == 403
+    assert invite(client).status_code == 403
+    assert outbox == []
+
+
+def test_pending_owner_cannot_invite(client, auth, outbox):
+    login_member(auth, OrganizationStatus.PENDING)
+    assert invite(client).status_code == 403
+    assert outbox == []
+
+
+def test_invitation_of_a_suspended_organization_stops_working(client, auth, outbox, app):
+    organization, _ = login_member(auth)
+    invite(client)
+    link = link_in(outbox[-1], "/auth/invitation/")
+    organization.status = OrganizationStatus.SUSPENDED
+    db.session.commit()
+    before = row_counts()
+    response = app.test_client().post(link, data={"password": STRONG_PASSWORD, "confirm": STRONG_PASSWORD})
+    assert response.status_code == 400
+    assert row_counts() == before
+
+
+def test_visitor_is_sent_to_log_in(client):
+    for path in ("/account/", "/account/profile", "/account/password", "/account/invite"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/auth/login?next=")

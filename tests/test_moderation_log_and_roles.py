@@ -1,0 +1,184 @@
+"""The decision log, admins promoting and demoting moderators, and the create-moderator command."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import AuditAction, AuditEntry, OrganizationStatus, Role, User
+from app.services import NotAllowed, audit
+from app.services import moderation as moderation_service
+from app.services.passwords import verify_password
+from tests.builders import make_moderator, make_organization, make_user
+from tests.membership_support import row_counts
+
+
+def login_moderator(auth, *, admin=False, email="mod@example.org"):
+    user = make_moderator(email=email, admin=admin)
+    db.session.commit()
+    auth.login(email)
+    return user
+
+
+def test_log_lists_decisions_newest_first_and_filters_by_organization(client, auth):
+    moderator = login_moderator(auth)
+    amal = make_organization("Amal", slug="amal")
+    nour = make_organization("Nour", slug="nour")
+    audit.record(
+        moderator,
+        AuditAction.ORGANIZATION_APPROVED,
+        target_type="organization",
+        target_id=amal.id,
+        organization_id=amal.id,
+    )
+    audit.record(
+        moderator,
+        AuditAction.ORGANIZATION_SUSPENDED,
+        target_type="organization",
+        target_id=nour.id,
+        organization_id=nour.id,
+        reason="Spam complaint",
+    )
+    db.session.commit()
+
+    html = client.get("/moderation/log").get_data(as_text=True)
+    assert html.index("organization.suspended") < html.index("organization.approved")
+    assert "Spam complaint" in html and "mod@example.org" in html
+
+    by_slug = client.get("/moderation/log?organization=nour").get_data(as_text=True)
+    assert "organization.suspended" in by_slug and "organization.approved" not in by_slug
+    by_id = client.get(f"/moderation/log?organization={amal.id}").get_data(as_text=True)
+    assert "organization.approved" in by_id and "organization.suspended" not in by_id
+    assert client.get("/moderation/log?organization=nobody").status_code == 404
+
+
+def test_log_is_paginated_with_constant_queries(client, auth, count_queries):
+    moderator = login_moderator(auth)
+    organization = make_organization()
+
+    def add(n):
+        for _ in range(n):
+            audit.record(
+                moderator,
+                AuditAction.ORGANIZATION_APPROVED,
+                target_type="organization",
+                target_id=organization.id,
+                organization_id=organization.id,
+            )
+        db.session.commit()
+
+    add(3)
+    with count_queries() as few:
+        client.get("/moderation/log")
+    add(60)
+    with count_queries() as many:
+        response = client.get("/moderation/log")
+    assert many.count == few.count
+    assert 'rel="next"' in response.get_data(as_text=True)
+    assert client.get("/moderation/log?page=2").status_code == 200
+    assert client.get("/moderation/log?page=99").status_code == 404
+
+
+def test_moderators_cannot_manage_roles(client, auth):
+    login_moderator(auth)
+    member = make_user()
+    db.session.commit()
+    assert client.get("/moderation/users").status_code == 403
+    before = row_counts()
+    assert client.post(f"/moderation/users/{member.id}/promote").status_code == 403
+    assert row_counts() == before
+
+
+def test_admin_promotes_a_member_and_demotes_them_again(client, auth):
+    admin = login_moderator(auth, admin=True, email="admin@example.org")
+    member = make_user(email="amal@example.org")
+    db.session.commit()
+    assert "amal@example.org" in client.get("/moderation/users").get_data(as_text=True)
+
+    assert client.post(f"/moderation/users/{member.id}/promote").status_code == 302
+    db.session.refresh(member)
+    assert member.role == Role.MODERATOR
+    assert client.post(f"/moderation/users/{member.id}/demote").status_code == 302
+    db.session.refresh(member)
+    assert member.role == Role.MEMBER
+    entries = list(db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)))
+    assert [(e.action, e.actor_id, e.target_id) for e in entries] == [
+        (AuditAction.USER_PROMOTED, admin.id, member.id),
+        (AuditAction.USER_DEMOTED, admin.id, member.id),
+    ]
+
+
+def test_admin_cannot_demote_themselves(client, auth):
+    admin = login_moderator(auth, admin=True, email="admin@example.org")
+    before = row_counts()
+    response = client.post(f"/moderation/users/{admin.id}/demote", follow_redirects=True)
+    assert "cannot demote yourself" in response.get_data(as_text=True)
+    assert row_counts() == before
+    db.session.refresh(admin)
+    assert admin.role == Role.ADMIN
+
+
+def test_moderator_without_organization_cannot_become_a_member(client, auth):
+    login_moderator(auth, admin=True, email="admin@example.org")
+    other = make_moderator(email="other@example.org")
+    db.session.commit()
+    before = row_counts()
+    client.post(f"/moderation/users/{other.id}/demote")
+    assert row_counts() == before
+    db.session.refresh(other)
+    assert other.role == Role.MODERATOR
+
+
+def test_services_check_the_actor_role(app):
+    member = make_user()
+    pending = make_organization(status=OrganizationStatus.PENDING)
+    for decision in (
+        lambda: moderation_service.approve_organization(member, pending),
+        lambda: moderation_service.reject_organization(member, pending, "no"),
+        lambda: moderation_service.promote_user(member, member),
+    ):
+        with pytest.raises(NotAllowed):
+            decision()
+    moderator = make_moderator()
+    with pytest.raises(NotAllowed):
+        moderation_service.promote_user(moderator, member)
+
+
+def test_create_moderator_command(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["create-moderator", "--email", "Mod@Example.org", "--password", "a long and quiet evening"]
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(sa.select(User).where(User.email == "mod@example.org"))
+    assert user.role == Role.MODERATOR
+    assert verify_password(user.password_hash, "a long and quiet evening")
+    assert "a long and quiet evening" not in result.output
+
+
+def test_create_moderator_prompts_for_a_hidden_password(app):
+    runner = app.test_cli_runner()
+    password = "another long quiet evening"
+    result = runner.invoke(
+        args=["create-moderator", "--email", "admin@example.org", "--admin"],
+        input=f"{password}\n{password}\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert password not in result.output
+    user = db.session.scalar(sa.select(User).where(User.email == "admin@example.org"))
+    assert user.role == Role.ADMIN
+
+
+def test_create_moderator_refuses_weak_password_and_duplicates(app):
+    runner = app.test_cli_runner()
+    weak = runner.invoke(args=["create-moderator", "--email", "m@example.org", "--password", "short"])
+    assert weak.exit_code != 0 and "12 characters" in weak.output
+    make_user(email="taken@example.org")
+    db.session.commit()
+    before = row_counts()
+    taken = runner.invoke(
+        args=["create-moderator", "--email", "taken@example.org", "--password", "a long and quiet evening"]
+    )
+    assert taken.exit_code != 0
+    assert row_counts() == before
