@@ -395,3 +395,20 @@ def test_pledge_without_csrf_token_is_refused(make_app):
         from tests.conftest import empty_all_tables
 
         empty_all_tables()
+
+
+def test_changing_a_pledge_on_an_archived_campaign_is_refused_with_the_reason(client, auth):
+    campaign = make_campaign()
+    member = make_user()
+    make_pledge(member.organization, campaign, message="Before")
+    campaign.status = CampaignStatus.ARCHIVED
+    db.session.commit()
+    auth.login(member.email)
+    response = client.post(
+        f"/campaigns/{campaign.slug}/pledge",
+        data={"kinds": ["funding"], "message": "After", "visibility": "public"},
+    )
+    assert response.status_code == 409
+    assert "can be withdrawn but not changed" in response.get_data(as_text=True)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(Pledge.message)) == "Before"
