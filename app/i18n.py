@@ -79,4 +79,6 @@ def register(app: Flask) -> None:
         # The same URL is served in another language depending on these headers.
         response.vary.add("Accept-Language")
         response.vary.add("Cookie")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Content-Language", str(flask_babel.get_locale()))
         return response

@@ -133,6 +133,7 @@ def test_without_a_choice_the_browser_language_is_used_when_supported(client, he
 
     assert html_tag(response) == f'<html lang="{expected}" dir="{DIRECTIONS[expected]}">'
     assert "Accept-Language" in response.headers["Vary"]
+    assert response.headers["Content-Language"] == expected
 
 
 def test_a_members_choice_is_kept_in_their_settings_for_other_devices(app, client, auth, make_app):
@@ -221,3 +222,40 @@ def test_the_font_stack_covers_arabic_and_kurdish_with_local_fonts(static_dir):
     for face in ("Noto Naskh Arabic", "Vazirmatn", "Tahoma", "DejaVu Sans"):
         assert face in rtl_stack
     assert re.search(r":lang\(ckb\)\s*\{\s*--font:", css)
+
+
+MODERATOR_PAGES = (
+    "/moderation/",
+    "/moderation/organizations",
+    "/moderation/log",
+    "/moderation/users",
+    "/moderation/campaigns/",
+    "/moderation/campaigns/new",
+    "/moderation/content/",
+    "/moderation/campaigns/water-for-basra/translations/ckb",
+)
+MEMBER_PAGES = ("/account/", "/account/profile", "/account/password", "/account/translations/ar")
+
+
+@pytest.mark.parametrize("lang", ["ar", "ckb"])
+def test_moderator_pages_render_right_to_left_too(client, auth, directory_data, lang):
+    builders.make_moderator("mod@example.org", admin=True)  # admins also see the users page
+    db.session.commit()
+    auth.login("mod@example.org")
+
+    for path in MODERATOR_PAGES:
+        response = client.get(with_lang(path, lang))
+        assert response.status_code == 200, path
+        assert html_tag(response) == f'<html lang="{lang}" dir="rtl">', path
+
+
+@pytest.mark.parametrize("lang", ["ar", "fr"])
+def test_member_pages_render_in_the_chosen_language(client, auth, lang):
+    builders.make_user(email="member@example.org")
+    db.session.commit()
+    auth.login("member@example.org")
+
+    for path in MEMBER_PAGES:
+        response = client.get(with_lang(path, lang))
+        assert response.status_code == 200, path
+        assert html_tag(response) == f'<html lang="{lang}" dir="{DIRECTIONS[lang]}">', path
