@@ -239,3 +239,24 @@ def test_members_cannot_hide_content(client, auth):
     assert client.post(f"/moderation/projects/{project.id}/hide", data={"reason": "Rival"}).status_code == 403
     db.session.rollback()
     assert db.session.get(Project, project.id).hidden_at is None
+
+
+def test_decision_log_shows_curation_decisions(client, auth):
+    moderator = make_moderator()
+    project = make_project(make_organization(), [make_campaign()])
+    db.session.commit()
+    auth.login(moderator.email)
+    client.post(f"/moderation/projects/{project.id}/hide", data={"reason": "Off topic."})
+    page = client.get("/moderation/log").get_data(as_text=True)
+    assert "project.hidden" in page and "Off topic." in page
+
+
+def test_hide_link_partial_is_for_moderators_only(app):
+    moderator, member = make_moderator(), make_user()
+    pledge = make_pledge(member.organization, make_campaign(), message="Hello")
+    db.session.commit()
+    template = app.jinja_env.get_template("moderation/content/_hide_link.html")
+    with app.test_request_context("/campaigns/x"):
+        assert template.render(hide_pledge=pledge, current_user=member).strip() == ""
+        html = template.render(hide_pledge=pledge, current_user=moderator)
+        assert f"/moderation/pledges/{pledge.id}/hide?next=/campaigns/x" in html.replace("%2F", "/")
