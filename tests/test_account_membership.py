@@ -252,3 +252,29 @@ def test_visitor_is_sent_to_log_in(client):
         response = client.get(path)
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/auth/login?next=")
+
+
+def test_links_members_enter_are_marked_nofollow_ugc(client, auth):
+    organization, _ = login_member(auth)
+    client.post(
+        "/account/profile",
+        data=profile_data(description="See [our report](https://amal.example.org/report)."),
+    )
+    html = client.get(f"/organizations/{organization.slug}").get_data(as_text=True)
+    assert 'href="https://amal.example.org" rel="nofollow ugc noopener"' in html
+    assert 'href="https://amal.example.org/report" rel="nofollow ugc noopener"' in html
+
+
+def test_moving_an_approved_organization_abroad_keeps_the_iraqi_split_right(client, auth):
+    from app.services import counters
+    from tests.builders import make_campaign, make_pledge
+
+    organization, _ = login_member(auth)
+    campaign = make_campaign()
+    make_pledge(organization, campaign)
+    db.session.commit()
+    assert campaign.iraqi_supporter_count == 1
+    client.post("/account/profile", data=profile_data(country="NO", city="Oslo"))
+    db.session.refresh(campaign)
+    assert (campaign.supporter_count, campaign.iraqi_supporter_count) == (1, 0)
+    assert counters.computed_counts() == counters.stored_counts()
