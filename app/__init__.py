@@ -81,10 +81,12 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from app import i18n, security
+    from app import benchmark, caching, i18n, security
 
+    caching.register(app)  # first: its after-request hook runs after the others'
     security.register(app)
     i18n.register(app)
+    benchmark.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -1,0 +1,87 @@
+"""Anonymous visitors revalidate cheaply (ETag, 304); members' pages are never cached;
+text is compressed and the home page stays light."""
+
+from __future__ import annotations
+
+import gzip
+
+from app.extensions import db
+from app.models import PledgeVisibility
+from app.services import large_data
+from tests.builders import make_campaign, make_organization, make_pledge, make_user
+
+GZIP = {"Accept-Encoding": "gzip"}
+
+
+def test_anonymous_page_has_an_etag_and_revalidates_with_304(app, client):
+    make_campaign("Save the Tigris", slug="save-the-tigris")
+    db.session.commit()
+
+    first = client.get("/campaigns/save-the-tigris")
+    assert first.status_code == 200
+    assert first.headers["ETag"]
+    assert "no-cache" in first.headers["Cache-Control"]
+    assert "Cookie" in first.headers["Vary"]
+
+    again = client.get("/campaigns/save-the-tigris", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert again.data == b""
+
+
+def test_compressed_page_revalidates_with_its_own_tag(app, client):
+    make_campaign("Save the Tigris", slug="save-the-tigris")
+    db.session.commit()
+
+    first = client.get("/campaigns/save-the-tigris", headers=GZIP)
+    assert first.headers["Content-Encoding"] == "gzip"
+    assert b"Save the Tigris" in gzip.decompress(first.data)
+    assert first.headers["ETag"].endswith(':gzip"')
+
+    again = client.get("/campaigns/save-the-tigris", headers={**GZIP, "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_a_new_pledge_changes_the_tag_and_shows_at_once(app, client):
+    campaign = make_campaign("Save the Tigris", slug="save-the-tigris")
+    db.session.commit()
+    before = client.get("/campaigns/save-the-tigris")
+
+    make_pledge(make_organization("Basra Water Watch"), campaign, visibility=PledgeVisibility.PUBLIC)
+    db.session.commit()
+    after = client.get("/campaigns/save-the-tigris", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200
+    assert "Basra Water Watch" in after.get_data(as_text=True)
+    assert after.headers["ETag"] != before.headers["ETag"]
+
+
+def test_logged_in_pages_are_never_stored_nor_tagged(app, client, auth):
+    make_campaign("Save the Tigris", slug="save-the-tigris")
+    user = make_user(make_organization())
+    db.session.commit()
+    auth.login(user.email)
+
+    response = client.get("/campaigns/save-the-tigris")
+    assert response.status_code == 200
+    assert "ETag" not in response.headers
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_errors_and_pages_that_set_cookies_are_not_tagged(app, client):
+    assert "ETag" not in client.get("/campaigns/no-such-campaign").headers
+    response = client.get("/?lang=ar")  # remembers the language in a cookie
+    assert "Set-Cookie" in response.headers
+    assert "ETag" not in response.headers
+
+
+def test_home_page_with_its_css_weighs_under_60_kb_on_the_wire(app, client):
+    large_data.generate(scale=0.01)
+    db.session.commit()
+
+    page = client.get("/", headers=GZIP)
+    assert page.status_code == 200 and page.headers["Content-Encoding"] == "gzip"
+    css = client.get("/static/css/tadamun.css", headers=GZIP)
+    assert css.headers.get("Content-Encoding") == "gzip"
+    wire = len(page.data) + len(css.data)
+    assert wire < 60 * 1024, wire
+    # The page works without JavaScript: it loads none.
+    assert b"<script" not in gzip.decompress(page.data)
