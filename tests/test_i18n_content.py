@@ -103,6 +103,22 @@ def test_a_list_of_campaigns_is_localized_in_one_query_whatever_its_length(app, 
     assert sum(t.startswith("عنوان") for t in titles) == len(campaigns[::2])
 
 
+@pytest.mark.parametrize("size", [2, 12])
+def test_localized_in_a_template_loop_costs_one_query_for_the_whole_list(app, count_queries, size):
+    campaigns = [builders.make_campaign(f"Campaign {n}") for n in range(size)]
+    add_campaign_translation(campaigns[0], "ckb", "هەڵمەت", "کورتە")
+    db.session.commit()
+    campaigns = list(db.session.scalars(sa.select(type(campaigns[0])).order_by(sa.text("id"))))
+    template = app.jinja_env.from_string("{% for c in campaigns %}{{ localized(c).title }}|{% endfor %}")
+
+    with app.test_request_context("/?lang=ckb"), count_queries() as queries:
+        app.preprocess_request()
+        titles = template.render(campaigns=campaigns).split("|")[:-1]
+
+    assert queries.count == 1, queries
+    assert titles[0] == "هەڵمەت" and titles[1:] == [f"Campaign {n}" for n in range(1, size)]
+
+
 def test_english_pages_need_no_translation_query(app, count_queries):
     campaigns = [builders.make_campaign() for _ in range(3)]
 
@@ -274,3 +290,21 @@ def test_an_unknown_language_for_a_description_is_not_found(client, auth):
     auth.login("member@example.org")
 
     assert client.get("/account/translations/de").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/", "/campaigns/"])
+def test_campaign_cards_read_in_the_readers_language_at_a_constant_cost(client, count_queries, path):
+    def queries_for(n_campaigns):
+        for n in range(n_campaigns):
+            campaign = builders.make_campaign(f"Campaign {n}")
+            add_campaign_translation(campaign, "ar", f"حملة {campaign.id}", "ملخص")
+        db.session.commit()
+        with count_queries() as queries:
+            html = client.get(f"{path}?lang=ar").get_data(as_text=True)
+        return queries.count, html
+
+    few, html = queries_for(2)
+    many, _ = queries_for(8)
+
+    assert "حملة" in html and "Campaign 0" not in html
+    assert many == few

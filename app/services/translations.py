@@ -191,23 +191,37 @@ def localized_organization(organization: Organization, locale: str | None = None
 
 
 def localized(obj: Any) -> Any:
-    """Template helper: ``{% set campaign = localized(campaign) %}`` on a detail page.
+    """Template helper: ``{% set text = localized(campaign) %}``, then ``text.title``.
 
-    On a list, prefer ``localized_campaigns(items)`` in the view (one query for all rows); within
-    one request each object is looked up once.
+    Safe in a loop: the first call localizes every campaign (or organization) the request has
+    loaded so far in one query, so a list page costs one query, not one per row.
     """
     if isinstance(obj, LocalizedCampaign | LocalizedOrganization) or obj is None:
         return obj
+    if isinstance(obj, Campaign):
+        localize_all: Any = localized_campaigns
+    elif isinstance(obj, Organization):
+        localize_all = localized_organizations
+    else:
+        raise TypeError(f"localized() takes a Campaign or an Organization, not {type(obj).__name__}")
     cache = g.setdefault("_localized", {}) if has_request_context() else {}
-    key = (type(obj).__name__, obj.id, current_locale())
-    if key not in cache:
-        if isinstance(obj, Campaign):
-            cache[key] = localized_campaign(obj)
-        elif isinstance(obj, Organization):
-            cache[key] = localized_organization(obj)
-        else:
-            raise TypeError(f"localized() takes a Campaign or an Organization, not {type(obj).__name__}")
-    return cache[key]
+    locale = current_locale()
+
+    def key(item: Any) -> tuple:
+        return (type(item).__name__, item.id, locale)
+
+    if key(obj) not in cache:
+        model = type(obj)
+        peers = [
+            item
+            for item in db.session.identity_map.values()
+            if type(item) is model and item.id is not None and key(item) not in cache
+        ]
+        if obj not in peers:
+            peers.append(obj)
+        for view, item in zip(localize_all(peers, locale), peers, strict=True):
+            cache[key(item)] = view
+    return cache[key(obj)]
 
 
 def campaign_translation(campaign: Campaign, locale: str) -> CampaignTranslation | None:
