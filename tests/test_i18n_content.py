@@ -308,3 +308,17 @@ def test_campaign_cards_read_in_the_readers_language_at_a_constant_cost(client, 
 
     assert "حملة" in html and "Campaign 0" not in html
     assert many == few
+
+
+def test_the_link_partials_lead_to_the_translation_pages(app):
+    from flask import render_template
+
+    campaign = builders.make_campaign(slug="water-for-basra")
+    with app.test_request_context("/"):
+        app.preprocess_request()
+        moderation = render_template("moderation/translations/_links.html", campaign=campaign)
+        account = render_template("account/translations/_links.html")
+
+    assert "/moderation/campaigns/water-for-basra/translations/ckb" in moderation
+    assert "/translations/en" not in moderation  # English is the campaign's own text
+    assert all(f"/account/translations/{code}" in account for code in ("en", "ar", "ckb", "fr"))
