@@ -15,6 +15,7 @@ The same commands with pybabel, for reference::
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from babel.messages.frontend import CommandLineInterface
@@ -33,11 +34,17 @@ def _pybabel(*args: str) -> None:
     CommandLineInterface().run(["pybabel", "--quiet", *args])
 
 
+def _without_creation_date(text: str) -> str:
+    return re.sub(r'^"POT-Creation-Date: .*"\n', "", text, flags=re.M)
+
+
 def extract(output: Path = POT_FILE) -> Path:
     """Write the template of every translatable string to ``output``.
 
-    No source locations and a sorted output keep the diffs of the committed catalogs small.
+    No source locations and a sorted output keep the diffs of the committed catalogs small; an
+    existing template whose strings did not change is left as it is (not even its date changes).
     """
+    previous = output.read_text(encoding="utf-8") if output.exists() else None
     keywords = [arg for keyword in EXTRA_KEYWORDS for arg in ("-k", keyword)]
     _pybabel(
         "extract",
@@ -55,6 +62,10 @@ def extract(output: Path = POT_FILE) -> Path:
         # babel.cfg's patterns are relative to the project folder; hidden folders (.venv) are skipped.
         str(PROJECT_DIR),
     )
+    if previous is not None and _without_creation_date(previous) == _without_creation_date(
+        output.read_text(encoding="utf-8")
+    ):
+        output.write_text(previous, encoding="utf-8")
     return output
 
 
