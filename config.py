@@ -69,7 +69,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
-    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    # No longer than the absolute session lifetime; moderators get no remember cookie at all.
+    REMEMBER_COOKIE_DURATION = timedelta(hours=12)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     MODERATOR_IDLE_TIMEOUT = timedelta(minutes=30)
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 
-from flask import Flask, g, request
-from flask_login import current_user
+from flask import Flask, current_app, flash, g, request, session
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user, user_loaded_from_cookie, user_logged_in
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -34,9 +36,67 @@ def configure_logging(app: Flask) -> None:
     app.logger.setLevel(logging.INFO)
 
 
+# Session lifetime ------------------------------------------------------------------------------
+# Flask's session is a signed cookie, so limits are enforced on the server from times stored in
+# it: ``login_at`` (absolute lifetime, PERMANENT_SESSION_LIFETIME = 12 hours, for everyone) and
+# ``seen_at`` (idle timeout, MODERATOR_IDLE_TIMEOUT = 30 minutes, for moderators and admins).
+# Remember-me cookies cannot carry a login time, so moderators never get one (and one is never
+# accepted for them), and members' remember cookies last REMEMBER_COOKIE_DURATION (12 hours).
+# Logout, a password change and suspension end every session and remember cookie at once
+# through the user's session_version (app.services.accounts.end_all_sessions).
+
+
+def now_seconds() -> int:
+    """The clock for session limits; tests move it."""
+    return int(time.time())
+
+
+def _start_session_clock(sender, user, **_extra) -> None:
+    session["login_at"] = session["seen_at"] = now_seconds()
+    if user.is_moderator:
+        # No remember-me cookie for moderators: it could outlive the idle and absolute limits.
+        session.pop("_remember", None)
+        session.pop("_remember_seconds", None)
+
+
+def _session_from_remember_cookie(sender, user, **_extra) -> None:
+    # A member coming back with a remember cookie starts a new bounded session; a moderator
+    # gets no login time, so enforce_session_limits logs them out.
+    if not user.is_moderator:
+        session["login_at"] = session["seen_at"] = now_seconds()
+
+
+def _end_session(message: str) -> None:
+    logout_user()
+    for key in ("login_at", "seen_at"):
+        session.pop(key, None)
+    flash(message, "info")
+
+
+def enforce_session_limits() -> None:
+    if not current_user.is_authenticated:
+        return
+    config = current_app.config
+    now = now_seconds()
+    login_at = session.get("login_at")
+    if not isinstance(login_at, int) or now - login_at > config["PERMANENT_SESSION_LIFETIME"].total_seconds():
+        _end_session(_("Your session has ended. Please log in again."))
+        return
+    if current_user.is_moderator:
+        seen_at = session.get("seen_at")
+        idle = config["MODERATOR_IDLE_TIMEOUT"].total_seconds()
+        if not isinstance(seen_at, int) or now - seen_at > idle:
+            _end_session(_("You were logged out after a period without activity. Please log in again."))
+            return
+        session["seen_at"] = now
+
+
 def register(app: Flask) -> None:
     if not app.testing:
         configure_logging(app)
+
+    user_logged_in.connect(_start_session_clock)
+    user_loaded_from_cookie.connect(_session_from_remember_cookie)
 
     @app.before_request
     def assign_request_id() -> None:
@@ -46,6 +106,8 @@ def register(app: Flask) -> None:
             g.request_id = incoming
         else:
             g.request_id = secrets.token_hex(8)
+
+    app.before_request(enforce_session_limits)
 
     @app.after_request
     def set_security_headers(response):
