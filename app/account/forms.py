@@ -82,12 +82,21 @@ def _visibility_field(label):
 
 class OrganizationProfileForm(FlaskForm):
     name = StringField(_l("Name of the organization"), validators=[DataRequired(), Length(max=200)])
+    # Both lists always hold a choice, so the browser's `required` adds nothing; HTML also forbids
+    # it on a list whose first option is a real choice rather than an empty placeholder.
     kind = SelectField(
         _l("Kind of organization"),
         choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()],
         validators=[DataRequired()],
+        render_kw={"required": False},
     )
-    country = SelectField(_l("Country"), choices=country_choices, validators=[DataRequired()], default=IRAQ)
+    country = SelectField(
+        _l("Country"),
+        choices=country_choices,
+        validators=[DataRequired()],
+        default=IRAQ,
+        render_kw={"required": False},
+    )
     city = StringField(_l("City or governorate"), validators=[Optional(), Length(max=120)])
     description = TextAreaField(
         _l("What the organization does"), validators=[DataRequired(), Length(max=10000)]
