@@ -152,3 +152,56 @@ def test_method_not_allowed_says_which_methods_are(client):
     response = client.get("/auth/logout")
     assert response.status_code == 405
     assert "POST" in response.headers["Allow"]
+
+
+# The template-safety check run by `make lint` --------------------------------------------------
+
+
+def load_checker():
+    import importlib.util
+
+    path = Path(PROJECT_ROOT) / "scripts" / "check_templates.py"
+    spec = importlib.util.spec_from_file_location("check_templates", path)
+    checker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(checker)
+    return checker
+
+
+def test_the_template_safety_check_passes_on_the_project():
+    checker = load_checker()
+    root = Path(PROJECT_ROOT)
+    assert checker.python_findings(root) + checker.template_findings(root) == []
+
+
+def test_the_template_safety_check_catches_unsafe_code(tmp_path):
+    checker = load_checker()
+    (tmp_path / "app").mkdir()
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "app" / "views.py").write_text(
+        "from flask import render_template_string\n"
+        "from markupsafe import Markup\n"
+        "def view(name):\n"
+        "    Markup(name)\n"
+        "    return render_template_string('Hello ' + name)\n"
+    )
+    (tmp_path / "templates" / "page.html").write_text(
+        "{# a comment with |safe is fine #}\n"
+        "<p>{{ org.description|safe }}</p>\n"
+        '<p style="color: red">x</p>\n'
+        "<script>alert(1)</script>\n"
+        '<script src="/static/js/app.js"></script>\n'
+        '<button onclick="go()">Go</button>\n'
+    )
+
+    findings = checker.python_findings(tmp_path) + checker.template_findings(tmp_path)
+
+    text = "\n".join(findings)
+    assert "imports render_template_string" in text
+    assert "render_template_string() renders" in text
+    assert "Markup() turns escaping off" in text
+    assert "page.html:2: |safe" in text
+    assert "page.html:3: style=" in text
+    assert "page.html:4: inline <script>" in text
+    assert "page.html:5" not in text
+    assert "page.html:6: on...=" in text
+    assert "page.html:1" not in text
