@@ -270,3 +270,24 @@ def test_decisions_need_csrf(make_app):
         assert organization.status == OrganizationStatus.APPROVED
         db.session.remove()
         empty_all_tables()
+
+
+def test_moderator_finds_an_approved_organization_to_suspend(client, moderator):
+    organization = make_organization(
+        "Nour Foundation", contact_email="hidden@nour.example", contact_email_visibility="hidden"
+    )
+    make_organization("Other Group")
+    db.session.commit()
+    listing = client.get("/moderation/organizations?status=approved&q=nour").get_data(as_text=True)
+    assert "Nour Foundation" in listing and "Other Group" not in listing
+    assert client.get("/moderation/organizations?status=bogus").status_code == 404
+    detail = client.get(f"/moderation/organizations/{organization.id}").get_data(as_text=True)
+    assert "hidden@nour.example" in detail
+    assert "Suspend" in detail
+
+
+def test_refused_decision_shows_the_reason_field_error(client, moderator):
+    organization = make_organization()
+    db.session.commit()
+    html = decide(client, organization, "suspend", "").get_data(as_text=True)
+    assert 'class="error-summary"' in html

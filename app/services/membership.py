@@ -114,6 +114,7 @@ def register_organization(profile: dict[str, Any], email: str, password: str) ->
     # Check everything else first: an answer that differs only for a taken email would tell.
     accounts.check_password_policy(password, email=email)
     fields = _clean_profile(profile)
+    password_hash = hash_password(password)  # before the lookup: both answers cost the same time
     existing = accounts.find_user_by_email(email)
     if existing is not None:
         raise EmailAlreadyRegistered(existing)
@@ -125,7 +126,7 @@ def register_organization(profile: dict[str, Any], email: str, password: str) ->
     )
     user = User(
         email=email,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         role=Role.MEMBER,
         organization=organization,
         is_owner=True,
