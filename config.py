@@ -104,6 +104,8 @@ class Config:
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
+    # Form submissions of login, registration, password reset and invitations, per client address.
+    AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute;50 per hour")
 
     # Internationalisation
     LANGUAGES = ["en", "ar", "ckb", "fr"]

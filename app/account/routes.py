@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
@@ -9,8 +9,8 @@ from app.account.forms import (
     InviteForm,
     OrganizationProfileForm,
 )
-from app.auth.decorators import member_required
-from app.extensions import db, limiter
+from app.auth.decorators import member_required, rate_limited
+from app.extensions import db
 from app.models import OrganizationStatus
 from app.services import DomainError, NotAllowed, accounts, mail, membership
 
@@ -83,13 +83,9 @@ def change_password():
     return render_template("account/password.html", form=form), 400 if form.errors else 200
 
 
-def _invite_limit() -> str:
-    return current_app.config.get("AUTH_RATE_LIMIT", "10 per minute;50 per hour")
-
-
 @bp.route("/invite", methods=["GET", "POST"])
 @member_required
-@limiter.limit(_invite_limit, methods=["POST"])
+@rate_limited
 def invite():
     if not (current_user.is_owner and current_user.is_approved_member):
         abort(403)

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort
+from flask import abort, current_app
 from flask_login import current_user
 
-from app.extensions import login_manager
+from app.extensions import limiter, login_manager
 
 
 def _require(check: Callable[[Any], bool]) -> Callable:
@@ -36,3 +36,12 @@ admin_required.__doc__ = "Admins only; everyone else logged in gets 403, visitor
 
 member_required = _require(lambda user: user.organization_id is not None)
 member_required.__doc__ = "Users who belong to an organization (whatever its status)."
+
+
+def _sensitive_limit() -> str:
+    return current_app.config["AUTH_RATE_LIMIT"]
+
+
+def rate_limited(view: Callable) -> Callable:
+    """Limit the form submissions (POST) attackers would repeat: guessing, spamming, probing."""
+    return limiter.limit(_sensitive_limit, methods=["POST"])(view)

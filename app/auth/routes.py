@@ -1,7 +1,8 @@
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from app.auth.decorators import rate_limited
 from app.auth.forms import (
     AcceptInvitationForm,
     LoginForm,
@@ -9,7 +10,7 @@ from app.auth.forms import (
     ResetPasswordForm,
     ResetRequestForm,
 )
-from app.extensions import db, limiter
+from app.extensions import db
 from app.models.base import utcnow
 from app.services import DomainError, accounts, mail, membership, tokens
 from app.services.passwords import dummy_verify
@@ -23,15 +24,6 @@ def forget_user_of_previous_request() -> None:
     # Flask-Login caches the user in `g`; when requests share an application context
     # (tests, CLI-driven clients) the previous request's user must not carry over.
     g.pop("_login_user", None)
-
-
-def _sensitive_limit() -> str:
-    return current_app.config.get("AUTH_RATE_LIMIT", "10 per minute;50 per hour")
-
-
-def rate_limited(view):
-    """Limit the form submissions (POST) that attackers would repeat: guessing, spamming."""
-    return limiter.limit(_sensitive_limit, methods=["POST"])(view)
 
 
 @bp.route("/login", methods=["GET", "POST"])
