@@ -64,34 +64,9 @@ class LiveServer:
 
 def load_demo_data() -> None:
     """The demo data of ``app.services.demo_data`` (campaigns, organizations, pledges, projects)."""
-    try:
-        from app.services import demo_data
-    except ImportError:  # not there yet: a small stand-in  # TODO(H7): remove once demo_data lands
-        _stand_in_site()
-        return
+    from app.services import demo_data
+
     demo_data.load()
-
-
-def _stand_in_site() -> None:
-    from app.models import OrganizationKind, PledgeVisibility
-
-    tigris = builders.make_campaign("Save the Tigris", slug="save-the-tigris", accent="tigris")
-    marshes = builders.make_campaign("Protect the Marshes", slug="protect-the-marshes", accent="reed")
-    water = builders.make_campaign("Water for Basra", slug="water-for-basra", accent="clay")
-    humat = builders.make_organization(
-        "Humat Dijlah", slug="humat-dijlah", kind=OrganizationKind.SOCIAL_MOVEMENT
-    )
-    women = builders.make_organization(
-        "Basra Women Forum", slug="basra-women", kind=OrganizationKind.WOMENS_GROUP
-    )
-    rome = builders.make_organization(
-        "Un Ponte Per", slug="un-ponte-per", country="IT", kind=OrganizationKind.INTERNATIONAL_NGO
-    )
-    builders.make_pledge(humat, tigris, message="The river is our life.")
-    builders.make_pledge(rome, tigris)
-    builders.make_pledge(women, water, visibility=PledgeVisibility.MEMBERS)
-    builders.make_pledge(women, marshes)
-    builders.make_project(humat, [tigris, marshes], "Tigris River Flotilla")
 
 
 def seed_site() -> None:
