@@ -67,6 +67,10 @@ def register(app: Flask) -> None:
     def handle_http_exception(error: HTTPException):
         if isinstance(error, InternalServerError):
             return handle_unexpected(error.original_exception or error)
+        if error.code in (401, 403, 429):
+            # Access-control failures are security events. The endpoint, not the path: a path
+            # may hold a token (confirmation and reset links).
+            app.logger.info("answered %s on %s %s", error.code, request.method, request.endpoint)
         # Werkzeug's own descriptions are English-only and sometimes technical; ours are translated.
         response, status = render_error(error.code or 500)
         if isinstance(error, ServiceUnavailable) or error.code == 503:

@@ -66,7 +66,8 @@ def _session_from_remember_cookie(sender, user, **_extra) -> None:
         session["login_at"] = session["seen_at"] = now_seconds()
 
 
-def _end_session(message: str) -> None:
+def _end_session(message: str, why: str) -> None:
+    logging.getLogger("app.security").info("session of user %s ended: %s", current_user.id, why)
     logout_user()
     for key in ("login_at", "seen_at"):
         session.pop(key, None)
@@ -80,13 +81,15 @@ def enforce_session_limits() -> None:
     now = now_seconds()
     login_at = session.get("login_at")
     if not isinstance(login_at, int) or now - login_at > config["PERMANENT_SESSION_LIFETIME"].total_seconds():
-        _end_session(_("Your session has ended. Please log in again."))
+        _end_session(_("Your session has ended. Please log in again."), "older than the lifetime")
         return
     if current_user.is_moderator:
         seen_at = session.get("seen_at")
         idle = config["MODERATOR_IDLE_TIMEOUT"].total_seconds()
         if not isinstance(seen_at, int) or now - seen_at > idle:
-            _end_session(_("You were logged out after a period without activity. Please log in again."))
+            _end_session(
+                _("You were logged out after a period without activity. Please log in again."), "idle"
+            )
             return
         session["seen_at"] = now
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +27,10 @@ def normalize_email(email: str) -> str:
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
 
+
+# Security events, under the application's logger (so lines carry the request id). They name
+# users by id only: never an email, password, token or contact detail.
+security_log = logging.getLogger("app.security")
 
 # Failed-login throttling, per account and held in the database so that it holds across
 # workers and restarts. IP-based rate limits (app.auth) slow down spraying many accounts.
@@ -56,18 +61,24 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> U
     user = find_user_by_email(email)
     if user is None:
         dummy_verify(password)
+        # Never the email itself: an address typed by mistake may be someone's private one.
+        security_log.info("login failed: no such account")
         return None
     locked_until = _locked_until(user, now)
     if locked_until is not None:
         dummy_verify(password)  # the same cost as a real check
+        security_log.warning("login refused: user %s is locked until %s", user.id, locked_until.isoformat())
         raise _locked(locked_until, now)
     if not verify_password(user.password_hash, password):
         _record_failure(user, now)
+        security_log.info("login failed: wrong password for user %s", user.id)
         locked_until = _locked_until(user, now)
         if locked_until is not None:
+            security_log.warning("user %s locked until %s", user.id, locked_until.isoformat())
             raise _locked(locked_until, now)
         return None
     _clear_failures(user)
+    security_log.info("login: user %s", user.id)
     return user
 
 
