@@ -2,15 +2,19 @@
 
 Serves the application with the demo data on a free local port, opens each main page in
 Debian's Chromium (desktop 1280x800 and phone 390x844, English and Arabic) and saves what a
-person sees first (above the fold) as ``docs/screenshots/<page>-<device>-<lang>.png``.
+person sees first (above the fold) as ``docs/screenshots/<page>-<device>-<lang>.png``, reduced
+to a 128-colour palette (a third of the size, no visible difference for flat page colours).
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 import tempfile
 from pathlib import Path
+
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -61,6 +65,8 @@ def main() -> int:
         print(f"{CHROMIUM} is missing: run `make browser-deps`", file=sys.stderr)
         return 1
     args.output.mkdir(parents=True, exist_ok=True)
+    for old in args.output.glob("*.png"):  # pictures of pages that no longer exist go too
+        old.unlink()
 
     with tempfile.TemporaryDirectory() as folder:
         live = start_live_server(Path(folder))
@@ -95,7 +101,7 @@ def shoot(browser, live, pages, device: str, viewport: dict, lang: str, output: 
             return
         page.goto(url)
         path = output / f"{name}-{device}-{lang}.png"
-        page.screenshot(path=str(path), full_page=False)
+        save_small_png(page.screenshot(full_page=False), path)
         print(f"  {path.name}")
 
     for name in PUBLIC_PAGES:
@@ -108,6 +114,12 @@ def shoot(browser, live, pages, device: str, viewport: dict, lang: str, output: 
         log_in(page, t, MODERATOR_EMAIL)
         save("moderation", pages.moderation_queue)
     context.close()
+
+
+def save_small_png(png: bytes, path: Path) -> None:
+    picture = Image.open(io.BytesIO(png)).convert("RGB")
+    palette = picture.quantize(colors=128, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    palette.save(path, "PNG", optimize=True)
 
 
 if __name__ == "__main__":
