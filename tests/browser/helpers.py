@@ -218,3 +218,9 @@ def application_in_queue(page: Page, t: Callable[..., str], name: str):
     item = page.get_by_role("listitem").filter(has=page.get_by_role("heading", name=name))
     expect(item).to_be_visible()
     return item
+
+
+def expect_language(page: Page, locale: str) -> None:
+    """The page is in the person's language (the switcher's choice is remembered)."""
+    expect(page.locator("html")).to_have_attribute("lang", locale)
+    expect(page.locator("html")).to_have_attribute("dir", "rtl" if locale in ("ar", "ckb") else "ltr")

@@ -18,6 +18,7 @@ from tests.browser.helpers import (
     apply_for_membership,
     campaign_title,
     confirm_email_from_mail,
+    expect_language,
     locale_of,
     log_in,
     open_site,
@@ -66,7 +67,8 @@ def test_an_organization_joins_is_approved_pledges_links_a_project_and_withdraws
     confirm_email_from_mail(applicant, t, mailbox, live_server.url, application.email)
     log_in(applicant, t, application.email)
 
-    # Its dashboard says the application is waiting.
+    # Its dashboard says the application is waiting (in the language chosen before logging in).
+    expect_language(applicant, locale)
     expect(applicant.get_by_role("heading", name=application.name)).to_be_visible()
     expect(applicant.get_by_text(t("Pending review"), exact=True)).to_be_visible()
     expect(
@@ -90,6 +92,8 @@ def test_an_organization_joins_is_approved_pledges_links_a_project_and_withdraws
     item.get_by_role("button", name=t("Approve"), exact=True).click()
     expect(moderator.get_by_text(t("%(name)s is approved.", name=application.name))).to_be_visible()
     expect(moderator.get_by_role("heading", name=application.name)).to_have_count(0)
+
+    expect_language(moderator, locale)
 
     # Approved, the organization pledges to Save the Tigris, named to members only.
     applicant.reload()
@@ -144,6 +148,7 @@ def test_an_organization_joins_is_approved_pledges_links_a_project_and_withdraws
 
     # The organization withdraws its pledge; it can pledge again later.
     applicant.goto(f"/campaigns/{TIGRIS}")
+    expect_language(applicant, locale)
     applicant.get_by_role("button", name=t("Withdraw the pledge")).click()
     expect(
         applicant.get_by_text(t("Your pledge has been withdrawn. You can pledge again at any time."))

@@ -12,6 +12,7 @@ from tests.browser.helpers import (
     application_in_queue,
     apply_for_membership,
     confirm_email_from_mail,
+    expect_language,
     locale_of,
     log_in,
     open_site,
@@ -68,3 +69,5 @@ def test_a_rejected_applicant_reads_the_reason_corrects_and_applies_again(
     # It is back in the moderator's queue, corrected.
     item = application_in_queue(moderator, t, application.name)
     expect(item.get_by_text(CORRECTED)).to_be_visible()
+    expect_language(applicant, locale_of(variant))
+    expect_language(moderator, locale_of(variant))

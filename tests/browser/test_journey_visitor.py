@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import JOURNEY_VARIANTS, campaign_title, locale_of, open_site
+from tests.browser.helpers import JOURNEY_VARIANTS, campaign_title, expect_language, locale_of, open_site
 
 pytestmark = pytest.mark.browser
 
@@ -57,3 +57,4 @@ def test_a_visitor_finds_a_campaign_its_supporters_and_filters_the_directory(
     filtered = page.get_by_role("status").filter(has_text=re.compile(r"\d")).inner_text()
     assert filtered != everyone, "filtering by campaign should narrow the directory"
     expect(page.get_by_label(t("Supports the campaign"))).to_have_value(CAMPAIGN)
+    expect_language(page, locale_of(variant))
