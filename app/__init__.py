@@ -81,11 +81,13 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from app import benchmark, caching, i18n, security
+    from app import benchmark, caching, i18n, page_cache, security
 
     caching.register(app)  # first: its after-request hook runs after the others'
+    page_cache.register(app)
     security.register(app)
     i18n.register(app)
+    page_cache.register_lookup(app)  # last before-request hook: after request id and locale
     benchmark.register(app)
 
 

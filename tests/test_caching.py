@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import gzip
 
+import pytest
+
 from app.extensions import db
 from app.models import PledgeVisibility
+from app.page_cache import Generation
 from app.services import large_data
 from tests.builders import make_campaign, make_organization, make_pledge, make_user
+from tests.conftest import AuthActions, empty_all_tables
 
 GZIP = {"Accept-Encoding": "gzip"}
 
@@ -85,3 +89,74 @@ def test_home_page_with_its_css_weighs_under_60_kb_on_the_wire(app, client):
     assert wire < 60 * 1024, wire
     # The page works without JavaScript: it loads none.
     assert b"<script" not in gzip.decompress(page.data)
+
+
+# --- the server-side page cache ------------------------------------------------------------------
+
+
+@pytest.fixture
+def cached_client(make_app, tmp_path):
+    application = make_app(PAGE_CACHE=True, PAGE_CACHE_GENERATION_FILE=str(tmp_path / "generation"))
+    with application.app_context():
+        yield application.test_client()
+        db.session.remove()
+        empty_all_tables()
+
+
+def test_anonymous_pages_are_served_from_the_cache_until_a_write(cached_client):
+    campaign = make_campaign("Save the Tigris", slug="save-the-tigris")
+    db.session.commit()
+
+    assert "X-Page-Cache" not in cached_client.get("/campaigns/save-the-tigris").headers
+    hit = cached_client.get("/campaigns/save-the-tigris")
+    assert hit.headers["X-Page-Cache"] == "hit"
+    assert hit.headers["ETag"] and hit.headers["Content-Security-Policy"]
+
+    make_pledge(make_organization("Basra Water Watch"), campaign)
+    db.session.commit()
+    after = cached_client.get("/campaigns/save-the-tigris")
+    assert "X-Page-Cache" not in after.headers
+    assert "Basra Water Watch" in after.get_data(as_text=True)
+
+
+def test_a_pledge_through_the_real_form_shows_at_once(cached_client):
+    campaign = make_campaign("Save the Tigris", slug="save-the-tigris")
+    user = make_user(make_organization("Basra Water Watch"))
+    db.session.commit()
+    anonymous = cached_client.application.test_client()
+    anonymous.get("/campaigns/save-the-tigris")
+    assert anonymous.get("/campaigns/save-the-tigris").headers["X-Page-Cache"] == "hit"
+
+    AuthActions(cached_client).login(user.email)
+    response = cached_client.post(
+        "/campaigns/save-the-tigris/pledge", data={"kinds": ["advocacy"], "visibility": "public"}
+    )
+    assert response.status_code in (302, 303), response.status_code
+    assert campaign.supporter_count == 1
+
+    page = anonymous.get("/campaigns/save-the-tigris")
+    assert "X-Page-Cache" not in page.headers
+    assert "Basra Water Watch" in page.get_data(as_text=True)
+
+
+def test_members_never_get_or_fill_the_anonymous_cache(cached_client):
+    make_campaign("Save the Tigris", slug="save-the-tigris")
+    user = make_user(make_organization())
+    db.session.commit()
+    anonymous = cached_client.application.test_client()
+    anonymous.get("/campaigns/save-the-tigris")
+
+    AuthActions(cached_client).login(user.email)
+    for _ in range(2):
+        response = cached_client.get("/campaigns/save-the-tigris")
+        assert "X-Page-Cache" not in response.headers
+        assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_token_is_shared_by_every_worker_on_the_host(tmp_path):
+    first = Generation(None, tmp_path / "generation")
+    second = Generation(None, tmp_path / "generation")
+    before = first.current()
+    assert before and second.current() == before
+    second.bump()
+    assert first.current() not in ("", before)
