@@ -75,6 +75,14 @@ class SitePages:
     dashboard: str
     moderation_queue: str
     moderation_log: str | None
+    search: str | None = None
+    pledge_form: str | None = None
+    new_project: str | None = None
+    edit_profile: str | None = None
+    moderation_organizations: str | None = None
+    moderation_campaigns: str | None = None
+    new_campaign: str | None = None
+    moderation_content: str | None = None
     missing: str = "/this-page-does-not-exist"
 
 
@@ -122,6 +130,14 @@ def site_pages(app: Flask) -> SitePages:
             dashboard=url_for("account.dashboard"),
             moderation_queue=url_for("moderation.queue"),
             moderation_log=endpoint_url(app, "moderation.log"),
+            search=endpoint_url(app, "search.results", q="Tigris"),
+            pledge_form=endpoint_url(app, "campaigns.pledge_form", slug=campaign.slug) if campaign else None,
+            new_project=endpoint_url(app, "projects.new"),
+            edit_profile=endpoint_url(app, "account.edit_profile"),
+            moderation_organizations=endpoint_url(app, "moderation.organizations"),
+            moderation_campaigns=endpoint_url(app, "moderation.campaigns"),
+            new_campaign=endpoint_url(app, "moderation.new_campaign"),
+            moderation_content=endpoint_url(app, "moderation.content"),
         )
         db.session.remove()
         return pages

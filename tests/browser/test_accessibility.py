@@ -26,10 +26,18 @@ VISITOR_PAGES = [
     "project",
     "login",
     "register",
+    "search",
     "missing",
 ]
-MEMBER_PAGES = ["dashboard", "campaign"]
-MODERATOR_PAGES = ["moderation_queue", "moderation_log"]
+MEMBER_PAGES = ["dashboard", "campaign", "pledge_form", "new_project", "edit_profile"]
+MODERATOR_PAGES = [
+    "moderation_queue",
+    "moderation_log",
+    "moderation_organizations",
+    "moderation_campaigns",
+    "new_campaign",
+    "moderation_content",
+]
 
 
 def axe_violations(page, axe_source: str) -> list[dict]:
