@@ -55,6 +55,8 @@ class Pledge(db.Model):
         sa.Index("ix_pledges_campaign_active_created", "campaign_id", "withdrawn_at", "created_at"),
         sa.Index("ix_pledges_organization_active", "organization_id", "withdrawn_at"),
         sa.Index("ix_pledges_created_at", "created_at"),
+        # The newest named pledges across campaigns (home page), read backwards from the top.
+        sa.Index("ix_pledges_active_created", "withdrawn_at", "created_at", "id"),
         sa.CheckConstraint("support_kinds <> ''", name="support_kinds_not_empty"),
     )
 
