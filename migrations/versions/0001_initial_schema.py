@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises:
-Create Date: 2026-11-22 19:35:06.983547
+Create Date: 2026-11-22 20:08:22.161017
 
 """
 from alembic import op
@@ -115,6 +115,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pledges'))
     )
     with op.batch_alter_table('pledges', schema=None) as batch_op:
+        batch_op.create_index('ix_pledges_active_created', ['withdrawn_at', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_pledges_campaign_active_created', ['campaign_id', 'withdrawn_at', 'created_at'], unique=False)
         batch_op.create_index('ix_pledges_created_at', ['created_at'], unique=False)
         batch_op.create_index('ix_pledges_organization_active', ['organization_id', 'withdrawn_at'], unique=False)
@@ -226,6 +227,7 @@ def downgrade():
         batch_op.drop_index('ix_pledges_organization_active')
         batch_op.drop_index('ix_pledges_created_at')
         batch_op.drop_index('ix_pledges_campaign_active_created')
+        batch_op.drop_index('ix_pledges_active_created')
 
     op.drop_table('pledges')
     op.drop_table('organization_translations')
