@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 import pytest
 
 from app.extensions import db
-from app.models import OrganizationStatus
+from app.models import OrganizationKind, OrganizationStatus
 from app.search import ddl, engine
 from app.search.folding import fold, query_terms
-from tests.builders import make_campaign, make_organization, make_project
+from tests.builders import make_campaign, make_organization, make_pledge, make_project
 
 
 def names(kind: str, query: str) -> list[str]:
@@ -154,3 +155,24 @@ def test_migration_holds_the_same_ddl_as_the_application():
     assert migration.down_revision == "0001_initial"
     assert migration.SQLITE_DDL == ddl.SQLITE_DDL
     assert migration.POSTGRESQL_DDL == ddl.POSTGRESQL_DDL
+
+
+def test_directory_search_combines_with_kind_country_and_campaign(app, client):
+    tigris = make_campaign("Save the Tigris", slug="save-the-tigris")
+    basra_ngo = make_organization("Basra Water Watch", kind=OrganizationKind.NGO, country="IQ")
+    make_organization("Basra Youth Water", kind=OrganizationKind.YOUTH_GROUP, country="IQ")
+    make_organization("Water Friends Basra", kind=OrganizationKind.NGO, country="IT")
+    make_organization("Mosul Water Union", kind=OrganizationKind.NGO, country="IQ")
+    make_pledge(basra_ngo, tigris)
+    db.session.commit()
+
+    def directory(**args) -> list[str]:
+        html = client.get("/organizations/", query_string=args).get_data(as_text=True)
+        return re.findall(r'class="org-name" href="[^"]+"><bdi>([^<]+)</bdi></a>', html)
+
+    assert sorted(directory(q="basra")) == ["Basra Water Watch", "Basra Youth Water", "Water Friends Basra"]
+    assert directory(q="basra", kind="ngo", country="IQ") == ["Basra Water Watch"]
+    assert directory(q="water", campaign="save-the-tigris") == ["Basra Water Watch"]
+    assert directory(q="بصرة") == []
+    html = client.get("/organizations/?q=basra").get_data(as_text=True)
+    assert 'id="filter-q" name="q" value="basra"' in html

@@ -39,6 +39,7 @@ from app.models import (
     Project,
     ProjectCampaign,
 )
+from app.search import engine as search_engine
 
 HOME_ORGANIZATIONS = 6
 HOME_PLEDGES = 8
@@ -194,7 +195,8 @@ class DirectoryFilters:
 
 
 def directory_statement(filters: DirectoryFilters, viewer: Any) -> sa.Select:
-    """Approved organizations matching ``filters``, in directory order (by name).
+    """Approved organizations matching ``filters``, in directory order (by name), or by
+    relevance when ``q`` holds words to search for in names and descriptions.
 
     The campaign filter looks only at pledges the viewer may see named: a discreet
     (``counted``, or ``members`` for a visitor) supporter never shows up through it.
@@ -215,6 +217,10 @@ def directory_statement(filters: DirectoryFilters, viewer: Any) -> sa.Select:
             .exists()
         )
         stmt = stmt.where(supports)
+    match = search_engine.matching("organizations", filters.q) if filters.q else None
+    if match is not None:
+        # Full-text search (app.search): best matches first instead of by name.
+        return stmt.join(match, match.c.id == Organization.id).order_by(match.c.rank, Organization.id)
     return stmt.order_by(Organization.name, Organization.id)
 
 

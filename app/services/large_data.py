@@ -285,7 +285,7 @@ def _campaigns(rng: random.Random, count: int) -> list[dict]:
         created = _moment(rng, 5 * 365)
         rows.append(
             {
-                "slug": f"campaign-{i + 1}",
+                "slug": f"c-{i + 1}",
                 "title": title,
                 "summary": summary,
                 "description": f"{summary}\n\nThe campaign brings together Iraqi and international "
@@ -356,7 +356,7 @@ def _projects(
         rows.append(
             {
                 "_org": o,
-                "slug": f"project-{p + 1}",
+                "slug": f"p-{p + 1}",
                 "title": f"{title} — {city}",
                 "summary": f"A project in {city} with local volunteers.",
                 "description": f"{title}.\n\nRun in {city} with partners of the network.",

@@ -1,0 +1,106 @@
+"""Every public page runs a small, fixed number of queries, whatever the size of the network.
+
+The pages are measured on a synthetic network, then again after it grew (more
+organizations, pledges and projects on the very campaign, organization and project the
+pages show): the counts must not move, and none may exceed MAX_QUERIES.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Campaign, Organization, OrganizationStatus, PledgeVisibility, Project
+from app.services import large_data
+from tests.builders import make_organization, make_pledge, make_project, make_user
+
+MAX_QUERIES = 8
+
+
+def page_urls() -> dict[str, str]:
+    approved = Organization.status == OrganizationStatus.APPROVED
+    campaign = db.session.scalar(sa.select(Campaign).order_by(Campaign.supporter_count.desc()))
+    org = db.session.scalar(sa.select(Organization).where(approved).order_by(Organization.id))
+    project = db.session.scalar(
+        sa.select(Project).join(Project.organization).where(Project.hidden_at.is_(None), approved)
+    )
+    return {
+        "home": "/",
+        "campaign list": "/campaigns/",
+        "campaign page": f"/campaigns/{campaign.slug}",
+        "campaign page 2": f"/campaigns/{campaign.slug}?page=2",
+        "directory": "/organizations/",
+        "directory page 3": "/organizations/?page=3",
+        "directory search and filters": f"/organizations/?q=baghdad&kind={org.kind.value}&country=IQ",
+        "directory by campaign": f"/organizations/?campaign={campaign.slug}",
+        "organization": f"/organizations/{org.slug}",
+        "projects": "/projects/",
+        "projects of a campaign": f"/projects/?campaign={campaign.slug}",
+        "project": f"/projects/{project.slug}",
+        "search": "/search?q=water",
+        "search one kind": "/search?q=water&type=projects",
+    }
+
+
+def measure(client, count_queries, urls: dict[str, str]) -> dict[str, int]:
+    counts = {}
+    for name, url in urls.items():
+        # A fresh session, as every request has in production (the test's session lives on).
+        db.session.remove()
+        with count_queries() as counter:
+            response = client.get(url)
+        assert response.status_code == 200, (name, url, response.status_code)
+        counts[name] = counter.count
+    return counts
+
+
+def grow(urls: dict[str, str]) -> None:
+    """Add rows around what the pages show: they must not cost a query more."""
+    campaign = db.session.scalar(sa.select(Campaign).order_by(Campaign.supporter_count.desc()))
+    first = db.session.scalar(sa.select(Organization).order_by(Organization.id))
+    for n in range(30):
+        org = make_organization(f"Baghdad Water Growth {n}", kind=first.kind, country="IQ")
+        make_pledge(org, campaign, visibility=PledgeVisibility.PUBLIC if n % 2 else PledgeVisibility.MEMBERS)
+        make_project(org, [campaign], title=f"Water project {n}")
+    for n in range(5):
+        make_project(first, [campaign], title=f"More water {n}")
+    db.session.commit()
+
+
+def test_public_pages_cost_the_same_few_queries_at_any_size(app, client, count_queries):
+    large_data.generate(scale=0.005)
+    db.session.commit()
+    urls = page_urls()
+    before = measure(client, count_queries, urls)
+    grow(urls)
+    after = measure(client, count_queries, urls)
+
+    assert after == before
+    too_many = {name: n for name, n in after.items() if n > MAX_QUERIES}
+    assert not too_many, too_many
+
+
+@pytest.mark.parametrize("who", ["member", "moderator"])
+def test_logged_in_pages_stay_within_the_bound(app, client, auth, count_queries, who):
+    large_data.generate(scale=0.005)
+    if who == "member":
+        org = make_organization("Member Org")
+        # Long a member: not among the home page's newest, before or after the growth (else
+        # the identity map would spare the lazy load of current_user.organization only once).
+        org.approved_at = datetime(2020, 1, 1, tzinfo=UTC)
+        user = make_user(org)
+    else:
+        from tests.builders import make_moderator
+
+        user = make_moderator()
+    db.session.commit()
+    auth.login(user.email)
+    urls = page_urls()
+    counts = measure(client, count_queries, urls)
+    grow(urls)
+    assert measure(client, count_queries, urls) == counts
+    too_many = {name: n for name, n in counts.items() if n > MAX_QUERIES}
+    assert not too_many, too_many
