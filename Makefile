@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: help install run test test-fast lint migrate demo-data clean \
+.PHONY: help install run test test-fast lint load migrate demo-data clean \
 	translations-extract translations-update translations-compile \
 	browser-deps node-deps screenshots
 
@@ -13,6 +13,7 @@ help:
 	@echo "make run     - set up and serve the demo on http://127.0.0.1:$(PORT)"
 	@echo "make test    - set up and run the whole suite (SQLite, then PostgreSQL when reachable)"
 	@echo "make lint    - ruff, bandit and the template-safety check"
+	@echo "make load    - load test: concurrent pledges, a write storm and a browse mix on gunicorn"
 
 # The virtualenv is rebuilt when the pinned requirements change.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -43,7 +44,13 @@ test-fast: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/bandit -q -r app -ll
+	$(BIN)/python scripts/check_templates.py
+
+# Load test on loopback: gunicorn with 4 workers on a scratch database (see scripts/load.py).
+load: install
+	$(BIN)/python scripts/load.py
 
 # Translations (see README, "Languages"): extract the strings into app/translations/messages.pot,
 # merge them into the ar, ckb and fr catalogs, translate the .po files, then compile.

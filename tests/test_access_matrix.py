@@ -1,0 +1,373 @@
+"""Every route, walked as every kind of person, against a table of expected answers.
+
+The people: a visitor, a member of a pending organization, members of two approved
+organizations A and B, a moderator and an admin. Each route in ``app.url_map`` must
+have a row in ``EXPECTED``: a new route without one fails the test, so whoever adds
+it decides (and a reviewer sees) who may reach it.
+
+Statuses are written for a GET and for a POST with an empty body (CSRF is proven in
+test_csrf.py). ``L`` means "sent to log in" (302 to the login page). Refusals must
+write nothing; GET must never change anything.
+
+Run with ``PRINT_ACCESS_MATRIX=1`` to print the observed table (to review, then paste).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import OrganizationStatus, PledgeVisibility, Project, Role, User
+from tests import builders
+from tests.builders import DEFAULT_PASSWORD
+
+ACTORS = ("visitor", "pending", "member_a", "member_b", "moderator", "admin")
+LOGIN = "L"
+
+# endpoint -> {method: "visitor pending member_a member_b moderator admin"}
+EXPECTED: dict[str, dict[str, str]] = {
+    "account.change_password": {"GET": "L 200 200 200 200 200", "POST": "L 400 400 400 400 400"},
+    "account.dashboard": {"GET": "L 200 200 200 200 200"},
+    "account.edit_profile": {"GET": "L 200 200 200 403 403", "POST": "L 302 302 302 403 403"},
+    "account.invite": {"GET": "L 403 200 200 403 403", "POST": "L 403 400 400 403 403"},
+    "account.logo": {"GET": "L 200 200 200 403 403", "POST": "L 400 400 400 403 403"},
+    "account.organization_translation": {"GET": "L 200 200 200 403 403", "POST": "L 302 302 302 403 403"},
+    "account.remove_logo": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 302 403 403"},
+    "auth.accept_invitation": {"GET": "400 400 400 400 400 400", "POST": "400 400 400 400 400 400"},
+    "auth.confirm_email": {"GET": "200 200 200 200 200 200", "POST": "400 400 400 400 400 400"},
+    "auth.login": {"GET": "200 302 302 302 302 302", "POST": "200 302 302 302 302 302"},
+    "auth.logout": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 302 302 302"},
+    "auth.register": {"GET": "200 302 302 302 302 302", "POST": "400 302 302 302 302 302"},
+    "auth.registered": {"GET": "200 200 200 200 200 200"},
+    "auth.resend_confirmation": {"GET": "200 200 200 200 200 200", "POST": "L 302 302 302 302 302"},
+    "auth.reset_password": {"GET": "400 400 400 400 400 400", "POST": "400 400 400 400 400 400"},
+    "auth.reset_request": {"GET": "200 200 200 200 200 200", "POST": "200 200 200 200 200 200"},
+    "campaigns.detail": {"GET": "200 200 200 200 200 200"},
+    "campaigns.index": {"GET": "200 200 200 200 200 200"},
+    "campaigns.pledge": {"GET": "L 200 200 200 403 403", "POST": "L 400 400 400 403 403"},
+    "campaigns.pledge_form": {"GET": "L 200 200 200 403 403"},
+    "campaigns.withdraw_pledge": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 302 403 403"},
+    "main.healthz": {"GET": "200 200 200 200 200 200"},
+    "main.home": {"GET": "200 200 200 200 200 200"},
+    "moderation.campaign_translation": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 302 302"},
+    "moderation.campaigns": {"GET": "L 403 403 403 200 200"},
+    "moderation.change_campaign_status": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 302 302"},
+    "moderation.change_role": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 403 302"},
+    "moderation.content": {"GET": "L 403 403 403 200 200"},
+    "moderation.decide": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 302 302"},
+    "moderation.edit_campaign": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 302 302"},
+    "moderation.hide_pledge_message": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 400 400"},
+    "moderation.hide_project": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 400 400"},
+    "moderation.log": {"GET": "L 403 403 403 200 200"},
+    "moderation.new_campaign": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 400 400"},
+    "moderation.organization": {"GET": "L 403 403 403 200 200"},
+    "moderation.organizations": {"GET": "L 403 403 403 200 200"},
+    "moderation.queue": {"GET": "L 403 403 403 200 200"},
+    "moderation.unhide_pledge_message": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 302 302"},
+    "moderation.unhide_project": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 302 302"},
+    "moderation.users": {"GET": "L 403 403 403 403 200"},
+    "organizations.detail": {"GET": "200 200 200 200 200 200"},
+    "organizations.index": {"GET": "200 200 200 200 200 200"},
+    "organizations.logo": {"GET": "404 404 404 404 404 404"},
+    "projects.delete": {"GET": "405 405 405 405 405 405", "POST": "L 404 302 404 403 403"},
+    "projects.detail": {"GET": "200 200 200 200 200 200"},
+    "projects.edit": {"GET": "L 404 200 404 403 403", "POST": "L 404 400 404 403 403"},
+    "projects.index": {"GET": "200 200 200 200 200 200"},
+    "projects.new": {"GET": "L 302 200 200 403 403", "POST": "L 302 400 400 403 403"},
+    "search.results": {"GET": "200 200 200 200 200 200"},
+}
+
+# Routes left out of the walk, and why.
+NOT_WALKED = {"static": "files from static/, no data"}
+
+# POST-only routes whose URL a GET route also matches (so GET answers that route instead of 405).
+GET_FALLS_THROUGH = {
+    "campaigns.pledge": "GET of the same URL is campaigns.pledge_form, the form page",
+    "auth.resend_confirmation": "GET /auth/confirm/resend is auth.confirm_email with token 'resend': "
+    "a page with a button, no change",
+}
+
+# A value for each URL argument (by endpoint first, then by name).
+ANY_CHOICE = {"decision": "approve", "action": "archive", "change": "promote"}
+
+
+@dataclass
+class World:
+    users: dict[str, User | None]
+    values: dict[str, object]
+
+
+@pytest.fixture
+def world(app) -> World:
+    campaign = builders.make_campaign("Save the Tigris", slug="save-the-tigris")
+    org_a = builders.make_organization("Organization A", slug="organization-a")
+    org_b = builders.make_organization("Organization B", slug="organization-b")
+    pending_org = builders.make_organization(
+        "Pending Org", slug="pending-org", status=OrganizationStatus.PENDING
+    )
+    users = {
+        "visitor": None,
+        "pending": builders.make_user(pending_org, email="pending@example.org"),
+        "member_a": builders.make_user(org_a, email="a@example.org"),
+        "member_b": builders.make_user(org_b, email="b@example.org"),
+        "moderator": builders.make_moderator("mod@example.org"),
+        "admin": builders.make_moderator("admin@example.org", admin=True),
+    }
+    pledge = builders.make_pledge(org_a, campaign, visibility=PledgeVisibility.PUBLIC, message="Together.")
+    project = builders.make_project(org_a, [campaign], "Clean River", slug="clean-river")
+    db.session.commit()
+    values = {
+        "slug:campaigns": campaign.slug,
+        "slug:moderation": campaign.slug,
+        "slug:organizations": org_a.slug,
+        "key": project.slug,
+        "token": "not-a-valid-token",
+        "locale": "ar",
+        "organization_id": pending_org.id,
+        "campaign_id": campaign.id,
+        "pledge_id": pledge.id,
+        "project_id": project.id,
+        "user_id": users["member_b"].id,
+    }
+    return World(users=users, values=values)
+
+
+def walked_rules(app):
+    return sorted(
+        (rule for rule in app.url_map.iter_rules() if rule.endpoint not in NOT_WALKED),
+        key=lambda rule: (rule.rule, rule.endpoint),
+    )
+
+
+def url_for_rule(app, rule, world: World) -> str:
+    values = {}
+    blueprint = rule.endpoint.partition(".")[0]
+    for argument in rule.arguments:
+        if argument in ANY_CHOICE:
+            values[argument] = ANY_CHOICE[argument]
+        elif f"{argument}:{blueprint}" in world.values:
+            values[argument] = world.values[f"{argument}:{blueprint}"]
+        elif argument in world.values:
+            values[argument] = world.values[argument]
+        else:
+            raise AssertionError(
+                f"add a sample value for <{argument}> of {rule.endpoint} to the world fixture"
+            )
+    adapter = app.url_map.bind("localhost")
+    return adapter.build(rule.endpoint, values, method=next(iter(rule.methods - {"HEAD", "OPTIONS"})))
+
+
+def methods_of(rule) -> list[str]:
+    """GET always (a POST-only route must answer 405), POST when the route takes it."""
+    return ["GET", "POST"] if "POST" in rule.methods else ["GET"]
+
+
+def client_for(app, actor: str, world: World):
+    client = app.test_client()
+    user = world.users[actor]
+    if user is not None:
+        response = client.post("/auth/login", data={"email": user.email, "password": DEFAULT_PASSWORD})
+        assert response.status_code == 302, f"{actor} could not log in"
+    return client
+
+
+def observed(response) -> str:
+    if response.status_code == 302 and "/auth/login" in response.headers.get("Location", ""):
+        return LOGIN
+    return str(response.status_code)
+
+
+def expected(endpoint: str, method: str, actor: str) -> str:
+    return EXPECTED[endpoint][method].split()[ACTORS.index(actor)]
+
+
+def is_refusal(status: str) -> bool:
+    return status in (LOGIN, "401", "403", "404", "405")
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    """Every row of every table, except login bookkeeping."""
+    skip = {"last_login_at", "failed_login_count", "failed_login_window_start", "failed_login_hour_count"}
+    rows = {}
+    with db.engine.connect() as connection:
+        for table in db.metadata.sorted_tables:
+            columns = [c for c in table.columns if c.name not in skip]
+            rows[table.name] = sorted(map(tuple, connection.execute(sa.select(*columns))), key=repr)
+    return rows
+
+
+# The table covers every route -----------------------------------------------------------------
+
+
+def test_every_route_has_a_row_in_the_table(app):
+    missing, stale = [], set(EXPECTED)
+    for rule in walked_rules(app):
+        stale.discard(rule.endpoint)
+        for method in methods_of(rule):
+            if method not in EXPECTED.get(rule.endpoint, {}):
+                missing.append(f"{rule.endpoint} {method} ({rule.rule})")
+    assert not missing, "add these routes to EXPECTED in tests/test_access_matrix.py:\n" + "\n".join(missing)
+    assert not stale, f"EXPECTED names routes that no longer exist: {sorted(stale)}"
+    for endpoint, methods in EXPECTED.items():
+        for method, row in methods.items():
+            assert len(row.split()) == len(ACTORS), f"{endpoint} {method}: one status per actor"
+
+
+def test_no_route_changes_state_over_get(app):
+    offenders = [
+        f"{rule.endpoint} ({rule.rule}) accepts {sorted(rule.methods & {'PUT', 'PATCH', 'DELETE'})}"
+        for rule in walked_rules(app)
+        if rule.methods & {"PUT", "PATCH", "DELETE"}
+    ]
+    assert not offenders, "state changes are POST forms with CSRF:\n" + "\n".join(offenders)
+    for rule in walked_rules(app):
+        if "POST" in rule.methods and "GET" not in rule.methods and rule.endpoint not in GET_FALLS_THROUGH:
+            assert set(EXPECTED[rule.endpoint]["GET"].split()) == {"405"}, rule.endpoint
+
+
+# The walk -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_get_answers_match_the_table_and_change_nothing(app, world, actor):
+    client = client_for(app, actor, world)
+    before = snapshot()
+    mismatches, table = [], {}
+    for rule in walked_rules(app):
+        if rule.endpoint not in EXPECTED:
+            continue  # reported by test_every_route_has_a_row_in_the_table
+        url = url_for_rule(app, rule, world)
+        status = observed(client.get(url))
+        table[rule.endpoint] = status
+        if status != expected(rule.endpoint, "GET", actor):
+            mismatches.append(
+                f"GET {url} as {actor}: {status}, expected {expected(rule.endpoint, 'GET', actor)}"
+            )
+    if os.environ.get("PRINT_ACCESS_MATRIX"):
+        print(f"\nGET as {actor}: {table}")
+    assert not mismatches, "\n".join(mismatches)
+    assert snapshot() == before, "a GET changed the database"
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_refused_posts_are_refused_and_write_nothing(app, world, actor):
+    client = client_for(app, actor, world)
+    before = snapshot()
+    mismatches, table = [], {}
+    for rule in walked_rules(app):
+        if "POST" not in rule.methods or "POST" not in EXPECTED.get(rule.endpoint, {}):
+            continue
+        wanted = expected(rule.endpoint, "POST", actor)
+        if not is_refusal(wanted) and not os.environ.get("PRINT_ACCESS_MATRIX"):
+            continue
+        url = url_for_rule(app, rule, world)
+        status = observed(client.post(url, data={}))
+        table[rule.endpoint] = status
+        if status != wanted:
+            mismatches.append(f"POST {url} as {actor}: {status}, expected {wanted}")
+        if os.environ.get("PRINT_ACCESS_MATRIX"):
+            client = client_for(app, actor, world)  # a POST may have logged this actor out
+    if os.environ.get("PRINT_ACCESS_MATRIX"):
+        print(f"\nPOST as {actor}: {table}")
+        return
+    assert not mismatches, "\n".join(mismatches)
+    assert snapshot() == before, "a refused POST changed the database"
+
+
+def allowed_posts():
+    cases = []
+    for endpoint, methods in sorted(EXPECTED.items()):
+        if "POST" in methods:
+            for actor in ACTORS:
+                if not is_refusal(expected(endpoint, "POST", actor)):
+                    cases.append(pytest.param(endpoint, actor, id=f"{endpoint}-{actor}"))
+    return cases
+
+
+@pytest.mark.parametrize(("endpoint", "actor"), allowed_posts())
+def test_permitted_posts_answer_as_the_table_says(app, world, endpoint, actor):
+    (rule,) = [r for r in walked_rules(app) if r.endpoint == endpoint and "POST" in r.methods]
+    client = client_for(app, actor, world)
+    url = url_for_rule(app, rule, world)
+    assert observed(client.post(url, data={})) == expected(endpoint, "POST", actor)
+
+
+# Forged fields are ignored ----------------------------------------------------------------------
+
+FORGED = {"status": "approved", "role": "admin", "organization_id": "", "is_owner": "y", "id": "1"}
+
+
+def test_forged_fields_on_the_profile_form_are_ignored(app, world):
+    client = client_for(app, "pending", world)
+    pending = world.users["pending"]
+    org_b = world.users["member_b"].organization
+    form = {
+        "name": "Pending Org renamed",
+        "kind": "ngo",
+        "country": "IQ",
+        "city": "Mosul",
+        "description": "We changed our description.",
+        "contact_email_visibility": "public",
+        "contact_phone_visibility": "hidden",
+        "address_visibility": "hidden",
+        "contact_person_visibility": "hidden",
+        **FORGED,
+        "organization_id": str(org_b.id),
+    }
+    response = client.post("/account/profile", data=form)
+    assert response.status_code in (200, 302, 400)
+    db.session.rollback()
+    db.session.refresh(pending)
+    assert pending.role == Role.MEMBER
+    assert pending.organization.status == OrganizationStatus.PENDING
+    assert pending.organization.slug == "pending-org"
+    assert org_b.name == "Organization B"
+
+
+def test_forged_fields_on_the_pledge_form_are_ignored(app, world):
+    client = client_for(app, "member_b", world)
+    member_b = world.users["member_b"]
+    org_a_id = world.users["member_a"].organization_id
+    form = {"kinds": ["endorsement"], "message": "From B.", "visibility": "public", **FORGED}
+    form["organization_id"] = str(org_a_id)
+
+    response = client.post("/campaigns/save-the-tigris/pledge", data=form)
+
+    assert response.status_code == 302
+    db.session.rollback()
+    from app.models import Pledge
+
+    messages = {p.organization_id: p.message for p in db.session.scalars(sa.select(Pledge))}
+    assert messages[member_b.organization_id] == "From B."
+    assert messages[org_a_id] == "Together."
+    assert db.session.get(User, member_b.id).role == Role.MEMBER
+
+
+def test_forged_fields_on_the_project_form_are_ignored(app, world):
+    client = client_for(app, "member_b", world)
+    member_b = world.users["member_b"]
+    org_a_id = world.users["member_a"].organization_id
+    form = {
+        "title": "B's own project",
+        "summary": "Made by B.",
+        "description": "Made by B.",
+        "status": "planned",
+        "place": "Erbil",
+        "campaigns": [str(world.values["campaign_id"])],
+        **FORGED,
+        "status": "planned",  # a real field of projects (planned, running, finished)
+        "organization_id": str(org_a_id),
+        "hidden_at": "",
+    }
+
+    response = client.post("/projects/new", data=form)
+
+    assert response.status_code == 302
+    db.session.rollback()
+    project = db.session.scalar(sa.select(Project).where(Project.title == "B's own project"))
+    assert project.organization_id == member_b.organization_id
+    assert project.hidden_at is None
