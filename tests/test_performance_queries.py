@@ -104,3 +104,33 @@ def test_logged_in_pages_stay_within_the_bound(app, client, auth, count_queries,
     assert measure(client, count_queries, urls) == counts
     too_many = {name: n for name, n in counts.items() if n > MAX_QUERIES}
     assert not too_many, too_many
+
+
+def test_supporter_pages_follow_each_other_by_cursor_at_any_depth(app, client, count_queries):
+    import re
+
+    from tests.builders import make_campaign
+
+    app.config["PAGE_SIZE"] = 3
+    campaign = make_campaign("Deep", slug="deep")
+    for n in range(10):
+        make_pledge(make_organization(f"Supporter {n:02d}"), campaign)
+    make_pledge(make_organization("Quiet Supporter"), campaign, visibility=PledgeVisibility.COUNTED)
+    db.session.commit()
+
+    seen, url, costs = [], "/campaigns/deep", set()
+    while url:
+        db.session.remove()
+        with count_queries() as counter:
+            html = client.get(url).get_data(as_text=True)
+        costs.add(counter.count)
+        seen += re.findall(r"Supporter \d\d", html)
+        assert "chose not to be named publicly" in html
+        older = re.search(r'href="([^"]+)" rel="next"', html)
+        url = older.group(1).replace("&amp;", "&") if older else None
+    assert seen == [f"Supporter {n:02d}" for n in reversed(range(10))]
+    assert len(costs) == 1  # the last page costs what the first does
+
+    assert client.get("/campaigns/deep?after=garbage").status_code == 404
+    assert client.get("/campaigns/deep?after=1.1").status_code == 404  # before every pledge: empty
+    assert "Supporter 06" in client.get("/campaigns/deep?page=2").get_data(as_text=True)

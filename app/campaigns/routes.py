@@ -18,8 +18,10 @@ def detail(slug: str):
     if campaign is None:
         abort(404)
     supporters = directory.campaign_supporters(
-        campaign, current_user, page=request.args.get("page", 1, type=int)
+        campaign, current_user, page=request.args.get("page", 1, type=int), after=request.args.get("after")
     )
+    if supporters is None:
+        abort(404)
     return render_template(
         "campaigns/detail.html",
         campaign=campaign,

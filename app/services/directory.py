@@ -18,6 +18,7 @@ pagination later.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -108,19 +109,82 @@ def get_campaign(slug: str) -> Campaign | None:
     return db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
 
 
+@dataclass
+class SupporterPage:
+    """One page of a campaign's named supporters, reached by ``?after=`` (keyset) or ``?page=``.
+
+    Keyset pages cost the same at any depth (OFFSET would read and skip every newer pledge,
+    with its organization); ``?page=N`` links keep working. No total is counted: the totals
+    shown are the campaign's counters."""
+
+    items: list[Pledge]
+    has_next: bool
+    next_cursor: str | None
+    has_prev: bool
+    has_unnamed: bool  # some supporters are counted but not named to this viewer
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _cursor(pledge: Pledge) -> str:
+    return f"{(pledge.created_at - _EPOCH) // timedelta(microseconds=1)}.{pledge.id}"
+
+
+def _parse_cursor(cursor: str) -> tuple[datetime, int] | None:
+    micros, _, pledge_id = cursor.partition(".")
+    if not (micros.isdigit() and pledge_id.isdigit() and len(micros) <= 18 and len(pledge_id) <= 18):
+        return None
+    return _EPOCH + timedelta(microseconds=int(micros)), int(pledge_id)
+
+
 def campaign_supporters(
-    campaign: Campaign, viewer: Any, page: int = 1, per_page: int | None = None
-) -> Pagination:
+    campaign: Campaign, viewer: Any, page: int = 1, per_page: int | None = None, after: str | None = None
+) -> SupporterPage | None:
     """The pledges to ``campaign`` the viewer may see named, newest first, with their
-    organizations loaded. The totals to show beside them are the campaign's counters."""
+    organizations loaded: the page after the ``after`` cursor, else page number ``page``.
+    None for a page that does not exist (a number below 1 or past the end, a bad cursor)."""
+    per_page = per_page or current_app.config["PAGE_SIZE"]
     stmt = (
         sa.select(Pledge)
         .join(Pledge.organization)
         .where(Pledge.campaign_id == campaign.id, _named_pledge(viewer), _approved())
         .options(contains_eager(Pledge.organization))
         .order_by(Pledge.created_at.desc(), Pledge.id.desc())
+        .limit(per_page + 1)
     )
-    return _paginate(stmt, page, per_page)
+    if after is not None:
+        position = _parse_cursor(after)
+        if position is None:
+            return None
+        created_at, pledge_id = position
+        # The first condition bounds the index range; the second breaks ties on the id.
+        stmt = stmt.where(
+            Pledge.created_at <= created_at,
+            sa.or_(Pledge.created_at < created_at, Pledge.id < pledge_id),
+        )
+    elif page < 1:
+        return None
+    else:
+        stmt = stmt.offset((page - 1) * per_page)
+    rows = list(db.session.scalars(stmt))
+    items = rows[:per_page]
+    if not items and (after is not None or page > 1):
+        return None
+    unnamed = sa.exists().where(
+        Pledge.campaign_id == campaign.id,
+        Pledge.withdrawn_at.is_(None),
+        Pledge.visibility.not_in(named_visibilities(viewer)),
+        Pledge.organization_id == Organization.id,
+        _approved(),
+    )
+    return SupporterPage(
+        items=items,
+        has_next=len(rows) > per_page,
+        next_cursor=_cursor(items[-1]) if len(rows) > per_page else None,
+        has_prev=after is not None or page > 1,
+        has_unnamed=bool(db.session.scalar(sa.select(unnamed))),
+    )
 
 
 def campaign_projects(campaign: Campaign, limit: int = CAMPAIGN_PROJECTS) -> list[Project]:
