@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: help install run test test-fast lint load migrate demo-data clean \
+.PHONY: help install run test test-fast lint load bench migrate demo-data clean \
 	translations-extract translations-update translations-compile \
 	browser-deps node-deps screenshots
 
@@ -14,6 +14,7 @@ help:
 	@echo "make test    - set up and run the whole suite (SQLite, then PostgreSQL when reachable)"
 	@echo "make lint    - ruff, bandit and the template-safety check"
 	@echo "make load    - load test: concurrent pledges, a write storm and a browse mix on gunicorn"
+	@echo "make bench   - benchmark every page type on the large data set (docs/performance.md)"
 
 # The virtualenv is rebuilt when the pinned requirements change.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -51,6 +52,15 @@ lint: install
 # Load test on loopback: gunicorn with 4 workers on a scratch database (see scripts/load.py).
 load: install
 	$(BIN)/python scripts/load.py
+
+# Benchmark on loopback (scripts/bench.py, results in docs/performance.md): the large synthetic network
+# and the demo set, on SQLite and on PostgreSQL when reachable, served by gunicorn, driven by wrk
+# (Debian's package, installed when missing and possible; else a Python load generator).
+bench: install
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; } \
+	  || echo "!! wrk is missing: the benchmark uses its Python load generator."
+	$(BIN)/python scripts/bench.py
 
 # Translations (see README, "Languages"): extract the strings into app/translations/messages.pot,
 # merge them into the ar, ckb and fr catalogs, translate the .po files, then compile.

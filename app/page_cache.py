@@ -193,13 +193,14 @@ def store_in_cache(response: Response) -> Response:
 
 
 def register(app: Flask) -> None:
-    """Turn the cache on unless ``PAGE_CACHE`` is False (it is off by default in tests).
+    """Turn the cache on unless ``PAGE_CACHE`` is False (off in tests, and with
+    ``TADAMUN_PAGE_CACHE=0`` in the environment).
 
     Call it before the other request hooks, and :func:`register_lookup` after them: pages are
     stored after every other after-request hook ran (so a cookie they set is seen), and looked
     up after the other before-request hooks (request id, locale) ran."""
     global _session_events_installed
-    app.config.setdefault("PAGE_CACHE", not app.testing)
+    app.config.setdefault("PAGE_CACHE", not app.testing and os.environ.get("TADAMUN_PAGE_CACHE") != "0")
     if not app.config["PAGE_CACHE"]:
         return
     path = app.config.get("PAGE_CACHE_GENERATION_FILE") or Path(app.instance_path) / "page-cache-generation"
