@@ -5,7 +5,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Campaign, Organization, OrganizationStatus, Pledge, Project, ProjectCampaign, User
+from app.models import (
+    Campaign,
+    CampaignTranslation,
+    Organization,
+    OrganizationStatus,
+    Pledge,
+    Project,
+    ProjectCampaign,
+    User,
+)
 from app.services import counters, demo_data
 from tests.builders import make_campaign
 
@@ -119,3 +128,35 @@ def test_unapproved_demo_organizations_stay_off_public_pages(app, client):
     ):
         assert name not in html
     assert client.get("/organizations/anbar-youth-link").status_code == 404
+
+
+def test_demo_campaigns_speak_the_networks_languages(app, client):
+    run(app)
+    translations = db.session.execute(
+        sa.select(Campaign.slug, CampaignTranslation.locale, CampaignTranslation.title).join(
+            CampaignTranslation, CampaignTranslation.campaign_id == Campaign.id
+        )
+    ).all()
+    assert {(slug, locale) for slug, locale, _ in translations} == {
+        (slug, locale) for slug in demo_data.CAMPAIGN_TRANSLATIONS for locale in ("ar", "ckb", "fr")
+    }
+    assert ("save-the-tigris", "ar", "أنقذوا دجلة") in translations
+
+    html = client.get("/campaigns/save-the-tigris?lang=ar").get_data(as_text=True)
+    assert "أنقذوا دجلة" in html
+
+
+def test_reloading_keeps_a_translation_a_moderator_edited(app):
+    run(app)
+    edited = db.session.scalar(
+        sa.select(CampaignTranslation)
+        .join(Campaign)
+        .where(Campaign.slug == "save-the-tigris", CampaignTranslation.locale == "fr")
+    )
+    edited.title = "Sauver le Tigre"
+    db.session.commit()
+
+    run(app)
+    db.session.refresh(edited)
+    assert edited.title == "Sauver le Tigre"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CampaignTranslation)) == 18

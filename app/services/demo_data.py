@@ -19,6 +19,7 @@ from app.extensions import db
 from app.models import (
     Campaign,
     CampaignStatus,
+    CampaignTranslation,
     Organization,
     OrganizationKind,
     OrganizationStatus,
@@ -103,6 +104,141 @@ CAMPAIGNS = [
         "abuses, and for security to be a public responsibility, under the law.",
     ),
 ]
+
+# The campaigns in the network's other languages (title, summary, description); pages fall back
+# to English for any language or field missing here.
+CAMPAIGN_TRANSLATIONS = {
+    "save-the-tigris": {
+        "ar": (
+            "أنقذوا دجلة",
+            "لنُبقِ دجلة والأهوار على قيد الحياة: الماء للناس، لا للسدود وحدها.",
+            "حمل نهر دجلة الحياة إلى بلاد الرافدين منذ آلاف السنين. واليوم تهدّد السدود في أعالي "
+            "النهر والتلوّث وتغيّر المناخ النهرَ والأهوارَ والناسَ الذين يعيشون منها.\n\n"
+            "تجمع الحملة المجتمع المدني العراقي والدولي للدفاع عن حصة عادلة من مياه النهر، "
+            "وحماية الأهوار وتراث مدن النهر، وإسماع صوت المجتمعات النهرية حين تُقرَّر السدود وخطط المياه.",
+        ),
+        "ckb": (
+            "دیجلە ڕزگار بکەن",
+            "با دیجلە و هۆرەکان زیندوو بمێننەوە: ئاو بۆ خەڵک، نەک تەنها بۆ بەنداوەکان.",
+            "دیجلە بە هەزاران ساڵە ژیان بە میزۆپۆتامیادا دەبات. ئەمڕۆ بەنداوەکانی سەرووی ڕووبار، "
+            "پیسبوون و گۆڕانی کەشوهەوا هەڕەشە لە ڕووبار و هۆرەکان و ئەو خەڵکە دەکەن کە لەسەری دەژین.\n\n"
+            "کەمپەینەکە کۆمەڵگەی مەدەنیی عێراقی و نێودەوڵەتی کۆدەکاتەوە بۆ بەرگری لە بەشێکی دادپەروەرانە "
+            "لە ئاوی ڕووبار، پاراستنی هۆرەکان و گەیاندنی دەنگی خەڵکی کەناری ڕووبار.",
+        ),
+        "fr": (
+            "Sauvons le Tigre",
+            "Garder en vie le Tigre et les marais : l'eau pour les gens, pas seulement pour les barrages.",
+            "Depuis des millénaires, le Tigre porte la vie en Mésopotamie. Les barrages en amont, la "
+            "pollution et le changement climatique menacent aujourd'hui le fleuve, les marais et ceux "
+            "qui en vivent.\n\n"
+            "La campagne rassemble la société civile irakienne et internationale pour défendre un partage "
+            "équitable de l'eau, protéger les marais et faire entendre les riverains.",
+        ),
+    },
+    "freedom-of-expression": {
+        "ar": (
+            "حرية التعبير",
+            "يجب أن يتمكّن الصحفيون والمدوّنون والناشطون من الكلام دون خوف.",
+            "تدافع الحملة عن حق كل عراقي وعراقية في التعبير والتظاهر السلمي والنشر، وتوثّق "
+            "الاعتداءات على الصحفيين والناشطين وتطالب بمحاسبة مرتكبيها.",
+        ),
+        "ckb": (
+            "ئازادیی ڕادەربڕین",
+            "ڕۆژنامەنووسان، بلۆگەران و چالاکوانان دەبێت بێ ترس قسە بکەن.",
+            "کەمپەینەکە بەرگری لە مافی هەموو هاووڵاتییەک دەکات بۆ ڕادەربڕین، خۆپیشاندانی ئاشتیانە و "
+            "بڵاوکردنەوە، و دەستدرێژییەکان بۆ سەر ڕۆژنامەنووسان و چالاکوانان تۆمار دەکات.",
+        ),
+        "fr": (
+            "Liberté d'expression",
+            "Journalistes, blogueurs et militants doivent pouvoir parler sans crainte.",
+            "La campagne défend le droit de chaque Irakienne et de chaque Irakien à s'exprimer, à "
+            "manifester pacifiquement et à publier ; elle documente les attaques contre les journalistes "
+            "et les militants et demande que leurs auteurs rendent des comptes.",
+        ),
+    },
+    "workers-rights": {
+        "ar": (
+            "حقوق العمّال",
+            "نقابات حرّة وعمل لائق لكل عامل في العراق.",
+            "تدعم الحملة حق العمّال في التنظيم النقابي الحر، وقانون عمل عادلاً، وأجوراً وظروف عمل لائقة "
+            "في النفط والموانئ والقطاع العام وسائر القطاعات.",
+        ),
+        "ckb": (
+            "مافەکانی کرێکاران",
+            "سەندیکای ئازاد و کاری شایستە بۆ هەموو کرێکارێک لە عێراق.",
+            "کەمپەینەکە پشتگیری لە مافی کرێکاران دەکات بۆ ڕێکخستنی سەندیکایی ئازاد، یاسایەکی کاری "
+            "دادپەروەر و کرێ و بارودۆخی کاری شایستە.",
+        ),
+        "fr": (
+            "Droits des travailleurs",
+            "Des syndicats libres et un travail décent pour chaque travailleur en Irak.",
+            "La campagne soutient le droit des travailleurs à s'organiser librement, un code du travail "
+            "juste, des salaires et des conditions de travail décents dans le pétrole, les ports, le "
+            "secteur public et ailleurs.",
+        ),
+    },
+    "womens-rights": {
+        "ar": (
+            "حقوق المرأة",
+            "حقوق متساوية، وحماية من العنف، وصوت حقيقي للنساء.",
+            "تعمل الحملة من أجل المساواة أمام القانون، والحماية من العنف الأسري، ومشاركة النساء "
+            "الكاملة في الحياة العامة وصنع القرار.",
+        ),
+        "ckb": (
+            "مافەکانی ئافرەتان",
+            "مافی یەکسان، پاراستن لە توندوتیژی و دەنگێکی ڕاستەقینە بۆ ئافرەتان.",
+            "کەمپەینەکە کار بۆ یەکسانی لەبەردەم یاسادا، پاراستن لە توندوتیژیی خێزانی و بەشداریی تەواوی "
+            "ئافرەتان لە ژیانی گشتی و بڕیاردان دەکات.",
+        ),
+        "fr": (
+            "Droits des femmes",
+            "Des droits égaux, une protection contre la violence et une vraie voix pour les femmes.",
+            "La campagne œuvre pour l'égalité devant la loi, la protection contre les violences "
+            "domestiques et la pleine participation des femmes à la vie publique et aux décisions.",
+        ),
+    },
+    "sports-against-violence": {
+        "ar": (
+            "الرياضة ضد العنف",
+            "الرياضة تجمع الشباب متجاوزةً كل الانقسامات.",
+            "تنظّم الحملة مباريات ودورات ومخيّمات رياضية تجمع شباباً من مختلف المدن والطوائف والقوميات، "
+            "لأن من يلعب معاً يتعلّم أن يعيش معاً.",
+        ),
+        "ckb": (
+            "وەرزش دژی توندوتیژی",
+            "وەرزش گەنجان لە سەرووی هەموو دابەشبوونێکەوە کۆدەکاتەوە.",
+            "کەمپەینەکە یاری و خولی وەرزشی ڕێکدەخات کە گەنجانی شار و پێکهاتە جیاوازەکان کۆدەکاتەوە، "
+            "چونکە ئەوانەی پێکەوە یاری دەکەن فێر دەبن پێکەوە بژین.",
+        ),
+        "fr": (
+            "Le sport contre la violence",
+            "Le sport rassemble les jeunes par-delà toutes les divisions.",
+            "La campagne organise des matchs, des tournois et des camps sportifs qui réunissent des "
+            "jeunes de villes et de communautés différentes : jouer ensemble, c'est apprendre à vivre "
+            "ensemble.",
+        ),
+    },
+    "stop-private-military-and-security-companies": {
+        "ar": (
+            "أوقفوا الشركات العسكرية والأمنية الخاصة",
+            "لا إفلات من العقاب للشركات العسكرية والأمنية الخاصة.",
+            "تطالب الحملة بمحاسبة الشركات العسكرية والأمنية الخاصة على الانتهاكات التي ارتكبتها في "
+            "العراق، وبقواعد دولية ملزمة تنظّم عملها.",
+        ),
+        "ckb": (
+            "کۆمپانیا سەربازی و ئەمنییە تایبەتەکان ڕابگرن",
+            "هیچ بێسزاییەک بۆ کۆمپانیا سەربازی و ئەمنییە تایبەتەکان نییە.",
+            "کەمپەینەکە داوای لێپرسینەوە لە کۆمپانیا سەربازی و ئەمنییە تایبەتەکان دەکات بۆ ئەو "
+            "پێشێلکارییانەی لە عێراق کردوویانە، و داوای یاسای نێودەوڵەتیی پابەندکەر دەکات.",
+        ),
+        "fr": (
+            "Non aux sociétés militaires et de sécurité privées",
+            "Pas d'impunité pour les sociétés militaires et de sécurité privées.",
+            "La campagne demande que les sociétés militaires et de sécurité privées répondent des abus "
+            "commis en Irak, et que des règles internationales contraignantes encadrent leur activité.",
+        ),
+    },
+}
 
 # slug, name, kind, country, city, founded, status, description (and optional extras)
 ORGANIZATIONS: list[dict] = [
@@ -529,7 +665,30 @@ def _campaigns(summary: DemoSummary) -> dict[str, Campaign]:
         existing[slug] = campaign
         summary.created["campaigns"] += 1
     db.session.flush()
+    _campaign_translations(existing)
     return existing
+
+
+def _campaign_translations(campaigns: dict[str, Campaign]) -> None:
+    """Add the missing translations; one a moderator has edited is left as it is."""
+    present = set(db.session.execute(sa.select(CampaignTranslation.campaign_id, CampaignTranslation.locale)))
+    for slug, by_locale in CAMPAIGN_TRANSLATIONS.items():
+        campaign = campaigns.get(slug)
+        if campaign is None:
+            continue
+        for locale, (title, summary_text, description) in by_locale.items():
+            if (campaign.id, locale) in present:
+                continue
+            db.session.add(
+                CampaignTranslation(
+                    campaign_id=campaign.id,
+                    locale=locale,
+                    title=title,
+                    summary=summary_text,
+                    description=description,
+                )
+            )
+    db.session.flush()
 
 
 def _organizations(summary: DemoSummary, start: datetime) -> dict[str, Organization]:
