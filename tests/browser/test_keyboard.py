@@ -1,6 +1,6 @@
 """The registration and pledge forms can be completed with the keyboard alone.
 
-Only the keys a keyboard user has: Tab to move on, typing to fill a field, Space to tick a box,
+Only the keys a keyboard user has: Tab and Shift+Tab to move, typing to fill a field, Space to tick a box,
 the arrow keys to move within a radio group (the standard way to choose a radio button), typing
 a letter to choose in a closed list, and Enter to send. Every control reached with Tab must
 show where the focus is.
@@ -62,6 +62,11 @@ def test_an_organization_can_apply_with_the_keyboard_alone(page, t_for):
     keyboard.type(PASSWORD)
     tab_to(page, page.get_by_label(t("Password again")))
     keyboard.type(PASSWORD)
+    # Shift+Tab goes back in the same order: to the password just typed, and forward again.
+    keyboard.press("Shift+Tab")
+    expect(page.get_by_label(t("Password"), exact=True)).to_be_focused()
+    keyboard.press("Tab")
+    expect(page.get_by_label(t("Password again"))).to_be_focused()
     tab_to(page, page.get_by_role("button", name=t("Send application")))
     keyboard.press("Enter")
 
