@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote, urlencode
 
 from flask import Flask, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, format_number, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_number, get_locale, lazy_gettext
 
 from app.i18n import text_direction
 from app.services.text import render_markdown
@@ -31,7 +31,33 @@ def url_with_lang(lang: str) -> str:
     return f"{quote(request.script_root + request.path)}?{urlencode(args, doseq=True)}"
 
 
+# Status names shown in badges on every list row (status_badge in _macros/ui.html).
+STATUS_LABELS = {
+    "pending": lazy_gettext("Pending review"),
+    "approved": lazy_gettext("Approved"),
+    "rejected": lazy_gettext("Rejected"),
+    "suspended": lazy_gettext("Suspended"),
+    "active": lazy_gettext("Active"),
+    "archived": lazy_gettext("Archived"),
+    "planned": lazy_gettext("Planned"),
+    "running": lazy_gettext("Running"),
+    "finished": lazy_gettext("Finished"),
+}
+_status_labels_by_locale: dict[str, dict[str, str]] = {}
+
+
+def status_labels() -> dict[str, str]:
+    """The status names in the page's language, translated once per language and process
+    rather than nine times per badge (lists show a badge on every row)."""
+    locale = str(get_locale())
+    labels = _status_labels_by_locale.get(locale)
+    if labels is None:
+        labels = _status_labels_by_locale[locale] = {key: str(label) for key, label in STATUS_LABELS.items()}
+    return labels
+
+
 def register(app: Flask) -> None:
+    app.jinja_env.globals["status_labels"] = status_labels
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["url_for_page"] = url_for_page
     app.jinja_env.globals["url_with_lang"] = url_with_lang
