@@ -8,7 +8,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import JOURNEY_VARIANTS, campaign_title, expect_language, locale_of, open_site
+from tests.browser.helpers import (
+    JOURNEY_VARIANTS,
+    campaign_title,
+    expect_language,
+    locale_of,
+    open_site,
+    title_pattern,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -22,6 +29,7 @@ def test_a_visitor_finds_a_campaign_its_supporters_and_filters_the_directory(
 ):
     t = t_for(locale_of(variant))
     title = campaign_title(live_server.app, CAMPAIGN, locale_of(variant))
+    any_title = title_pattern(live_server.app, CAMPAIGN, locale_of(variant))
     page = open_site(new_page, variant)
 
     # The campaigns, from the main navigation.
@@ -41,7 +49,8 @@ def test_a_visitor_finds_a_campaign_its_supporters_and_filters_the_directory(
     # The supporter's profile says what it is and what it supports.
     first_supporter.click()
     expect(page.get_by_role("heading", level=1, name=supporter)).to_be_visible()
-    expect(page.get_by_role("link", name=title, exact=True).first).to_be_visible()
+    # (Lists may show a campaign under its original English title when not yet translated.)
+    expect(page.get_by_role("link", name=any_title).first).to_be_visible()
 
     # The directory, filtered to the campaign's supporters.
     main_nav.get_by_role("link", name=t("Directory"), exact=True).click()
@@ -50,7 +59,8 @@ def test_a_visitor_finds_a_campaign_its_supporters_and_filters_the_directory(
     campaign_filter = page.get_by_label(t("Supports the campaign"))
     if not campaign_filter.is_visible():  # the filters are folded away until asked for
         page.get_by_text(t("Filter the directory"), exact=True).click()
-    campaign_filter.select_option(label=title)
+    shown = [text.strip() for text in campaign_filter.locator("option").all_inner_texts()]
+    campaign_filter.select_option(label=next(text for text in shown if any_title.match(text)))
     page.get_by_role("button", name=t("Show organizations")).click()
 
     expect(page).to_have_url(re.compile(r"campaign=" + CAMPAIGN))
