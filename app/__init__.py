@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_request_hooks(app)
@@ -52,6 +53,12 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     compress.init_app(app)
     limiter.init_app(app)
+
+
+def register_url_converters(app: Flask) -> None:
+    from app import urls
+
+    urls.register_converters(app)
 
 
 def register_blueprints(app: Flask) -> None:

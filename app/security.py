@@ -6,7 +6,7 @@ import logging
 import secrets
 import time
 
-from flask import Flask, current_app, flash, g, request, session
+from flask import Flask, abort, current_app, flash, g, request, session
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user, user_loaded_from_cookie, user_logged_in
 
@@ -94,6 +94,17 @@ def enforce_session_limits() -> None:
         session["seen_at"] = now
 
 
+def refuse_nul_characters() -> None:
+    """NUL is never part of real text, and PostgreSQL refuses it in strings (which would be a
+    500 deep inside a query): a request carrying one in its path, query or form is a 400."""
+    values = [request.path]
+    values += [value for _key, value in request.args.items(multi=True)]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += [value for _key, value in request.form.items(multi=True)]
+    if any("\x00" in value for value in values):
+        abort(400)
+
+
 def register(app: Flask) -> None:
     if not app.testing:
         configure_logging(app)
@@ -110,6 +121,7 @@ def register(app: Flask) -> None:
         else:
             g.request_id = secrets.token_hex(8)
 
+    app.before_request(refuse_nul_characters)
     app.before_request(enforce_session_limits)
 
     @app.after_request

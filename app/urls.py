@@ -5,7 +5,25 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import urlsplit
 
-from flask import request, url_for
+from flask import Flask, request, url_for
+from werkzeug.routing import IntegerConverter
+
+# The largest id our columns hold: ids are sa.Integer, a 32-bit integer on PostgreSQL (a larger
+# number there is an "out of range" error, and on SQLite beyond 2**63 an OverflowError).
+MAX_DATABASE_ID = 2**31 - 1
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:...>`` that refuses numbers no database id can be: /users/99999999999999999999
+    is a 404, not an overflow error (a 500) inside the database driver."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
+        super().__init__(map, fixed_digits, min, MAX_DATABASE_ID if max is None else max, signed)
+
+
+def register_converters(app: Flask) -> None:
+    """Before any route is added: every ``<int:...>`` in the app is bounded."""
+    app.url_map.converters["int"] = DatabaseIdConverter
 
 
 def is_safe_redirect_target(target: str | None) -> bool:

@@ -102,6 +102,9 @@ def test_login_never_redirects_off_site(client, member, target):
         query_string={"next": target},
         data={"email": member.email, "password": DEFAULT_PASSWORD},
     )
+    if "\x00" in target:
+        assert response.status_code == 400  # NUL is refused before any view runs
+        return
     assert response.status_code == 302
     assert stays_on_site(response.headers["Location"]), response.headers["Location"]
     assert response.headers["Location"].endswith("/account/")
