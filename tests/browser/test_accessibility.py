@@ -8,6 +8,7 @@ with their real CSP in force.
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.helpers import MEMBER_EMAIL, add_member, log_in, site_pages
 from tests.browser.live import DESKTOP, MODERATOR_EMAIL, PHONE
@@ -102,3 +103,34 @@ def test_moderation_pages_have_no_serious_accessibility_violations(new_page, liv
     page = new_page()
     log_in(page, t_for("en"), MODERATOR_EMAIL)
     check_pages(page, axe_source, MODERATOR_PAGES, site_pages(live_server.app))
+
+
+def test_forms_sent_back_with_errors_have_no_serious_accessibility_violations(
+    new_page, live_server, axe_source, t_for
+):
+    t = t_for("en")
+    add_member(live_server.app, pledge=False)
+    pages = site_pages(live_server.app)
+    page = new_page()
+    problems = []
+
+    page.goto(pages.register)
+    page.get_by_role("button", name=t("Send application")).click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    if violations := axe_violations(page, axe_source):
+        problems.append(describe("registration with errors", pages.register, violations))
+
+    log_in(page, t, MEMBER_EMAIL)
+    page.goto(pages.campaign)
+    page.get_by_role("button", name=t("Pledge support")).click()  # no kind of support chosen
+    expect(page.get_by_role("alert")).to_be_visible()
+    if violations := axe_violations(page, axe_source):
+        problems.append(describe("pledge with errors", pages.campaign, violations))
+
+    page.goto(pages.new_project)
+    page.get_by_role("button", name=t("Save the project")).click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    if violations := axe_violations(page, axe_source):
+        problems.append(describe("new project with errors", pages.new_project, violations))
+
+    assert not problems, "Serious or critical accessibility violations:\n" + "\n\n".join(problems)

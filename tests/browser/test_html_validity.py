@@ -11,6 +11,7 @@ import json
 import subprocess
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.helpers import MEMBER_EMAIL, add_member, log_in, log_out, site_pages
 from tests.browser.live import MODERATOR_EMAIL
@@ -68,9 +69,16 @@ def test_every_page_type_is_valid_html(new_page, live_server, t_for, vnu_command
     page.get_by_label(t("Email"), exact=True).fill(MEMBER_EMAIL)
     page.get_by_label(t("Password"), exact=True).fill("not the password at all")
     page.get_by_role("button", name=t("Log in"), exact=True).click()
+    expect(page.get_by_role("alert")).to_be_visible()
     path = tmp_path / "login-with-errors.html"
     path.write_text(page.content(), encoding="utf-8")
     saved[path.name] = "login form with errors"
+    page.goto(pages.register)
+    page.get_by_role("button", name=t("Send application")).click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    path = tmp_path / "register-with-errors.html"
+    path.write_text(page.content(), encoding="utf-8")
+    saved[path.name] = "registration form with errors"
 
     for email, names in ((MEMBER_EMAIL, MEMBER_PAGES), (MODERATOR_EMAIL, MODERATOR_PAGES)):
         log_in(page, t, email)
