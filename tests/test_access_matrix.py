@@ -360,7 +360,6 @@ def test_forged_fields_on_the_project_form_are_ignored(app, world):
         "campaigns": [str(world.values["campaign_id"])],
         # "status" is a real field of projects (planned, running, finished): not forged here.
         **{name: value for name, value in FORGED.items() if name != "status"},
-        "status": "planned",
         "organization_id": str(org_a_id),
         "hidden_at": "",
     }
