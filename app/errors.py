@@ -6,13 +6,14 @@ under the request id that the page shows, so a user can quote it.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from app.database import is_database_busy
-from app.extensions import db
+from app.extensions import db, login_manager
 
 RETRY_AFTER_SECONDS = 2
 
@@ -90,6 +91,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected(error: BaseException):
         db.session.rollback()
+        if isinstance(error, sa.exc.SQLAlchemyError):
+            # The error page must not query the database again (to load the user for the
+            # navigation): it would wait for the same lock, or fail the same way, and the
+            # visitor would get a bare 500 instead of this page.
+            g._login_user = login_manager.anonymous_user()
         if is_database_busy(error):
             app.logger.warning("database busy, answered 503")
             response = app.make_response(render_error(503))

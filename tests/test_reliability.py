@@ -105,3 +105,35 @@ def test_json_clients_get_the_503_as_json(sqlite_app, write_lock):
     assert response.status_code == 503
     assert response.get_json()["error"]["status"] == 503
     assert "Retry-After" in response.headers
+
+
+def test_a_real_pledge_under_a_held_lock_answers_503_and_pledges_nothing(sqlite_app):
+    from app.models import Pledge
+
+    with sqlite_app.app_context():
+        builders.make_campaign("Save the Tigris", slug="save-the-tigris")
+        builders.make_user(email="amal@example.org")
+        db.session.commit()
+        db.session.remove()
+    client = sqlite_app.test_client()
+    login = client.post(
+        "/auth/login", data={"email": "amal@example.org", "password": builders.DEFAULT_PASSWORD}
+    )
+    assert login.status_code == 302
+
+    holder = sqlite3.connect(sqlite_app.database_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        response = client.post(
+            "/campaigns/save-the-tigris/pledge",
+            data={"kinds": ["endorsement"], "message": "Together.", "visibility": "public"},
+        )
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+    assert response.status_code == 503
+    assert "Retry-After" in response.headers
+    with sqlite_app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Pledge)) == 0
+        db.session.remove()
