@@ -130,7 +130,18 @@ def recount_command() -> None:
     click.echo(f"Counters checked; {corrected} row(s) corrected.")
 
 
-COMMANDS.extend([large_data_command, recount_command])
+@click.command("search-index")
+def search_index_command() -> None:
+    """Create the full-text search index if missing and refill it from the rows (SQLite)."""
+    from app.extensions import db
+    from app.search import engine
+
+    with db.engine.begin() as connection:
+        engine.install(connection)
+    click.echo("Search index rebuilt.")
+
+
+COMMANDS.extend([large_data_command, recount_command, search_index_command])
 
 
 # Demo data (issue 2) ---------------------------------------------------------------------------

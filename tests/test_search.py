@@ -178,3 +178,14 @@ def test_directory_search_combines_with_kind_country_and_campaign(app, client):
     assert directory(q="بصرة") == []
     html = client.get("/organizations/?q=basra").get_data(as_text=True)
     assert 'id="filter-q" name="q" value="basra"' in html
+
+
+def test_search_index_command_repairs_a_lost_index(app):
+    make_organization("Nineveh Heritage Circle")
+    db.session.commit()
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("DELETE FROM organizations_fts")
+    result = app.test_cli_runner().invoke(args=["search-index"])
+    assert result.exit_code == 0, result.output
+    assert names("organizations", "nineveh") == ["Nineveh Heritage Circle"]

@@ -7,6 +7,10 @@ never rewrite the index.
 
 PostgreSQL: ``tadamun_fold`` (IMMUTABLE) and a generated ``search_vector`` column per table,
 title weighted A and body B, with a GIN index.
+
+Beware, SQLite: a later migration that rebuilds ``organizations``, ``campaigns`` or ``projects``
+in batch mode (copy to a new table) drops these triggers with the old table. Such a migration
+must run this DDL again (``flask --app wsgi search-index`` repairs a database by hand).
 """
 
 from app.search.folding import POSTGRES_FOLD_FUNCTION
