@@ -48,6 +48,19 @@ VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
 
 
+try:
+    import playwright  # noqa: F401  (the test modules need it at import time)
+except ImportError:  # pragma: no cover - `make install` installs it (requirements-dev.txt)
+    if not REQUIRE_BROWSER:
+        collect_ignore_glob = ["test_*.py"]
+
+
+def pytest_report_header(config):
+    if "collect_ignore_glob" in globals():
+        return "browser tests: NOT collected, Playwright is not installed (make install)"
+    return None
+
+
 def unavailable(reason: str):
     """Skip, or fail when the browser tests are required (CI)."""
     if REQUIRE_BROWSER:
