@@ -48,6 +48,13 @@ def test_a_rejected_applicant_reads_the_reason_corrects_and_applies_again(
     ).to_be_visible()
     expect(moderator.get_by_role("heading", name=application.name)).to_have_count(0)
 
+    # The decision is on the record: who, what, when, why.
+    moderator.get_by_role("link", name=t("Decision log")).click()
+    decision = moderator.get_by_role("listitem").filter(has_text=REASON)
+    expect(decision).to_have_count(1)
+    expect(decision.get_by_role("link", name=application.name)).to_be_visible()
+    expect(decision.get_by_text(MODERATOR_EMAIL)).to_be_visible()
+
     # The reason reaches the applicant by mail and on the dashboard.
     assert REASON in mailbox.last_to(application.email).get_body(preferencelist=("plain",)).get_content()
     log_in(applicant, t, application.email)
