@@ -92,15 +92,21 @@ def test_public_pages_in_arabic_on_a_phone_in_dark_mode_have_no_serious_violatio
     check_pages(page, axe_source, VISITOR_PAGES, site_pages(live_server.app))
 
 
-def test_member_pages_have_no_serious_accessibility_violations(new_page, live_server, axe_source, t_for):
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_member_pages_have_no_serious_accessibility_violations(
+    scheme, new_page, live_server, axe_source, t_for
+):
     add_member(live_server.app)
-    page = new_page()
+    page = new_page(color_scheme=scheme)
     log_in(page, t_for("en"), MEMBER_EMAIL)
     check_pages(page, axe_source, MEMBER_PAGES, site_pages(live_server.app))
 
 
-def test_moderation_pages_have_no_serious_accessibility_violations(new_page, live_server, axe_source, t_for):
-    page = new_page()
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_moderation_pages_have_no_serious_accessibility_violations(
+    scheme, new_page, live_server, axe_source, t_for
+):
+    page = new_page(color_scheme=scheme)
     log_in(page, t_for("en"), MODERATOR_EMAIL)
     check_pages(page, axe_source, MODERATOR_PAGES, site_pages(live_server.app))
 
