@@ -30,6 +30,7 @@ from tests.browser.live import (  # noqa: E402
     PHONE,
     seed_site,
     start_live_server,
+    translator,
 )
 
 OUTPUT = ROOT / "docs" / "screenshots"
@@ -45,16 +46,6 @@ PUBLIC_PAGES = (
     "project",
     "register",
 )
-
-
-def translator(app, locale: str):
-    from flask_babel import force_locale, gettext
-
-    def _t(msgid: str, **params) -> str:
-        with app.test_request_context(), force_locale(locale):
-            return gettext(msgid, **params)
-
-    return _t
 
 
 def main() -> int:

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from flask import Flask
 
 from app.extensions import db
 from tests.browser.live import (
@@ -39,6 +38,7 @@ from tests.browser.live import (
     LiveServer,
     seed_site,
     start_live_server,
+    translator,
 )
 from tests.conftest import empty_all_tables
 
@@ -177,16 +177,6 @@ def page(new_page):
 
 # ---------------------------------------------------------------------------------------------
 # What a person reads: translations and mail
-
-
-def translator(app: Flask, locale: str) -> Callable[..., str]:
-    from flask_babel import force_locale, gettext
-
-    def _t(msgid: str, **params) -> str:
-        with app.test_request_context(), force_locale(locale):
-            return gettext(msgid, **params)
-
-    return _t
 
 
 @pytest.fixture

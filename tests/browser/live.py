@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,3 +111,14 @@ def start_live_server(folder: Path) -> LiveServer:
         builders.create_schema()
     thread.start()
     return live
+
+
+def translator(app: Flask, locale: str) -> Callable[..., str]:
+    """``translator(app, "ar")("Log in")``: the app's own translation of an English string."""
+    from flask_babel import force_locale, gettext
+
+    def _t(msgid: str, **params) -> str:
+        with app.test_request_context(), force_locale(locale):
+            return gettext(msgid, **params)
+
+    return _t
