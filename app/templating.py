@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from urllib.parse import quote, urlencode
 
+from babel import Locale
+from babel import dates as babel_dates
 from flask import Flask, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, format_number, get_locale, lazy_gettext
+from flask_babel import (
+    format_decimal,
+    format_number,
+    get_locale,
+    get_timezone,
+    lazy_gettext,
+    to_user_timezone,
+)
 
 from app.i18n import text_direction
 from app.services.text import render_markdown
@@ -29,6 +39,30 @@ def url_with_lang(lang: str) -> str:
     args = request.args.to_dict(flat=False)
     args["lang"] = [lang]
     return f"{quote(request.script_root + request.path)}?{urlencode(args, doseq=True)}"
+
+
+# Dates in Arabic read with the month names used in Iraq (تشرين الثاني, not نوفمبر). Only dates
+# take the regional locale; the interface's words stay in the ``ar`` catalog.
+_DATE_LOCALES = {"ar": Locale("ar", "IQ")}
+
+
+def _date_locale() -> Locale | None:
+    locale = get_locale()
+    if locale is not None and not locale.territory:
+        return _DATE_LOCALES.get(locale.language, locale)
+    return locale
+
+
+def format_date(value: date | datetime, format: str = "medium") -> str:
+    """A date (or the day of a datetime, in the reader's time zone) in the page's locale."""
+    if isinstance(value, datetime):
+        value = to_user_timezone(value)
+    return babel_dates.format_date(value, format, locale=_date_locale())
+
+
+def format_datetime(value: datetime, format: str = "medium") -> str:
+    """A moment in the reader's time zone and locale (naive datetimes are taken as UTC)."""
+    return babel_dates.format_datetime(value, format, tzinfo=get_timezone(), locale=_date_locale())
 
 
 # Status names shown in badges on every list row (status_badge in _macros/ui.html).
@@ -61,8 +95,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["url_for_page"] = url_for_page
     app.jinja_env.globals["url_with_lang"] = url_with_lang
-    # Numbers and dates in the page's locale. Flask-Babel also registers them as filters:
-    # {{ n|numberformat }}, {{ d|dateformat("long") }}, {{ dt|datetimeformat }}.
+    # Numbers and dates in the page's locale, also as filters: {{ n|numberformat }},
+    # {{ d|dateformat("long") }}, {{ dt|datetimeformat }} (the date ones replace Flask-Babel's).
     # localized(campaign) / localized(org): text in the page's language, falling back (see services).
     app.jinja_env.globals["localized"] = localized
     app.jinja_env.globals.update(
@@ -71,6 +105,7 @@ def register(app: Flask) -> None:
         format_date=format_date,
         format_datetime=format_datetime,
     )
+    app.jinja_env.filters.update(dateformat=format_date, datetimeformat=format_datetime)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
