@@ -53,6 +53,12 @@ def register(app: Flask) -> None:
         flask_babel.refresh()
         g.pop("_localized", None)
 
+    @app.teardown_request
+    def forget_localized(_error: BaseException | None = None) -> None:
+        # The localized views hold their campaigns: let them go with the request, or a context
+        # that outlives it (tests, CLI) would keep those rows in the session's identity map.
+        g.pop("_localized", None)
+
     @app.before_request
     def remember_choice_for_user() -> None:
         lang = explicit_choice()

@@ -194,26 +194,44 @@ def withdraw(existing: Pledge, actor: User | None = None) -> Pledge:
     return existing
 
 
+# The dashboard shows at most this many of each list, newest first.
+DASHBOARD_LIMIT = 50
+
+
 @dataclass
 class Solidarity:
-    """What the member dashboard shows: the organization's active pledges and its projects."""
+    """What the member dashboard shows: the organization's newest active pledges and projects,
+    and whether it has more of either than the dashboard shows."""
 
     pledges: list[Pledge]
     projects: list[Project]
+    more_pledges: bool = False
+    more_projects: bool = False
+    limit: int = DASHBOARD_LIMIT
 
 
-def dashboard_solidarity(organization: Organization) -> Solidarity:
-    """Active pledges (with their campaigns) and projects (with their campaigns), in 3 queries."""
+def dashboard_solidarity(organization: Organization, limit: int | None = None) -> Solidarity:
+    """The ``limit`` (default ``DASHBOARD_LIMIT``) newest active pledges (with their campaigns)
+    and projects (with their campaigns), in 3 queries whatever the organization's size."""
+    limit = limit or DASHBOARD_LIMIT
     pledges = db.session.scalars(
         sa.select(Pledge)
         .options(joinedload(Pledge.campaign))
         .where(Pledge.organization_id == organization.id, Pledge.withdrawn_at.is_(None))
         .order_by(Pledge.created_at.desc(), Pledge.id.desc())
+        .limit(limit + 1)  # one more, to know whether there are more
     ).all()
     projects = db.session.scalars(
         sa.select(Project)
         .options(selectinload(Project.campaigns))
         .where(Project.organization_id == organization.id)
         .order_by(Project.created_at.desc(), Project.id.desc())
+        .limit(limit + 1)
     ).all()
-    return Solidarity(pledges=list(pledges), projects=list(projects))
+    return Solidarity(
+        pledges=list(pledges[:limit]),
+        projects=list(projects[:limit]),
+        more_pledges=len(pledges) > limit,
+        more_projects=len(projects) > limit,
+        limit=limit,
+    )

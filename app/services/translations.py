@@ -16,7 +16,7 @@ campaign's own. In templates, ``localized(obj)`` does the same for one object.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -67,11 +67,19 @@ class LocalizedCampaign:
     campaign: Campaign
     title: str
     summary: str
-    description: str
     lang: str  # the language of the title as shown
     translated: bool
     summary_lang: str
     description_lang: str
+    translated_description: str | None = field(default=None, repr=False)
+
+    @property
+    def description(self) -> str:
+        # The campaign's own description is read only when asked for: lists (search results)
+        # load campaigns without it, and reading it for each would cost a query per row.
+        if self.translated_description is not None:
+            return self.translated_description
+        return self.campaign.description
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.campaign, name)
@@ -136,23 +144,23 @@ def localized_campaigns(campaigns: Iterable[Campaign], locale: str | None = None
         row = rows.get(campaign.id)
         # Each field falls back on its own, so a half-written translation never leaves a blank;
         # each says its language, for a lang attribute on the fallback text.
-        shown = {}
-        for field in ("title", "summary", "description"):
-            translated_text = getattr(row, field, "") if row is not None else ""
+        shown: dict[str, Any] = {}
+        for name in ("title", "summary", "description"):
+            translated_text = getattr(row, name, "") if row is not None else ""
             if translated_text and translated_text.strip():
-                shown[field], shown[f"{field}_lang"] = translated_text, locale
+                shown[name], shown[f"{name}_lang"] = translated_text, locale
             else:
-                shown[field], shown[f"{field}_lang"] = getattr(campaign, field), CAMPAIGN_SOURCE_LOCALE
+                shown[name], shown[f"{name}_lang"] = None, CAMPAIGN_SOURCE_LOCALE
         views.append(
             LocalizedCampaign(
                 campaign=campaign,
-                title=shown["title"],
-                summary=shown["summary"],
-                description=shown["description"],
+                title=shown["title"] if shown["title"] is not None else campaign.title,
+                summary=shown["summary"] if shown["summary"] is not None else campaign.summary,
                 lang=shown["title_lang"],
                 translated=row is not None,
                 summary_lang=shown["summary_lang"],
                 description_lang=shown["description_lang"],
+                translated_description=shown["description"],
             )
         )
     return views
