@@ -181,7 +181,7 @@ def test_owner_invites_a_colleague_who_joins_the_organization(client, auth, outb
     assert message.body.count("http://tadamun.test/auth/invitation/") == 1
 
     newcomer = app.test_client()
-    assert "Join Al-Amal" in newcomer.get(link).get_data(as_text=True)
+    assert "Join <bdi>Al-Amal" in newcomer.get(link).get_data(as_text=True)
     response = newcomer.post(link, data={"password": STRONG_PASSWORD, "confirm": STRONG_PASSWORD})
     assert response.status_code == 302
     user = db.session.scalar(sa.select(User).where(User.email == "colleague@example.org"))

@@ -139,7 +139,7 @@ def test_campaign_filter_hides_members_only_supporters_from_pending_members(clie
     [
         "kind=spaceship",
         "country=XX1",
-        "country=%00",
+        "country=%F0%9F%8C%8D",  # (a NUL is refused with 400 before any view: tests/test_fuzz.py)
         "campaign=no-such-campaign",
         "page=abc",
         "q=%3CSome%3E",  # searched as the word "some"; the brackets are escaped when echoed
