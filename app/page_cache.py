@@ -20,6 +20,7 @@ responses that set no cookie and did not touch the session.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import uuid
@@ -124,7 +125,12 @@ def _after_commit(_session) -> None:
     if getattr(_writes, "pending", False):
         _writes.pending = False
         for generation in list(_generations):
-            generation.bump()
+            try:
+                generation.bump()
+            except Exception:
+                # The write is committed; failing the request now would only confuse the user.
+                # Pages cached before it may be served until the token changes again: say so loudly.
+                logging.getLogger(__name__).exception("page cache: could not replace the generation token")
 
 
 def _after_rollback(_session) -> None:

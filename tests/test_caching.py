@@ -160,3 +160,13 @@ def test_the_token_is_shared_by_every_worker_on_the_host(tmp_path):
     assert before and second.current() == before
     second.bump()
     assert first.current() not in ("", before)
+
+
+def test_a_failing_token_store_never_fails_the_write(cached_client, tmp_path, monkeypatch, caplog):
+    def broken(self):
+        raise OSError("read-only file system")
+
+    monkeypatch.setattr(Generation, "bump", broken)
+    make_campaign("Save the Tigris")
+    db.session.commit()  # no exception: the write stands
+    assert "could not replace the generation token" in caplog.text
