@@ -336,3 +336,11 @@ def test_dashboard_solidarity_says_when_there_is_more(app):
 
     assert (len(capped.pledges), capped.more_pledges) == (2, True)
     assert (len(whole.pledges), whole.more_pledges) == (3, False)
+
+
+def test_the_project_form_offers_campaigns_in_the_members_language(client, auth, translated_network):
+    *_, member = translated_network
+    auth.login(member.email)
+
+    html = get(client, "/projects/new?lang=ar")
+    assert "الماء للبصرة" in html and "Water for Basra" not in html

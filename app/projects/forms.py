@@ -7,6 +7,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.models import ProjectStatus
 from app.services import projects as project_service
+from app.services.translations import localized_campaigns
 
 STATUS_CHOICES = [
     SelectChoice(ProjectStatus.PLANNED.value, _l("Planned")),
@@ -42,7 +43,8 @@ class ProjectForm(FlaskForm):
     submit = SubmitField(_l("Save the project"))
 
     def set_campaign_choices(self, campaigns) -> None:
-        self.campaigns.choices = [SelectChoice(c.id, c.title) for c in campaigns]
+        # Named in the member's language (one query for all of them).
+        self.campaigns.choices = [SelectChoice(c.id, c.title) for c in localized_campaigns(campaigns)]
 
     def validate_end_date(self, field) -> None:
         if field.data and self.start_date.data and field.data < self.start_date.data:
