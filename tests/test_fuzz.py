@@ -292,3 +292,16 @@ def test_a_nul_character_anywhere_is_a_400_and_writes_nothing(app, world: World,
     )
     assert response.status_code == 400
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("page", ["100001", "461168601842738792", "9223372036854775807", "9" * 40])
+def test_a_page_number_beyond_any_list_is_a_404(app, world: World, clients, page):
+    client = clients("admin")
+    for path in (
+        "/campaigns/",
+        "/organizations/",
+        "/projects/",
+        "/moderation/log",
+        "/campaigns/save-the-tigris",
+    ):
+        assert client.get(path, query_string={"page": page}).status_code == 404, path
