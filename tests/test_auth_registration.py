@@ -157,3 +157,15 @@ def test_nav_invites_visitors_to_join(client):
     html = client.get("/").get_data(as_text=True)
     assert 'href="/auth/register"' in html
     assert "Join the network" in html
+
+
+def test_kind_starts_unchosen_and_must_be_chosen(client):
+    html = client.get("/auth/register").get_data(as_text=True)
+    assert '<option selected value="">—</option>' in html
+    before = row_counts()
+    response = client.post("/auth/register", data=registration_data(kind=""))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'id="kind-error"' in page
+    assert '<a href="#kind">Kind of organization: ' in page
+    assert row_counts() == before

@@ -67,10 +67,10 @@ def test_the_campaign_page_reads_in_the_readers_language_with_english_fallback(c
     arabic = client.get("/campaigns/water-for-basra?lang=ar").get_data(as_text=True)
     kurdish = client.get("/campaigns/water-for-basra?lang=ckb").get_data(as_text=True)
 
-    assert '<h1 lang="ar">الماء للبصرة</h1>' in arabic and "<title>الماء للبصرة" in arabic
-    assert '<p class="lead" lang="ar">ماء نظيف</p>' in arabic
-    assert 'class="prose" lang="en"' in arabic  # no Arabic description yet: the English one
-    assert '<h1 lang="en">Water for Basra</h1>' in kurdish
+    assert '<h1 lang="ar" dir="auto">الماء للبصرة</h1>' in arabic and "<title>الماء للبصرة" in arabic
+    assert '<p class="lead" lang="ar" dir="auto">ماء نظيف</p>' in arabic
+    assert 'class="prose" lang="en" dir="auto"' in arabic  # no Arabic description yet: the English one
+    assert '<h1 lang="en" dir="auto">Water for Basra</h1>' in kurdish
 
 
 def test_an_organization_description_falls_back_to_its_main_description(app):

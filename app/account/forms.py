@@ -82,14 +82,18 @@ def _visibility_field(label):
 
 class OrganizationProfileForm(FlaskForm):
     name = StringField(_l("Name of the organization"), validators=[DataRequired(), Length(max=200)])
-    # Both lists always hold a choice, so the browser's `required` adds nothing; HTML also forbids
-    # it on a list whose first option is a real choice rather than an empty placeholder.
+    # The kind starts on an empty placeholder, so nobody is filed under the first kind by not choosing.
     kind = SelectField(
         _l("Kind of organization"),
-        choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()],
+        choices=[
+            SelectChoice("", "—"),  # a placeholder: the label above says what to choose
+            *(SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()),
+        ],
         validators=[DataRequired()],
-        render_kw={"required": False},
+        default="",
     )
+    # Most members are in Iraq, a real default; HTML forbids `required` on a list whose first
+    # option is a real choice rather than an empty placeholder, and the server checks anyway.
     country = SelectField(
         _l("Country"),
         choices=country_choices,
