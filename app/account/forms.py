@@ -86,7 +86,7 @@ class OrganizationProfileForm(FlaskForm):
     kind = SelectField(
         _l("Kind of organization"),
         choices=[
-            SelectChoice("", "—"),  # a placeholder: the label above says what to choose
+            SelectChoice("", _l("Choose a kind of organization")),
             *(SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()),
         ],
         validators=[DataRequired()],
