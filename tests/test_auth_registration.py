@@ -161,7 +161,7 @@ def test_nav_invites_visitors_to_join(client):
 
 def test_kind_starts_unchosen_and_must_be_chosen(client):
     html = client.get("/auth/register").get_data(as_text=True)
-    assert '<option selected value="">—</option>' in html
+    assert '<option selected value="">Choose a kind of organization</option>' in html
     before = row_counts()
     response = client.post("/auth/register", data=registration_data(kind=""))
     assert response.status_code == 400
