@@ -240,3 +240,28 @@ def expect_language(page: Page, locale: str) -> None:
     """The page is in the person's language (the switcher's choice is remembered)."""
     expect(page.locator("html")).to_have_attribute("lang", locale)
     expect(page.locator("html")).to_have_attribute("dir", "rtl" if locale in ("ar", "ckb") else "ltr")
+
+
+# The page types every whole-site check (axe-core, the Nu HTML checker) visits, by who sees them.
+VISITOR_PAGES = [
+    "home",
+    "campaigns",
+    "campaign",
+    "directory",
+    "organization",
+    "projects",
+    "project",
+    "login",
+    "register",
+    "search",
+    "missing",
+]
+MEMBER_PAGES = ["dashboard", "campaign", "pledge_form", "new_project", "edit_profile"]
+MODERATOR_PAGES = [
+    "moderation_queue",
+    "moderation_log",
+    "moderation_organizations",
+    "moderation_campaigns",
+    "new_campaign",
+    "moderation_content",
+]

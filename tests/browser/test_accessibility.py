@@ -10,35 +10,20 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import MEMBER_EMAIL, add_member, log_in, site_pages
+from tests.browser.helpers import (
+    MEMBER_EMAIL,
+    MEMBER_PAGES,
+    MODERATOR_PAGES,
+    VISITOR_PAGES,
+    add_member,
+    log_in,
+    site_pages,
+)
 from tests.browser.live import DESKTOP, MODERATOR_EMAIL, PHONE
 
 pytestmark = pytest.mark.browser
 
 BLOCKING_IMPACTS = ("serious", "critical")
-
-VISITOR_PAGES = [
-    "home",
-    "campaigns",
-    "campaign",
-    "directory",
-    "organization",
-    "projects",
-    "project",
-    "login",
-    "register",
-    "search",
-    "missing",
-]
-MEMBER_PAGES = ["dashboard", "campaign", "pledge_form", "new_project", "edit_profile"]
-MODERATOR_PAGES = [
-    "moderation_queue",
-    "moderation_log",
-    "moderation_organizations",
-    "moderation_campaigns",
-    "new_campaign",
-    "moderation_content",
-]
 
 
 def axe_violations(page, axe_source: str) -> list[dict]:

@@ -13,33 +13,19 @@ import subprocess
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import MEMBER_EMAIL, add_member, log_in, log_out, site_pages
+from tests.browser.helpers import (
+    MEMBER_EMAIL,
+    MEMBER_PAGES,
+    MODERATOR_PAGES,
+    VISITOR_PAGES,
+    add_member,
+    log_in,
+    log_out,
+    site_pages,
+)
 from tests.browser.live import MODERATOR_EMAIL
 
 pytestmark = pytest.mark.browser
-
-VISITOR_PAGES = [
-    "home",
-    "campaigns",
-    "campaign",
-    "directory",
-    "organization",
-    "projects",
-    "project",
-    "login",
-    "register",
-    "search",
-    "missing",
-]
-MEMBER_PAGES = ["dashboard", "campaign", "pledge_form", "new_project", "edit_profile"]
-MODERATOR_PAGES = [
-    "moderation_queue",
-    "moderation_log",
-    "moderation_organizations",
-    "moderation_campaigns",
-    "new_campaign",
-    "moderation_content",
-]
 
 
 def save(page, folder, name: str, url: str, saved: dict) -> None:
