@@ -93,6 +93,9 @@ def test_extraction_finds_the_strings_of_code_and_templates(extracted_pot):
     assert "Skip to content" in ids  # base.html
     assert "Email or password is not correct." in ids  # Python, gettext
     assert "Keep me logged in on this device" in ids  # a form label, lazy_gettext
+    # Folders starting with "_" too: pybabel skips them unless told otherwise.
+    assert "Please correct the following" in ids  # templates/_macros/forms.html
+    assert "Page %(page)s of %(pages)s" in ids  # templates/_macros/ui.html
 
 
 @pytest.mark.i18n_catalogs

@@ -8,7 +8,8 @@ per session when missing or older than their ``.po``.
 The same commands with pybabel, for reference::
 
     pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
-        --no-location --sort-output --project Tadamun -o app/translations/messages.pot .
+        --no-location --sort-output --ignore-dirs '.* __pycache__' --project Tadamun \
+        -o app/translations/messages.pot .
     pybabel update -i app/translations/messages.pot -d app/translations -l ar   # and ckb, fr
     pybabel compile -d app/translations
 """
@@ -53,6 +54,9 @@ def extract(output: Path = POT_FILE) -> Path:
         *keywords,
         "--no-location",
         "--sort-output",
+        # pybabel skips folders starting with "_" by default, which would lose templates/_macros/.
+        "--ignore-dirs",
+        ".* __pycache__",
         "--project",
         "Tadamun",
         "--copyright-holder",
