@@ -77,21 +77,58 @@ STATUS_LABELS = {
     "running": lazy_gettext("Running"),
     "finished": lazy_gettext("Finished"),
 }
-_status_labels_by_locale: dict[str, dict[str, str]] = {}
+# Roles and moderation decisions as people read them (moderators' pages, the decision log).
+ROLE_LABELS = {
+    "member": lazy_gettext("Member"),
+    "moderator": lazy_gettext("Moderator"),
+    "admin": lazy_gettext("Administrator"),
+}
+ACTION_LABELS = {
+    "organization.approved": lazy_gettext("Organization approved"),
+    "organization.rejected": lazy_gettext("Organization rejected"),
+    "organization.suspended": lazy_gettext("Organization suspended"),
+    "organization.reinstated": lazy_gettext("Organization reinstated"),
+    "organization.resubmitted": lazy_gettext("Application sent again"),
+    "campaign.created": lazy_gettext("Campaign created"),
+    "campaign.updated": lazy_gettext("Campaign changed"),
+    "campaign.archived": lazy_gettext("Campaign archived"),
+    "campaign.reactivated": lazy_gettext("Campaign reactivated"),
+    "project.hidden": lazy_gettext("Project hidden"),
+    "project.unhidden": lazy_gettext("Project shown again"),
+    "pledge_message.hidden": lazy_gettext("Pledge message hidden"),
+    "pledge_message.unhidden": lazy_gettext("Pledge message shown again"),
+    "user.promoted": lazy_gettext("User promoted"),
+    "user.demoted": lazy_gettext("User demoted"),
+}
+_labels_by_locale: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def _translated(name: str, labels: dict) -> dict[str, str]:
+    """A label table in the page's language, translated once per language and process rather
+    than once per row (lists show a badge or a label on every row)."""
+    key = (name, str(get_locale()))
+    table = _labels_by_locale.get(key)
+    if table is None:
+        table = _labels_by_locale[key] = {value: str(label) for value, label in labels.items()}
+    return table
 
 
 def status_labels() -> dict[str, str]:
-    """The status names in the page's language, translated once per language and process
-    rather than nine times per badge (lists show a badge on every row)."""
-    locale = str(get_locale())
-    labels = _status_labels_by_locale.get(locale)
-    if labels is None:
-        labels = _status_labels_by_locale[locale] = {key: str(label) for key, label in STATUS_LABELS.items()}
-    return labels
+    return _translated("status", STATUS_LABELS)
+
+
+def role_label(role: str) -> str:
+    return _translated("role", ROLE_LABELS).get(str(role), str(role))
+
+
+def action_label(action: str) -> str:
+    return _translated("action", ACTION_LABELS).get(str(action), str(action))
 
 
 def register(app: Flask) -> None:
     app.jinja_env.globals["status_labels"] = status_labels
+    app.jinja_env.globals["role_label"] = role_label
+    app.jinja_env.globals["action_label"] = action_label
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["url_for_page"] = url_for_page
     app.jinja_env.globals["url_with_lang"] = url_with_lang

@@ -43,13 +43,13 @@ def test_log_lists_decisions_newest_first_and_filters_by_organization(client, au
     db.session.commit()
 
     html = client.get("/moderation/log").get_data(as_text=True)
-    assert html.index("organization.suspended") < html.index("organization.approved")
+    assert html.index("Organization suspended") < html.index("Organization approved")
     assert "Spam complaint" in html and "mod@example.org" in html
 
     by_slug = client.get("/moderation/log?organization=nour").get_data(as_text=True)
-    assert "organization.suspended" in by_slug and "organization.approved" not in by_slug
+    assert "Organization suspended" in by_slug and "Organization approved" not in by_slug
     by_id = client.get(f"/moderation/log?organization={amal.id}").get_data(as_text=True)
-    assert "organization.approved" in by_id and "organization.suspended" not in by_id
+    assert "Organization approved" in by_id and "Organization suspended" not in by_id
     assert client.get("/moderation/log?organization=nobody").status_code == 404
 
 
@@ -182,3 +182,21 @@ def test_create_moderator_refuses_weak_password_and_duplicates(app):
     )
     assert taken.exit_code != 0
     assert row_counts() == before
+
+
+def test_log_names_decisions_in_the_readers_language(client, auth):
+    moderator = login_moderator(auth)
+    organization = make_organization("Nour")
+    audit.record(
+        moderator,
+        AuditAction.ORGANIZATION_APPROVED,
+        target_type="organization",
+        target_id=organization.id,
+        organization_id=organization.id,
+    )
+    db.session.commit()
+
+    english = client.get("/moderation/log").get_data(as_text=True)
+    arabic = client.get("/moderation/log?lang=ar").get_data(as_text=True)
+    assert "Organization approved" in english and "organization.approved" not in english
+    assert "قُبلت المنظمة" in arabic

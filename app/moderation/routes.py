@@ -12,6 +12,7 @@ from app.models import AuditEntry, Organization, OrganizationStatus, Role, User
 from app.moderation.forms import NoteForm, ReasonForm
 from app.services import DomainError, NotAllowed, mail
 from app.services import moderation as moderation_service
+from app.templating import role_label
 
 bp = Blueprint("moderation", __name__)
 
@@ -193,5 +194,5 @@ def change_role(user_id: int, change: str):
         flash(str(error), "error")
         return redirect(url_for("moderation.users"))
     db.session.commit()
-    flash(_("%(email)s is now: %(role)s.", email=user.email, role=user.role.value), "success")
+    flash(_("%(email)s is now: %(role)s.", email=user.email, role=role_label(user.role.value)), "success")
     return redirect(url_for("moderation.users"))
