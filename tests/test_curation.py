@@ -248,7 +248,7 @@ def test_decision_log_shows_curation_decisions(client, auth):
     auth.login(moderator.email)
     client.post(f"/moderation/projects/{project.id}/hide", data={"reason": "Off topic."})
     page = client.get("/moderation/log").get_data(as_text=True)
-    assert "project.hidden" in page and "Off topic." in page
+    assert "Project hidden" in page and "Off topic." in page
 
 
 def test_hide_link_partial_is_for_moderators_only(app):
