@@ -3,26 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from flask import g
 
 from app.extensions import db
 from app.models import Campaign, OrganizationStatus
 from tests.builders import make_campaign, make_organization, make_project
-
-
-def page(client, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200, url
-    return response.get_data(as_text=True)
-
-
-def queries_for(client, count_queries, url: str):
-    """The queries one page view runs, as in a fresh request (see test_public_directory)."""
-    db.session.expunge_all()
-    g.pop("_login_user", None)
-    with count_queries() as counter:
-        page(client, url)
-    return counter
+from tests.pages import page, queries_for
 
 
 def test_project_list_shows_projects_with_organization_and_campaigns(client):
