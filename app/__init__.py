@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         config_module.check_production_settings(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    register_proxy_fix(app)
     register_extensions(app)
     register_url_converters(app)
     register_blueprints(app)
@@ -33,6 +34,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Behind PROXY_HOPS trusted proxies, take the visitor's address and scheme from the
+    X-Forwarded-For/-Proto entries those proxies added; with none, ignore the headers."""
+    hops = app.config.get("PROXY_HOPS") or 0
+    if not isinstance(hops, int) or hops < 0:
+        raise ValueError(f"PROXY_HOPS must be a whole number of at least 0, not {hops!r}")
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Host and prefix stay as the proxy sent them: the proxy passes the Host header on, and
+        # nothing may choose the script root (links in every page are built from it).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
 
 
 def register_extensions(app: Flask) -> None:
