@@ -37,6 +37,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "account.logo": {"GET": "L 200 200 200 403 403", "POST": "L 400 400 400 403 403"},
     "account.organization_translation": {"GET": "L 200 200 200 403 403", "POST": "L 302 302 302 403 403"},
     "account.remove_logo": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 302 403 403"},
+    "account.set_language": {"GET": "405 405 405 405 405 405", "POST": "L 400 400 400 400 400"},
     "auth.accept_invitation": {"GET": "400 400 400 400 400 400", "POST": "400 400 400 400 400 400"},
     "auth.confirm_email": {"GET": "200 200 200 200 200 200", "POST": "400 400 400 400 400 400"},
     "auth.login": {"GET": "200 302 302 302 302 302", "POST": "200 302 302 302 302 302"},

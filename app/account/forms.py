@@ -155,3 +155,18 @@ class ChangePasswordForm(FlaskForm):
 class InviteForm(FlaskForm):
     email = EmailField(_l("Colleague's email"), validators=[DataRequired(), Email(), Length(max=254)])
     submit = SubmitField(_l("Send invitation"))
+
+
+class LanguageForm(FlaskForm):
+    """The language kept in a member's account (pages on any device once logged in, and mail)."""
+
+    locale = SelectField(_l("Language of my account"), validators=[DataRequired()])
+    submit = SubmitField(_l("Keep this language"))
+
+    def __init__(self, *args, **kwargs):
+        from flask import current_app
+
+        from app.templating import LANGUAGE_NAMES
+
+        super().__init__(*args, **kwargs)
+        self.locale.choices = [(code, LANGUAGE_NAMES[code]) for code in current_app.config["LANGUAGES"]]

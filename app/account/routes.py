@@ -1,12 +1,15 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
+from app import i18n
 from app.account.forms import (
     KIND_LABELS,
     VISIBILITY_HELP,
     ChangePasswordForm,
     InviteForm,
+    LanguageForm,
     OrganizationProfileForm,
 )
 from app.auth.decorators import member_required, rate_limited
@@ -20,9 +23,37 @@ bp = Blueprint("account", __name__)
 @bp.get("/")
 @login_required
 def dashboard():
+    return _render_dashboard(LanguageForm(locale=current_user.locale or str(get_locale())))
+
+
+def _render_dashboard(language_form: LanguageForm):
     return render_template(
-        "account/dashboard.html", organization=current_user.organization, kinds=KIND_LABELS
+        "account/dashboard.html",
+        organization=current_user.organization,
+        kinds=KIND_LABELS,
+        language_form=language_form,
     )
+
+
+@bp.post("/language")
+@login_required
+def set_language():
+    """Keep a language in the account. The switcher's links only set the cookie: a GET changes
+    nothing on the server."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        return _render_dashboard(form), 400
+    try:
+        accounts.set_preferred_locale(current_user, form.locale.data)
+    except DomainError as error:
+        db.session.rollback()
+        form.locale.errors.append(str(error))
+        return _render_dashboard(form), 400
+    db.session.commit()
+    flash(_("Your account's language is saved."), "success")
+    response = redirect(url_for("account.dashboard"))
+    i18n.remember_in_cookie(response, form.locale.data)  # and this browser shows it at once
+    return response
 
 
 @bp.route("/profile", methods=["GET", "POST"])

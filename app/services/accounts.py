@@ -207,3 +207,14 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     if not verify_password(user.password_hash, current_password):
         raise DomainError(_("Your current password is not correct."))
     set_password(user, new_password)
+
+
+def set_preferred_locale(user: User, locale: str) -> None:
+    """Keep the language a user reads the site and their mail in. Raises DomainError for a
+    language the site does not offer."""
+    from flask import current_app
+    from flask_babel import gettext as _
+
+    if locale not in current_app.config["LANGUAGES"]:
+        raise DomainError(_("This language is not available."))
+    user.locale = locale
