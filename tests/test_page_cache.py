@@ -222,6 +222,43 @@ def test_the_renewal_is_retried_so_other_workers_drop_their_stale_pages(cached_a
     assert "Basra Water Watch" in page.get_data(as_text=True)
 
 
+REDIS_URL = "redis://127.0.0.1:6379/7"
+
+
+@pytest.mark.redis
+def test_a_redis_failure_during_a_write_stops_the_cache_until_redis_answers(cached_app_with, monkeypatch):
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=0.5).ping()
+    except redis.exceptions.RedisError:
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    application = cached_app_with(REDIS_URL=REDIS_URL)
+    visitor = application.test_client()
+    warm(visitor)
+    store = cache_of(application).generation._redis
+    before = store.get("tadamun:page-generation")
+
+    def timed_out(*args, **kwargs):
+        raise redis.exceptions.TimeoutError("Timeout writing to socket")
+
+    monkeypatch.setattr(store, "set", timed_out)
+    monkeypatch.setattr(page_cache, "RENEWAL_RETRY_SECONDS", 0.0)
+    public_pledge_by("Basra Water Watch")
+    db.session.commit()
+    # Redis still hands out the old token, yet nothing from before the write is served.
+    assert store.get("tadamun:page-generation") == before
+    for _ in range(2):
+        assert not is_hit(visitor.get(PAGE))
+    assert len(cache_of(application)) == 0
+
+    monkeypatch.undo()  # Redis answers again
+    monkeypatch.setattr(page_cache, "RENEWAL_RETRY_SECONDS", 0.0)
+    visitor.get(PAGE)  # the retried renewal succeeds
+    assert store.get("tadamun:page-generation") != before
+    assert is_hit(visitor.get(PAGE))
+
+
 def test_a_token_store_down_at_start_up_does_not_stop_the_site(tmp_path, monkeypatch):
     def unreachable(self):
         raise ConnectionError("token store unreachable")
