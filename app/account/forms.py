@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
-    IntegerField,
     PasswordField,
     RadioField,
     SelectChoice,
@@ -30,6 +29,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from app.form_fields import WholeNumberField
 from app.models import CONTACT_FIELDS, IRAQ, OrganizationKind, Visibility
 
 KIND_LABELS = {
@@ -114,7 +114,7 @@ class OrganizationProfileForm(FlaskForm):
             URL(require_tld=True, message=_l("Not a web address.")),
         ],
     )
-    founded_year = IntegerField(_l("Year founded"), validators=[Optional()])
+    founded_year = WholeNumberField(_l("Year founded"), validators=[Optional()])
 
     contact_email = EmailField(_l("Contact email"), validators=[Optional(), Email(), Length(max=254)])
     contact_email_visibility = _visibility_field(_l("Who may see the contact email"))
