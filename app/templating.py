@@ -18,6 +18,7 @@ from flask_babel import (
 )
 
 from app.i18n import text_direction
+from app.services.places import place_name
 from app.services.text import render_markdown
 from app.services.translations import localized
 
@@ -130,6 +131,8 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["role_label"] = role_label
     app.jinja_env.globals["action_label"] = action_label
     app.jinja_env.filters["markdown"] = render_markdown
+    # A typed city or place in the reader's language when it is on the list of places.
+    app.jinja_env.filters["place_name"] = lambda text: place_name(text, str(get_locale()))
     app.jinja_env.globals["url_for_page"] = url_for_page
     app.jinja_env.globals["url_with_lang"] = url_with_lang
     # Numbers and dates in the page's locale, also as filters: {{ n|numberformat }},

@@ -36,6 +36,7 @@ from app.models import (
     SupportKind,
     Visibility,
 )
+from app.search import engine as search_engine
 from app.services import DomainError
 
 FULL_SIZE = {"organizations": 10_000, "campaigns": 50, "pledges": 200_000, "projects": 20_000}
@@ -146,6 +147,10 @@ def generate(scale: float = 1.0, seed: int = 2013) -> Summary:
     pledges = _pledges(rng, organizations, n["campaigns"], n["pledges"])
     projects, links = _projects(rng, organizations, n["campaigns"], n["projects"])
     _count(organizations, campaigns, pledges, projects, links)
+    # Bulk inserts bypass the session, which computes the search text of rows it writes.
+    for model, rows in ((Organization, organizations), (Campaign, campaigns), (Project, projects)):
+        for row in rows:
+            row.update(search_engine.document_columns(model, row))
 
     # Ids are given here (the tables are empty), so children can point at their parents
     # without reading anything back; PostgreSQL's sequences are moved past them at the end.
