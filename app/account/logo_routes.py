@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SubmitField
 
-from app.account.routes import bp
+from app.account import bp
 from app.auth.decorators import member_required
 from app.extensions import db
 from app.models import OrganizationStatus

@@ -1,7 +1,8 @@
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
+from app.account import bp
 from app.account.forms import (
     KIND_LABELS,
     VISIBILITY_HELP,
@@ -13,8 +14,6 @@ from app.auth.decorators import member_required, rate_limited
 from app.extensions import db
 from app.models import OrganizationStatus
 from app.services import DomainError, NotAllowed, accounts, mail, membership
-
-bp = Blueprint("account", __name__)
 
 
 @bp.get("/")

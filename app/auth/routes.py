@@ -1,7 +1,8 @@
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from app.auth import bp
 from app.auth.decorators import rate_limited
 from app.auth.forms import (
     AcceptInvitationForm,
@@ -15,8 +16,6 @@ from app.models.base import utcnow
 from app.services import DomainError, accounts, mail, membership, tokens
 from app.services.passwords import dummy_verify
 from app.urls import safe_next_url
-
-bp = Blueprint("auth", __name__)
 
 
 @bp.before_app_request

@@ -14,8 +14,8 @@ from flask_login import current_user
 from jinja2 import pass_context
 
 from app.auth.decorators import member_required
+from app.campaigns import bp
 from app.campaigns.forms import PledgeForm
-from app.campaigns.routes import bp
 from app.extensions import db
 from app.models import Campaign, Pledge
 from app.services import DomainError, NotAllowed, directory

@@ -1,11 +1,10 @@
-from flask import Blueprint, abort, render_template, request
+from flask import abort, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 
+from app.campaigns import bp
 from app.campaigns.forms import SUPPORT_KIND_LABELS
 from app.services import directory
-
-bp = Blueprint("campaigns", __name__)
 
 _support_kind_labels: dict[str, dict[str, str]] = {}
 

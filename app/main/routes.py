@@ -1,12 +1,11 @@
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, render_template
+from flask import jsonify, render_template
 from flask_login import current_user
 
 from app.extensions import db
+from app.main import bp
 from app.services import directory
 from app.services.campaigns import home_page_campaigns
-
-bp = Blueprint("main", __name__)
 
 
 @bp.get("/healthz")

@@ -14,8 +14,8 @@ from sqlalchemy.orm import joinedload
 from app.auth.decorators import moderator_required
 from app.extensions import db
 from app.models import Campaign, Pledge, Project
+from app.moderation import bp
 from app.moderation.curation_forms import CampaignForm, HideForm
-from app.moderation.routes import bp
 from app.services import DomainError, moderation_content
 from app.services import campaigns as campaign_service
 from app.urls import is_safe_redirect_target

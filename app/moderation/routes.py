@@ -1,5 +1,5 @@
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -9,12 +9,11 @@ from app.account.forms import KIND_LABELS
 from app.auth.decorators import admin_required, moderator_required
 from app.extensions import db
 from app.models import AuditEntry, Organization, OrganizationStatus, Role, User
+from app.moderation import bp
 from app.moderation.forms import NoteForm, ReasonForm
 from app.services import DomainError, NotAllowed, mail
 from app.services import moderation as moderation_service
 from app.templating import role_label
-
-bp = Blueprint("moderation", __name__)
 
 
 def _page() -> int:

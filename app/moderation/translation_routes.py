@@ -13,7 +13,7 @@ from wtforms.validators import Length
 from app.auth.decorators import moderator_required
 from app.extensions import db
 from app.i18n import text_direction
-from app.moderation.routes import bp
+from app.moderation import bp
 from app.services import DomainError
 from app.services import translations as service
 from app.services.campaigns import DESCRIPTION_MAX_LENGTH, SUMMARY_MAX_LENGTH, TITLE_MAX_LENGTH

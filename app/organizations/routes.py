@@ -1,10 +1,9 @@
-from flask import Blueprint, abort, render_template, request
+from flask import abort, render_template, request
 from flask_login import current_user
 
 from app.models import OrganizationKind
+from app.organizations import bp
 from app.services import directory
-
-bp = Blueprint("organizations", __name__)
 
 
 @bp.app_template_filter("country_name")

@@ -1,8 +1,7 @@
-from flask import Blueprint, abort, render_template, request
+from flask import abort, render_template, request
 
+from app.projects import bp
 from app.services import directory
-
-bp = Blueprint("projects", __name__)
 
 
 @bp.get("/")

@@ -1,8 +1,6 @@
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import abort, current_app, render_template, request
 
-from app.search import engine
-
-bp = Blueprint("search", __name__)
+from app.search import bp, engine
 
 KINDS = ("organizations", "campaigns", "projects")
 MAX_QUERY_LENGTH = 200
