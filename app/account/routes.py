@@ -2,16 +2,11 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
+from app.access import member_required, rate_limited
 from app.account import bp
-from app.account.forms import (
-    KIND_LABELS,
-    VISIBILITY_HELP,
-    ChangePasswordForm,
-    InviteForm,
-    OrganizationProfileForm,
-)
-from app.auth.decorators import member_required, rate_limited
+from app.account.forms import ChangePasswordForm, InviteForm
 from app.extensions import db
+from app.forms.organization import OrganizationProfileForm
 from app.models import OrganizationStatus
 from app.services import DomainError, NotAllowed, accounts, mail, membership
 
@@ -19,9 +14,7 @@ from app.services import DomainError, NotAllowed, accounts, mail, membership
 @bp.get("/")
 @login_required
 def dashboard():
-    return render_template(
-        "account/dashboard.html", organization=current_user.organization, kinds=KIND_LABELS
-    )
+    return render_template("account/dashboard.html", organization=current_user.organization)
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -56,7 +49,6 @@ def edit_profile():
         form=form,
         organization=organization,
         resubmitting=resubmitting,
-        visibility_help=VISIBILITY_HELP,
     ), 400 if form.errors else 200
 
 

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from app.account.forms import OrganizationProfileForm
+from app.forms.organization import OrganizationProfileForm
 
 PASSWORD_HELP = _l("At least 12 characters. A few unrelated words make a strong, memorable password.")
 

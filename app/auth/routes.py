@@ -2,8 +2,8 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from app.access import rate_limited
 from app.auth import bp
-from app.auth.decorators import rate_limited
 from app.auth.forms import (
     AcceptInvitationForm,
     LoginForm,

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2 import pass_context
 
-from app.auth.decorators import member_required
+from app.access import member_required
 from app.campaigns import bp
 from app.campaigns.forms import PledgeForm
 from app.extensions import db

@@ -1,12 +1,9 @@
 from flask import abort, render_template, request
-from flask_babel import get_locale
 from flask_login import current_user
 
+from app import labels
 from app.campaigns import bp
-from app.campaigns.forms import SUPPORT_KIND_LABELS
 from app.services import directory
-
-_support_kind_labels: dict[str, dict[str, str]] = {}
 
 
 @bp.app_template_global("support_kind_labels")
@@ -14,12 +11,7 @@ def support_kind_labels() -> dict[str, str]:
     """The kinds of support in the reader's language, translated once per language and process:
     a supporters list shows them on every row (translating them per row was a third of the
     campaign page's rendering time)."""
-    locale = str(get_locale())
-    labels = _support_kind_labels.get(locale)
-    if labels is None:
-        labels = {kind.value: str(label) for kind, label in SUPPORT_KIND_LABELS.items()}
-        _support_kind_labels[locale] = labels
-    return labels
+    return labels.SUPPORT_KIND.table()
 
 
 @bp.get("/")

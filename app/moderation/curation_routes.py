@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from app.auth.decorators import moderator_required
+from app.access import moderator_required
 from app.extensions import db
 from app.models import Campaign, Pledge, Project
 from app.moderation import bp

@@ -5,15 +5,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app.account.forms import KIND_LABELS
-from app.auth.decorators import admin_required, moderator_required
+from app import labels
+from app.access import admin_required, moderator_required
 from app.extensions import db
 from app.models import AuditEntry, Organization, OrganizationStatus, Role, User
 from app.moderation import bp
 from app.moderation.forms import NoteForm, ReasonForm
 from app.services import DomainError, NotAllowed, mail
 from app.services import moderation as moderation_service
-from app.templating import role_label
 
 
 def _page() -> int:
@@ -38,7 +37,6 @@ def queue():
     return render_template(
         "moderation/queue.html",
         page=page,
-        kinds=KIND_LABELS,
         reject_form=ReasonForm(),
         approve_form=NoteForm(),
     )
@@ -61,7 +59,6 @@ def organizations():
         status=status,
         query=query,
         statuses=list(OrganizationStatus),
-        kinds=KIND_LABELS,
     )
 
 
@@ -82,7 +79,6 @@ def _render_organization(organization, status=200, **forms):
         "moderation/organization.html",
         organization=organization,
         entries=entries,
-        kinds=KIND_LABELS,
         approve_form=forms.get("approve_form") or NoteForm(),
         reject_form=forms.get("reject_form") or ReasonForm(),
         suspend_form=forms.get("suspend_form") or ReasonForm(),
@@ -193,5 +189,5 @@ def change_role(user_id: int, change: str):
         flash(str(error), "error")
         return redirect(url_for("moderation.users"))
     db.session.commit()
-    flash(_("%(email)s is now: %(role)s.", email=user.email, role=role_label(user.role.value)), "success")
+    flash(_("%(email)s is now: %(role)s.", email=user.email, role=labels.ROLE(user.role)), "success")
     return redirect(url_for("moderation.users"))

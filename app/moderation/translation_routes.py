@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
-from app.auth.decorators import moderator_required
+from app.access import moderator_required
 from app.extensions import db
 from app.i18n import text_direction
 from app.moderation import bp

@@ -1,6 +1,7 @@
 from flask import abort, render_template, request
 from flask_login import current_user
 
+from app import labels
 from app.models import OrganizationKind
 from app.organizations import bp
 from app.services import directory
@@ -8,12 +9,12 @@ from app.services import directory
 
 @bp.app_template_filter("country_name")
 def country_name_filter(code: str) -> str:
-    return directory.country_name(code)
+    return labels.country_name(code)
 
 
 @bp.app_template_filter("kind_label")
 def kind_label_filter(kind: str) -> str:
-    return directory.kind_label(kind)
+    return labels.ORGANIZATION_KIND(kind)
 
 
 @bp.get("/")
@@ -27,7 +28,7 @@ def index():
         organizations=organizations,
         filters=filters,
         kinds=list(OrganizationKind),
-        countries=directory.sorted_countries(directory.directory_countries()),
+        countries=labels.sorted_countries(directory.directory_countries()),
         campaigns=directory.all_campaigns(),
     )
 

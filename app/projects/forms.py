@@ -5,15 +5,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app import labels
 from app.models import ProjectStatus
 from app.services import projects as project_service
 from app.services.translations import localized_campaigns
 
-STATUS_CHOICES = [
-    SelectChoice(ProjectStatus.PLANNED.value, _l("Planned")),
-    SelectChoice(ProjectStatus.RUNNING.value, _l("Running")),
-    SelectChoice(ProjectStatus.FINISHED.value, _l("Finished")),
-]
+STATUS_CHOICES = [SelectChoice(status.value, labels.STATUS[status]) for status in ProjectStatus]
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -10,7 +10,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.decorators import member_required
+from app.access import member_required
 from app.extensions import db
 from app.models import Project
 from app.projects import bp

@@ -23,8 +23,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
@@ -364,38 +362,3 @@ def get_project(key: str) -> Project | None:
         .limit(1)
     )
     return db.session.scalar(stmt)
-
-
-# --- Labels -----------------------------------------------------------------------------
-
-KIND_LABELS = {
-    OrganizationKind.HUMAN_RIGHTS_ASSOCIATION: _l("Human-rights association"),
-    OrganizationKind.CULTURAL_ASSOCIATION: _l("Cultural association"),
-    OrganizationKind.WOMENS_GROUP: _l("Women's group"),
-    OrganizationKind.YOUTH_GROUP: _l("Youth or student group"),
-    OrganizationKind.NGO: _l("NGO"),
-    OrganizationKind.LABOUR_UNION: _l("Labour union"),
-    OrganizationKind.MEDIA_OUTLET: _l("Media outlet"),
-    OrganizationKind.INTERNATIONAL_NGO: _l("International NGO"),
-    OrganizationKind.SOCIAL_MOVEMENT: _l("Social movement"),
-    OrganizationKind.FOUNDATION: _l("Foundation"),
-}
-
-
-def kind_label(kind: str) -> str:
-    try:
-        return str(KIND_LABELS[OrganizationKind(kind)])
-    except ValueError:
-        return kind
-
-
-def country_name(code: str) -> str:
-    """A country's name in the current language (Babel's CLDR data), else its code."""
-    locale = get_locale()
-    territories = locale.territories if locale is not None else {}
-    return territories.get(code, code)
-
-
-def sorted_countries(codes: list[str]) -> list[tuple[str, str]]:
-    """(code, name) pairs sorted by the name in the current language."""
-    return sorted(((code, country_name(code)) for code in codes), key=lambda pair: pair[1].casefold())

@@ -1,0 +1,1 @@
+"""Forms shared by more than one area (blueprint)."""
