@@ -24,7 +24,7 @@ def backup_command(output: str | None) -> None:
     """Write a consistent backup of the database (SQLite online backup, or pg_dump)."""
     from flask import current_app
 
-    from app.services import backup
+    from app.ops import backup
 
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
     target = output or backup.default_backup_path(url, Path(current_app.instance_path) / "backups")
@@ -43,7 +43,7 @@ def restore_command(path: str, yes: bool) -> None:
     from flask import current_app
 
     from app.extensions import db
-    from app.services import backup
+    from app.ops import backup
 
     if not yes:
         click.confirm("This replaces every row in the database with the backup. Continue?", abort=True)
@@ -103,7 +103,8 @@ def large_data_command(scale: float, seed: int) -> None:
     import time
 
     from app.extensions import db
-    from app.services import DomainError, large_data
+    from app.seeding import large_data
+    from app.services import DomainError
 
     started = time.perf_counter()
     try:
@@ -152,7 +153,7 @@ COMMANDS.extend([large_data_command, recount_command, search_index_command])
 def demo_data_command(if_empty: bool) -> None:
     """Load the ISF campaigns, named organizations and sample data (idempotent)."""
     from app.extensions import db
-    from app.services import demo_data
+    from app.seeding import demo_data
 
     summary = demo_data.load(if_empty=if_empty)
     db.session.commit()

@@ -1,7 +1,7 @@
 from flask import abort, render_template, request
 from flask_login import current_user
 
-from app import labels
+from app import labels, params, urls
 from app.models import OrganizationKind
 from app.organizations import bp
 from app.services import directory
@@ -19,7 +19,7 @@ def kind_label_filter(kind: str) -> str:
 
 @bp.get("/")
 def index():
-    filters = directory.DirectoryFilters.from_args(request.args)
+    filters = params.directory_filters(request.args)
     organizations = directory.directory_page(
         filters, current_user, page=request.args.get("page", 1, type=int)
     )
@@ -42,7 +42,7 @@ def detail(slug: str):
     return render_template(
         "organizations/detail.html",
         org=organization,
-        website=directory.external_url(organization.website),
+        website=urls.website_url(organization.website),
         contacts=organization.visible_contacts(viewer_is_member=viewer_is_member),
         pledges=directory.organization_pledges(organization, current_user),
         projects=directory.organization_projects(organization, page=request.args.get("page", 1, type=int)),

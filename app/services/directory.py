@@ -83,16 +83,6 @@ def _paginate(stmt: sa.Select, page: int, per_page: int | None = None) -> Pagina
     )
 
 
-def external_url(url: str | None) -> str | None:
-    """A member-given website, only if it is an http(s) address (no javascript: links)."""
-    if not url:
-        return None
-    url = url.strip()
-    if url.lower().startswith(("http://", "https://")) and len(url) > len("https://"):
-        return url
-    return None
-
-
 # --- Campaigns --------------------------------------------------------------------------
 
 
@@ -230,26 +220,12 @@ def newest_pledges(viewer: Any, limit: int = HOME_PLEDGES) -> list[Pledge]:
 
 @dataclass(frozen=True)
 class DirectoryFilters:
-    """The directory's filters; unknown values are dropped rather than refused."""
+    """The directory's filters (read from a request by ``app.params.directory_filters``)."""
 
     kind: OrganizationKind | None = None
     country: str | None = None
     campaign: Campaign | None = None
     q: str = ""
-
-    @classmethod
-    def from_args(cls, args: Any) -> DirectoryFilters:
-        """Read ``kind``, ``country``, ``campaign`` (a slug) and ``q`` from query arguments."""
-        kind = args.get("kind") or None
-        if kind not in {k.value for k in OrganizationKind}:
-            kind = None
-        country = (args.get("country") or "").strip().upper() or None
-        if country is not None and not (len(country) == 2 and country.isascii() and country.isalpha()):
-            country = None
-        slug = (args.get("campaign") or "").strip()
-        campaign = get_campaign(slug) if slug and len(slug) <= 80 else None
-        q = (args.get("q") or "").strip()[:200]
-        return cls(kind=OrganizationKind(kind) if kind else None, country=country, campaign=campaign, q=q)
 
     @property
     def active(self) -> bool:

@@ -7,7 +7,7 @@ same network. Rows go in with bulk ``INSERT ... RETURNING`` (executemany), and t
 counters are computed while generating, so they are right when the rows land; the
 search index follows by itself (triggers or generated columns, see ``app.search``).
 
-Like every service it flushes and never commits: ``flask large-data`` commits once.
+Like the services it flushes and never commits: ``flask large-data`` commits once.
 """
 
 from __future__ import annotations
