@@ -1,4 +1,9 @@
-"""What every template can use: the locale and direction, and a few filters."""
+"""What every template can use: the locale and direction, labels, and formatting filters.
+
+The one place that registers template globals and filters (never a blueprint). Each one only
+formats what it is given; none runs a query or reads the session: a template gets the data it
+shows from its view.
+"""
 
 from __future__ import annotations
 
@@ -17,9 +22,8 @@ from flask_babel import (
 )
 
 from app import labels
-from app.i18n import text_direction
+from app.i18n import current_locale, text_direction
 from app.services.text import render_markdown
-from app.services.translations import localized
 
 LANGUAGE_NAMES = {"en": "English", "ar": "العربية", "ckb": "کوردی", "fr": "Français"}
 
@@ -71,13 +75,14 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["role_label"] = labels.ROLE
     app.jinja_env.globals["action_label"] = labels.AUDIT_ACTION
     app.jinja_env.globals["pledge_visibility_label"] = labels.PLEDGE_VISIBILITY
+    app.jinja_env.globals["support_kind_labels"] = labels.SUPPORT_KIND.table
+    app.jinja_env.filters["kind_label"] = labels.ORGANIZATION_KIND
+    app.jinja_env.filters["country_name"] = labels.country_name
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["url_for_page"] = url_for_page
     app.jinja_env.globals["url_with_lang"] = url_with_lang
     # Numbers and dates in the page's locale, also as filters: {{ n|numberformat }},
     # {{ d|dateformat("long") }}, {{ dt|datetimeformat }} (the date ones replace Flask-Babel's).
-    # localized(campaign) / localized(org): text in the page's language, falling back (see services).
-    app.jinja_env.globals["localized"] = localized
     app.jinja_env.globals.update(
         format_number=format_number,
         format_decimal=format_decimal,
@@ -90,7 +95,7 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def inject_locale():
-        locale = str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
+        locale = current_locale()
         return {
             "current_locale": locale,
             "text_direction": text_direction(locale),

@@ -7,14 +7,27 @@ from app.account import bp
 from app.account.forms import ChangePasswordForm, InviteForm
 from app.extensions import db
 from app.forms.organization import OrganizationProfileForm
+from app.i18n import current_locale
 from app.models import OrganizationStatus
-from app.services import DomainError, NotAllowed, accounts, mail, membership
+from app.services import DomainError, NotAllowed, accounts, mail, membership, translations
+from app.services import pledges as pledge_service
 
 
 @bp.get("/")
 @login_required
 def dashboard():
-    return render_template("account/dashboard.html", organization=current_user.organization)
+    organization = current_user.organization
+    solidarity = pledge_service.dashboard_solidarity(organization) if organization is not None else None
+    campaigns = []
+    if solidarity is not None:
+        campaigns = [pledge.campaign for pledge in solidarity.pledges]
+        campaigns += [campaign for project in solidarity.projects for campaign in project.campaigns]
+    return render_template(
+        "account/dashboard.html",
+        organization=organization,
+        solidarity=solidarity,
+        campaign_texts=translations.campaign_texts(campaigns, current_locale()),
+    )
 
 
 @bp.route("/profile", methods=["GET", "POST"])

@@ -1,23 +1,20 @@
 from flask import abort, render_template, request
 from flask_login import current_user
 
-from app import labels
 from app.campaigns import bp
-from app.services import directory
-
-
-@bp.app_template_global("support_kind_labels")
-def support_kind_labels() -> dict[str, str]:
-    """The kinds of support in the reader's language, translated once per language and process:
-    a supporters list shows them on every row (translating them per row was a third of the
-    campaign page's rendering time)."""
-    return labels.SUPPORT_KIND.table()
+from app.campaigns.pledge_routes import pledge_panel
+from app.i18n import current_locale
+from app.services import directory, translations
 
 
 @bp.get("/")
 def index():
     campaigns = directory.campaigns_page(page=request.args.get("page", 1, type=int))
-    return render_template("campaigns/index.html", campaigns=campaigns)
+    return render_template(
+        "campaigns/index.html",
+        campaigns=campaigns,
+        campaign_texts=translations.campaign_texts(campaigns.items, current_locale()),
+    )
 
 
 @bp.get("/<slug>")
@@ -33,6 +30,8 @@ def detail(slug: str):
     return render_template(
         "campaigns/detail.html",
         campaign=campaign,
+        text=translations.localized_campaign(campaign, current_locale()),
+        panel=pledge_panel(campaign),
         supporters=supporters,
         projects=directory.campaign_projects(campaign),
         project_limit=directory.CAMPAIGN_PROJECTS,

@@ -2,19 +2,10 @@ from flask import abort, render_template, request
 from flask_login import current_user
 
 from app import labels, params, urls
+from app.i18n import current_locale
 from app.models import OrganizationKind
 from app.organizations import bp
-from app.services import directory
-
-
-@bp.app_template_filter("country_name")
-def country_name_filter(code: str) -> str:
-    return labels.country_name(code)
-
-
-@bp.app_template_filter("kind_label")
-def kind_label_filter(kind: str) -> str:
-    return labels.ORGANIZATION_KIND(kind)
+from app.services import directory, translations
 
 
 @bp.get("/")
@@ -29,7 +20,7 @@ def index():
         filters=filters,
         kinds=list(OrganizationKind),
         countries=labels.sorted_countries(directory.directory_countries()),
-        campaigns=directory.all_campaigns(),
+        campaigns=translations.localized_campaigns(directory.all_campaigns(), current_locale()),
     )
 
 
@@ -39,11 +30,18 @@ def detail(slug: str):
     if organization is None:
         abort(404)
     viewer_is_member = directory.viewer_sees_members_only(current_user)
+    locale = current_locale()
+    pledges = directory.organization_pledges(organization, current_user)
+    projects = directory.organization_projects(organization, page=request.args.get("page", 1, type=int))
+    campaigns = [pledge.campaign for pledge in pledges]
+    campaigns += [campaign for project in projects.items for campaign in project.campaigns]
     return render_template(
         "organizations/detail.html",
         org=organization,
+        about=translations.localized_organization(organization, locale),
         website=urls.website_url(organization.website),
         contacts=organization.visible_contacts(viewer_is_member=viewer_is_member),
-        pledges=directory.organization_pledges(organization, current_user),
-        projects=directory.organization_projects(organization, page=request.args.get("page", 1, type=int)),
+        pledges=pledges,
+        projects=projects,
+        campaign_texts=translations.campaign_texts(campaigns, locale),
     )

@@ -10,7 +10,7 @@ with the campaigns of the page, which reads the translations of all of them in o
 the page is in English or the translations were eager-loaded), and get small read-only views whose
 ``title``/``summary``/``description`` are in the right language and whose ``lang`` says which
 language that is (for a ``lang`` attribute when the fallback is shown). Every other attribute is the
-campaign's own. In templates, ``localized(obj)`` does the same for one object.
+campaign's own. Views build these for their page; templates only show them.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, g, has_request_context
+from flask import current_app, has_request_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -198,38 +198,11 @@ def localized_organization(organization: Organization, locale: str | None = None
     return localized_organizations([organization], locale)[0]
 
 
-def localized(obj: Any) -> Any:
-    """Template helper: ``{% set text = localized(campaign) %}``, then ``text.title``.
-
-    Safe in a loop: the first call localizes every campaign (or organization) the request has
-    loaded so far in one query, so a list page costs one query, not one per row.
-    """
-    if isinstance(obj, LocalizedCampaign | LocalizedOrganization) or obj is None:
-        return obj
-    if isinstance(obj, Campaign):
-        localize_all: Any = localized_campaigns
-    elif isinstance(obj, Organization):
-        localize_all = localized_organizations
-    else:
-        raise TypeError(f"localized() takes a Campaign or an Organization, not {type(obj).__name__}")
-    cache = g.setdefault("_localized", {}) if has_request_context() else {}
-    locale = current_locale()
-
-    def key(item: Any) -> tuple:
-        return (type(item).__name__, item.id, locale)
-
-    if key(obj) not in cache:
-        model = type(obj)
-        peers = [
-            item
-            for item in db.session.identity_map.values()
-            if type(item) is model and item.id is not None and key(item) not in cache
-        ]
-        if obj not in peers:
-            peers.append(obj)
-        for view, item in zip(localize_all(peers, locale), peers, strict=True):
-            cache[key(item)] = view
-    return cache[key(obj)]
+def campaign_texts(campaigns: Iterable[Campaign], locale: str | None = None) -> dict[int, LocalizedCampaign]:
+    """The campaigns in ``locale`` by id, each once however often it is listed (the campaigns of a
+    page's pledges and projects): at most one query for all of them, none in English."""
+    unique = {campaign.id: campaign for campaign in campaigns}
+    return {view.campaign.id: view for view in localized_campaigns(unique.values(), locale)}
 
 
 def campaign_translation(campaign: Campaign, locale: str) -> CampaignTranslation | None:
