@@ -135,7 +135,7 @@ def recount_command() -> None:
 def search_index_command() -> None:
     """Create the full-text search index if missing and refill it from the rows (SQLite)."""
     from app.extensions import db
-    from app.search import engine
+    from app.search_engine import engine
 
     with db.engine.begin() as connection:
         engine.install(connection)

@@ -26,7 +26,7 @@ from app.models import (
     Visibility,
 )
 from app.models.base import utcnow
-from app.search import engine as search_engine
+from app.search_engine import engine as search_engine
 from app.services import counters
 from app.services.passwords import hash_password
 

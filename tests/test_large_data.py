@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Campaign, Organization, Pledge, Project, ProjectCampaign
-from app.search import engine
-from app.search.folding import fold
+from app.search_engine import engine
+from app.search_engine.folding import fold
 from app.seeding import large_data
 from app.services import DomainError, counters
 from tests.builders import make_organization

@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app import labels
+from app.i18n import current_locale
 from app.models import ProjectStatus
 from app.services import projects as project_service
 from app.services.translations import localized_campaigns
@@ -41,7 +42,8 @@ class ProjectForm(FlaskForm):
 
     def set_campaign_choices(self, campaigns) -> None:
         # Named in the member's language (one query for all of them).
-        self.campaigns.choices = [SelectChoice(c.id, c.title) for c in localized_campaigns(campaigns)]
+        shown = localized_campaigns(campaigns, current_locale())
+        self.campaigns.choices = [SelectChoice(c.id, c.title) for c in shown]
 
     def validate_end_date(self, field) -> None:
         if field.data and self.start_date.data and field.data < self.start_date.data:

@@ -1,4 +1,4 @@
-"""Search: one box on every page, ranked full-text results (SQLite FTS5 or PostgreSQL)."""
+"""The search page: one box on every page, ranked results (the engine is ``app.search_engine``)."""
 
 from flask import Blueprint
 

@@ -1,7 +1,8 @@
 from flask import abort, current_app, render_template, request
 
 from app.i18n import current_locale
-from app.search import bp, engine
+from app.search import bp
+from app.search_engine import engine
 from app.services import translations
 
 KINDS = ("organizations", "campaigns", "projects")

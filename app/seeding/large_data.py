@@ -5,7 +5,7 @@ kind, Arabic and Latin names), 50 campaigns, 200,000 pledges of mixed visibility
 withdrawn) and 20,000 projects linked to 1-3 campaigns each. The same seed gives the
 same network. Rows go in with bulk ``INSERT ... RETURNING`` (executemany), and the
 counters are computed while generating, so they are right when the rows land; the
-search index follows by itself (triggers or generated columns, see ``app.search``).
+search index follows by itself (triggers or generated columns, see ``app.search_engine``).
 
 Like the services it flushes and never commits: ``flask large-data`` commits once.
 """

@@ -38,7 +38,7 @@ from app.models import (
     Project,
     ProjectCampaign,
 )
-from app.search import engine as search_engine
+from app.search_engine import engine as search_engine
 
 HOME_ORGANIZATIONS = 6
 HOME_PLEDGES = 8
@@ -257,7 +257,7 @@ def directory_statement(filters: DirectoryFilters, viewer: Any) -> sa.Select:
         stmt = stmt.where(supports)
     match = search_engine.matching("organizations", filters.q) if filters.q else None
     if match is not None:
-        # Full-text search (app.search): best matches first instead of by name.
+        # Full-text search (app.search_engine): best matches first instead of by name.
         return stmt.join(match, match.c.id == Organization.id).order_by(match.c.rank, Organization.id)
     return stmt.order_by(Organization.name, Organization.id)
 

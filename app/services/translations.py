@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context
-from flask_babel import get_locale
+from flask import current_app
 from flask_babel import gettext as _
 
 from app.extensions import db
@@ -39,12 +38,6 @@ from app.services.campaigns import DESCRIPTION_MAX_LENGTH, SUMMARY_MAX_LENGTH, T
 # The language campaigns are first written in.
 CAMPAIGN_SOURCE_LOCALE = "en"
 ORGANIZATION_DESCRIPTION_MAX_LENGTH = 10_000
-
-
-def current_locale() -> str:
-    if has_request_context():
-        return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def campaign_translation_locales() -> list[str]:
@@ -128,13 +121,13 @@ def _translations_by_owner(model: type, owner_column: str, owners: Sequence[Any]
     return found
 
 
-def localized_campaigns(campaigns: Iterable[Campaign], locale: str | None = None) -> list[LocalizedCampaign]:
-    """The campaigns in ``locale`` (default: the page's), falling back to English field by field.
+def localized_campaigns(campaigns: Iterable[Campaign], locale: str) -> list[LocalizedCampaign]:
+    """The campaigns in ``locale`` (the page's, given by the view), falling back to English field
+    by field.
 
     At most one query for the whole list; none in English.
     """
     campaigns = list(campaigns)
-    locale = locale or current_locale()
     if locale == CAMPAIGN_SOURCE_LOCALE or not campaigns:
         rows = {}
     else:
@@ -166,19 +159,18 @@ def localized_campaigns(campaigns: Iterable[Campaign], locale: str | None = None
     return views
 
 
-def localized_campaign(campaign: Campaign, locale: str | None = None) -> LocalizedCampaign:
+def localized_campaign(campaign: Campaign, locale: str) -> LocalizedCampaign:
     return localized_campaigns([campaign], locale)[0]
 
 
 def localized_organizations(
-    organizations: Iterable[Organization], locale: str | None = None
+    organizations: Iterable[Organization], locale: str
 ) -> list[LocalizedOrganization]:
     """Organizations with their description in ``locale`` when they wrote one, else the main one.
 
     At most one query for the whole list.
     """
     organizations = list(organizations)
-    locale = locale or current_locale()
     rows = (
         _translations_by_owner(OrganizationTranslation, "organization_id", organizations, locale)
         if organizations
@@ -194,11 +186,11 @@ def localized_organizations(
     return views
 
 
-def localized_organization(organization: Organization, locale: str | None = None) -> LocalizedOrganization:
+def localized_organization(organization: Organization, locale: str) -> LocalizedOrganization:
     return localized_organizations([organization], locale)[0]
 
 
-def campaign_texts(campaigns: Iterable[Campaign], locale: str | None = None) -> dict[int, LocalizedCampaign]:
+def campaign_texts(campaigns: Iterable[Campaign], locale: str) -> dict[int, LocalizedCampaign]:
     """The campaigns in ``locale`` by id, each once however often it is listed (the campaigns of a
     page's pledges and projects): at most one query for all of them, none in English."""
     unique = {campaign.id: campaign for campaign in campaigns}
