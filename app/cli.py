@@ -15,7 +15,7 @@ def register(app: Flask) -> None:
         app.cli.add_command(command)
 
 
-# Backup and restore ----------------------------------------------------------------------------
+# Backup and restore ------------------------------------------------------------------------------
 
 
 @click.command("backup")
@@ -61,7 +61,7 @@ def restore_command(path: str, yes: bool) -> None:
 COMMANDS.extend([backup_command, restore_command])
 
 
-# Moderators ------------------------------------------------------------------------------------
+# Moderators --------------------------------------------------------------------------------------
 
 
 @click.command("create-moderator")
@@ -92,7 +92,7 @@ def create_moderator_command(email: str, password: str, admin: bool) -> None:
 COMMANDS.append(create_moderator_command)
 
 
-# Scale: synthetic network and counters (issue 6) ------------------------------------------------
+# Scale: synthetic network and counters -----------------------------------------------------------
 
 
 @click.command("large-data")
@@ -145,7 +145,7 @@ def search_index_command() -> None:
 COMMANDS.extend([large_data_command, recount_command, search_index_command])
 
 
-# Demo data (issue 2) ---------------------------------------------------------------------------
+# Demo data ---------------------------------------------------------------------------------------
 
 
 @click.command("demo-data")

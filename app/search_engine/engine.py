@@ -47,13 +47,6 @@ def install(connection: sa.Connection) -> None:
         raise RuntimeError(f"search is not available on {connection.dialect.name}")
 
 
-def rebuild(connection: sa.Connection) -> None:
-    """Refill the SQLite index from the rows (PostgreSQL's generated columns need no rebuild)."""
-    if connection.dialect.name == "sqlite":
-        for statement in ddl.SQLITE_REBUILD:
-            connection.exec_driver_sql(statement)
-
-
 # --- querying ---------------------------------------------------------------------------------
 
 _MODELS = {"organizations": Organization, "campaigns": Campaign, "projects": Project}

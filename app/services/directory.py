@@ -11,8 +11,8 @@ Plain functions shared by the pages (and later the API). Two rules hold in every
 
 Each function loads what its page shows in a fixed number of queries (joined or
 select-in eager loading), so templates never lazy-load a relation per row. Lists are
-ordered on indexed columns with the id as tie-breaker, which leaves room for keyset
-pagination later.
+ordered on indexed columns with the id as tie-breaker; a campaign's supporters, the list
+that grows longest, are paged by keyset (``?after=``).
 """
 
 from __future__ import annotations
