@@ -1,18 +1,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms import RadioField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from app import labels
+from app.forms import MultiCheckboxField
 from app.models import PledgeVisibility
 from app.services.pledges import MESSAGE_MAX_LENGTH
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class PledgeForm(FlaskForm):

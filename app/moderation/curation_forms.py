@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.models import CampaignStatus
 from app.services import campaigns as campaign_service
-from app.services.moderation_content import REASON_MAX_LENGTH
+from app.services.checks import REASON_MAX_LENGTH
 
 ACCENT_LABELS = {
     "tigris": _l("Tigris blue"),

@@ -1,22 +1,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from app import labels
+from app.forms import MultiCheckboxField
 from app.i18n import current_locale
 from app.models import ProjectStatus
 from app.services import projects as project_service
 from app.services.translations import localized_campaigns
 
 STATUS_CHOICES = [SelectChoice(status.value, labels.STATUS[status]) for status in ProjectStatus]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class ProjectForm(FlaskForm):

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.extensions import db
@@ -26,7 +25,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.services import DomainError, NotAllowed, accounts, audit, counters, tokens
 from app.services.passwords import hash_password
-from app.services.text import slugify
+from app.services.text import slugify, unique_slug
 
 # The profile fields an organization's users may set; anything else in the data is ignored,
 # so a forged form field such as ``status`` changes nothing.
@@ -88,20 +87,7 @@ def _clean_profile(data: dict[str, Any]) -> dict[str, Any]:
 
 def unique_organization_slug(name: str) -> str:
     """A slug for the name, with ``-2``, ``-3``... when it is taken."""
-    base = slugify(name, max_length=100)
-    taken = set(
-        db.session.scalars(
-            sa.select(Organization.slug).where(
-                sa.or_(Organization.slug == base, Organization.slug.like(f"{base}-%"))
-            )
-        )
-    )
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
+    return unique_slug(Organization, slugify(name, max_length=100))
 
 
 def register_organization(profile: dict[str, Any], email: str, password: str) -> Registration:

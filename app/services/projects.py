@@ -25,7 +25,7 @@ from app.models import (
     User,
 )
 from app.services import DomainError, NotAllowed, counters
-from app.services.text import slugify
+from app.services.text import slugify, unique_slug
 
 TITLE_MAX_LENGTH = 200
 SUMMARY_MAX_LENGTH = 300
@@ -116,18 +116,7 @@ def _clean_campaign_ids(campaign_ids: Iterable[int | str], already_linked: set[i
 
 
 def unique_project_slug(title: str) -> str:
-    base = slugify(title, max_length=SLUG_MAX_LENGTH - 6)
-    taken = set(
-        db.session.scalars(
-            sa.select(Project.slug).where(sa.or_(Project.slug == base, Project.slug.like(f"{base}-%")))
-        )
-    )
-    if base not in taken and base not in RESERVED_SLUGS and not base.isdigit():
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
+    return unique_slug(Project, slugify(title, max_length=SLUG_MAX_LENGTH - 6), reserved=RESERVED_SLUGS)
 
 
 def _counts(project: Project) -> bool:

@@ -1,13 +1,17 @@
-"""Text that members write: safe Markdown, and slugs for URLs."""
+"""Text that members write: safe Markdown, and slugs for URLs (unique per table)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 
 import nh3
+import sqlalchemy as sa
 from markdown_it import MarkdownIt
 from markupsafe import Markup
+
+from app.extensions import db
 
 # Raw HTML in Markdown is switched off at the parser, and what it produces still goes
 # through nh3 (Ammonia): no script, no event handler, no javascript: or data: link survives.
@@ -61,3 +65,20 @@ def slugify(text: str, max_length: int = 80) -> str:
             kept.append("-")
     slug = re.sub(r"-{2,}", "-", "".join(kept)).strip("-")
     return slug[:max_length].strip("-") or "item"
+
+
+def unique_slug(model: type, base: str, *, reserved: Collection[str] = ()) -> str:
+    """``base``, or ``base-2``, ``base-3``...: the first that no row of ``model`` uses as its
+    ``slug``, that is not ``reserved`` (a fixed address it would shadow) and that is not all
+    digits (pages that take a slug or an id would read it as an id)."""
+    taken = set(
+        db.session.scalars(
+            sa.select(model.slug).where(sa.or_(model.slug == base, model.slug.like(f"{base}-%")))
+        )
+    )
+    if base not in taken and base not in reserved and not base.isdigit():
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"

@@ -34,6 +34,7 @@ from app.models import (
 )
 from app.services import DomainError, NotAllowed, audit
 from app.services.campaigns import DESCRIPTION_MAX_LENGTH, SUMMARY_MAX_LENGTH, TITLE_MAX_LENGTH
+from app.services.checks import require_moderator
 
 # The language campaigns are first written in.
 CAMPAIGN_SOURCE_LOCALE = "en"
@@ -217,8 +218,7 @@ def save_campaign_translation(
     Raises NotAllowed unless ``actor`` is a moderator, DomainError for an unknown language,
     a missing title or summary, or a field too long.
     """
-    if actor is None or not actor.is_moderator:
-        raise NotAllowed(_("Only moderators translate campaigns."))
+    require_moderator(actor, _("Only moderators translate campaigns."))
     if locale not in campaign_translation_locales():
         raise DomainError(_("Campaigns cannot be translated into this language."))
     title, summary, description = (title or "").strip(), (summary or "").strip(), (description or "").strip()
