@@ -13,6 +13,7 @@ from app.models.base import utcnow
 from app.services import accounts
 from app.services.accounts import AccountLocked, authenticate
 from tests.builders import DEFAULT_PASSWORD, make_user
+from tests.conftest import empty_all_tables
 
 EMAIL = "amal@example.org"
 WRONG = "not the right password"
@@ -199,6 +200,7 @@ def test_unknown_email_and_wrong_password_cost_the_same_work(make_app, monkeypat
         known = login(client, WRONG)
         known_hashes = list(verified_hashes)
         db.session.remove()
+        empty_all_tables()  # this test builds its own app, so the `app` fixture does not clean up
 
     assert unknown.status_code == known.status_code
     assert "Email or password is not correct." in unknown.get_data(as_text=True)
