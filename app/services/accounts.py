@@ -200,10 +200,35 @@ def set_password(user: User, password: str) -> None:
     end_all_sessions(user)
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
-    """Change a logged-in user's password. Raises DomainError on a wrong current password, WeakPassword."""
+class WrongPassword(DomainError):
+    """The current password given to confirm a change is not the account's."""
+
+
+def change_password(
+    user: User, current_password: str, new_password: str, *, now: datetime | None = None
+) -> None:
+    """Change a logged-in user's password after checking the current one.
+
+    The check counts like a login: a wrong current password is a failure on the account (the
+    caller must commit even when this raises WrongPassword or AccountLocked), so that a stolen
+    session cannot guess the password without limit.
+
+    Raises AccountLocked (even for the right password while locked), WrongPassword, WeakPassword.
+    """
     from flask_babel import gettext as _
 
+    now = now or clock()
+    locked_until = _locked_until(user, now)
+    if locked_until is not None:
+        dummy_verify(current_password)  # the same cost as a real check
+        security_log.warning("password change refused: user %s is locked", user.id)
+        raise _locked(locked_until, now)
     if not verify_password(user.password_hash, current_password):
-        raise DomainError(_("Your current password is not correct."))
+        _record_failure(user, now)
+        security_log.info("password change: wrong current password for user %s", user.id)
+        locked_until = _locked_until(user, now)
+        if locked_until is not None:
+            security_log.warning("user %s locked until %s", user.id, locked_until.isoformat())
+            raise _locked(locked_until, now)
+        raise WrongPassword(_("Your current password is not correct."))
     set_password(user, new_password)
