@@ -113,8 +113,8 @@ def register_organization(profile: dict[str, Any], email: str, password: str) ->
     """
     email = accounts.normalize_email(email)
     # Check everything else first: an answer that differs only for a taken email would tell.
-    accounts.check_password_policy(password, email=email)
     fields = _clean_profile(profile)
+    accounts.check_password_policy(password, email=email, organization_name=fields.get("name"))
     password_hash = hash_password(password)  # before the lookup: both answers cost the same time
     existing = accounts.find_user_by_email(email)
     if existing is not None:
@@ -313,7 +313,9 @@ def accept_invitation(token: str, password: str) -> User:
     Raises ExpiredToken, InvalidToken, WeakPassword.
     """
     invitation = read_invitation(token)
-    accounts.check_password_policy(password, email=invitation.email)
+    accounts.check_password_policy(
+        password, email=invitation.email, organization_name=invitation.organization.name
+    )
     user = User(
         email=invitation.email,
         password_hash=hash_password(password),
