@@ -51,9 +51,8 @@ def register_proxy_fix(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import database, i18n
+    from app import database, i18n, security
     from app.extensions import babel, compress, csrf, db, limiter, login_manager, mail, migrate
-    from app.services.accounts import load_user_from_session
 
     db.init_app(app)
     database.configure_engine(app)
@@ -62,7 +61,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = i18n.lazy_gettext("Please log in to see this page.")
     login_manager.login_message_category = "info"
-    login_manager.user_loader(load_user_from_session)
+    login_manager.user_loader(security.load_user)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     mail.init_app(app)

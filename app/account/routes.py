@@ -94,17 +94,18 @@ def edit_profile():
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@rate_limited
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
             accounts.change_password(current_user, form.current_password.data, form.new_password.data)
+        except (accounts.WrongPassword, accounts.AccountLocked) as error:
+            db.session.commit()  # keep the failure counted, as for a failed login
+            form.current_password.errors.append(str(error))
         except accounts.WeakPassword as error:
             db.session.rollback()
             form.new_password.errors.append(str(error))
-        except DomainError as error:
-            db.session.rollback()
-            form.current_password.errors.append(str(error))
         else:
             db.session.commit()
             # Every session has ended, this one too: log in again with the new password.

@@ -5,7 +5,10 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from app.account.forms import OrganizationProfileForm
 
-PASSWORD_HELP = _l("At least 12 characters. A few unrelated words make a strong, memorable password.")
+PASSWORD_HELP = _l(
+    "At least 12 characters, not a password leaked from other sites, and not your email address"
+    " or your organization's name. A few unrelated words make a strong, memorable password."
+)
 
 
 class LoginForm(FlaskForm):

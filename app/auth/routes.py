@@ -13,7 +13,6 @@ from app.auth.forms import (
 from app.extensions import db
 from app.models.base import utcnow
 from app.services import DomainError, accounts, mail, membership, tokens
-from app.services.passwords import dummy_verify
 from app.urls import safe_next_url
 
 bp = Blueprint("auth", __name__)
@@ -134,12 +133,10 @@ def resend_confirmation():
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        user = membership.request_password_reset(form.email.data)
-        if user is not None:
-            mail.send_password_reset(user)
-        else:
-            dummy_verify(form.email.data)  # roughly the same time either way
-        # The same answer whether or not the email has an account.
+        reset = membership.request_password_reset(form.email.data)
+        # The same steps, and the same answer, whether or not the email has an account;
+        # the message leaves after the answer, and only to an account.
+        mail.deliver_after_response(reset.message, discard=not reset.for_account)
         flash(
             _("If this email address has an account, we have sent it a link to set a new password."), "info"
         )

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, render_template
+from flask import Response, after_this_request, current_app, render_template
 from flask_babel import force_locale
 from flask_mail import Message
 
@@ -27,10 +27,21 @@ from app.services import tokens
 
 def send(recipient: str, subject: str, template: str, *, locale: str | None = None, **context: Any) -> None:
     """Render ``templates/email/<template>.txt`` and send it to one recipient."""
+    deliver(build(recipient, subject, template, locale=locale, **context))
+
+
+def build(
+    recipient: str, subject: str, template: str, *, locale: str | None = None, **context: Any
+) -> Message:
+    """The message ``send`` would send, rendered in the recipient's language, not yet sent."""
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         body = render_template(f"email/{template}.txt", **context)
         subject = str(subject)
-    message = Message(subject=subject, recipients=[recipient], body=body)
+    return Message(subject=subject, recipients=[recipient], body=body)
+
+
+def deliver(message: Message) -> None:
+    """Hand a built message to the configured backend."""
     backend = current_app.config.get("MAIL_BACKEND", "file")
     if backend == "file":
         _write_to_outbox(message)
@@ -43,6 +54,31 @@ def send(recipient: str, subject: str, template: str, *, locale: str | None = No
         mail.send(message)
     else:
         raise RuntimeError(f"Unknown MAIL_BACKEND {backend!r}")
+
+
+def deliver_after_response(message: Message, *, discard: bool = False) -> None:
+    """Queue ``message`` to leave once the whole answer has gone to the client.
+
+    How long the mail server takes then never shows in the answer's timing. With
+    ``discard=True`` the message goes through the same steps and is dropped instead of
+    sent: for answers that must not tell whether an address has an account.
+    """
+    app = current_app._get_current_object()
+
+    def dispatch() -> None:
+        if discard:
+            return
+        with app.app_context():
+            try:
+                deliver(message)
+            except Exception:
+                # The answer has gone: nothing to show the visitor, and it must not differ anyway.
+                app.logger.exception("a queued message could not be sent")
+
+    @after_this_request
+    def dispatch_when_sent(response: Response) -> Response:
+        response.call_on_close(dispatch)
+        return response
 
 
 def _write_to_outbox(message: Message) -> Path:
@@ -94,12 +130,16 @@ def send_registration_attempt_notice(user: User) -> None:
 
 
 def send_password_reset(user: User) -> None:
+    deliver(password_reset_message(user))
+
+
+def password_reset_message(user: User) -> Message:
     from flask_babel import lazy_gettext as _l
 
     token = tokens.make_token(
         tokens.PASSWORD_RESET, {"uid": user.id, "pw": tokens.fingerprint(user.password_hash)}
     )
-    send(
+    return build(
         user.email,
         _l("Reset your Tadamun password"),
         "reset_password",

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_mail import Message
 
 from app.extensions import db
 from app.models import (
@@ -24,7 +25,7 @@ from app.models import (
     Visibility,
 )
 from app.models.base import utcnow
-from app.services import DomainError, NotAllowed, accounts, audit, counters, tokens
+from app.services import DomainError, NotAllowed, accounts, audit, counters, mail, tokens
 from app.services.passwords import hash_password
 from app.services.text import slugify
 
@@ -112,8 +113,8 @@ def register_organization(profile: dict[str, Any], email: str, password: str) ->
     """
     email = accounts.normalize_email(email)
     # Check everything else first: an answer that differs only for a taken email would tell.
-    accounts.check_password_policy(password, email=email)
     fields = _clean_profile(profile)
+    accounts.check_password_policy(password, email=email, organization_name=fields.get("name"))
     password_hash = hash_password(password)  # before the lookup: both answers cost the same time
     existing = accounts.find_user_by_email(email)
     if existing is not None:
@@ -215,9 +216,30 @@ def confirm_email(token: str) -> User:
     return user
 
 
-def request_password_reset(email: str) -> User | None:
-    """The user to send a reset link to, or None. Views answer the same either way."""
-    return accounts.find_user_by_email(email)
+@dataclass
+class PasswordResetMail:
+    """The reset message for an address; only sent when the address has an account."""
+
+    message: Message
+    for_account: bool
+
+
+# Never saved: an unknown address's reset message is built for this stand-in like a real one.
+_NO_ACCOUNT_HASH = "$argon2id$v=19$m=65536,t=3,p=4$" + "A" * 22 + "$" + "A" * 43
+
+
+def request_password_reset(email: str) -> PasswordResetMail:
+    """The reset message for ``email``, built whether or not the address has an account.
+
+    Both cases run the same lookup and build the same token and message, and neither
+    hashes anything, so the answer's timing does not tell whether the address is
+    registered. The caller queues the message the same way in both cases and sends it
+    only when ``for_account`` is true.
+    """
+    email = accounts.normalize_email(email)
+    user = accounts.find_user_by_email(email)
+    recipient = user if user is not None else User(id=0, email=email, password_hash=_NO_ACCOUNT_HASH)
+    return PasswordResetMail(mail.password_reset_message(recipient), for_account=user is not None)
 
 
 def reset_password(token: str, new_password: str) -> User:
@@ -291,7 +313,9 @@ def accept_invitation(token: str, password: str) -> User:
     Raises ExpiredToken, InvalidToken, WeakPassword.
     """
     invitation = read_invitation(token)
-    accounts.check_password_policy(password, email=invitation.email)
+    accounts.check_password_policy(
+        password, email=invitation.email, organization_name=invitation.organization.name
+    )
     user = User(
         email=invitation.email,
         password_hash=hash_password(password),
