@@ -89,6 +89,10 @@ ACTION_LABELS = {
     "organization.suspended": lazy_gettext("Organization suspended"),
     "organization.reinstated": lazy_gettext("Organization reinstated"),
     "organization.resubmitted": lazy_gettext("Application sent again"),
+    "rename.requested": lazy_gettext("New name asked for"),
+    "rename.withdrawn": lazy_gettext("New name withdrawn"),
+    "rename.approved": lazy_gettext("New name approved"),
+    "rename.rejected": lazy_gettext("New name refused"),
     "campaign.created": lazy_gettext("Campaign created"),
     "campaign.updated": lazy_gettext("Campaign changed"),
     "campaign.archived": lazy_gettext("Campaign archived"),
@@ -136,6 +140,8 @@ def register(app: Flask) -> None:
     # {{ d|dateformat("long") }}, {{ dt|datetimeformat }} (the date ones replace Flask-Babel's).
     # localized(campaign) / localized(org): text in the page's language, falling back (see services).
     app.jinja_env.globals["localized"] = localized
+    # locale_direction("ckb") -> "rtl": for text written in a known language other than the page's.
+    app.jinja_env.globals["locale_direction"] = text_direction
     app.jinja_env.globals.update(
         format_number=format_number,
         format_decimal=format_decimal,

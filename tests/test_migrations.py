@@ -100,8 +100,18 @@ def model_table_names() -> set[str]:
     return set(db.metadata.tables)
 
 
-def snapshot(table_names: set[str]) -> dict[str, list[tuple]]:
-    """Every row of every table, in a stable order."""
+def present_columns(table_names: set[str]) -> dict[str, list[str]]:
+    """The models' columns that the database has now (a later revision may add some)."""
+    inspector = sa.inspect(db.engine)
+    present = {}
+    for name in sorted(table_names):
+        in_database = {column["name"] for column in inspector.get_columns(name)}
+        present[name] = [c.name for c in db.metadata.tables[name].columns if c.name in in_database]
+    return present
+
+
+def snapshot(table_names: set[str], columns: dict[str, list[str]] | None = None) -> dict[str, list[tuple]]:
+    """Every row of every table, in a stable order (the given columns, else the models' ones)."""
     metadata = sa.MetaData()
     metadata.reflect(bind=db.engine, only=sorted(table_names))
     rows = {}
@@ -109,8 +119,8 @@ def snapshot(table_names: set[str]) -> dict[str, list[tuple]]:
         for name in sorted(table_names):
             table = metadata.tables[name]
             # The models' columns only: 0002_search adds a generated search_vector on PostgreSQL.
-            columns = [table.c[column.name] for column in db.metadata.tables[name].columns]
-            result = connection.execute(sa.select(*columns)).all()
+            names = columns[name] if columns else [column.name for column in db.metadata.tables[name].columns]
+            result = connection.execute(sa.select(*(table.c[column] for column in names))).all()
             rows[name] = sorted((tuple(row) for row in result), key=repr)
     return rows
 
@@ -141,15 +151,18 @@ def test_upgrade_builds_the_schema_the_models_describe(empty_database):
 
 def test_upgrade_from_the_first_release_keeps_every_row(empty_database):
     with app_on(empty_database):
-        upgrade(FIRST_RELEASE)
+        # The data is written through today's models, then taken back to the first release.
+        upgrade()
         some_of_everything()
-        tables = model_table_names()
-        before = snapshot(tables)
-        assert all(before[name] for name in ("users", "organizations", "campaigns", "pledges", "projects"))
         db.session.remove()
+        downgrade(FIRST_RELEASE)
+        tables = model_table_names()
+        columns = present_columns(tables)
+        before = snapshot(tables, columns)
+        assert all(before[name] for name in ("users", "organizations", "campaigns", "pledges", "projects"))
 
         upgrade()
-        assert snapshot(tables) == before
+        assert snapshot(tables, columns) == before
 
 
 def test_downgrade_to_base_and_upgrade_again_round_trips(empty_database):

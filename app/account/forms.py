@@ -31,6 +31,7 @@ from wtforms.validators import (
 )
 
 from app.models import CONTACT_FIELDS, IRAQ, OrganizationKind, Visibility
+from app.services.text import OneLine
 
 KIND_LABELS = {
     OrganizationKind.HUMAN_RIGHTS_ASSOCIATION: _l("Human rights association"),
@@ -81,7 +82,9 @@ def _visibility_field(label):
 
 
 class OrganizationProfileForm(FlaskForm):
-    name = StringField(_l("Name of the organization"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(
+        _l("Name of the organization"), validators=[DataRequired(), Length(max=200), OneLine()]
+    )
     # The kind starts on an empty placeholder, so nobody is filed under the first kind by not choosing.
     kind = SelectField(
         _l("Kind of organization"),
@@ -101,7 +104,7 @@ class OrganizationProfileForm(FlaskForm):
         default=IRAQ,
         render_kw={"required": False},
     )
-    city = StringField(_l("City or governorate"), validators=[Optional(), Length(max=120)])
+    city = StringField(_l("City or governorate"), validators=[Optional(), Length(max=120), OneLine()])
     description = TextAreaField(
         _l("What the organization does"), validators=[DataRequired(), Length(max=10000)]
     )
@@ -110,19 +113,22 @@ class OrganizationProfileForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=300),
+            OneLine(),
             http_url,
             URL(require_tld=True, message=_l("Not a web address.")),
         ],
     )
     founded_year = IntegerField(_l("Year founded"), validators=[Optional()])
 
-    contact_email = EmailField(_l("Contact email"), validators=[Optional(), Email(), Length(max=254)])
+    contact_email = EmailField(
+        _l("Contact email"), validators=[Optional(), OneLine(), Email(), Length(max=254)]
+    )
     contact_email_visibility = _visibility_field(_l("Who may see the contact email"))
-    contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=40)])
+    contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=40), OneLine()])
     contact_phone_visibility = _visibility_field(_l("Who may see the phone number"))
-    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300), OneLine()])
     address_visibility = _visibility_field(_l("Who may see the address"))
-    contact_person = StringField(_l("Contact person"), validators=[Optional(), Length(max=120)])
+    contact_person = StringField(_l("Contact person"), validators=[Optional(), Length(max=120), OneLine()])
     contact_person_visibility = _visibility_field(_l("Who may see the contact person"))
 
     submit = SubmitField(_l("Save"))
@@ -153,7 +159,9 @@ class ChangePasswordForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    email = EmailField(_l("Colleague's email"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("Colleague's email"), validators=[DataRequired(), OneLine(), Email(), Length(max=254)]
+    )
     submit = SubmitField(_l("Send invitation"))
 
 

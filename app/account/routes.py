@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
@@ -63,7 +63,11 @@ def edit_profile():
     if organization.status == OrganizationStatus.SUSPENDED:
         abort(403)
     form = OrganizationProfileForm(obj=organization)
+    if request.method == "GET" and organization.proposed_name:
+        # The form shows the name asked for: saving it again must not withdraw the request.
+        form.name.data = organization.proposed_name
     resubmitting = organization.status == OrganizationStatus.REJECTED
+    refused = False
     if form.validate_on_submit():
         try:
             if resubmitting:
@@ -73,13 +77,22 @@ def edit_profile():
         except NotAllowed:
             db.session.rollback()
             abort(403)
+        except membership.NameTooClose as error:
+            db.session.rollback()
+            form.name.errors.append(str(error))
         except DomainError as error:
             db.session.rollback()
             flash(str(error), "error")
+            refused = True
         else:
             db.session.commit()
             if resubmitting:
                 flash(_("Your application has been sent again. A moderator will review it."), "success")
+            elif organization.proposed_name:
+                flash(
+                    _("The profile is saved. Your new name is waiting for review by a moderator."),
+                    "success",
+                )
             else:
                 flash(_("The profile is saved."), "success")
             return redirect(url_for("account.dashboard"))
@@ -89,7 +102,7 @@ def edit_profile():
         organization=organization,
         resubmitting=resubmitting,
         visibility_help=VISIBILITY_HELP,
-    ), 400 if form.errors else 200
+    ), 400 if form.errors or refused else 200
 
 
 @bp.route("/password", methods=["GET", "POST"])

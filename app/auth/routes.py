@@ -83,9 +83,13 @@ def register():
         except accounts.WeakPassword as error:
             db.session.rollback()
             form.password.errors.append(str(error))
+        except membership.NameTooClose as error:
+            db.session.rollback()
+            form.name.errors.append(str(error))
         except DomainError as error:
             db.session.rollback()
             flash(str(error), "error")
+            return render_template("auth/register.html", form=form), 400
         else:
             db.session.commit()
             mail.send_email_confirmation(registration.user)

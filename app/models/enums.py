@@ -80,6 +80,11 @@ class AuditAction(enum.StrEnum):
     ORGANIZATION_SUSPENDED = "organization.suspended"
     ORGANIZATION_REINSTATED = "organization.reinstated"
     ORGANIZATION_RESUBMITTED = "organization.resubmitted"
+    # At most 24 characters: the column's length (and its CHECK constraint) come from this list.
+    ORGANIZATION_RENAME_REQUESTED = "rename.requested"
+    ORGANIZATION_RENAME_WITHDRAWN = "rename.withdrawn"
+    ORGANIZATION_RENAME_APPROVED = "rename.approved"
+    ORGANIZATION_RENAME_REJECTED = "rename.rejected"
     CAMPAIGN_CREATED = "campaign.created"
     CAMPAIGN_UPDATED = "campaign.updated"
     CAMPAIGN_ARCHIVED = "campaign.archived"

@@ -25,7 +25,7 @@ def get_organization(organization_id: int) -> Organization:
     organization = db.session.scalar(
         sa.select(Organization)
         .where(Organization.id == organization_id)
-        .options(selectinload(Organization.users))
+        .options(selectinload(Organization.users), selectinload(Organization.translations))
     )
     if organization is None:
         abort(404)
@@ -36,13 +36,19 @@ def get_organization(organization_id: int) -> Organization:
 @moderator_required
 def queue():
     page = db.paginate(moderation_service.pending_applications_query(), page=_page(), error_out=True)
+    names = db.session.scalars(moderation_service.names_to_review_query().limit(NAMES_SHOWN)).all()
     return render_template(
         "moderation/queue.html",
         page=page,
+        names=names,
         kinds=KIND_LABELS,
         reject_form=ReasonForm(),
         approve_form=NoteForm(),
     )
+
+
+# New names wait on the queue page, oldest first; more than this is not expected at once.
+NAMES_SHOWN = 50
 
 
 @bp.get("/organizations")
@@ -88,6 +94,8 @@ def _render_organization(organization, status=200, **forms):
         reject_form=forms.get("reject_form") or ReasonForm(),
         suspend_form=forms.get("suspend_form") or ReasonForm(),
         reinstate_form=forms.get("reinstate_form") or NoteForm(),
+        approve_name_form=forms.get("approve_name_form") or NoteForm(),
+        reject_name_form=forms.get("reject_name_form") or ReasonForm(),
     ), status
 
 
@@ -147,6 +155,47 @@ def decide(organization_id: int, decision: str):
     if decision in ("approve", "reject"):
         return redirect(url_for("moderation.queue"))
     return redirect(url_for("moderation.organization", organization_id=organization.id))
+
+
+@bp.post("/organizations/<int:organization_id>/name/<any(approve, reject):decision>")
+@moderator_required
+def decide_name(organization_id: int, decision: str):
+    """Approve or refuse the new name an approved organization asked for."""
+    organization = get_organization(organization_id)
+    form = NoteForm() if decision == "approve" else ReasonForm()
+    if not form.validate_on_submit():
+        return _render_organization(organization, 400, **{f"{decision}_name_form": form})
+    asked_for = organization.proposed_name
+    try:
+        if decision == "approve":
+            moderation_service.approve_name(current_user, organization, form.reason.data or "")
+        else:
+            moderation_service.reject_name(current_user, organization, form.reason.data or "")
+    except NotAllowed:
+        db.session.rollback()
+        abort(403)
+    except DomainError as error:
+        db.session.rollback()
+        form.reason.errors.append(str(error))
+        organization = get_organization(organization_id)
+        return _render_organization(organization, 400, **{f"{decision}_name_form": form})
+    db.session.commit()
+    if decision == "approve":
+        mail.send_decision(organization, "name_approved", _l("Your organization's new name is approved"))
+        flash(_("%(name)s now carries its new name.", name=organization.name), "success")
+    else:
+        mail.send_decision(
+            organization,
+            "name_rejected",
+            _l("Your organization's new name was not approved"),
+            refused_name=asked_for,
+            reason=form.reason.data.strip(),
+        )
+        flash(
+            _("The new name of %(name)s is refused; the reason has been sent.", name=organization.name),
+            "success",
+        )
+    return redirect(url_for("moderation.queue"))
 
 
 @bp.get("/log")

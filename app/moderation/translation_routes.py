@@ -18,10 +18,11 @@ from app.services import DomainError
 from app.services import translations as service
 from app.services.campaigns import DESCRIPTION_MAX_LENGTH, SUMMARY_MAX_LENGTH, TITLE_MAX_LENGTH
 from app.services.directory import get_campaign
+from app.services.text import OneLine
 
 
 class CampaignTranslationForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[Length(max=TITLE_MAX_LENGTH)])
+    title = StringField(_l("Title"), validators=[Length(max=TITLE_MAX_LENGTH), OneLine()])
     summary = TextAreaField(_l("Summary"), validators=[Length(max=SUMMARY_MAX_LENGTH)])
     description = TextAreaField(_l("Description"), validators=[Length(max=DESCRIPTION_MAX_LENGTH)])
     submit = SubmitField(_l("Save translation"))

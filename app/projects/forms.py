@@ -7,6 +7,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.models import ProjectStatus
 from app.services import projects as project_service
+from app.services.text import OneLine
 from app.services.translations import localized_campaigns
 
 STATUS_CHOICES = [
@@ -25,16 +26,18 @@ class ProjectForm(FlaskForm):
     """The owner is never a field: it is always the member's own organization."""
 
     title = StringField(
-        _l("Title"), validators=[DataRequired(), Length(max=project_service.TITLE_MAX_LENGTH)]
+        _l("Title"), validators=[DataRequired(), Length(max=project_service.TITLE_MAX_LENGTH), OneLine()]
     )
-    summary = StringField(_l("One-line summary"), validators=[Length(max=project_service.SUMMARY_MAX_LENGTH)])
+    summary = StringField(
+        _l("One-line summary"), validators=[Length(max=project_service.SUMMARY_MAX_LENGTH), OneLine()]
+    )
     description = TextAreaField(
         _l("Description"), validators=[Length(max=project_service.DESCRIPTION_MAX_LENGTH)]
     )
     status = RadioField(_l("Status"), choices=STATUS_CHOICES, default=ProjectStatus.PLANNED.value)
     start_date = DateField(_l("Start date"), validators=[Optional()])
     end_date = DateField(_l("End date"), validators=[Optional()])
-    place = StringField(_l("Place"), validators=[Length(max=project_service.PLACE_MAX_LENGTH)])
+    place = StringField(_l("Place"), validators=[Length(max=project_service.PLACE_MAX_LENGTH), OneLine()])
     campaigns = MultiCheckboxField(
         _l("Campaigns this project serves"),
         coerce=int,

@@ -37,6 +37,7 @@ from app.models import (
     Visibility,
 )
 from app.services import DomainError
+from app.services.text import name_skeleton
 
 FULL_SIZE = {"organizations": 10_000, "campaigns": 50, "pledges": 200_000, "projects": 20_000}
 BATCH = 5_000
@@ -245,11 +246,15 @@ def _organizations(rng: random.Random, count: int) -> list[dict]:
         )
         status = rng.choice(statuses)
         submitted = _moment(rng)
+        if rng.random() < 0.05:
+            name = f"{name} {i + 1}"
         visible = status in (OrganizationStatus.APPROVED, OrganizationStatus.SUSPENDED)
         rows.append(
             {
                 "slug": f"org-{i + 1}",
-                "name": f"{name} {i + 1}" if rng.random() < 0.05 else name,
+                "name": name,
+                # Written without the ORM, which keeps it in step elsewhere.
+                "name_skeleton": name_skeleton(name),
                 "kind": kind.value,
                 "country": country,
                 "city": city,

@@ -12,6 +12,7 @@ The log only ever says where a message went, never what it says: bodies carry to
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,18 +26,36 @@ from app.models import Organization, User
 from app.services import tokens
 
 
+def header_text(value: Any) -> str:
+    """``value`` fit for a mail header built from user data: no line break or control character.
+
+    Names are checked when they are written; this holds even for a row written before that (or
+    by hand), so that no header can ever be injected (file backend) or fail the send (SMTP).
+    """
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in str(value))
+    return " ".join(text.split())
+
+
 def send(recipient: str, subject: str, template: str, *, locale: str | None = None, **context: Any) -> None:
-    """Render ``templates/email/<template>.txt`` and send it to one recipient."""
+    """Render ``templates/email/<template>.txt`` and send it to one recipient.
+
+    Raises ValueError for a recipient holding a line break or control character (the forms
+    refuse such addresses; mail is never sent to a rewritten one).
+    """
     deliver(build(recipient, subject, template, locale=locale, **context))
 
 
 def build(
     recipient: str, subject: str, template: str, *, locale: str | None = None, **context: Any
 ) -> Message:
-    """The message ``send`` would send, rendered in the recipient's language, not yet sent."""
+    """The message ``send`` would send, rendered in the recipient's language, not yet sent.
+
+    Raises ValueError for a recipient holding a line break or control character."""
+    if header_text(recipient) != recipient:
+        raise ValueError("a mail recipient holds a line break or control character")
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         body = render_template(f"email/{template}.txt", **context)
-        subject = str(subject)
+        subject = header_text(subject)
     return Message(subject=subject, recipients=[recipient], body=body)
 
 
@@ -163,7 +182,7 @@ def send_invitation(inviter: User, email: str, token: str) -> None:
     )
 
 
-def send_decision(organization: Organization, template: str, subject: Any) -> None:
+def send_decision(organization: Organization, template: str, subject: Any, **context: Any) -> None:
     """Tell every user of an organization about a moderator's decision (approved, rejected, ...)."""
     for user in organization.users:
         send(
@@ -174,4 +193,5 @@ def send_decision(organization: Organization, template: str, subject: Any) -> No
             user=user,
             organization=organization,
             dashboard_link=tokens.external_url("account.dashboard"),
+            **context,
         )

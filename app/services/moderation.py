@@ -122,6 +122,59 @@ def reinstate_organization(actor: User, organization: Organization, reason: str 
     return organization
 
 
+def _check_proposed_name(organization: Organization) -> str:
+    if organization.proposed_name is None:
+        raise DomainError(_("This organization has not asked for a new name."))
+    return organization.proposed_name
+
+
+def approve_name(actor: User, organization: Organization, note: str = "") -> Organization:
+    """Give an organization the new name it asked for; it shows everywhere at once.
+
+    Raises NotAllowed (not a moderator), DomainError (no new name asked for), NameTooClose
+    (another organization took a look-alike name since).
+    """
+    from app.services import membership
+
+    _check_moderator(actor)
+    new_name = _check_proposed_name(organization)
+    membership.check_name_available(new_name, organization)
+    old_name = organization.name
+    organization.name = new_name
+    organization.proposed_name = None
+    organization.proposed_name_at = None
+    db.session.flush()
+    reason = f"{old_name} → {new_name}"
+    if (note or "").strip():
+        reason += f"\n{note.strip()}"
+    _record(actor, AuditAction.ORGANIZATION_RENAME_APPROVED, organization, reason)
+    return organization
+
+
+def reject_name(actor: User, organization: Organization, reason: str) -> Organization:
+    """Refuse the new name an organization asked for, with a reason its members read.
+
+    Raises NotAllowed (not a moderator), DomainError (no reason, no new name asked for).
+    """
+    _check_moderator(actor)
+    reason = _require_reason(reason)
+    _check_proposed_name(organization)
+    organization.proposed_name = None
+    organization.proposed_name_at = None
+    db.session.flush()
+    _record(actor, AuditAction.ORGANIZATION_RENAME_REJECTED, organization, reason)
+    return organization
+
+
+def names_to_review_query() -> sa.Select:
+    """Approved organizations' requests for a new name, oldest first (for the queue)."""
+    return (
+        sa.select(Organization)
+        .where(Organization.proposed_name.is_not(None))
+        .order_by(Organization.proposed_name_at, Organization.id)
+    )
+
+
 def _record_role(actor: User, action: AuditAction, user: User, reason: str) -> None:
     audit.record(
         actor,
@@ -193,12 +246,12 @@ def create_moderator(email: str, password: str, *, admin: bool = False) -> User:
 
 
 def pending_applications_query() -> sa.Select:
-    """Pending applications, oldest first, with their users loaded (for the queue)."""
+    """Pending applications, oldest first, with their users and translations loaded (for the queue)."""
     from sqlalchemy.orm import selectinload
 
     return (
         sa.select(Organization)
         .where(Organization.status == OrganizationStatus.PENDING)
-        .options(selectinload(Organization.users))
+        .options(selectinload(Organization.users), selectinload(Organization.translations))
         .order_by(Organization.submitted_at, Organization.id)
     )

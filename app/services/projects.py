@@ -25,7 +25,7 @@ from app.models import (
     User,
 )
 from app.services import DomainError, NotAllowed, counters
-from app.services.text import slugify
+from app.services.text import check_one_line, slugify, unique_slug
 
 TITLE_MAX_LENGTH = 200
 SUMMARY_MAX_LENGTH = 300
@@ -68,8 +68,12 @@ def linkable_campaigns(project: Project | None = None) -> list[Campaign]:
     )
 
 
-def _clean_text(value: str | None, *, label: str, max_length: int, required: bool = False) -> str:
+def _clean_text(
+    value: str | None, *, label: str, max_length: int, required: bool = False, one_line: bool = True
+) -> str:
     value = (value or "").strip()
+    if one_line:
+        check_one_line(value)
     if required and not value:
         raise DomainError(_("%(field)s is required.", field=label))
     if len(value) > max_length:
@@ -89,7 +93,9 @@ def _clean_fields(
     return {
         "title": _clean_text(title, label=_("Title"), max_length=TITLE_MAX_LENGTH, required=True),
         "summary": _clean_text(summary, label=_("Summary"), max_length=SUMMARY_MAX_LENGTH),
-        "description": _clean_text(description, label=_("Description"), max_length=DESCRIPTION_MAX_LENGTH),
+        "description": _clean_text(
+            description, label=_("Description"), max_length=DESCRIPTION_MAX_LENGTH, one_line=False
+        ),
         "status": chosen_status,
         "start_date": start_date,
         "end_date": end_date,
@@ -116,18 +122,12 @@ def _clean_campaign_ids(campaign_ids: Iterable[int | str], already_linked: set[i
 
 
 def unique_project_slug(title: str) -> str:
-    base = slugify(title, max_length=SLUG_MAX_LENGTH - 6)
-    taken = set(
-        db.session.scalars(
-            sa.select(Project.slug).where(sa.or_(Project.slug == base, Project.slug.like(f"{base}-%")))
-        )
-    )
-    if base not in taken and base not in RESERVED_SLUGS and not base.isdigit():
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
+    """A slug for the title; when taken (hidden projects too), with a suffix that tells nothing."""
+
+    def is_taken(slug: str) -> bool:
+        return db.session.scalar(sa.select(Project.id).where(Project.slug == slug)) is not None
+
+    return unique_slug(slugify(title, max_length=SLUG_MAX_LENGTH - 7), is_taken, reserved=RESERVED_SLUGS)
 
 
 def _counts(project: Project) -> bool:
