@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         config_module.check_production_settings(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    prepare_translations(app)
     register_extensions(app)
     register_url_converters(app)
     register_blueprints(app)
@@ -33,6 +34,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+def prepare_translations(app: Flask) -> None:
+    """Never serve a language without its catalog: compile a missing or stale one, or refuse to start."""
+    from app import translations
+
+    directories = [
+        Path(app.root_path, directory)  # as Flask-Babel resolves them (an absolute path stays one)
+        for directory in app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")
+    ]
+    default = app.config["BABEL_DEFAULT_LOCALE"]
+    compiled = translations.ensure_catalogs(
+        directories, [lang for lang in app.config["LANGUAGES"] if lang != default]
+    )
+    if compiled:
+        app.logger.info("compiled the translation catalogs of %s", ", ".join(compiled))
 
 
 def register_extensions(app: Flask) -> None:
