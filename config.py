@@ -125,6 +125,8 @@ class Config:
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "tadamun")
     # Form submissions of login, registration, password reset and invitations, per client address.
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute;50 per hour")
+    # Logo uploads, per user and per client address: decoding an image costs CPU and memory.
+    LOGO_UPLOAD_RATE_LIMIT = os.environ.get("LOGO_UPLOAD_RATE_LIMIT", "5 per minute;20 per hour")
 
     # Internationalisation
     LANGUAGES = ["en", "ar", "ckb", "fr"]

@@ -34,9 +34,15 @@ def detail(slug: str):
     campaign = directory.get_campaign(slug)
     if campaign is None:
         abort(404)
-    supporters = directory.campaign_supporters(
-        campaign, current_user, page=request.args.get("page", 1, type=int), after=request.args.get("after")
-    )
+    try:
+        supporters = directory.campaign_supporters(
+            campaign,
+            current_user,
+            page=request.args.get("page", 1, type=int),
+            after=request.args.get("after"),
+        )
+    except directory.InvalidCursor:
+        abort(400)
     if supporters is None:
         abort(404)
     return render_template(

@@ -10,8 +10,10 @@ from app.auth.decorators import admin_required, moderator_required
 from app.extensions import db
 from app.models import AuditEntry, Organization, OrganizationStatus, Role, User
 from app.moderation.forms import NoteForm, ReasonForm
+from app.numbers import looks_like_id, parse_id
 from app.services import DomainError, NotAllowed, mail
 from app.services import moderation as moderation_service
+from app.services.text import slugify
 from app.templating import role_label
 
 bp = Blueprint("moderation", __name__)
@@ -203,11 +205,14 @@ def decide_name(organization_id: int, decision: str):
 def log():
     stmt = sa.select(AuditEntry).options(selectinload(AuditEntry.organization))
     chosen = None
-    wanted = request.args.get("organization", "").strip()
+    wanted = request.args.get("organization", "")
     if wanted:
+        organization_id = parse_id(wanted)
+        if organization_id is None and (looks_like_id(wanted) or slugify(wanted) != wanted):
+            abort(400)  # neither an id (out of range, signed, other digits) nor a slug we could make
         condition = Organization.slug == wanted
-        if wanted.isdigit() and len(wanted) < 12:
-            condition = sa.or_(condition, Organization.id == int(wanted))
+        if organization_id is not None:
+            condition = sa.or_(condition, Organization.id == organization_id)
         chosen = db.session.scalar(sa.select(Organization).where(condition))
         if chosen is None:
             abort(404)

@@ -40,6 +40,7 @@ from app.models import (
     Project,
     ProjectCampaign,
 )
+from app.numbers import parse_id, parse_number
 from app.search import engine as search_engine
 
 HOME_ORGANIZATIONS = 6
@@ -125,17 +126,26 @@ class SupporterPage:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# The last instant a datetime holds: a cursor beyond it would overflow (a 500).
+_LAST_MICROSECOND = (datetime.max.replace(tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
+
+
+class InvalidCursor(ValueError):
+    """A supporters cursor that no page of ours could have made (the view answers 400)."""
 
 
 def _cursor(pledge: Pledge) -> str:
     return f"{(pledge.created_at - _EPOCH) // timedelta(microseconds=1)}.{pledge.id}"
 
 
-def _parse_cursor(cursor: str) -> tuple[datetime, int] | None:
+def _parse_cursor(cursor: str) -> tuple[datetime, int]:
+    """The position ``micros.pledge_id`` names. Raises InvalidCursor for anything else."""
     micros, _, pledge_id = cursor.partition(".")
-    if not (micros.isdigit() and pledge_id.isdigit() and len(micros) <= 18 and len(pledge_id) <= 18):
-        return None
-    return _EPOCH + timedelta(microseconds=int(micros)), int(pledge_id)
+    instant = parse_number(micros, maximum=_LAST_MICROSECOND)
+    number = parse_id(pledge_id)
+    if instant is None or number is None:
+        raise InvalidCursor(cursor)
+    return _EPOCH + timedelta(microseconds=instant), number
 
 
 def campaign_supporters(
@@ -143,7 +153,8 @@ def campaign_supporters(
 ) -> SupporterPage | None:
     """The pledges to ``campaign`` the viewer may see named, newest first, with their
     organizations loaded: the page after the ``after`` cursor, else page number ``page``.
-    None for a page that does not exist (a number below 1 or past the end, a bad cursor)."""
+    None for a page that does not exist (a number below 1 or past the end). Raises
+    InvalidCursor for a malformed ``after`` (out of range included)."""
     per_page = per_page or current_app.config["PAGE_SIZE"]
     stmt = (
         sa.select(Pledge)
@@ -154,10 +165,7 @@ def campaign_supporters(
         .limit(per_page + 1)
     )
     if after is not None:
-        position = _parse_cursor(after)
-        if position is None:
-            return None
-        created_at, pledge_id = position
+        created_at, pledge_id = _parse_cursor(after)
         # The first condition bounds the index range; the second breaks ties on the id.
         stmt = stmt.where(
             Pledge.created_at <= created_at,
@@ -353,8 +361,9 @@ def projects_page(campaign: Campaign | None = None, page: int = 1) -> Pagination
 def get_project(key: str) -> Project | None:
     """A visible project of an approved organization, by slug or by numeric id."""
     match = Project.slug == key
-    if key.isdigit() and len(key) < 12:
-        match = sa.or_(match, Project.id == int(key))
+    project_id = parse_id(key)
+    if project_id is not None:
+        match = sa.or_(match, Project.id == project_id)
     stmt = (
         sa.select(Project)
         .join(Project.organization)
