@@ -10,6 +10,7 @@ members-only and counted-only pledges only at the scheduled refresh (``flask ref
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -289,3 +290,46 @@ def test_refresh_counters_command_applies_waiting_changes_and_says_how_many(app)
     again = app.test_cli_runner().invoke(args=["refresh-counters"])
     assert "0 pledge(s) updated on 0 campaign(s)" in again.output
     assert "0 row(s) corrected" in app.test_cli_runner().invoke(args=["recount"]).output
+
+
+def test_concurrent_pledges_of_different_organizations_are_all_counted(app, make_app):
+    """Each request counts after locking the campaign row, so none counts before another's
+    pledge is committed and writes a total that misses it (no lost update)."""
+    campaign = make_campaign()
+    members = [make_user(make_organization(country="IQ" if n % 2 else "FR")) for n in range(6)]
+    db.session.commit()
+    slug, emails = campaign.slug, [m.email for m in members]
+    db.session.rollback()
+
+    racing_app = make_app()
+    clients = []
+    for email in emails:
+        c = racing_app.test_client()
+        c.post("/auth/login", data={"email": email, "password": "correct horse battery staple"})
+        clients.append(c)
+    barrier = threading.Barrier(len(clients))
+    statuses: list[int] = []
+    errors: list[BaseException] = []
+
+    def send(c):
+        try:
+            barrier.wait(timeout=10)
+            response = c.post(
+                f"/campaigns/{slug}/pledge", data={"kinds": ["advocacy"], "visibility": "counted"}
+            )
+            statuses.append(response.status_code)
+        except BaseException as error:  # reported below, in the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=send, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+    assert not errors
+    assert sorted(statuses) == [302] * len(clients), statuses
+    db.session.rollback()
+    db.session.refresh(campaign)
+    assert (campaign.supporter_count, campaign.iraqi_supporter_count) == (6, 3)
+    assert_consistent()
