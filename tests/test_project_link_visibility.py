@@ -168,7 +168,7 @@ def test_the_form_says_what_a_public_link_reveals_and_ticks_the_default(client, 
     assert "anyone will see that your organization works on this campaign" in html
     assert "Public link: anyone will see that your organization works on “<bdi>Save the Tigris</bdi>”" in html
     assert public_box_ticked(html, tigris) and not public_box_ticked(html, workers)
-    assert "pledge to this campaign is not public" in html
+    assert "does not support this campaign publicly" in html
 
 
 def test_the_form_saves_each_links_visibility(client, auth):
