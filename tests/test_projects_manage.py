@@ -54,7 +54,12 @@ def test_create_project_links_campaigns_and_counts(app):
     water, rivers = make_campaign(), make_campaign()
     member = make_user()
     project = project_service.create_project(
-        member, title="Clean water", status="running", place="Basra", campaign_ids=[water.id, rivers.id]
+        member,
+        title="Clean water",
+        status="running",
+        place="Basra",
+        campaign_ids=[water.id, rivers.id],
+        public_campaign_ids=[water.id, rivers.id],
     )
     db.session.commit()
     assert project.organization_id == member.organization_id
@@ -135,7 +140,9 @@ def test_relinking_and_deleting_keep_counters_in_step(app):
     member = make_user()
     project = make_project(member.organization, [water])
     db.session.commit()
-    project_service.update_project(project, member, title="Water", campaign_ids=[rivers.id])
+    project_service.update_project(
+        project, member, title="Water", campaign_ids=[rivers.id], public_campaign_ids=[rivers.id]
+    )
     db.session.commit()
     assert (water.project_count, rivers.project_count) == (0, 1)
     assert_counters_consistent()

@@ -49,6 +49,6 @@ def detail(slug: str):
         "campaigns/detail.html",
         campaign=campaign,
         supporters=supporters,
-        projects=directory.campaign_projects(campaign),
+        projects=directory.campaign_projects(campaign, current_user),
         project_limit=directory.CAMPAIGN_PROJECTS,
     )

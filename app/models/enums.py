@@ -47,6 +47,13 @@ class PledgeVisibility(enum.StrEnum):
     COUNTED = "counted"  # adds to the numbers, never named
 
 
+class LinkVisibility(enum.StrEnum):
+    """Who may see that a project serves a campaign (and so that its organization works on it)."""
+
+    PUBLIC = "public"  # shown on the campaign's and the project's public pages
+    MEMBERS = "members"  # shown only to logged-in approved members (and moderators)
+
+
 class SupportKind(enum.StrEnum):
     ENDORSEMENT = "endorsement"
     ADVOCACY = "advocacy"

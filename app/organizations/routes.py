@@ -45,5 +45,7 @@ def detail(slug: str):
         website=directory.external_url(organization.website),
         contacts=organization.visible_contacts(viewer_is_member=viewer_is_member),
         pledges=directory.organization_pledges(organization, current_user),
-        projects=directory.organization_projects(organization, page=request.args.get("page", 1, type=int)),
+        projects=directory.organization_projects(
+            organization, current_user, page=request.args.get("page", 1, type=int)
+        ),
     )

@@ -43,11 +43,14 @@ class ProjectForm(FlaskForm):
         coerce=int,
         validators=[DataRequired(message=_l("Link the project to at least one campaign."))],
     )
+    # Which of the linked campaigns show the link publicly; the others show it to members only.
+    public_campaigns = MultiCheckboxField(_l("Public links"), coerce=int)
     submit = SubmitField(_l("Save the project"))
 
     def set_campaign_choices(self, campaigns) -> None:
         # Named in the member's language (one query for all of them).
         self.campaigns.choices = [SelectChoice(c.id, c.title) for c in localized_campaigns(campaigns)]
+        self.public_campaigns.choices = list(self.campaigns.choices)
 
     def validate_end_date(self, field) -> None:
         if field.data and self.start_date.data and field.data < self.start_date.data:
@@ -63,4 +66,5 @@ class ProjectForm(FlaskForm):
             "end_date": self.end_date.data,
             "place": self.place.data,
             "campaign_ids": self.campaigns.data or [],
+            "public_campaign_ids": self.public_campaigns.data or [],
         }

@@ -1,4 +1,5 @@
 from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
 
 from app.services import directory
 
@@ -11,13 +12,13 @@ def index():
     campaign = directory.get_campaign(slug) if slug else None
     if slug and campaign is None:
         abort(404)
-    projects = directory.projects_page(campaign, page=request.args.get("page", 1, type=int))
+    projects = directory.projects_page(campaign, current_user, page=request.args.get("page", 1, type=int))
     return render_template("projects/index.html", projects=projects, campaign=campaign)
 
 
 @bp.get("/<key>")
 def detail(key: str):
-    project = directory.get_project(key)
+    project = directory.get_project(key, current_user)
     if project is None:
         abort(404)
     return render_template("projects/detail.html", project=project)

@@ -218,17 +218,13 @@ def _apply_profile(organization: Organization, fields: dict[str, Any]) -> None:
     if "name" in fields and name_skeleton(fields["name"]) != organization.name_skeleton:
         check_name_available(fields["name"], organization)
     new_country = fields.get("country", organization.country)
-    moves_iraqi_count = organization.status == OrganizationStatus.APPROVED and (
-        (organization.country == IRAQ) != (new_country == IRAQ)
-    )
-    if moves_iraqi_count:
-        # The Iraqi/international split counts by country: uncount under the old, recount under the new.
-        counters.organization_visibility_changed(organization, -1)
+    moves_iraqi_count = (organization.country == IRAQ) != (new_country == IRAQ)
     for key, value in fields.items():
         setattr(organization, key, value)
     if moves_iraqi_count:
-        db.session.flush()
-        counters.organization_visibility_changed(organization, +1)
+        # The Iraqi/international split counts by country; the public profile shows the new one
+        # at once, so only the public pledges move now (see app/services/counters.py).
+        counters.organization_changed(organization)
 
 
 def resubmit_application(organization: Organization, actor: User, data: dict[str, Any]) -> Organization:

@@ -54,7 +54,8 @@ def _record(actor: User, action: AuditAction, organization: Organization, reason
 
 
 def approve_organization(actor: User, organization: Organization, note: str = "") -> Organization:
-    """Approve a pending application: the organization appears and its pledges count.
+    """Approve a pending application: the organization appears; its public pledges and links
+    count at once, its hidden pledges from the next counter refresh.
 
     Raises NotAllowed (not a moderator), DomainError (not pending).
     """
@@ -63,8 +64,7 @@ def approve_organization(actor: User, organization: Organization, note: str = ""
     organization.status = OrganizationStatus.APPROVED
     organization.status_reason = None
     organization.approved_at = utcnow()
-    db.session.flush()
-    counters.organization_visibility_changed(organization, +1)
+    counters.organization_changed(organization)
     _record(actor, AuditAction.ORGANIZATION_APPROVED, organization, (note or "").strip())
     return organization
 
@@ -85,8 +85,9 @@ def reject_organization(actor: User, organization: Organization, reason: str) ->
 
 
 def suspend_organization(actor: User, organization: Organization, reason: str) -> Organization:
-    """Suspend an approved organization: it leaves every public page and count at once, and
-    every session of its users ends.
+    """Suspend an approved organization: it leaves every public page, and the counts through its
+    public pledges and links, at once (its hidden pledges at the next counter refresh, so the
+    numbers do not tell which campaigns it supports); every session of its users ends.
 
     Raises NotAllowed (not a moderator), DomainError (no reason, not approved).
     """
@@ -95,18 +96,18 @@ def suspend_organization(actor: User, organization: Organization, reason: str) -
     _check_status(
         organization, OrganizationStatus.APPROVED, _("Only an approved organization can be suspended.")
     )
-    counters.organization_visibility_changed(organization, -1)
     organization.status = OrganizationStatus.SUSPENDED
     organization.status_reason = reason
     for user in organization.users:
         accounts.end_all_sessions(user)
-    db.session.flush()
+    counters.organization_changed(organization)
     _record(actor, AuditAction.ORGANIZATION_SUSPENDED, organization, reason)
     return organization
 
 
 def reinstate_organization(actor: User, organization: Organization, reason: str = "") -> Organization:
-    """Reinstate a suspended organization: it and its pledges count again.
+    """Reinstate a suspended organization: it and its public pledges count again at once, its
+    hidden pledges from the next counter refresh.
 
     Raises NotAllowed (not a moderator), DomainError (not suspended).
     """
@@ -116,8 +117,7 @@ def reinstate_organization(actor: User, organization: Organization, reason: str 
     )
     organization.status = OrganizationStatus.APPROVED
     organization.status_reason = None
-    db.session.flush()
-    counters.organization_visibility_changed(organization, +1)
+    counters.organization_changed(organization)
     _record(actor, AuditAction.ORGANIZATION_REINSTATED, organization, (reason or "").strip())
     return organization
 

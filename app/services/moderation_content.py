@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from app.extensions import db
-from app.models import AuditAction, OrganizationStatus, Pledge, Project, User
+from app.models import AuditAction, Pledge, Project, User
 from app.models.base import utcnow
 from app.services import DomainError, NotAllowed, audit, counters
 
@@ -43,8 +43,7 @@ def hide_project(project: Project, actor: User, reason: str) -> Project:
     project.hidden_at = utcnow()
     project.hidden_reason = text
     db.session.flush()
-    if project.organization.status == OrganizationStatus.APPROVED:
-        counters.project_links_counted(_linked_campaign_ids(project), -1)
+    counters.project_links_changed(_linked_campaign_ids(project))
     audit.record(
         actor, AuditAction.PROJECT_HIDDEN, target_type="project", target_id=project.id,
         organization_id=project.organization_id, reason=text,
@@ -60,8 +59,7 @@ def unhide_project(project: Project, actor: User, reason: str = "") -> Project:
     project.hidden_at = None
     project.hidden_reason = None
     db.session.flush()
-    if project.organization.status == OrganizationStatus.APPROVED:
-        counters.project_links_counted(_linked_campaign_ids(project), +1)
+    counters.project_links_changed(_linked_campaign_ids(project))
     audit.record(
         actor, AuditAction.PROJECT_UNHIDDEN, target_type="project", target_id=project.id,
         organization_id=project.organization_id, reason=(reason or "").strip(),

@@ -1,7 +1,7 @@
 """organization name skeletons, and new names under review
 
 Revision ID: 0004_organization_name_review
-Revises: 0002_search
+Revises: 0003_link_visibility_and_counts
 Create Date: 2026-12-01 03:00:00
 
 Adds to organizations:
@@ -30,7 +30,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0004_organization_name_review"
-down_revision = "0002_search"
+down_revision = "0003_link_visibility_and_counts"
 branch_labels = None
 depends_on = None
 
