@@ -33,8 +33,10 @@ migrate: install
 demo-data: migrate
 	$(FLASK) demo-data --if-empty
 
+# PORT reaches the application too: links in mail (SITE_URL) follow it unless SITE_URL is set.
 run: demo-data
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@PORT=$(PORT) $(BIN)/python -c "import config; print(config.development_notice())"
+	PORT=$(PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install browser-deps node-deps
 	PYTHON=$(BIN)/python scripts/run-tests.sh

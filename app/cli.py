@@ -131,6 +131,18 @@ def recount_command() -> None:
     click.echo(f"Counters checked; {corrected} row(s) corrected.")
 
 
+@click.command("refresh-counters")
+def refresh_counters_command() -> None:
+    """Scheduled (daily): let approvals, suspensions and country changes reach the numbers
+    through members-only and counted-only pledges."""
+    from app.extensions import db
+    from app.services import counters
+
+    done = counters.refresh()
+    db.session.commit()
+    click.echo(f"Counters refreshed: {done.pledges} pledge(s) updated on {done.campaigns} campaign(s).")
+
+
 @click.command("search-index")
 def search_index_command() -> None:
     """Create the full-text search index if missing and refill it from the rows (SQLite)."""
@@ -142,7 +154,7 @@ def search_index_command() -> None:
     click.echo("Search index rebuilt.")
 
 
-COMMANDS.extend([large_data_command, recount_command, search_index_command])
+COMMANDS.extend([large_data_command, recount_command, refresh_counters_command, search_index_command])
 
 
 # Demo data ---------------------------------------------------------------------------------------

@@ -79,7 +79,9 @@ def register(app: Flask) -> None:
         if error.code in (401, 403, 429):
             # Access-control failures are security events. The endpoint, not the path: a path
             # may hold a token (confirmation and reset links).
-            app.logger.info("answered %s on %s %s", error.code, request.method, request.endpoint)
+            # A limited client is named by address, so that a flood can be blocked upstream.
+            client = f" from {request.remote_addr}" if error.code == 429 else ""
+            app.logger.info("answered %s on %s %s%s", error.code, request.method, request.endpoint, client)
         # Werkzeug's own descriptions are English-only and sometimes technical; ours are translated.
         response, status = render_error(error.code or 500)
         if isinstance(error, ServiceUnavailable) or error.code == 503:

@@ -47,8 +47,20 @@ def explicit_choice() -> str | None:
     return lang if lang in current_app.config["LANGUAGES"] else None
 
 
+def remember_in_cookie(response: Response, lang: str) -> None:
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        lang,
+        max_age=LANGUAGE_COOKIE_MAX_AGE,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+
+
 def register(app: Flask) -> None:
-    """Remember an explicit ``?lang=`` choice: in a cookie, and in a logged-in user's settings."""
+    """Remember an explicit ``?lang=`` choice in a cookie. A GET changes nothing on the server:
+    a member keeps a language for their account with a POST (``account.set_language``)."""
 
     @app.before_request
     def forget_previous_locale() -> None:
@@ -57,29 +69,11 @@ def register(app: Flask) -> None:
         # suite, CLI commands): start each request from a clean slate so its own choice applies.
         flask_babel.refresh()
 
-    @app.before_request
-    def remember_choice_for_user() -> None:
-        lang = explicit_choice()
-        if lang is None or not current_user.is_authenticated or current_user.locale == lang:
-            return
-        # Before the view runs, so the session holds nothing else this commit could write.
-        from app.extensions import db
-
-        current_user.locale = lang
-        db.session.commit()
-
     @app.after_request
     def remember_choice_in_cookie(response: Response) -> Response:
         lang = explicit_choice()
         if lang is not None and request.cookies.get(LANGUAGE_COOKIE) != lang:
-            response.set_cookie(
-                LANGUAGE_COOKIE,
-                lang,
-                max_age=LANGUAGE_COOKIE_MAX_AGE,
-                secure=app.config["SESSION_COOKIE_SECURE"],
-                httponly=True,
-                samesite="Lax",
-            )
+            remember_in_cookie(response, lang)
         # The same URL is served in another language depending on these headers.
         response.vary.add("Accept-Language")
         response.vary.add("Cookie")

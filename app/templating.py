@@ -83,6 +83,8 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["url_with_lang"] = url_with_lang
     # Numbers and dates in the page's locale, also as filters: {{ n|numberformat }},
     # {{ d|dateformat("long") }}, {{ dt|datetimeformat }} (the date ones replace Flask-Babel's).
+    # locale_direction("ckb") -> "rtl": for text written in a known language other than the page's.
+    app.jinja_env.globals["locale_direction"] = text_direction
     app.jinja_env.globals.update(
         format_number=format_number,
         format_decimal=format_decimal,

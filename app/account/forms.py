@@ -1,10 +1,12 @@
-"""The account's own forms: a new password, an invitation. The profile form is shared
-(``app.forms.organization``)."""
+"""The account's own forms: a new password, an invitation, the account's language. The profile
+form is shared (``app.forms.organization``)."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SubmitField
+from wtforms import EmailField, PasswordField, SelectField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from app.forms import OneLine
 
 
 class ChangePasswordForm(FlaskForm):
@@ -18,5 +20,22 @@ class ChangePasswordForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    email = EmailField(_l("Colleague's email"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("Colleague's email"), validators=[DataRequired(), OneLine(), Email(), Length(max=254)]
+    )
     submit = SubmitField(_l("Send invitation"))
+
+
+class LanguageForm(FlaskForm):
+    """The language kept in a member's account (pages on any device once logged in, and mail)."""
+
+    locale = SelectField(_l("Language of my account"), validators=[DataRequired()])
+    submit = SubmitField(_l("Keep this language"))
+
+    def __init__(self, *args, **kwargs):
+        from flask import current_app
+
+        from app.templating import LANGUAGE_NAMES
+
+        super().__init__(*args, **kwargs)
+        self.locale.choices = [(code, LANGUAGE_NAMES[code]) for code in current_app.config["LANGUAGES"]]

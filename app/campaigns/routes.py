@@ -22,9 +22,15 @@ def detail(slug: str):
     campaign = directory.get_campaign(slug)
     if campaign is None:
         abort(404)
-    supporters = directory.campaign_supporters(
-        campaign, current_user, page=request.args.get("page", 1, type=int), after=request.args.get("after")
-    )
+    try:
+        supporters = directory.campaign_supporters(
+            campaign,
+            current_user,
+            page=request.args.get("page", 1, type=int),
+            after=request.args.get("after"),
+        )
+    except directory.InvalidCursor:
+        abort(400)
     if supporters is None:
         abort(404)
     return render_template(
@@ -33,6 +39,6 @@ def detail(slug: str):
         text=translations.localized_campaign(campaign, current_locale()),
         panel=pledge_panel(campaign),
         supporters=supporters,
-        projects=directory.campaign_projects(campaign),
+        projects=directory.campaign_projects(campaign, current_user),
         project_limit=directory.CAMPAIGN_PROJECTS,
     )

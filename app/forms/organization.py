@@ -29,6 +29,7 @@ from wtforms.validators import (
 )
 
 from app import labels
+from app.forms import OneLine
 from app.models import CONTACT_FIELDS, IRAQ, Visibility
 
 VISIBILITY_CHOICES = [SelectChoice(value.value, label) for value, label in labels.CONTACT_VISIBILITY.items()]
@@ -62,7 +63,9 @@ class OrganizationProfileForm(FlaskForm):
     # Shown under each contact field's "who may see it" choice.
     visibility_help = labels.CONTACT_VISIBILITY_HELP
 
-    name = StringField(_l("Name of the organization"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(
+        _l("Name of the organization"), validators=[DataRequired(), Length(max=200), OneLine()]
+    )
     # The kind starts on an empty placeholder, so nobody is filed under the first kind by not choosing.
     kind = SelectField(
         _l("Kind of organization"),
@@ -82,7 +85,7 @@ class OrganizationProfileForm(FlaskForm):
         default=IRAQ,
         render_kw={"required": False},
     )
-    city = StringField(_l("City or governorate"), validators=[Optional(), Length(max=120)])
+    city = StringField(_l("City or governorate"), validators=[Optional(), Length(max=120), OneLine()])
     description = TextAreaField(
         _l("What the organization does"), validators=[DataRequired(), Length(max=10000)]
     )
@@ -91,19 +94,22 @@ class OrganizationProfileForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=300),
+            OneLine(),
             http_url,
             URL(require_tld=True, message=_l("Not a web address.")),
         ],
     )
     founded_year = IntegerField(_l("Year founded"), validators=[Optional()])
 
-    contact_email = EmailField(_l("Contact email"), validators=[Optional(), Email(), Length(max=254)])
+    contact_email = EmailField(
+        _l("Contact email"), validators=[Optional(), OneLine(), Email(), Length(max=254)]
+    )
     contact_email_visibility = _visibility_field(_l("Who may see the contact email"))
-    contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=40)])
+    contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=40), OneLine()])
     contact_phone_visibility = _visibility_field(_l("Who may see the phone number"))
-    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300), OneLine()])
     address_visibility = _visibility_field(_l("Who may see the address"))
-    contact_person = StringField(_l("Contact person"), validators=[Optional(), Length(max=120)])
+    contact_person = StringField(_l("Contact person"), validators=[Optional(), Length(max=120), OneLine()])
     contact_person_visibility = _visibility_field(_l("Who may see the contact person"))
 
     submit = SubmitField(_l("Save"))

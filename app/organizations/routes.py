@@ -32,9 +32,11 @@ def detail(slug: str):
     viewer_is_member = directory.viewer_sees_members_only(current_user)
     locale = current_locale()
     pledges = directory.organization_pledges(organization, current_user)
-    projects = directory.organization_projects(organization, page=request.args.get("page", 1, type=int))
+    projects = directory.organization_projects(
+        organization, current_user, page=request.args.get("page", 1, type=int)
+    )
     campaigns = [pledge.campaign for pledge in pledges]
-    campaigns += [campaign for project in projects.items for campaign in project.campaigns]
+    campaigns += [link.campaign for project in projects.items for link in project.campaign_links]
     return render_template(
         "organizations/detail.html",
         org=organization,

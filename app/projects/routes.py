@@ -1,4 +1,5 @@
 from flask import abort, render_template, request
+from flask_login import current_user
 
 from app.i18n import current_locale
 from app.projects import bp
@@ -11,8 +12,8 @@ def index():
     campaign = directory.get_campaign(slug) if slug else None
     if slug and campaign is None:
         abort(404)
-    projects = directory.projects_page(campaign, page=request.args.get("page", 1, type=int))
-    shown = [c for project in projects.items for c in project.campaigns]
+    projects = directory.projects_page(campaign, current_user, page=request.args.get("page", 1, type=int))
+    shown = [link.campaign for project in projects.items for link in project.campaign_links]
     campaign_texts = translations.campaign_texts(
         [campaign, *shown] if campaign is not None else shown, current_locale()
     )
@@ -27,11 +28,13 @@ def index():
 
 @bp.get("/<key>")
 def detail(key: str):
-    project = directory.get_project(key)
+    project = directory.get_project(key, current_user)
     if project is None:
         abort(404)
     return render_template(
         "projects/detail.html",
         project=project,
-        campaign_texts=translations.campaign_texts(project.campaigns, current_locale()),
+        campaign_texts=translations.campaign_texts(
+            [link.campaign for link in project.campaign_links], current_locale()
+        ),
     )

@@ -9,7 +9,7 @@ from app.extensions import db
 from app.models import ACCENTS, AuditAction, Campaign, CampaignStatus, User
 from app.services import DomainError, audit
 from app.services.checks import require_moderator
-from app.services.text import slugify
+from app.services.text import check_one_line, slugify
 
 
 def home_page_campaigns() -> list[Campaign]:
@@ -51,6 +51,8 @@ def _clean_campaign_fields(
     title = (title or "").strip()
     summary = (summary or "").strip()
     description = (description or "").strip()
+    for one_line in (title, summary, slug):
+        check_one_line(one_line)
     if not title:
         raise DomainError(_("Title is required."))
     if len(title) > TITLE_MAX_LENGTH:

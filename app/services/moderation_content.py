@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from app.extensions import db
-from app.models import AuditAction, OrganizationStatus, Pledge, Project, User
+from app.models import AuditAction, Pledge, Project, User
 from app.models.base import utcnow
 from app.services import DomainError, audit, counters
 from app.services.checks import clean_reason, require_moderator
@@ -77,16 +77,14 @@ def _linked_campaign_ids(project: Project) -> list[int]:
 def hide_project(project: Project, actor: User, reason: str) -> Project:
     """Hide a project from every public page. Raises NotAllowed, DomainError (no reason, already hidden)."""
     _set_hidden(project, actor, reason, _PROJECT, hide=True)
-    if project.organization.status == OrganizationStatus.APPROVED:
-        counters.project_links_counted(_linked_campaign_ids(project), -1)
+    counters.project_links_changed(_linked_campaign_ids(project))
     return project
 
 
 def unhide_project(project: Project, actor: User, reason: str = "") -> Project:
     """Show a hidden project again. Raises NotAllowed, DomainError (not hidden)."""
     _set_hidden(project, actor, reason, _PROJECT, hide=False)
-    if project.organization.status == OrganizationStatus.APPROVED:
-        counters.project_links_counted(_linked_campaign_ids(project), +1)
+    counters.project_links_changed(_linked_campaign_ids(project))
     return project
 
 

@@ -29,12 +29,14 @@ from app.models import (
     Campaign,
     CampaignTranslation,
     Organization,
+    OrganizationStatus,
     OrganizationTranslation,
     User,
 )
 from app.services import DomainError, NotAllowed, audit
 from app.services.campaigns import DESCRIPTION_MAX_LENGTH, SUMMARY_MAX_LENGTH, TITLE_MAX_LENGTH
 from app.services.checks import require_moderator
+from app.services.text import check_one_line
 
 # The language campaigns are first written in.
 CAMPAIGN_SOURCE_LOCALE = "en"
@@ -222,6 +224,7 @@ def save_campaign_translation(
     if locale not in campaign_translation_locales():
         raise DomainError(_("Campaigns cannot be translated into this language."))
     title, summary, description = (title or "").strip(), (summary or "").strip(), (description or "").strip()
+    check_one_line(title)
     existing = campaign_translation(campaign, locale)
 
     if not (title or summary or description):
@@ -270,11 +273,14 @@ def save_organization_translation(
 ) -> OrganizationTranslation | None:
     """Write (or, when blank, remove) an organization's description in ``locale``.
 
-    Raises NotAllowed unless ``actor`` belongs to the organization, DomainError for an unknown
+    Raises NotAllowed unless ``actor`` belongs to the organization, or when it is suspended
+    (the profile's rule: a suspended organization publishes nothing); DomainError for an unknown
     language or a description too long.
     """
     if actor is None or actor.organization_id != organization.id:
         raise NotAllowed(_("Only the organization's own members edit its description."))
+    if organization.status == OrganizationStatus.SUSPENDED:
+        raise NotAllowed(_("A suspended organization cannot change its profile."))
     if locale not in organization_translation_locales():
         raise DomainError(_("Descriptions cannot be written in this language here."))
     description = (description or "").strip()
