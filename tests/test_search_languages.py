@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Campaign, CampaignTranslation, OrganizationStatus, User
-from app.search import ddl, engine, folding
+from app.search_engine import ddl, engine, folding
 from app.services import translations
 from app.services.places import find_place, place_name
 from tests.builders import make_campaign, make_moderator, make_organization, make_project, make_user
@@ -195,7 +195,7 @@ def test_hidden_projects_stay_hidden_whatever_the_language(app):
 
 
 def test_demo_data_campaigns_are_found_in_arabic_and_kurdish(app):
-    from app.services import demo_data
+    from app.seeding import demo_data
 
     demo_data.load()
     db.session.commit()

@@ -36,7 +36,7 @@ class Campaign(db.Model):
     position: Mapped[int] = mapped_column(default=0, server_default="0")  # order on the home page
 
     # What search indexes: the row's text in every language, folded and stemmed in Python
-    # (app.search.engine keeps it current on every flush). Never loaded with the row.
+    # (app.search_engine.engine keeps it current on every flush). Never loaded with the row.
     search_title: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
     search_body: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
 

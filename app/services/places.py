@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from app.search.folding import stem, words
+from app.search_engine.folding import stem, words
 
 LANGUAGES = ("en", "ar", "ckb", "fr")
 

@@ -1,7 +1,7 @@
 """search in every language: stored search text folded in Python
 
 Revision ID: 0006_multilingual_search
-Revises: 0002_search
+Revises: 0004_organization_name_review
 Create Date: 2026-12-01 12:00:00
 
 Search now reads each row's text in every language (the translation tables too), with the
@@ -14,9 +14,9 @@ SQLite: the FTS5 tables and their triggers are rebuilt over the two columns (the
 longer call fold_arabic).
 PostgreSQL: search_vector is generated from the two columns; tadamun_fold() is dropped.
 
-This file holds a copy of app/search/ddl.py and app/search/folding.py at the time of writing,
-to fill the new columns: a migration must not import the application, whose code moves on
-(tests/test_search_languages.py checks that the copies agree). `flask --app wsgi search-index`
+This file holds a copy of app/search_engine/ddl.py and app/search_engine/folding.py at the time
+of writing, to fill the new columns: a migration must not import the application, whose code
+moves on (tests/test_search_languages.py checks that the copies agree). `flask --app wsgi search-index`
 recomputes the text with the application's current folding.
 
 The columns are added and dropped with plain ALTER TABLE (SQLite 3.35 or later): a batch
@@ -35,12 +35,12 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0006_multilingual_search"
-down_revision = "0002_search"
+down_revision = "0004_organization_name_review"
 branch_labels = None
 depends_on = None
 
 
-# --- a copy of app/search/folding.py ------------------------------------------------------------
+# --- a copy of app/search_engine/folding.py -------------------------------------------------------
 
 MARKS_CLASS = (
     r"[\u0300-\u036F\u1AB0-\u1AFF\u1DC0-\u1DFF\u20D0-\u20FF\uFE20-\uFE2F"
@@ -83,7 +83,7 @@ def index_text(text):
     return " ".join(out)
 
 
-# --- a copy of app/search/ddl.py ----------------------------------------------------------------
+# --- a copy of app/search_engine/ddl.py -----------------------------------------------------------
 
 SEARCHABLE_TABLES = ("organizations", "campaigns", "projects")
 
@@ -191,7 +191,7 @@ POSTGRESQL_DROP = [
 ]
 
 
-# --- what is indexed (app/search/engine.py) ------------------------------------------------------
+# --- what is indexed (app/search_engine/engine.py) ------------------------------------------------
 
 DOCUMENTS = {
     "organizations": (("name",), ("city", "description")),

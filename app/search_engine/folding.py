@@ -19,7 +19,7 @@ Kurdish, whose endings an Arabic stemmer would mangle.
 
 All of it runs in Python, once: on the stored text when a row is written
 (:func:`index_text`, kept in the rows' ``search_title``/``search_body`` by
-:mod:`app.search.engine`) and on the query (:func:`query_terms`). The databases
+:mod:`app.search_engine.engine`) and on the query (:func:`query_terms`). The databases
 only split the folded text on spaces, so SQLite and PostgreSQL see the same words.
 The index keeps each word as folded *and* as stemmed: a word being typed
 (``الن``, before the stemmer can tell an article) still finds ``النساء`` by prefix.

@@ -1,7 +1,7 @@
 """Full-text search over organizations, campaigns and projects, on SQLite or PostgreSQL.
 
 What is searched: a row's own text and its text in every other language (the translation
-tables), folded and stemmed in Python (:mod:`app.search.folding`) into two stored columns,
+tables), folded and stemmed in Python (:mod:`app.search_engine.folding`) into two stored columns,
 ``search_title`` and ``search_body``. A listener on the session computes them before every
 flush that changes an indexed column or a translation, so no service has to remember to
 reindex; writes that bypass the ORM (bulk loads) call :func:`document_columns` themselves, and
@@ -24,7 +24,7 @@ as you type: ``rafid`` finds ``Rafidain``). A word (or words) naming a place of
 
 :func:`install` creates the index on a connection (tests call it from
 ``tests.builders.create_schema``); ``migrations/versions/0006_multilingual_search.py`` holds a
-copy of the DDL in :mod:`app.search.ddl` and of the folding.
+copy of the DDL in :mod:`app.search_engine.ddl` and of the folding.
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ from app.models import (
     OrganizationTranslation,
     Project,
 )
-from app.search import ddl
-from app.search.folding import index_text, query_terms
+from app.search_engine import ddl
+from app.search_engine.folding import index_text, query_terms
 from app.services import places
 
 # The title counts ten times the body in the ranking.
@@ -64,13 +64,6 @@ def install(connection: sa.Connection) -> None:
             connection.exec_driver_sql(statement)
     else:  # pragma: no cover - only the two databases above are supported
         raise RuntimeError(f"search is not available on {connection.dialect.name}")
-
-
-def rebuild(connection: sa.Connection) -> None:
-    """Refill the SQLite index from the stored search text (PostgreSQL's columns are generated)."""
-    if connection.dialect.name == "sqlite":
-        for statement in ddl.SQLITE_REBUILD:
-            connection.exec_driver_sql(statement)
 
 
 # --- what is indexed --------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The search index's DDL, as plain SQL: the migration ``0006_multilingual_search`` holds a copy.
 
-The text to index is computed in Python (:mod:`app.search.engine`) and stored in each row's
+The text to index is computed in Python (:mod:`app.search_engine.engine`) and stored in each row's
 ``search_title`` and ``search_body``: folded, stemmed words separated by spaces, in every
 language the row is written in. The databases only index those two columns:
 

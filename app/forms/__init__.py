@@ -1,17 +1,33 @@
-"""Form fields shared by the areas' forms."""
-
-from __future__ import annotations
+"""Forms and fields shared by more than one area (blueprint)."""
 
 import re
 
 from flask_babel import gettext as _
-from wtforms import IntegerField
-from wtforms.widgets import TextInput
+from wtforms import IntegerField, SelectMultipleField
+from wtforms.validators import ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
-from app.services.text import ascii_digits
+from app.services.text import ascii_digits, one_line_problem
 
 # Digits only, with an optional minus sign; far below what any column holds.
 _WHOLE_NUMBER = re.compile(r"-?[0-9]{1,15}")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class OneLine:
+    """Validator: the field's text passes ``one_line_problem`` (no line break, control,
+    zero-width or direction-control character)."""
+
+    def __call__(self, form, field) -> None:
+        problem = one_line_problem(field.data if isinstance(field.data, str) else None)
+        if problem:
+            raise ValidationError(problem)
 
 
 class WholeNumberField(IntegerField):
