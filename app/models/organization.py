@@ -67,6 +67,13 @@ class Organization(db.Model):
         enum_column(Visibility, "contact_person_visibility"), default=Visibility.HIDDEN
     )
 
+    # Out of public view (app/services/visibility.py): gone dark by its owners' choice, delisted
+    # by a moderator in an emergency, or waiting out the grace period of its deletion (erased
+    # once it is over, app/services/leaving.py). Each is independent of the status.
+    dark_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deletion_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
     # Kept by the pledge services in the same transaction as the pledge itself.
     public_pledge_count: Mapped[int] = mapped_column(default=0, server_default="0")
 

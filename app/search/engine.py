@@ -27,9 +27,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import load_only
 
 from app.extensions import db
-from app.models import Campaign, Organization, OrganizationStatus, Project
+from app.models import Campaign, Organization, Project
 from app.search import ddl
 from app.search.folding import query_terms
+from app.services.visibility import publicly_listed
 
 # The title counts ten times the body in the ranking.
 TITLE_WEIGHT = 10.0
@@ -102,14 +103,12 @@ def matching(kind: str, query: str | None) -> sa.Subquery | None:
 
 
 def visible(kind: str) -> list[sa.ColumnElement[bool]]:
-    """What the public may find: approved organizations, visible projects of approved ones."""
+    """What the public may find: organizations in public view (app.services.visibility),
+    visible projects of those."""
     if kind == "organizations":
-        return [Organization.status == OrganizationStatus.APPROVED]
+        return [publicly_listed(Organization)]
     if kind == "projects":
-        return [
-            Project.hidden_at.is_(None),
-            Project.organization.has(Organization.status == OrganizationStatus.APPROVED),
-        ]
+        return [Project.hidden_at.is_(None), Project.organization.has(publicly_listed(Organization))]
     return []
 
 
