@@ -103,6 +103,14 @@ ACTION_LABELS = {
     "pledge_message.unhidden": lazy_gettext("Pledge message shown again"),
     "user.promoted": lazy_gettext("User promoted"),
     "user.demoted": lazy_gettext("User demoted"),
+    "organization.dark": lazy_gettext("Went out of public view"),
+    "organization.visible": lazy_gettext("Came back into public view"),
+    "organization.delisted": lazy_gettext("Delisted by a moderator"),
+    "organization.relisted": lazy_gettext("Delisting lifted"),
+    "deletion.requested": lazy_gettext("Deletion asked for"),
+    "deletion.cancelled": lazy_gettext("Deletion cancelled"),
+    "organization.erased": lazy_gettext("Organization erased"),
+    "user.deleted": lazy_gettext("Account deleted"),
 }
 _labels_by_locale: dict[tuple[str, str], dict[str, str]] = {}
 

@@ -15,7 +15,7 @@ from app.account.forms import (
 from app.auth.decorators import member_required, rate_limited
 from app.extensions import db
 from app.models import OrganizationStatus
-from app.services import DomainError, NotAllowed, accounts, mail, membership
+from app.services import DomainError, NotAllowed, accounts, going_dark, leaving, mail, membership
 
 bp = Blueprint("account", __name__)
 
@@ -27,11 +27,14 @@ def dashboard():
 
 
 def _render_dashboard(language_form: LanguageForm):
+    organization = current_user.organization
     return render_template(
         "account/dashboard.html",
-        organization=current_user.organization,
+        organization=organization,
         kinds=KIND_LABELS,
         language_form=language_form,
+        delisting_reason=going_dark.delisting_reason(organization),
+        erase_on=leaving.erasure_date(organization) if organization is not None else None,
     )
 
 
