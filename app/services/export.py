@@ -38,6 +38,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -70,7 +71,7 @@ class SecretInExport(RuntimeError):
 @dataclass(frozen=True)
 class Section:
     name: str
-    description: str
+    description: Any  # a (lazily) translated sentence, shown on the export page
     rows: Callable[[Organization], list[dict[str, Any]]]
 
 
@@ -97,7 +98,7 @@ def section(name: str, description: str) -> Callable:
 # --- The sections of this module ------------------------------------------------------------------
 
 
-@section("organization", "the profile, contact details and who may see them, status and dates")
+@section("organization", _l("the profile, contact details and who may see them, status and dates"))
 def _organization(organization: Organization) -> list[dict[str, Any]]:
     columns = (
         "id", "slug", "name", "proposed_name", "proposed_name_at", "kind", "country", "city",
@@ -109,7 +110,7 @@ def _organization(organization: Organization) -> list[dict[str, Any]]:
     return [{column: getattr(organization, column) for column in columns}]
 
 
-@section("translations", "the description in other languages")
+@section("translations", _l("the description in other languages"))
 def _translations(organization: Organization) -> list[dict[str, Any]]:
     rows = db.session.scalars(
         sa.select(OrganizationTranslation)
@@ -119,7 +120,7 @@ def _translations(organization: Organization) -> list[dict[str, Any]]:
     return [{"locale": row.locale, "description": row.description} for row in rows]
 
 
-@section("users", "the people of the organization: their accounts, without passwords")
+@section("users", _l("the people of the organization: their accounts, without passwords"))
 def _users(organization: Organization) -> list[dict[str, Any]]:
     users = db.session.scalars(
         sa.select(User).where(User.organization_id == organization.id).order_by(User.id)
@@ -131,7 +132,7 @@ def _users(organization: Organization) -> list[dict[str, Any]]:
     return [{column: getattr(user, column) for column in columns} for user in users]
 
 
-@section("pledges", "every pledge to a campaign, withdrawn ones too, and how it counts")
+@section("pledges", _l("every pledge to a campaign, withdrawn ones too, and how it counts"))
 def _pledges(organization: Organization) -> list[dict[str, Any]]:
     pledges = db.session.scalars(
         sa.select(Pledge)
@@ -159,7 +160,7 @@ def _pledges(organization: Organization) -> list[dict[str, Any]]:
     ]
 
 
-@section("projects", "every project, hidden ones too")
+@section("projects", _l("every project, hidden ones too"))
 def _projects(organization: Organization) -> list[dict[str, Any]]:
     projects = db.session.scalars(
         sa.select(Project).where(Project.organization_id == organization.id).order_by(Project.id)
@@ -171,7 +172,7 @@ def _projects(organization: Organization) -> list[dict[str, Any]]:
     return [{column: getattr(project, column) for column in columns} for project in projects]
 
 
-@section("project_campaigns", "which campaign each project serves, and who may see that")
+@section("project_campaigns", _l("which campaign each project serves, and who may see that"))
 def _project_links(organization: Organization) -> list[dict[str, Any]]:
     rows = db.session.execute(
         sa.select(ProjectCampaign, Project.slug)
@@ -191,7 +192,7 @@ def _project_links(organization: Organization) -> list[dict[str, Any]]:
     ]
 
 
-@section("decisions", "the network's log about the organization: decisions, requests and their reasons")
+@section("decisions", _l("the network's log about the organization: decisions, requests and their reasons"))
 def _decisions(organization: Organization) -> list[dict[str, Any]]:
     entries = db.session.scalars(
         sa.select(AuditEntry)
@@ -295,7 +296,7 @@ def build_archive(organization: Organization, *, now: datetime | None = None) ->
         "organization_id": organization.id,
         "generated_at": now.isoformat(),
         "sections": [
-            {"name": name, "description": SECTIONS[name].description, "rows": len(rows)}
+            {"name": name, "description": str(SECTIONS[name].description), "rows": len(rows)}
             for name, rows in sections.items()
         ],
     }
