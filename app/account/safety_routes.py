@@ -6,62 +6,22 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional
 
-from app.account.routes import bp
-from app.auth.decorators import member_required, rate_limited
+from app.access import member_required, rate_limited
+from app.account import bp
+from app.account.forms import (
+    ComeBackForm,
+    DeleteAccountForm,
+    DeleteOrganizationForm,
+    ExportForm,
+    GoDarkForm,
+    RestoreOrganizationForm,
+)
 from app.extensions import db
 from app.models import Organization
 from app.services import DomainError, NotAllowed, accounts, export, going_dark, leaving, mail
 from app.services.going_dark import check_owner
 from app.templating import format_date
-
-
-def _password_field():
-    return PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=1024)])
-
-
-class GoDarkForm(FlaskForm):
-    confirm = BooleanField(
-        _l("Yes, take our organization out of public view now"),
-        validators=[DataRequired(_l("Tick the box to confirm."))],
-    )
-    submit = SubmitField(_l("Go dark now"))
-
-
-class ComeBackForm(FlaskForm):
-    password = _password_field()
-    submit = SubmitField(_l("Come back into public view"))
-
-
-class ExportForm(FlaskForm):
-    password = _password_field()
-    submit = SubmitField(_l("Download everything (ZIP)"))
-
-
-class DeleteOrganizationForm(FlaskForm):
-    password = _password_field()
-    confirm = BooleanField(
-        _l("Yes, delete our organization and every account of its people"),
-        validators=[DataRequired(_l("Tick the box to confirm."))],
-    )
-    submit = SubmitField(_l("Delete the organization"))
-
-
-class RestoreOrganizationForm(FlaskForm):
-    password = _password_field()
-    submit = SubmitField(_l("Restore the organization"))
-
-
-class DeleteAccountForm(FlaskForm):
-    password = _password_field()
-    new_owner = SelectField(_l("Who becomes an owner after you"), coerce=int, validators=[Optional()])
-    confirm = BooleanField(
-        _l("Yes, delete my account"), validators=[DataRequired(_l("Tick the box to confirm."))]
-    )
-    submit = SubmitField(_l("Delete my account"))
 
 
 def _owned_organization() -> Organization:

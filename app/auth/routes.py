@@ -1,8 +1,9 @@
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth.decorators import rate_limited
+from app.access import rate_limited
+from app.auth import bp
 from app.auth.forms import (
     AcceptInvitationForm,
     LoginForm,
@@ -14,8 +15,6 @@ from app.extensions import db
 from app.models.base import utcnow
 from app.services import DomainError, accounts, mail, membership, tokens
 from app.urls import safe_next_url
-
-bp = Blueprint("auth", __name__)
 
 
 @bp.before_app_request
