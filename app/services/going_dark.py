@@ -30,8 +30,7 @@ from app.extensions import db
 from app.models import AuditAction, AuditEntry, Organization, OrganizationStatus, Role, User
 from app.models.base import utcnow
 from app.services import DomainError, NotAllowed, accounts, audit, counters, mail, tokens
-
-MAX_REASON_LENGTH = 2000
+from app.services.checks import clean_reason, require_moderator
 
 
 def check_owner(organization: Organization, actor: User) -> None:
@@ -85,8 +84,7 @@ def come_back(organization: Organization, actor: User, password: str) -> Organiz
 
 
 def _check_moderator(actor: User) -> None:
-    if not actor.is_moderator:
-        raise NotAllowed(_("Only moderators can decide on organizations."))
+    require_moderator(actor, _("Only moderators can decide on organizations."))
 
 
 def delist(actor: User, organization: Organization, reason: str) -> Organization:
@@ -96,11 +94,7 @@ def delist(actor: User, organization: Organization, reason: str) -> Organization
     Raises NotAllowed (not a moderator), DomainError (no reason, delisted already).
     """
     _check_moderator(actor)
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(_("Please give a reason: the organization will see it."))
-    if len(reason) > MAX_REASON_LENGTH:
-        raise DomainError(_("Please keep the reason under %(n)d characters.", n=MAX_REASON_LENGTH))
+    reason = clean_reason(reason)
     if organization.delisted_at is not None:
         raise DomainError(_("This organization is delisted already."))
     organization.delisted_at = utcnow()
@@ -115,11 +109,12 @@ def relist(actor: User, organization: Organization, reason: str = "") -> Organiz
     Raises NotAllowed (not a moderator), DomainError (not delisted).
     """
     _check_moderator(actor)
+    note = clean_reason(reason, required=False)
     if organization.delisted_at is None:
         raise DomainError(_("This organization is not delisted."))
     organization.delisted_at = None
     counters.organization_changed(organization)
-    _record(actor, AuditAction.ORGANIZATION_RELISTED, organization, (reason or "").strip())
+    _record(actor, AuditAction.ORGANIZATION_RELISTED, organization, note)
     return organization
 
 
