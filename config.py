@@ -135,6 +135,11 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "UTC"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
 
+    # Retention (app/services/retention.py, `flask purge`, run daily): days before erasure.
+    UNCONFIRMED_APPLICATION_RETENTION_DAYS = _env_int("UNCONFIRMED_APPLICATION_RETENTION_DAYS", 30, minimum=1)
+    REJECTED_APPLICATION_RETENTION_DAYS = _env_int("REJECTED_APPLICATION_RETENTION_DAYS", 180, minimum=1)
+    ORGANIZATION_DELETION_GRACE_DAYS = _env_int("ORGANIZATION_DELETION_GRACE_DAYS", 14, minimum=1)
+
     # Pagination
     PAGE_SIZE = 20
 

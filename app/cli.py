@@ -159,6 +159,25 @@ def search_index_command() -> None:
 COMMANDS.extend([large_data_command, recount_command, refresh_counters_command, search_index_command])
 
 
+# Retention --------------------------------------------------------------------------------------
+
+
+@click.command("purge")
+def purge_command() -> None:
+    """Scheduled (daily): erase what is kept no longer (app/services/retention.py); prints counts only."""
+    from app.extensions import db
+    from app.models.base import utcnow
+    from app.services import retention
+
+    erased = retention.purge(utcnow())
+    db.session.commit()
+    for name, count in erased.items():
+        click.echo(f"{name}: {count} erased")
+
+
+COMMANDS.append(purge_command)
+
+
 # Demo data ---------------------------------------------------------------------------------------
 
 

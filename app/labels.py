@@ -145,6 +145,14 @@ AUDIT_ACTION = Labels(
         AuditAction.PLEDGE_MESSAGE_UNHIDDEN: _l("Pledge message shown again"),
         AuditAction.USER_PROMOTED: _l("User promoted"),
         AuditAction.USER_DEMOTED: _l("User demoted"),
+        AuditAction.ORGANIZATION_WENT_DARK: _l("Went out of public view"),
+        AuditAction.ORGANIZATION_CAME_BACK: _l("Came back into public view"),
+        AuditAction.ORGANIZATION_DELISTED: _l("Delisted by a moderator"),
+        AuditAction.ORGANIZATION_RELISTED: _l("Delisting lifted"),
+        AuditAction.ORGANIZATION_DELETION_REQUESTED: _l("Deletion asked for"),
+        AuditAction.ORGANIZATION_DELETION_CANCELLED: _l("Deletion cancelled"),
+        AuditAction.ORGANIZATION_ERASED: _l("Organization erased"),
+        AuditAction.USER_DELETED: _l("Account deleted"),
     }
 )
 

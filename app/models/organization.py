@@ -72,6 +72,12 @@ class Organization(db.Model):
     # (app.search_engine.engine keeps it current on every flush). Never loaded with the row.
     search_title: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
     search_body: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
+    # Out of public view (app/services/visibility.py): gone dark by its owners' choice, delisted
+    # by a moderator in an emergency, or waiting out the grace period of its deletion (erased
+    # once it is over, app/services/leaving.py). Each is independent of the status.
+    dark_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deletion_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Kept by the pledge services in the same transaction as the pledge itself.
     public_pledge_count: Mapped[int] = mapped_column(default=0, server_default="0")

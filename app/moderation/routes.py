@@ -12,7 +12,7 @@ from app.models import AuditEntry, Organization, OrganizationStatus, Role, User
 from app.moderation import bp
 from app.moderation.forms import NoteForm, ReasonForm
 from app.numbers import looks_like_id, parse_id
-from app.services import DomainError, NotAllowed, mail
+from app.services import DomainError, NotAllowed, going_dark, mail
 from app.services import moderation as moderation_service
 from app.services.text import slugify
 
@@ -91,6 +91,8 @@ def _render_organization(organization, status=200, **forms):
         reject_form=forms.get("reject_form") or ReasonForm(),
         suspend_form=forms.get("suspend_form") or ReasonForm(),
         reinstate_form=forms.get("reinstate_form") or NoteForm(),
+        delist_form=forms.get("delist_form") or ReasonForm(),
+        relist_form=forms.get("relist_form") or NoteForm(),
         approve_name_form=forms.get("approve_name_form") or NoteForm(),
         reject_name_form=forms.get("reject_name_form") or ReasonForm(),
     ), status
@@ -126,10 +128,27 @@ DECISIONS = {
         _l("Your organization is reinstated on Tadamun"),
         _l("%(name)s is reinstated."),
     ),
+    # An emergency: out of public view at once, whatever the status (app/services/going_dark.py).
+    "delist": (
+        ReasonForm,
+        going_dark.delist,
+        "organization_delisted",
+        going_dark.MEMBER_SUBJECTS["delisted"],
+        _l("%(name)s is out of public view."),
+    ),
+    "relist": (
+        NoteForm,
+        going_dark.relist,
+        "organization_relisted",
+        going_dark.MEMBER_SUBJECTS["relisted"],
+        _l("The delisting of %(name)s is lifted."),
+    ),
 }
 
 
-@bp.post("/organizations/<int:organization_id>/<any(approve, reject, suspend, reinstate):decision>")
+@bp.post(
+    "/organizations/<int:organization_id>/<any(approve, reject, suspend, reinstate, delist, relist):decision>"
+)
 @moderator_required
 def decide(organization_id: int, decision: str):
     organization = get_organization(organization_id)
@@ -147,7 +166,7 @@ def decide(organization_id: int, decision: str):
         form.reason.errors.append(str(error))
         return _render_organization(get_organization(organization_id), 400, **{f"{decision}_form": form})
     db.session.commit()
-    mail.send_decision(organization, template, subject)
+    mail.send_decision(organization, template, subject, reason=(form.reason.data or "").strip())
     flash(str(done) % {"name": organization.name}, "success")
     if decision in ("approve", "reject"):
         return redirect(url_for("moderation.queue"))

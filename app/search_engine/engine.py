@@ -41,13 +41,13 @@ from app.models import (
     Campaign,
     CampaignTranslation,
     Organization,
-    OrganizationStatus,
     OrganizationTranslation,
     Project,
 )
 from app.search_engine import ddl
 from app.search_engine.folding import index_text, query_terms
 from app.services import places
+from app.services.visibility import publicly_listed
 
 # The title counts ten times the body in the ranking.
 TITLE_WEIGHT = 10.0
@@ -300,14 +300,12 @@ def matching(kind: str, query: str | None) -> sa.Subquery | None:
 
 
 def visible(kind: str) -> list[sa.ColumnElement[bool]]:
-    """What the public may find: approved organizations, visible projects of approved ones."""
+    """What the public may find: organizations in public view (app.services.visibility),
+    visible projects of those."""
     if kind == "organizations":
-        return [Organization.status == OrganizationStatus.APPROVED]
+        return [publicly_listed(Organization)]
     if kind == "projects":
-        return [
-            Project.hidden_at.is_(None),
-            Project.organization.has(Organization.status == OrganizationStatus.APPROVED),
-        ]
+        return [Project.hidden_at.is_(None), Project.organization.has(publicly_listed(Organization))]
     return []
 
 

@@ -186,23 +186,36 @@ def change_password(
 
     Raises AccountLocked (even for the right password while locked), WrongPassword, WeakPassword.
     """
+    check_current_password(user, current_password, now=now, purpose="password change")
+    set_password(user, new_password)
+
+
+def check_current_password(
+    user: User, password: str, *, now: datetime | None = None, purpose: str = "confirmation"
+) -> None:
+    """Check the password a logged-in user types to confirm a sensitive act (a new password,
+    coming back into public view, an export, leaving).
+
+    The check counts like a login: a wrong password is a failure on the account (the caller
+    must commit even when this raises), so that a stolen session cannot guess the password
+    without limit. Raises AccountLocked (even for the right password while locked), WrongPassword.
+    """
     from flask_babel import gettext as _
 
     now = now or clock()
     locked_until = _locked_until(user, now)
     if locked_until is not None:
-        dummy_verify(current_password)  # the same cost as a real check
-        security_log.warning("password change refused: user %s is locked", user.id)
+        dummy_verify(password or "")  # the same cost as a real check
+        security_log.warning("%s refused: user %s is locked", purpose, user.id)
         raise _locked(locked_until, now)
-    if not verify_password(user.password_hash, current_password):
+    if not verify_password(user.password_hash, password or ""):
         _record_failure(user, now)
-        security_log.info("password change: wrong current password for user %s", user.id)
+        security_log.info("%s: wrong current password for user %s", purpose, user.id)
         locked_until = _locked_until(user, now)
         if locked_until is not None:
             security_log.warning("user %s locked until %s", user.id, locked_until.isoformat())
             raise _locked(locked_until, now)
         raise WrongPassword(_("Your current password is not correct."))
-    set_password(user, new_password)
 
 
 def set_preferred_locale(user: User, locale: str) -> None:

@@ -2,8 +2,9 @@
 
 Plain functions shared by the pages (and later the API). Two rules hold in every one:
 
-* Only *approved* organizations, and what they own, are ever returned. Pending,
-  rejected and suspended organizations do not exist as far as the public is concerned.
+* Only organizations in public view (app/services/visibility.py: approved, and neither
+  dark, delisted nor being deleted), and what they own, are ever returned. Any other
+  organization does not exist as far as the public is concerned.
 * A pledge is *named* only when the viewer may see it: ``public`` pledges for everyone,
   ``members`` pledges for approved members and moderators, ``counted`` pledges never
   (they only add to the counters). Any filter built on pledges obeys the same rule,
@@ -36,7 +37,6 @@ from app.models import (
     LinkVisibility,
     Organization,
     OrganizationKind,
-    OrganizationStatus,
     Pledge,
     PledgeVisibility,
     Project,
@@ -44,6 +44,7 @@ from app.models import (
 )
 from app.numbers import parse_id, parse_number
 from app.search_engine import engine as search_engine
+from app.services.visibility import publicly_listed
 
 HOME_ORGANIZATIONS = 6
 HOME_PLEDGES = 8
@@ -82,8 +83,9 @@ def _shown_links(viewer: Any):
     )
 
 
-def _approved() -> sa.ColumnElement[bool]:
-    return Organization.status == OrganizationStatus.APPROVED
+def _listed() -> sa.ColumnElement[bool]:
+    """Organizations in public view (approved, and neither dark, delisted nor being deleted)."""
+    return publicly_listed(Organization)
 
 
 def _named_pledge(viewer: Any) -> sa.ColumnElement[bool]:
@@ -165,7 +167,7 @@ def campaign_supporters(
     stmt = (
         sa.select(Pledge)
         .join(Pledge.organization)
-        .where(Pledge.campaign_id == campaign.id, _named_pledge(viewer), _approved())
+        .where(Pledge.campaign_id == campaign.id, _named_pledge(viewer), _listed())
         .options(contains_eager(Pledge.organization))
         .order_by(Pledge.created_at.desc(), Pledge.id.desc())
         .limit(per_page + 1)
@@ -191,7 +193,7 @@ def campaign_supporters(
         Pledge.campaign_id == campaign.id,
         Pledge.counted == sa.true(),
         Pledge.organization_id == Organization.id,
-        sa.or_(Pledge.visibility.not_in(named_visibilities(viewer)), ~_approved()),
+        sa.or_(Pledge.visibility.not_in(named_visibilities(viewer)), ~_listed()),
     )
     return SupporterPage(
         items=items,
@@ -215,7 +217,7 @@ def campaign_projects(
             ProjectCampaign.campaign_id == campaign.id,
             ProjectCampaign.visibility.in_(link_visibilities(viewer)),
             Project.hidden_at.is_(None),
-            _approved(),
+            _listed(),
         )
         .options(contains_eager(Project.organization), _shown_links(viewer))
         .execution_options(populate_existing=True)
@@ -231,7 +233,7 @@ def campaign_projects(
 def newest_organizations(limit: int = HOME_ORGANIZATIONS) -> list[Organization]:
     stmt = (
         sa.select(Organization)
-        .where(_approved())
+        .where(_listed())
         .order_by(Organization.approved_at.desc(), Organization.id.desc())
         .limit(limit)
     )
@@ -243,7 +245,7 @@ def newest_pledges(viewer: Any, limit: int = HOME_PLEDGES) -> list[Pledge]:
     stmt = (
         sa.select(Pledge)
         .join(Pledge.organization)
-        .where(_named_pledge(viewer), _approved())
+        .where(_named_pledge(viewer), _listed())
         .options(contains_eager(Pledge.organization), joinedload(Pledge.campaign))
         .order_by(Pledge.created_at.desc(), Pledge.id.desc())
         .limit(limit)
@@ -275,7 +277,7 @@ def directory_statement(filters: DirectoryFilters, viewer: Any) -> sa.Select:
     The campaign filter looks only at pledges the viewer may see named: a discreet
     (``counted``, or ``members`` for a visitor) supporter never shows up through it.
     """
-    stmt = sa.select(Organization).where(_approved())
+    stmt = sa.select(Organization).where(_listed())
     if filters.kind:
         stmt = stmt.where(Organization.kind == filters.kind)
     if filters.country:
@@ -303,8 +305,8 @@ def directory_page(filters: DirectoryFilters, viewer: Any, page: int = 1) -> Pag
 
 
 def directory_countries() -> list[str]:
-    """Country codes present among approved organizations (for the filter's options)."""
-    stmt = sa.select(Organization.country).where(_approved()).distinct()
+    """Country codes present among organizations in public view (for the filter's options)."""
+    stmt = sa.select(Organization.country).where(_listed()).distinct()
     return list(db.session.scalars(stmt))
 
 
@@ -314,8 +316,8 @@ def all_campaigns() -> list[Campaign]:
 
 
 def get_organization(slug: str) -> Organization | None:
-    """An approved organization by slug; None for any other status."""
-    return db.session.scalar(sa.select(Organization).where(Organization.slug == slug, _approved()))
+    """An organization in public view by slug; None for any other (pending, dark, ...)."""
+    return db.session.scalar(sa.select(Organization).where(Organization.slug == slug, _listed()))
 
 
 def organization_pledges(organization: Organization, viewer: Any) -> list[Pledge]:
@@ -353,7 +355,7 @@ def projects_page(campaign: Campaign | None = None, viewer: Any = None, page: in
     stmt = (
         sa.select(Project)
         .join(Project.organization)
-        .where(Project.hidden_at.is_(None), _approved())
+        .where(Project.hidden_at.is_(None), _listed())
         .options(contains_eager(Project.organization), _shown_links(viewer))
         .execution_options(populate_existing=True)
         .order_by(Project.created_at.desc(), Project.id.desc())
@@ -377,7 +379,7 @@ def get_project(key: str, viewer: Any = None) -> Project | None:
     stmt = (
         sa.select(Project)
         .join(Project.organization)
-        .where(match, Project.hidden_at.is_(None), _approved())
+        .where(match, Project.hidden_at.is_(None), _listed())
         .options(contains_eager(Project.organization), _shown_links(viewer))
         .execution_options(populate_existing=True)
         .order_by(sa.case((Project.slug == key, 0), else_=1))
