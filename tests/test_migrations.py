@@ -143,7 +143,8 @@ def test_upgrade_from_the_first_release_keeps_every_row(empty_database):
     with app_on(empty_database):
         upgrade(FIRST_RELEASE)
         some_of_everything()
-        tables = model_table_names()
+        # The tables of the first release (later revisions add tables of their own).
+        tables = model_table_names() & set(sa.inspect(db.engine).get_table_names())
         before = snapshot(tables)
         assert all(before[name] for name in ("users", "organizations", "campaigns", "pledges", "projects"))
         db.session.remove()
