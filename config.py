@@ -83,7 +83,7 @@ class Config:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024 + 64 * 1024  # a 2 MB logo plus the form around it
     MAX_LOGO_BYTES = 2 * 1024 * 1024
 
-    # Mail: "console" writes to instance/outbox in development, "smtp" sends.
+    # Mail: "file" writes to instance/outbox in development, "smtp" sends, "memory" (tests) records.
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
@@ -93,6 +93,7 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Tadamun <no-reply@tadamun.invalid>")
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "30"))  # seconds per SMTP exchange
 
     # Signed links sent by mail
     EMAIL_CONFIRM_MAX_AGE = timedelta(days=3)
@@ -108,6 +109,18 @@ class Config:
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "tadamun")
     # Form submissions of login, registration, password reset and invitations, per client address.
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute;50 per hour")
+
+    # Mail and jobs leave the request through the outbox (app/worker.py, docs/operations.md):
+    # "rq" hands them to `flask worker` through Redis; "inline" delivers them in the same
+    # process right after the commit (no server needed).
+    JOBS_BACKEND = os.environ.get("JOBS_BACKEND") or ("rq" if REDIS_URL else "inline")
+    JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "tadamun")
+    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))  # about an hour of retries
+    OUTBOX_RETRY_BASE_SECONDS = 30  # then 60, 120, ... up to the cap
+    OUTBOX_RETRY_MAX_SECONDS = 3600
+    OUTBOX_LEASE_SECONDS = 300  # a worker silent this long is taken for dead; > MAIL_TIMEOUT
+    OUTBOX_SWEEP_GRACE_SECONDS = 60  # the sweep leaves fresh rows to the worker this long
+    OUTBOX_KEEP_SENT_DAYS = 30  # `flask outbox purge` deletes delivered rows older than this
 
     # Internationalisation
     LANGUAGES = ["en", "ar", "ckb", "fr"]
@@ -147,6 +160,7 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False  # tests that prove the limits switch them back on
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_BACKEND = "memory"
+    JOBS_BACKEND = "inline"  # mail is delivered right after the commit, where tests read it
     SERVER_NAME = None
     SITE_URL = "http://tadamun.test"
     PASSWORD_HASH_FAST = True  # argon2 with tiny cost so the suite stays fast

@@ -36,7 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import database, i18n
+    from app import database, i18n, worker
     from app.extensions import babel, compress, csrf, db, limiter, login_manager, mail, migrate
     from app.services.accounts import load_user_from_session
 
@@ -53,6 +53,7 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     compress.init_app(app)
     limiter.init_app(app)
+    worker.register(app)  # the outbox: mail and jobs leave after the commit
 
 
 def register_url_converters(app: Flask) -> None:

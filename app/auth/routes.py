@@ -80,6 +80,7 @@ def register():
             # Answer exactly as on success; tell the account's owner instead of the visitor.
             db.session.rollback()
             mail.send_registration_attempt_notice(taken.user)
+            db.session.commit()
             return redirect(url_for("auth.registered"))
         except accounts.WeakPassword as error:
             db.session.rollback()
@@ -88,8 +89,8 @@ def register():
             db.session.rollback()
             flash(str(error), "error")
         else:
-            db.session.commit()
             mail.send_email_confirmation(registration.user)
+            db.session.commit()
             return redirect(url_for("auth.registered"))
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
 
@@ -125,6 +126,7 @@ def confirm_email(token: str):
 def resend_confirmation():
     if current_user.email_confirmed_at is None:
         mail.send_email_confirmation(current_user)
+        db.session.commit()
     flash(_("We have sent you a new confirmation link."), "info")
     return redirect(url_for("account.dashboard"))
 
@@ -137,6 +139,7 @@ def reset_request():
         user = membership.request_password_reset(form.email.data)
         if user is not None:
             mail.send_password_reset(user)
+            db.session.commit()
         else:
             dummy_verify(form.email.data)  # roughly the same time either way
         # The same answer whether or not the email has an account.

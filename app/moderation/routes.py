@@ -141,8 +141,8 @@ def decide(organization_id: int, decision: str):
         db.session.rollback()
         form.reason.errors.append(str(error))
         return _render_organization(get_organization(organization_id), 400, **{f"{decision}_form": form})
-    db.session.commit()
     mail.send_decision(organization, template, subject)
+    db.session.commit()
     flash(str(done) % {"name": organization.name}, "success")
     if decision in ("approve", "reject"):
         return redirect(url_for("moderation.queue"))
