@@ -20,19 +20,36 @@ def register(app: Flask) -> None:
 
 @click.command("backup")
 @click.option("--output", type=click.Path(dir_okay=False), help="File to write (default: instance/backups/).")
-def backup_command(output: str | None) -> None:
+@click.option(
+    "--rotate",
+    "rotate_dir",
+    type=click.Path(file_okay=False),
+    help="Write a dated backup into DIR, then delete older ones there beyond --keep-daily/--keep-weekly.",
+)
+@click.option("--keep-daily", default=7, show_default=True, help="With --rotate: newest of the last N days.")
+@click.option(
+    "--keep-weekly", default=4, show_default=True, help="With --rotate: newest of the last N weeks."
+)
+def backup_command(output: str | None, rotate_dir: str | None, keep_daily: int, keep_weekly: int) -> None:
     """Write a consistent backup of the database (SQLite online backup, or pg_dump)."""
     from flask import current_app
 
     from app.services import backup
 
+    if output and rotate_dir:
+        raise click.UsageError("Give --output or --rotate, not both.")
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
-    target = output or backup.default_backup_path(url, Path(current_app.instance_path) / "backups")
+    folder = rotate_dir or Path(current_app.instance_path) / "backups"
+    target = output or backup.default_backup_path(url, folder)
     try:
         written = backup.backup(url, target)
     except backup.BackupError as error:
+        # Nothing is rotated out when the new backup could not be made.
         raise click.ClickException(str(error)) from error
     click.echo(f"Backup written to {written}")
+    if rotate_dir:
+        deleted = backup.rotate(rotate_dir, daily=keep_daily, weekly=keep_weekly)
+        click.echo(f"Rotated: {len(deleted)} older backup(s) deleted" + "".join(f"\n  {p}" for p in deleted))
 
 
 @click.command("restore")
