@@ -234,28 +234,48 @@ def _perform(row_id: int, token: str, now: datetime) -> str:
     if row is None:  # purged meanwhile
         db.session.rollback()
         return SKIPPED
+    attempts = row.attempts
     if row.kind == OutboxKind.MAIL:
         message = mail.message_from_outbox(row)
         db.session.commit()  # no transaction stays open while the mail server is spoken to
         try:
             mail.transmit(message)
         except mail.PermanentMailError as error:
-            return _failed(row_id, token, now, str(error), permanent=True)
+            return _failed(row_id, token, attempts, now, str(error), permanent=True)
         except Exception as error:
-            return _failed(row_id, token, now, _describe(error))
+            return _failed(row_id, token, attempts, now, _describe(error))
         return _done(row_id, token, now, erase_body=True)
 
     handler = JOBS.get(row.job_name or "")
-    if handler is None:
-        return _failed(row_id, token, now, f"No job is registered as {row.job_name!r}", permanent=True)
     arguments = dict(row.payload or {})
+    db.session.commit()
+    if handler is None:
+        return _failed(
+            row_id, token, attempts, now, f"No job is registered as {row.job_name!r}", permanent=True
+        )
+    # The job's transaction starts with a write to its own row: on SQLite it then holds the
+    # write lock from the start (a transaction that reads first cannot wait for it).
+    if not _still_ours(row_id, token):
+        return LOST
     try:
         handler(**arguments)
         db.session.flush()
     except Exception as error:
         db.session.rollback()
-        return _failed(row_id, token, now, _describe(error))
+        return _failed(row_id, token, attempts, now, _describe(error))
     return _done(row_id, token, now)  # in the job's own transaction
+
+
+def _still_ours(row_id: int, token: str) -> bool:
+    touched = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.lease_token == token)
+        .values(lease_until=OutboxMessage.lease_until)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if touched != 1:
+        db.session.rollback()
+    return touched == 1
 
 
 def _describe(error: BaseException) -> str:
@@ -288,29 +308,25 @@ def _done(row_id: int, token: str, now: datetime, *, erase_body: bool = False) -
     return SENT
 
 
-def _failed(row_id: int, token: str, now: datetime, error: str, *, permanent: bool = False) -> str:
+def _failed(
+    row_id: int, token: str, attempts: int, now: datetime, error: str, *, permanent: bool = False
+) -> str:
     config = current_app.config
-    attempts = db.session.scalar(
-        sa.select(OutboxMessage.attempts).where(
-            OutboxMessage.id == row_id, OutboxMessage.lease_token == token
-        )
-    )
-    if attempts is None:
-        db.session.rollback()
-        return LOST
     give_up = permanent or attempts >= config["OUTBOX_MAX_ATTEMPTS"]
     values: dict = {"lease_token": None, "lease_until": None, "last_error": error[:500]}
     if give_up:
         values.update(status=OutboxStatus.FAILED, finished_at=now)
     else:
         values.update(status=OutboxStatus.PENDING, next_attempt_at=now + retry_delay(attempts))
-    db.session.execute(
+    recorded = db.session.execute(
         sa.update(OutboxMessage)
         .where(OutboxMessage.id == row_id, OutboxMessage.lease_token == token)
         .values(**values)
         .execution_options(synchronize_session=False)
-    )
+    ).rowcount
     db.session.commit()
+    if recorded != 1:
+        return LOST
     # The error's class only: a server's answer can quote the recipient's address.
     kind = error.split(":", 1)[0]
     if give_up:
@@ -370,9 +386,15 @@ def sweep(*, now: datetime | None = None, batch: int = 50) -> SweepReport:
 
 
 def _claim_due(token: str, now: datetime, batch: int) -> list[int]:
+    is_due = sa.and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+    # A sweep with nothing to do writes nothing (every write would also renew the page cache).
+    anything_due = db.session.scalar(sa.select(OutboxMessage.id).where(is_due).limit(1)) is not None
+    db.session.commit()  # SQLite: a transaction that reads and then writes cannot wait for the lock
+    if not anything_due:
+        return []
     due = (
         sa.select(OutboxMessage.id)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+        .where(is_due)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(batch)
         # PostgreSQL: rows another sweep is claiming are skipped, not waited for (SQLite has one
@@ -393,6 +415,10 @@ def _claim_due(token: str, now: datetime, batch: int) -> list[int]:
 
 def _settle_expired_leases(now: datetime) -> tuple[int, int]:
     expired = sa.and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until < now)
+    anything_expired = db.session.scalar(sa.select(OutboxMessage.id).where(expired).limit(1)) is not None
+    db.session.commit()
+    if not anything_expired:
+        return 0, 0
     max_attempts = current_app.config["OUTBOX_MAX_ATTEMPTS"]
     # Mail: maybe sent, maybe not; at most once, so the operator decides. The lease token
     # stays, so a worker that was only slow can still mark it sent.
@@ -455,6 +481,7 @@ def retry(ids: Iterable[int] | None = None) -> list[int]:
     if ids is not None:
         condition = sa.and_(condition, OutboxMessage.id.in_(list(ids)))
     chosen = list(db.session.scalars(sa.select(OutboxMessage.id).where(condition).order_by(OutboxMessage.id)))
+    db.session.commit()
     if not chosen:
         return []
     db.session.execute(

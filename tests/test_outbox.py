@@ -453,3 +453,12 @@ def test_the_worker_without_redis_sweeps(app, outbox, lost_hand_over):
 
     assert result.exit_code == 0, result.output
     assert len(outbox) == 1
+
+
+def test_a_sweep_with_nothing_to_do_writes_nothing(app, count_queries, lost_hand_over):
+    queue_mail()  # pending, but not due yet
+    with count_queries() as counter:
+        report = worker.sweep()
+    assert report.outcomes == {}
+    writes = [s for s in counter.statements if s.lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))]
+    assert writes == []
