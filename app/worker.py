@@ -15,8 +15,8 @@ called from one of three places:
 
 Never twice. A worker first claims a row with a conditional UPDATE (pending -> sending, with a
 fresh lease token; committed) that only one claimant can win, on SQLite and PostgreSQL alike;
-the sweep claims its batches with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so that two sweeps
-never wait for nor take each other's rows. Only then is the mail server spoken to, and the row
+the sweep takes the oldest due row with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so that two
+sweeps never wait for nor take each other's rows. Only then is the mail server spoken to, and the row
 is marked sent afterwards, provided this worker still holds the lease.
 
 The crash windows, and what happens in each:
@@ -363,54 +363,65 @@ class SweepReport:
         return f"{delivered}; {self.interrupted} interrupted mail, {self.jobs_requeued} job(s) requeued"
 
 
-def sweep(*, now: datetime | None = None, batch: int = 50) -> SweepReport:
+def sweep(*, now: datetime | None = None) -> SweepReport:
     """Settle rows whose lease ran out, then deliver every due pending row (in this process).
 
     Works without Redis, so mail whose RQ job was lost, or that waits for a retry, leaves.
+    ``now`` decides what is due (tests pass a later time); leases and back-offs count from
+    the moment each row is taken.
     """
-    now = now or utcnow()
+    cutoff = now or utcnow()
     report = SweepReport()
-    report.interrupted, report.jobs_requeued = _settle_expired_leases(now)
+    report.interrupted, report.jobs_requeued = _settle_expired_leases(cutoff)
     while True:
-        token = secrets.token_hex(16)
-        ids = _claim_due(token, now, batch)
-        if not ids:
+        # One row at a time: a sweep killed mid-way leaves at most the row in hand interrupted,
+        # never a batch it had claimed but not started.
+        token, moment = secrets.token_hex(16), max(cutoff, utcnow())
+        row_id = _claim_next_due(token, cutoff, moment)
+        if row_id is None:
             return report
-        for row_id in ids:
-            try:
-                report.outcomes[_perform(row_id, token, now)] += 1
-            except Exception:
-                db.session.rollback()
-                current_app.logger.exception("outbox: row %s could not be delivered by the sweep", row_id)
-                report.outcomes["error"] += 1
+        try:
+            report.outcomes[_perform(row_id, token, moment)] += 1
+        except Exception:
+            db.session.rollback()
+            current_app.logger.exception("outbox: row %s could not be delivered by the sweep", row_id)
+            report.outcomes["error"] += 1
 
 
-def _claim_due(token: str, now: datetime, batch: int) -> list[int]:
-    is_due = sa.and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
-    # A sweep with nothing to do writes nothing (every write would also renew the page cache).
-    anything_due = db.session.scalar(sa.select(OutboxMessage.id).where(is_due).limit(1)) is not None
-    db.session.commit()  # SQLite: a transaction that reads and then writes cannot wait for the lock
-    if not anything_due:
-        return []
-    due = (
+def _claim_next_due(token: str, cutoff: datetime, moment: datetime) -> int | None:
+    is_due = sa.and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= cutoff)
+    oldest_due = (
         sa.select(OutboxMessage.id)
         .where(is_due)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(batch)
-        # PostgreSQL: rows another sweep is claiming are skipped, not waited for (SQLite has one
+        .limit(1)
+        # PostgreSQL: a row another sweep is claiming is skipped, not waited for (SQLite has one
         # writer at a time and ignores the clause).
         .with_for_update(skip_locked=True)
     )
-    db.session.execute(
-        sa.update(OutboxMessage)
-        # Checked again on the row itself: the subquery's choice is not re-read under a lock.
-        .where(OutboxMessage.id.in_(due), OutboxMessage.status == OutboxStatus.PENDING)
-        .values(**_claim_values(token, now))
-        .execution_options(synchronize_session=False)
-    )
-    ids = list(db.session.scalars(sa.select(OutboxMessage.id).where(OutboxMessage.lease_token == token)))
-    db.session.commit()
-    return ids
+    for _ in range(3):  # another sweep may take the row seen; a few tries, then the next sweep
+        # A sweep with nothing to do writes nothing (every write would also renew the page cache).
+        anything_due = db.session.scalar(sa.select(OutboxMessage.id).where(is_due).limit(1)) is not None
+        db.session.commit()  # SQLite: a transaction that reads and then writes cannot wait for the lock
+        if not anything_due:
+            return None
+        db.session.execute(
+            sa.update(OutboxMessage)
+            # "id = (subquery)", run once; "id IN (subquery)" would be re-run for each row on
+            # PostgreSQL and, skipping the rows this statement just locked, claim them all.
+            # The status is checked again on the row itself, under its lock.
+            .where(
+                OutboxMessage.id == oldest_due.scalar_subquery(),
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+            .values(**_claim_values(token, moment))
+            .execution_options(synchronize_session=False)
+        )
+        row_id = db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.lease_token == token))
+        db.session.commit()
+        if row_id is not None:
+            return row_id
+    return None
 
 
 def _settle_expired_leases(now: datetime) -> tuple[int, int]:

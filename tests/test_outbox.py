@@ -234,6 +234,25 @@ def test_mail_interrupted_mid_delivery_is_held_for_the_operator_never_sent_twice
     assert row(row_id).status == OutboxStatus.SENT
 
 
+def test_a_sweep_killed_mid_way_holds_only_the_message_in_hand(smtp_app, mail_server, lost_hand_over):
+    ids = [queue_mail(f"member{n}@example.org") for n in range(3)]
+    mail_server.mode = "crash"
+    first_sweep = utcnow() + after_grace()
+    with pytest.raises(KeyboardInterrupt):
+        worker.sweep(now=first_sweep)
+    db.session.rollback()
+    mail_server.mode = "accept"
+
+    lease = timedelta(seconds=smtp_app.config["OUTBOX_LEASE_SECONDS"])
+    report = worker.sweep(now=first_sweep + lease + timedelta(seconds=1))
+
+    assert report.interrupted == 1
+    assert report.outcomes == {worker.SENT: 2}
+    assert sorted(row(row_id).status for row_id in ids) == sorted(
+        [OutboxStatus.FAILED, OutboxStatus.SENT, OutboxStatus.SENT]
+    )
+
+
 def test_a_slow_worker_that_finishes_after_its_lease_still_records_the_mail_as_sent(
     smtp_app, mail_server, lost_hand_over
 ):
@@ -363,9 +382,7 @@ def test_two_sweeps_at_once_send_every_message_once(smtp_app, mail_server, lost_
     ids = [queue_mail(f"member{n}@example.org") for n in range(12)]
     later = utcnow() + after_grace()
 
-    run_in_threads(
-        smtp_app, lambda: worker.sweep(now=later, batch=3), lambda: worker.sweep(now=later, batch=3)
-    )
+    run_in_threads(smtp_app, lambda: worker.sweep(now=later), lambda: worker.sweep(now=later))
 
     assert len(mail_server.accepted) == 12
     assert len({data for data in mail_server.accepted}) == 12
