@@ -15,7 +15,7 @@ def register(app: Flask) -> None:
         app.cli.add_command(command)
 
 
-# Backup and restore ----------------------------------------------------------------------------
+# Backup and restore ------------------------------------------------------------------------------
 
 
 @click.command("backup")
@@ -34,7 +34,7 @@ def backup_command(output: str | None, rotate_dir: str | None, keep_daily: int, 
     """Write a consistent backup of the database (SQLite online backup, or pg_dump)."""
     from flask import current_app
 
-    from app.services import backup
+    from app.ops import backup
 
     if output and rotate_dir:
         raise click.UsageError("Give --output or --rotate, not both.")
@@ -61,7 +61,7 @@ def restore_command(path: str, yes: bool) -> None:
 
     from app import worker
     from app.extensions import db
-    from app.services import backup
+    from app.ops import backup
 
     if not yes:
         click.confirm("This replaces every row in the database with the backup. Continue?", abort=True)
@@ -85,7 +85,7 @@ def restore_command(path: str, yes: bool) -> None:
 COMMANDS.extend([backup_command, restore_command])
 
 
-# Moderators ------------------------------------------------------------------------------------
+# Moderators --------------------------------------------------------------------------------------
 
 
 @click.command("create-moderator")
@@ -116,7 +116,7 @@ def create_moderator_command(email: str, password: str, admin: bool) -> None:
 COMMANDS.append(create_moderator_command)
 
 
-# Scale: synthetic network and counters (issue 6) ------------------------------------------------
+# Scale: synthetic network and counters -----------------------------------------------------------
 
 
 @click.command("large-data")
@@ -127,7 +127,8 @@ def large_data_command(scale: float, seed: int) -> None:
     import time
 
     from app.extensions import db
-    from app.services import DomainError, large_data
+    from app.seeding import large_data
+    from app.services import DomainError
 
     started = time.perf_counter()
     try:
@@ -154,21 +155,33 @@ def recount_command() -> None:
     click.echo(f"Counters checked; {corrected} row(s) corrected.")
 
 
+@click.command("refresh-counters")
+def refresh_counters_command() -> None:
+    """Scheduled (daily): let approvals, suspensions and country changes reach the numbers
+    through members-only and counted-only pledges."""
+    from app.extensions import db
+    from app.services import counters
+
+    done = counters.refresh()
+    db.session.commit()
+    click.echo(f"Counters refreshed: {done.pledges} pledge(s) updated on {done.campaigns} campaign(s).")
+
+
 @click.command("search-index")
 def search_index_command() -> None:
     """Create the full-text search index if missing and refill it from the rows (SQLite)."""
     from app.extensions import db
-    from app.search import engine
+    from app.search_engine import engine
 
     with db.engine.begin() as connection:
         engine.install(connection)
     click.echo("Search index rebuilt.")
 
 
-COMMANDS.extend([large_data_command, recount_command, search_index_command])
+COMMANDS.extend([large_data_command, recount_command, refresh_counters_command, search_index_command])
 
 
-# Demo data (issue 2) ---------------------------------------------------------------------------
+# Demo data ---------------------------------------------------------------------------------------
 
 
 @click.command("demo-data")
@@ -176,7 +189,7 @@ COMMANDS.extend([large_data_command, recount_command, search_index_command])
 def demo_data_command(if_empty: bool) -> None:
     """Load the ISF campaigns, named organizations and sample data (idempotent)."""
     from app.extensions import db
-    from app.services import demo_data
+    from app.seeding import demo_data
 
     summary = demo_data.load(if_empty=if_empty)
     db.session.commit()
@@ -249,7 +262,7 @@ def outbox_sweep_command() -> None:
 @outbox_group.command("purge")
 @click.option("--days", type=int, default=None, help="Age in days (default: OUTBOX_KEEP_SENT_DAYS).")
 def outbox_purge_command(days: int | None) -> None:
-    """Delete delivered messages older than the retention period (failed ones stay)."""
+    """Delete delivered and discarded messages older than the retention period (failed ones stay)."""
     from datetime import timedelta
 
     from flask import current_app
@@ -257,9 +270,8 @@ def outbox_purge_command(days: int | None) -> None:
     from app import worker
 
     days = current_app.config["OUTBOX_KEEP_SENT_DAYS"] if days is None else days
-    click.echo(
-        f"{worker.purge_sent(timedelta(days=days))} delivered message(s) older than {days} days deleted."
-    )
+    deleted = worker.purge_sent(timedelta(days=days))
+    click.echo(f"{deleted} delivered or discarded message(s) older than {days} days deleted.")
 
 
 @click.command("worker")

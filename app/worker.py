@@ -6,8 +6,10 @@ called from one of three places:
 1. After the commit. Session hooks note the outbox rows each flush inserted and, once the
    transaction has committed, hand their ids on. With ``JOBS_BACKEND=rq`` (Redis configured)
    each becomes an RQ job "deliver outbox row N" for ``flask worker``; with ``inline`` (no
-   Redis: ``make run``, the tests, one small server) they are delivered at once in this
-   process, in a fresh application context with its own session. A rollback forgets them.
+   Redis: ``make run``, the tests, one small server) they are delivered in this process, in a
+   fresh application context with its own session: at once outside a request, and once the
+   whole answer has been sent inside one, so that no visitor waits for a mail server and an
+   answer's timing never depends on what was queued. A rollback forgets them.
 2. ``flask worker``: an RQ worker that runs those jobs (``run_outbox_row``).
 3. The sweep (``flask outbox sweep``, every minute from a systemd timer): delivers rows whose
    hand-over was lost (process killed between commit and send, Redis unreachable), makes the
@@ -44,7 +46,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import Flask, current_app, has_app_context
+from flask import Flask, after_this_request, current_app, has_app_context, has_request_context, request
 
 from app.extensions import db
 from app.models.base import utcnow
@@ -52,6 +54,7 @@ from app.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 
 # Outcomes of one delivery.
 SENT = "sent"
+DISCARDED = "discarded"  # marked discard: went the whole way, never handed to the mail server
 RETRY = "retry"
 FAILED = "failed"
 SKIPPED = "skipped"  # another worker has it, or it is done, or not due yet
@@ -61,6 +64,9 @@ INTERRUPTED = "Interrupted while sending: it may or may not have been delivered.
 RESTORED = "Restored from a backup: it may have been sent before. Retry by hand if not."
 
 _NEW_ROWS = "tadamun_outbox_new_rows"  # key in Session.info
+# Keys in the request's WSGI environ: rows waiting for the answer, and whether it carries some.
+_AFTER_ANSWER = "tadamun.outbox_after_answer"
+_ANSWER_CARRIES = "tadamun.outbox_answer_carries"
 _listening = False
 
 
@@ -72,7 +78,7 @@ def register(app: Flask) -> None:
     if backend == "rq" and not app.config.get("REDIS_URL"):
         raise RuntimeError("JOBS_BACKEND=rq needs REDIS_URL")
     _listen_once()
-    app.teardown_request(_warn_if_uncommitted)
+    app.teardown_request(_end_of_request)
 
 
 def _listen_once() -> None:
@@ -104,21 +110,32 @@ def _forget(session, transaction) -> None:
         session.info.pop(_NEW_ROWS, None)
 
 
-def _warn_if_uncommitted(error: BaseException | None) -> None:
-    if error is not None:
-        return
+def _end_of_request(error: BaseException | None) -> None:
     session = db.session()
-    if session.info.get(_NEW_ROWS) or any(isinstance(row, OutboxMessage) for row in session.new):
+    if error is None and (
+        session.info.get(_NEW_ROWS) or any(isinstance(row, OutboxMessage) for row in session.new)
+    ):
         current_app.logger.error(
             "outbox: the request queued mail or jobs but never committed; nothing is sent"
         )
+    # Rows committed where no answer will carry them (a request context without a response, as
+    # in a test or a shell, or a commit in another teardown) are delivered now.
+    left = request.environ.pop(_AFTER_ANSWER, None)
+    if left or request.environ.get(_ANSWER_CARRIES):
+        # The request is over: its transaction (on SQLite, perhaps the write lock) must not
+        # outlive it while the mail leaves. The application context usually ends here too and
+        # takes the session with it; not when one context spans several requests (tests).
+        session.rollback()
+    if left:
+        _deliver_now(current_app._get_current_object(), left)
 
 
 # Handing rows over -------------------------------------------------------------------------------
 
 
 def dispatch(ids: Iterable[int]) -> None:
-    """Ask for the delivery of committed rows: an RQ job each, or delivered here and now.
+    """Ask for the delivery of committed rows: an RQ job each, or delivered in this process
+    (inside a request, once the answer has been sent).
 
     Never raises: the commit has happened, and the sweep delivers whatever is not handed over.
     """
@@ -126,8 +143,26 @@ def dispatch(ids: Iterable[int]) -> None:
     ids = list(ids)
     if app.config["JOBS_BACKEND"] == "rq":
         _enqueue(app, ids)
+    elif has_request_context():
+        _deliver_after_the_answer(app, ids)
     else:
         _deliver_now(app, ids)
+
+
+def _deliver_after_the_answer(app: Flask, ids: list[int]) -> None:
+    waiting = request.environ.setdefault(_AFTER_ANSWER, [])
+    if not waiting:
+
+        @after_this_request
+        def deliver_once_answered(response):
+            held = request.environ.pop(_AFTER_ANSWER, [])
+            if held:
+                request.environ[_ANSWER_CARRIES] = True
+                # The server calls this once it has sent the whole answer (gunicorn, werkzeug).
+                response.call_on_close(lambda: _deliver_now(app, held))
+            return response
+
+    waiting.extend(ids)
 
 
 def _deliver_now(app: Flask, ids: list[int]) -> None:
@@ -176,20 +211,15 @@ def job_queue(app: Flask):
     return queue
 
 
-_standalone_app: Flask | None = None
-
-
 def run_outbox_row(row_id: int) -> str:
-    """The RQ job: deliver one outbox row, in its own application context."""
-    global _standalone_app
-    if has_app_context():
-        app = current_app._get_current_object()
-    else:  # run by a bare `rq worker` rather than `flask worker`
-        from app import create_app
+    """The RQ job: deliver one outbox row, in its own application context.
 
-        _standalone_app = _standalone_app or create_app()
-        app = _standalone_app
-    with app.app_context():
+    Run by ``flask worker``, which gives it the application. (A bare ``rq worker`` has none:
+    the job then fails, and the sweep delivers the row.)
+    """
+    if not has_app_context():
+        raise RuntimeError("outbox rows are delivered by `flask worker`, not by a bare `rq worker`")
+    with current_app._get_current_object().app_context():
         return deliver(row_id)
 
 
@@ -235,6 +265,8 @@ def _perform(row_id: int, token: str, now: datetime) -> str:
         db.session.rollback()
         return SKIPPED
     attempts = row.attempts
+    if row.kind == OutboxKind.MAIL and row.discard:
+        return _done(row_id, token, now, erase_body=True, status=OutboxStatus.DISCARDED)
     if row.kind == OutboxKind.MAIL:
         message = mail.message_from_outbox(row)
         db.session.commit()  # no transaction stays open while the mail server is spoken to
@@ -282,9 +314,16 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:500]
 
 
-def _done(row_id: int, token: str, now: datetime, *, erase_body: bool = False) -> str:
+def _done(
+    row_id: int,
+    token: str,
+    now: datetime,
+    *,
+    erase_body: bool = False,
+    status: OutboxStatus = OutboxStatus.SENT,
+) -> str:
     values = {
-        "status": OutboxStatus.SENT,
+        "status": status,
         "finished_at": now,
         "lease_token": None,
         "lease_until": None,
@@ -304,6 +343,9 @@ def _done(row_id: int, token: str, now: datetime, *, erase_body: bool = False) -
         current_app.logger.warning("outbox: row %s was taken from this worker (lease ran out)", row_id)
         return LOST
     db.session.commit()
+    if status == OutboxStatus.DISCARDED:
+        current_app.logger.info("outbox: row %s discarded unsent", row_id)
+        return DISCARDED
     current_app.logger.info("outbox: row %s delivered", row_id)
     return SENT
 
@@ -514,11 +556,14 @@ def retry(ids: Iterable[int] | None = None) -> list[int]:
 
 
 def purge_sent(older_than: timedelta, *, now: datetime | None = None) -> int:
-    """Delete delivered rows finished more than ``older_than`` ago; returns how many."""
+    """Delete delivered (and discarded) rows finished more than ``older_than`` ago; returns how many."""
     cutoff = (now or utcnow()) - older_than
     deleted = db.session.execute(
         sa.delete(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.finished_at < cutoff)
+        .where(
+            OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.DISCARDED]),
+            OutboxMessage.finished_at < cutoff,
+        )
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
@@ -538,6 +583,8 @@ def hold_after_restore() -> int:
         .where(
             OutboxMessage.kind == OutboxKind.MAIL,
             OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+            # A message to be discarded is never sent: the sweep settles it as usual.
+            OutboxMessage.discard.is_(False),
         )
         .values(status=OutboxStatus.FAILED, finished_at=utcnow(), last_error=RESTORED)
         .execution_options(synchronize_session=False)

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from app import create_app
 from app.extensions import db
 from app.models import OutboxMessage, OutboxStatus, PledgeVisibility
-from app.services import backup as backup_service
+from app.ops import backup as backup_service
+from app.ops.backup import table_row_counts
 from app.services import outbox as outbox_service
-from app.services.backup import table_row_counts
 from tests import builders
 
 pytestmark = pytest.mark.slow

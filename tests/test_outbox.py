@@ -157,16 +157,46 @@ def test_mail_queued_in_a_transaction_that_commits_is_sent_once(app, outbox):
     assert len(outbox) == 1
 
 
-def test_a_request_sends_its_mail_after_its_commit(client, outbox):
+def test_a_request_sends_its_mail_after_its_commit_once_the_answer_has_gone(client, outbox):
     make_user(email="amal@example.org")
     db.session.commit()
 
-    response = client.post("/auth/reset", data={"email": "amal@example.org"})
+    response = client.post("/auth/reset", data={"email": "amal@example.org"}, buffered=False)
 
     assert response.status_code == 302
+    # Committed, but the visitor does not wait for the mail server: nothing has left yet.
+    assert outbox == []
+    assert db.session.scalar(sa.select(OutboxMessage.status)) == OutboxStatus.PENDING
+    response.close()  # the server has sent the whole answer
     [message] = outbox
     assert message.recipients == ["amal@example.org"]
+    db.session.rollback()  # a fresh look (this session's snapshot predates the delivery)
     assert db.session.scalar(sa.select(OutboxMessage.status)) == OutboxStatus.SENT
+
+
+def test_a_message_marked_discard_goes_the_whole_way_and_is_never_sent(app, outbox, monkeypatch):
+    def queue_discarded() -> int:
+        row = outbox_service.enqueue_mail("nobody@example.org", "Reset", "a link", discard=True)
+        db.session.commit()  # handed over after the commit, like any other message
+        return row.id
+
+    first = queue_discarded()
+    assert (row(first).status, row(first).body) == (OutboxStatus.DISCARDED, None)
+
+    # Its hand-over lost: the sweep settles it the same way.
+    monkeypatch.setattr(worker, "_deliver_now", lambda app, ids: None)
+    second = queue_discarded()
+    assert row(second).status == OutboxStatus.PENDING
+    assert worker.hold_after_restore() == 0  # nothing to hold: it is never sent anyway
+    assert worker.sweep(now=utcnow() + after_grace()).outcomes == {worker.DISCARDED: 1}
+    monkeypatch.undo()
+
+    # Even put back by hand, it is not sent.
+    db.session.execute(sa.update(OutboxMessage).values(status=OutboxStatus.FAILED))
+    db.session.commit()
+    assert worker.retry(None) == [first, second]
+    assert outbox == []
+    assert {row(first).status, row(second).status} == {OutboxStatus.DISCARDED}
 
 
 def test_a_key_queues_a_message_only_once(app, outbox):
@@ -445,19 +475,22 @@ def test_an_unknown_job_is_refused_when_queued():
 
 def test_outbox_status_and_purge(app, outbox):
     old = queue_mail()
+    discarded = outbox_service.enqueue_mail("nobody@example.org", "Reset", "a link", discard=True)
+    db.session.commit()
+    old_discarded = discarded.id
     db.session.execute(
         sa.update(OutboxMessage)
-        .where(OutboxMessage.id == old)
+        .where(OutboxMessage.id.in_([old, old_discarded]))
         .values(finished_at=utcnow() - timedelta(days=31))
     )
     db.session.commit()
     recent = queue_mail()
     runner = app.test_cli_runner()
 
-    assert "sent 2" in runner.invoke(args=["outbox", "status"]).output
+    assert "sent 2, failed 0, discarded 1" in runner.invoke(args=["outbox", "status"]).output
     result = runner.invoke(args=["outbox", "purge"])
 
-    assert "1 delivered message(s) older than 30 days deleted." in result.output
+    assert "2 delivered or discarded message(s) older than 30 days deleted." in result.output
     assert [r.id for r in db.session.scalars(sa.select(OutboxMessage))] == [recent]
 
 

@@ -6,11 +6,14 @@ commit (``app.worker``). The row's life::
 
     pending --claim--> sending --delivered--> sent
        ^                  |
+       |                  +--- marked discard: never handed over --> discarded
        +-- retry later ---+--- gave up / interrupted mail --> failed
 
 ``key`` is the message's idempotency key: the Message-ID of the mail, the key a job is
 given, and (when the caller passes one) what stops the same message being queued twice.
 ``lease_token``/``lease_until`` say which worker holds a row in ``sending`` and until when.
+``discard`` marks a message queued only so that a request does the same work either way (the
+password reset of an address without an account): it goes the whole way and is never sent.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class OutboxStatus(enum.StrEnum):
     SENDING = "sending"  # claimed by a worker until lease_until
     SENT = "sent"  # delivered (mail) or done (job); a mail's body is erased
     FAILED = "failed"  # given up; `flask outbox failed` lists it, `flask outbox retry` resends
+    DISCARDED = "discarded"  # marked discard, dropped by the worker unsent; purged like sent rows
 
 
 class OutboxMessage(db.Model):
@@ -54,6 +58,8 @@ class OutboxMessage(db.Model):
     recipient: Mapped[str | None] = mapped_column(sa.String(254))
     subject: Mapped[str | None] = mapped_column(sa.Text)
     body: Mapped[str | None] = mapped_column(sa.Text)
+    # Queued like any message, never sent (the stand-in's reset mail for an unknown address).
+    discard: Mapped[bool] = mapped_column(default=False)
 
     # Job: a name registered with ``app.services.outbox.job`` and its JSON arguments.
     job_name: Mapped[str | None] = mapped_column(sa.String(100))

@@ -1,4 +1,4 @@
-"""Mail: built during the request, queued in the outbox, sent by the worker after the commit.
+"""Mail: rendered during the request, queued in the outbox, sent by the worker after the commit.
 
 ``send()`` renders a message in the recipient's language and adds it to the outbox in the
 current transaction (``app.services.outbox``): a request that rolls back sends nothing, and a
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import secrets
 import smtplib
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from flask_mail import Message, sanitize_address, sanitize_addresses
 
 from app.extensions import mail
@@ -31,15 +33,40 @@ from app.models.outbox import OutboxMessage
 from app.services import outbox, tokens
 
 
-def send(recipient: str, subject: str, template: str, *, locale: str | None = None, **context: Any) -> None:
+def header_text(value: Any) -> str:
+    """``value`` fit for a mail header built from user data: no line break or control character.
+
+    Names are checked when they are written; this holds even for a row written before that (or
+    by hand), so that no header can ever be injected (file backend) or fail the send (SMTP).
+    """
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in str(value))
+    return " ".join(text.split())
+
+
+def send(
+    recipient: str,
+    subject: Any,
+    template: str,
+    *,
+    locale: str | None = None,
+    discard: bool = False,
+    **context: Any,
+) -> None:
     """Render ``templates/email/<template>.txt`` for one recipient and queue it.
 
-    The message leaves after the caller's commit; nothing is sent if it rolls back.
+    The message leaves after the caller's commit; nothing is sent if it rolls back. With
+    ``discard`` it is rendered and queued all the same, and the worker drops it instead of
+    sending it: for answers that must not tell whether an address has an account.
+
+    Raises ValueError for a recipient holding a line break or control character (the forms
+    refuse such addresses; mail is never sent to a rewritten one).
     """
+    if header_text(recipient) != recipient:
+        raise ValueError("a mail recipient holds a line break or control character")
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         body = render_template(f"email/{template}.txt", **context)
-        subject = str(subject)
-    outbox.enqueue_mail(recipient, subject, body)
+        subject = header_text(subject)
+    outbox.enqueue_mail(recipient, subject, body, discard=discard)
 
 
 def message_from_outbox(row: OutboxMessage) -> Message:
@@ -144,56 +171,50 @@ def _write_to_outbox(message: Message) -> Path:
 # from SITE_URL only.
 
 
-def send_email_confirmation(user: User) -> None:
-    from flask_babel import lazy_gettext as _l
+def _send_to_user(user: User, subject: Any, template: str, *, discard: bool = False, **context: Any) -> None:
+    """One message to a user, in their language; the template gets ``user`` too."""
+    send(user.email, subject, template, locale=user.locale, discard=discard, user=user, **context)
 
+
+def send_email_confirmation(user: User) -> None:
     token = tokens.make_token(
         tokens.EMAIL_CONFIRMATION, {"uid": user.id, "email": tokens.fingerprint(user.email)}
     )
-    send(
-        user.email,
+    _send_to_user(
+        user,
         _l("Confirm your email address for Tadamun"),
         "confirm_email",
-        locale=user.locale,
-        user=user,
         link=tokens.external_url("auth.confirm_email", token=token),
     )
 
 
 def send_registration_attempt_notice(user: User) -> None:
     """Someone tried to register with an email that already has an account."""
-    from flask_babel import lazy_gettext as _l
-
-    send(
-        user.email,
+    _send_to_user(
+        user,
         _l("Someone tried to register with your email address"),
         "registration_attempt",
-        locale=user.locale,
-        user=user,
         login_link=tokens.external_url("auth.login"),
         reset_link=tokens.external_url("auth.reset_request"),
     )
 
 
-def send_password_reset(user: User) -> None:
-    from flask_babel import lazy_gettext as _l
-
+def send_password_reset(user: User, *, discard: bool = False) -> None:
+    """Queue the reset mail; with ``discard`` (a stand-in for an unknown address) it is built
+    and queued the same way, and never sent."""
     token = tokens.make_token(
         tokens.PASSWORD_RESET, {"uid": user.id, "pw": tokens.fingerprint(user.password_hash)}
     )
-    send(
-        user.email,
+    _send_to_user(
+        user,
         _l("Reset your Tadamun password"),
         "reset_password",
-        locale=user.locale,
-        user=user,
+        discard=discard,
         link=tokens.external_url("auth.reset_password", token=token),
     )
 
 
 def send_invitation(inviter: User, email: str, token: str) -> None:
-    from flask_babel import lazy_gettext as _l
-
     send(
         email,
         _l("You are invited to join %(organization)s on Tadamun", organization=inviter.organization.name),
@@ -205,15 +226,14 @@ def send_invitation(inviter: User, email: str, token: str) -> None:
     )
 
 
-def send_decision(organization: Organization, template: str, subject: Any) -> None:
+def send_decision(organization: Organization, template: str, subject: Any, **context: Any) -> None:
     """Tell every user of an organization about a moderator's decision (approved, rejected, ...)."""
     for user in organization.users:
-        send(
-            user.email,
+        _send_to_user(
+            user,
             subject,
             template,
-            locale=user.locale,
-            user=user,
             organization=organization,
             dashboard_link=tokens.external_url("account.dashboard"),
+            **context,
         )

@@ -40,13 +40,19 @@ def job(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return register
 
 
-def enqueue_mail(recipient: str, subject: str, body: str, *, key: str | None = None) -> OutboxMessage:
+def enqueue_mail(
+    recipient: str, subject: str, body: str, *, key: str | None = None, discard: bool = False
+) -> OutboxMessage:
     """Queue one rendered message; it is sent after the current transaction commits.
 
     With ``key``, a message already queued under that key is returned instead of a second one
-    (a digest for one week and one member, say).
+    (a digest for one week and one member, say). With ``discard``, the row is written and
+    handed over like any other, and the worker drops it unsent.
     """
-    return _add(OutboxMessage(kind=OutboxKind.MAIL, recipient=recipient, subject=subject, body=body), key)
+    row = OutboxMessage(
+        kind=OutboxKind.MAIL, recipient=recipient, subject=subject, body=body, discard=discard
+    )
+    return _add(row, key)
 
 
 def enqueue_job(name: str, *, key: str | None = None, **arguments: Any) -> OutboxMessage:

@@ -1,7 +1,7 @@
 """outbox of mail and jobs
 
 Revision ID: 0005_outbox
-Revises: 0002_search
+Revises: 0004_organization_name_review
 Create Date: 2026-12-01 02:50:14.765269
 
 One new table, outbox_messages: mail and jobs written in the same transaction as the change
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005_outbox'
-down_revision = '0002_search'
+down_revision = "0004_organization_name_review"
 branch_labels = None
 depends_on = None
 
@@ -23,10 +23,11 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.Enum('mail', 'job', name='outbox_kind', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('key', sa.String(length=100), nullable=False),
-    sa.Column('status', sa.Enum('pending', 'sending', 'sent', 'failed', name='outbox_status', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'sending', 'sent', 'failed', 'discarded', name='outbox_status', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('recipient', sa.String(length=254), nullable=True),
     sa.Column('subject', sa.Text(), nullable=True),
     sa.Column('body', sa.Text(), nullable=True),
+    sa.Column('discard', sa.Boolean(), nullable=False),
     sa.Column('job_name', sa.String(length=100), nullable=True),
     sa.Column('payload', sa.JSON(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
