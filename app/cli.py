@@ -169,13 +169,15 @@ def refresh_counters_command() -> None:
 
 @click.command("search-index")
 def search_index_command() -> None:
-    """Create the full-text search index if missing and refill it from the rows (SQLite)."""
+    """Create the full-text search index if missing and recompute it from the rows."""
     from app.extensions import db
     from app.search_engine import engine
 
     with db.engine.begin() as connection:
         engine.install(connection)
-    click.echo("Search index rebuilt.")
+    rows = engine.reindex()
+    db.session.commit()
+    click.echo(f"Search index rebuilt ({rows} rows).")
 
 
 COMMANDS.extend([large_data_command, recount_command, refresh_counters_command, search_index_command])

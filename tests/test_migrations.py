@@ -301,3 +301,27 @@ def test_each_step_downgrades_and_upgrades_again(empty_database):
             downgrade("-1")
             upgrade(revision)
         assert_schema_matches_models()
+
+
+def test_upgrade_fills_the_search_text_of_existing_rows_in_every_language(empty_database):
+    from app.models import CampaignTranslation
+    from app.search_engine import engine
+    from tests import builders
+
+    with app_on(empty_database):
+        upgrade()
+        campaign = builders.make_campaign("Save the Tigris")
+        db.session.add(
+            CampaignTranslation(campaign_id=campaign.id, locale="ar", title="أنقذوا دجلة", summary=".")
+        )
+        builders.make_organization("جمعية النساء", city="Basra")
+        db.session.commit()
+        db.session.remove()
+        # Back to before the stored search text, and up again: the migration computes it.
+        script = ScriptDirectory.from_config(alembic_config())
+        downgrade(script.get_revision("0006_multilingual_search").down_revision)
+        upgrade()
+
+        assert [c.title for c in engine.find("campaigns", "دجلة", limit=5)] == ["Save the Tigris"]
+        assert [o.name for o in engine.find("organizations", "نساء", limit=5)] == ["جمعية النساء"]
+        assert [o.name for o in engine.find("organizations", "البصرة", limit=5)] == ["جمعية النساء"]

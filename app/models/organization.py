@@ -68,6 +68,11 @@ class Organization(db.Model):
         enum_column(Visibility, "contact_person_visibility"), default=Visibility.HIDDEN
     )
 
+    # What search indexes: the row's text in every language, folded and stemmed in Python
+    # (app.search_engine.engine keeps it current on every flush). Never loaded with the row.
+    search_title: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
+    search_body: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
+
     # Kept by the pledge services in the same transaction as the pledge itself.
     public_pledge_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
