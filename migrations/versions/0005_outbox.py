@@ -1,7 +1,7 @@
 """outbox of mail and jobs
 
 Revision ID: 0005_outbox
-Revises: 0004_organization_name_review
+Revises: 0006_multilingual_search
 Create Date: 2026-12-01 02:50:14.765269
 
 One new table, outbox_messages: mail and jobs written in the same transaction as the change
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005_outbox'
-down_revision = "0004_organization_name_review"
+down_revision = "0006_multilingual_search"
 branch_labels = None
 depends_on = None
 
