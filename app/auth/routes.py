@@ -1,6 +1,6 @@
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from app.auth.decorators import rate_limited
 from app.auth.forms import (
@@ -11,7 +11,6 @@ from app.auth.forms import (
     ResetRequestForm,
 )
 from app.extensions import db
-from app.models.base import utcnow
 from app.services import DomainError, accounts, mail, membership, tokens
 from app.urls import safe_next_url
 
@@ -43,9 +42,8 @@ def login():
             # The same words whether the email is unknown or the password wrong.
             form.password.errors.append(_("Email or password is not correct."))
         else:
-            user.last_login_at = utcnow()
+            accounts.complete_login(user, remember=form.remember_me.data, method="password")
             db.session.commit()
-            login_user(user, remember=form.remember_me.data)
             return redirect(safe_next_url("account.dashboard"))
     return render_template("auth/login.html", form=form)
 
@@ -188,8 +186,8 @@ def accept_invitation(token: str):
             db.session.rollback()
             form.password.errors.append(str(error))
         else:
+            accounts.complete_login(user, remember=False, method="invitation")
             db.session.commit()
-            login_user(user)
             flash(
                 _("Welcome to %(organization)s on Tadamun.", organization=invitation.organization.name),
                 "success",

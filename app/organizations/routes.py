@@ -1,6 +1,7 @@
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
+from app.extensions import db
 from app.models import OrganizationKind
 from app.services import directory
 
@@ -38,14 +39,18 @@ def detail(slug: str):
     organization = directory.get_organization(slug)
     if organization is None:
         abort(404)
-    viewer_is_member = directory.viewer_sees_members_only(current_user)
-    return render_template(
+    html = render_template(
         "organizations/detail.html",
         org=organization,
         website=directory.external_url(organization.website),
-        contacts=organization.visible_contacts(viewer_is_member=viewer_is_member),
+        # Records in the organization's access log when it shows private details to an outsider.
+        contacts=directory.visible_contacts(organization, current_user),
         pledges=directory.organization_pledges(organization, current_user),
         projects=directory.organization_projects(
             organization, current_user, page=request.args.get("page", 1, type=int)
         ),
     )
+    # After rendering, so that the page's objects are not reloaded; if the record cannot be
+    # written, the page is not shown (the error handler answers instead).
+    db.session.commit()
+    return html

@@ -195,3 +195,32 @@ def send_decision(organization: Organization, template: str, subject: Any, **con
             dashboard_link=tokens.external_url("account.dashboard"),
             **context,
         )
+
+
+def send_new_device_notice(user: User, login: Any) -> None:
+    """Tell a user that their account was just logged into from a browser it never used.
+
+    Queued to leave after the answer (and so after the login's commit): the login's timing
+    does not depend on the mail server."""
+    from flask_babel import lazy_gettext as _l
+
+    from app.services import login_sessions
+    from app.templating import format_datetime
+
+    locale = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        browser, place = login_sessions.browser_label(login), login_sessions.place_label(login)
+        when = format_datetime(login.created_at)
+    deliver_after_response(
+        build(
+            user.email,
+            _l("A new login to your Tadamun account"),
+            "new_device",
+            locale=user.locale,
+            browser=browser,
+            place=place,
+            when=when,
+            sessions_link=tokens.external_url("account.sessions"),
+            reset_link=tokens.external_url("auth.reset_request"),
+        )
+    )
