@@ -180,8 +180,19 @@ def _session_from_remember_cookie(sender, user, **_extra) -> None:
 
 def _end_session(message: str, why: str) -> None:
     logging.getLogger("app.security").info("session of user %s ended: %s", current_user.id, why)
+    parsed = parse_login_token(session.get("_user_id"))
+    if parsed is not None:
+        # The login is over for good: /account/sessions stops listing it, and every copy of its
+        # cookies is refused (a copy could otherwise carry a later idle clock).
+        try:
+            login_sessions.end_by_id(parsed.user_id, parsed.session_id, session_now())
+            db.session.commit()
+        except sa.exc.OperationalError as error:
+            db.session.rollback()
+            if not is_database_busy(error):
+                raise
     logout_user()
-    for key in ("login_at", "seen_at"):
+    for key in ("login_at", "seen_at", "touched_at"):
         session.pop(key, None)
     flash(message, "info")
 

@@ -274,6 +274,17 @@ def test_a_moderators_idle_session_leaves_the_list(app, move_clock):
     assert moderator.is_moderator
 
 
+def test_a_session_ended_by_its_time_limit_ends_its_record(app, move_clock):
+    make_moderator("mod@example.org")
+    db.session.commit()
+    client = browser(app)
+    login(client, "mod@example.org")
+    move_clock(31 * 60)
+    assert client.get("/moderation/").status_code == 302  # idle: logged out
+    db.session.rollback()
+    assert db.session.scalar(sa.select(LoginSession.ended_at)) is not None
+
+
 # The last use ------------------------------------------------------------------------------------
 
 

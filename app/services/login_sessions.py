@@ -224,15 +224,17 @@ def start_session(
     return record, not known
 
 
+def _open_login(user_id: int, session_id: int) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        LoginSession.id == session_id, LoginSession.user_id == user_id, LoginSession.ended_at.is_(None)
+    )
+
+
 def touch(user_id: int, session_id: int, now: datetime) -> None:
     """Move a live record's last use to ``now`` (one UPDATE; nothing when it has ended)."""
     db.session.execute(
         sa.update(LoginSession)
-        .where(
-            LoginSession.id == session_id,
-            LoginSession.user_id == user_id,
-            LoginSession.ended_at.is_(None),
-        )
+        .where(_open_login(user_id, session_id))
         .values(last_seen_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -282,6 +284,16 @@ def end_session(user: User, session_id: int, now: datetime) -> None:
     if result.rowcount != 1:
         raise SessionNotFound("no such session")
     log.info("session %s of user %s ended by the user", session_id, user.id)
+
+
+def end_by_id(user_id: int, session_id: int, now: datetime) -> None:
+    """End one login whatever its state (the session lifetime or idle limit ended it)."""
+    db.session.execute(
+        sa.update(LoginSession)
+        .where(_open_login(user_id, session_id))
+        .values(ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def end_other_sessions(user: User, keep_session_id: int | None, now: datetime) -> int:
