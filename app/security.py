@@ -76,6 +76,10 @@ def login_token(user: User, session_id: int, issued_at: int) -> str:
     return f"{user.get_id()}:{session_id}:{issued_at}"
 
 
+# Year 9999: beyond it datetime cannot hold the time.
+MAX_LOGIN_TIME = 253_402_300_799
+
+
 @dataclass(frozen=True)
 class LoginToken:
     user_id: int
@@ -95,10 +99,6 @@ def parse_login_token(token: object) -> LoginToken | None:
     if user_id is None or session_id is None or version is None or issued_at is None:
         return None
     return LoginToken(user_id, version, session_id, issued_at)
-
-
-# Year 9999: beyond it datetime cannot hold the time.
-MAX_LOGIN_TIME = 253_402_300_799
 
 
 def _issued_at(token: str) -> int | None:
