@@ -103,7 +103,8 @@ class Config:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024 + 64 * 1024  # a 2 MB logo plus the form around it
     MAX_LOGO_BYTES = 2 * 1024 * 1024
 
-    # Mail: "console" writes to instance/outbox in development, "smtp" sends.
+    # Mail (app/services/mail.py): "file" writes .eml files to MAIL_OUTBOX_DIR (development),
+    # "smtp" sends, "memory" records them (tests).
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")

@@ -119,9 +119,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from app import benchmark, caching, i18n, page_cache, security
+    from app import benchmark, caching, i18n, page_cache, security, transactions
 
-    caching.register(app)  # first: its after-request hook runs after the others'
+    transactions.register(app)  # first: a request that may write says so before any query
+    caching.register(app)  # its after-request hook runs after the others'
     page_cache.register(app)
     security.register(app)
     i18n.register(app)

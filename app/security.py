@@ -6,19 +6,18 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import Flask, abort, current_app, flash, g, request, session
+from flask import Flask, abort, after_this_request, current_app, flash, g, request, session
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user, user_loaded_from_cookie, user_logged_in
+from flask_login import current_user, login_user, logout_user, user_loaded_from_cookie, user_logged_in
 
 from app.database import is_database_busy
 from app.extensions import db
-from app.models import User
+from app.models import LoginSession, User
 from app.numbers import MAX_DATABASE_ID, parse_id, parse_number
-from app.services import login_sessions
-from app.services.accounts import load_user_for_session
+from app.services import accounts, login_sessions
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -115,14 +114,61 @@ def load_user(token: str) -> User | None:
     lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
     if parsed is None or now_seconds() - parsed.issued_at > lifetime:
         return None
-    return load_user_for_session(parsed.user_id, parsed.version, parsed.session_id)
+    return accounts.load_user_for_session(parsed.user_id, parsed.version, parsed.session_id)
 
 
 def bind_login_session(user: User, session_id: int, issued_at: int) -> None:
     """Point this browser's session (and the remember cookie built from it) at its login record.
-    Called by accounts.complete_login right after login_user()."""
+    Called by log_in right after login_user()."""
     session["_user_id"] = login_token(user, session_id, issued_at)
     session["login_at"] = session["seen_at"] = session["touched_at"] = issued_at
+
+
+# A long-lived, random token that tells a browser this account used before from a new one (a
+# login from a new one is mailed to the user); the login records keep only a hash of it.
+DEVICE_COOKIE = "tadamun_device"
+DEVICE_COOKIE_MAX_AGE = timedelta(days=365)
+
+
+def keep_device_cookie(token: str) -> None:
+    """Set (or renew) the device cookie on this request's response."""
+    secure = bool(current_app.config.get("SESSION_COOKIE_SECURE"))
+
+    @after_this_request
+    def set_cookie(response):
+        response.set_cookie(
+            DEVICE_COOKIE,
+            token,
+            max_age=int(DEVICE_COOKIE_MAX_AGE.total_seconds()),
+            httponly=True,
+            samesite="Lax",
+            secure=secure,
+        )
+        return response
+
+
+def log_in(user: User, *, remember: bool = False, method: str = "password") -> LoginSession:
+    """Log this browser in as ``user`` once something proved who they are (``method``): every
+    login view ends here.
+
+    The domain records the login (accounts.complete_login: the record, the last login, the
+    new-device mail); this logs the browser in, points its session and remember cookie at the
+    record, and keeps its device cookie. Moderators get no remember-me cookie. Flushes; the
+    caller commits."""
+    issued_at = now_seconds()
+    device = login_sessions.device_token(request.cookies.get(DEVICE_COOKIE))
+    record = accounts.complete_login(
+        user,
+        client=login_sessions.Client.of(request.headers.get("User-Agent"), request.remote_addr),
+        device=device,
+        remember=remember,
+        method=method,
+        now=datetime.fromtimestamp(issued_at, UTC),
+    )
+    login_user(user, remember=record.remember)
+    bind_login_session(user, record.id, issued_at)
+    keep_device_cookie(device)
+    return record
 
 
 def current_login_session_id() -> int | None:

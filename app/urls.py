@@ -1,4 +1,5 @@
-"""Redirect targets that cannot lead off the site, and the id converter of every route."""
+"""URLs that are safe to follow: redirect targets that stay on the site, member-given links,
+and the id converter of every route."""
 
 from __future__ import annotations
 
@@ -59,3 +60,13 @@ def safe_next_url(default_endpoint: str = "main.home") -> str:
     """The ``next`` parameter if it stays on this site, else the default page."""
     target = request.values.get("next")
     return target if is_safe_redirect_target(target) else url_for(default_endpoint)
+
+
+def website_url(url: str | None) -> str | None:
+    """A member-given website, only if it is an http(s) address (no javascript: links)."""
+    if not url:
+        return None
+    url = url.strip()
+    if url.lower().startswith(("http://", "https://")) and len(url) > len("https://"):
+        return url
+    return None

@@ -27,7 +27,7 @@ from app.models import (
     Visibility,
 )
 from app.models.base import utcnow
-from app.search import engine as search_engine
+from app.search_engine import engine as search_engine
 from app.services import counters, projects
 from app.services.passwords import hash_password
 

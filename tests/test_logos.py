@@ -197,6 +197,16 @@ def test_a_logo_over_2_mb_is_refused_with_413(app, client, member, size):
     assert stored_files(app) == []
 
 
+def test_the_too_large_page_names_the_configured_logo_limit(app, client, member):
+    app.config["MAX_LOGO_BYTES"] = 1024 * 1024
+
+    response = upload(client, b"\x89PNG\r\n\x1a\n" + b"\0" * (1024 * 1024 + 1))
+
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert "at most 1 MB" in page and "2 MB" not in page
+
+
 def test_a_new_logo_replaces_the_old_file(app, client, member):
     upload(client, image_bytes("PNG", color="red"))
     (first,) = stored_files(app)

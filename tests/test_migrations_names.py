@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.services.text import name_skeleton
+from app.names import name_skeleton
 from tests.test_migrations import app_on, downgrade, empty_database, upgrade  # noqa: F401
 
 pytestmark = pytest.mark.slow

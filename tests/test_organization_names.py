@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditAction, AuditEntry, Organization, OrganizationStatus, Project
-from app.services.text import name_skeleton
+from app.names import name_skeleton
 from tests.builders import make_campaign, make_moderator, make_organization, make_project, make_user
 from tests.membership_support import registration_data, row_counts
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Campaign, Organization, OrganizationStatus, PledgeVisibility, Project
-from app.services import large_data
+from app.seeding import large_data
 from tests.builders import make_organization, make_pledge, make_project, make_user
 
 MAX_QUERIES = 8

@@ -298,7 +298,11 @@ def test_dashboard_shows_pledges_and_projects_with_links_to_change_them(client, 
     db.session.commit()
     auth.login(member.email)
     page = client.get("/account/").get_data(as_text=True)
-    assert "Save the Tigris" in page and "Counted only: never named" in page and "Our word" in page
+    assert (
+        "Save the Tigris" in page
+        and "Counted only — adds to the numbers, never named anywhere" in page
+        and "Our word" in page
+    )
     assert f"/campaigns/{campaign.slug}/pledge" in page
     assert f"/campaigns/{campaign.slug}/pledge/withdraw" in page
     assert "River clean-up" in page and f"/projects/{project.id}/edit" in page

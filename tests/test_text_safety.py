@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from app.names import name_skeleton
 from app.services import DomainError
-from app.services.text import check_one_line, name_skeleton, one_line_problem
+from app.services.text import check_one_line, one_line_problem
 
 # A Sorani word written with a zero-width non-joiner between two letters, as Kurdish keyboards do.
 KURDISH_WITH_ZWNJ = "کۆمە\u200cڵە"

@@ -10,8 +10,8 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SubmitField
 
-from app.account.routes import bp
-from app.auth.decorators import member_required, upload_rate_limited
+from app.access import member_required, upload_rate_limited
+from app.account import bp
 from app.extensions import db
 from app.models import OrganizationStatus
 from app.services import NotAllowed, logos

@@ -5,9 +5,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from app import security
-from app.account.routes import bp
-from app.auth.decorators import member_required
+from app import labels, security
+from app.access import member_required
+from app.account import bp
 from app.extensions import db
 from app.services import access_log, login_sessions
 
@@ -21,8 +21,8 @@ def sessions():
         {
             "id": record.id,
             "current": record.id == current_id,
-            "browser": login_sessions.browser_label(record),
-            "place": login_sessions.place_label(record),
+            "browser": labels.login_browser(record),
+            "place": labels.login_place(record),
             "network": record.network,
             "started": record.created_at,
             "last_used": record.last_seen_at,

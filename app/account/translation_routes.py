@@ -10,8 +10,8 @@ from flask_wtf import FlaskForm
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import Length
 
-from app.account.routes import bp
-from app.auth.decorators import member_required
+from app.access import member_required
+from app.account import bp
 from app.extensions import db
 from app.i18n import text_direction
 from app.models import OrganizationStatus

@@ -3,8 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from app.account.forms import OrganizationProfileForm
-from app.services.text import OneLine
+from app.forms import OneLine
+from app.forms.organization import OrganizationProfileForm
 
 PASSWORD_HELP = _l(
     "At least 12 characters, not a password leaked from other sites, and not your email address"

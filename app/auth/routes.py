@@ -1,8 +1,10 @@
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from app.auth.decorators import rate_limited
+from app import security
+from app.access import rate_limited
+from app.auth import bp
 from app.auth.forms import (
     AcceptInvitationForm,
     LoginForm,
@@ -13,8 +15,6 @@ from app.auth.forms import (
 from app.extensions import db
 from app.services import DomainError, accounts, mail, membership, tokens
 from app.urls import safe_next_url
-
-bp = Blueprint("auth", __name__)
 
 
 @bp.before_app_request
@@ -42,7 +42,7 @@ def login():
             # The same words whether the email is unknown or the password wrong.
             form.password.errors.append(_("Email or password is not correct."))
         else:
-            accounts.complete_login(user, remember=form.remember_me.data, method="password")
+            security.log_in(user, remember=form.remember_me.data, method="password")
             db.session.commit()
             return redirect(safe_next_url("account.dashboard"))
     return render_template("auth/login.html", form=form)
@@ -186,7 +186,7 @@ def accept_invitation(token: str):
             db.session.rollback()
             form.password.errors.append(str(error))
         else:
-            accounts.complete_login(user, remember=False, method="invitation")
+            security.log_in(user, remember=False, method="invitation")
             db.session.commit()
             flash(
                 _("Welcome to %(organization)s on Tadamun.", organization=invitation.organization.name),

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 from app.models.enums import OrganizationKind, OrganizationStatus, Visibility, enum_column
+from app.names import name_skeleton
 
 if TYPE_CHECKING:
     from app.models.pledge import Pledge
@@ -100,8 +101,6 @@ class Organization(db.Model):
 
     @validates("name")
     def _keep_skeleton(self, key: str, name: str) -> str:
-        from app.services.text import name_skeleton
-
         self.name_skeleton = name_skeleton(name)
         return name
 

@@ -4,10 +4,10 @@ from wtforms import IntegerField, RadioField, StringField, SubmitField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.forms import OneLine
 from app.models import CampaignStatus
 from app.services import campaigns as campaign_service
-from app.services.moderation_content import REASON_MAX_LENGTH
-from app.services.text import OneLine
+from app.services.checks import REASON_MAX_LENGTH
 
 ACCENT_LABELS = {
     "tigris": _l("Tigris blue"),

@@ -1,22 +1,20 @@
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app.account.forms import KIND_LABELS
-from app.auth.decorators import admin_required, moderator_required
+from app import labels
+from app.access import admin_required, moderator_required
 from app.extensions import db
 from app.models import AuditEntry, Organization, OrganizationStatus, Role, User
+from app.moderation import bp
 from app.moderation.forms import NoteForm, ReasonForm
 from app.numbers import looks_like_id, parse_id
 from app.services import DomainError, NotAllowed, access_log, mail
 from app.services import moderation as moderation_service
 from app.services.text import slugify
-from app.templating import role_label
-
-bp = Blueprint("moderation", __name__)
 
 
 def _page() -> int:
@@ -45,7 +43,6 @@ def queue():
         "moderation/queue.html",
         page=page,
         names=names,
-        kinds=KIND_LABELS,
         reject_form=ReasonForm(),
         approve_form=NoteForm(),
     )
@@ -74,7 +71,6 @@ def organizations():
         status=status,
         query=query,
         statuses=list(OrganizationStatus),
-        kinds=KIND_LABELS,
     )
 
 
@@ -97,7 +93,6 @@ def _render_organization(organization, status=200, **forms):
         "moderation/organization.html",
         organization=organization,
         entries=entries,
-        kinds=KIND_LABELS,
         approve_form=forms.get("approve_form") or NoteForm(),
         reject_form=forms.get("reject_form") or ReasonForm(),
         suspend_form=forms.get("suspend_form") or ReasonForm(),
@@ -256,5 +251,5 @@ def change_role(user_id: int, change: str):
         flash(str(error), "error")
         return redirect(url_for("moderation.users"))
     db.session.commit()
-    flash(_("%(email)s is now: %(role)s.", email=user.email, role=role_label(user.role.value)), "success")
+    flash(_("%(email)s is now: %(role)s.", email=user.email, role=labels.ROLE(user.role)), "success")
     return redirect(url_for("moderation.users"))

@@ -10,15 +10,15 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
-from app.auth.decorators import moderator_required
+from app.access import moderator_required
 from app.extensions import db
+from app.forms import OneLine
 from app.i18n import text_direction
-from app.moderation.routes import bp
+from app.moderation import bp
 from app.services import DomainError
 from app.services import translations as service
 from app.services.campaigns import DESCRIPTION_MAX_LENGTH, SUMMARY_MAX_LENGTH, TITLE_MAX_LENGTH
 from app.services.directory import get_campaign
-from app.services.text import OneLine
 
 
 class CampaignTranslationForm(FlaskForm):

@@ -1,26 +1,17 @@
-from flask import Blueprint, abort, render_template, request
+from flask import abort, render_template, request
 from flask_login import current_user
 
+from app import labels, params, urls
 from app.extensions import db
+from app.i18n import current_locale
 from app.models import OrganizationKind
-from app.services import directory
-
-bp = Blueprint("organizations", __name__)
-
-
-@bp.app_template_filter("country_name")
-def country_name_filter(code: str) -> str:
-    return directory.country_name(code)
-
-
-@bp.app_template_filter("kind_label")
-def kind_label_filter(kind: str) -> str:
-    return directory.kind_label(kind)
+from app.organizations import bp
+from app.services import directory, translations
 
 
 @bp.get("/")
 def index():
-    filters = directory.DirectoryFilters.from_args(request.args)
+    filters = params.directory_filters(request.args)
     organizations = directory.directory_page(
         filters, current_user, page=request.args.get("page", 1, type=int)
     )
@@ -29,8 +20,8 @@ def index():
         organizations=organizations,
         filters=filters,
         kinds=list(OrganizationKind),
-        countries=directory.sorted_countries(directory.directory_countries()),
-        campaigns=directory.all_campaigns(),
+        countries=labels.sorted_countries(directory.directory_countries()),
+        campaigns=translations.localized_campaigns(directory.all_campaigns(), current_locale()),
     )
 
 
@@ -39,16 +30,23 @@ def detail(slug: str):
     organization = directory.get_organization(slug)
     if organization is None:
         abort(404)
+    locale = current_locale()
+    pledges = directory.organization_pledges(organization, current_user)
+    projects = directory.organization_projects(
+        organization, current_user, page=request.args.get("page", 1, type=int)
+    )
+    campaigns = [pledge.campaign for pledge in pledges]
+    campaigns += [link.campaign for project in projects.items for link in project.campaign_links]
     html = render_template(
         "organizations/detail.html",
         org=organization,
-        website=directory.external_url(organization.website),
+        about=translations.localized_organization(organization, locale),
+        website=urls.website_url(organization.website),
         # Records in the organization's access log when it shows private details to an outsider.
         contacts=directory.visible_contacts(organization, current_user),
-        pledges=directory.organization_pledges(organization, current_user),
-        projects=directory.organization_projects(
-            organization, current_user, page=request.args.get("page", 1, type=int)
-        ),
+        pledges=pledges,
+        projects=projects,
+        campaign_texts=translations.campaign_texts(campaigns, locale),
     )
     # After rendering, so that the page's objects are not reloaded; if the record cannot be
     # written, the page is not shown (the error handler answers instead).

@@ -1,25 +1,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from app import labels
+from app.forms import MultiCheckboxField, OneLine
+from app.i18n import current_locale
 from app.models import ProjectStatus
 from app.services import projects as project_service
-from app.services.text import OneLine
 from app.services.translations import localized_campaigns
 
-STATUS_CHOICES = [
-    SelectChoice(ProjectStatus.PLANNED.value, _l("Planned")),
-    SelectChoice(ProjectStatus.RUNNING.value, _l("Running")),
-    SelectChoice(ProjectStatus.FINISHED.value, _l("Finished")),
-]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+STATUS_CHOICES = [SelectChoice(status.value, labels.STATUS[status]) for status in ProjectStatus]
 
 
 class ProjectForm(FlaskForm):
@@ -49,7 +41,8 @@ class ProjectForm(FlaskForm):
 
     def set_campaign_choices(self, campaigns) -> None:
         # Named in the member's language (one query for all of them).
-        self.campaigns.choices = [SelectChoice(c.id, c.title) for c in localized_campaigns(campaigns)]
+        shown = localized_campaigns(campaigns, current_locale())
+        self.campaigns.choices = [SelectChoice(c.id, c.title) for c in shown]
         self.public_campaigns.choices = list(self.campaigns.choices)
 
     def validate_end_date(self, field) -> None:

@@ -10,11 +10,11 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.decorators import member_required
+from app.access import member_required
 from app.extensions import db
 from app.models import Project
+from app.projects import bp
 from app.projects.forms import ProjectForm
-from app.projects.routes import bp
 from app.services import DomainError
 from app.services import projects as project_service
 

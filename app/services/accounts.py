@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -156,40 +156,35 @@ def end_all_sessions(user: User) -> None:
     db.session.flush()
 
 
-def complete_login(user: User, remember: bool = False, method: str = "password") -> LoginSession:
+def complete_login(
+    user: User,
+    *,
+    client: login_sessions.Client,
+    device: str,
+    remember: bool = False,
+    method: str = "password",
+    now: datetime | None = None,
+) -> LoginSession:
     """The end of every successful login, whatever proved who the user is (the password today;
-    a second factor or a passkey tomorrow): the one place that starts a session.
+    a second factor or a passkey tomorrow): what the site records of it.
 
-    Records the login (the LoginSession the cookies point at, listed on /account/sessions),
-    logs the user in for this request's browser, keeps the browser's device cookie, and mails
-    the user when this account has logged in before but never from this browser. Moderators
-    get no remember-me cookie. Flushes; the caller commits (the mail leaves after the answer).
+    Records the login (the LoginSession the cookies will point at, listed on /account/sessions),
+    stamps the user's last login, and mails the user when this account has logged in before but
+    never from this browser (``device``: the token of its device cookie). Moderators get no
+    remember-me login. Returns the record; the web layer (app.security.log_in) then logs the
+    browser in with it. Flushes; the caller commits (the mail leaves after the answer).
     """
-    from flask import request
-    from flask_login import login_user
-
-    from app import security
     from app.services import mail
 
     db.session.flush()  # a user made in this request (an accepted invitation) needs its id
-    issued_at = security.now_seconds()
-    now = datetime.fromtimestamp(issued_at, UTC)
+    now = now or clock()
     remember = bool(remember) and not user.is_moderator
     logged_in_before = user.last_login_at is not None
-    device = login_sessions.device_token(request)
     record, new_device = login_sessions.start_session(
-        user,
-        login_sessions.Client.from_request(request),
-        device,
-        remember=remember,
-        method=method,
-        now=now,
+        user, client, device, remember=remember, method=method, now=now
     )
     user.last_login_at = now
     db.session.flush()
-    login_user(user, remember=remember)
-    security.bind_login_session(user, record.id, issued_at)
-    login_sessions.keep_device_cookie(device)
     if new_device and logged_in_before:
         # The very first login has nothing to compare with (the account was just made through a
         # mailed link); every later one from a browser this account never used is worth a word.

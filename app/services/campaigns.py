@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import ACCENTS, AuditAction, Campaign, CampaignStatus, User
-from app.services import DomainError, NotAllowed, audit
+from app.services import DomainError, audit
+from app.services.checks import require_moderator
 from app.services.text import check_one_line, slugify
 
 
@@ -31,8 +32,7 @@ DESCRIPTION_MAX_LENGTH = 20_000
 
 
 def _check_moderator(actor: User) -> None:
-    if actor is None or not actor.is_moderator:
-        raise NotAllowed(_("Only moderators curate campaigns."))
+    require_moderator(actor, _("Only moderators curate campaigns."))
 
 
 def campaigns_for_curation(page: int = 1, per_page: int = 50):

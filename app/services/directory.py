@@ -14,8 +14,8 @@ Plain functions shared by the pages (and later the API). Two rules hold in every
 
 Each function loads what its page shows in a fixed number of queries (joined or
 select-in eager loading), so templates never lazy-load a relation per row. Lists are
-ordered on indexed columns with the id as tie-breaker, which leaves room for keyset
-pagination later.
+ordered on indexed columns with the id as tie-breaker; a campaign's supporters, the list
+that grows longest, are paged by keyset (``?after=``).
 """
 
 from __future__ import annotations
@@ -26,8 +26,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
@@ -45,7 +43,7 @@ from app.models import (
     ProjectCampaign,
 )
 from app.numbers import parse_id, parse_number
-from app.search import engine as search_engine
+from app.search_engine import engine as search_engine
 from app.services import access_log
 
 HOME_ORGANIZATIONS = 6
@@ -114,16 +112,6 @@ def _paginate(stmt: sa.Select, page: int, per_page: int | None = None) -> Pagina
         error_out=True,
         max_per_page=100,
     )
-
-
-def external_url(url: str | None) -> str | None:
-    """A member-given website, only if it is an http(s) address (no javascript: links)."""
-    if not url:
-        return None
-    url = url.strip()
-    if url.lower().startswith(("http://", "https://")) and len(url) > len("https://"):
-        return url
-    return None
 
 
 # --- Campaigns --------------------------------------------------------------------------
@@ -280,26 +268,12 @@ def newest_pledges(viewer: Any, limit: int = HOME_PLEDGES) -> list[Pledge]:
 
 @dataclass(frozen=True)
 class DirectoryFilters:
-    """The directory's filters; unknown values are dropped rather than refused."""
+    """The directory's filters (read from a request by ``app.params.directory_filters``)."""
 
     kind: OrganizationKind | None = None
     country: str | None = None
     campaign: Campaign | None = None
     q: str = ""
-
-    @classmethod
-    def from_args(cls, args: Any) -> DirectoryFilters:
-        """Read ``kind``, ``country``, ``campaign`` (a slug) and ``q`` from query arguments."""
-        kind = args.get("kind") or None
-        if kind not in {k.value for k in OrganizationKind}:
-            kind = None
-        country = (args.get("country") or "").strip().upper() or None
-        if country is not None and not (len(country) == 2 and country.isascii() and country.isalpha()):
-            country = None
-        slug = (args.get("campaign") or "").strip()
-        campaign = get_campaign(slug) if slug and len(slug) <= 80 else None
-        q = (args.get("q") or "").strip()[:200]
-        return cls(kind=OrganizationKind(kind) if kind else None, country=country, campaign=campaign, q=q)
 
     @property
     def active(self) -> bool:
@@ -331,7 +305,7 @@ def directory_statement(filters: DirectoryFilters, viewer: Any) -> sa.Select:
         stmt = stmt.where(supports)
     match = search_engine.matching("organizations", filters.q) if filters.q else None
     if match is not None:
-        # Full-text search (app.search): best matches first instead of by name.
+        # Full-text search (app.search_engine): best matches first instead of by name.
         return stmt.join(match, match.c.id == Organization.id).order_by(match.c.rank, Organization.id)
     return stmt.order_by(Organization.name, Organization.id)
 
@@ -422,38 +396,3 @@ def get_project(key: str, viewer: Any = None) -> Project | None:
         .limit(1)
     )
     return db.session.scalar(stmt)
-
-
-# --- Labels -----------------------------------------------------------------------------
-
-KIND_LABELS = {
-    OrganizationKind.HUMAN_RIGHTS_ASSOCIATION: _l("Human-rights association"),
-    OrganizationKind.CULTURAL_ASSOCIATION: _l("Cultural association"),
-    OrganizationKind.WOMENS_GROUP: _l("Women's group"),
-    OrganizationKind.YOUTH_GROUP: _l("Youth or student group"),
-    OrganizationKind.NGO: _l("NGO"),
-    OrganizationKind.LABOUR_UNION: _l("Labour union"),
-    OrganizationKind.MEDIA_OUTLET: _l("Media outlet"),
-    OrganizationKind.INTERNATIONAL_NGO: _l("International NGO"),
-    OrganizationKind.SOCIAL_MOVEMENT: _l("Social movement"),
-    OrganizationKind.FOUNDATION: _l("Foundation"),
-}
-
-
-def kind_label(kind: str) -> str:
-    try:
-        return str(KIND_LABELS[OrganizationKind(kind)])
-    except ValueError:
-        return kind
-
-
-def country_name(code: str) -> str:
-    """A country's name in the current language (Babel's CLDR data), else its code."""
-    locale = get_locale()
-    territories = locale.territories if locale is not None else {}
-    return territories.get(code, code)
-
-
-def sorted_countries(codes: list[str]) -> list[tuple[str, str]]:
-    """(code, name) pairs sorted by the name in the current language."""
-    return sorted(((code, country_name(code)) for code in codes), key=lambda pair: pair[1].casefold())

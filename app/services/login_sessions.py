@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import after_this_request, current_app
+from flask import current_app
 
 from app.extensions import db
 from app.models import LoginSession, User
@@ -36,8 +36,6 @@ RETENTION = timedelta(days=180)
 # page a statement (and on SQLite a lock).
 TOUCH_INTERVAL = timedelta(minutes=5)
 
-DEVICE_COOKIE = "tadamun_device"
-DEVICE_COOKIE_MAX_AGE = timedelta(days=365)
 _DEVICE_TOKEN_LENGTH = 43  # secrets.token_urlsafe(32)
 _URLSAFE = frozenset(string.ascii_letters + string.digits + "-_")
 
@@ -154,39 +152,23 @@ class Client:
     network: str | None
 
     @classmethod
-    def from_request(cls, request) -> Client:
-        browser, system = browser_family(request.headers.get("User-Agent", ""))
-        # remote_addr is the visitor's address: behind PROXY_HOPS proxies, ProxyFix has set it.
-        address = request.remote_addr
+    def of(cls, user_agent: str | None, address: str | None) -> Client:
+        """What to keep of a browser that sent ``user_agent`` from ``address`` (the visitor's
+        address: behind PROXY_HOPS proxies, the one ProxyFix found)."""
+        browser, system = browser_family(user_agent or "")
         return cls(browser=browser, system=system, country=country_of(address), network=network_of(address))
 
 
-# --- The device cookie ---------------------------------------------------------------------------
+# --- The device token ----------------------------------------------------------------------------
+# The web layer keeps it in a long-lived cookie (app.security); here only what it is worth.
 
 
-def device_token(request) -> str:
-    """This browser's device token from its cookie, or a new one when it has none (or a bad one)."""
-    value = request.cookies.get(DEVICE_COOKIE, "")
-    if len(value) == _DEVICE_TOKEN_LENGTH and set(value) <= _URLSAFE:
+def device_token(value: str | None) -> str:
+    """``value`` when it is a device token this site made, else a new one (a forged or damaged
+    cookie counts as a new browser)."""
+    if value and len(value) == _DEVICE_TOKEN_LENGTH and set(value) <= _URLSAFE:
         return value
     return secrets.token_urlsafe(32)
-
-
-def keep_device_cookie(token: str) -> None:
-    """Set (or renew) the device cookie on this request's response."""
-    config = current_app.config
-
-    @after_this_request
-    def set_cookie(response):
-        response.set_cookie(
-            DEVICE_COOKIE,
-            token,
-            max_age=int(DEVICE_COOKIE_MAX_AGE.total_seconds()),
-            httponly=True,
-            samesite="Lax",
-            secure=bool(config.get("SESSION_COOKIE_SECURE")),
-        )
-        return response
 
 
 def device_hash(user: User, token: str) -> str:
@@ -329,30 +311,3 @@ def purge_old_login_records(now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
-
-
-# --- How a record reads --------------------------------------------------------------------------
-
-
-def browser_label(record: LoginSession) -> str:
-    """The browser and its system ("Firefox on Android"), in the reader's language."""
-    from flask_babel import gettext as _
-
-    if not record.browser:
-        return (
-            _("An unknown browser")
-            if not record.system
-            else _("A browser on %(system)s", system=record.system)
-        )
-    if not record.system:
-        return record.browser
-    return _("%(browser)s on %(system)s", browser=record.browser, system=record.system)
-
-
-def place_label(record: LoginSession) -> str:
-    """The country's name in the reader's language, or "unknown"."""
-    from flask_babel import gettext as _
-
-    from app.services.directory import country_name
-
-    return country_name(record.country) if record.country else _("unknown")

@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import Response, after_this_request, current_app, render_template
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from flask_mail import Message
 
 from app.extensions import mail
@@ -117,32 +118,33 @@ def _write_to_outbox(message: Message) -> Path:
 # from SITE_URL only.
 
 
-def send_email_confirmation(user: User) -> None:
-    from flask_babel import lazy_gettext as _l
+def _message_to_user(user: User, subject: Any, template: str, **context: Any) -> Message:
+    """One message to a user, in their language; the template gets ``user`` too."""
+    return build(user.email, subject, template, locale=user.locale, user=user, **context)
 
+
+def _send_to_user(user: User, subject: Any, template: str, **context: Any) -> None:
+    deliver(_message_to_user(user, subject, template, **context))
+
+
+def send_email_confirmation(user: User) -> None:
     token = tokens.make_token(
         tokens.EMAIL_CONFIRMATION, {"uid": user.id, "email": tokens.fingerprint(user.email)}
     )
-    send(
-        user.email,
+    _send_to_user(
+        user,
         _l("Confirm your email address for Tadamun"),
         "confirm_email",
-        locale=user.locale,
-        user=user,
         link=tokens.external_url("auth.confirm_email", token=token),
     )
 
 
 def send_registration_attempt_notice(user: User) -> None:
     """Someone tried to register with an email that already has an account."""
-    from flask_babel import lazy_gettext as _l
-
-    send(
-        user.email,
+    _send_to_user(
+        user,
         _l("Someone tried to register with your email address"),
         "registration_attempt",
-        locale=user.locale,
-        user=user,
         login_link=tokens.external_url("auth.login"),
         reset_link=tokens.external_url("auth.reset_request"),
     )
@@ -153,24 +155,19 @@ def send_password_reset(user: User) -> None:
 
 
 def password_reset_message(user: User) -> Message:
-    from flask_babel import lazy_gettext as _l
-
+    """The reset mail, built but not sent (the view decides when it leaves)."""
     token = tokens.make_token(
         tokens.PASSWORD_RESET, {"uid": user.id, "pw": tokens.fingerprint(user.password_hash)}
     )
-    return build(
-        user.email,
+    return _message_to_user(
+        user,
         _l("Reset your Tadamun password"),
         "reset_password",
-        locale=user.locale,
-        user=user,
         link=tokens.external_url("auth.reset_password", token=token),
     )
 
 
 def send_invitation(inviter: User, email: str, token: str) -> None:
-    from flask_babel import lazy_gettext as _l
-
     send(
         email,
         _l("You are invited to join %(organization)s on Tadamun", organization=inviter.organization.name),
@@ -185,12 +182,10 @@ def send_invitation(inviter: User, email: str, token: str) -> None:
 def send_decision(organization: Organization, template: str, subject: Any, **context: Any) -> None:
     """Tell every user of an organization about a moderator's decision (approved, rejected, ...)."""
     for user in organization.users:
-        send(
-            user.email,
+        _send_to_user(
+            user,
             subject,
             template,
-            locale=user.locale,
-            user=user,
             organization=organization,
             dashboard_link=tokens.external_url("account.dashboard"),
             **context,
@@ -198,28 +193,17 @@ def send_decision(organization: Organization, template: str, subject: Any, **con
 
 
 def send_new_device_notice(user: User, login: Any) -> None:
-    """Tell a user that their account was just logged into from a browser it never used.
+    """Tell a user that their account was just logged into (``login``, its LoginSession) from a
+    browser it never used.
 
     Queued to leave after the answer (and so after the login's commit): the login's timing
     does not depend on the mail server."""
-    from flask_babel import lazy_gettext as _l
-
-    from app.services import login_sessions
-    from app.templating import format_datetime
-
-    locale = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-    with force_locale(locale):
-        browser, place = login_sessions.browser_label(login), login_sessions.place_label(login)
-        when = format_datetime(login.created_at)
     deliver_after_response(
-        build(
-            user.email,
+        _message_to_user(
+            user,
             _l("A new login to your Tadamun account"),
             "new_device",
-            locale=user.locale,
-            browser=browser,
-            place=place,
-            when=when,
+            login=login,
             sessions_link=tokens.external_url("account.sessions"),
             reset_link=tokens.external_url("auth.reset_request"),
         )

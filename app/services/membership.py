@@ -25,9 +25,10 @@ from app.models import (
     Visibility,
 )
 from app.models.base import utcnow
+from app.names import name_skeleton
 from app.services import DomainError, NotAllowed, accounts, audit, counters, mail, tokens
 from app.services.passwords import hash_password
-from app.services.text import check_one_line, name_skeleton, slugify, unique_slug
+from app.services.text import check_one_line, slugify, unique_slug
 
 # The profile fields an organization's users may set; anything else in the data is ignored,
 # so a forged form field such as ``status`` changes nothing.
@@ -110,11 +111,7 @@ def _clean_profile(data: dict[str, Any]) -> dict[str, Any]:
 
 def unique_organization_slug(name: str) -> str:
     """A slug for the name; when taken (by any organization, hidden ones too), with a random suffix."""
-
-    def is_taken(slug: str) -> bool:
-        return db.session.scalar(sa.select(Organization.id).where(Organization.slug == slug)) is not None
-
-    return unique_slug(slugify(name, max_length=100), is_taken)
+    return unique_slug(Organization, slugify(name, max_length=100))
 
 
 def check_name_available(name: str, organization: Organization | None = None) -> None:

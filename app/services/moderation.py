@@ -14,27 +14,16 @@ from app.extensions import db
 from app.models import AuditAction, Organization, OrganizationStatus, Role, User
 from app.models.base import utcnow
 from app.services import DomainError, NotAllowed, accounts, audit, counters
-
-MAX_REASON_LENGTH = 2000
+from app.services.checks import clean_reason, require_moderator
 
 
 def _check_moderator(actor: User) -> None:
-    if not actor.is_moderator:
-        raise NotAllowed(_("Only moderators can decide on organizations."))
+    require_moderator(actor, _("Only moderators can decide on organizations."))
 
 
 def _check_admin(actor: User) -> None:
     if not actor.is_admin:
         raise NotAllowed(_("Only admins can change roles."))
-
-
-def _require_reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(_("Please give a reason: the organization will see it."))
-    if len(reason) > MAX_REASON_LENGTH:
-        raise DomainError(_("Please keep the reason under %(n)d characters.", n=MAX_REASON_LENGTH))
-    return reason
 
 
 def _check_status(organization: Organization, expected: OrganizationStatus, message: str) -> None:
@@ -65,7 +54,7 @@ def approve_organization(actor: User, organization: Organization, note: str = ""
     organization.status_reason = None
     organization.approved_at = utcnow()
     counters.organization_changed(organization)
-    _record(actor, AuditAction.ORGANIZATION_APPROVED, organization, (note or "").strip())
+    _record(actor, AuditAction.ORGANIZATION_APPROVED, organization, clean_reason(note, required=False))
     return organization
 
 
@@ -75,7 +64,7 @@ def reject_organization(actor: User, organization: Organization, reason: str) ->
     Raises NotAllowed (not a moderator), DomainError (no reason, not pending).
     """
     _check_moderator(actor)
-    reason = _require_reason(reason)
+    reason = clean_reason(reason)
     _check_status(organization, OrganizationStatus.PENDING, _("Only a pending application can be rejected."))
     organization.status = OrganizationStatus.REJECTED
     organization.status_reason = reason
@@ -92,7 +81,7 @@ def suspend_organization(actor: User, organization: Organization, reason: str) -
     Raises NotAllowed (not a moderator), DomainError (no reason, not approved).
     """
     _check_moderator(actor)
-    reason = _require_reason(reason)
+    reason = clean_reason(reason)
     _check_status(
         organization, OrganizationStatus.APPROVED, _("Only an approved organization can be suspended.")
     )
@@ -118,7 +107,7 @@ def reinstate_organization(actor: User, organization: Organization, reason: str 
     organization.status = OrganizationStatus.APPROVED
     organization.status_reason = None
     counters.organization_changed(organization)
-    _record(actor, AuditAction.ORGANIZATION_REINSTATED, organization, (reason or "").strip())
+    _record(actor, AuditAction.ORGANIZATION_REINSTATED, organization, clean_reason(reason, required=False))
     return organization
 
 
@@ -145,8 +134,9 @@ def approve_name(actor: User, organization: Organization, note: str = "") -> Org
     organization.proposed_name_at = None
     db.session.flush()
     reason = f"{old_name} → {new_name}"
-    if (note or "").strip():
-        reason += f"\n{note.strip()}"
+    note = clean_reason(note, required=False)
+    if note:
+        reason += f"\n{note}"
     _record(actor, AuditAction.ORGANIZATION_RENAME_APPROVED, organization, reason)
     return organization
 
@@ -157,7 +147,7 @@ def reject_name(actor: User, organization: Organization, reason: str) -> Organiz
     Raises NotAllowed (not a moderator), DomainError (no reason, no new name asked for).
     """
     _check_moderator(actor)
-    reason = _require_reason(reason)
+    reason = clean_reason(reason)
     _check_proposed_name(organization)
     organization.proposed_name = None
     organization.proposed_name_at = None

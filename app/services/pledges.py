@@ -96,10 +96,6 @@ def active_pledge(organization: Organization | None, campaign: Campaign) -> Pled
     )
 
 
-# The name the campaign page uses: "the viewer's own pledge".
-pledge_of = active_pledge
-
-
 def pledge(
     organization: Organization,
     campaign: Campaign,

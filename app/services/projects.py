@@ -132,11 +132,7 @@ def _clean_campaign_ids(campaign_ids: Iterable[int | str], already_linked: set[i
 
 def unique_project_slug(title: str) -> str:
     """A slug for the title; when taken (hidden projects too), with a suffix that tells nothing."""
-
-    def is_taken(slug: str) -> bool:
-        return db.session.scalar(sa.select(Project.id).where(Project.slug == slug)) is not None
-
-    return unique_slug(slugify(title, max_length=SLUG_MAX_LENGTH - 7), is_taken, reserved=RESERVED_SLUGS)
+    return unique_slug(Project, slugify(title, max_length=SLUG_MAX_LENGTH - 7), reserved=RESERVED_SLUGS)
 
 
 def publicly_pledged_campaign_ids(organization_id: int) -> set[int]:

@@ -7,9 +7,9 @@ same network. Rows go in with bulk inserts (COPY on PostgreSQL, executemany on S
 each pledge with its current attribution and each project link with the visibility the
 project form would give it; then the counters come from the one aggregate of
 ``app.services.counters``. The search index follows by itself (triggers or generated
-columns, see ``app.search``).
+columns, see ``app.search_engine``).
 
-Like every service it flushes and never commits: ``flask large-data`` commits once.
+Like the services it flushes and never commits: ``flask large-data`` commits once.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ from app.models import (
     SupportKind,
     Visibility,
 )
+from app.names import name_skeleton
 from app.services import DomainError, counters
-from app.services.text import name_skeleton
 
 FULL_SIZE = {"organizations": 10_000, "campaigns": 50, "pledges": 200_000, "projects": 20_000}
 BATCH = 5_000
