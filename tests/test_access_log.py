@@ -235,3 +235,53 @@ def test_access_records_are_purged_after_180_days(app, discreet, outsider):
 
     kept = sorted((now.date() - r.day).days for r in db.session.scalars(sa.select(ContactDetailView)))
     assert kept == [0, 180]
+
+
+# Recording while another worker writes (SQLite) ------------------------------------------------
+
+
+def test_a_page_that_records_a_view_waits_for_the_write_lock_instead_of_failing(make_app, tmp_path):
+    """A profile read by an outsider writes the access log. Its transaction must take SQLite's
+    write lock when it begins: one that reads first and then writes cannot wait for the lock
+    and would fail (a 503, the details not shown) whenever another worker was writing."""
+    import sqlite3
+    import threading
+
+    from tests import builders
+
+    path = tmp_path / "busy.db"
+    application = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", SQLITE_BUSY_TIMEOUT_MS=20_000)
+    with application.app_context():
+        builders.create_schema()
+        make_organization(
+            "Basra Women", slug="basra-women", contact_phone=PHONE,
+            contact_phone_visibility=Visibility.MEMBERS,
+        )  # fmt: skip
+        make_user(make_organization("Tigris Friends", slug="tigris-friends"), email="b@tigris.example")
+        db.session.commit()
+        db.session.remove()
+    client = client_of(application, "b@tigris.example")
+    visitor = application.test_client()
+
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")  # another worker in the middle of a write
+    release = threading.Timer(1.5, lambda: holder.execute("ROLLBACK"))
+    release.start()
+    try:
+        response = client.get("/organizations/basra-women")
+    finally:
+        release.join()
+        holder.close()
+
+    assert response.status_code == 200 and PHONE in response.get_data(as_text=True)
+    with application.app_context():
+        assert db.session.scalar(sa.select(ContactDetailView.views)) == 1
+        db.session.remove()
+    # A visitor's view records nothing: it reads without taking the lock.
+    held = sqlite3.connect(path, isolation_level=None)
+    held.execute("BEGIN IMMEDIATE")
+    try:
+        assert visitor.get("/organizations/basra-women").status_code == 200
+    finally:
+        held.execute("ROLLBACK")
+        held.close()

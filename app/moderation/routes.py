@@ -15,6 +15,7 @@ from app.numbers import looks_like_id, parse_id
 from app.services import DomainError, NotAllowed, access_log, mail
 from app.services import moderation as moderation_service
 from app.services.text import slugify
+from app.transactions import records_views
 
 
 def _page() -> int:
@@ -34,6 +35,7 @@ def get_organization(organization_id: int) -> Organization:
 
 @bp.get("/")
 @moderator_required
+@records_views
 def queue():
     page = db.paginate(moderation_service.pending_applications_query(), page=_page(), error_out=True)
     names = db.session.scalars(moderation_service.names_to_review_query().limit(NAMES_SHOWN)).all()
@@ -76,6 +78,7 @@ def organizations():
 
 @bp.get("/organizations/<int:organization_id>")
 @moderator_required
+@records_views
 def organization(organization_id: int):
     return _render_organization(get_organization(organization_id))
 

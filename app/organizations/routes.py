@@ -7,6 +7,7 @@ from app.i18n import current_locale
 from app.models import OrganizationKind
 from app.organizations import bp
 from app.services import directory, translations
+from app.transactions import records_views
 
 
 @bp.get("/")
@@ -26,6 +27,7 @@ def index():
 
 
 @bp.get("/<slug>")
+@records_views
 def detail(slug: str):
     organization = directory.get_organization(slug)
     if organization is None:
