@@ -86,6 +86,9 @@ class Config:
     REMEMBER_COOKIE_DURATION = timedelta(hours=12)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     MODERATOR_IDLE_TIMEOUT = timedelta(minutes=30)
+    # A local MaxMind-format country database (GeoLite2-Country.mmdb or the like): the country
+    # of a login shown on /account/sessions. Unset: places are "unknown". Never a lookup online.
+    GEOIP_DATABASE = os.environ.get("GEOIP_DATABASE") or None
 
     # Hosts this site answers for; also the host used in links sent by email.
     TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS")

@@ -88,8 +88,12 @@ PUBLIC_TABLES = frozenset(
     }
 )
 # Tables no cached page reads: accounts (logins, lockout counters, session versions,
-# language choices), the moderators' audit log and the outbox of mail and jobs.
-PRIVATE_TABLES = frozenset({"users", "audit_entries", "outbox_messages"})
+# language choices), the moderators' audit log, the outbox of mail and jobs, login records (their
+# last use is written while members browse) and the access log of private contact details
+# (written when they are shown).
+PRIVATE_TABLES = frozenset(
+    {"users", "audit_entries", "outbox_messages", "login_sessions", "contact_detail_views"}
+)
 
 _WRITTEN_TABLE = re.compile(
     r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+"

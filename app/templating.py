@@ -79,6 +79,8 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["support_kind_labels"] = labels.SUPPORT_KIND.table
     app.jinja_env.filters["kind_label"] = labels.ORGANIZATION_KIND
     app.jinja_env.filters["country_name"] = labels.country_name
+    app.jinja_env.globals["login_browser_label"] = labels.login_browser
+    app.jinja_env.globals["login_place_label"] = labels.login_place
     app.jinja_env.filters["markdown"] = render_markdown
     # A typed city or place in the reader's language when it is on the list of places.
     app.jinja_env.filters["place_name"] = lambda text: place_name(text, current_locale())

@@ -1,7 +1,8 @@
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
+from app import security
 from app.access import rate_limited
 from app.auth import bp
 from app.auth.forms import (
@@ -12,7 +13,6 @@ from app.auth.forms import (
     ResetRequestForm,
 )
 from app.extensions import db
-from app.models.base import utcnow
 from app.services import DomainError, accounts, mail, membership, tokens
 from app.urls import safe_next_url
 
@@ -42,9 +42,8 @@ def login():
             # The same words whether the email is unknown or the password wrong.
             form.password.errors.append(_("Email or password is not correct."))
         else:
-            user.last_login_at = utcnow()
+            security.log_in(user, remember=form.remember_me.data, method="password")
             db.session.commit()
-            login_user(user, remember=form.remember_me.data)
             return redirect(safe_next_url("account.dashboard"))
     return render_template("auth/login.html", form=form)
 
@@ -187,8 +186,8 @@ def accept_invitation(token: str):
             db.session.rollback()
             form.password.errors.append(str(error))
         else:
+            security.log_in(user, remember=False, method="invitation")
             db.session.commit()
-            login_user(user)
             flash(
                 _("Welcome to %(organization)s on Tadamun.", organization=invitation.organization.name),
                 "success",

@@ -1,5 +1,6 @@
 """The data model. Import models from here: ``from app.models import Organization``."""
 
+from app.models.access_log import ContactDetailView
 from app.models.audit import AuditEntry
 from app.models.campaign import ACCENTS, Campaign, CampaignTranslation
 from app.models.enums import (
@@ -14,6 +15,7 @@ from app.models.enums import (
     SupportKind,
     Visibility,
 )
+from app.models.login_session import LoginSession
 from app.models.organization import CONTACT_FIELDS, IRAQ, Organization, OrganizationTranslation
 from app.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from app.models.pledge import Pledge
@@ -29,7 +31,9 @@ __all__ = [
     "Campaign",
     "CampaignStatus",
     "CampaignTranslation",
+    "ContactDetailView",
     "LinkVisibility",
+    "LoginSession",
     "Organization",
     "OrganizationKind",
     "OrganizationStatus",

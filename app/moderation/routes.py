@@ -12,9 +12,10 @@ from app.models import AuditEntry, Organization, OrganizationStatus, Role, User
 from app.moderation import bp
 from app.moderation.forms import NoteForm, ReasonForm
 from app.numbers import looks_like_id, parse_id
-from app.services import DomainError, NotAllowed, going_dark, mail
+from app.services import DomainError, NotAllowed, access_log, going_dark, mail
 from app.services import moderation as moderation_service
 from app.services.text import slugify
+from app.transactions import records_views
 
 
 def _page() -> int:
@@ -34,16 +35,21 @@ def get_organization(organization_id: int) -> Organization:
 
 @bp.get("/")
 @moderator_required
+@records_views
 def queue():
     page = db.paginate(moderation_service.pending_applications_query(), page=_page(), error_out=True)
     names = db.session.scalars(moderation_service.names_to_review_query().limit(NAMES_SHOWN)).all()
-    return render_template(
+    # The queue shows each application whole, hidden contact details included.
+    access_log.record_review(current_user, page.items)
+    html = render_template(
         "moderation/queue.html",
         page=page,
         names=names,
         reject_form=ReasonForm(),
         approve_form=NoteForm(),
     )
+    db.session.commit()
+    return html
 
 
 # New names wait on the queue page, oldest first; more than this is not expected at once.
@@ -72,6 +78,7 @@ def organizations():
 
 @bp.get("/organizations/<int:organization_id>")
 @moderator_required
+@records_views
 def organization(organization_id: int):
     return _render_organization(get_organization(organization_id))
 
@@ -83,7 +90,9 @@ def _render_organization(organization, status=200, **forms):
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
         .limit(20)
     ).all()
-    return render_template(
+    # The page shows the organization whole, hidden contact details included.
+    access_log.record_review(current_user, [organization])
+    html = render_template(
         "moderation/organization.html",
         organization=organization,
         entries=entries,
@@ -95,7 +104,9 @@ def _render_organization(organization, status=200, **forms):
         relist_form=forms.get("relist_form") or NoteForm(),
         approve_name_form=forms.get("approve_name_form") or NoteForm(),
         reject_name_form=forms.get("reject_name_form") or ReasonForm(),
-    ), status
+    )
+    db.session.commit()
+    return html, status
 
 
 # name: (form class, service, mail template, mail subject, success message)

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import User
+from app.models import LoginSession, User
 from app.models.base import utcnow
-from app.services import DomainError, passwords
+from app.services import DomainError, login_sessions, passwords
 from app.services.passwords import dummy_verify, hash_password, verify_password
 
 
@@ -135,13 +135,16 @@ def _locked(until: datetime, now: datetime) -> AccountLocked:
     )
 
 
-def load_user_from_session(session_id: str) -> User | None:
-    """Flask-Login's loader: ``"<id>:<session_version>"``; an outdated version is refused."""
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version):
+def load_user_for_session(user_id: int, version: int, session_id: int) -> User | None:
+    """Flask-Login's loader (through app.security.load_user): the user, when the session version
+    is current and the login record ``session_id`` is theirs and has not ended; else None.
+    One query, whatever the page."""
+    user = db.session.scalar(
+        sa.select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(User.id == user_id, LoginSession.id == session_id, LoginSession.ended_at.is_(None))
+    )
+    if user is None or user.session_version != version:
         return None
     return user
 
@@ -149,7 +152,45 @@ def load_user_from_session(session_id: str) -> User | None:
 def end_all_sessions(user: User) -> None:
     """Invalidate every session and remember-me cookie the user holds, on every device."""
     user.session_version += 1
+    login_sessions.end_all_sessions(user, clock())
     db.session.flush()
+
+
+def complete_login(
+    user: User,
+    *,
+    client: login_sessions.Client,
+    device: str,
+    remember: bool = False,
+    method: str = "password",
+    now: datetime | None = None,
+) -> LoginSession:
+    """The end of every successful login, whatever proved who the user is (the password today;
+    a second factor or a passkey tomorrow): what the site records of it.
+
+    Records the login (the LoginSession the cookies will point at, listed on /account/sessions),
+    stamps the user's last login, and mails the user when this account has logged in before but
+    never from this browser (``device``: the token of its device cookie). Moderators get no
+    remember-me login. Returns the record; the web layer (app.security.log_in) then logs the
+    browser in with it. Flushes; the caller commits (the mail leaves after the answer).
+    """
+    from app.services import mail
+
+    db.session.flush()  # a user made in this request (an accepted invitation) needs its id
+    now = now or clock()
+    remember = bool(remember) and not user.is_moderator
+    logged_in_before = user.last_login_at is not None
+    record, new_device = login_sessions.start_session(
+        user, client, device, remember=remember, method=method, now=now
+    )
+    user.last_login_at = now
+    db.session.flush()
+    if new_device and logged_in_before:
+        # The very first login has nothing to compare with (the account was just made through a
+        # mailed link); every later one from a browser this account never used is worth a word.
+        mail.send_new_device_notice(user, record)
+    security_log.info("session %s started for user %s (%s)", record.id, user.id, method)
+    return record
 
 
 # The password policy lives in app.services.passwords; views and services reach it here too.

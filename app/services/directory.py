@@ -44,6 +44,7 @@ from app.models import (
 )
 from app.numbers import parse_id, parse_number
 from app.search_engine import engine as search_engine
+from app.services import access_log
 from app.services.visibility import publicly_listed
 
 HOME_ORGANIZATIONS = 6
@@ -60,6 +61,17 @@ def viewer_sees_members_only(viewer: Any) -> bool:
     return bool(
         viewer is not None and getattr(viewer, "is_authenticated", False) and viewer.sees_members_only
     )
+
+
+def visible_contacts(organization: Organization, viewer: Any) -> dict[str, str]:
+    """The contact details of ``organization`` that ``viewer`` is shown on its profile, keyed by
+    field: the one decision for the profile page. Non-public ones shown to a member of another
+    organization or to a moderator are recorded in the organization's access log (one upsert;
+    the caller commits)."""
+    shown = organization.visible_contacts(viewer_is_member=viewer_sees_members_only(viewer))
+    if access_log.private_fields(organization, shown):
+        access_log.record_views(viewer, [organization])
+    return shown
 
 
 def named_visibilities(viewer: Any) -> tuple[PledgeVisibility, ...]:

@@ -237,3 +237,19 @@ def send_decision(organization: Organization, template: str, subject: Any, **con
             dashboard_link=tokens.external_url("account.dashboard"),
             **context,
         )
+
+
+def send_new_device_notice(user: User, login: Any) -> None:
+    """Tell a user that their account was just logged into (``login``, its LoginSession) from a
+    browser it never used.
+
+    Queued in the login's transaction and sent after it: the login's timing does not depend on
+    the mail server."""
+    _send_to_user(
+        user,
+        _l("A new login to your Tadamun account"),
+        "new_device",
+        login=login,
+        sessions_link=tokens.external_url("account.sessions"),
+        reset_link=tokens.external_url("auth.reset_request"),
+    )

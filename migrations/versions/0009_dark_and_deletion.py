@@ -1,7 +1,7 @@
 """going dark, delisting and deletion of organizations
 
 Revision ID: 0009_dark_and_deletion
-Revises: 0006_multilingual_search
+Revises: 0008_sessions_and_access_log
 Create Date: 2026-12-10 03:00:00
 
 Adds to organizations three moments, each taking the organization out of public view
@@ -23,7 +23,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0009_dark_and_deletion"
-down_revision = "0006_multilingual_search"
+down_revision = "0008_sessions_and_access_log"
 branch_labels = None
 depends_on = None
 
