@@ -89,7 +89,7 @@ PUBLIC_TABLES = frozenset(
 )
 # Tables no cached page reads: accounts (logins, lockout counters, session versions,
 # language choices) and the moderators' audit log.
-PRIVATE_TABLES = frozenset({"users", "audit_entries"})
+PRIVATE_TABLES = frozenset({"users", "audit_entries", "webauthn_credentials", "recovery_codes"})
 
 _WRITTEN_TABLE = re.compile(
     r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+"

@@ -16,6 +16,7 @@ from app.models.enums import (
 from app.models.organization import CONTACT_FIELDS, IRAQ, Organization, OrganizationTranslation
 from app.models.pledge import Pledge
 from app.models.project import Project, ProjectCampaign
+from app.models.two_factor import RecoveryCode, WebAuthnCredential
 from app.models.user import User
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "OrganizationTranslation",
     "Pledge",
     "PledgeVisibility",
+    "RecoveryCode",
     "Project",
     "ProjectCampaign",
     "ProjectStatus",
@@ -40,4 +42,5 @@ __all__ = [
     "SupportKind",
     "User",
     "Visibility",
+    "WebAuthnCredential",
 ]

@@ -80,6 +80,8 @@ class AuditAction(enum.StrEnum):
     ORGANIZATION_SUSPENDED = "organization.suspended"
     ORGANIZATION_REINSTATED = "organization.reinstated"
     ORGANIZATION_RESUBMITTED = "organization.resubmitted"
+    ORGANIZATION_TWO_FACTOR_REQUIRED = "organization.2fa_required"
+    ORGANIZATION_TWO_FACTOR_OPTIONAL = "organization.2fa_optional"
     CAMPAIGN_CREATED = "campaign.created"
     CAMPAIGN_UPDATED = "campaign.updated"
     CAMPAIGN_ARCHIVED = "campaign.archived"
@@ -90,6 +92,9 @@ class AuditAction(enum.StrEnum):
     PLEDGE_MESSAGE_UNHIDDEN = "pledge_message.unhidden"
     USER_PROMOTED = "user.promoted"
     USER_DEMOTED = "user.demoted"
+    USER_TWO_FACTOR_ENABLED = "user.2fa_enabled"
+    USER_TWO_FACTOR_DISABLED = "user.2fa_disabled"
+    USER_RECOVERY_CODE_USED = "user.recovery_code_used"
 
 
 def enum_column(enum_class: type[enum.StrEnum], name: str) -> sa.Enum:
