@@ -99,6 +99,11 @@ ACTION_LABELS = {
     "pledge_message.unhidden": lazy_gettext("Pledge message shown again"),
     "user.promoted": lazy_gettext("User promoted"),
     "user.demoted": lazy_gettext("User demoted"),
+    "user.2fa_enabled": lazy_gettext("Second factor added"),
+    "user.2fa_disabled": lazy_gettext("Second factor removed"),
+    "user.recovery_code_used": lazy_gettext("Recovery code used to log in"),
+    "organization.2fa_required": lazy_gettext("Two-factor login required of the members"),
+    "organization.2fa_optional": lazy_gettext("Two-factor login left to each member"),
 }
 _labels_by_locale: dict[tuple[str, str], dict[str, str]] = {}
 

@@ -2,6 +2,7 @@
 
 from app.account import (
     logo_routes,  # noqa: F401  (routes on the same blueprint)
+    security_routes,  # noqa: F401  (routes on the same blueprint)
     translation_routes,  # noqa: F401  (routes on the same blueprint)
 )
 from app.account.routes import bp

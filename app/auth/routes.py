@@ -1,17 +1,17 @@
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from app.auth.decorators import rate_limited
 from app.auth.forms import (
     AcceptInvitationForm,
     LoginForm,
+    PasskeyLoginForm,
     RegistrationForm,
     ResetPasswordForm,
     ResetRequestForm,
 )
 from app.extensions import db
-from app.models.base import utcnow
 from app.services import DomainError, accounts, mail, membership, tokens
 from app.urls import safe_next_url
 
@@ -37,17 +37,34 @@ def login():
         except accounts.AccountLocked as error:
             db.session.commit()  # keep the failure counters authenticate() updated
             form.password.errors.append(str(error))
-            return render_template("auth/login.html", form=form)
+            return render_template("auth/login.html", form=form, passkey_form=PasskeyLoginForm(prefix="passkey"))
         db.session.commit()
         if user is None:
             # The same words whether the email is unknown or the password wrong.
             form.password.errors.append(_("Email or password is not correct."))
+        elif user.has_two_factor:
+            # Half logged in: the second step finishes the login (app.auth.two_factor_routes).
+            from app.auth import two_factor_routes
+
+            two_factor_routes.begin_second_step(user, form.remember_me.data, safe_next_url("account.dashboard"))
+            return redirect(url_for("auth.second_step"))
         else:
-            user.last_login_at = utcnow()
-            db.session.commit()
-            login_user(user, remember=form.remember_me.data)
-            return redirect(safe_next_url("account.dashboard"))
-    return render_template("auth/login.html", form=form)
+            return finish_login(user, form.remember_me.data, "password", safe_next_url("account.dashboard"))
+    return render_template("auth/login.html", form=form, passkey_form=PasskeyLoginForm(prefix="passkey"))
+
+
+def finish_login(user, remember: bool, method: str, next_url: str):
+    """Log the user in (accounts.complete_login), commit, and send them on: to set up two-factor
+    login first when it is required of them and missing."""
+    from app.services import two_factor
+
+    accounts.complete_login(user, remember=remember, method=method)
+    db.session.commit()
+    if two_factor.setup_needed(user):
+        from app.auth import two_factor_routes
+
+        return two_factor_routes.send_to_setup(user)
+    return redirect(next_url)
 
 
 @bp.post("/logout")
@@ -185,10 +202,9 @@ def accept_invitation(token: str):
             form.password.errors.append(str(error))
         else:
             db.session.commit()
-            login_user(user)
             flash(
                 _("Welcome to %(organization)s on Tadamun.", organization=invitation.organization.name),
                 "success",
             )
-            return redirect(url_for("account.dashboard"))
+            return finish_login(user, False, "invitation", url_for("account.dashboard"))
     return render_template("auth/accept_invitation.html", form=form, invitation=invitation, token=token)

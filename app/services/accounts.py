@@ -75,9 +75,49 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> U
             security_log.warning("user %s locked until %s", user.id, locked_until.isoformat())
             raise _locked(locked_until, now)
         return None
-    _clear_failures(user)
-    security_log.info("login: user %s", user.id)
+    if user.has_two_factor:
+        # The password alone is half a login: failures of the second step keep counting until
+        # it succeeds (complete_login), so that the right password cannot reset that count.
+        security_log.info("login: password accepted for user %s, second factor pending", user.id)
+    else:
+        _clear_failures(user)
+        security_log.info("login: password accepted for user %s", user.id)
     return user
+
+
+def check_not_locked(user: User, *, now: datetime | None = None) -> None:
+    """Raise AccountLocked while the account is locked (the second step of a login asks too)."""
+    now = now or clock()
+    locked_until = _locked_until(user, now)
+    if locked_until is not None:
+        security_log.warning("refused: user %s is locked until %s", user.id, locked_until.isoformat())
+        raise _locked(locked_until, now)
+
+
+def count_failure(user: User, *, now: datetime | None = None) -> None:
+    """Count a failed check of a second factor like a wrong password; raise AccountLocked when
+    this failure locks the account. The caller must commit either way."""
+    now = now or clock()
+    _record_failure(user, now)
+    check_not_locked(user, now=now)
+
+
+def complete_login(user: User, *, remember: bool = False, method: str = "password") -> None:
+    """The end of every successful login, whatever proved it: the password (with the second
+    factor when the user has one), or a passkey on its own. ``method`` names what proved it
+    (``password``, ``totp``, ``recovery_code``, ``passkey``, ``passwordless``).
+
+    Starts the session (Flask-Login; the session clock starts in app.security), ends the count
+    of failed attempts and stamps the login time. Whatever must happen at every login belongs
+    here. Flushes; the caller commits.
+    """
+    from flask_login import login_user
+
+    _clear_failures(user)
+    user.last_login_at = utcnow()
+    db.session.flush()
+    login_user(user, remember=remember)
+    security_log.info("login: user %s (%s)", user.id, method)
 
 
 def _locked_until(user: User, now: datetime) -> datetime | None:

@@ -175,3 +175,19 @@ def send_decision(organization: Organization, template: str, subject: Any) -> No
             organization=organization,
             dashboard_link=tokens.external_url("account.dashboard"),
         )
+
+
+def send_recovery_code_used(user: User, remaining: int) -> None:
+    """Tell the user a recovery code of theirs was just used to log in."""
+    from flask_babel import lazy_gettext as _l
+
+    send(
+        user.email,
+        _l("A recovery code was used to log in to your Tadamun account"),
+        "recovery_code_used",
+        locale=user.locale,
+        user=user,
+        remaining=remaining,
+        security_link=tokens.external_url("account.security"),
+        reset_link=tokens.external_url("auth.reset_request"),
+    )
