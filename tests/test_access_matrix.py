@@ -40,7 +40,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "account.logo": {"GET": "L 200 200 200 403 403", "POST": "L 400 400 400 403 403"},
     "account.organization_translation": {"GET": "L 200 200 200 403 403", "POST": "L 302 302 302 403 403"},
     "account.organization_two_factor": {"GET": "405 405 405 405 405 405", "POST": "L 400 400 400 403 403"},
-    "account.passkey_registration_options": {"GET": "405 405 405 405 405 405", "POST": "L 200 200 200 200 200"},
+    "account.passkey_registration_options": {
+        "GET": "405 405 405 405 405 405",
+        "POST": "L 200 200 200 200 200",
+    },
     "account.remove_authenticator": {"GET": "405 405 405 405 405 405", "POST": "L 400 400 400 400 400"},
     "account.remove_logo": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 302 403 403"},
     "account.remove_passkey": {"GET": "405 405 405 405 405 405", "POST": "L 404 400 404 404 404"},

@@ -174,9 +174,10 @@ def test_upgrade_from_the_first_release_keeps_every_row(empty_database, tmp_path
         # The tables of the first release, with their columns then (later revisions add some).
         tables = model_table_names() & set(sa.inspect(db.engine).get_table_names())
         before = snapshot(tables)
-        first_columns = {name: [c["name"] for c in sa.inspect(db.engine).get_columns(name)] for name in tables}
+        inspector = sa.inspect(db.engine)
+        present = {name: {c["name"] for c in inspector.get_columns(name)} for name in tables}
         first_columns = {
-            name: [c.name for c in db.metadata.tables[name].columns if c.name in first_columns[name]]
+            name: [c.name for c in db.metadata.tables[name].columns if c.name in present[name]]
             for name in tables
         }
         assert all(before[name] for name in ("users", "organizations", "campaigns", "pledges", "projects"))

@@ -38,7 +38,8 @@ def _page(status: int = 200, **forms):
         "renew_codes_form": forms.get(RENEW_CODES) or ConfirmFactorForm(prefix=RENEW_CODES),
         "add_passkey_form": forms.get(ADD_PASSKEY) or AddPasskeyForm(prefix=ADD_PASSKEY),
         "remove_passkey_forms": {
-            p.id: forms.get(remove_passkey_prefix(p.id)) or ConfirmFactorForm(prefix=remove_passkey_prefix(p.id))
+            p.id: forms.get(remove_passkey_prefix(p.id))
+            or ConfirmFactorForm(prefix=remove_passkey_prefix(p.id))
             for p in passkeys
         },
         "organization_form": forms.get(ORGANIZATION)
@@ -180,7 +181,9 @@ def add_passkey():
         return _page(400, **{ADD_PASSKEY: form})
     challenge, handle = taken
     try:
-        _passkey, codes = two_factor.add_passkey(current_user, form.response.data, challenge, handle, form.name.data)
+        _passkey, codes = two_factor.add_passkey(
+            current_user, form.response.data, challenge, handle, form.name.data
+        )
     except two_factor.PasskeyError as error:
         db.session.rollback()
         form.response.errors.append(str(error))

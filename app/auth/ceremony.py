@@ -17,9 +17,9 @@ import base64
 
 from flask import session
 
+from app import security
 from app.extensions import db
 from app.models import User
-from app.security import now_seconds
 
 PENDING_LOGIN = "two_factor_login"
 PENDING_LOGIN_SECONDS = 300
@@ -54,7 +54,7 @@ def begin_pending_login(user: User, remember: bool, next_url: str) -> None:
     session[PENDING_LOGIN] = {
         "uid": user.id,
         "ver": user.session_version,
-        "at": now_seconds(),
+        "at": security.now_seconds(),
         "remember": bool(remember),
         "next": next_url,
     }
@@ -67,7 +67,11 @@ def pending_login() -> tuple[User, dict] | None:
     if not isinstance(state, dict):
         return None
     at, uid = state.get("at"), state.get("uid")
-    if not isinstance(at, int) or not isinstance(uid, int) or now_seconds() - at > PENDING_LOGIN_SECONDS:
+    if (
+        not isinstance(at, int)
+        or not isinstance(uid, int)
+        or security.now_seconds() - at > PENDING_LOGIN_SECONDS
+    ):
         end_pending_login()
         return None
     user = db.session.get(User, uid)
@@ -86,7 +90,7 @@ def end_pending_login() -> None:
 
 
 def keep_challenge(purpose: str, challenge: bytes, *, user_handle: bytes | None = None) -> None:
-    state = {"purpose": purpose, "challenge": _b64(challenge), "at": now_seconds()}
+    state = {"purpose": purpose, "challenge": _b64(challenge), "at": security.now_seconds()}
     if user_handle is not None:
         state["handle"] = _b64(user_handle)
     session[CHALLENGE] = state
@@ -99,7 +103,7 @@ def take_challenge(purpose: str) -> tuple[bytes, bytes | None] | None:
     if not isinstance(state, dict) or state.get("purpose") != purpose:
         return None
     at = state.get("at")
-    if not isinstance(at, int) or now_seconds() - at > CHALLENGE_SECONDS:
+    if not isinstance(at, int) or security.now_seconds() - at > CHALLENGE_SECONDS:
         return None
     try:
         challenge = _unb64(state["challenge"])
@@ -118,13 +122,13 @@ def totp_secret_being_set_up(new_secret) -> str:
     from app.services import two_factor
 
     state = session.get(TOTP_SETUP)
-    if isinstance(state, dict) and isinstance(state.get("at"), int):
-        if now_seconds() - state["at"] <= TOTP_SETUP_SECONDS:
-            secret = two_factor.unseal(state.get("secret"))
-            if secret:
-                return secret
+    at = state.get("at") if isinstance(state, dict) else None
+    if isinstance(at, int) and security.now_seconds() - at <= TOTP_SETUP_SECONDS:
+        secret = two_factor.unseal(state.get("secret"))
+        if secret:
+            return secret
     secret = new_secret()
-    session[TOTP_SETUP] = {"secret": two_factor.seal(secret), "at": now_seconds()}
+    session[TOTP_SETUP] = {"secret": two_factor.seal(secret), "at": security.now_seconds()}
     return secret
 
 

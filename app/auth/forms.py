@@ -21,7 +21,9 @@ class LoginForm(FlaskForm):
 class PasskeyLoginForm(FlaskForm):
     """A login with a passkey alone: static/js/passkeys.js fills ``response`` and sends the form."""
 
-    response = HiddenField(validators=[DataRequired(), Length(max=20000)], render_kw={"data-passkey-response": ""})
+    response = HiddenField(
+        validators=[DataRequired(), Length(max=20000)], render_kw={"data-passkey-response": ""}
+    )
     remember_me = BooleanField(_l("Keep me logged in on this device"))
     submit = SubmitField(_l("Log in with a passkey"))
 
@@ -30,8 +32,12 @@ class SecondStepForm(FlaskForm):
     code = StringField(
         _l("Code from your authenticator app, or a recovery code"),
         validators=[Length(max=40)],
-        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "none",
-                   "spellcheck": "false"},
+        render_kw={
+            "autocomplete": "one-time-code",
+            "inputmode": "text",
+            "autocapitalize": "none",
+            "spellcheck": "false",
+        },
     )
     # Filled by static/js/passkeys.js when the person uses a passkey instead of a code.
     response = HiddenField(validators=[Length(max=20000)], render_kw={"data-passkey-response": ""})

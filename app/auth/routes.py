@@ -37,7 +37,9 @@ def login():
         except accounts.AccountLocked as error:
             db.session.commit()  # keep the failure counters authenticate() updated
             form.password.errors.append(str(error))
-            return render_template("auth/login.html", form=form, passkey_form=PasskeyLoginForm(prefix="passkey"))
+            return render_template(
+                "auth/login.html", form=form, passkey_form=PasskeyLoginForm(prefix="passkey")
+            )
         db.session.commit()
         if user is None:
             # The same words whether the email is unknown or the password wrong.
@@ -46,7 +48,9 @@ def login():
             # Half logged in: the second step finishes the login (app.auth.two_factor_routes).
             from app.auth import two_factor_routes
 
-            two_factor_routes.begin_second_step(user, form.remember_me.data, safe_next_url("account.dashboard"))
+            two_factor_routes.begin_second_step(
+                user, form.remember_me.data, safe_next_url("account.dashboard")
+            )
             return redirect(url_for("auth.second_step"))
         else:
             return finish_login(user, form.remember_me.data, "password", safe_next_url("account.dashboard"))

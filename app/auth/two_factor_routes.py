@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -88,7 +90,10 @@ def second_step():
             challenge = taken[0] if taken else None
         try:
             method = two_factor.verify_second_factor(
-                user, code=form.code.data or "", passkey_response=form.response.data or "", challenge=challenge
+                user,
+                code=form.code.data or "",
+                passkey_response=form.response.data or "",
+                challenge=challenge,
             )
         except accounts.AccountLocked as error:
             db.session.commit()  # keep the failure counted
@@ -153,12 +158,12 @@ def passkey_login():
         flash(str(error), "error")
         return redirect(url_for("auth.login")), 303
     except two_factor.PasskeyError:
-        try:
+        with contextlib.suppress(accounts.AccountLocked):  # the next attempt is told
             accounts.count_failure(owner)
-        except accounts.AccountLocked:
-            pass
         db.session.commit()
         flash(refused, "error")
         return redirect(url_for("auth.login")), 303
     ceremony.end_pending_login()
-    return finish_login(owner, bool(form.remember_me.data), "passwordless", safe_next_url("account.dashboard"))
+    return finish_login(
+        owner, bool(form.remember_me.data), "passwordless", safe_next_url("account.dashboard")
+    )

@@ -324,7 +324,9 @@ def _descriptors(user: User) -> list[PublicKeyCredentialDescriptor]:
                 transports.append(AuthenticatorTransport(name))
             except ValueError:
                 continue
-        descriptors.append(PublicKeyCredentialDescriptor(id=passkey.credential_id, transports=transports or None))
+        descriptors.append(
+            PublicKeyCredentialDescriptor(id=passkey.credential_id, transports=transports or None)
+        )
     return descriptors
 
 
@@ -374,7 +376,9 @@ def add_passkey(
             expected_origin=expected_origin(),
         )
     except (WebAuthnException, ValueError, TypeError, KeyError) as error:
-        security_log.info("two-factor: passkey registration refused for user %s: %s", user.id, type(error).__name__)
+        security_log.info(
+            "two-factor: passkey registration refused for user %s: %s", user.id, type(error).__name__
+        )
         raise PasskeyError(_("This passkey could not be added. Please try again.")) from error
     taken = db.session.scalar(
         sa.select(WebAuthnCredential.id).where(WebAuthnCredential.credential_id == verified.credential_id)
@@ -429,7 +433,9 @@ def authentication_ceremony(user: User | None = None) -> Ceremony:
         allow_credentials=_descriptors(user) if user is not None else [],
         # On its own, a passkey must also have checked its holder (PIN, fingerprint).
         user_verification=(
-            UserVerificationRequirement.PREFERRED if user is not None else UserVerificationRequirement.REQUIRED
+            UserVerificationRequirement.PREFERRED
+            if user is not None
+            else UserVerificationRequirement.REQUIRED
         ),
     )
     return Ceremony(options=options_to_json(options), challenge=options.challenge)
@@ -547,7 +553,9 @@ def confirm_with_password_and_factor(
     if not verify_password(user.password_hash, password):
         accounts.count_failure(user, now=now)
         raise accounts.WrongPassword(_("Your password is not correct."))
-    return verify_second_factor(user, code=code, passkey_response=passkey_response, challenge=challenge, now=now)
+    return verify_second_factor(
+        user, code=code, passkey_response=passkey_response, challenge=challenge, now=now
+    )
 
 
 def check_password(user: User, password: str, *, now: datetime | None = None) -> None:
@@ -612,7 +620,9 @@ def set_organization_requirement(actor: User, organization: Organization, requir
     organization.require_two_factor = required
     audit.record(
         actor,
-        AuditAction.ORGANIZATION_TWO_FACTOR_REQUIRED if required else AuditAction.ORGANIZATION_TWO_FACTOR_OPTIONAL,
+        AuditAction.ORGANIZATION_TWO_FACTOR_REQUIRED
+        if required
+        else AuditAction.ORGANIZATION_TWO_FACTOR_OPTIONAL,
         target_type="organization",
         target_id=organization.id,
         organization_id=organization.id,
