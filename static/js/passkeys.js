@@ -78,7 +78,7 @@
     var token = form.querySelector('input[name$="csrf_token"]');
     var failed = form.getAttribute("data-passkey-failed") || "";
     if (mode === "create") {
-      var fields = form.querySelectorAll("input[required]");
+      var fields = form.querySelectorAll("input[required]:not([type=hidden])");
       for (var i = 0; i < fields.length; i += 1) {
         if (!fields[i].value) {
           fields[i].focus();
@@ -107,7 +107,8 @@
       })
       .then(function (credential) {
         form.querySelector("[data-passkey-response]").value = JSON.stringify(credentialJSON(credential));
-        form.submit();
+        // Not form.submit(): a field named "submit" hides that method.
+        HTMLFormElement.prototype.submit.call(form);
       })
       .catch(function (error) {
         say(form, error && error.name === "Error" && error.message ? error.message : failed);

@@ -70,10 +70,20 @@ def load_demo_data() -> None:
     demo_data.load()
 
 
+# The authenticator-app secret of each account that has one (the moderator), and the last time
+# step whose code was typed: helpers.log_in types the codes, as the moderator would from their app.
+TOTP_SECRETS: dict[str, str] = {}
+TOTP_USED_STEPS: dict[str, int] = {}
+
+
 def seed_site() -> None:
-    """The demo data and one moderator account (inside an app context; commits)."""
+    """The demo data and one moderator account, with an authenticator app as moderation requires
+    (inside an app context; commits)."""
     load_demo_data()
-    builders.make_moderator(MODERATOR_EMAIL)
+    moderator = builders.make_moderator(MODERATOR_EMAIL, two_factor=False)
+    TOTP_SECRETS.clear()
+    TOTP_USED_STEPS.clear()
+    TOTP_SECRETS[MODERATOR_EMAIL] = builders.enable_totp(moderator)
     db.session.commit()
     db.session.remove()
 
