@@ -66,7 +66,8 @@ def hold_until_set_up():
         return None
     if request.endpoint in OPEN_DURING_SETUP:
         return None
-    return send_to_setup(current_user)
+    # No message here (this runs before the page's language is chosen): the setup page says why.
+    return redirect(url_for("account.security"))
 
 
 @bp.route("/login/second-step", methods=["GET", "POST"])
