@@ -224,6 +224,10 @@ def test_the_second_step_page_opens_only_after_the_password(client, member):
     assert response.status_code == 302 and response.headers["Location"] == "/auth/login"
 
 
+def recovery_mail(outbox) -> list:
+    return [m for m in outbox if "recovery code was used" in m.subject]
+
+
 # Recovery codes --------------------------------------------------------------------------------
 
 
@@ -241,16 +245,15 @@ def test_a_recovery_code_logs_in_once_is_logged_and_mailed(client, auth, member,
         sa.select(AuditEntry).where(AuditEntry.action == AuditAction.USER_RECOVERY_CODE_USED)
     )
     assert entry.actor_id == member.id and entry.target_id == member.id
-    [message] = outbox
+    [message] = recovery_mail(outbox)
     assert message.recipients == [EMAIL]
-    assert "recovery code" in message.subject
     assert "9 unused recovery codes left" in message.body
     auth.logout()
 
     password_step(client)
     assert client.post(SECOND_STEP, data={"code": codes[3]}).status_code == 400
     assert not is_logged_in(client)
-    assert len(outbox) == 1
+    assert len(recovery_mail(outbox)) == 1
 
 
 def test_new_recovery_codes_need_the_password_and_a_factor_and_replace_the_old(client, auth, member):
@@ -272,7 +275,7 @@ def test_new_recovery_codes_need_the_password_and_a_factor_and_replace_the_old(c
 # Lockout, rate limit ---------------------------------------------------------------------------
 
 
-def test_wrong_codes_count_toward_the_lock_and_the_right_code_is_then_refused(app, member, monkeypatch):
+def test_wrong_codes_count_toward_the_lock_and_the_right_code_is_then_refused(app, member, outbox):
     secret = enable_totp(member)
     db.session.commit()
     client = app.test_client()
@@ -282,11 +285,15 @@ def test_wrong_codes_count_toward_the_lock_and_the_right_code_is_then_refused(ap
     response = client.post(SECOND_STEP, data={"code": "000000"})
     assert response.status_code == 302 and response.headers["Location"] == "/auth/login"
     assert reload(member).locked_until is not None
+    # The member learns that someone has their password (once, at the lock).
+    [notice] = outbox
+    assert notice.recipients == [EMAIL] and "knows your password" in notice.body
     # Locked: neither the password nor the code opens the account now.
     page = password_step(client)
     assert page.status_code == 200 and "locked" in page.get_data(as_text=True)
     assert client.post(SECOND_STEP, data={"code": code_for(secret)}).headers["Location"] == "/auth/login"
     assert not is_logged_in(client)
+    assert len(outbox) == 1
 
 
 def test_the_right_password_does_not_reset_the_count_of_wrong_codes(app, member):
@@ -489,7 +496,7 @@ def test_a_recovery_code_can_confirm_the_removal(client, auth, member, outbox):
     )
     assert response.status_code == 302
     assert not reload(member).has_two_factor
-    assert [m.recipients for m in outbox] == [[EMAIL]]
+    assert [m.recipients for m in recovery_mail(outbox)] == [[EMAIL]]
 
 
 # Passkeys (WebAuthn), verified by the webauthn library against a software authenticator --------
@@ -545,6 +552,25 @@ def test_a_passkey_is_registered_and_then_finishes_the_login(client, auth, membe
     assert response.status_code == 302 and response.headers["Location"] == "/account/"
     assert is_logged_in(client)
     assert db.session.get(WebAuthnCredential, passkey.id).sign_count == 1
+
+
+def test_each_change_of_factors_is_mailed_to_the_member(client, auth, member, authenticator, outbox):
+    auth.login(EMAIL)
+    secret, _codes = set_up_app(client)
+    add_passkey(client, authenticator)
+    client.post(
+        "/account/security/authenticator/remove",
+        data={
+            "remove-authenticator-password": DEFAULT_PASSWORD,
+            "remove-authenticator-code": code_for(secret, 1),
+        },
+    )
+    bodies = [m.body for m in outbox]
+    assert all(m.recipients == [EMAIL] for m in outbox)
+    assert len(bodies) == 3
+    assert "An authenticator app was just set up" in bodies[0]
+    assert "A passkey was just added" in bodies[1]
+    assert "The authenticator app was just removed" in bodies[2]
 
 
 def test_registration_needs_the_password(client, auth, member, authenticator):

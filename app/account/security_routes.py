@@ -121,6 +121,7 @@ def setup_authenticator():
         else:
             db.session.commit()
             ceremony.end_totp_setup()
+            mail.send_two_factor_changed(current_user, "app_added")
             if codes:
                 flash(_("Two-factor login is on. Keep your recovery codes now."), "success")
                 return _recovery_codes_page(codes)
@@ -149,6 +150,7 @@ def remove_authenticator():
         form.code.errors.append(str(error))
         return _page(400, **{REMOVE_TOTP: form})
     db.session.commit()
+    mail.send_two_factor_changed(current_user, "app_removed")
     flash(_("The authenticator app is removed from your account."), "success")
     return redirect(url_for("account.security"))
 
@@ -189,6 +191,7 @@ def add_passkey():
         form.response.errors.append(str(error))
         return _page(400, **{ADD_PASSKEY: form})
     db.session.commit()
+    mail.send_two_factor_changed(current_user, "passkey_added")
     if codes:
         flash(_("Two-factor login is on. Keep your recovery codes now."), "success")
         return _recovery_codes_page(codes)
@@ -216,6 +219,7 @@ def remove_passkey(passkey_id: int):
         db.session.rollback()
         abort(404)
     db.session.commit()
+    mail.send_two_factor_changed(current_user, "passkey_removed")
     flash(_("The passkey is removed from your account."), "success")
     return redirect(url_for("account.security"))
 
@@ -242,6 +246,7 @@ def renew_recovery_codes():
         return _page(400, **{RENEW_CODES: form})
     codes = two_factor.new_recovery_codes(current_user)
     db.session.commit()
+    mail.send_two_factor_changed(current_user, "codes_renewed")
     flash(_("Here are your new recovery codes; the old ones no longer work."), "success")
     return _recovery_codes_page(codes)
 

@@ -99,6 +99,9 @@ def second_step():
         except accounts.AccountLocked as error:
             db.session.commit()  # keep the failure counted
             ceremony.end_pending_login()
+            if error.just_locked:
+                # The password was right and the codes wrong: someone knows the password.
+                mail.send_two_factor_changed(user, "locked")
             flash(str(error), "error")
             return redirect(url_for("auth.login"))
         except two_factor.WrongCode as error:

@@ -15,7 +15,11 @@ from app.services.passwords import dummy_verify, hash_password, verify_password
 
 
 class AccountLocked(DomainError):
-    """Too many failed logins: the account refuses even the right password for a while."""
+    """Too many failed logins: the account refuses even the right password for a while.
+
+    ``just_locked`` is true when the failure being counted is the one that locked it."""
+
+    just_locked = False
 
 
 def normalize_email(email: str) -> str:
@@ -99,7 +103,11 @@ def count_failure(user: User, *, now: datetime | None = None) -> None:
     this failure locks the account. The caller must commit either way."""
     now = now or clock()
     _record_failure(user, now)
-    check_not_locked(user, now=now)
+    try:
+        check_not_locked(user, now=now)
+    except AccountLocked as error:
+        error.just_locked = True
+        raise
 
 
 def complete_login(user: User, *, remember: bool = False, method: str = "password") -> None:

@@ -191,3 +191,33 @@ def send_recovery_code_used(user: User, remaining: int) -> None:
         security_link=tokens.external_url("account.security"),
         reset_link=tokens.external_url("auth.reset_request"),
     )
+
+
+# What send_two_factor_changed can say; the template has one sentence for each.
+TWO_FACTOR_CHANGES = (
+    "app_added",
+    "app_removed",
+    "passkey_added",
+    "passkey_removed",
+    "codes_renewed",
+    "locked",
+)
+
+
+def send_two_factor_changed(user: User, change: str) -> None:
+    """Tell the user their second factors changed (or that the second step locked the account),
+    so that someone using their account without them cannot do it unnoticed."""
+    from flask_babel import lazy_gettext as _l
+
+    if change not in TWO_FACTOR_CHANGES:
+        raise ValueError(change)
+    send(
+        user.email,
+        _l("Security notice for your Tadamun account"),
+        "two_factor_changed",
+        locale=user.locale,
+        user=user,
+        change=change,
+        security_link=tokens.external_url("account.security"),
+        reset_link=tokens.external_url("auth.reset_request"),
+    )
