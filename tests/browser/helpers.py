@@ -101,6 +101,8 @@ class SitePages:
     moderation_campaigns: str | None = None
     new_campaign: str | None = None
     moderation_content: str | None = None
+    two_factor: str | None = None
+    authenticator_setup: str | None = None
     missing: str = "/this-page-does-not-exist"
 
 
@@ -156,6 +158,8 @@ def site_pages(app: Flask) -> SitePages:
             moderation_campaigns=endpoint_url(app, "moderation.campaigns"),
             new_campaign=endpoint_url(app, "moderation.new_campaign"),
             moderation_content=endpoint_url(app, "moderation.content"),
+            two_factor=endpoint_url(app, "account.security"),
+            authenticator_setup=endpoint_url(app, "account.setup_authenticator"),
         )
         db.session.remove()
         return pages
@@ -274,7 +278,15 @@ VISITOR_PAGES = [
     "search",
     "missing",
 ]
-MEMBER_PAGES = ["dashboard", "campaign", "pledge_form", "new_project", "edit_profile"]
+MEMBER_PAGES = [
+    "dashboard",
+    "campaign",
+    "pledge_form",
+    "new_project",
+    "edit_profile",
+    "two_factor",
+    "authenticator_setup",
+]
 MODERATOR_PAGES = [
     "moderation_queue",
     "moderation_log",
