@@ -100,7 +100,8 @@ class Config:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024 + 64 * 1024  # a 2 MB logo plus the form around it
     MAX_LOGO_BYTES = 2 * 1024 * 1024
 
-    # Mail: "console" writes to instance/outbox in development, "smtp" sends.
+    # Mail (app/services/mail.py): "file" writes .eml files to MAIL_OUTBOX_DIR (development),
+    # "smtp" sends, "memory" records them (tests).
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
@@ -125,6 +126,8 @@ class Config:
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "tadamun")
     # Form submissions of login, registration, password reset and invitations, per client address.
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute;50 per hour")
+    # Logo uploads, per user and per client address: decoding an image costs CPU and memory.
+    LOGO_UPLOAD_RATE_LIMIT = os.environ.get("LOGO_UPLOAD_RATE_LIMIT", "5 per minute;20 per hour")
 
     # Internationalisation
     LANGUAGES = ["en", "ar", "ckb", "fr"]

@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_proxy_fix(app)
+    prepare_translations(app)
     register_extensions(app)
     register_url_converters(app)
     register_blueprints(app)
@@ -48,6 +49,22 @@ def register_proxy_fix(app: Flask) -> None:
         # Host and prefix stay as the proxy sent them: the proxy passes the Host header on, and
         # nothing may choose the script root (links in every page are built from it).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
+
+
+def prepare_translations(app: Flask) -> None:
+    """Never serve a language without its catalog: compile a missing or stale one, or refuse to start."""
+    from app import translations
+
+    directories = [
+        Path(app.root_path, directory)  # as Flask-Babel resolves them (an absolute path stays one)
+        for directory in app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")
+    ]
+    default = app.config["BABEL_DEFAULT_LOCALE"]
+    compiled = translations.ensure_catalogs(
+        directories, [lang for lang in app.config["LANGUAGES"] if lang != default]
+    )
+    if compiled:
+        app.logger.info("compiled the translation catalogs of %s", ", ".join(compiled))
 
 
 def register_extensions(app: Flask) -> None:
@@ -102,12 +119,14 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from app import benchmark, caching, i18n, page_cache, security
+    from app import access, benchmark, caching, i18n, page_cache, security, transactions
 
-    caching.register(app)  # first: its after-request hook runs after the others'
+    transactions.register(app)  # first: a request that may write says so before any query
+    caching.register(app)  # its after-request hook runs after the others'
     page_cache.register(app)
     security.register(app)
     i18n.register(app)
+    access.register(app)  # after security (an ended session is logged out, not held) and i18n
     page_cache.register_lookup(app)  # last before-request hook: after request id and locale
     benchmark.register(app)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import flask_babel
-from flask import Flask, Response, current_app, g, has_request_context, request
+from flask import Flask, Response, current_app, has_request_context, request
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
-__all__ = ["lazy_gettext", "register", "select_locale", "text_direction"]
+__all__ = ["current_locale", "lazy_gettext", "register", "select_locale", "text_direction"]
 
 RTL_LANGUAGES = frozenset({"ar", "ckb"})
 LANGUAGE_COOKIE = "lang"
@@ -30,6 +30,11 @@ def select_locale() -> str:
         if candidate in languages:
             return candidate
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_locale() -> str:
+    """The page's language, for the services that show content in it."""
+    return str(flask_babel.get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def text_direction(locale: str) -> str:
@@ -63,13 +68,6 @@ def register(app: Flask) -> None:
         # A request normally gets a fresh one, but not when a context is already pushed (the test
         # suite, CLI commands): start each request from a clean slate so its own choice applies.
         flask_babel.refresh()
-        g.pop("_localized", None)
-
-    @app.teardown_request
-    def forget_localized(_error: BaseException | None = None) -> None:
-        # The localized views hold their campaigns: let them go with the request, or a context
-        # that outlives it (tests, CLI) would keep those rows in the session's identity map.
-        g.pop("_localized", None)
 
     @app.after_request
     def remember_choice_in_cookie(response: Response) -> Response:

@@ -7,11 +7,15 @@ so that what a test sets up is a state the application can really reach.
 from __future__ import annotations
 
 import itertools
+import secrets
+
+import pyotp
 
 from app.extensions import db
 from app.models import (
     Campaign,
     CampaignStatus,
+    LinkVisibility,
     Organization,
     OrganizationKind,
     OrganizationStatus,
@@ -27,8 +31,8 @@ from app.models import (
     WebAuthnCredential,
 )
 from app.models.base import utcnow
-from app.search import engine as search_engine
-from app.services import counters
+from app.search_engine import engine as search_engine
+from app.services import accounts, counters, projects, two_factor
 from app.services.passwords import hash_password
 
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -106,10 +110,6 @@ def make_moderator(
 def enable_totp(user: User, secret: str | None = None) -> str:
     """Give ``user`` an authenticator app (and recovery codes) as if they had set one up;
     returns its secret."""
-    import pyotp
-
-    from app.services import two_factor
-
     secret = secret or pyotp.random_base32()
     now = utcnow()
     user.totp_secret = two_factor.seal(secret)
@@ -124,8 +124,6 @@ def enable_totp(user: User, secret: str | None = None) -> str:
 def make_passkey(user: User, name: str = "My phone") -> WebAuthnCredential:
     """A passkey row for pages and access checks that never verify it (tests/webauthn_support.py
     makes real ones, with a software authenticator, for the tests that do)."""
-    import secrets
-
     passkey = WebAuthnCredential(
         user_id=user.id, credential_id=secrets.token_bytes(32), public_key=b"not a key", name=name
     )
@@ -139,10 +137,6 @@ def make_passkey(user: User, name: str = "My phone") -> WebAuthnCredential:
 
 def totp_code(user: User, *, step_offset: int = 0) -> str:
     """The code ``user``'s authenticator app shows now (or ``step_offset`` steps away)."""
-    import pyotp
-
-    from app.services import accounts, two_factor
-
     secret = two_factor.unseal(user.totp_secret)
     step = two_factor.time_step(accounts.clock()) + step_offset
     return pyotp.TOTP(secret, interval=two_factor.TOTP_INTERVAL).generate_otp(step)
@@ -189,8 +183,7 @@ def make_pledge(
     )
     db.session.add(pledge)
     db.session.flush()
-    if not withdrawn and organization.status == OrganizationStatus.APPROVED:
-        counters.pledge_counted(pledge, organization, +1)
+    counters.pledge_made(pledge, organization)
     return pledge
 
 
@@ -200,9 +193,12 @@ def make_project(
     title: str | None = None,
     *,
     status: ProjectStatus = ProjectStatus.RUNNING,
+    link_visibility: LinkVisibility | None = LinkVisibility.PUBLIC,
     **fields,
 ) -> Project:
-    """A project linked to campaigns, counted as the project service would."""
+    """A project linked to campaigns, counted as the project service would. Its links are
+    public (as if the member ticked "public"), or ``link_visibility``; None gives the
+    service's default (public only where the organization's pledge is public)."""
     n = next(_sequence)
     title = title or f"Project {n}"
     project = Project(
@@ -217,11 +213,11 @@ def make_project(
     )
     db.session.add(project)
     db.session.flush()
+    publicly_pledged = projects.publicly_pledged_campaign_ids(organization.id)
     for campaign in campaigns:
-        db.session.add(ProjectCampaign(project_id=project.id, campaign_id=campaign.id))
-    db.session.flush()
-    if organization.status == OrganizationStatus.APPROVED and project.hidden_at is None:
-        counters.project_links_counted([c.id for c in campaigns], +1)
+        visibility = link_visibility or projects.default_link_visibility(campaign.id, publicly_pledged)
+        db.session.add(ProjectCampaign(project_id=project.id, campaign_id=campaign.id, visibility=visibility))
+    counters.project_links_changed([c.id for c in campaigns])
     return project
 
 

@@ -19,6 +19,8 @@ import sqlalchemy as sa
 
 from app import create_app
 from app.extensions import db
+from app.models import User
+from app.services import accounts, two_factor
 from config import normalize_database_url
 from tests import builders
 
@@ -134,8 +136,6 @@ def log_in(client, email: str, password: str = builders.DEFAULT_PASSWORD, **extr
     response = client.post("/auth/login", data={"email": email, "password": password, **extra})
     if response.status_code != 302 or SECOND_STEP not in response.headers.get("Location", ""):
         return response
-    from app.models import User
-
     db.session.expire_all()
     user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
     data = {"code": fresh_totp_code(user)}
@@ -149,8 +149,6 @@ def fresh_totp_code(user) -> str:
     """A code of the user's app that has not been used yet: the codes of this time step and the
     next are accepted, each once, so two logins per 30 seconds. (The step before is accepted
     too, but the server's clock may have moved on to the next step by the time it checks.)"""
-    from app.services import accounts, two_factor
-
     current = two_factor.time_step(accounts.clock())
     for offset in range(two_factor.TOTP_DRIFT_STEPS + 1):
         if user.totp_last_step is None or current + offset > user.totp_last_step:

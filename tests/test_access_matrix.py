@@ -77,6 +77,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "moderation.change_role": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 403 302"},
     "moderation.content": {"GET": "L 403 403 403 200 200"},
     "moderation.decide": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 302 302"},
+    "moderation.decide_name": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 400 400"},
     "moderation.edit_campaign": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 302 302"},
     "moderation.hide_pledge_message": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 400 400"},
     "moderation.hide_project": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 400 400"},

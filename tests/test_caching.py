@@ -10,7 +10,7 @@ import pytest
 from app.extensions import db
 from app.models import PledgeVisibility
 from app.page_cache import Generation
-from app.services import large_data
+from app.seeding import large_data
 from tests.builders import make_campaign, make_organization, make_pledge, make_user
 from tests.conftest import AuthActions, empty_all_tables
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,9 +20,9 @@ from flask import current_app
 
 from app import create_app
 from app.extensions import db
-from app.models import OrganizationStatus, PledgeVisibility
+from app.models import AuditAction
+from app.services import counters
 from config import normalize_database_url
-from tests import builders
 from tests.conftest import TEST_DATABASE_URL
 
 pytestmark = pytest.mark.slow
@@ -100,32 +101,94 @@ def model_table_names() -> set[str]:
     return set(db.metadata.tables)
 
 
-def snapshot(table_names: set[str], columns_of: dict[str, list[str]] | None = None) -> dict[str, list[tuple]]:
-    """Every row of every table, in a stable order: the models' columns that the database has
-    (or those of ``columns_of``, to compare with an older schema's snapshot)."""
+def _insert(table_name: str, *rows: dict) -> None:
+    """Rows written as the code of an older revision would, through the table as it is now in
+    the database (the models may describe columns a later revision adds)."""
+    table = sa.Table(table_name, sa.MetaData(), autoload_with=db.engine)
+    with db.engine.begin() as connection:
+        connection.execute(table.insert(), list(rows))
+
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def _campaign(campaign_id: int, slug: str, **counts) -> dict:
+    return {
+        "id": campaign_id, "slug": slug, "title": slug.replace("-", " ").title(), "summary": "What it wants.",
+        "description": "", "status": "active", "accent": "tigris", "position": campaign_id,
+        "supporter_count": 0, "iraqi_supporter_count": 0, "project_count": 0,
+        "created_at": NOW, "updated_at": NOW, **counts,
+    }  # fmt: skip
+
+
+def _organization(org_id: int, name: str, *, status: str = "approved", country: str = "IQ", **counts) -> dict:
+    return {
+        "id": org_id, "slug": name.lower().replace(" ", "-"), "name": name, "kind": "ngo", "country": country,
+        "city": "Basra", "description": "", "status": status, "contact_email_visibility": "hidden",
+        "contact_phone_visibility": "hidden", "address_visibility": "hidden",
+        "contact_person_visibility": "hidden",
+        "public_pledge_count": 0, "created_at": NOW, "updated_at": NOW, "submitted_at": NOW,
+        "approved_at": NOW if status != "pending" else None, **counts,
+    }  # fmt: skip
+
+
+def _pledge(
+    pledge_id: int, org_id: int, campaign_id: int, visibility: str, *, withdrawn: bool = False
+) -> dict:
+    return {
+        "id": pledge_id, "organization_id": org_id, "campaign_id": campaign_id, "support_kinds": "advocacy",
+        "message": "معاً من أجل دجلة", "visibility": visibility, "created_at": NOW, "updated_at": NOW,
+        "withdrawn_at": NOW if withdrawn else None,
+    }  # fmt: skip
+
+
+def _project(project_id: int, org_id: int) -> dict:
+    return {
+        "id": project_id, "slug": f"project-{project_id}", "organization_id": org_id, "title": "River Clinic",
+        "summary": "", "description": "", "status": "running", "place": "Basra",
+        "created_at": NOW, "updated_at": NOW,
+    }  # fmt: skip
+
+
+def some_of_everything() -> None:
+    """A small network as the first release stored it, its counters as that release kept them."""
+    _insert(
+        "campaigns",
+        _campaign(1, "save-the-tigris", supporter_count=1, iraqi_supporter_count=1, project_count=1),
+    )
+    _insert(
+        "organizations",
+        _organization(1, "Tigris Friends", public_pledge_count=0),
+        _organization(2, "Waiting Org", status="pending"),
+    )
+    _insert(
+        "users",
+        {"id": 1, "email": "owner@tigris.example", "password_hash": "x", "role": "member",
+         "organization_id": 1, "is_owner": True, "created_at": NOW, "email_confirmed_at": NOW},
+        {"id": 2, "email": "mod@tadamun.example", "password_hash": "x", "role": "moderator",
+         "organization_id": None, "is_owner": False, "created_at": NOW, "email_confirmed_at": NOW},
+    )  # fmt: skip
+    _insert("pledges", _pledge(1, 1, 1, "members"))
+    _insert("projects", _project(1, 1))
+    _insert("project_campaigns", {"project_id": 1, "campaign_id": 1, "created_at": NOW})
+
+
+# Derived numbers a later revision may recompute by a new rule; they are checked against the rule.
+COUNTERS = {"campaigns": {"supporter_count", "iraqi_supporter_count", "project_count"}}
+
+
+def snapshot_of(table_names: set[str], columns_of: dict[str, list[str]]) -> dict[str, list[tuple]]:
+    """Every row of these tables, the given columns only, counters left out."""
     metadata = sa.MetaData()
     metadata.reflect(bind=db.engine, only=sorted(table_names))
     rows = {}
     with db.engine.connect() as connection:
         for name in sorted(table_names):
             table = metadata.tables[name]
-            # The models' columns only: 0002_search adds a generated search_vector on PostgreSQL.
-            names = [c.name for c in db.metadata.tables[name].columns if c.name in table.c]
-            columns = [table.c[column] for column in (columns_of or {}).get(name, names)]
+            columns = [table.c[c] for c in columns_of[name] if c not in COUNTERS.get(name, set())]
             result = connection.execute(sa.select(*columns)).all()
             rows[name] = sorted((tuple(row) for row in result), key=repr)
     return rows
-
-
-def some_of_everything() -> None:
-    campaign = builders.make_campaign("Save the Tigris")
-    org = builders.make_organization("Tigris Friends")
-    builders.make_organization("Waiting Org", status=OrganizationStatus.PENDING)
-    builders.make_user(org, email="owner@tigris.example")
-    builders.make_moderator("mod@tadamun.example")
-    builders.make_pledge(org, campaign, visibility=PledgeVisibility.MEMBERS, message="معاً من أجل دجلة")
-    builders.make_project(org, campaigns=[campaign])
-    db.session.commit()
 
 
 def test_first_revision_is_the_first_release():
@@ -141,50 +204,105 @@ def test_upgrade_builds_the_schema_the_models_describe(empty_database):
         assert model_table_names() <= set(sa.inspect(db.engine).get_table_names())
 
 
-def rows_of_everything(tmp_path) -> dict[str, list[dict]]:
-    """The rows ``some_of_everything`` writes, made with today's models in a scratch database
-    (the builders write every column the models have, which an older schema lacks)."""
-    with app_on(f"sqlite:///{tmp_path / 'scratch.db'}"):
-        builders.create_schema()
-        some_of_everything()
-        with db.engine.connect() as connection:
-            return {
-                table.name: [dict(row._mapping) for row in connection.execute(sa.select(table))]
-                for table in db.metadata.sorted_tables
-            }
-
-
-def copy_rows_into_older_schema(rows: dict[str, list[dict]]) -> None:
-    """Insert the rows into the current database, keeping the columns its schema has."""
-    metadata = sa.MetaData()
-    metadata.reflect(bind=db.engine)
-    with db.engine.begin() as connection:
-        for model_table in db.metadata.sorted_tables:
-            table = metadata.tables.get(model_table.name)
-            if table is None or not rows[model_table.name]:
-                continue
-            kept = [{k: v for k, v in row.items() if k in table.c} for row in rows[model_table.name]]
-            connection.execute(table.insert(), kept)
-
-
-def test_upgrade_from_the_first_release_keeps_every_row(empty_database, tmp_path):
+def test_upgrade_from_the_first_release_keeps_every_row(empty_database):
     with app_on(empty_database):
         upgrade(FIRST_RELEASE)
-        copy_rows_into_older_schema(rows_of_everything(tmp_path))
-        # The tables of the first release, with their columns then (later revisions add some).
-        tables = model_table_names() & set(sa.inspect(db.engine).get_table_names())
-        before = snapshot(tables)
+        some_of_everything()
         inspector = sa.inspect(db.engine)
-        present = {name: {c["name"] for c in inspector.get_columns(name)} for name in tables}
-        first_columns = {
-            name: [c.name for c in db.metadata.tables[name].columns if c.name in present[name]]
-            for name in tables
-        }
+        # The tables of the first release (later revisions add some), with their columns then.
+        tables = model_table_names() & set(inspector.get_table_names())
+        columns_at_first_release = {name: [c["name"] for c in inspector.get_columns(name)] for name in tables}
+        before = snapshot_of(tables, columns_at_first_release)
         assert all(before[name] for name in ("users", "organizations", "campaigns", "pledges", "projects"))
         db.session.remove()
 
         upgrade()
-        assert snapshot(tables, first_columns) == before
+        assert snapshot_of(tables, columns_at_first_release) == before
+        assert counters.stored_counts() == counters.computed_counts()
+
+
+def test_0003_links_stay_as_discreet_as_their_pledges_and_the_counters_follow(empty_database):
+    """Existing links become public only where the organization's pledge is public; pledges get
+    their current attribution; the counters are recomputed by the new rule (and the old one on
+    the way back)."""
+    with app_on(empty_database):
+        upgrade("0002_search")
+        _insert("campaigns", _campaign(1, "save-the-tigris"), _campaign(2, "workers-rights"))
+        _insert(
+            "organizations",
+            _organization(1, "Open Union", public_pledge_count=1),
+            _organization(2, "Paused Group", status="suspended", country="FR"),
+        )
+        _insert(
+            "pledges",
+            _pledge(1, 1, 1, "public"),
+            _pledge(2, 1, 2, "counted"),
+            _pledge(3, 2, 1, "members"),
+            _pledge(4, 2, 2, "public", withdrawn=True),
+        )
+        _insert("projects", _project(1, 1), _project(2, 2))
+        _insert(
+            "project_campaigns",
+            *(
+                {"project_id": p, "campaign_id": c, "created_at": NOW}
+                for p, c in ((1, 1), (1, 2), (2, 1), (2, 2))
+            ),
+        )
+        upgrade("0003_link_visibility_and_counts")
+
+        with db.engine.connect() as connection:
+            links = dict(
+                ((p, c), v)
+                for p, c, v in connection.execute(
+                    sa.text("SELECT project_id, campaign_id, visibility FROM project_campaigns")
+                )
+            )
+            attributions = {
+                row[0]: (bool(row[1]), bool(row[2]))
+                for row in connection.execute(sa.text("SELECT id, counted, counted_iraqi FROM pledges"))
+            }
+            numbers = dict(
+                (row[0], tuple(row[1:]))
+                for row in connection.execute(
+                    sa.text("SELECT id, supporter_count, iraqi_supporter_count, project_count FROM campaigns")
+                )
+            )
+        assert links == {(1, 1): "public", (1, 2): "members", (2, 1): "members", (2, 2): "members"}
+        assert attributions == {1: (True, True), 2: (True, True), 3: (False, False), 4: (False, False)}
+        assert numbers == {1: (1, 1, 1), 2: (1, 1, 0)}
+        assert counters.stored_counts() == counters.computed_counts()
+        assert counters.stale_pledges() == []
+        db.session.remove()
+
+        downgrade("0002_search")
+        with db.engine.connect() as connection:
+            project_counts = dict(
+                connection.execute(sa.text("SELECT id, project_count FROM campaigns")).all()
+            )
+        assert project_counts == {1: 1, 2: 1}
+
+
+def test_every_audit_action_of_the_code_is_accepted_after_upgrading(empty_database):
+    """The last revision to rebuild the CHECK on audit_entries.action lists every action the code
+    writes (those of earlier revisions too); stepping back before it keeps the older ones."""
+    with app_on(empty_database):
+        upgrade()
+        _insert(
+            "audit_entries",
+            *(
+                {"actor_email": "mod@tadamun.example", "action": action.value, "target_type": "user",
+                 "target_id": 1, "reason": "", "created_at": NOW}
+                for action in AuditAction
+            ),
+        )  # fmt: skip
+        db.session.remove()
+
+        downgrade("0004_organization_name_review")
+        with db.engine.connect() as connection:
+            kept = set(connection.execute(sa.text("SELECT action FROM audit_entries")).scalars())
+        assert {"rename.requested", "rename.approved", "organization.approved"} <= kept
+        assert not any("2fa" in action or "recovery" in action for action in kept)
+        assert len(kept) == len(AuditAction) - 5
 
 
 def test_downgrade_to_base_and_upgrade_again_round_trips(empty_database):

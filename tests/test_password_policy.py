@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.extensions import mail as mail_extension
 from app.models import User
-from app.services import demo_data, mail
+from app.seeding import demo_data
+from app.services import mail
 from app.services.passwords import WeakPassword, check_password_policy, common_passwords
 from tests.builders import DEFAULT_PASSWORD, make_organization, make_user
 from tests.membership_support import STRONG_PASSWORD, link_in, registration_data, row_counts

@@ -10,8 +10,8 @@ import pytest
 
 from app.extensions import db
 from app.models import OrganizationKind, OrganizationStatus
-from app.search import ddl, engine
-from app.search.folding import fold, query_terms
+from app.search_engine import ddl, engine
+from app.search_engine.folding import fold, query_terms
 from tests.builders import make_campaign, make_organization, make_pledge, make_project
 
 

@@ -3,9 +3,11 @@ second step of the login, which the lockout, the rate limit and the audit log co
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -154,6 +156,23 @@ def test_the_code_from_the_app_finishes_the_login(client, member):
     assert is_logged_in(client)
     assert client.get_cookie("remember_token") is not None  # the choice on the first step holds
     assert reload(member).last_login_at is not None
+
+
+def test_every_kind_of_login_starts_its_session_in_one_place():
+    """Password, second step, passkey alone, accepted invitation: each ends in the auth area's
+    finish_login (accounts.complete_login, then the session), so what every login must do is
+    done by all of them. Flask-Login's login_user is called there and nowhere else."""
+    app_dir = Path(__file__).resolve().parent.parent / "app"
+    callers = []
+    for path in sorted(app_dir.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef):
+                continue
+            for node in ast.walk(function):
+                if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "login_user":
+                    callers.append(f"{path.relative_to(app_dir)}:{function.name}")
+    assert callers == ["auth/routes.py:finish_login"]
 
 
 def test_a_wrong_code_is_refused_and_the_login_can_be_tried_again(client, member):

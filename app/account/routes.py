@@ -1,36 +1,37 @@
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import get_locale
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from app import i18n
-from app.account.forms import (
-    KIND_LABELS,
-    VISIBILITY_HELP,
-    ChangePasswordForm,
-    InviteForm,
-    LanguageForm,
-    OrganizationProfileForm,
-)
-from app.auth.decorators import member_required, rate_limited
+from app.access import member_required, rate_limited
+from app.account import bp
+from app.account.forms import ChangePasswordForm, InviteForm, LanguageForm
 from app.extensions import db
+from app.forms.organization import OrganizationProfileForm
+from app.i18n import current_locale
 from app.models import OrganizationStatus
-from app.services import DomainError, NotAllowed, accounts, mail, membership
-
-bp = Blueprint("account", __name__)
+from app.services import DomainError, NotAllowed, accounts, mail, membership, translations
+from app.services import pledges as pledge_service
 
 
 @bp.get("/")
 @login_required
 def dashboard():
-    return _render_dashboard(LanguageForm(locale=current_user.locale or str(get_locale())))
+    return _render_dashboard(LanguageForm(locale=current_user.locale or current_locale()))
 
 
 def _render_dashboard(language_form: LanguageForm):
+    organization = current_user.organization
+    solidarity = pledge_service.dashboard_solidarity(organization) if organization is not None else None
+    campaigns = []
+    if solidarity is not None:
+        campaigns = [pledge.campaign for pledge in solidarity.pledges]
+        campaigns += [link.campaign for project in solidarity.projects for link in project.campaign_links]
     return render_template(
         "account/dashboard.html",
-        organization=current_user.organization,
-        kinds=KIND_LABELS,
+        organization=organization,
+        solidarity=solidarity,
+        campaign_texts=translations.campaign_texts(campaigns, current_locale()),
         language_form=language_form,
     )
 
@@ -63,7 +64,11 @@ def edit_profile():
     if organization.status == OrganizationStatus.SUSPENDED:
         abort(403)
     form = OrganizationProfileForm(obj=organization)
+    if request.method == "GET" and organization.proposed_name:
+        # The form shows the name asked for: saving it again must not withdraw the request.
+        form.name.data = organization.proposed_name
     resubmitting = organization.status == OrganizationStatus.REJECTED
+    refused = False
     if form.validate_on_submit():
         try:
             if resubmitting:
@@ -73,13 +78,22 @@ def edit_profile():
         except NotAllowed:
             db.session.rollback()
             abort(403)
+        except membership.NameTooClose as error:
+            db.session.rollback()
+            form.name.errors.append(str(error))
         except DomainError as error:
             db.session.rollback()
             flash(str(error), "error")
+            refused = True
         else:
             db.session.commit()
             if resubmitting:
                 flash(_("Your application has been sent again. A moderator will review it."), "success")
+            elif organization.proposed_name:
+                flash(
+                    _("The profile is saved. Your new name is waiting for review by a moderator."),
+                    "success",
+                )
             else:
                 flash(_("The profile is saved."), "success")
             return redirect(url_for("account.dashboard"))
@@ -88,8 +102,7 @@ def edit_profile():
         form=form,
         organization=organization,
         resubmitting=resubmitting,
-        visibility_help=VISIBILITY_HELP,
-    ), 400 if form.errors else 200
+    ), 400 if form.errors or refused else 200
 
 
 @bp.route("/password", methods=["GET", "POST"])

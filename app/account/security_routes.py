@@ -7,15 +7,15 @@ from flask import abort, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.account.routes import bp
+from app import ceremony
+from app.access import rate_limited
+from app.account import bp
 from app.account.security_forms import (
     AddAuthenticatorForm,
     AddPasskeyForm,
     ConfirmFactorForm,
     OrganizationTwoFactorForm,
 )
-from app.auth import ceremony
-from app.auth.decorators import rate_limited
 from app.extensions import db
 from app.services import NotAllowed, accounts, mail, two_factor
 
@@ -31,8 +31,9 @@ def remove_passkey_prefix(passkey_id: int) -> str:
 
 def _page(status: int = 200, **forms):
     user = current_user
-    organization = user.organization
-    passkeys = sorted(user.passkeys, key=lambda p: p.id)
+    factors = two_factor.factors_of(user)
+    # Only the owner sets the organization's rule.
+    organization = user.organization if user.is_owner else None
     context = {
         "remove_totp_form": forms.get(REMOVE_TOTP) or ConfirmFactorForm(prefix=REMOVE_TOTP),
         "renew_codes_form": forms.get(RENEW_CODES) or ConfirmFactorForm(prefix=RENEW_CODES),
@@ -40,7 +41,7 @@ def _page(status: int = 200, **forms):
         "remove_passkey_forms": {
             p.id: forms.get(remove_passkey_prefix(p.id))
             or ConfirmFactorForm(prefix=remove_passkey_prefix(p.id))
-            for p in passkeys
+            for p in factors.passkeys
         },
         "organization_form": forms.get(ORGANIZATION)
         or OrganizationTwoFactorForm(
@@ -48,12 +49,7 @@ def _page(status: int = 200, **forms):
         ),
     }
     return render_template(
-        "account/security.html",
-        passkeys=passkeys,
-        unused_codes=two_factor.unused_recovery_codes(user) if user.has_two_factor else 0,
-        required=two_factor.required_for(user),
-        organization=organization,
-        **context,
+        "account/security.html", factors=factors, organization=organization, **context
     ), status
 
 

@@ -1,8 +1,10 @@
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth.decorators import rate_limited
+from app import ceremony
+from app.access import hold_until_second_factor, rate_limited
+from app.auth import bp
 from app.auth.forms import (
     AcceptInvitationForm,
     LoginForm,
@@ -12,10 +14,9 @@ from app.auth.forms import (
     ResetRequestForm,
 )
 from app.extensions import db
-from app.services import DomainError, accounts, mail, membership, tokens
+from app.models import User
+from app.services import DomainError, accounts, mail, membership, tokens, two_factor
 from app.urls import safe_next_url
-
-bp = Blueprint("auth", __name__)
 
 
 @bp.before_app_request
@@ -46,29 +47,45 @@ def login():
             form.password.errors.append(_("Email or password is not correct."))
         elif user.has_two_factor:
             # Half logged in: the second step finishes the login (app.auth.two_factor_routes).
-            from app.auth import two_factor_routes
-
-            two_factor_routes.begin_second_step(
-                user, form.remember_me.data, safe_next_url("account.dashboard")
-            )
+            ceremony.begin_pending_login(user, form.remember_me.data, safe_next_url("account.dashboard"))
             return redirect(url_for("auth.second_step"))
         else:
             return finish_login(user, form.remember_me.data, "password", safe_next_url("account.dashboard"))
     return render_template("auth/login.html", form=form, passkey_form=PasskeyLoginForm(prefix="passkey"))
 
 
-def finish_login(user, remember: bool, method: str, next_url: str):
-    """Log the user in (accounts.complete_login), commit, and send them on: to set up two-factor
-    login first when it is required of them and missing."""
-    from app.services import two_factor
-
+def finish_login(user: User, remember: bool, method: str, next_url: str):
+    """The end of every login on the web: accounts.complete_login, the commit, the session
+    (the one call of login_user), and on: to set up two-factor login first when it is required
+    of the user and missing."""
     accounts.complete_login(user, remember=remember, method=method)
     db.session.commit()
+    login_user(user, remember=remember)
     if two_factor.setup_needed(user):
-        from app.auth import two_factor_routes
-
-        return two_factor_routes.send_to_setup(user)
+        return send_to_setup(user)
     return redirect(next_url)
+
+
+def send_to_setup(user: User):
+    """After a login: two-factor login is required of this user and missing."""
+    hold_until_second_factor()
+    if user.is_moderator:
+        flash(
+            _(
+                "Moderators and administrators log in with a second factor. Set up an authenticator "
+                "app or a passkey now: moderation opens once it is done."
+            ),
+            "info",
+        )
+    else:
+        flash(
+            _(
+                "Your organization asks every member to log in with a second factor. Set up an "
+                "authenticator app or a passkey now: your account opens once it is done."
+            ),
+            "info",
+        )
+    return redirect(url_for("account.security"))
 
 
 @bp.post("/logout")
@@ -104,9 +121,13 @@ def register():
         except accounts.WeakPassword as error:
             db.session.rollback()
             form.password.errors.append(str(error))
+        except membership.NameTooClose as error:
+            db.session.rollback()
+            form.name.errors.append(str(error))
         except DomainError as error:
             db.session.rollback()
             flash(str(error), "error")
+            return render_template("auth/register.html", form=form), 400
         else:
             db.session.commit()
             mail.send_email_confirmation(registration.user)

@@ -4,70 +4,18 @@ from __future__ import annotations
 
 import contextlib
 
-from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import abort, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth import ceremony
-from app.auth.decorators import rate_limited
+from app import ceremony
+from app.access import rate_limited
+from app.auth import bp
 from app.auth.forms import PasskeyLoginForm, SecondStepForm
-from app.auth.routes import bp, finish_login
+from app.auth.routes import finish_login
 from app.extensions import db
-from app.models import User
 from app.services import accounts, mail, two_factor
 from app.urls import safe_next_url
-
-# Pages a user who must set up two-factor login may open before doing it.
-OPEN_DURING_SETUP = frozenset(
-    {
-        "static",
-        "auth.logout",
-        "account.security",
-        "account.setup_authenticator",
-        "account.passkey_registration_options",
-        "account.add_passkey",
-    }
-)
-
-
-def begin_second_step(user: User, remember: bool, next_url: str) -> None:
-    ceremony.begin_pending_login(user, remember, next_url)
-
-
-def send_to_setup(user: User):
-    """After a login: two-factor login is required of this user and missing."""
-    session[ceremony.SETUP_REQUIRED] = True
-    if user.is_moderator:
-        flash(
-            _(
-                "Moderators and administrators log in with a second factor. Set up an authenticator "
-                "app or a passkey now: moderation opens once it is done."
-            ),
-            "info",
-        )
-    else:
-        flash(
-            _(
-                "Your organization asks every member to log in with a second factor. Set up an "
-                "authenticator app or a passkey now: your account opens once it is done."
-            ),
-            "info",
-        )
-    return redirect(url_for("account.security"))
-
-
-@bp.before_app_request
-def hold_until_set_up():
-    """A user sent to set up two-factor login at login reaches only the setup pages until then."""
-    if not session.get(ceremony.SETUP_REQUIRED):
-        return None
-    if not current_user.is_authenticated or not two_factor.setup_needed(current_user):
-        session.pop(ceremony.SETUP_REQUIRED, None)
-        return None
-    if request.endpoint in OPEN_DURING_SETUP:
-        return None
-    # No message here (this runs before the page's language is chosen): the setup page says why.
-    return redirect(url_for("account.security"))
 
 
 @bp.route("/login/second-step", methods=["GET", "POST"])

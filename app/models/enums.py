@@ -47,6 +47,13 @@ class PledgeVisibility(enum.StrEnum):
     COUNTED = "counted"  # adds to the numbers, never named
 
 
+class LinkVisibility(enum.StrEnum):
+    """Who may see that a project serves a campaign (and so that its organization works on it)."""
+
+    PUBLIC = "public"  # shown on the campaign's and the project's public pages
+    MEMBERS = "members"  # shown only to logged-in approved members (and moderators)
+
+
 class SupportKind(enum.StrEnum):
     ENDORSEMENT = "endorsement"
     ADVOCACY = "advocacy"
@@ -80,6 +87,12 @@ class AuditAction(enum.StrEnum):
     ORGANIZATION_SUSPENDED = "organization.suspended"
     ORGANIZATION_REINSTATED = "organization.reinstated"
     ORGANIZATION_RESUBMITTED = "organization.resubmitted"
+    # The column's length (the longest value: 25 characters) and its CHECK constraint come from
+    # this list: a new value needs a migration that rebuilds them (as 0004 and 0007 do).
+    ORGANIZATION_RENAME_REQUESTED = "rename.requested"
+    ORGANIZATION_RENAME_WITHDRAWN = "rename.withdrawn"
+    ORGANIZATION_RENAME_APPROVED = "rename.approved"
+    ORGANIZATION_RENAME_REJECTED = "rename.rejected"
     ORGANIZATION_TWO_FACTOR_REQUIRED = "organization.2fa_required"
     ORGANIZATION_TWO_FACTOR_OPTIONAL = "organization.2fa_optional"
     CAMPAIGN_CREATED = "campaign.created"

@@ -4,9 +4,10 @@ from wtforms import IntegerField, RadioField, StringField, SubmitField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.forms import OneLine
 from app.models import CampaignStatus
 from app.services import campaigns as campaign_service
-from app.services.moderation_content import REASON_MAX_LENGTH
+from app.services.checks import REASON_MAX_LENGTH
 
 ACCENT_LABELS = {
     "tigris": _l("Tigris blue"),
@@ -20,13 +21,15 @@ ACCENT_LABELS = {
 
 class CampaignForm(FlaskForm):
     title = StringField(
-        _l("Title"), validators=[DataRequired(), Length(max=campaign_service.TITLE_MAX_LENGTH)]
+        _l("Title"), validators=[DataRequired(), Length(max=campaign_service.TITLE_MAX_LENGTH), OneLine()]
     )
     slug = StringField(
-        _l("Address (slug)"), validators=[Optional(), Length(max=campaign_service.SLUG_MAX_LENGTH)]
+        _l("Address (slug)"),
+        validators=[Optional(), Length(max=campaign_service.SLUG_MAX_LENGTH), OneLine()],
     )
     summary = StringField(
-        _l("One-line summary"), validators=[DataRequired(), Length(max=campaign_service.SUMMARY_MAX_LENGTH)]
+        _l("One-line summary"),
+        validators=[DataRequired(), Length(max=campaign_service.SUMMARY_MAX_LENGTH), OneLine()],
     )
     description = TextAreaField(
         _l("What the campaign wants"), validators=[Length(max=campaign_service.DESCRIPTION_MAX_LENGTH)]

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from app.extensions import db
 from app.models import Organization, OrganizationStatus
-from app.organizations.routes import bp
+from app.organizations import bp
 from app.services import logos
 
 

@@ -113,19 +113,16 @@ def count_failure(user: User, *, now: datetime | None = None) -> None:
 def complete_login(user: User, *, remember: bool = False, method: str = "password") -> None:
     """The end of every successful login, whatever proved it: the password (with the second
     factor when the user has one), or a passkey on its own. ``method`` names what proved it
-    (``password``, ``totp``, ``recovery_code``, ``passkey``, ``passwordless``).
+    (``password``, ``totp``, ``recovery_code``, ``passkey``, ``passwordless``, ``invitation``).
 
-    Starts the session (Flask-Login; the session clock starts in app.security), ends the count
-    of failed attempts and stamps the login time. Whatever must happen at every login belongs
-    here. Flushes; the caller commits.
+    Ends the count of failed attempts, stamps the login time and logs it. Whatever must happen
+    at every login belongs here. Flushes; the caller commits, then starts the session (the
+    auth area's ``finish_login``, the one caller of Flask-Login's ``login_user``).
     """
-    from flask_login import login_user
-
     _clear_failures(user)
     user.last_login_at = utcnow()
     db.session.flush()
-    login_user(user, remember=remember)
-    security_log.info("login: user %s (%s)", user.id, method)
+    security_log.info("login: user %s (%s%s)", user.id, method, ", remembered" if remember else "")
 
 
 def _locked_until(user: User, now: datetime) -> datetime | None:

@@ -12,12 +12,14 @@ The log only ever says where a message went, never what it says: bodies carry to
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from flask import Response, after_this_request, current_app, render_template
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from flask_mail import Message
 
 from app.extensions import mail
@@ -25,18 +27,36 @@ from app.models import Organization, User
 from app.services import tokens
 
 
+def header_text(value: Any) -> str:
+    """``value`` fit for a mail header built from user data: no line break or control character.
+
+    Names are checked when they are written; this holds even for a row written before that (or
+    by hand), so that no header can ever be injected (file backend) or fail the send (SMTP).
+    """
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in str(value))
+    return " ".join(text.split())
+
+
 def send(recipient: str, subject: str, template: str, *, locale: str | None = None, **context: Any) -> None:
-    """Render ``templates/email/<template>.txt`` and send it to one recipient."""
+    """Render ``templates/email/<template>.txt`` and send it to one recipient.
+
+    Raises ValueError for a recipient holding a line break or control character (the forms
+    refuse such addresses; mail is never sent to a rewritten one).
+    """
     deliver(build(recipient, subject, template, locale=locale, **context))
 
 
 def build(
     recipient: str, subject: str, template: str, *, locale: str | None = None, **context: Any
 ) -> Message:
-    """The message ``send`` would send, rendered in the recipient's language, not yet sent."""
+    """The message ``send`` would send, rendered in the recipient's language, not yet sent.
+
+    Raises ValueError for a recipient holding a line break or control character."""
+    if header_text(recipient) != recipient:
+        raise ValueError("a mail recipient holds a line break or control character")
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         body = render_template(f"email/{template}.txt", **context)
-        subject = str(subject)
+        subject = header_text(subject)
     return Message(subject=subject, recipients=[recipient], body=body)
 
 
@@ -98,32 +118,33 @@ def _write_to_outbox(message: Message) -> Path:
 # from SITE_URL only.
 
 
-def send_email_confirmation(user: User) -> None:
-    from flask_babel import lazy_gettext as _l
+def _message_to_user(user: User, subject: Any, template: str, **context: Any) -> Message:
+    """One message to a user, in their language; the template gets ``user`` too."""
+    return build(user.email, subject, template, locale=user.locale, user=user, **context)
 
+
+def _send_to_user(user: User, subject: Any, template: str, **context: Any) -> None:
+    deliver(_message_to_user(user, subject, template, **context))
+
+
+def send_email_confirmation(user: User) -> None:
     token = tokens.make_token(
         tokens.EMAIL_CONFIRMATION, {"uid": user.id, "email": tokens.fingerprint(user.email)}
     )
-    send(
-        user.email,
+    _send_to_user(
+        user,
         _l("Confirm your email address for Tadamun"),
         "confirm_email",
-        locale=user.locale,
-        user=user,
         link=tokens.external_url("auth.confirm_email", token=token),
     )
 
 
 def send_registration_attempt_notice(user: User) -> None:
     """Someone tried to register with an email that already has an account."""
-    from flask_babel import lazy_gettext as _l
-
-    send(
-        user.email,
+    _send_to_user(
+        user,
         _l("Someone tried to register with your email address"),
         "registration_attempt",
-        locale=user.locale,
-        user=user,
         login_link=tokens.external_url("auth.login"),
         reset_link=tokens.external_url("auth.reset_request"),
     )
@@ -134,24 +155,19 @@ def send_password_reset(user: User) -> None:
 
 
 def password_reset_message(user: User) -> Message:
-    from flask_babel import lazy_gettext as _l
-
+    """The reset mail, built but not sent (the view decides when it leaves)."""
     token = tokens.make_token(
         tokens.PASSWORD_RESET, {"uid": user.id, "pw": tokens.fingerprint(user.password_hash)}
     )
-    return build(
-        user.email,
+    return _message_to_user(
+        user,
         _l("Reset your Tadamun password"),
         "reset_password",
-        locale=user.locale,
-        user=user,
         link=tokens.external_url("auth.reset_password", token=token),
     )
 
 
 def send_invitation(inviter: User, email: str, token: str) -> None:
-    from flask_babel import lazy_gettext as _l
-
     send(
         email,
         _l("You are invited to join %(organization)s on Tadamun", organization=inviter.organization.name),
@@ -163,24 +179,21 @@ def send_invitation(inviter: User, email: str, token: str) -> None:
     )
 
 
-def send_decision(organization: Organization, template: str, subject: Any) -> None:
+def send_decision(organization: Organization, template: str, subject: Any, **context: Any) -> None:
     """Tell every user of an organization about a moderator's decision (approved, rejected, ...)."""
     for user in organization.users:
-        send(
-            user.email,
+        _send_to_user(
+            user,
             subject,
             template,
-            locale=user.locale,
-            user=user,
             organization=organization,
             dashboard_link=tokens.external_url("account.dashboard"),
+            **context,
         )
 
 
 def send_recovery_code_used(user: User, remaining: int) -> None:
     """Tell the user a recovery code of theirs was just used to log in."""
-    from flask_babel import lazy_gettext as _l
-
     send(
         user.email,
         _l("A recovery code was used to log in to your Tadamun account"),
@@ -207,8 +220,6 @@ TWO_FACTOR_CHANGES = (
 def send_two_factor_changed(user: User, change: str) -> None:
     """Tell the user their second factors changed (or that the second step locked the account),
     so that someone using their account without them cannot do it unnoticed."""
-    from flask_babel import lazy_gettext as _l
-
     if change not in TWO_FACTOR_CHANGES:
         raise ValueError(change)
     send(

@@ -57,7 +57,7 @@ def _dummy_hash() -> str:
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1024
 # The demo accounts' password is printed in the README and by `flask demo-data`
-# (app.services.demo_data.DEMO_PASSWORD, checked by the tests).
+# (app.seeding.demo_data.DEMO_PASSWORD, checked by the tests).
 DEMO_PASSWORDS = frozenset({"demo-password-2026"})
 # A name or an email's local part shorter than this is not looked for inside a password: it
 # would refuse unrelated words ("al" in "always").

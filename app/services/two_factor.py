@@ -96,6 +96,31 @@ def setup_needed(user: User) -> bool:
     return required_for(user) and not user.has_two_factor
 
 
+@dataclass(frozen=True)
+class Factors:
+    """What a user's security page shows of their second factors."""
+
+    on_since: datetime | None  # None: two-factor login is off
+    app_since: datetime | None  # None: no authenticator app
+    passkeys: list[WebAuthnCredential]  # oldest first
+    unused_recovery_codes: int
+    # Why it is required of the user and missing: "moderator", "organization", or None.
+    missing_because: str | None
+
+
+def factors_of(user: User) -> Factors:
+    missing_because = None
+    if setup_needed(user):
+        missing_because = "moderator" if user.is_moderator else "organization"
+    return Factors(
+        on_since=user.two_factor_enabled_at,
+        app_since=user.totp_enabled_at if user.totp_secret is not None else None,
+        passkeys=sorted(user.passkeys, key=lambda passkey: passkey.id),
+        unused_recovery_codes=unused_recovery_codes(user) if user.has_two_factor else 0,
+        missing_because=missing_because,
+    )
+
+
 # The authenticator app's secret, sealed with the site's key ------------------------------------
 # A copy of the database (a backup, a seized server disk) then does not give the secrets: they
 # also need SECRET_KEY. Changing SECRET_KEY makes them unreadable: members then log in with a

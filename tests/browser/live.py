@@ -64,8 +64,8 @@ class LiveServer:
 
 
 def load_demo_data() -> None:
-    """The demo data of ``app.services.demo_data`` (campaigns, organizations, pledges, projects)."""
-    from app.services import demo_data
+    """The demo data of ``app.seeding.demo_data`` (campaigns, organizations, pledges, projects)."""
+    from app.seeding import demo_data
 
     demo_data.load()
 
@@ -104,7 +104,9 @@ def start_live_server(folder: Path) -> LiveServer:
         "UPLOAD_FOLDER": str(folder / "uploads"),
     }
     app = create_app(settings)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
+    # A free port, or LIVE_SERVER_PORT where several people share a machine and each has ports.
+    port = int(os.environ.get("LIVE_SERVER_PORT", "0"))
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietRequestHandler)
     url = f"http://127.0.0.1:{server.port}"
     app.config["SITE_URL"] = url  # links in mail point at this server
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)

@@ -6,11 +6,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, url_for
+from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.extensions import limiter, login_manager
+from app.services import two_factor
 
 
 def _require(check: Callable[[Any], bool], *, second_factor: bool = False) -> Callable:
@@ -54,6 +55,46 @@ member_required = _require(lambda user: user.organization_id is not None)
 member_required.__doc__ = "Users who belong to an organization (whatever its status)."
 
 
+# Two-factor login required and missing -----------------------------------------------------------
+# A moderator, or a member of an organization that requires it, who logs in without a second
+# factor is held on the setup pages until they have one. The login sets a flag in the session
+# (hold_until_second_factor), so that no other request pays a query for the rule.
+
+SETUP_REQUIRED = "two_factor_setup_required"
+# Pages a held user may open.
+OPEN_DURING_SETUP = frozenset(
+    {
+        "static",
+        "auth.logout",
+        "account.security",
+        "account.setup_authenticator",
+        "account.passkey_registration_options",
+        "account.add_passkey",
+    }
+)
+
+
+def hold_until_second_factor() -> None:
+    """Called by the login when two-factor login is required of the user and missing."""
+    session[SETUP_REQUIRED] = True
+
+
+def _hold_until_set_up():
+    if not session.get(SETUP_REQUIRED):
+        return None
+    if not current_user.is_authenticated or not two_factor.setup_needed(current_user):
+        session.pop(SETUP_REQUIRED, None)
+        return None
+    if request.endpoint in OPEN_DURING_SETUP:
+        return None
+    # No message here: the setup page says why.
+    return redirect(url_for("account.security"))
+
+
+def register(app: Flask) -> None:
+    app.before_request(_hold_until_set_up)
+
+
 def _sensitive_limit() -> str:
     return current_app.config["AUTH_RATE_LIMIT"]
 
@@ -61,3 +102,23 @@ def _sensitive_limit() -> str:
 def rate_limited(view: Callable) -> Callable:
     """Limit the form submissions (POST) attackers would repeat: guessing, spamming, probing."""
     return limiter.limit(_sensitive_limit, methods=["POST"])(view)
+
+
+def _upload_limit() -> str:
+    return current_app.config["LOGO_UPLOAD_RATE_LIMIT"]
+
+
+def _uploader() -> str:
+    return f"user:{current_user.get_id()}"
+
+
+def _is_visitor() -> bool:
+    return not current_user.is_authenticated
+
+
+def upload_rate_limited(view: Callable) -> Callable:
+    """Limit uploads (decoding an image costs CPU and memory) per user and per client address,
+    so neither a second address nor a second account lifts the limit. Refused uploads count."""
+    per_address = limiter.limit(_upload_limit, methods=["POST"])
+    per_user = limiter.limit(_upload_limit, key_func=_uploader, methods=["POST"], exempt_when=_is_visitor)
+    return per_user(per_address(view))

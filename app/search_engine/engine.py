@@ -3,7 +3,7 @@
 One interface, two backends chosen by the database in use:
 
 - SQLite: an FTS5 table per searchable table, holding *folded* text
-  (:func:`app.search.folding.fold`) and kept in step by triggers on the base table, so no
+  (:func:`app.search_engine.folding.fold`) and kept in step by triggers on the base table, so no
   service has to remember to reindex. The triggers call ``fold_arabic``, a Python function
   that :mod:`app.database` registers on every connection.
 - PostgreSQL: a generated ``search_vector`` column (``tsvector``, the ``simple``
@@ -16,7 +16,7 @@ type: ``rafid`` finds ``Rafidain``).
 
 :func:`install` creates all of it on a connection (tests call it from
 ``tests.builders.create_schema``); ``migrations/versions/0002_search.py`` holds a copy of the
-DDL in :mod:`app.search.ddl`.
+DDL in :mod:`app.search_engine.ddl`.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from sqlalchemy.orm import load_only
 
 from app.extensions import db
 from app.models import Campaign, Organization, OrganizationStatus, Project
-from app.search import ddl
-from app.search.folding import query_terms
+from app.search_engine import ddl
+from app.search_engine.folding import query_terms
 
 # The title counts ten times the body in the ranking.
 TITLE_WEIGHT = 10.0
@@ -45,13 +45,6 @@ def install(connection: sa.Connection) -> None:
             connection.exec_driver_sql(statement)
     else:  # pragma: no cover - only the two databases above are supported
         raise RuntimeError(f"search is not available on {connection.dialect.name}")
-
-
-def rebuild(connection: sa.Connection) -> None:
-    """Refill the SQLite index from the rows (PostgreSQL's generated columns need no rebuild)."""
-    if connection.dialect.name == "sqlite":
-        for statement in ddl.SQLITE_REBUILD:
-            connection.exec_driver_sql(statement)
 
 
 # --- querying ---------------------------------------------------------------------------------

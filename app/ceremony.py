@@ -9,6 +9,9 @@
   ``CHALLENGE_SECONDS``.
 - The authenticator-app secret being set up, sealed with the site's key until it is confirmed
   (the session cookie is signed, not encrypted).
+
+A shared web module: the auth area (logging in) and the account area (adding and removing
+factors) both keep state here.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from flask import session
 from app import security
 from app.extensions import db
 from app.models import User
+from app.services import two_factor
 
 PENDING_LOGIN = "two_factor_login"
 PENDING_LOGIN_SECONDS = 300
@@ -27,9 +31,6 @@ CHALLENGE = "webauthn_challenge"
 CHALLENGE_SECONDS = 300
 TOTP_SETUP = "totp_setup"
 TOTP_SETUP_SECONDS = 900
-# Set at login when two-factor login is required of the user and missing: until it is set up,
-# only the setup pages and logging out open (app.auth.two_factor_routes.hold_until_set_up).
-SETUP_REQUIRED = "two_factor_setup_required"
 
 # Purposes of a challenge.
 SECOND_STEP = "second_step"
@@ -119,8 +120,6 @@ def take_challenge(purpose: str) -> tuple[bytes, bytes | None] | None:
 def totp_secret_being_set_up(new_secret) -> str:
     """The secret shown on the setup page: the same one on every visit for a while (the person
     may have scanned it already), a new one after ``TOTP_SETUP_SECONDS``."""
-    from app.services import two_factor
-
     state = session.get(TOTP_SETUP)
     at = state.get("at") if isinstance(state, dict) else None
     if isinstance(at, int) and security.now_seconds() - at <= TOTP_SETUP_SECONDS:

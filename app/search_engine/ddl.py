@@ -13,7 +13,7 @@ in batch mode (copy to a new table) drops these triggers with the old table. Suc
 must run this DDL again (``flask --app wsgi search-index`` repairs a database by hand).
 """
 
-from app.search.folding import POSTGRES_FOLD_FUNCTION
+from app.search_engine.folding import POSTGRES_FOLD_FUNCTION
 
 SQLITE_DDL = [
     """CREATE VIRTUAL TABLE IF NOT EXISTS organizations_fts
