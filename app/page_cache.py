@@ -88,7 +88,7 @@ PUBLIC_TABLES = frozenset(
     }
 )
 # Tables no cached page reads: accounts (logins, lockout counters, session versions,
-# language choices) and the moderators' audit log.
+# language choices, second factors: passkeys and recovery codes) and the moderators' audit log.
 PRIVATE_TABLES = frozenset({"users", "audit_entries", "webauthn_credentials", "recovery_codes"})
 
 _WRITTEN_TABLE = re.compile(
