@@ -86,6 +86,9 @@ class Config:
     REMEMBER_COOKIE_DURATION = timedelta(hours=12)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     MODERATOR_IDLE_TIMEOUT = timedelta(minutes=30)
+    # A local MaxMind-format country database (GeoLite2-Country.mmdb or the like): the country
+    # of a login shown on /account/sessions. Unset: places are "unknown". Never a lookup online.
+    GEOIP_DATABASE = os.environ.get("GEOIP_DATABASE") or None
 
     # Hosts this site answers for; also the host used in links sent by email.
     TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS")
@@ -111,6 +114,7 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Tadamun <no-reply@tadamun.invalid>")
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "30"))  # seconds per SMTP exchange
 
     # Signed links sent by mail
     EMAIL_CONFIRM_MAX_AGE = timedelta(days=3)
@@ -129,11 +133,28 @@ class Config:
     # Logo uploads, per user and per client address: decoding an image costs CPU and memory.
     LOGO_UPLOAD_RATE_LIMIT = os.environ.get("LOGO_UPLOAD_RATE_LIMIT", "5 per minute;20 per hour")
 
+    # Mail and jobs leave the request through the outbox (app/worker.py, docs/operations.md):
+    # "rq" hands them to `flask worker` through Redis; "inline" delivers them in the same
+    # process right after the commit (no server needed).
+    JOBS_BACKEND = os.environ.get("JOBS_BACKEND") or ("rq" if REDIS_URL else "inline")
+    JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "tadamun")
+    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))  # about an hour of retries
+    OUTBOX_RETRY_BASE_SECONDS = 30  # then 60, 120, ... up to the cap
+    OUTBOX_RETRY_MAX_SECONDS = 3600
+    OUTBOX_LEASE_SECONDS = 300  # a worker silent this long is taken for dead; > MAIL_TIMEOUT
+    OUTBOX_SWEEP_GRACE_SECONDS = 60  # the sweep leaves fresh rows to the worker this long
+    OUTBOX_KEEP_SENT_DAYS = 30  # `flask outbox purge` deletes delivered rows older than this
+
     # Internationalisation
     LANGUAGES = ["en", "ar", "ckb", "fr"]
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
+
+    # Retention (app/services/retention.py, `flask purge`, run daily): days before erasure.
+    UNCONFIRMED_APPLICATION_RETENTION_DAYS = _env_int("UNCONFIRMED_APPLICATION_RETENTION_DAYS", 30, minimum=1)
+    REJECTED_APPLICATION_RETENTION_DAYS = _env_int("REJECTED_APPLICATION_RETENTION_DAYS", 180, minimum=1)
+    ORGANIZATION_DELETION_GRACE_DAYS = _env_int("ORGANIZATION_DELETION_GRACE_DAYS", 14, minimum=1)
 
     # Pagination
     PAGE_SIZE = 20
@@ -171,6 +192,7 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False  # tests that prove the limits switch them back on
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_BACKEND = "memory"
+    JOBS_BACKEND = "inline"  # mail is delivered right after the commit, where tests read it
     SERVER_NAME = None
     SITE_URL = "http://tadamun.test"
     PROXY_HOPS = 0

@@ -34,7 +34,8 @@ def configure_engine(app: Flask) -> None:
             # pysqlite opens transactions lazily on its own; let SQLAlchemy emit BEGIN instead,
             # so that the listener below chooses how each transaction begins.
             dbapi_connection.isolation_level = None
-            # The search index's triggers fold text with this function (app.search_engine.ddl).
+            # The triggers of migration 0002_search fold text with this function (0006 replaces them
+            # with triggers that copy the text folded in Python, app.search_engine.engine).
             dbapi_connection.create_function("fold_arabic", 1, fold, deterministic=True)
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys = ON")

@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.models import (
     AuditAction,
     CampaignStatus,
+    LoginSession,
     OrganizationKind,
     OrganizationStatus,
     PledgeVisibility,
@@ -150,6 +152,14 @@ AUDIT_ACTION = Labels(
         AuditAction.USER_TWO_FACTOR_ENABLED: _l("Second factor added"),
         AuditAction.USER_TWO_FACTOR_DISABLED: _l("Second factor removed"),
         AuditAction.USER_RECOVERY_CODE_USED: _l("Recovery code used to log in"),
+        AuditAction.ORGANIZATION_WENT_DARK: _l("Went out of public view"),
+        AuditAction.ORGANIZATION_CAME_BACK: _l("Came back into public view"),
+        AuditAction.ORGANIZATION_DELISTED: _l("Delisted by a moderator"),
+        AuditAction.ORGANIZATION_RELISTED: _l("Delisting lifted"),
+        AuditAction.ORGANIZATION_DELETION_REQUESTED: _l("Deletion asked for"),
+        AuditAction.ORGANIZATION_DELETION_CANCELLED: _l("Deletion cancelled"),
+        AuditAction.ORGANIZATION_ERASED: _l("Organization erased"),
+        AuditAction.USER_DELETED: _l("Account deleted"),
     }
 )
 
@@ -164,3 +174,19 @@ def country_name(code: str) -> str:
 def sorted_countries(codes: list[str]) -> list[tuple[str, str]]:
     """(code, name) pairs sorted by the name in the current language."""
     return sorted(((code, country_name(code)) for code in codes), key=lambda pair: pair[1].casefold())
+
+
+def login_browser(login: LoginSession) -> str:
+    """The browser and its system of a login ("Firefox on Android"), in the current language."""
+    if not login.browser:
+        if not login.system:
+            return _("An unknown browser")
+        return _("A browser on %(system)s", system=login.system)
+    if not login.system:
+        return login.browser
+    return _("%(browser)s on %(system)s", browser=login.browser, system=login.system)
+
+
+def login_place(login: LoginSession) -> str:
+    """The country a login came from, in the current language, or "unknown"."""
+    return country_name(login.country) if login.country else _("unknown")

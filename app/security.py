@@ -5,13 +5,19 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from flask import Flask, abort, current_app, flash, g, request, session
+import sqlalchemy as sa
+from flask import Flask, abort, after_this_request, current_app, flash, g, request, session
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user, user_loaded_from_cookie, user_logged_in
+from flask_login import current_user, login_user, logout_user, user_loaded_from_cookie, user_logged_in
 
-from app.models import User
-from app.services.accounts import load_user_from_session
+from app.database import is_database_busy
+from app.extensions import db
+from app.models import LoginSession, User
+from app.numbers import MAX_DATABASE_ID, parse_id, parse_number
+from app.services import accounts, login_sessions
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -49,6 +55,8 @@ def configure_logging(app: Flask) -> None:
 # The cookie cannot carry the time of the last request, so moderators never get one (and one is
 # never accepted for them). Logout, a password change and suspension end every session and
 # remember cookie at once through the user's session_version (accounts.end_all_sessions).
+# The value also carries the id of the login's record (LoginSession): the member ends one login,
+# or all others, from /account/sessions, and the loader refuses a cookie whose record has ended.
 
 
 def now_seconds() -> int:
@@ -56,35 +64,151 @@ def now_seconds() -> int:
     return int(time.time())
 
 
-def login_token(user: User, issued_at: int) -> str:
+def session_now() -> datetime:
+    """``now_seconds()`` as a datetime, for the login records."""
+    return datetime.fromtimestamp(now_seconds(), UTC)
+
+
+def login_token(user: User, session_id: int, issued_at: int) -> str:
     """What Flask-Login keeps in the session and signs into the remember cookie:
-    ``"<id>:<session_version>:<login time>"``."""
-    return f"{user.get_id()}:{issued_at}"
+    ``"<id>:<session_version>:<login record id>:<login time>"``."""
+    return f"{user.get_id()}:{session_id}:{issued_at}"
+
+
+# Year 9999: beyond it datetime cannot hold the time.
+MAX_LOGIN_TIME = 253_402_300_799
+
+
+@dataclass(frozen=True)
+class LoginToken:
+    user_id: int
+    version: int
+    session_id: int
+    issued_at: int
+
+
+def parse_login_token(token: object) -> LoginToken | None:
+    """The parts of a login token, or None for anything else (an older format, a forged value)."""
+    parts = token.split(":") if isinstance(token, str) else []
+    if len(parts) != 4:
+        return None
+    user_id, session_id = parse_id(parts[0]), parse_id(parts[2])
+    version = parse_number(parts[1], maximum=MAX_DATABASE_ID)
+    issued_at = parse_number(parts[3], maximum=MAX_LOGIN_TIME)
+    if user_id is None or session_id is None or version is None or issued_at is None:
+        return None
+    return LoginToken(user_id, version, session_id, issued_at)
 
 
 def _issued_at(token: str) -> int | None:
-    """The login time in a login token, or None when it has none (an older format)."""
-    identity, _, issued_at = token.rpartition(":")
-    if ":" not in identity or not (issued_at.isascii() and issued_at.isdigit()):
-        return None
-    return int(issued_at)
+    """The login time in a login token, or None when it is not one."""
+    parsed = parse_login_token(token)
+    return parsed.issued_at if parsed else None
 
 
 def load_user(token: str) -> User | None:
     """Flask-Login's loader, for the session and the remember cookie alike: the user, or None
-    when the token is outdated (session version) or older than the session lifetime."""
-    issued_at = _issued_at(token)
+    when the token is outdated (session version), its login record has ended, or it is older
+    than the session lifetime."""
+    parsed = parse_login_token(token)
     lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
-    if issued_at is None or now_seconds() - issued_at > lifetime:
+    if parsed is None or now_seconds() - parsed.issued_at > lifetime:
         return None
-    return load_user_from_session(token.rpartition(":")[0])
+    return accounts.load_user_for_session(parsed.user_id, parsed.version, parsed.session_id)
+
+
+def bind_login_session(user: User, session_id: int, issued_at: int) -> None:
+    """Point this browser's session (and the remember cookie built from it) at its login record.
+    Called by log_in right after login_user()."""
+    session["_user_id"] = login_token(user, session_id, issued_at)
+    session["login_at"] = session["seen_at"] = session["touched_at"] = issued_at
+
+
+# A long-lived, random token that tells a browser this account used before from a new one (a
+# login from a new one is mailed to the user); the login records keep only a hash of it.
+DEVICE_COOKIE = "tadamun_device"
+DEVICE_COOKIE_MAX_AGE = timedelta(days=365)
+
+
+def keep_device_cookie(token: str) -> None:
+    """Set (or renew) the device cookie on this request's response."""
+    secure = bool(current_app.config.get("SESSION_COOKIE_SECURE"))
+
+    @after_this_request
+    def set_cookie(response):
+        response.set_cookie(
+            DEVICE_COOKIE,
+            token,
+            max_age=int(DEVICE_COOKIE_MAX_AGE.total_seconds()),
+            httponly=True,
+            samesite="Lax",
+            secure=secure,
+        )
+        return response
+
+
+def log_in(user: User, *, remember: bool = False, method: str = "password") -> LoginSession:
+    """Log this browser in as ``user`` once something proved who they are (``method``): every
+    login view ends here.
+
+    The domain records the login (accounts.complete_login: the record, the last login, the
+    new-device mail); this logs the browser in, points its session and remember cookie at the
+    record, and keeps its device cookie. Moderators get no remember-me cookie. Flushes; the
+    caller commits."""
+    issued_at = now_seconds()
+    device = login_sessions.device_token(request.cookies.get(DEVICE_COOKIE))
+    record = accounts.complete_login(
+        user,
+        client=login_sessions.Client.of(request.headers.get("User-Agent"), request.remote_addr),
+        device=device,
+        remember=remember,
+        method=method,
+        now=datetime.fromtimestamp(issued_at, UTC),
+    )
+    login_user(user, remember=record.remember)
+    bind_login_session(user, record.id, issued_at)
+    keep_device_cookie(device)
+    return record
+
+
+def current_login_session_id() -> int | None:
+    """The id of this browser's login record, if it is logged in."""
+    parsed = parse_login_token(session.get("_user_id"))
+    return parsed.session_id if parsed else None
+
+
+def touch_login_session() -> None:
+    """Write the login record's last use, at most every TOUCH_INTERVAL per session.
+
+    The time of the last write is kept in the (signed) session, so the decision needs no
+    query, and the write comes first in the request, in its own short transaction: on SQLite
+    a read transaction that then writes cannot wait for the lock. When the database is busy the
+    write is skipped and tried again at the next request."""
+    parsed = parse_login_token(session.get("_user_id"))
+    if parsed is None:
+        return
+    now = now_seconds()
+    touched_at = session.get("touched_at")
+    interval = login_sessions.TOUCH_INTERVAL.total_seconds()
+    if isinstance(touched_at, int) and 0 <= now - touched_at < interval:
+        return
+    try:
+        login_sessions.touch(parsed.user_id, parsed.session_id, session_now())
+        db.session.commit()
+    except sa.exc.OperationalError as error:
+        db.session.rollback()
+        if not is_database_busy(error):
+            raise
+        logging.getLogger("app.security").warning(
+            "last use of session %s not written: busy", parsed.session_id
+        )
+        return
+    session["touched_at"] = now
 
 
 def _start_session_clock(sender, user, **_extra) -> None:
     now = now_seconds()
     session["login_at"] = session["seen_at"] = now
-    # Replaces the plain id login_user() stored, before the remember cookie is built from it.
-    session["_user_id"] = login_token(user, now)
     if user.is_moderator:
         # No remember-me cookie for moderators: it could outlive the idle limit.
         session.pop("_remember", None)
@@ -97,12 +221,24 @@ def _session_from_remember_cookie(sender, user, **_extra) -> None:
     if not user.is_moderator:
         session["login_at"] = _issued_at(session["_user_id"])
         session["seen_at"] = now_seconds()
+    session.pop("touched_at", None)  # a new session: its next request writes the last use
 
 
 def _end_session(message: str, why: str) -> None:
     logging.getLogger("app.security").info("session of user %s ended: %s", current_user.id, why)
+    parsed = parse_login_token(session.get("_user_id"))
+    if parsed is not None:
+        # The login is over for good: /account/sessions stops listing it, and every copy of its
+        # cookies is refused (a copy could otherwise carry a later idle clock).
+        try:
+            login_sessions.end_by_id(parsed.user_id, parsed.session_id, session_now())
+            db.session.commit()
+        except sa.exc.OperationalError as error:
+            db.session.rollback()
+            if not is_database_busy(error):
+                raise
     logout_user()
-    for key in ("login_at", "seen_at"):
+    for key in ("login_at", "seen_at", "touched_at"):
         session.pop(key, None)
     flash(message, "info")
 
@@ -171,6 +307,7 @@ def register(app: Flask) -> None:
 
     app.before_request(refuse_nul_characters)
     app.before_request(refuse_absurd_page_numbers)
+    app.before_request(touch_login_session)  # before the user is loaded: a write first
     app.before_request(enforce_session_limits)
 
     @app.after_request

@@ -23,6 +23,7 @@ from flask_babel import (
 
 from app import labels
 from app.i18n import current_locale, text_direction
+from app.services.places import place_name
 from app.services.text import render_markdown
 
 LANGUAGE_NAMES = {"en": "English", "ar": "العربية", "ckb": "کوردی", "fr": "Français"}
@@ -78,7 +79,11 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["support_kind_labels"] = labels.SUPPORT_KIND.table
     app.jinja_env.filters["kind_label"] = labels.ORGANIZATION_KIND
     app.jinja_env.filters["country_name"] = labels.country_name
+    app.jinja_env.globals["login_browser_label"] = labels.login_browser
+    app.jinja_env.globals["login_place_label"] = labels.login_place
     app.jinja_env.filters["markdown"] = render_markdown
+    # A typed city or place in the reader's language when it is on the list of places.
+    app.jinja_env.filters["place_name"] = lambda text: place_name(text, current_locale())
     app.jinja_env.globals["url_for_page"] = url_for_page
     app.jinja_env.globals["url_with_lang"] = url_with_lang
     # Numbers and dates in the page's locale, also as filters: {{ n|numberformat }},

@@ -329,6 +329,33 @@ def test_a_moderators_role_change_leaves_the_cache_warm(cached_app, visitor):
     assert is_hit(visitor.get(PAGE))
 
 
+def test_login_records_and_the_access_log_leave_the_cache_warm(cached_app, visitor, monkeypatch):
+    from app import security
+    from app.models import ContactDetailView, LoginSession, Visibility
+
+    make_organization(
+        "Discreet Org",
+        slug="discreet-org",
+        contact_phone="+964 1",
+        contact_phone_visibility=Visibility.MEMBERS,
+    )
+    make_user(make_organization(), email="member@example.org")
+    db.session.commit()
+    warm(visitor)
+
+    member = cached_app.test_client()
+    AuthActions(member).login("member@example.org")  # a login record
+    later = security.now_seconds() + 600
+    monkeypatch.setattr(security, "now_seconds", lambda: later)
+    assert "+964 1" in member.get("/organizations/discreet-org").get_data(as_text=True)
+
+    db.session.expire_all()
+    login = db.session.scalar(sa.select(LoginSession))
+    assert login.last_seen_at > login.created_at  # its last use written...
+    assert db.session.scalar(sa.select(ContactDetailView.views)) == 1  # ...and the view counted
+    assert is_hit(visitor.get(PAGE))
+
+
 def test_a_pledge_empties_the_cache(cached_app, visitor):
     warm(visitor)
     public_pledge_by("Basra Water Watch")

@@ -102,7 +102,9 @@ def test_logged_in_pages_stay_within_the_bound(app, client, auth, count_queries,
     counts = measure(client, count_queries, urls)
     grow(urls)
     assert measure(client, count_queries, urls) == counts
-    too_many = {name: n for name, n in counts.items() if n > MAX_QUERIES}
+    # Showing another organization's private contact details writes one access-log row (an upsert).
+    bounds = {"organization": MAX_QUERIES + 1}
+    too_many = {name: n for name, n in counts.items() if n > bounds.get(name, MAX_QUERIES)}
     assert not too_many, too_many
 
 

@@ -14,11 +14,12 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
+import sqlalchemy as sa
 from flask_login.utils import encode_cookie
 
 from app import security
 from app.extensions import db
-from app.models import OrganizationStatus
+from app.models import LoginSession, OrganizationStatus
 from tests.builders import DEFAULT_PASSWORD, make_moderator, make_user
 from tests.conftest import log_in
 
@@ -194,9 +195,12 @@ def test_moderators_get_no_remember_cookie(moderator, client):
 
 def test_a_remember_cookie_never_restores_a_moderator_session(moderator, make_app):
     application = make_app()
+    login(application.test_client(), moderator.email)  # a live login record to point at
+    db.session.rollback()  # end this test's read snapshot to see the other app's commit
+    record = db.session.scalar(sa.select(LoginSession).where(LoginSession.user_id == moderator.id))
     with application.test_request_context():
-        # Signed with the site's key and freshly issued: as genuine as a cookie can be.
-        forged = encode_cookie(security.login_token(moderator, security.now_seconds()))
+        # Signed with the site's key, freshly issued, for a live login: as genuine as a cookie can be.
+        forged = encode_cookie(security.login_token(moderator, record.id, security.now_seconds()))
     browser = application.test_client()
     browser.set_cookie("remember_token", forged)
 

@@ -160,19 +160,24 @@ def test_the_code_from_the_app_finishes_the_login(client, member):
 
 def test_every_kind_of_login_starts_its_session_in_one_place():
     """Password, second step, passkey alone, accepted invitation: each ends in the auth area's
-    finish_login (accounts.complete_login, then the session), so what every login must do is
-    done by all of them. Flask-Login's login_user is called there and nowhere else."""
+    finish_login, which calls security.log_in (accounts.complete_login, then the session), so
+    what every login must do is done by all of them. Flask-Login's login_user is called in
+    security.log_in and nowhere else, and only finish_login calls security.log_in."""
     app_dir = Path(__file__).resolve().parent.parent / "app"
-    callers = []
+    callers: dict[str, list[str]] = {"login_user": [], "log_in": []}
     for path in sorted(app_dir.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for function in ast.walk(tree):
             if not isinstance(function, ast.FunctionDef):
                 continue
             for node in ast.walk(function):
-                if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "login_user":
-                    callers.append(f"{path.relative_to(app_dir)}:{function.name}")
-    assert callers == ["auth/routes.py:finish_login"]
+                if not isinstance(node, ast.Call):
+                    continue
+                name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                if name in callers:
+                    callers[name].append(f"{path.relative_to(app_dir)}:{function.name}")
+    assert callers["login_user"] == ["security.py:log_in"]
+    assert callers["log_in"] == ["auth/routes.py:finish_login"]
 
 
 def test_a_wrong_code_is_refused_and_the_login_can_be_tried_again(client, member):

@@ -5,6 +5,13 @@ from flask import Blueprint
 bp = Blueprint("account", __name__)
 
 # The route modules add their views to ``bp`` as they are imported, so they come after it.
-from app.account import logo_routes, routes, security_routes, translation_routes  # noqa: E402, F401
+from app.account import (  # noqa: E402, F401
+    logo_routes,
+    routes,
+    safety_routes,
+    security_routes,
+    session_routes,
+    translation_routes,
+)
 
 __all__ = ["bp"]

@@ -1,10 +1,10 @@
-"""The account's own forms: a new password, an invitation, the account's language. The profile
-form is shared (``app.forms.organization``)."""
+"""The account's own forms: a new password, an invitation, the account's language, going dark,
+the export and leaving. The profile form is shared (``app.forms.organization``)."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from app.forms import OneLine
 
@@ -43,3 +43,51 @@ class LanguageForm(FlaskForm):
 
         super().__init__(*args, **kwargs)
         self.locale.choices = [(code, LANGUAGE_NAMES[code]) for code in current_app.config["LANGUAGES"]]
+
+
+# Going dark, the export and leaving: each sensitive step asks for the password or a ticked box.
+
+
+def _password_field():
+    return PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=1024)])
+
+
+class GoDarkForm(FlaskForm):
+    confirm = BooleanField(
+        _l("Yes, take our organization out of public view now"),
+        validators=[DataRequired(_l("Tick the box to confirm."))],
+    )
+    submit = SubmitField(_l("Go dark now"))
+
+
+class ComeBackForm(FlaskForm):
+    password = _password_field()
+    submit = SubmitField(_l("Come back into public view"))
+
+
+class ExportForm(FlaskForm):
+    password = _password_field()
+    submit = SubmitField(_l("Download everything (ZIP)"))
+
+
+class DeleteOrganizationForm(FlaskForm):
+    password = _password_field()
+    confirm = BooleanField(
+        _l("Yes, delete our organization and every account of its people"),
+        validators=[DataRequired(_l("Tick the box to confirm."))],
+    )
+    submit = SubmitField(_l("Delete the organization"))
+
+
+class RestoreOrganizationForm(FlaskForm):
+    password = _password_field()
+    submit = SubmitField(_l("Restore the organization"))
+
+
+class DeleteAccountForm(FlaskForm):
+    password = _password_field()
+    new_owner = SelectField(_l("Who becomes an owner after you"), coerce=int, validators=[Optional()])
+    confirm = BooleanField(
+        _l("Yes, delete my account"), validators=[DataRequired(_l("Tick the box to confirm."))]
+    )
+    submit = SubmitField(_l("Delete my account"))

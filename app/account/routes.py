@@ -10,7 +10,16 @@ from app.extensions import db
 from app.forms.organization import OrganizationProfileForm
 from app.i18n import current_locale
 from app.models import OrganizationStatus
-from app.services import DomainError, NotAllowed, accounts, mail, membership, translations
+from app.services import (
+    DomainError,
+    NotAllowed,
+    accounts,
+    going_dark,
+    leaving,
+    mail,
+    membership,
+    translations,
+)
 from app.services import pledges as pledge_service
 
 
@@ -33,6 +42,8 @@ def _render_dashboard(language_form: LanguageForm):
         solidarity=solidarity,
         campaign_texts=translations.campaign_texts(campaigns, current_locale()),
         language_form=language_form,
+        delisting_reason=going_dark.delisting_reason(organization),
+        erase_on=leaving.erasure_date(organization) if organization is not None else None,
     )
 
 
@@ -142,6 +153,7 @@ def invite():
             abort(403)
         if token is not None:
             mail.send_invitation(current_user, form.email.data.strip().lower(), token)
+            db.session.commit()
         # The same answer whether or not the email already has an account.
         flash(
             _("If %(email)s can be invited, an invitation is on its way.", email=form.email.data), "success"

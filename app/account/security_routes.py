@@ -82,10 +82,11 @@ def _confirm(form: ConfirmFactorForm) -> bool:
         db.session.commit()
         form.code.errors.append(str(error))
         return False
-    # The code is spent (and a used recovery code logged) whatever the change then does.
-    db.session.commit()
+    # The code is spent (and a used recovery code logged) whatever the change then does. The mail
+    # is queued before the commit, which sends it (the outbox).
     if method == two_factor.RECOVERY_CODE:
         mail.send_recovery_code_used(current_user, two_factor.unused_recovery_codes(current_user))
+    db.session.commit()
     return True
 
 
@@ -115,9 +116,9 @@ def setup_authenticator():
             db.session.rollback()
             form.code.errors.append(str(error))
         else:
+            mail.send_two_factor_changed(current_user, "app_added")  # sent by the commit
             db.session.commit()
             ceremony.end_totp_setup()
-            mail.send_two_factor_changed(current_user, "app_added")
             if codes:
                 flash(_("Two-factor login is on. Keep your recovery codes now."), "success")
                 return _recovery_codes_page(codes)
@@ -145,8 +146,8 @@ def remove_authenticator():
         db.session.rollback()
         form.code.errors.append(str(error))
         return _page(400, **{REMOVE_TOTP: form})
+    mail.send_two_factor_changed(current_user, "app_removed")  # sent by the commit
     db.session.commit()
-    mail.send_two_factor_changed(current_user, "app_removed")
     flash(_("The authenticator app is removed from your account."), "success")
     return redirect(url_for("account.security"))
 
@@ -186,8 +187,8 @@ def add_passkey():
         db.session.rollback()
         form.response.errors.append(str(error))
         return _page(400, **{ADD_PASSKEY: form})
+    mail.send_two_factor_changed(current_user, "passkey_added")  # sent by the commit
     db.session.commit()
-    mail.send_two_factor_changed(current_user, "passkey_added")
     if codes:
         flash(_("Two-factor login is on. Keep your recovery codes now."), "success")
         return _recovery_codes_page(codes)
@@ -214,8 +215,8 @@ def remove_passkey(passkey_id: int):
     except NotAllowed:
         db.session.rollback()
         abort(404)
+    mail.send_two_factor_changed(current_user, "passkey_removed")  # sent by the commit
     db.session.commit()
-    mail.send_two_factor_changed(current_user, "passkey_removed")
     flash(_("The passkey is removed from your account."), "success")
     return redirect(url_for("account.security"))
 
@@ -241,8 +242,8 @@ def renew_recovery_codes():
     if not (form.validate_on_submit() and _confirm(form)):
         return _page(400, **{RENEW_CODES: form})
     codes = two_factor.new_recovery_codes(current_user)
+    mail.send_two_factor_changed(current_user, "codes_renewed")  # sent by the commit
     db.session.commit()
-    mail.send_two_factor_changed(current_user, "codes_renewed")
     flash(_("Here are your new recovery codes; the old ones no longer work."), "success")
     return _recovery_codes_page(codes)
 

@@ -1,8 +1,8 @@
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
-from app import ceremony
+from app import ceremony, security
 from app.access import hold_until_second_factor, rate_limited
 from app.auth import bp
 from app.auth.forms import (
@@ -55,12 +55,11 @@ def login():
 
 
 def finish_login(user: User, remember: bool, method: str, next_url: str):
-    """The end of every login on the web: accounts.complete_login, the commit, the session
-    (the one call of login_user), and on: to set up two-factor login first when it is required
-    of the user and missing."""
-    accounts.complete_login(user, remember=remember, method=method)
+    """The end of every login on the web, whatever proved it (``method``): security.log_in (the
+    login record, the session and cookies; the one call of login_user), the commit, and on: to
+    set up two-factor login first when it is required of the user and missing."""
+    security.log_in(user, remember=remember, method=method)
     db.session.commit()
-    login_user(user, remember=remember)
     if two_factor.setup_needed(user):
         return send_to_setup(user)
     return redirect(next_url)
@@ -117,6 +116,7 @@ def register():
             # Answer exactly as on success; tell the account's owner instead of the visitor.
             db.session.rollback()
             mail.send_registration_attempt_notice(taken.user)
+            db.session.commit()
             return redirect(url_for("auth.registered"))
         except accounts.WeakPassword as error:
             db.session.rollback()
@@ -129,8 +129,8 @@ def register():
             flash(str(error), "error")
             return render_template("auth/register.html", form=form), 400
         else:
-            db.session.commit()
             mail.send_email_confirmation(registration.user)
+            db.session.commit()
             return redirect(url_for("auth.registered"))
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
 
@@ -166,6 +166,7 @@ def confirm_email(token: str):
 def resend_confirmation():
     if current_user.email_confirmed_at is None:
         mail.send_email_confirmation(current_user)
+        db.session.commit()
     flash(_("We have sent you a new confirmation link."), "info")
     return redirect(url_for("account.dashboard"))
 
@@ -175,10 +176,8 @@ def resend_confirmation():
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        reset = membership.request_password_reset(form.email.data)
-        # The same steps, and the same answer, whether or not the email has an account;
-        # the message leaves after the answer, and only to an account.
-        mail.deliver_after_response(reset.message, discard=not reset.for_account)
+        membership.request_password_reset(form.email.data)
+        db.session.commit()  # the message leaves after the commit (the outbox)
         flash(
             _("If this email address has an account, we have sent it a link to set a new password."), "info"
         )
@@ -226,7 +225,6 @@ def accept_invitation(token: str):
             db.session.rollback()
             form.password.errors.append(str(error))
         else:
-            db.session.commit()
             flash(
                 _("Welcome to %(organization)s on Tadamun.", organization=invitation.organization.name),
                 "success",

@@ -45,11 +45,12 @@ def second_step():
                 challenge=challenge,
             )
         except accounts.AccountLocked as error:
-            db.session.commit()  # keep the failure counted
-            ceremony.end_pending_login()
             if error.just_locked:
                 # The password was right and the codes wrong: someone knows the password.
+                # Queued before the commit, which sends it (the outbox).
                 mail.send_two_factor_changed(user, "locked")
+            db.session.commit()  # keep the failure counted
+            ceremony.end_pending_login()
             flash(str(error), "error")
             return redirect(url_for("auth.login"))
         except two_factor.WrongCode as error:
@@ -57,10 +58,10 @@ def second_step():
             form.code.errors.append(str(error))
         else:
             ceremony.end_pending_login()
-            response = finish_login(user, state["remember"], method, state["next"])
             if method == two_factor.RECOVERY_CODE:
+                # Queued before finish_login's commit, which sends it (the outbox).
                 mail.send_recovery_code_used(user, two_factor.unused_recovery_codes(user))
-            return response
+            return finish_login(user, state["remember"], method, state["next"])
     return render_template(
         "auth/second_step.html", form=form, has_passkeys=bool(user.passkeys)
     ), 400 if form.errors else 200

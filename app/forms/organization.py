@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -29,7 +28,7 @@ from wtforms.validators import (
 )
 
 from app import labels
-from app.forms import OneLine
+from app.forms import OneLine, WholeNumberField
 from app.models import CONTACT_FIELDS, IRAQ, Visibility
 
 VISIBILITY_CHOICES = [SelectChoice(value.value, label) for value, label in labels.CONTACT_VISIBILITY.items()]
@@ -99,7 +98,7 @@ class OrganizationProfileForm(FlaskForm):
             URL(require_tld=True, message=_l("Not a web address.")),
         ],
     )
-    founded_year = IntegerField(_l("Year founded"), validators=[Optional()])
+    founded_year = WholeNumberField(_l("Year founded"), validators=[Optional()])
 
     contact_email = EmailField(
         _l("Contact email"), validators=[Optional(), OneLine(), Email(), Length(max=254)]

@@ -1,5 +1,6 @@
 """The data model. Import models from here: ``from app.models import Organization``."""
 
+from app.models.access_log import ContactDetailView
 from app.models.audit import AuditEntry
 from app.models.campaign import ACCENTS, Campaign, CampaignTranslation
 from app.models.enums import (
@@ -14,7 +15,9 @@ from app.models.enums import (
     SupportKind,
     Visibility,
 )
+from app.models.login_session import LoginSession
 from app.models.organization import CONTACT_FIELDS, IRAQ, Organization, OrganizationTranslation
+from app.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from app.models.pledge import Pledge
 from app.models.project import Project, ProjectCampaign
 from app.models.two_factor import RecoveryCode, WebAuthnCredential
@@ -29,11 +32,16 @@ __all__ = [
     "Campaign",
     "CampaignStatus",
     "CampaignTranslation",
+    "ContactDetailView",
     "LinkVisibility",
+    "LoginSession",
     "Organization",
     "OrganizationKind",
     "OrganizationStatus",
     "OrganizationTranslation",
+    "OutboxKind",
+    "OutboxMessage",
+    "OutboxStatus",
     "Pledge",
     "PledgeVisibility",
     "Project",

@@ -108,6 +108,16 @@ class AuditAction(enum.StrEnum):
     USER_TWO_FACTOR_ENABLED = "user.2fa_enabled"
     USER_TWO_FACTOR_DISABLED = "user.2fa_disabled"
     USER_RECOVERY_CODE_USED = "user.recovery_code_used"
+    # Out of public view and back: by the organization's owners, by a moderator.
+    ORGANIZATION_WENT_DARK = "organization.dark"
+    ORGANIZATION_CAME_BACK = "organization.visible"
+    ORGANIZATION_DELISTED = "organization.delisted"
+    ORGANIZATION_RELISTED = "organization.relisted"
+    # Leaving: a deletion asked for (and cancelled within the grace period), the erasure itself.
+    ORGANIZATION_DELETION_REQUESTED = "deletion.requested"
+    ORGANIZATION_DELETION_CANCELLED = "deletion.cancelled"
+    ORGANIZATION_ERASED = "organization.erased"
+    USER_DELETED = "user.deleted"
 
 
 def enum_column(enum_class: type[enum.StrEnum], name: str) -> sa.Enum:

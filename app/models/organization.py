@@ -68,6 +68,16 @@ class Organization(db.Model):
         enum_column(Visibility, "contact_person_visibility"), default=Visibility.HIDDEN
     )
 
+    # What search indexes: the row's text in every language, folded and stemmed in Python
+    # (app.search_engine.engine keeps it current on every flush). Never loaded with the row.
+    search_title: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
+    search_body: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
+    # Out of public view (app/services/visibility.py): gone dark by its owners' choice, delisted
+    # by a moderator in an emergency, or waiting out the grace period of its deletion (erased
+    # once it is over, app/services/leaving.py). Each is independent of the status.
+    dark_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deletion_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Every member must log in with a second factor (set by the organization's owner).
     require_two_factor: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 

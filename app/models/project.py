@@ -61,6 +61,11 @@ class Project(db.Model):
     end_date: Mapped[date | None]
     place: Mapped[str] = mapped_column(sa.String(160), default="")
 
+    # What search indexes: the row's text in every language, folded and stemmed in Python
+    # (app.search_engine.engine keeps it current on every flush). Never loaded with the row.
+    search_title: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
+    search_body: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
+
     # A moderator may hide a project that breaks the rules; the organization sees why.
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_reason: Mapped[str | None] = mapped_column(sa.Text)

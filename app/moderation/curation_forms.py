@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.forms import OneLine
+from app.forms import OneLine, WholeNumberField
 from app.models import CampaignStatus
 from app.services import campaigns as campaign_service
 from app.services.checks import REASON_MAX_LENGTH
@@ -49,7 +49,7 @@ class CampaignForm(FlaskForm):
         choices=[SelectChoice(key, label) for key, label in ACCENT_LABELS.items()],
         default="tigris",
     )
-    position = IntegerField(
+    position = WholeNumberField(
         _l("Position on the home page"),
         default=0,
         validators=[Optional(), NumberRange(min=-10_000, max=10_000)],

@@ -12,9 +12,10 @@ from app.models import AuditEntry, Organization, OrganizationStatus, Role, User
 from app.moderation import bp
 from app.moderation.forms import NoteForm, ReasonForm
 from app.numbers import looks_like_id, parse_id
-from app.services import DomainError, NotAllowed, mail
+from app.services import DomainError, NotAllowed, access_log, going_dark, mail
 from app.services import moderation as moderation_service
 from app.services.text import slugify
+from app.transactions import records_views
 
 
 def _page() -> int:
@@ -34,16 +35,21 @@ def get_organization(organization_id: int) -> Organization:
 
 @bp.get("/")
 @moderator_required
+@records_views
 def queue():
     page = db.paginate(moderation_service.pending_applications_query(), page=_page(), error_out=True)
     names = db.session.scalars(moderation_service.names_to_review_query().limit(NAMES_SHOWN)).all()
-    return render_template(
+    # The queue shows each application whole, hidden contact details included.
+    access_log.record_review(current_user, page.items)
+    html = render_template(
         "moderation/queue.html",
         page=page,
         names=names,
         reject_form=ReasonForm(),
         approve_form=NoteForm(),
     )
+    db.session.commit()
+    return html
 
 
 # New names wait on the queue page, oldest first; more than this is not expected at once.
@@ -72,6 +78,7 @@ def organizations():
 
 @bp.get("/organizations/<int:organization_id>")
 @moderator_required
+@records_views
 def organization(organization_id: int):
     return _render_organization(get_organization(organization_id))
 
@@ -83,7 +90,9 @@ def _render_organization(organization, status=200, **forms):
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
         .limit(20)
     ).all()
-    return render_template(
+    # The page shows the organization whole, hidden contact details included.
+    access_log.record_review(current_user, [organization])
+    html = render_template(
         "moderation/organization.html",
         organization=organization,
         entries=entries,
@@ -91,9 +100,13 @@ def _render_organization(organization, status=200, **forms):
         reject_form=forms.get("reject_form") or ReasonForm(),
         suspend_form=forms.get("suspend_form") or ReasonForm(),
         reinstate_form=forms.get("reinstate_form") or NoteForm(),
+        delist_form=forms.get("delist_form") or ReasonForm(),
+        relist_form=forms.get("relist_form") or NoteForm(),
         approve_name_form=forms.get("approve_name_form") or NoteForm(),
         reject_name_form=forms.get("reject_name_form") or ReasonForm(),
-    ), status
+    )
+    db.session.commit()
+    return html, status
 
 
 # name: (form class, service, mail template, mail subject, success message)
@@ -126,10 +139,27 @@ DECISIONS = {
         _l("Your organization is reinstated on Tadamun"),
         _l("%(name)s is reinstated."),
     ),
+    # An emergency: out of public view at once, whatever the status (app/services/going_dark.py).
+    "delist": (
+        ReasonForm,
+        going_dark.delist,
+        "organization_delisted",
+        going_dark.MEMBER_SUBJECTS["delisted"],
+        _l("%(name)s is out of public view."),
+    ),
+    "relist": (
+        NoteForm,
+        going_dark.relist,
+        "organization_relisted",
+        going_dark.MEMBER_SUBJECTS["relisted"],
+        _l("The delisting of %(name)s is lifted."),
+    ),
 }
 
 
-@bp.post("/organizations/<int:organization_id>/<any(approve, reject, suspend, reinstate):decision>")
+@bp.post(
+    "/organizations/<int:organization_id>/<any(approve, reject, suspend, reinstate, delist, relist):decision>"
+)
 @moderator_required
 def decide(organization_id: int, decision: str):
     organization = get_organization(organization_id)
@@ -146,8 +176,8 @@ def decide(organization_id: int, decision: str):
         db.session.rollback()
         form.reason.errors.append(str(error))
         return _render_organization(get_organization(organization_id), 400, **{f"{decision}_form": form})
+    mail.send_decision(organization, template, subject, reason=(form.reason.data or "").strip())
     db.session.commit()
-    mail.send_decision(organization, template, subject)
     flash(str(done) % {"name": organization.name}, "success")
     if decision in ("approve", "reject"):
         return redirect(url_for("moderation.queue"))
@@ -176,9 +206,9 @@ def decide_name(organization_id: int, decision: str):
         form.reason.errors.append(str(error))
         organization = get_organization(organization_id)
         return _render_organization(organization, 400, **{f"{decision}_name_form": form})
-    db.session.commit()
     if decision == "approve":
         mail.send_decision(organization, "name_approved", _l("Your organization's new name is approved"))
+        db.session.commit()  # with the mail: it leaves after the commit
         flash(_("%(name)s now carries its new name.", name=organization.name), "success")
     else:
         mail.send_decision(
@@ -188,6 +218,7 @@ def decide_name(organization_id: int, decision: str):
             refused_name=asked_for,
             reason=form.reason.data.strip(),
         )
+        db.session.commit()
         flash(
             _("The new name of %(name)s is refused; the reason has been sent.", name=organization.name),
             "success",

@@ -2,10 +2,12 @@ from flask import abort, render_template, request
 from flask_login import current_user
 
 from app import labels, params, urls
+from app.extensions import db
 from app.i18n import current_locale
 from app.models import OrganizationKind
 from app.organizations import bp
 from app.services import directory, translations
+from app.transactions import records_views
 
 
 @bp.get("/")
@@ -25,11 +27,11 @@ def index():
 
 
 @bp.get("/<slug>")
+@records_views
 def detail(slug: str):
     organization = directory.get_organization(slug)
     if organization is None:
         abort(404)
-    viewer_is_member = directory.viewer_sees_members_only(current_user)
     locale = current_locale()
     pledges = directory.organization_pledges(organization, current_user)
     projects = directory.organization_projects(
@@ -37,13 +39,18 @@ def detail(slug: str):
     )
     campaigns = [pledge.campaign for pledge in pledges]
     campaigns += [link.campaign for project in projects.items for link in project.campaign_links]
-    return render_template(
+    html = render_template(
         "organizations/detail.html",
         org=organization,
         about=translations.localized_organization(organization, locale),
         website=urls.website_url(organization.website),
-        contacts=organization.visible_contacts(viewer_is_member=viewer_is_member),
+        # Records in the organization's access log when it shows private details to an outsider.
+        contacts=directory.visible_contacts(organization, current_user),
         pledges=pledges,
         projects=projects,
         campaign_texts=translations.campaign_texts(campaigns, locale),
     )
+    # After rendering, so that the page's objects are not reloaded; if the record cannot be
+    # written, the page is not shown (the error handler answers instead).
+    db.session.commit()
+    return html

@@ -6,8 +6,9 @@ withdrawn) and 20,000 projects linked to 1-3 campaigns each. The same seed gives
 same network. Rows go in with bulk inserts (COPY on PostgreSQL, executemany on SQLite),
 each pledge with its current attribution and each project link with the visibility the
 project form would give it; then the counters come from the one aggregate of
-``app.services.counters``. The search index follows by itself (triggers or generated
-columns, see ``app.search_engine``).
+``app.services.counters``. Each row's search text is computed here (the session's listener
+does not see bulk inserts); the index follows by itself (triggers or generated columns, see
+``app.search_engine``).
 
 Like the services it flushes and never commits: ``flask large-data`` commits once.
 """
@@ -40,6 +41,7 @@ from app.models import (
     Visibility,
 )
 from app.names import name_skeleton
+from app.search_engine import engine as search_engine
 from app.services import DomainError, counters
 
 FULL_SIZE = {"organizations": 10_000, "campaigns": 50, "pledges": 200_000, "projects": 20_000}
@@ -150,6 +152,10 @@ def generate(scale: float = 1.0, seed: int = 2013) -> Summary:
     pledges = _pledges(rng, organizations, n["campaigns"], n["pledges"])
     projects, links = _projects(rng, organizations, n["campaigns"], n["projects"])
     _attribute(organizations, pledges)
+    # Bulk inserts bypass the session, which computes the search text of rows it writes.
+    for model, rows in ((Organization, organizations), (Campaign, campaigns), (Project, projects)):
+        for row in rows:
+            row.update(search_engine.document_columns(model, row))
 
     # Ids are given here (the tables are empty), so children can point at their parents
     # without reading anything back; PostgreSQL's sequences are moved past them at the end.

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import User
+from app.models import LoginSession, User
 from app.models.base import utcnow
-from app.services import DomainError, passwords
+from app.services import DomainError, login_sessions, passwords
 from app.services.passwords import dummy_verify, hash_password, verify_password
 
 
@@ -110,21 +110,6 @@ def count_failure(user: User, *, now: datetime | None = None) -> None:
         raise
 
 
-def complete_login(user: User, *, remember: bool = False, method: str = "password") -> None:
-    """The end of every successful login, whatever proved it: the password (with the second
-    factor when the user has one), or a passkey on its own. ``method`` names what proved it
-    (``password``, ``totp``, ``recovery_code``, ``passkey``, ``passwordless``, ``invitation``).
-
-    Ends the count of failed attempts, stamps the login time and logs it. Whatever must happen
-    at every login belongs here. Flushes; the caller commits, then starts the session (the
-    auth area's ``finish_login``, the one caller of Flask-Login's ``login_user``).
-    """
-    _clear_failures(user)
-    user.last_login_at = utcnow()
-    db.session.flush()
-    security_log.info("login: user %s (%s%s)", user.id, method, ", remembered" if remember else "")
-
-
 def _locked_until(user: User, now: datetime) -> datetime | None:
     candidates = []
     if user.locked_until is not None and user.locked_until > now:
@@ -180,13 +165,16 @@ def _locked(until: datetime, now: datetime) -> AccountLocked:
     )
 
 
-def load_user_from_session(session_id: str) -> User | None:
-    """Flask-Login's loader: ``"<id>:<session_version>"``; an outdated version is refused."""
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version):
+def load_user_for_session(user_id: int, version: int, session_id: int) -> User | None:
+    """Flask-Login's loader (through app.security.load_user): the user, when the session version
+    is current and the login record ``session_id`` is theirs and has not ended; else None.
+    One query, whatever the page."""
+    user = db.session.scalar(
+        sa.select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(User.id == user_id, LoginSession.id == session_id, LoginSession.ended_at.is_(None))
+    )
+    if user is None or user.session_version != version:
         return None
     return user
 
@@ -194,7 +182,50 @@ def load_user_from_session(session_id: str) -> User | None:
 def end_all_sessions(user: User) -> None:
     """Invalidate every session and remember-me cookie the user holds, on every device."""
     user.session_version += 1
+    login_sessions.end_all_sessions(user, clock())
     db.session.flush()
+
+
+def complete_login(
+    user: User,
+    *,
+    client: login_sessions.Client,
+    device: str,
+    remember: bool = False,
+    method: str = "password",
+    now: datetime | None = None,
+) -> LoginSession:
+    """The end of every successful login, whatever proved who the user is: what the site records
+    of it. ``method`` names what proved it (``password``, ``totp``, ``recovery_code``,
+    ``passkey``, ``passwordless``, ``invitation``).
+
+    Ends the count of failed attempts, records the login (the LoginSession the cookies will
+    point at, listed on /account/sessions), stamps the user's last login, and mails the user
+    when this account has logged in before but never from this browser (``device``: the token
+    of its device cookie). Moderators get no remember-me login. Returns the record; the web
+    layer (app.security.log_in) then logs the browser in with it. Flushes; the caller commits
+    (the mail leaves after the answer).
+    """
+    from app.services import mail
+
+    db.session.flush()  # a user made in this request (an accepted invitation) needs its id
+    now = now or clock()
+    remember = bool(remember) and not user.is_moderator
+    logged_in_before = user.last_login_at is not None
+    record, new_device = login_sessions.start_session(
+        user, client, device, remember=remember, method=method, now=now
+    )
+    # A successful login ends the count of failed attempts (whatever proved it: the password
+    # with its second factor, or a passkey on its own).
+    _clear_failures(user)
+    user.last_login_at = now
+    db.session.flush()
+    if new_device and logged_in_before:
+        # The very first login has nothing to compare with (the account was just made through a
+        # mailed link); every later one from a browser this account never used is worth a word.
+        mail.send_new_device_notice(user, record)
+    security_log.info("session %s started for user %s (%s)", record.id, user.id, method)
+    return record
 
 
 # The password policy lives in app.services.passwords; views and services reach it here too.
@@ -231,23 +262,36 @@ def change_password(
 
     Raises AccountLocked (even for the right password while locked), WrongPassword, WeakPassword.
     """
+    check_current_password(user, current_password, now=now, purpose="password change")
+    set_password(user, new_password)
+
+
+def check_current_password(
+    user: User, password: str, *, now: datetime | None = None, purpose: str = "confirmation"
+) -> None:
+    """Check the password a logged-in user types to confirm a sensitive act (a new password,
+    coming back into public view, an export, leaving).
+
+    The check counts like a login: a wrong password is a failure on the account (the caller
+    must commit even when this raises), so that a stolen session cannot guess the password
+    without limit. Raises AccountLocked (even for the right password while locked), WrongPassword.
+    """
     from flask_babel import gettext as _
 
     now = now or clock()
     locked_until = _locked_until(user, now)
     if locked_until is not None:
-        dummy_verify(current_password)  # the same cost as a real check
-        security_log.warning("password change refused: user %s is locked", user.id)
+        dummy_verify(password or "")  # the same cost as a real check
+        security_log.warning("%s refused: user %s is locked", purpose, user.id)
         raise _locked(locked_until, now)
-    if not verify_password(user.password_hash, current_password):
+    if not verify_password(user.password_hash, password or ""):
         _record_failure(user, now)
-        security_log.info("password change: wrong current password for user %s", user.id)
+        security_log.info("%s: wrong current password for user %s", purpose, user.id)
         locked_until = _locked_until(user, now)
         if locked_until is not None:
             security_log.warning("user %s locked until %s", user.id, locked_until.isoformat())
             raise _locked(locked_until, now)
         raise WrongPassword(_("Your current password is not correct."))
-    set_password(user, new_password)
 
 
 def set_preferred_locale(user: User, locale: str) -> None:

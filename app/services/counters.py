@@ -8,13 +8,15 @@ large-data builder once at the end, so there is a single definition of every num
 
 * a campaign's supporters: its pledges whose attribution says they count
   (``Pledge.counted``), Iraqi or international by ``Pledge.counted_iraqi``;
-* a campaign's projects: *public* links of visible projects of approved organizations;
+* a campaign's projects: *public* links of visible projects of organizations in public view
+  (app.services.visibility: approved, not dark, not delisted, not being deleted);
 * an organization's public pledges: its active public pledges.
 
 Why pledges carry an attribution
 --------------------------------
 A public number must not move at the moment of a public event that names one organization
-(approval, suspension, reinstatement, a new country, a pledge leaving the public list),
+(approval, suspension, reinstatement, going dark or coming back, a moderator's delisting,
+a deletion asked for or cancelled, a new country, a pledge leaving the public list),
 unless that organization's pledge to the campaign is public: otherwise anyone watching the
 campaign's totals learns that the organization supports it, which members-only and
 counted-only pledges promise to keep quiet. So each pledge stores whether it counts and on
@@ -32,7 +34,7 @@ which side of the split, and that attribution changes:
 "Correct" therefore means two things, each held by a test: the stored numbers always equal
 the aggregate over the attributions (``stored_counts() == computed_counts()``); and after a
 refresh every attribution is current (:func:`stale_pledges` is empty), so the numbers count
-the active pledges of approved organizations by their organization's country.
+the active pledges of organizations in public view by their organization's country.
 
 Concurrency: :func:`recount` locks the rows it rewrites (``FOR NO KEY UPDATE`` on
 PostgreSQL, in id order; SQLite's writers are serialized already) before it counts, so two
@@ -52,12 +54,12 @@ from app.models import (
     Campaign,
     LinkVisibility,
     Organization,
-    OrganizationStatus,
     Pledge,
     PledgeVisibility,
     Project,
     ProjectCampaign,
 )
+from app.services.visibility import is_publicly_listed, publicly_listed
 
 CAMPAIGN_COUNTERS = ("supporter_count", "iraqi_supporter_count", "project_count")
 ORGANIZATION_COUNTERS = ("public_pledge_count",)
@@ -69,8 +71,9 @@ _CHUNK = 1_000
 
 
 def current_attribution(organization: Organization, *, active: bool = True) -> tuple[bool, bool]:
-    """(counted, counted_iraqi) for a pledge of ``organization`` as things stand now."""
-    return active and organization.status == OrganizationStatus.APPROVED, organization.country == IRAQ
+    """(counted, counted_iraqi) for a pledge of ``organization`` as things stand now: it counts
+    while active and while its organization is in public view (app.services.visibility)."""
+    return active and is_publicly_listed(organization), organization.country == IRAQ
 
 
 def attribute(pledge: Pledge, organization: Organization) -> None:
@@ -109,7 +112,8 @@ def pledge_visibility_changed(pledge: Pledge, old: PledgeVisibility, new: Pledge
 
 
 def organization_changed(organization: Organization) -> None:
-    """After an organization-level event (approval, suspension, reinstatement, a new country):
+    """After an organization-level event (approval, suspension, reinstatement, going dark or
+    coming back, delisting, a deletion asked for or cancelled, a new country):
     its public pledges and public project links move the numbers now; its hidden pledges
     wait for the next :func:`refresh`. Call it after the change is applied."""
     db.session.flush()
@@ -155,7 +159,7 @@ def project_links_changed(campaign_ids: Iterable[int]) -> None:
 
 
 def _stale_condition() -> tuple[sa.ColumnElement[bool], sa.ColumnElement[bool], sa.ColumnElement[bool]]:
-    should_count = sa.and_(Pledge.withdrawn_at.is_(None), Organization.status == OrganizationStatus.APPROVED)
+    should_count = sa.and_(Pledge.withdrawn_at.is_(None), publicly_listed(Organization))
     should_be_iraqi = Organization.country == IRAQ
     stale = sa.or_(
         Pledge.counted != should_count, sa.and_(should_count, Pledge.counted_iraqi != should_be_iraqi)
@@ -227,7 +231,7 @@ def _campaign_counts(campaign_ids: set[int] | None) -> dict[int, tuple[int, int,
         .where(
             ProjectCampaign.visibility == LinkVisibility.PUBLIC,
             Project.hidden_at.is_(None),
-            Organization.status == OrganizationStatus.APPROVED,
+            publicly_listed(Organization),
         )
         .group_by(ProjectCampaign.campaign_id)
     )

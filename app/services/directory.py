@@ -2,8 +2,9 @@
 
 Plain functions shared by the pages (and later the API). Two rules hold in every one:
 
-* Only *approved* organizations, and what they own, are ever returned. Pending,
-  rejected and suspended organizations do not exist as far as the public is concerned.
+* Only organizations in public view (app/services/visibility.py: approved, and neither
+  dark, delisted nor being deleted), and what they own, are ever returned. Any other
+  organization does not exist as far as the public is concerned.
 * A pledge is *named* only when the viewer may see it: ``public`` pledges for everyone,
   ``members`` pledges for approved members and moderators, ``counted`` pledges never
   (they only add to the counters). Any filter built on pledges obeys the same rule,
@@ -36,7 +37,6 @@ from app.models import (
     LinkVisibility,
     Organization,
     OrganizationKind,
-    OrganizationStatus,
     Pledge,
     PledgeVisibility,
     Project,
@@ -44,6 +44,8 @@ from app.models import (
 )
 from app.numbers import parse_id, parse_number
 from app.search_engine import engine as search_engine
+from app.services import access_log
+from app.services.visibility import publicly_listed
 
 HOME_ORGANIZATIONS = 6
 HOME_PLEDGES = 8
@@ -59,6 +61,17 @@ def viewer_sees_members_only(viewer: Any) -> bool:
     return bool(
         viewer is not None and getattr(viewer, "is_authenticated", False) and viewer.sees_members_only
     )
+
+
+def visible_contacts(organization: Organization, viewer: Any) -> dict[str, str]:
+    """The contact details of ``organization`` that ``viewer`` is shown on its profile, keyed by
+    field: the one decision for the profile page. Non-public ones shown to a member of another
+    organization or to a moderator are recorded in the organization's access log (one upsert;
+    the caller commits)."""
+    shown = organization.visible_contacts(viewer_is_member=viewer_sees_members_only(viewer))
+    if access_log.private_fields(organization, shown):
+        access_log.record_views(viewer, [organization])
+    return shown
 
 
 def named_visibilities(viewer: Any) -> tuple[PledgeVisibility, ...]:
@@ -82,8 +95,9 @@ def _shown_links(viewer: Any):
     )
 
 
-def _approved() -> sa.ColumnElement[bool]:
-    return Organization.status == OrganizationStatus.APPROVED
+def _listed() -> sa.ColumnElement[bool]:
+    """Organizations in public view (approved, and neither dark, delisted nor being deleted)."""
+    return publicly_listed(Organization)
 
 
 def _named_pledge(viewer: Any) -> sa.ColumnElement[bool]:
@@ -165,7 +179,7 @@ def campaign_supporters(
     stmt = (
         sa.select(Pledge)
         .join(Pledge.organization)
-        .where(Pledge.campaign_id == campaign.id, _named_pledge(viewer), _approved())
+        .where(Pledge.campaign_id == campaign.id, _named_pledge(viewer), _listed())
         .options(contains_eager(Pledge.organization))
         .order_by(Pledge.created_at.desc(), Pledge.id.desc())
         .limit(per_page + 1)
@@ -191,7 +205,7 @@ def campaign_supporters(
         Pledge.campaign_id == campaign.id,
         Pledge.counted == sa.true(),
         Pledge.organization_id == Organization.id,
-        sa.or_(Pledge.visibility.not_in(named_visibilities(viewer)), ~_approved()),
+        sa.or_(Pledge.visibility.not_in(named_visibilities(viewer)), ~_listed()),
     )
     return SupporterPage(
         items=items,
@@ -215,7 +229,7 @@ def campaign_projects(
             ProjectCampaign.campaign_id == campaign.id,
             ProjectCampaign.visibility.in_(link_visibilities(viewer)),
             Project.hidden_at.is_(None),
-            _approved(),
+            _listed(),
         )
         .options(contains_eager(Project.organization), _shown_links(viewer))
         .execution_options(populate_existing=True)
@@ -231,7 +245,7 @@ def campaign_projects(
 def newest_organizations(limit: int = HOME_ORGANIZATIONS) -> list[Organization]:
     stmt = (
         sa.select(Organization)
-        .where(_approved())
+        .where(_listed())
         .order_by(Organization.approved_at.desc(), Organization.id.desc())
         .limit(limit)
     )
@@ -243,7 +257,7 @@ def newest_pledges(viewer: Any, limit: int = HOME_PLEDGES) -> list[Pledge]:
     stmt = (
         sa.select(Pledge)
         .join(Pledge.organization)
-        .where(_named_pledge(viewer), _approved())
+        .where(_named_pledge(viewer), _listed())
         .options(contains_eager(Pledge.organization), joinedload(Pledge.campaign))
         .order_by(Pledge.created_at.desc(), Pledge.id.desc())
         .limit(limit)
@@ -275,7 +289,7 @@ def directory_statement(filters: DirectoryFilters, viewer: Any) -> sa.Select:
     The campaign filter looks only at pledges the viewer may see named: a discreet
     (``counted``, or ``members`` for a visitor) supporter never shows up through it.
     """
-    stmt = sa.select(Organization).where(_approved())
+    stmt = sa.select(Organization).where(_listed())
     if filters.kind:
         stmt = stmt.where(Organization.kind == filters.kind)
     if filters.country:
@@ -303,8 +317,8 @@ def directory_page(filters: DirectoryFilters, viewer: Any, page: int = 1) -> Pag
 
 
 def directory_countries() -> list[str]:
-    """Country codes present among approved organizations (for the filter's options)."""
-    stmt = sa.select(Organization.country).where(_approved()).distinct()
+    """Country codes present among organizations in public view (for the filter's options)."""
+    stmt = sa.select(Organization.country).where(_listed()).distinct()
     return list(db.session.scalars(stmt))
 
 
@@ -314,8 +328,8 @@ def all_campaigns() -> list[Campaign]:
 
 
 def get_organization(slug: str) -> Organization | None:
-    """An approved organization by slug; None for any other status."""
-    return db.session.scalar(sa.select(Organization).where(Organization.slug == slug, _approved()))
+    """An organization in public view by slug; None for any other (pending, dark, ...)."""
+    return db.session.scalar(sa.select(Organization).where(Organization.slug == slug, _listed()))
 
 
 def organization_pledges(organization: Organization, viewer: Any) -> list[Pledge]:
@@ -353,7 +367,7 @@ def projects_page(campaign: Campaign | None = None, viewer: Any = None, page: in
     stmt = (
         sa.select(Project)
         .join(Project.organization)
-        .where(Project.hidden_at.is_(None), _approved())
+        .where(Project.hidden_at.is_(None), _listed())
         .options(contains_eager(Project.organization), _shown_links(viewer))
         .execution_options(populate_existing=True)
         .order_by(Project.created_at.desc(), Project.id.desc())
@@ -377,7 +391,7 @@ def get_project(key: str, viewer: Any = None) -> Project | None:
     stmt = (
         sa.select(Project)
         .join(Project.organization)
-        .where(match, Project.hidden_at.is_(None), _approved())
+        .where(match, Project.hidden_at.is_(None), _listed())
         .options(contains_eager(Project.organization), _shown_links(viewer))
         .execution_options(populate_existing=True)
         .order_by(sa.case((Project.slug == key, 0), else_=1))

@@ -52,6 +52,18 @@ def render_markdown(source: str | None) -> Markup:
     return Markup(sanitize_html(html))  # noqa: S704  # nosec B704
 
 
+# Arabic-Indic (U+0660..U+0669) and Persian (U+06F0..U+06F9) digits, as people in Iraq type them.
+_EASTERN_DIGITS = str.maketrans(
+    "".join(map(chr, range(0x0660, 0x066A))) + "".join(map(chr, range(0x06F0, 0x06FA))), "0123456789" * 2
+)
+
+
+def ascii_digits(text: str) -> str:
+    """``text`` with Arabic-Indic and Persian digits written as ASCII digits (nothing else changes):
+    for numbers people type (a year, a page number), before they are parsed as ASCII."""
+    return text.translate(_EASTERN_DIGITS)
+
+
 def slugify(text: str, max_length: int = 80) -> str:
     """A URL slug: ASCII letters and digits where the text has them, else a short fallback.
 

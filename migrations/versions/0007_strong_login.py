@@ -1,7 +1,7 @@
 """strong login: authenticator app, passkeys, recovery codes, organizations requiring them
 
 Revision ID: 0007_strong_login
-Revises: 0004_organization_name_review
+Revises: 0006_multilingual_search
 Create Date: 2026-12-01 03:30:00
 
 Columns are added and dropped with plain ALTER TABLE on both databases (SQLite 3.35+ drops
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0007_strong_login"
-down_revision = "0004_organization_name_review"
+down_revision = "0006_multilingual_search"
 branch_labels = None
 depends_on = None
 
