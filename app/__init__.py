@@ -120,13 +120,14 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from app import benchmark, caching, i18n, page_cache, security, transactions
+    from app import access, benchmark, caching, i18n, page_cache, security, transactions
 
     transactions.register(app)  # first: a request that may write says so before any query
     caching.register(app)  # its after-request hook runs after the others'
     page_cache.register(app)
     security.register(app)
     i18n.register(app)
+    access.register(app)  # after security (an ended session is logged out, not held) and i18n
     page_cache.register_lookup(app)  # last before-request hook: after request id and locale
     benchmark.register(app)
 

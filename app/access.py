@@ -6,13 +6,15 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort, current_app
+from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.extensions import limiter, login_manager
+from app.services import two_factor
 
 
-def _require(check: Callable[[Any], bool]) -> Callable:
+def _require(check: Callable[[Any], bool], *, second_factor: bool = False) -> Callable:
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(*args, **kwargs):
@@ -21,6 +23,16 @@ def _require(check: Callable[[Any], bool]) -> Callable:
                 return login_manager.unauthorized()
             if not check(current_user):
                 abort(403)
+            if second_factor and not current_user.has_two_factor:
+                # Moderation is reached only with two-factor login set up.
+                flash(
+                    _(
+                        "Moderators and administrators log in with a second factor. Set up an "
+                        "authenticator app or a passkey to reach moderation."
+                    ),
+                    "info",
+                )
+                return redirect(url_for("account.security"))
             return view(*args, **kwargs)
 
         return wrapped
@@ -28,14 +40,59 @@ def _require(check: Callable[[Any], bool]) -> Callable:
     return decorator
 
 
-moderator_required = _require(lambda user: user.is_moderator)
-moderator_required.__doc__ = "Moderators and admins only; members get 403, visitors are sent to log in."
+moderator_required = _require(lambda user: user.is_moderator, second_factor=True)
+moderator_required.__doc__ = (
+    "Moderators and admins with two-factor login only; members get 403, visitors are sent to log in,"
+    " moderators without a second factor to set one up."
+)
 
-admin_required = _require(lambda user: user.is_admin)
-admin_required.__doc__ = "Admins only; everyone else logged in gets 403, visitors are sent to log in."
+admin_required = _require(lambda user: user.is_admin, second_factor=True)
+admin_required.__doc__ = (
+    "Admins with two-factor login only; everyone else logged in gets 403, visitors are sent to log in."
+)
 
 member_required = _require(lambda user: user.organization_id is not None)
 member_required.__doc__ = "Users who belong to an organization (whatever its status)."
+
+
+# Two-factor login required and missing -----------------------------------------------------------
+# A moderator, or a member of an organization that requires it, who logs in without a second
+# factor is held on the setup pages until they have one. The login sets a flag in the session
+# (hold_until_second_factor), so that no other request pays a query for the rule.
+
+SETUP_REQUIRED = "two_factor_setup_required"
+# Pages a held user may open.
+OPEN_DURING_SETUP = frozenset(
+    {
+        "static",
+        "auth.logout",
+        "account.security",
+        "account.setup_authenticator",
+        "account.passkey_registration_options",
+        "account.add_passkey",
+    }
+)
+
+
+def hold_until_second_factor() -> None:
+    """Called by the login when two-factor login is required of the user and missing."""
+    session[SETUP_REQUIRED] = True
+
+
+def _hold_until_set_up():
+    if not session.get(SETUP_REQUIRED):
+        return None
+    if not current_user.is_authenticated or not two_factor.setup_needed(current_user):
+        session.pop(SETUP_REQUIRED, None)
+        return None
+    if request.endpoint in OPEN_DURING_SETUP:
+        return None
+    # No message here: the setup page says why.
+    return redirect(url_for("account.security"))
+
+
+def register(app: Flask) -> None:
+    app.before_request(_hold_until_set_up)
 
 
 def _sensitive_limit() -> str:

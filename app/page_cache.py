@@ -88,11 +88,19 @@ PUBLIC_TABLES = frozenset(
     }
 )
 # Tables no cached page reads: accounts (logins, lockout counters, session versions,
-# language choices), the moderators' audit log, the outbox of mail and jobs, login records (their
-# last use is written while members browse) and the access log of private contact details
-# (written when they are shown).
+# language choices, second factors: passkeys and recovery codes), the moderators' audit log, the
+# outbox of mail and jobs, login records (their last use is written while members browse) and the
+# access log of private contact details (written when they are shown).
 PRIVATE_TABLES = frozenset(
-    {"users", "audit_entries", "outbox_messages", "login_sessions", "contact_detail_views"}
+    {
+        "users",
+        "audit_entries",
+        "webauthn_credentials",
+        "recovery_codes",
+        "outbox_messages",
+        "login_sessions",
+        "contact_detail_views",
+    }
 )
 
 _WRITTEN_TABLE = re.compile(

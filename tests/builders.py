@@ -7,6 +7,9 @@ so that what a test sets up is a state the application can really reach.
 from __future__ import annotations
 
 import itertools
+import secrets
+
+import pyotp
 
 from app.extensions import db
 from app.models import (
@@ -25,10 +28,11 @@ from app.models import (
     SupportKind,
     User,
     Visibility,
+    WebAuthnCredential,
 )
 from app.models.base import utcnow
 from app.search_engine import engine as search_engine
-from app.services import counters, projects
+from app.services import accounts, counters, projects, two_factor
 from app.services.passwords import hash_password
 
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -92,8 +96,50 @@ def make_user(
     return user
 
 
-def make_moderator(email: str | None = None, *, admin: bool = False, **kwargs) -> User:
-    return make_user(None, email=email, role=Role.ADMIN if admin else Role.MODERATOR, **kwargs)
+def make_moderator(
+    email: str | None = None, *, admin: bool = False, two_factor: bool = True, **kwargs
+) -> User:
+    """A moderator (or admin) with an authenticator app set up, as moderation requires, unless
+    ``two_factor=False``; ``tests.conftest`` logs them in with a code from it."""
+    user = make_user(None, email=email, role=Role.ADMIN if admin else Role.MODERATOR, **kwargs)
+    if two_factor:
+        enable_totp(user)
+    return user
+
+
+def enable_totp(user: User, secret: str | None = None) -> str:
+    """Give ``user`` an authenticator app (and recovery codes) as if they had set one up;
+    returns its secret."""
+    secret = secret or pyotp.random_base32()
+    now = utcnow()
+    user.totp_secret = two_factor.seal(secret)
+    user.totp_enabled_at = now
+    if user.two_factor_enabled_at is None:
+        user.two_factor_enabled_at = now
+        two_factor.new_recovery_codes(user)
+    db.session.flush()
+    return secret
+
+
+def make_passkey(user: User, name: str = "My phone") -> WebAuthnCredential:
+    """A passkey row for pages and access checks that never verify it (tests/webauthn_support.py
+    makes real ones, with a software authenticator, for the tests that do)."""
+    passkey = WebAuthnCredential(
+        user_id=user.id, credential_id=secrets.token_bytes(32), public_key=b"not a key", name=name
+    )
+    db.session.add(passkey)
+    if user.two_factor_enabled_at is None:
+        user.two_factor_enabled_at = utcnow()
+    db.session.flush()
+    db.session.expire(user, ["passkeys"])
+    return passkey
+
+
+def totp_code(user: User, *, step_offset: int = 0) -> str:
+    """The code ``user``'s authenticator app shows now (or ``step_offset`` steps away)."""
+    secret = two_factor.unseal(user.totp_secret)
+    step = two_factor.time_step(accounts.clock()) + step_offset
+    return pyotp.TOTP(secret, interval=two_factor.TOTP_INTERVAL).generate_otp(step)
 
 
 def make_campaign(
@@ -179,10 +225,13 @@ __all__ = [
     "DEFAULT_PASSWORD",
     "Visibility",
     "create_schema",
+    "enable_totp",
     "make_campaign",
     "make_moderator",
     "make_organization",
+    "make_passkey",
     "make_pledge",
     "make_project",
     "make_user",
+    "totp_code",
 ]

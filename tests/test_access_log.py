@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import ContactDetailView, Organization, OrganizationStatus, User, Visibility
 from app.services import access_log
-from tests.builders import DEFAULT_PASSWORD, make_moderator, make_organization, make_user
+from tests.builders import make_moderator, make_organization, make_user
+from tests.conftest import log_in
 from tests.pages import page, queries_for
 
 PHONE = "+964 770 123 4567"
@@ -42,7 +43,7 @@ def outsider(app):
 
 
 def login(client, email):
-    response = client.post("/auth/login", data={"email": email, "password": DEFAULT_PASSWORD})
+    response = log_in(client, email)  # moderators with their second step
     assert response.status_code == 302
 
 

@@ -24,6 +24,7 @@ from app.extensions import db
 from app.models import LoginSession, OrganizationStatus, PledgeVisibility, Project, Role, User, Visibility
 from tests import builders
 from tests.builders import DEFAULT_PASSWORD
+from tests.conftest import log_in
 
 ACTORS = ("visitor", "pending", "member_a", "member_b", "moderator", "admin")
 LOGIN = "L"
@@ -31,8 +32,10 @@ LOGIN = "L"
 # endpoint -> {method: "visitor pending member_a member_b moderator admin"}
 EXPECTED: dict[str, dict[str, str]] = {
     "account.access_log_page": {"GET": "L 200 200 200 403 403"},
+    "account.add_passkey": {"GET": "405 405 405 405 405 405", "POST": "L 400 400 400 400 400"},
     "account.change_password": {"GET": "L 200 200 200 200 200", "POST": "L 400 400 400 400 400"},
     "account.come_back": {"GET": "405 405 405 405 405 405", "POST": "L 400 400 400 403 403"},
+    "account.confirmation_options": {"GET": "405 405 405 405 405 405", "POST": "L 400 200 400 400 400"},
     "account.dashboard": {"GET": "L 200 200 200 200 200"},
     "account.delete_account": {"GET": "L 200 200 200 200 200", "POST": "L 400 400 400 400 400"},
     "account.delete_organization": {"GET": "L 200 200 200 403 403", "POST": "L 400 400 400 403 403"},
@@ -45,19 +48,33 @@ EXPECTED: dict[str, dict[str, str]] = {
     "account.invite": {"GET": "L 403 200 200 403 403", "POST": "L 403 400 400 403 403"},
     "account.logo": {"GET": "L 200 200 200 403 403", "POST": "L 400 400 400 403 403"},
     "account.organization_translation": {"GET": "L 200 200 200 403 403", "POST": "L 302 302 302 403 403"},
+    "account.organization_two_factor": {"GET": "405 405 405 405 405 405", "POST": "L 400 400 400 403 403"},
+    "account.passkey_registration_options": {
+        "GET": "405 405 405 405 405 405",
+        "POST": "L 200 200 200 200 200",
+    },
+    "account.remove_authenticator": {"GET": "405 405 405 405 405 405", "POST": "L 400 400 400 400 400"},
     "account.remove_logo": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 302 403 403"},
+    "account.remove_passkey": {"GET": "405 405 405 405 405 405", "POST": "L 404 400 404 404 404"},
+    "account.renew_recovery_codes": {"GET": "405 405 405 405 405 405", "POST": "L 404 400 404 400 400"},
     "account.restore_organization": {"GET": "405 405 405 405 405 405", "POST": "L 400 400 400 403 403"},
+    "account.security": {"GET": "L 200 200 200 200 200"},
     "account.sessions": {"GET": "L 200 200 200 200 200"},
     "account.set_language": {"GET": "405 405 405 405 405 405", "POST": "L 400 400 400 400 400"},
+    "account.setup_authenticator": {"GET": "L 200 302 200 302 302", "POST": "L 400 302 400 302 302"},
     "auth.accept_invitation": {"GET": "400 400 400 400 400 400", "POST": "400 400 400 400 400 400"},
     "auth.confirm_email": {"GET": "200 200 200 200 200 200", "POST": "400 400 400 400 400 400"},
     "auth.login": {"GET": "200 302 302 302 302 302", "POST": "200 302 302 302 302 302"},
     "auth.logout": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 302 302 302"},
+    "auth.passkey_login": {"GET": "405 405 405 405 405 405", "POST": "400 302 302 302 302 302"},
+    "auth.passkey_options": {"GET": "405 405 405 405 405 405", "POST": "200 400 400 400 400 400"},
     "auth.register": {"GET": "200 302 302 302 302 302", "POST": "400 302 302 302 302 302"},
     "auth.registered": {"GET": "200 200 200 200 200 200"},
     "auth.resend_confirmation": {"GET": "200 200 200 200 200 200", "POST": "L 302 302 302 302 302"},
     "auth.reset_password": {"GET": "400 400 400 400 400 400", "POST": "400 400 400 400 400 400"},
     "auth.reset_request": {"GET": "200 200 200 200 200 200", "POST": "200 200 200 200 200 200"},
+    "auth.second_step": {"GET": "L 302 302 302 302 302", "POST": "L 302 302 302 302 302"},
+    "auth.second_step_passkey_options": {"GET": "405 405 405 405 405 405", "POST": "400 400 400 400 400 400"},
     "campaigns.detail": {"GET": "200 200 200 200 200 200"},
     "campaigns.index": {"GET": "200 200 200 200 200 200"},
     "campaigns.pledge": {"GET": "L 200 200 200 403 403", "POST": "L 400 400 400 403 403"},
@@ -134,6 +151,9 @@ def world(app) -> World:
         "moderator": builders.make_moderator("mod@example.org"),
         "admin": builders.make_moderator("admin@example.org", admin=True),
     }
+    # Member A logs in with an authenticator app and also holds a passkey.
+    builders.enable_totp(users["member_a"])
+    passkey = builders.make_passkey(users["member_a"])
     pledge = builders.make_pledge(org_a, campaign, visibility=PledgeVisibility.PUBLIC, message="Together.")
     project = builders.make_project(org_a, [campaign], "Clean River", slug="clean-river")
     login_of_a = LoginSession(user_id=users["member_a"].id, browser="Firefox", system="Android")
@@ -151,6 +171,7 @@ def world(app) -> World:
         "pledge_id": pledge.id,
         "project_id": project.id,
         "user_id": users["member_b"].id,
+        "passkey_id": passkey.id,
         "session_id": login_of_a.id,
     }
     return World(users=users, values=values)
@@ -190,7 +211,7 @@ def client_for(app, actor: str, world: World):
     client = app.test_client()
     user = world.users[actor]
     if user is not None:
-        response = client.post("/auth/login", data={"email": user.email, "password": DEFAULT_PASSWORD})
+        response = log_in(client, user.email, DEFAULT_PASSWORD)
         assert response.status_code == 302, f"{actor} could not log in"
     return client
 

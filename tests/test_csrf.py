@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tests.builders import DEFAULT_PASSWORD
-from tests.conftest import csrf_token_from
+from tests.conftest import csrf_token_from, log_in
 from tests.test_access_matrix import World, snapshot, url_for_rule, walked_rules
 from tests.test_access_matrix import world as world  # the fixture
 
@@ -30,9 +30,7 @@ def logged_in_client(application, world: World, actor: str):
     user = world.users[actor]
     if user is not None:
         token = csrf_token_from(client, "/auth/login")
-        response = client.post(
-            "/auth/login", data={"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": token}
-        )
+        response = log_in(client, user.email, DEFAULT_PASSWORD, csrf_token=token)
         assert response.status_code == 302, "the control: with its token, the login form works"
     return client
 

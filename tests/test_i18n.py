@@ -171,6 +171,19 @@ def test_a_member_keeps_a_language_for_their_account_with_a_post(app, client, au
     assert html_tag(response) == '<html lang="ckb" dir="rtl">'
 
 
+def test_the_account_language_list_is_valid_html(client, auth):
+    """HTML forbids `required` on a list whose first option is a real choice, not an empty
+    placeholder (the Nu HTML checker's error on the dashboard); the server checks the value."""
+    builders.make_user(email="lina@example.org")
+    db.session.commit()
+    auth.login("lina@example.org")
+    page = client.get("/account/").get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="locale"[^>]*>\s*<option([^>]*)>', page)
+    assert select is not None
+    assert "required" not in select.group(0)
+    assert 'value=""' not in select.group(1)  # no placeholder: the first option is a language
+
+
 def test_an_unknown_language_for_the_account_is_refused(app, client, auth):
     user = builders.make_user(email="lina@example.org")
     user.locale = "fr"

@@ -18,6 +18,7 @@ from app.extensions import db
 from app.models import LoginSession
 from app.services import login_sessions
 from tests.builders import DEFAULT_PASSWORD, make_moderator, make_user
+from tests.conftest import log_in
 from tests.geoip_support import write_country_database
 
 FIREFOX_ANDROID = "Mozilla/5.0 (Android 14; Mobile; rv:128.0) Gecko/128.0 Firefox/128.0"
@@ -56,10 +57,8 @@ def browser(application, user_agent=FIREFOX_ANDROID, address="203.0.113.7"):
 
 
 def login(client, email="amal@example.org", remember=False):
-    data = {"email": email, "password": DEFAULT_PASSWORD}
-    if remember:
-        data["remember_me"] = "y"
-    response = client.post("/auth/login", data=data)
+    extra = {"remember_me": "y"} if remember else {}
+    response = log_in(client, email, DEFAULT_PASSWORD, **extra)  # moderators with their second step
     assert response.status_code == 302, response.get_data(as_text=True)
     response.close()  # the whole answer has gone: queued mail leaves now
     return response

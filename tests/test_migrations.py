@@ -20,6 +20,7 @@ from flask import current_app
 
 from app import create_app
 from app.extensions import db
+from app.models import AuditAction
 from app.services import counters
 from config import normalize_database_url
 from tests.conftest import TEST_DATABASE_URL
@@ -208,7 +209,7 @@ def test_upgrade_from_the_first_release_keeps_every_row(empty_database):
         upgrade(FIRST_RELEASE)
         some_of_everything()
         inspector = sa.inspect(db.engine)
-        # The tables of the first release (later revisions add tables of their own).
+        # The tables of the first release (later revisions add some), with their columns then.
         tables = model_table_names() & set(inspector.get_table_names())
         columns_at_first_release = {name: [c["name"] for c in inspector.get_columns(name)] for name in tables}
         before = snapshot_of(tables, columns_at_first_release)
@@ -281,6 +282,30 @@ def test_0003_links_stay_as_discreet_as_their_pledges_and_the_counters_follow(em
                 connection.execute(sa.text("SELECT id, project_count FROM campaigns")).all()
             )
         assert project_counts == {1: 1, 2: 1}
+
+
+def test_every_audit_action_of_the_code_is_accepted_after_upgrading(empty_database):
+    """The last revision to rebuild the CHECK on audit_entries.action lists every action the code
+    writes (those of earlier revisions too); stepping back before it keeps the older ones."""
+    with app_on(empty_database):
+        upgrade()
+        _insert(
+            "audit_entries",
+            *(
+                {"actor_email": "mod@tadamun.example", "action": action.value, "target_type": "user",
+                 "target_id": 1, "reason": "", "created_at": NOW}
+                for action in AuditAction
+            ),
+        )  # fmt: skip
+        db.session.remove()
+
+        downgrade("0004_organization_name_review")
+        with db.engine.connect() as connection:
+            kept = set(connection.execute(sa.text("SELECT action FROM audit_entries")).scalars())
+        assert {"rename.requested", "rename.approved", "organization.approved"} <= kept
+        assert not any("2fa" in action or "recovery" in action for action in kept)
+        assert not any(action.startswith(("deletion.", "organization.dark")) for action in kept)
+        assert len(kept) == len(AuditAction) - 5 - 8  # the five of 0007, the eight of 0009
 
 
 def test_downgrade_to_base_and_upgrade_again_round_trips(empty_database):

@@ -249,13 +249,10 @@ def test_decisions_need_csrf(make_app):
         organization = make_organization(status=OrganizationStatus.PENDING)
         db.session.commit()
         client = application.test_client()
-        from tests.conftest import csrf_token_from
+        from tests.conftest import csrf_token_from, log_in
 
         token = csrf_token_from(client, "/auth/login")
-        client.post(
-            "/auth/login",
-            data={"email": "mod@example.org", "password": DEFAULT_PASSWORD, "csrf_token": token},
-        )
+        log_in(client, "mod@example.org", DEFAULT_PASSWORD, csrf_token=token)
         assert client.post(f"/moderation/organizations/{organization.id}/approve").status_code == 400
         db.session.refresh(organization)
         assert organization.status == OrganizationStatus.PENDING

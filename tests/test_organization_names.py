@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import AuditAction, AuditEntry, Organization, OrganizationStatus, Project
 from app.names import name_skeleton
 from tests.builders import make_campaign, make_moderator, make_organization, make_project, make_user
+from tests.conftest import log_in
 from tests.membership_support import registration_data, row_counts
 
 TOO_CLOSE = "too close to an existing organization"
@@ -37,7 +38,7 @@ def login_moderator(app):
     make_moderator("mod@example.org")
     db.session.commit()
     client = app.test_client()
-    client.post("/auth/login", data={"email": "mod@example.org", "password": "correct horse battery staple"})
+    log_in(client, "mod@example.org")  # with the code of the moderator's authenticator app
     return client
 
 

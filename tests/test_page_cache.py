@@ -13,7 +13,14 @@ from app import page_cache
 from app.extensions import db
 from app.models import Campaign, PledgeVisibility, Role
 from app.page_cache import Generation
-from tests.builders import DEFAULT_PASSWORD, make_campaign, make_organization, make_pledge, make_user
+from tests.builders import (
+    DEFAULT_PASSWORD,
+    make_campaign,
+    make_moderator,
+    make_organization,
+    make_pledge,
+    make_user,
+)
 from tests.conftest import AuthActions, empty_all_tables
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -308,7 +315,7 @@ def test_failed_and_successful_logins_leave_the_cache_warm(cached_app, visitor):
 
 
 def test_a_moderators_role_change_leaves_the_cache_warm(cached_app, visitor):
-    make_user(email="admin@example.org", role=Role.ADMIN)
+    make_moderator("admin@example.org", admin=True)
     member = make_user(make_organization(), email="member@example.org")
     db.session.commit()
     warm(visitor)

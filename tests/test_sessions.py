@@ -21,6 +21,7 @@ from app import security
 from app.extensions import db
 from app.models import LoginSession, OrganizationStatus
 from tests.builders import DEFAULT_PASSWORD, make_moderator, make_user
+from tests.conftest import log_in
 
 NEW_PASSWORD = "an entirely new passphrase 2024"
 
@@ -40,10 +41,8 @@ def moderator(app):
 
 
 def login(client, email, password=DEFAULT_PASSWORD, remember=False):
-    data = {"email": email, "password": password}
-    if remember:
-        data["remember_me"] = "y"
-    response = client.post("/auth/login", data=data)
+    extra = {"remember_me": "y"} if remember else {}
+    response = log_in(client, email, password, **extra)
     assert response.status_code == 302, response.get_data(as_text=True)
     return response
 

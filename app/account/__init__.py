@@ -9,6 +9,7 @@ from app.account import (  # noqa: E402, F401
     logo_routes,
     routes,
     safety_routes,
+    security_routes,
     session_routes,
     translation_routes,
 )

@@ -29,7 +29,11 @@ class InviteForm(FlaskForm):
 class LanguageForm(FlaskForm):
     """The language kept in a member's account (pages on any device once logged in, and mail)."""
 
-    locale = SelectField(_l("Language of my account"), validators=[DataRequired()])
+    # Every option is a language (no empty placeholder), so HTML forbids `required` on the list
+    # (as for the country); the server checks the value anyway.
+    locale = SelectField(
+        _l("Language of my account"), validators=[DataRequired()], render_kw={"required": False}
+    )
     submit = SubmitField(_l("Keep this language"))
 
     def __init__(self, *args, **kwargs):

@@ -5,6 +5,6 @@ from flask import Blueprint
 bp = Blueprint("auth", __name__)
 
 # The route modules add their views to ``bp`` as they are imported, so they come after it.
-from app.auth import routes  # noqa: E402, F401
+from app.auth import routes, two_factor_routes  # noqa: E402, F401
 
 __all__ = ["bp"]

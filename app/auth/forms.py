@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from app.forms import OneLine
@@ -16,6 +16,32 @@ class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
     remember_me = BooleanField(_l("Keep me logged in on this device"))
+    submit = SubmitField(_l("Log in"))
+
+
+class PasskeyLoginForm(FlaskForm):
+    """A login with a passkey alone: static/js/passkeys.js fills ``response`` and sends the form."""
+
+    response = HiddenField(
+        validators=[DataRequired(), Length(max=20000)], render_kw={"data-passkey-response": ""}
+    )
+    remember_me = BooleanField(_l("Keep me logged in on this device"))
+    submit = SubmitField(_l("Log in with a passkey"))
+
+
+class SecondStepForm(FlaskForm):
+    code = StringField(
+        _l("Code from your authenticator app, or a recovery code"),
+        validators=[Length(max=40)],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "inputmode": "text",
+            "autocapitalize": "none",
+            "spellcheck": "false",
+        },
+    )
+    # Filled by static/js/passkeys.js when the person uses a passkey instead of a code.
+    response = HiddenField(validators=[Length(max=20000)], render_kw={"data-passkey-response": ""})
     submit = SubmitField(_l("Log in"))
 
 

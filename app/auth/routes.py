@@ -2,18 +2,20 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from app import security
-from app.access import rate_limited
+from app import ceremony, security
+from app.access import hold_until_second_factor, rate_limited
 from app.auth import bp
 from app.auth.forms import (
     AcceptInvitationForm,
     LoginForm,
+    PasskeyLoginForm,
     RegistrationForm,
     ResetPasswordForm,
     ResetRequestForm,
 )
 from app.extensions import db
-from app.services import DomainError, accounts, mail, membership, tokens
+from app.models import User
+from app.services import DomainError, accounts, mail, membership, tokens, two_factor
 from app.urls import safe_next_url
 
 
@@ -36,16 +38,53 @@ def login():
         except accounts.AccountLocked as error:
             db.session.commit()  # keep the failure counters authenticate() updated
             form.password.errors.append(str(error))
-            return render_template("auth/login.html", form=form)
+            return render_template(
+                "auth/login.html", form=form, passkey_form=PasskeyLoginForm(prefix="passkey")
+            )
         db.session.commit()
         if user is None:
             # The same words whether the email is unknown or the password wrong.
             form.password.errors.append(_("Email or password is not correct."))
+        elif user.has_two_factor:
+            # Half logged in: the second step finishes the login (app.auth.two_factor_routes).
+            ceremony.begin_pending_login(user, form.remember_me.data, safe_next_url("account.dashboard"))
+            return redirect(url_for("auth.second_step"))
         else:
-            security.log_in(user, remember=form.remember_me.data, method="password")
-            db.session.commit()
-            return redirect(safe_next_url("account.dashboard"))
-    return render_template("auth/login.html", form=form)
+            return finish_login(user, form.remember_me.data, "password", safe_next_url("account.dashboard"))
+    return render_template("auth/login.html", form=form, passkey_form=PasskeyLoginForm(prefix="passkey"))
+
+
+def finish_login(user: User, remember: bool, method: str, next_url: str):
+    """The end of every login on the web, whatever proved it (``method``): security.log_in (the
+    login record, the session and cookies; the one call of login_user), the commit, and on: to
+    set up two-factor login first when it is required of the user and missing."""
+    security.log_in(user, remember=remember, method=method)
+    db.session.commit()
+    if two_factor.setup_needed(user):
+        return send_to_setup(user)
+    return redirect(next_url)
+
+
+def send_to_setup(user: User):
+    """After a login: two-factor login is required of this user and missing."""
+    hold_until_second_factor()
+    if user.is_moderator:
+        flash(
+            _(
+                "Moderators and administrators log in with a second factor. Set up an authenticator "
+                "app or a passkey now: moderation opens once it is done."
+            ),
+            "info",
+        )
+    else:
+        flash(
+            _(
+                "Your organization asks every member to log in with a second factor. Set up an "
+                "authenticator app or a passkey now: your account opens once it is done."
+            ),
+            "info",
+        )
+    return redirect(url_for("account.security"))
 
 
 @bp.post("/logout")
@@ -186,11 +225,9 @@ def accept_invitation(token: str):
             db.session.rollback()
             form.password.errors.append(str(error))
         else:
-            security.log_in(user, remember=False, method="invitation")
-            db.session.commit()
             flash(
                 _("Welcome to %(organization)s on Tadamun.", organization=invitation.organization.name),
                 "success",
             )
-            return redirect(url_for("account.dashboard"))
+            return finish_login(user, False, "invitation", url_for("account.dashboard"))
     return render_template("auth/accept_invitation.html", form=form, invitation=invitation, token=token)

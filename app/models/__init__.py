@@ -20,6 +20,7 @@ from app.models.organization import CONTACT_FIELDS, IRAQ, Organization, Organiza
 from app.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from app.models.pledge import Pledge
 from app.models.project import Project, ProjectCampaign
+from app.models.two_factor import RecoveryCode, WebAuthnCredential
 from app.models.user import User
 
 __all__ = [
@@ -46,8 +47,10 @@ __all__ = [
     "Project",
     "ProjectCampaign",
     "ProjectStatus",
+    "RecoveryCode",
     "Role",
     "SupportKind",
     "User",
     "Visibility",
+    "WebAuthnCredential",
 ]

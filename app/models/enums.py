@@ -87,11 +87,14 @@ class AuditAction(enum.StrEnum):
     ORGANIZATION_SUSPENDED = "organization.suspended"
     ORGANIZATION_REINSTATED = "organization.reinstated"
     ORGANIZATION_RESUBMITTED = "organization.resubmitted"
-    # At most 24 characters: the column's length (and its CHECK constraint) come from this list.
+    # The column's length (the longest value: 25 characters) and its CHECK constraint come from
+    # this list: a new value needs a migration that rebuilds them (as 0004 and 0007 do).
     ORGANIZATION_RENAME_REQUESTED = "rename.requested"
     ORGANIZATION_RENAME_WITHDRAWN = "rename.withdrawn"
     ORGANIZATION_RENAME_APPROVED = "rename.approved"
     ORGANIZATION_RENAME_REJECTED = "rename.rejected"
+    ORGANIZATION_TWO_FACTOR_REQUIRED = "organization.2fa_required"
+    ORGANIZATION_TWO_FACTOR_OPTIONAL = "organization.2fa_optional"
     CAMPAIGN_CREATED = "campaign.created"
     CAMPAIGN_UPDATED = "campaign.updated"
     CAMPAIGN_ARCHIVED = "campaign.archived"
@@ -102,6 +105,9 @@ class AuditAction(enum.StrEnum):
     PLEDGE_MESSAGE_UNHIDDEN = "pledge_message.unhidden"
     USER_PROMOTED = "user.promoted"
     USER_DEMOTED = "user.demoted"
+    USER_TWO_FACTOR_ENABLED = "user.2fa_enabled"
+    USER_TWO_FACTOR_DISABLED = "user.2fa_disabled"
+    USER_RECOVERY_CODE_USED = "user.recovery_code_used"
     # Out of public view and back: by the organization's owners, by a moderator.
     ORGANIZATION_WENT_DARK = "organization.dark"
     ORGANIZATION_CAME_BACK = "organization.visible"

@@ -78,6 +78,8 @@ class Organization(db.Model):
     dark_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deletion_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Every member must log in with a second factor (set by the organization's owner).
+    require_two_factor: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     # Kept by the pledge services in the same transaction as the pledge itself.
     public_pledge_count: Mapped[int] = mapped_column(default=0, server_default="0")

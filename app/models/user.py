@@ -15,6 +15,7 @@ from app.models.enums import OrganizationStatus, Role, enum_column
 
 if TYPE_CHECKING:
     from app.models.organization import Organization
+    from app.models.two_factor import RecoveryCode, WebAuthnCredential
 
 
 class User(UserMixin, db.Model):
@@ -46,7 +47,23 @@ class User(UserMixin, db.Model):
     failed_login_hour_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # Two-factor login (app.services.two_factor). ``two_factor_enabled_at`` is set while the user
+    # has at least one second factor, so that access checks need no query.
+    two_factor_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255))  # encrypted with the site's key
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last authenticator-app time step accepted: a code is never accepted twice.
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # The random WebAuthn user handle (never the id or email), given on the first passkey.
+    webauthn_user_handle: Mapped[bytes | None] = mapped_column(sa.LargeBinary(64), unique=True, index=True)
+
     organization: Mapped[Organization | None] = relationship(back_populates="users")
+    passkeys: Mapped[list[WebAuthnCredential]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     __table_args__ = (
         # Members belong to an organization; moderators and admins act for the network.
@@ -64,6 +81,10 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.two_factor_enabled_at is not None
 
     @property
     def is_approved_member(self) -> bool:

@@ -15,7 +15,11 @@ from app.services.passwords import dummy_verify, hash_password, verify_password
 
 
 class AccountLocked(DomainError):
-    """Too many failed logins: the account refuses even the right password for a while."""
+    """Too many failed logins: the account refuses even the right password for a while.
+
+    ``just_locked`` is true when the failure being counted is the one that locked it."""
+
+    just_locked = False
 
 
 def normalize_email(email: str) -> str:
@@ -75,9 +79,35 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> U
             security_log.warning("user %s locked until %s", user.id, locked_until.isoformat())
             raise _locked(locked_until, now)
         return None
-    _clear_failures(user)
-    security_log.info("login: user %s", user.id)
+    if user.has_two_factor:
+        # The password alone is half a login: failures of the second step keep counting until
+        # it succeeds (complete_login), so that the right password cannot reset that count.
+        security_log.info("login: password accepted for user %s, second factor pending", user.id)
+    else:
+        _clear_failures(user)
+        security_log.info("login: password accepted for user %s", user.id)
     return user
+
+
+def check_not_locked(user: User, *, now: datetime | None = None) -> None:
+    """Raise AccountLocked while the account is locked (the second step of a login asks too)."""
+    now = now or clock()
+    locked_until = _locked_until(user, now)
+    if locked_until is not None:
+        security_log.warning("refused: user %s is locked until %s", user.id, locked_until.isoformat())
+        raise _locked(locked_until, now)
+
+
+def count_failure(user: User, *, now: datetime | None = None) -> None:
+    """Count a failed check of a second factor like a wrong password; raise AccountLocked when
+    this failure locks the account. The caller must commit either way."""
+    now = now or clock()
+    _record_failure(user, now)
+    try:
+        check_not_locked(user, now=now)
+    except AccountLocked as error:
+        error.just_locked = True
+        raise
 
 
 def _locked_until(user: User, now: datetime) -> datetime | None:
@@ -165,14 +195,16 @@ def complete_login(
     method: str = "password",
     now: datetime | None = None,
 ) -> LoginSession:
-    """The end of every successful login, whatever proved who the user is (the password today;
-    a second factor or a passkey tomorrow): what the site records of it.
+    """The end of every successful login, whatever proved who the user is: what the site records
+    of it. ``method`` names what proved it (``password``, ``totp``, ``recovery_code``,
+    ``passkey``, ``passwordless``, ``invitation``).
 
-    Records the login (the LoginSession the cookies will point at, listed on /account/sessions),
-    stamps the user's last login, and mails the user when this account has logged in before but
-    never from this browser (``device``: the token of its device cookie). Moderators get no
-    remember-me login. Returns the record; the web layer (app.security.log_in) then logs the
-    browser in with it. Flushes; the caller commits (the mail leaves after the answer).
+    Ends the count of failed attempts, records the login (the LoginSession the cookies will
+    point at, listed on /account/sessions), stamps the user's last login, and mails the user
+    when this account has logged in before but never from this browser (``device``: the token
+    of its device cookie). Moderators get no remember-me login. Returns the record; the web
+    layer (app.security.log_in) then logs the browser in with it. Flushes; the caller commits
+    (the mail leaves after the answer).
     """
     from app.services import mail
 
@@ -183,6 +215,9 @@ def complete_login(
     record, new_device = login_sessions.start_session(
         user, client, device, remember=remember, method=method, now=now
     )
+    # A successful login ends the count of failed attempts (whatever proved it: the password
+    # with its second factor, or a passkey on its own).
+    _clear_failures(user)
     user.last_login_at = now
     db.session.flush()
     if new_device and logged_in_before:

@@ -253,3 +253,41 @@ def send_new_device_notice(user: User, login: Any) -> None:
         sessions_link=tokens.external_url("account.sessions"),
         reset_link=tokens.external_url("auth.reset_request"),
     )
+
+
+def send_recovery_code_used(user: User, remaining: int) -> None:
+    """Tell the user a recovery code of theirs was just used to log in."""
+    _send_to_user(
+        user,
+        _l("A recovery code was used to log in to your Tadamun account"),
+        "recovery_code_used",
+        remaining=remaining,
+        security_link=tokens.external_url("account.security"),
+        reset_link=tokens.external_url("auth.reset_request"),
+    )
+
+
+# What send_two_factor_changed can say; the template has one sentence for each.
+TWO_FACTOR_CHANGES = (
+    "app_added",
+    "app_removed",
+    "passkey_added",
+    "passkey_removed",
+    "codes_renewed",
+    "locked",
+)
+
+
+def send_two_factor_changed(user: User, change: str) -> None:
+    """Tell the user their second factors changed (or that the second step locked the account),
+    so that someone using their account without them cannot do it unnoticed."""
+    if change not in TWO_FACTOR_CHANGES:
+        raise ValueError(change)
+    _send_to_user(
+        user,
+        _l("Security notice for your Tadamun account"),
+        "two_factor_changed",
+        change=change,
+        security_link=tokens.external_url("account.security"),
+        reset_link=tokens.external_url("auth.reset_request"),
+    )

@@ -1,7 +1,7 @@
 """login records and the access log of private contact details
 
 Revision ID: 0008_sessions_and_access_log
-Revises: 0006_multilingual_search
+Revises: 0007_strong_login
 Create Date: 2026-12-01 12:00:00
 
 Two new tables, nothing else changed:
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0008_sessions_and_access_log"
-down_revision = "0006_multilingual_search"
+down_revision = "0007_strong_login"
 branch_labels = None
 depends_on = None
 

@@ -47,6 +47,12 @@ AUDIT_ACTIONS_BEFORE = [
     "rename.withdrawn",
     "rename.approved",
     "rename.rejected",
+    # Added by 0007_strong_login.
+    "organization.2fa_required",
+    "organization.2fa_optional",
+    "user.2fa_enabled",
+    "user.2fa_disabled",
+    "user.recovery_code_used",
 ]
 NEW_AUDIT_ACTIONS = [
     "organization.dark",

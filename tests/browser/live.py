@@ -70,10 +70,20 @@ def load_demo_data() -> None:
     demo_data.load()
 
 
+# The authenticator-app secret of each account that has one (the moderator), and the last time
+# step whose code was typed: helpers.log_in types the codes, as the moderator would from their app.
+TOTP_SECRETS: dict[str, str] = {}
+TOTP_USED_STEPS: dict[str, int] = {}
+
+
 def seed_site() -> None:
-    """The demo data and one moderator account (inside an app context; commits)."""
+    """The demo data and one moderator account, with an authenticator app as moderation requires
+    (inside an app context; commits)."""
     load_demo_data()
-    builders.make_moderator(MODERATOR_EMAIL)
+    moderator = builders.make_moderator(MODERATOR_EMAIL, two_factor=False)
+    TOTP_SECRETS.clear()
+    TOTP_USED_STEPS.clear()
+    TOTP_SECRETS[MODERATOR_EMAIL] = builders.enable_totp(moderator)
     db.session.commit()
     db.session.remove()
 
@@ -94,7 +104,9 @@ def start_live_server(folder: Path) -> LiveServer:
         "UPLOAD_FOLDER": str(folder / "uploads"),
     }
     app = create_app(settings)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
+    # A free port, or LIVE_SERVER_PORT where several people share a machine and each has ports.
+    port = int(os.environ.get("LIVE_SERVER_PORT", "0"))
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=QuietRequestHandler)
     url = f"http://127.0.0.1:{server.port}"
     app.config["SITE_URL"] = url  # links in mail point at this server
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
