@@ -99,9 +99,10 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from app import templating
+    from app import static_files, templating
 
     templating.register(app)
+    static_files.register(app)
 
 
 def register_commands(app: Flask) -> None:
