@@ -109,6 +109,13 @@ class Config:
     # Form submissions of login, registration, password reset and invitations, per client address.
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute;50 per hour")
 
+    # Logs: "text" for people, "json" for log collectors; LOG_REQUESTS adds one line per request.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_REQUESTS = _env_bool("LOG_REQUESTS", False)
+    # /metrics answers these addresses or networks, or a request with "Authorization: Bearer <token>".
+    METRICS_ALLOW_FROM = _env_list("METRICS_ALLOW_FROM") or ["127.0.0.1", "::1"]
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+
     # Internationalisation
     LANGUAGES = ["en", "ar", "ckb", "fr"]
     BABEL_DEFAULT_LOCALE = "en"
@@ -136,6 +143,8 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     PREFERRED_URL_SCHEME = "https"
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+    LOG_REQUESTS = _env_bool("LOG_REQUESTS", True)
 
 
 class TestConfig(Config):
