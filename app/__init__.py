@@ -88,9 +88,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from app import benchmark, caching, i18n, logs, page_cache, security
+    from app import benchmark, caching, i18n, logs, metrics, page_cache, security
 
     logs.register(app)  # before all: times the whole request, writes its line last
+    metrics.register(app)
     caching.register(app)  # first: its after-request hook runs after the others'
     page_cache.register(app)
     security.register(app)

@@ -52,3 +52,22 @@ def is_database_busy(error: BaseException) -> bool:
         return False
     text = str(error.orig).lower() if error.orig is not None else str(error).lower()
     return "database is locked" in text or "lock timeout" in text or "database is busy" in text
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """True when the database cannot be reached, is restarting, or dropped the connection.
+
+    Retryable from the visitor's side: the pool checks connections before use
+    (``pool_pre_ping``), so requests succeed again once the server is back.
+    """
+    if isinstance(error, sa.exc.TimeoutError):  # no free connection in the pool in time
+        return True
+    if not isinstance(error, sa.exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a pinned requirement
+        return False
+    return isinstance(error.orig, psycopg.OperationalError | psycopg.InterfaceError)

@@ -12,7 +12,7 @@ from flask.globals import request_ctx
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from app.database import is_database_busy
+from app.database import is_database_busy, is_database_unavailable
 from app.extensions import db, login_manager
 
 RETRY_AFTER_SECONDS = 2
@@ -33,7 +33,7 @@ MESSAGES = {
 
 
 def wants_json() -> bool:
-    if request.path.startswith("/api/") or request.path == "/healthz":
+    if request.path.startswith("/api/") or request.path in ("/healthz", "/readyz"):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     accepted = request.accept_mimetypes
@@ -61,6 +61,22 @@ def render_error(status: int, description: str | None = None):
         render_template("errors/error.html", status=status, title=title, text=text, request_id=request_id),
         status,
     )
+
+
+def unavailable_service(error: BaseException) -> str | None:
+    """What is out of reach when ``error`` means "try again shortly" rather than a bug."""
+    if is_database_busy(error):
+        return "database busy"
+    if is_database_unavailable(error):
+        return "database unavailable"
+    import redis
+    from limits.errors import StorageError
+
+    if isinstance(error, redis.ConnectionError | redis.TimeoutError | StorageError):
+        # Redis holds the rate-limit counts: a limited form (login) is refused rather than let
+        # through uncounted.
+        return "redis unavailable"
+    return None
 
 
 def register(app: Flask) -> None:
@@ -96,8 +112,9 @@ def register(app: Flask) -> None:
             # navigation): it would wait for the same lock, or fail the same way, and the
             # visitor would get a bare 500 instead of this page.
             g._login_user = login_manager.anonymous_user()
-        if is_database_busy(error):
-            app.logger.warning("database busy, answered 503")
+        unavailable = unavailable_service(error)
+        if unavailable is not None:
+            app.logger.warning("%s, answered 503", unavailable)
             response = app.make_response(render_error(503))
             response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
             return response

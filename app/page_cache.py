@@ -50,33 +50,53 @@ READ_ONLY_PREFIXES = ("SELECT", "PRAGMA", "BEGIN", "SAVEPOINT", "RELEASE", "ROLL
 
 
 class Generation:
-    """The shared token; ``bump()`` replaces it."""
+    """The shared token; ``bump()`` replaces it.
+
+    While Redis is out of reach there is no token (nothing is cached or served from the cache),
+    and a write cannot replace it. So after any failure the token is replaced as soon as Redis
+    answers again: pages stored before the outage are never served after it.
+    """
 
     def __init__(self, redis_url: str | None, path: Path):
         self._redis = None
+        self._unsure = False
         if redis_url:
             import redis
 
-            self._redis = redis.Redis.from_url(redis_url, socket_timeout=0.5)
+            self._redis = redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self._path = path
         if not self.current():
-            self.bump()
+            try:
+                self.bump()
+            except Exception:  # Redis unreachable at start: try again at the next request
+                self._unsure = True
 
     def current(self) -> str:
         try:
             if self._redis is not None:
+                if self._unsure:
+                    self.bump()
                 value = self._redis.get("tadamun:page-generation")
+                if not value:  # a Redis restarted without its data
+                    self.bump()
+                    value = self._redis.get("tadamun:page-generation")
                 return value.decode() if value else ""
             return self._path.read_text()
         except (OSError, UnicodeDecodeError):
             return ""
         except Exception:  # redis unreachable: no token, no caching (never a stale page)
+            self._unsure = True
             return ""
 
     def bump(self) -> None:
         token = uuid.uuid4().hex
         if self._redis is not None:
-            self._redis.set("tadamun:page-generation", token)
+            try:
+                self._redis.set("tadamun:page-generation", token)
+            except Exception:
+                self._unsure = True
+                raise
+            self._unsure = False
             return
         temporary = self._path.with_name(f".{self._path.name}.{os.getpid()}.{token}")
         temporary.write_text(token)
