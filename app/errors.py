@@ -6,6 +6,8 @@ under the request id that the page shows, so a user can quote it.
 
 from __future__ import annotations
 
+import contextlib
+
 import sqlalchemy as sa
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask.globals import request_ctx
@@ -106,7 +108,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: BaseException):
-        db.session.rollback()
+        # When the connection died with the database (a restart) the rollback fails too: there
+        # is nothing left to roll back, and failing here would turn the 503 below into a bare 500.
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            db.session.rollback()
         if isinstance(error, sa.exc.SQLAlchemyError):
             # The error page must not query the database again (to load the user for the
             # navigation): it would wait for the same lock, or fail the same way, and the

@@ -147,10 +147,17 @@ def _after_commit(_session) -> None:
         for generation in list(_generations):
             try:
                 generation.bump()
-            except Exception:
+            except Exception as error:
                 # The write is committed; failing the request now would only confuse the user.
-                # Pages cached before it may be served until the token changes again: say so loudly.
-                logging.getLogger(__name__).exception("page cache: could not replace the generation token")
+                # Redis out of reach is an outage the operator sees elsewhere (/readyz); the token
+                # is replaced when it returns. Anything else is a bug: with its traceback.
+                import redis
+
+                logger = logging.getLogger(__name__)
+                if isinstance(error, redis.ConnectionError | redis.TimeoutError):
+                    logger.warning("page cache: could not replace the generation token (Redis unreachable)")
+                else:
+                    logger.exception("page cache: could not replace the generation token")
 
 
 def _after_rollback(_session) -> None:

@@ -220,3 +220,50 @@ def test_pages_cached_before_a_redis_outage_are_not_served_after_it(scratch_redi
 
     assert writer.current() not in ("", before)
     assert reader.current() == writer.current()
+
+
+@pytest.mark.postgres
+def test_a_connection_ended_by_a_database_restart_answers_503(make_app):
+    application = make_app()
+    if sa.engine.make_url(application.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() != "postgresql":
+        pytest.skip("PostgreSQL run only (TEST_DATABASE_URL)")
+
+    @application.post("/_test/restarted")
+    def restarted():
+        # A transaction is open when the server shuts down (pg_ctl stop): its connection is ended
+        # from outside, and both the next query and the rollback fail.
+        pid = db.session.scalar(sa.text("SELECT pg_backend_pid()"))
+        with db.engine.connect() as other:
+            other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        time.sleep(0.2)
+        db.session.execute(sa.text("SELECT 1"))
+        return "never", 200
+
+    response = application.test_client().post("/_test/restarted")
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"].isdigit()
+    assert application.test_client().get("/healthz").status_code == 200  # the next request recovers
+
+
+def test_a_rollback_that_fails_too_still_answers_503(make_app, monkeypatch):
+    """Seen under pg_ctl stop: the query fails, then so does the rollback on the dead connection."""
+    import psycopg
+    from sqlalchemy.orm import Session
+
+    application = make_app()
+    shutdown = sa.exc.OperationalError("ROLLBACK", {}, psycopg.OperationalError("terminating connection"))
+
+    @application.get("/_test/shutdown")
+    def shutdown_view():
+        def failing_rollback(self):
+            raise shutdown
+
+        monkeypatch.setattr(Session, "rollback", failing_rollback)
+        raise shutdown
+
+    response = application.test_client().get("/_test/shutdown")
+    monkeypatch.undo()
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"].isdigit()
