@@ -139,7 +139,6 @@ def nginx_configuration(folder: Path, ports: Ports) -> Path:
     site = _replace(site, "/etc/letsencrypt/live/tadamun.example.org/privkey.pem", str(key))
     site = _replace(site, "/var/log/nginx/tadamun.access.log", str(folder / "access.log"))
     site = _replace(site, "/var/log/nginx/tadamun.error.log", str(folder / "error.log"))
-    site = _replace(site, "/var/www/letsencrypt", str(folder / "acme"))
     site = _replace(site, "/srv/tadamun/app/static/", f"{ROOT / 'static'}/")
     # Test only: the load generator's X-Forwarded-For is the real client (it plays many).
     site = _replace(

@@ -86,3 +86,16 @@ def test_nginx_accepts_the_site_as_prod_check_runs_it(tmp_path):
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_environment_example_reads_the_same_in_sh_as_in_systemd(tmp_path):
+    """deploy/tadamun-flask sources the file with sh; systemd reads it as EnvironmentFile."""
+    result = subprocess.run(
+        ["sh", "-c", 'set -a; . "$1"; printf %s "$MAIL_DEFAULT_SENDER"', "sh", "deploy/tadamun.env.example"],  # noqa: S607
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Tadamun <no-reply@tadamun.example.org>"
