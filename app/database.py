@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import sqlalchemy as sa
 from flask import Flask, has_request_context, request
 
@@ -11,8 +13,25 @@ from app.search.folding import fold
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def remove_session(_error: BaseException | None = None) -> None:
+    """End the request's session even when its connection was ended by the server.
+
+    Flask-SQLAlchemy's own teardown closes the session, which rolls back; on a connection the
+    database ended (a restart) that rollback fails, and the exception would replace the page
+    already made (a 503, or even a 200) with a bare 500. Registered after Flask-SQLAlchemy's
+    teardown, this one runs first and leaves it nothing to do.
+    """
+    try:
+        db.session.remove()
+    except sa.exc.SQLAlchemyError:
+        with contextlib.suppress(Exception):
+            db.session.invalidate()  # drop the dead connection instead of returning it to the pool
+        db.session.registry.clear()
+
+
 def configure_engine(app: Flask) -> None:
     """Turn on SQLite's foreign keys, WAL journal and busy timeout on every connection."""
+    app.teardown_appcontext(remove_session)
     busy_timeout_ms = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 5000))
 
     with app.app_context():

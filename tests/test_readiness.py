@@ -267,3 +267,30 @@ def test_a_rollback_that_fails_too_still_answers_503(make_app, monkeypatch):
 
     assert response.status_code == 503
     assert response.headers["Retry-After"].isdigit()
+
+
+def test_a_session_that_cannot_be_closed_does_not_spoil_the_answer(make_app, monkeypatch):
+    """Seen under pg_ctl stop: the page is made, then closing the session fails on the dead connection."""
+    import psycopg
+    from sqlalchemy.orm import Session
+
+    application = make_app()
+    real_close = Session.close
+    ended = sa.exc.OperationalError("ROLLBACK", {}, psycopg.OperationalError("terminating connection"))
+
+    @application.get("/_test/closing-fails")
+    def closing_fails():
+        db.session.execute(sa.text("SELECT 1"))
+
+        def failing_close(self):
+            monkeypatch.setattr(Session, "close", real_close)  # once
+            raise ended
+
+        monkeypatch.setattr(Session, "close", failing_close)
+        return "made", 200
+
+    client = application.test_client()
+    response = client.get("/_test/closing-fails")
+
+    assert response.status_code == 200
+    assert client.get("/healthz").status_code == 200
