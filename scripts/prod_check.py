@@ -14,7 +14,8 @@ Started on 127.0.0.1, in a temporary folder, on ports of their own (``--port-bas
 Then the steps below run in order (each a function in STEPS; add one there):
 
 0. before the load: a page changed by a write on one instance is fresh on the other at the next
-   request; the login rate limit counts per real client across both instances;
+   request; the login rate limit counts per real client across both instances; nginx serves the
+   static files (a year for fingerprinted names) and refuses bodies over MAX_CONTENT_LENGTH;
 1. the load: members pledging, changing and withdrawing, visitors browsing, all through nginx,
    for ``--seconds``; meanwhile one gunicorn instance is killed with SIGKILL (and started again
    later), then PostgreSQL and then Redis are stopped and started again;
@@ -139,7 +140,9 @@ def nginx_configuration(folder: Path, ports: Ports) -> Path:
     site = _replace(site, "/etc/letsencrypt/live/tadamun.example.org/privkey.pem", str(key))
     site = _replace(site, "/var/log/nginx/tadamun.access.log", str(folder / "access.log"))
     site = _replace(site, "/var/log/nginx/tadamun.error.log", str(folder / "error.log"))
-    site = _replace(site, "/srv/tadamun/app/static/", f"{ROOT / 'static'}/")
+    # A copy of static/ in the test's folder: nginx's workers (nobody) may not enter the checkout.
+    shutil.copytree(ROOT / "static", folder / "static", dirs_exist_ok=True)
+    site = _replace(site, "/srv/tadamun/app/static/", f"{folder / 'static'}/")
     # Test only: the load generator's X-Forwarded-For is the real client (it plays many).
     site = _replace(
         site,
@@ -702,6 +705,30 @@ def step_fresh_everywhere(run: Run) -> None:
     log(f"fresh on the other instance at the next request: {'yes' if fresh else 'NO'}")
 
 
+def step_static_files(run: Run) -> None:
+    """nginx serves static/ itself: a year for a fingerprinted name, revalidation otherwise."""
+    client = Client(run.ports.https)
+    page = client.request("GET", "/").body.decode()
+    match = re.search(r'href="(/static/css/tadamun\.css\?v=[0-9a-f]+)"', page)
+    run.check(match is not None, "the home page names no fingerprinted stylesheet")
+    if match is None:
+        return
+    fingerprinted = client.request("GET", match.group(1))
+    plain = client.request("GET", "/static/css/tadamun.css")
+    long_lived = fingerprinted.headers.get("Cache-Control", "")
+    run.check(
+        fingerprinted.status == 200 and "max-age=31536000" in long_lived and "immutable" in long_lived,
+        f"fingerprinted stylesheet: {fingerprinted.status} {long_lived!r}",
+    )
+    run.check(
+        plain.status == 200 and plain.headers.get("Cache-Control") == "no-cache",
+        f"plain stylesheet: {plain.status} {plain.headers.get('Cache-Control')!r}",
+    )
+    big = client.request("POST", "/auth/login", {"padding": "x" * (2 * 1024 * 1024 + 65 * 1024)})
+    run.check(big.status == 413, f"a body over MAX_CONTENT_LENGTH answered {big.status}, not 413")
+    log(f"static files from nginx: {fingerprinted.status} {long_lived!r}; oversized body: {big.status}")
+
+
 def step_rate_limit_per_client(run: Run) -> None:
     """Login attempts are counted per real client, whichever instance nginx picks."""
     if not run.figures["per_client_rate_limit_checked"]:
@@ -1135,6 +1162,7 @@ def write_docs(run: Run, text: str) -> None:
 STEPS: list[tuple[str, Callable[[Run], None]]] = [
     ("0a fresh on the other instance", step_fresh_everywhere),
     ("0b login rate limit per client", step_rate_limit_per_client),
+    ("0c static files and body size from nginx", step_static_files),
     ("1 load, kill and outages", step_load),
     ("2a answers", step_check_answers),
     ("2b pledges", step_check_pledges),
