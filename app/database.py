@@ -24,8 +24,8 @@ def remove_session(_error: BaseException | None = None) -> None:
     try:
         db.session.remove()
     except sa.exc.SQLAlchemyError:
-        with contextlib.suppress(Exception):
-            db.session.invalidate()  # drop the dead connection instead of returning it to the pool
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            db.session().invalidate()  # drop the dead connection instead of returning it to the pool
         db.session.registry.clear()
 
 

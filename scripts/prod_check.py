@@ -325,12 +325,14 @@ class Gunicorn:
         }
         self.port = port
         self.log_path = folder / f"gunicorn-{name}.log"
+        self.control = folder / f"gunicorn-{name}.ctl"  # not the shared default under $HOME
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         with self.log_path.open("ab") as output:
+            command = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--control-socket", str(self.control)]
             self.process = subprocess.Popen(  # noqa: S603 (our own virtualenv's gunicorn)
-                [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+                [*command, "wsgi:app"],
                 cwd=ROOT, env=self.env, stdout=output, stderr=output, start_new_session=True,
             )  # fmt: skip
         wait_until(self.answers, 60, f"gunicorn on port {self.port} did not start: see {self.log_path}")

@@ -52,7 +52,7 @@ def test_nginx_never_serves_metrics_to_the_public():
 def test_the_units_run_the_repositorys_gunicorn_config_and_the_worker():
     app_unit = (ROOT / "deploy/systemd/tadamun.service").read_text()
     worker_unit = (ROOT / "deploy/systemd/tadamun-worker.service").read_text()
-    assert "gunicorn -c gunicorn.conf.py wsgi:app" in app_unit
+    assert "gunicorn -c gunicorn.conf.py --control-socket /run/tadamun/gunicorn.ctl wsgi:app" in app_unit
     assert "PROMETHEUS_MULTIPROC_DIR=/run/tadamun/" in app_unit and "RuntimeDirectory=tadamun" in app_unit
     assert "flask --app wsgi worker" in worker_unit
     for unit in (app_unit, worker_unit):
