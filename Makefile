@@ -14,7 +14,7 @@ FLASK  := $(BIN)/flask --app wsgi
 help:
 	@echo "make run     - set up and serve the demo on http://127.0.0.1:$(PORT)"
 	@echo "make test    - set up and run the whole suite (SQLite, then PostgreSQL when reachable)"
-	@echo "make lint    - ruff, bandit and the template-safety check"
+	@echo "make lint    - ruff, bandit, the template-safety check and the import layers"
 	@echo "make prod-check - nginx, 2 gunicorns, PostgreSQL and Redis on loopback, under load and failures"
 	@echo "make load    - load test: concurrent pledges, a write storm and a browse mix on gunicorn"
 	@echo "make bench   - benchmark every page type on the large data set (docs/performance.md)"
@@ -36,8 +36,10 @@ migrate: install
 demo-data: migrate
 	$(FLASK) demo-data --if-empty
 
+# PORT reaches the application too: links in mail (SITE_URL) follow it unless SITE_URL is set.
 run: demo-data
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@PORT=$(PORT) $(BIN)/python -c "import config; print(config.development_notice())"
+	PORT=$(PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install browser-deps node-deps
 	PYTHON=$(BIN)/python scripts/run-tests.sh
@@ -56,6 +58,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit -q -r app -ll
 	$(BIN)/python scripts/check_templates.py
+	$(BIN)/lint-imports --no-logo
 
 # Load test on loopback: gunicorn with 4 workers on a scratch database (see scripts/load.py).
 load: install

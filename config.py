@@ -45,6 +45,19 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = minimum - 1
+    if number < minimum:
+        raise RuntimeError(f"{name} must be a whole number of at least {minimum}, not {value!r}")
+    return number
+
+
 def _env_list(name: str) -> list[str] | None:
     value = os.environ.get(name)
     if not value:
@@ -76,14 +89,19 @@ class Config:
 
     # Hosts this site answers for; also the host used in links sent by email.
     TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS")
-    SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
+    # Unset, it is where `make run` serves (PORT, 5000 by default), so mailed links work in development.
+    SITE_URL = os.environ.get("SITE_URL") or f"http://127.0.0.1:{_env_int('PORT', 5000, minimum=1)}"
+    # How many reverse proxies in front of the application add X-Forwarded-For/-Proto. 0: none,
+    # and those headers are ignored (anyone could send them). Behind one proxy (nginx), 1.
+    PROXY_HOPS = _env_int("PROXY_HOPS", 0)
 
     # Uploads (organization logos) live outside static/.
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024 + 64 * 1024  # a 2 MB logo plus the form around it
     MAX_LOGO_BYTES = 2 * 1024 * 1024
 
-    # Mail: "console" writes to instance/outbox in development, "smtp" sends.
+    # Mail (app/services/mail.py): "file" writes .eml files to MAIL_OUTBOX_DIR (development),
+    # "smtp" sends, "memory" records them (tests).
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
@@ -108,6 +126,8 @@ class Config:
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "tadamun")
     # Form submissions of login, registration, password reset and invitations, per client address.
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute;50 per hour")
+    # Logo uploads, per user and per client address: decoding an image costs CPU and memory.
+    LOGO_UPLOAD_RATE_LIMIT = os.environ.get("LOGO_UPLOAD_RATE_LIMIT", "5 per minute;20 per hour")
 
     # Logs: "text" for people, "json" for log collectors; LOG_REQUESTS adds one line per request.
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
@@ -122,8 +142,17 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "UTC"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
 
+    # Retention (app/services/retention.py, `flask purge`, run daily): days before erasure.
+    UNCONFIRMED_APPLICATION_RETENTION_DAYS = _env_int("UNCONFIRMED_APPLICATION_RETENTION_DAYS", 30, minimum=1)
+    REJECTED_APPLICATION_RETENTION_DAYS = _env_int("REJECTED_APPLICATION_RETENTION_DAYS", 180, minimum=1)
+    ORGANIZATION_DELETION_GRACE_DAYS = _env_int("ORGANIZATION_DELETION_GRACE_DAYS", 14, minimum=1)
+
     # Pagination
     PAGE_SIZE = 20
+
+    # The anonymous page cache (app/page_cache.py): the longest a page is served without
+    # being rendered again, whatever the writes.
+    PAGE_CACHE_TTL = _env_int("PAGE_CACHE_TTL", 60, minimum=1)
 
     # Compression: pages yes; streamed responses (static files) no, because Flask-Compress's
     # streaming path never closes the file it reads (a file-descriptor leak, seen under a real server).
@@ -158,6 +187,7 @@ class TestConfig(Config):
     MAIL_BACKEND = "memory"
     SERVER_NAME = None
     SITE_URL = "http://tadamun.test"
+    PROXY_HOPS = 0
     PASSWORD_HASH_FAST = True  # argon2 with tiny cost so the suite stays fast
     UPLOAD_FOLDER = None  # set per test to a temporary folder
 
@@ -175,6 +205,19 @@ def config_from_env() -> type[Config]:
         return CONFIGS[name]
     except KeyError:
         raise RuntimeError(f"TADAMUN_CONFIG must be one of {sorted(CONFIGS)}, not {name!r}") from None
+
+
+def development_notice() -> str:
+    """What `make run` prints before serving: where mailed links point and where mail goes."""
+    config = config_from_env()
+    lines = [f"Links in mail point at {config.SITE_URL} (SITE_URL; it follows PORT unless set)."]
+    if config.MAIL_BACKEND == "file":
+        lines.append(f"Mail is not sent: each message is written to {config.MAIL_OUTBOX_DIR}/ (.eml files).")
+    elif config.MAIL_BACKEND == "smtp":
+        lines.append(f"Mail is sent through {config.MAIL_SERVER}:{config.MAIL_PORT}.")
+    else:
+        lines.append(f"Mail backend: {config.MAIL_BACKEND}.")
+    return "\n".join(lines)
 
 
 class InsecureConfigurationError(RuntimeError):

@@ -18,6 +18,15 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG")  # off unless asked for
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 
+# Gunicorn trusts no peer's forwarding headers; the application alone decides (PROXY_HOPS,
+# werkzeug's ProxyFix). By default gunicorn takes SCRIPT_NAME and PATH_INFO from request headers
+# of loopback peers (forwarder_headers): one request with `SCRIPT_NAME: //evil.example` made every
+# link of a page point off-site, and the page cache served it to everyone. It also takes the
+# scheme from X-Forwarded-Proto (secure_scheme_headers), which PROXY_HOPS=0 promises to ignore.
+forwarder_headers = ""
+secure_scheme_headers = {}
+forwarded_allow_ips = ""
+
 
 def post_fork(server, worker):
     # ...but never its database connections: each worker opens its own.

@@ -25,6 +25,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         config_module.check_production_settings(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    register_proxy_fix(app)
+    prepare_translations(app)
     register_extensions(app)
     register_url_converters(app)
     register_blueprints(app)
@@ -35,10 +37,39 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+def register_proxy_fix(app: Flask) -> None:
+    """Behind PROXY_HOPS trusted proxies, take the visitor's address and scheme from the
+    X-Forwarded-For/-Proto entries those proxies added; with none, ignore the headers."""
+    hops = app.config.get("PROXY_HOPS") or 0
+    if not isinstance(hops, int) or hops < 0:
+        raise ValueError(f"PROXY_HOPS must be a whole number of at least 0, not {hops!r}")
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Host and prefix stay as the proxy sent them: the proxy passes the Host header on, and
+        # nothing may choose the script root (links in every page are built from it).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
+
+
+def prepare_translations(app: Flask) -> None:
+    """Never serve a language without its catalog: compile a missing or stale one, or refuse to start."""
+    from app import translations
+
+    directories = [
+        Path(app.root_path, directory)  # as Flask-Babel resolves them (an absolute path stays one)
+        for directory in app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")
+    ]
+    default = app.config["BABEL_DEFAULT_LOCALE"]
+    compiled = translations.ensure_catalogs(
+        directories, [lang for lang in app.config["LANGUAGES"] if lang != default]
+    )
+    if compiled:
+        app.logger.info("compiled the translation catalogs of %s", ", ".join(compiled))
+
+
 def register_extensions(app: Flask) -> None:
-    from app import database, i18n
+    from app import database, i18n, security
     from app.extensions import babel, compress, csrf, db, limiter, login_manager, mail, migrate
-    from app.services.accounts import load_user_from_session
 
     db.init_app(app)
     database.configure_engine(app)
@@ -47,7 +78,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = i18n.lazy_gettext("Please log in to see this page.")
     login_manager.login_message_category = "info"
-    login_manager.user_loader(load_user_from_session)
+    login_manager.user_loader(security.load_user)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     mail.init_app(app)
@@ -88,11 +119,12 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from app import benchmark, caching, i18n, logs, metrics, page_cache, security
+    from app import benchmark, caching, i18n, logs, metrics, page_cache, security, transactions
 
     logs.register(app)  # before all: times the whole request, writes its line last
+    transactions.register(app)  # a request that may write says so before any query
     metrics.register(app)
-    caching.register(app)  # first: its after-request hook runs after the others'
+    caching.register(app)  # its after-request hook runs after the others' but the log's
     page_cache.register(app)
     security.register(app)
     i18n.register(app)

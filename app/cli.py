@@ -15,7 +15,7 @@ def register(app: Flask) -> None:
         app.cli.add_command(command)
 
 
-# Backup and restore ----------------------------------------------------------------------------
+# Backup and restore ------------------------------------------------------------------------------
 
 
 @click.command("backup")
@@ -24,7 +24,7 @@ def backup_command(output: str | None) -> None:
     """Write a consistent backup of the database (SQLite online backup, or pg_dump)."""
     from flask import current_app
 
-    from app.services import backup
+    from app.ops import backup
 
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
     target = output or backup.default_backup_path(url, Path(current_app.instance_path) / "backups")
@@ -43,7 +43,7 @@ def restore_command(path: str, yes: bool) -> None:
     from flask import current_app
 
     from app.extensions import db
-    from app.services import backup
+    from app.ops import backup
 
     if not yes:
         click.confirm("This replaces every row in the database with the backup. Continue?", abort=True)
@@ -61,7 +61,7 @@ def restore_command(path: str, yes: bool) -> None:
 COMMANDS.extend([backup_command, restore_command])
 
 
-# Moderators ------------------------------------------------------------------------------------
+# Moderators --------------------------------------------------------------------------------------
 
 
 @click.command("create-moderator")
@@ -92,7 +92,7 @@ def create_moderator_command(email: str, password: str, admin: bool) -> None:
 COMMANDS.append(create_moderator_command)
 
 
-# Scale: synthetic network and counters (issue 6) ------------------------------------------------
+# Scale: synthetic network and counters -----------------------------------------------------------
 
 
 @click.command("large-data")
@@ -103,7 +103,8 @@ def large_data_command(scale: float, seed: int) -> None:
     import time
 
     from app.extensions import db
-    from app.services import DomainError, large_data
+    from app.seeding import large_data
+    from app.services import DomainError
 
     started = time.perf_counter()
     try:
@@ -130,21 +131,54 @@ def recount_command() -> None:
     click.echo(f"Counters checked; {corrected} row(s) corrected.")
 
 
+@click.command("refresh-counters")
+def refresh_counters_command() -> None:
+    """Scheduled (daily): let approvals, suspensions and country changes reach the numbers
+    through members-only and counted-only pledges."""
+    from app.extensions import db
+    from app.services import counters
+
+    done = counters.refresh()
+    db.session.commit()
+    click.echo(f"Counters refreshed: {done.pledges} pledge(s) updated on {done.campaigns} campaign(s).")
+
+
 @click.command("search-index")
 def search_index_command() -> None:
-    """Create the full-text search index if missing and refill it from the rows (SQLite)."""
+    """Create the full-text search index if missing and recompute it from the rows."""
     from app.extensions import db
-    from app.search import engine
+    from app.search_engine import engine
 
     with db.engine.begin() as connection:
         engine.install(connection)
-    click.echo("Search index rebuilt.")
+    rows = engine.reindex()
+    db.session.commit()
+    click.echo(f"Search index rebuilt ({rows} rows).")
 
 
-COMMANDS.extend([large_data_command, recount_command, search_index_command])
+COMMANDS.extend([large_data_command, recount_command, refresh_counters_command, search_index_command])
 
 
-# Demo data (issue 2) ---------------------------------------------------------------------------
+# Retention --------------------------------------------------------------------------------------
+
+
+@click.command("purge")
+def purge_command() -> None:
+    """Scheduled (daily): erase what is kept no longer (app/services/retention.py); prints counts only."""
+    from app.extensions import db
+    from app.models.base import utcnow
+    from app.services import retention
+
+    erased = retention.purge(utcnow())
+    db.session.commit()
+    for name, count in erased.items():
+        click.echo(f"{name}: {count} erased")
+
+
+COMMANDS.append(purge_command)
+
+
+# Demo data ---------------------------------------------------------------------------------------
 
 
 @click.command("demo-data")
@@ -152,7 +186,7 @@ COMMANDS.extend([large_data_command, recount_command, search_index_command])
 def demo_data_command(if_empty: bool) -> None:
     """Load the ISF campaigns, named organizations and sample data (idempotent)."""
     from app.extensions import db
-    from app.services import demo_data
+    from app.seeding import demo_data
 
     summary = demo_data.load(if_empty=if_empty)
     db.session.commit()

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+from contextvars import ContextVar
 
 import sqlalchemy as sa
-from flask import Flask, has_request_context, request
+from flask import Flask
 
 from app.extensions import db
-from app.search.folding import fold
+from app.search_engine.folding import fold
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Whether the work under way may write. The request layer says so for each request
+# (app.transactions); anything else (a CLI command, a test) reads unless it says otherwise.
+_may_write: ContextVar[bool] = ContextVar("tadamun_may_write", default=False)
+
+
+def expect_writes(may_write: bool = True) -> None:
+    """Tell the data layer whether the transactions that follow may write (see configure_engine)."""
+    _may_write.set(may_write)
 
 
 def remove_session(_error: BaseException | None = None) -> None:
@@ -44,7 +52,8 @@ def configure_engine(app: Flask) -> None:
             # pysqlite opens transactions lazily on its own; let SQLAlchemy emit BEGIN instead,
             # so that the listener below chooses how each transaction begins.
             dbapi_connection.isolation_level = None
-            # The search index's triggers fold text with this function (app.search.ddl).
+            # The triggers of migration 0002_search fold text with this function (0006 replaces them
+            # with triggers that copy the text folded in Python, app.search_engine.engine).
             dbapi_connection.create_function("fold_arabic", 1, fold, deterministic=True)
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys = ON")
@@ -56,10 +65,10 @@ def configure_engine(app: Flask) -> None:
 
         @sa.event.listens_for(engine, "begin")
         def _sqlite_begin(connection):
-            # A request that may write takes the write lock when its transaction starts. A
-            # deferred transaction that reads and then writes cannot wait for the lock (SQLite
-            # answers "busy" at once to avoid a deadlock), which would lose writes under load.
-            if has_request_context() and request.method not in SAFE_METHODS:
+            # Work that may write takes the write lock when its transaction starts. A deferred
+            # transaction that reads and then writes cannot wait for the lock (SQLite answers
+            # "busy" at once to avoid a deadlock), which would lose writes under load.
+            if _may_write.get():
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
             else:
                 connection.exec_driver_sql("BEGIN")

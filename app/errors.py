@@ -1,4 +1,4 @@
-"""One error renderer for every status: an HTML page, or JSON for API clients.
+"""One error renderer for every status: an HTML page, or JSON for clients that ask for it.
 
 Error pages never show a traceback, SQL or a file path; the details go to the log
 under the request id that the page shows, so a user can quote it.
@@ -9,8 +9,10 @@ from __future__ import annotations
 import contextlib
 
 import sqlalchemy as sa
-from flask import Flask, Response, g, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask.globals import request_ctx
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
@@ -26,7 +28,7 @@ MESSAGES = {
     403: (_l("Not allowed"), _l("Your account is not allowed to do this.")),
     404: (_l("Page not found"), _l("There is no page at this address. It may have moved or been removed.")),
     405: (_l("Method not allowed"), _l("This address does not accept that kind of request.")),
-    413: (_l("Too large"), _l("What you sent is too large. Logos may be at most 2 MB.")),
+    413: (_l("Too large"), _l("What you sent is too large.")),
     422: (_l("Could not process"), _l("What you sent could not be processed.")),
     429: (_l("Too many requests"), _l("Too many attempts. Please wait a little and try again.")),
     500: (_l("Something went wrong"), _l("An unexpected error happened on our side. It has been logged.")),
@@ -35,7 +37,7 @@ MESSAGES = {
 
 
 def wants_json() -> bool:
-    if request.path.startswith("/api/") or request.path in ("/healthz", "/readyz"):
+    if request.path in ("/healthz", "/readyz"):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     accepted = request.accept_mimetypes
@@ -49,6 +51,12 @@ def _can_build_urls() -> bool:
 def render_error(status: int, description: str | None = None):
     title, default_text = MESSAGES.get(status, (_l("Error"), _l("The request could not be completed.")))
     text = description or default_text
+    if status == 413 and description is None:
+        # The only uploads are logos: say how large one may be, as configured.
+        megabytes = current_app.config["MAX_LOGO_BYTES"] / (1024 * 1024)
+        text = _(
+            "What you sent is too large. Logos may be at most %(size)s MB.", size=format_decimal(megabytes)
+        )
     request_id = getattr(g, "request_id", None)
     if not _can_build_urls():
         # A request for a host not in TRUSTED_HOSTS has no URL adapter, so the page
@@ -89,7 +97,9 @@ def register(app: Flask) -> None:
         if error.code in (401, 403, 429):
             # Access-control failures are security events. The endpoint, not the path: a path
             # may hold a token (confirmation and reset links).
-            app.logger.info("answered %s on %s %s", error.code, request.method, request.endpoint)
+            # A limited client is named by address, so that a flood can be blocked upstream.
+            client = f" from {request.remote_addr}" if error.code == 429 else ""
+            app.logger.info("answered %s on %s %s%s", error.code, request.method, request.endpoint, client)
         # Werkzeug's own descriptions are English-only and sometimes technical; ours are translated.
         response, status = render_error(error.code or 500)
         if isinstance(error, ServiceUnavailable) or error.code == 503:

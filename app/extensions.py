@@ -39,7 +39,8 @@ compress = Compress()
 
 
 def _client_address() -> str:
-    # Behind a proxy, ProxyFix (configured in create_app) has already set remote_addr.
+    # With PROXY_HOPS > 0, ProxyFix (create_app) has set remote_addr to the visitor's address
+    # from X-Forwarded-For; with 0 it is the peer's address and that header is ignored.
     return get_remote_address() or request.remote_addr or "unknown"
 
 

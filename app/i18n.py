@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import flask_babel
-from flask import Flask, Response, current_app, g, has_request_context, request
+from flask import Flask, Response, current_app, has_request_context, request
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
-__all__ = ["lazy_gettext", "register", "select_locale", "text_direction"]
+__all__ = ["current_locale", "lazy_gettext", "register", "select_locale", "text_direction"]
 
 RTL_LANGUAGES = frozenset({"ar", "ckb"})
 LANGUAGE_COOKIE = "lang"
@@ -32,6 +32,11 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def current_locale() -> str:
+    """The page's language, for the services that show content in it."""
+    return str(flask_babel.get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
 def text_direction(locale: str) -> str:
     return "rtl" if locale in RTL_LANGUAGES else "ltr"
 
@@ -42,8 +47,20 @@ def explicit_choice() -> str | None:
     return lang if lang in current_app.config["LANGUAGES"] else None
 
 
+def remember_in_cookie(response: Response, lang: str) -> None:
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        lang,
+        max_age=LANGUAGE_COOKIE_MAX_AGE,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+
+
 def register(app: Flask) -> None:
-    """Remember an explicit ``?lang=`` choice: in a cookie, and in a logged-in user's settings."""
+    """Remember an explicit ``?lang=`` choice in a cookie. A GET changes nothing on the server:
+    a member keeps a language for their account with a POST (``account.set_language``)."""
 
     @app.before_request
     def forget_previous_locale() -> None:
@@ -51,37 +68,12 @@ def register(app: Flask) -> None:
         # A request normally gets a fresh one, but not when a context is already pushed (the test
         # suite, CLI commands): start each request from a clean slate so its own choice applies.
         flask_babel.refresh()
-        g.pop("_localized", None)
-
-    @app.teardown_request
-    def forget_localized(_error: BaseException | None = None) -> None:
-        # The localized views hold their campaigns: let them go with the request, or a context
-        # that outlives it (tests, CLI) would keep those rows in the session's identity map.
-        g.pop("_localized", None)
-
-    @app.before_request
-    def remember_choice_for_user() -> None:
-        lang = explicit_choice()
-        if lang is None or not current_user.is_authenticated or current_user.locale == lang:
-            return
-        # Before the view runs, so the session holds nothing else this commit could write.
-        from app.extensions import db
-
-        current_user.locale = lang
-        db.session.commit()
 
     @app.after_request
     def remember_choice_in_cookie(response: Response) -> Response:
         lang = explicit_choice()
         if lang is not None and request.cookies.get(LANGUAGE_COOKIE) != lang:
-            response.set_cookie(
-                LANGUAGE_COOKIE,
-                lang,
-                max_age=LANGUAGE_COOKIE_MAX_AGE,
-                secure=app.config["SESSION_COOKIE_SECURE"],
-                httponly=True,
-                samesite="Lax",
-            )
+            remember_in_cookie(response, lang)
         # The same URL is served in another language depending on these headers.
         response.vary.add("Accept-Language")
         response.vary.add("Cookie")

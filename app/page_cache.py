@@ -1,11 +1,12 @@
-"""Server-side cache of the public pages anonymous visitors see, emptied by every write.
+"""Server-side cache of the public pages anonymous visitors see, emptied by public writes.
 
 Most visitors are anonymous and see the same page for the same address; rendering it
 again for each of them is most of what a page costs (the queries are few and indexed).
 So a rendered page is kept, in each worker's memory, under a *generation* token shared by
-all workers; every committed transaction that wrote anything replaces the token, and
-pages stored under another token are never served again. A new pledge therefore shows up
-on the very next request, in every worker.
+all workers; every committed transaction that wrote to a table public pages read
+(``PUBLIC_TABLES``) replaces the token, and pages stored under another token are never
+served again. A new pledge therefore shows up on the very next request, in every worker,
+while logins, lockout counters, sessions and audit entries leave the cache warm.
 
 The token lives in Redis when ``REDIS_URL`` is set (several hosts), else in a file of the
 instance folder (one host, any number of workers). It is unique per write (not a
@@ -16,17 +17,31 @@ stores its page under the old token.
 Only GET pages of an allow-list of public endpoints, only for requests without a session
 or remember-me cookie (so nothing a logged-in member sees can leak into it), and only
 responses that set no cookie and did not touch the session.
+
+Only pages built for the site's own address: a request whose script root differs from
+``SITE_URL``'s path, or whose host is not ``SITE_URL``'s host or an exact name of
+``TRUSTED_HOSTS``, bypasses the cache, so a forged ``SCRIPT_NAME`` or ``Host`` can never
+plant a page whose links point elsewhere. The host is part of the key.
+
+Two safety nets bound how long a page can outlive what it shows: every entry expires
+after ``PAGE_CACHE_TTL`` seconds, and when the token cannot be replaced after a public
+write (the token store is down), the worker drops its pages and serves everything
+uncached until a renewal succeeds (retried every ``RENEWAL_RETRY_SECONDS``), which also
+retires the pages the other workers still hold.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import uuid
 import weakref
 from collections import OrderedDict
 from pathlib import Path
+from time import monotonic
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, request, session
@@ -46,11 +61,45 @@ CACHED_ENDPOINTS = frozenset(
 )
 MAX_ENTRIES = 2_000
 MAX_BODY_BYTES = 256 * 1024
+DEFAULT_TTL_SECONDS = 60
+# How often a worker whose token renewal failed tries again (each try may wait for the
+# token store's timeout, so not on every request).
+RENEWAL_RETRY_SECONDS = 5.0
 READ_ONLY_PREFIXES = ("SELECT", "PRAGMA", "BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "SHOW", "SET ")
+
+# The tables public pages read. A committed write to one of them empties the cache. A new
+# table goes in this list if any page in CACHED_ENDPOINTS shows anything from it (even only
+# through a join or a count), else in PRIVATE_TABLES; tests/test_page_cache.py fails until it
+# is in one of the two. A table in neither list, and a write whose table cannot be told
+# (raw SQL), count as public: a needless emptying costs a render, a missed one a stale page.
+PUBLIC_TABLES = frozenset(
+    {
+        "campaigns",
+        "campaign_translations",
+        "organizations",
+        "organization_translations",
+        "pledges",
+        "projects",
+        "project_campaigns",
+        # SQLite's search index (kept by triggers on the tables above; rebuilt by a command).
+        "campaigns_fts",
+        "organizations_fts",
+        "projects_fts",
+    }
+)
+# Tables no cached page reads: accounts (logins, lockout counters, session versions,
+# language choices) and the moderators' audit log.
+PRIVATE_TABLES = frozenset({"users", "audit_entries"})
+
+_WRITTEN_TABLE = re.compile(
+    r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+"
+    r"(?:\w+\.)?[\"`\[]?(\w+)",
+    re.IGNORECASE,
+)
 
 
 class Generation:
-    """The shared token; ``bump()`` replaces it.
+    """The shared token; ``bump()`` replaces it (and raises when the token store fails).
 
     While Redis is out of reach there is no token (nothing is cached or served from the cache),
     and a write cannot replace it. So after any failure the token is replaced as soon as Redis
@@ -68,8 +117,10 @@ class Generation:
         if not self.current():
             try:
                 self.bump()
-            except Exception:  # Redis unreachable at start: try again at the next request
-                self._unsure = True
+            except Exception as error:
+                # The site starts without a token store; nothing is cached until one answers
+                # (current() tries again at the next request).
+                _log_token_failure("page cache: could not create the generation token", error)
 
     def current(self) -> str:
         try:
@@ -103,25 +154,87 @@ class Generation:
         os.replace(temporary, self._path)  # atomic: readers see the old token or the new one
 
 
+def _log_token_failure(message: str, error: Exception) -> None:
+    """Redis out of reach is an outage the operator sees elsewhere (/readyz): a warning, once per
+    failed attempt. Anything else is a bug: with its traceback."""
+    import redis
+
+    logger = logging.getLogger(__name__)
+    if isinstance(error, redis.ConnectionError | redis.TimeoutError):
+        logger.warning("%s (Redis unreachable)", message)
+    else:
+        logger.exception(message)
+
+
+def _normal_host(host: str, scheme: str) -> str:
+    host = host.lower()
+    default_port = {"http": ":80", "https": ":443"}.get(scheme)
+    if default_port and host.endswith(default_port):
+        host = host[: -len(default_port)]
+    return host
+
+
+def _host_name(host: str) -> str:
+    """``example.org:8000`` -> ``example.org``; ``[::1]:8000`` -> ``[::1]``."""
+    colon = host.rfind(":")
+    return host[:colon] if colon > host.rfind("]") else host
+
+
 class PageCache:
-    def __init__(self, generation: Generation):
+    def __init__(
+        self,
+        generation: Generation,
+        *,
+        site_url: str,
+        trusted_hosts: list[str] | None = None,
+        ttl: float = DEFAULT_TTL_SECONDS,
+    ):
         self.generation = generation
-        self._pages: OrderedDict[str, tuple[str, bytes, str]] = OrderedDict()
+        self.ttl = ttl
+        site = urlsplit(site_url)
+        # The address every cached page is built for: SITE_URL's host (with its port) and path...
+        self.site_host = _normal_host(site.netloc, site.scheme)
+        self.script_root = site.path.rstrip("/")
+        # ...or any port of a name TRUSTED_HOSTS lists exactly (not a ".domain" pattern).
+        self.trusted_names = frozenset(
+            name.lower() for name in trusted_hosts or () if name and not name.startswith(".")
+        )
+        self._pages: OrderedDict[str, tuple[str, float, bytes, str]] = OrderedDict()
         self._lock = threading.Lock()
+        self._renewal_failed = False
+        self._last_renewal_attempt = 0.0
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    def is_canonical(self, host: str, scheme: str, script_root: str) -> bool:
+        if script_root != self.script_root:
+            return False
+        host = _normal_host(host, scheme)
+        return host == self.site_host or _host_name(host) in self.trusted_names
+
+    @property
+    def usable(self) -> bool:
+        return not self._renewal_failed
 
     def get(self, key: str, token: str) -> tuple[bytes, str] | None:
         with self._lock:
             entry = self._pages.get(key)
-            if entry is None or entry[0] != token or not token:
+            if entry is None or entry[0] != token or not token or self._renewal_failed:
+                return None
+            if monotonic() >= entry[1]:
+                del self._pages[key]
                 return None
             self._pages.move_to_end(key)
-            return entry[1], entry[2]
+            return entry[2], entry[3]
 
     def put(self, key: str, token: str, body: bytes, content_type: str) -> None:
         if not token or len(body) > MAX_BODY_BYTES:
             return
         with self._lock:
-            self._pages[key] = (token, body, content_type)
+            if self._renewal_failed:
+                return  # rendered before the failure: it may show what the failed renewal should retire
+            self._pages[key] = (token, monotonic() + self.ttl, body, content_type)
             self._pages.move_to_end(key)
             while len(self._pages) > MAX_ENTRIES:
                 self._pages.popitem(last=False)
@@ -130,42 +243,67 @@ class PageCache:
         with self._lock:
             self._pages.clear()
 
+    def renew(self) -> bool:
+        """Replace the shared token after a committed public write. When the token store fails,
+        drop every page and refuse to cache until a renewal succeeds: this worker's pages, and
+        the other workers' (still under the old token), may show what the write changed."""
+        self._last_renewal_attempt = monotonic()
+        try:
+            self.generation.bump()
+        except Exception as error:
+            with self._lock:
+                self._renewal_failed = True
+                self._pages.clear()
+            # The write is committed; failing the request now would only confuse the user.
+            _log_token_failure(
+                "page cache: could not replace the generation token; serving uncached until it works", error
+            )
+            return False
+        with self._lock:
+            self._renewal_failed = False
+        return True
 
-# --- knowing when something was written ---------------------------------------------------------
+    def retry_renewal_if_due(self) -> None:
+        if self._renewal_failed and monotonic() - self._last_renewal_attempt >= RENEWAL_RETRY_SECONDS:
+            self.renew()
+
+
+# --- knowing when something public was written --------------------------------------------------
 
 _writes = threading.local()
 
 
+def written_table(statement: str, context) -> str | None:
+    """The table an INSERT, UPDATE or DELETE writes, or None when it cannot be told."""
+    compiled_statement = getattr(getattr(context, "compiled", None), "statement", None)
+    table = getattr(compiled_statement, "table", None)
+    name = getattr(table, "name", None)
+    if isinstance(name, str):
+        return name
+    match = _WRITTEN_TABLE.match(statement)
+    return match.group(1).lower() if match else None
+
+
 def _note_write(conn, cursor, statement, parameters, context, executemany) -> None:
-    if not statement.lstrip()[:9].upper().startswith(READ_ONLY_PREFIXES):
+    if statement.lstrip()[:9].upper().startswith(READ_ONLY_PREFIXES):
+        return
+    if written_table(statement, context) not in PRIVATE_TABLES:
         _writes.pending = True
 
 
 def _after_commit(_session) -> None:
     if getattr(_writes, "pending", False):
         _writes.pending = False
-        for generation in list(_generations):
-            try:
-                generation.bump()
-            except Exception as error:
-                # The write is committed; failing the request now would only confuse the user.
-                # Redis out of reach is an outage the operator sees elsewhere (/readyz); the token
-                # is replaced when it returns. Anything else is a bug: with its traceback.
-                import redis
-
-                logger = logging.getLogger(__name__)
-                if isinstance(error, redis.ConnectionError | redis.TimeoutError):
-                    logger.warning("page cache: could not replace the generation token (Redis unreachable)")
-                else:
-                    logger.exception("page cache: could not replace the generation token")
+        for cache in list(_caches):
+            cache.renew()
 
 
 def _after_rollback(_session) -> None:
     _writes.pending = False
 
 
-# Every application's token (a process may hold several apps, as the tests do).
-_generations: weakref.WeakSet[Generation] = weakref.WeakSet()
+# Every application's cache (a process may hold several apps, as the tests do).
+_caches: weakref.WeakSet[PageCache] = weakref.WeakSet()
 _session_events_installed = False
 
 
@@ -176,7 +314,7 @@ def _cache() -> PageCache:
     return current_app.extensions["page_cache"]
 
 
-def _key() -> str | None:
+def _key(cache: PageCache) -> str | None:
     if request.method not in ("GET", "HEAD") or request.endpoint not in CACHED_ENDPOINTS:
         return None
     cookies = request.cookies
@@ -185,16 +323,24 @@ def _key() -> str | None:
         or current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in cookies
     ):
         return None
+    # Links in a page are built from the request's script root (and could one day use its
+    # host): a page built for any other address than the site's own is never stored nor served.
+    if not cache.is_canonical(request.host, request.scheme, request.script_root):
+        return None
     from app.i18n import select_locale
 
-    return f"{select_locale()} {request.full_path}"
+    host = _normal_host(request.host, request.scheme)
+    return f"{select_locale()} {request.scheme}://{host}{request.full_path}"
 
 
 def serve_from_cache() -> Response | None:
-    key = _key()
+    cache = _cache()
+    cache.retry_renewal_if_due()
+    if not cache.usable:
+        return None
+    key = _key(cache)
     if key is None:
         return None
-    cache = _cache()
     token = cache.generation.current()
     hit = cache.get(key, token)
     if hit is None:
@@ -238,8 +384,14 @@ def register(app: Flask) -> None:
         return
     path = app.config.get("PAGE_CACHE_GENERATION_FILE") or Path(app.instance_path) / "page-cache-generation"
     generation = Generation(app.config.get("REDIS_URL"), Path(path))
-    app.extensions["page_cache"] = PageCache(generation)
-    _generations.add(generation)
+    cache = PageCache(
+        generation,
+        site_url=app.config["SITE_URL"],
+        trusted_hosts=app.config.get("TRUSTED_HOSTS"),
+        ttl=float(app.config.get("PAGE_CACHE_TTL", DEFAULT_TTL_SECONDS)),
+    )
+    app.extensions["page_cache"] = cache
+    _caches.add(cache)
     from app.extensions import db
 
     with app.app_context():

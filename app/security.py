@@ -11,6 +11,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user, user_loaded_from_cookie, user_logged_in
 
 from app.logs import configure_logging
+from app.models import User
+from app.services.accounts import load_user_from_session
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -22,10 +24,12 @@ CONTENT_SECURITY_POLICY = (
 # Flask's session is a signed cookie, so limits are enforced on the server from times stored in
 # it: ``login_at`` (absolute lifetime, PERMANENT_SESSION_LIFETIME = 12 hours, for everyone) and
 # ``seen_at`` (idle timeout, MODERATOR_IDLE_TIMEOUT = 30 minutes, for moderators and admins).
-# Remember-me cookies cannot carry a login time, so moderators never get one (and one is never
-# accepted for them), and members' remember cookies last REMEMBER_COOKIE_DURATION (12 hours).
-# Logout, a password change and suspension end every session and remember cookie at once
-# through the user's session_version (app.services.accounts.end_all_sessions).
+# The remember-me cookie holds what Flask-Login keeps in the session, signed with the site's key;
+# that value carries the login time (``login_token``), so the loader refuses a remember cookie,
+# or a session restored from one, 12 hours after the login however often the browser resends it.
+# The cookie cannot carry the time of the last request, so moderators never get one (and one is
+# never accepted for them). Logout, a password change and suspension end every session and
+# remember cookie at once through the user's session_version (accounts.end_all_sessions).
 
 
 def now_seconds() -> int:
@@ -33,19 +37,47 @@ def now_seconds() -> int:
     return int(time.time())
 
 
+def login_token(user: User, issued_at: int) -> str:
+    """What Flask-Login keeps in the session and signs into the remember cookie:
+    ``"<id>:<session_version>:<login time>"``."""
+    return f"{user.get_id()}:{issued_at}"
+
+
+def _issued_at(token: str) -> int | None:
+    """The login time in a login token, or None when it has none (an older format)."""
+    identity, _, issued_at = token.rpartition(":")
+    if ":" not in identity or not (issued_at.isascii() and issued_at.isdigit()):
+        return None
+    return int(issued_at)
+
+
+def load_user(token: str) -> User | None:
+    """Flask-Login's loader, for the session and the remember cookie alike: the user, or None
+    when the token is outdated (session version) or older than the session lifetime."""
+    issued_at = _issued_at(token)
+    lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+    if issued_at is None or now_seconds() - issued_at > lifetime:
+        return None
+    return load_user_from_session(token.rpartition(":")[0])
+
+
 def _start_session_clock(sender, user, **_extra) -> None:
-    session["login_at"] = session["seen_at"] = now_seconds()
+    now = now_seconds()
+    session["login_at"] = session["seen_at"] = now
+    # Replaces the plain id login_user() stored, before the remember cookie is built from it.
+    session["_user_id"] = login_token(user, now)
     if user.is_moderator:
-        # No remember-me cookie for moderators: it could outlive the idle and absolute limits.
+        # No remember-me cookie for moderators: it could outlive the idle limit.
         session.pop("_remember", None)
         session.pop("_remember_seconds", None)
 
 
 def _session_from_remember_cookie(sender, user, **_extra) -> None:
-    # A member coming back with a remember cookie starts a new bounded session; a moderator
-    # gets no login time, so enforce_session_limits logs them out.
+    # A member coming back with a remember cookie gets a session that ends when the login it
+    # remembers would have; a moderator gets no login time, so enforce_session_limits logs them out.
     if not user.is_moderator:
-        session["login_at"] = session["seen_at"] = now_seconds()
+        session["login_at"] = _issued_at(session["_user_id"])
+        session["seen_at"] = now_seconds()
 
 
 def _end_session(message: str, why: str) -> None:

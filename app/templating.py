@@ -1,4 +1,9 @@
-"""What every template can use: the locale and direction, and a few filters."""
+"""What every template can use: the locale and direction, labels, and formatting filters.
+
+The one place that registers template globals and filters (never a blueprint). Each one only
+formats what it is given; none runs a query or reads the session: a template gets the data it
+shows from its view.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +18,13 @@ from flask_babel import (
     format_number,
     get_locale,
     get_timezone,
-    lazy_gettext,
     to_user_timezone,
 )
 
-from app.i18n import text_direction
+from app import labels
+from app.i18n import current_locale, text_direction
+from app.services.places import place_name
 from app.services.text import render_markdown
-from app.services.translations import localized
 
 LANGUAGE_NAMES = {"en": "English", "ar": "العربية", "ckb": "کوردی", "fr": "Français"}
 
@@ -65,77 +70,24 @@ def format_datetime(value: datetime, format: str = "medium") -> str:
     return babel_dates.format_datetime(value, format, tzinfo=get_timezone(), locale=_date_locale())
 
 
-# Status names shown in badges on every list row (status_badge in _macros/ui.html).
-STATUS_LABELS = {
-    "pending": lazy_gettext("Pending review"),
-    "approved": lazy_gettext("Approved"),
-    "rejected": lazy_gettext("Rejected"),
-    "suspended": lazy_gettext("Suspended"),
-    "active": lazy_gettext("Active"),
-    "archived": lazy_gettext("Archived"),
-    "planned": lazy_gettext("Planned"),
-    "running": lazy_gettext("Running"),
-    "finished": lazy_gettext("Finished"),
-}
-# Roles and moderation decisions as people read them (moderators' pages, the decision log).
-ROLE_LABELS = {
-    "member": lazy_gettext("Member"),
-    "moderator": lazy_gettext("Moderator"),
-    "admin": lazy_gettext("Administrator"),
-}
-ACTION_LABELS = {
-    "organization.approved": lazy_gettext("Organization approved"),
-    "organization.rejected": lazy_gettext("Organization rejected"),
-    "organization.suspended": lazy_gettext("Organization suspended"),
-    "organization.reinstated": lazy_gettext("Organization reinstated"),
-    "organization.resubmitted": lazy_gettext("Application sent again"),
-    "campaign.created": lazy_gettext("Campaign created"),
-    "campaign.updated": lazy_gettext("Campaign changed"),
-    "campaign.archived": lazy_gettext("Campaign archived"),
-    "campaign.reactivated": lazy_gettext("Campaign reactivated"),
-    "project.hidden": lazy_gettext("Project hidden"),
-    "project.unhidden": lazy_gettext("Project shown again"),
-    "pledge_message.hidden": lazy_gettext("Pledge message hidden"),
-    "pledge_message.unhidden": lazy_gettext("Pledge message shown again"),
-    "user.promoted": lazy_gettext("User promoted"),
-    "user.demoted": lazy_gettext("User demoted"),
-}
-_labels_by_locale: dict[tuple[str, str], dict[str, str]] = {}
-
-
-def _translated(name: str, labels: dict) -> dict[str, str]:
-    """A label table in the page's language, translated once per language and process rather
-    than once per row (lists show a badge or a label on every row)."""
-    key = (name, str(get_locale()))
-    table = _labels_by_locale.get(key)
-    if table is None:
-        table = _labels_by_locale[key] = {value: str(label) for value, label in labels.items()}
-    return table
-
-
-def status_labels() -> dict[str, str]:
-    return _translated("status", STATUS_LABELS)
-
-
-def role_label(role: str) -> str:
-    return _translated("role", ROLE_LABELS).get(str(role), str(role))
-
-
-def action_label(action: str) -> str:
-    return _translated("action", ACTION_LABELS).get(str(action), str(action))
-
-
 def register(app: Flask) -> None:
-    app.jinja_env.globals["status_labels"] = status_labels
-    app.jinja_env.globals["role_label"] = role_label
-    app.jinja_env.globals["action_label"] = action_label
+    # Every enum's label comes from app.labels (one label per value, everywhere).
+    app.jinja_env.globals["status_labels"] = labels.STATUS.table
+    app.jinja_env.globals["role_label"] = labels.ROLE
+    app.jinja_env.globals["action_label"] = labels.AUDIT_ACTION
+    app.jinja_env.globals["pledge_visibility_label"] = labels.PLEDGE_VISIBILITY
+    app.jinja_env.globals["support_kind_labels"] = labels.SUPPORT_KIND.table
+    app.jinja_env.filters["kind_label"] = labels.ORGANIZATION_KIND
+    app.jinja_env.filters["country_name"] = labels.country_name
     app.jinja_env.filters["markdown"] = render_markdown
+    # A typed city or place in the reader's language when it is on the list of places.
+    app.jinja_env.filters["place_name"] = lambda text: place_name(text, current_locale())
     app.jinja_env.globals["url_for_page"] = url_for_page
     app.jinja_env.globals["url_with_lang"] = url_with_lang
     # Numbers and dates in the page's locale, also as filters: {{ n|numberformat }},
     # {{ d|dateformat("long") }}, {{ dt|datetimeformat }} (the date ones replace Flask-Babel's).
-    # localized(campaign) / localized(org): text in the page's language, falling back (see services).
-    app.jinja_env.globals["localized"] = localized
+    # locale_direction("ckb") -> "rtl": for text written in a known language other than the page's.
+    app.jinja_env.globals["locale_direction"] = text_direction
     app.jinja_env.globals.update(
         format_number=format_number,
         format_decimal=format_decimal,
@@ -148,7 +100,7 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def inject_locale():
-        locale = str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
+        locale = current_locale()
         return {
             "current_locale": locale,
             "text_direction": text_direction(locale),

@@ -1,4 +1,5 @@
-"""Redirect targets that cannot lead off the site."""
+"""URLs that are safe to follow: redirect targets that stay on the site, member-given links,
+and the id converter of every route."""
 
 from __future__ import annotations
 
@@ -6,23 +7,33 @@ import unicodedata
 from urllib.parse import urlsplit
 
 from flask import Flask, request, url_for
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter, ValidationError
 
-# The largest id our columns hold: ids are sa.Integer, a 32-bit integer on PostgreSQL (a larger
-# number there is an "out of range" error, and on SQLite beyond 2**63 an OverflowError).
-MAX_DATABASE_ID = 2**31 - 1
+from app.numbers import MAX_DATABASE_ID, parse_id
+
+__all__ = ["MAX_DATABASE_ID", "DatabaseIdConverter", "is_safe_redirect_target", "register_converters"]
 
 
-class DatabaseIdConverter(IntegerConverter):
-    """``<int:...>`` that refuses numbers no database id can be: /users/99999999999999999999
-    is a 404, not an overflow error (a 500) inside the database driver."""
+class DatabaseIdConverter(BaseConverter):
+    """``<int:...>`` for database ids, read by ``app.numbers.parse_id``: /users/99999999999999999999
+    is a 404, not an overflow error (a 500) inside the database driver, and so is /users/٣
+    (Werkzeug's own ``\\d+`` matches any script's digits)."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
-        super().__init__(map, fixed_digits, min, MAX_DATABASE_ID if max is None else max, signed)
+    regex = r"[0-9]+"
+    weight = 50  # as Werkzeug's int: tried before a plain string part
+
+    def to_python(self, value: str) -> int:
+        number = parse_id(value)
+        if number is None:
+            raise ValidationError()
+        return number
+
+    def to_url(self, value: int) -> str:
+        return str(int(value))
 
 
 def register_converters(app: Flask) -> None:
-    """Before any route is added: every ``<int:...>`` in the app is bounded."""
+    """Before any route is added: every ``<int:...>`` in the app is a bounded database id."""
     app.url_map.converters["int"] = DatabaseIdConverter
 
 
@@ -49,3 +60,13 @@ def safe_next_url(default_endpoint: str = "main.home") -> str:
     """The ``next`` parameter if it stays on this site, else the default page."""
     target = request.values.get("next")
     return target if is_safe_redirect_target(target) else url_for(default_endpoint)
+
+
+def website_url(url: str | None) -> str | None:
+    """A member-given website, only if it is an http(s) address (no javascript: links)."""
+    if not url:
+        return None
+    url = url.strip()
+    if url.lower().startswith(("http://", "https://")) and len(url) > len("https://"):
+        return url
+    return None

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import (
     Campaign,
     CampaignStatus,
+    LinkVisibility,
     Organization,
     OrganizationKind,
     OrganizationStatus,
@@ -26,8 +27,8 @@ from app.models import (
     Visibility,
 )
 from app.models.base import utcnow
-from app.search import engine as search_engine
-from app.services import counters
+from app.search_engine import engine as search_engine
+from app.services import counters, projects
 from app.services.passwords import hash_password
 
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -136,8 +137,7 @@ def make_pledge(
     )
     db.session.add(pledge)
     db.session.flush()
-    if not withdrawn and organization.status == OrganizationStatus.APPROVED:
-        counters.pledge_counted(pledge, organization, +1)
+    counters.pledge_made(pledge, organization)
     return pledge
 
 
@@ -147,9 +147,12 @@ def make_project(
     title: str | None = None,
     *,
     status: ProjectStatus = ProjectStatus.RUNNING,
+    link_visibility: LinkVisibility | None = LinkVisibility.PUBLIC,
     **fields,
 ) -> Project:
-    """A project linked to campaigns, counted as the project service would."""
+    """A project linked to campaigns, counted as the project service would. Its links are
+    public (as if the member ticked "public"), or ``link_visibility``; None gives the
+    service's default (public only where the organization's pledge is public)."""
     n = next(_sequence)
     title = title or f"Project {n}"
     project = Project(
@@ -164,11 +167,11 @@ def make_project(
     )
     db.session.add(project)
     db.session.flush()
+    publicly_pledged = projects.publicly_pledged_campaign_ids(organization.id)
     for campaign in campaigns:
-        db.session.add(ProjectCampaign(project_id=project.id, campaign_id=campaign.id))
-    db.session.flush()
-    if organization.status == OrganizationStatus.APPROVED and project.hidden_at is None:
-        counters.project_links_counted([c.id for c in campaigns], +1)
+        visibility = link_visibility or projects.default_link_visibility(campaign.id, publicly_pledged)
+        db.session.add(ProjectCampaign(project_id=project.id, campaign_id=campaign.id, visibility=visibility))
+    counters.project_links_changed([c.id for c in campaigns])
     return project
 
 

@@ -31,12 +31,19 @@ LOGIN = "L"
 # endpoint -> {method: "visitor pending member_a member_b moderator admin"}
 EXPECTED: dict[str, dict[str, str]] = {
     "account.change_password": {"GET": "L 200 200 200 200 200", "POST": "L 400 400 400 400 400"},
+    "account.come_back": {"GET": "405 405 405 405 405 405", "POST": "L 400 400 400 403 403"},
     "account.dashboard": {"GET": "L 200 200 200 200 200"},
+    "account.delete_account": {"GET": "L 200 200 200 200 200", "POST": "L 400 400 400 400 400"},
+    "account.delete_organization": {"GET": "L 200 200 200 403 403", "POST": "L 400 400 400 403 403"},
     "account.edit_profile": {"GET": "L 200 200 200 403 403", "POST": "L 302 302 302 403 403"},
+    "account.export_data": {"GET": "L 200 200 200 403 403", "POST": "L 400 400 400 403 403"},
+    "account.go_dark": {"GET": "L 200 200 200 403 403", "POST": "L 400 400 400 403 403"},
     "account.invite": {"GET": "L 403 200 200 403 403", "POST": "L 403 400 400 403 403"},
     "account.logo": {"GET": "L 200 200 200 403 403", "POST": "L 400 400 400 403 403"},
     "account.organization_translation": {"GET": "L 200 200 200 403 403", "POST": "L 302 302 302 403 403"},
     "account.remove_logo": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 302 403 403"},
+    "account.restore_organization": {"GET": "405 405 405 405 405 405", "POST": "L 400 400 400 403 403"},
+    "account.set_language": {"GET": "405 405 405 405 405 405", "POST": "L 400 400 400 400 400"},
     "auth.accept_invitation": {"GET": "400 400 400 400 400 400", "POST": "400 400 400 400 400 400"},
     "auth.confirm_email": {"GET": "200 200 200 200 200 200", "POST": "400 400 400 400 400 400"},
     "auth.login": {"GET": "200 302 302 302 302 302", "POST": "200 302 302 302 302 302"},
@@ -63,6 +70,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "moderation.change_role": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 403 302"},
     "moderation.content": {"GET": "L 403 403 403 200 200"},
     "moderation.decide": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 302 302"},
+    "moderation.decide_name": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 400 400"},
     "moderation.edit_campaign": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 302 302"},
     "moderation.hide_pledge_message": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 400 400"},
     "moderation.hide_project": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 400 400"},
@@ -195,7 +203,13 @@ def is_refusal(status: str) -> bool:
 
 def snapshot() -> dict[str, list[tuple]]:
     """Every row of every table, except login bookkeeping."""
-    skip = {"last_login_at", "failed_login_count", "failed_login_window_start", "failed_login_hour_count"}
+    skip = {
+        "last_login_at",
+        "failed_login_count",
+        "failed_login_window_start",
+        "failed_login_hour_count",
+        "failed_login_hour_start",
+    }
     rows = {}
     with db.engine.connect() as connection:
         for table in db.metadata.sorted_tables:

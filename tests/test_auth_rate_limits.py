@@ -8,11 +8,12 @@ import uuid
 import pytest
 
 from app.extensions import db, limiter
-from tests.builders import make_user
+from tests.builders import DEFAULT_PASSWORD, make_user
 from tests.conftest import empty_all_tables
 from tests.membership_support import registration_data, row_counts
 
 LIMIT = "3 per minute"
+NEW = "a brand new long passphrase 42"
 
 
 @pytest.fixture
@@ -65,6 +66,18 @@ def test_invitations_are_limited(limited_app):
     ]
     assert answers[:3] == [302, 302, 302]
     assert answers[3] == 429
+
+
+def test_current_password_checks_are_limited(limited_app):
+    make_user(email="owner@example.org")
+    db.session.commit()
+    client = limited_app.test_client()
+    client.post("/auth/login", data={"email": "owner@example.org", "password": DEFAULT_PASSWORD})
+    guess = {"current_password": "a guessed password", "new_password": NEW, "confirm": NEW}
+    answers = [client.post("/account/password", data=guess).status_code for _ in range(4)]
+    assert answers[:3] == [400, 400, 400]
+    assert answers[3] == 429
+    assert client.get("/account/password").status_code == 200  # reading the form is not limited
 
 
 def _redis_url() -> str | None:

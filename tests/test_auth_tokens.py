@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from flask import template_rendered
 
-from app.extensions import db
+from app.extensions import db, mail
 from app.services import tokens
 from app.services.passwords import verify_password
 from tests.builders import DEFAULT_PASSWORD, make_user
+from tests.conftest import empty_all_tables
 from tests.membership_support import STRONG_PASSWORD, link_in, registration_data, row_counts, token_from
 
 NEW_PASSWORD = "a quiet garden by the tigris"
@@ -60,7 +65,8 @@ def test_a_token_for_one_purpose_is_refused_for_another(client):
 
 
 def request_reset(client, outbox, email="amal@example.org") -> str:
-    client.post("/auth/reset", data={"email": email})
+    # The message leaves once the whole answer has been sent, that is when it is closed.
+    client.post("/auth/reset", data={"email": email}).close()
     return link_in(outbox[-1], "/auth/reset/")
 
 
@@ -144,7 +150,7 @@ def test_reset_request_does_not_tell_whether_the_email_exists(client, outbox):
 def test_reset_link_uses_the_configured_site_not_the_request_host(client, outbox):
     make_user(email="amal@example.org")
     db.session.commit()
-    client.post("/auth/reset", data={"email": "amal@example.org"}, headers={"Host": "evil.example"})
+    client.post("/auth/reset", data={"email": "amal@example.org"}, headers={"Host": "evil.example"}).close()
     [message] = outbox
     assert "http://tadamun.test/auth/reset/" in message.body
     assert "evil.example" not in message.body
@@ -156,3 +162,91 @@ def test_garbage_tokens_never_cause_a_server_error(client, purpose):
         for path in (f"/auth/confirm/{garbage}", f"/auth/reset/{garbage}", f"/auth/invitation/{garbage}"):
             assert client.get(path).status_code in (200, 400, 404)
             assert client.post(path).status_code in (400, 404)
+
+
+class RequestWork:
+    """What a request does that takes time: SQL statements, Argon2 work, tokens, templates, mail."""
+
+    def __init__(self, monkeypatch, engine):
+        self.statements: list[str] = []
+        self.argon2: list[str] = []
+        self.tokens: list[str] = []
+        self.templates: list[str] = []
+        self.sent: list[list[str]] = []
+        make_token, hash_, verify = tokens.make_token, PasswordHasher.hash, PasswordHasher.verify
+
+        def recording_make_token(purpose, payload):
+            self.tokens.append(purpose)
+            return make_token(purpose, payload)
+
+        def recording_hash(hasher, password, **kwargs):
+            self.argon2.append(f"hash m={hasher.memory_cost} t={hasher.time_cost}")
+            return hash_(hasher, password, **kwargs)
+
+        def recording_verify(hasher, encoded, password):
+            self.argon2.append(f"verify {encoded.split('$')[3]}")
+            return verify(hasher, encoded, password)
+
+        monkeypatch.setattr(tokens, "make_token", recording_make_token)
+        monkeypatch.setattr(PasswordHasher, "hash", recording_hash)
+        monkeypatch.setattr(PasswordHasher, "verify", recording_verify)
+        sa.event.listen(engine, "before_cursor_execute", self._statement)
+
+    def _statement(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+    def rendered(self, sender, template, context, **extra):
+        self.templates.append(template.name)
+
+    def take(self) -> dict:
+        """The work recorded since the last call, then start afresh."""
+        work = {
+            "statements": Counter(self.statements),
+            "argon2": Counter(self.argon2),
+            "tokens": Counter(self.tokens),
+            "templates": Counter(self.templates),
+            "sent": list(self.sent),
+        }
+        for recorded in (self.statements, self.argon2, self.tokens, self.templates, self.sent):
+            recorded.clear()
+        return work
+
+
+@pytest.mark.slow
+def test_reset_request_costs_the_same_work_for_known_and_unknown_emails(make_app, monkeypatch):
+    """A reset request for an account and one for an unknown email do the same work.
+
+    Timing is not measured (a loaded machine would make that flaky): the answers take the
+    same time because they run the same queries, build the same token and message, and
+    hash nothing; the message leaves only after the answer, and only for a real account.
+    """
+    application = make_app(PASSWORD_HASH_FAST=False)  # the production Argon2 cost
+    with application.app_context():
+        make_user(email="amal@example.org")
+        db.session.commit()
+        engine = db.engine
+    # Each request in its own application context, as under gunicorn: nothing carries over.
+    work = RequestWork(monkeypatch, engine)
+    answers, during, after = {}, {}, {}
+    try:
+        with mail.record_messages() as outbox, template_rendered.connected_to(work.rendered, application):
+            client = application.test_client()
+            for label, email in [("unknown", "nobody@example.org"), ("known", "amal@example.org")]:
+                work.take()
+                answers[label] = client.post("/auth/reset", data={"email": email})
+                during[label] = work.take() | {"sent": [m.recipients for m in outbox]}
+                answers[label].close()  # the server has sent the whole answer
+                after[label] = [m.recipients for m in outbox]
+                outbox.clear()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", work._statement)
+        with application.app_context():
+            empty_all_tables()
+
+    assert answers["known"].status_code == answers["unknown"].status_code == 302
+    assert during["known"] == during["unknown"]
+    assert during["known"]["argon2"] == Counter()  # no password work on either path
+    assert during["known"]["tokens"] == Counter({tokens.PASSWORD_RESET: 1})
+    assert during["known"]["templates"] == Counter({"email/reset_password.txt": 1})
+    assert during["known"]["sent"] == []  # nothing is sent while the visitor waits
+    assert after == {"known": [["amal@example.org"]], "unknown": []}

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app import create_app
 from app.extensions import db
 from app.models import PledgeVisibility
-from app.services.backup import table_row_counts
+from app.ops.backup import table_row_counts
 from tests import builders
 
 pytestmark = pytest.mark.slow

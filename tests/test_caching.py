@@ -10,7 +10,7 @@ import pytest
 from app.extensions import db
 from app.models import PledgeVisibility
 from app.page_cache import Generation
-from app.services import large_data
+from app.seeding import large_data
 from tests.builders import make_campaign, make_organization, make_pledge, make_user
 from tests.conftest import AuthActions, empty_all_tables
 
@@ -96,7 +96,9 @@ def test_home_page_with_its_css_weighs_under_60_kb_on_the_wire(app, client):
 
 @pytest.fixture
 def cached_client(make_app, tmp_path):
-    application = make_app(PAGE_CACHE=True, PAGE_CACHE_GENERATION_FILE=str(tmp_path / "generation"))
+    application = make_app(
+        PAGE_CACHE=True, PAGE_CACHE_GENERATION_FILE=str(tmp_path / "generation"), SITE_URL="http://localhost"
+    )
     with application.app_context():
         yield application.test_client()
         db.session.remove()

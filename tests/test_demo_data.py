@@ -15,7 +15,8 @@ from app.models import (
     ProjectCampaign,
     User,
 )
-from app.services import counters, demo_data
+from app.seeding import demo_data
+from app.services import counters
 from tests.builders import make_campaign
 
 SIX_CAMPAIGNS = {

@@ -2,7 +2,8 @@
 
 Hypothesis feeds every query parameter, every form field (found by reading the page's
 own forms) and every URL argument: empty, huge (20,000 characters), NUL bytes, emoji,
-right-to-left marks and Arabic, numbers far beyond 64 bits, markup and SQL fragments.
+right-to-left marks and Arabic, numbers far beyond 64 bits, markup and SQL fragments, and
+numbers as an attacker writes them (other scripts' digits, superscripts, signs, spaces, mixes).
 The answer must be one of 2xx/3xx/400/404/405/409/413/422; when it is a refusal the
 database is unchanged. Arabic text sent in a form comes back exactly as written.
 
@@ -24,6 +25,7 @@ from hypothesis import strategies as st
 
 from app.extensions import db
 from app.models import Organization, Pledge
+from app.services.text import slugify
 from tests.test_access_matrix import EXPECTED, World, client_for, snapshot, url_for_rule, walked_rules
 from tests.test_access_matrix import world as world  # the fixture
 
@@ -63,7 +65,42 @@ HOSTILE = st.sampled_from(
         "\t\n\r\x0b\x0c",
     ]
 )
-VALUES = st.one_of(HOSTILE, st.text(max_size=60), st.integers(-(2**80), 2**80).map(str))
+# Numbers as an attacker writes them: other scripts' digits, signs, spaces, beyond any column.
+MAX_ID = 2**31 - 1
+# Superscripts, a subscript, Arabic-Indic, Persian, Devanagari, Bengali, Thai, full-width and
+# mathematical digits: Python's int() and str.isdigit() take most of them for numbers.
+OTHER_DIGITS = (
+    "\u00b2\u00b3\u00b9\u2070\u2074\u2079\u2082\u0663\u0661\u0662"
+    "\u06f3\u06f4\u0966\u0969\u09e9\u0e53\uff13\U0001d7d1"
+)
+SIGNS = "+-\u2212\uff0d\ufe63"  # plus, hyphen-minus, minus sign, full-width and small hyphen-minus
+SPACES = [" ", "\t", "\n", "\u00a0", "\u2003", "\u200b", "\u202e"]
+
+ASCII_NUMBERS = st.one_of(
+    st.integers(0, 2**40),
+    st.integers(MAX_ID - 2, MAX_ID + 2),
+    st.integers(2**63 - 2, 2**63 + 2),
+    st.integers(2**64, 10**40),
+).map(str)
+MIXED = st.lists(
+    st.sampled_from([*"0123456789", *OTHER_DIGITS, *SIGNS, *SPACES, "_", ".", "e", "x"]),
+    min_size=1,
+    max_size=20,
+).map("".join)
+CRAFTED_NUMBERS = st.one_of(
+    ASCII_NUMBERS,
+    st.text(alphabet=OTHER_DIGITS, min_size=1, max_size=12),
+    st.tuples(st.sampled_from(SIGNS), ASCII_NUMBERS).map("".join),
+    st.tuples(st.sampled_from(SPACES), ASCII_NUMBERS, st.sampled_from(["", *SPACES])).map("".join),
+    MIXED,
+    st.sampled_from(["9" * 30, "9" * 5000, "1e3", "0x1F", "1_000", "0", "00000000001", "NaN", "\u221e"]),
+)
+CURSORS = st.one_of(
+    CRAFTED_NUMBERS,
+    st.tuples(CRAFTED_NUMBERS, CRAFTED_NUMBERS).map(".".join),
+    st.tuples(ASCII_NUMBERS, ASCII_NUMBERS).map(".".join),
+)
+VALUES = st.one_of(HOSTILE, st.text(max_size=60), st.integers(-(2**80), 2**80).map(str), CRAFTED_NUMBERS)
 
 QUERY_NAMES = ["q", "page", "lang", "campaign", "country", "kind", "type", "status", "show", "role",
                "organization", "after", "next", "sort"]  # fmt: skip
@@ -184,7 +221,7 @@ INTEGER_ARGUMENTS = {"campaign_id", "organization_id", "pledge_id", "project_id"
 
 @pytest.mark.parametrize("endpoint", ARGUMENT_ENDPOINTS)
 @FUZZ_SETTINGS
-@given(value=st.one_of(HOSTILE, st.integers(-(2**80), 2**80).map(str)))
+@given(value=st.one_of(HOSTILE, st.integers(-(2**80), 2**80).map(str), CRAFTED_NUMBERS))
 def test_url_arguments_never_cause_a_server_error(
     app, world: World, clients, rules_by_endpoint, endpoint, value
 ):
@@ -307,3 +344,113 @@ def test_a_page_number_beyond_any_list_is_a_404(app, world: World, clients, page
         "/campaigns/save-the-tigris",
     ):
         assert client.get(path, query_string={"page": page}).status_code == 404, path
+
+
+# Crafted numbers: ids in paths, ids and cursors in query strings -------------------------------------
+#
+# Every id and cursor is read by one parser: ASCII digits only, within the column's range (ids are
+# 32-bit INTEGER columns: 1 to 2**31 - 1). Anything else is a 404 in a path, a 400 in a query string.
+
+NUMBER_SETTINGS = settings(FUZZ_SETTINGS, max_examples=EXAMPLES * 8)
+LAST_MICROSECOND = 253_402_300_799_999_999  # 9999-12-31 23:59:59.999999 after 1970: Python's last instant
+
+
+def is_id(text: str) -> bool:
+    return re.fullmatch(r"[0-9]{1,10}", text) is not None and 1 <= int(text) <= MAX_ID
+
+
+def is_cursor(text: str) -> bool:
+    micros, dot, pledge_id = text.partition(".")
+    if not dot or re.fullmatch(r"[0-9]{1,18}", micros) is None:
+        return False
+    return int(micros) <= LAST_MICROSECOND and is_id(pledge_id)
+
+
+def could_be_a_slug(text: str) -> bool:
+    """``?organization=`` also takes a slug: Arabic names keep their letters and digits in theirs."""
+    return re.fullmatch(r"[0-9]+", text) is None and slugify(text) == text
+
+
+PATHS_WITH_IDS = [
+    ("visitor", "/projects/{}"),
+    ("member_a", "/projects/{}/edit"),
+    ("admin", "/moderation/organizations/{}"),
+    ("admin", "/moderation/campaigns/{}/edit"),
+]
+
+
+@NUMBER_SETTINGS
+@given(number=CRAFTED_NUMBERS)
+def test_a_crafted_number_in_a_path_is_a_404(app, world: World, clients, number):
+    for actor, path in PATHS_WITH_IDS:
+        response = clients(actor).get(path.format(quote(number, safe="")))
+        if is_id(number):
+            assert response.status_code in (200, 404), (path, number, response.status_code)
+        else:
+            assert response.status_code == 404, (path, number, response.status_code)
+
+
+@NUMBER_SETTINGS
+@given(number=CRAFTED_NUMBERS)
+def test_a_crafted_organization_number_in_the_moderation_log_is_a_400(app, world: World, clients, number):
+    response = clients("admin").get("/moderation/log", query_string={"organization": number})
+
+    if is_id(number):
+        assert response.status_code in (200, 404), (number, response.status_code)
+    elif could_be_a_slug(number):
+        assert response.status_code == 404, (number, response.status_code)  # no organization has it
+    else:
+        assert response.status_code == 400, (number, response.status_code)
+
+
+@NUMBER_SETTINGS
+@given(cursor=CURSORS)
+def test_a_crafted_supporters_cursor_is_a_400(app, world: World, clients, cursor):
+    response = clients("visitor").get("/campaigns/save-the-tigris", query_string={"after": cursor})
+
+    if is_cursor(cursor):
+        assert response.status_code in (200, 404), (cursor, response.status_code)
+    else:
+        assert response.status_code == 400, (cursor, response.status_code)
+
+
+CRAFTED_EXAMPLES = [
+    "\u00b2",  # superscript two: the tester's /projects/%C2%B2
+    "\u0663",  # Arabic-Indic three
+    "\uff13",  # full-width three
+    "2147483648",  # one beyond a 32-bit id
+    "9223372036854775808",  # one beyond a 64-bit integer
+    "9" * 30,
+    "-1",
+    "+1",
+    " 1",
+    "1 ",
+    "1_0",
+    "0",
+]
+
+
+@pytest.mark.parametrize("number", CRAFTED_EXAMPLES)
+def test_the_crafted_numbers_the_tester_sent_are_refused_without_a_server_error(
+    app, world: World, clients, number
+):
+    project = clients("visitor").get(f"/projects/{quote(number, safe='')}")
+    log = clients("admin").get("/moderation/log", query_string={"organization": number})
+    cursors = [f"1.{number}", f"{number}.{number}", number]
+    supporters = [
+        clients("visitor").get("/campaigns/save-the-tigris", query_string={"after": cursor})
+        for cursor in cursors
+    ]
+
+    assert project.status_code == 404
+    assert log.status_code == (404 if could_be_a_slug(number) else 400)
+    assert [response.status_code for response in supporters] == [400, 400, 400]
+
+
+def test_a_cursor_beyond_the_last_instant_python_holds_is_a_400(app, world: World, clients):
+    client = clients("visitor")
+    for micros in (str(LAST_MICROSECOND + 1), "999999999999999999", "9" * 19):
+        assert client.get(f"/campaigns/save-the-tigris?after={micros}.1").status_code == 400
+    # Well formed: every supporter is older than the last instant; none is older than 1970.
+    assert client.get(f"/campaigns/save-the-tigris?after={LAST_MICROSECOND}.{MAX_ID}").status_code == 200
+    assert client.get("/campaigns/save-the-tigris?after=0.1").status_code == 404

@@ -136,19 +136,52 @@ def test_without_a_choice_the_browser_language_is_used_when_supported(client, he
     assert response.headers["Content-Language"] == expected
 
 
-def test_a_members_choice_is_kept_in_their_settings_for_other_devices(app, client, auth, make_app):
+def test_a_members_language_link_changes_only_the_cookie(app, client, auth, count_queries):
     user = builders.make_user(email="lina@example.org")
     db.session.commit()
     auth.login("lina@example.org")
 
-    client.get("/?lang=ckb")
+    with count_queries() as queries:
+        response = client.get("/?lang=ckb")
 
+    assert html_tag(response) == '<html lang="ckb" dir="rtl">'
+    assert response.headers["Set-Cookie"].startswith("lang=ckb;")
+    writes = ("UPDATE", "INSERT", "DELETE")
+    assert not [q for q in queries.statements if q.lstrip().upper().startswith(writes)]
+    db.session.expire_all()
+    assert db.session.get(User, user.id).locale is None
+
+
+def test_a_member_keeps_a_language_for_their_account_with_a_post(app, client, auth):
+    user = builders.make_user(email="lina@example.org")
+    db.session.commit()
+    auth.login("lina@example.org")
+    assert 'action="/account/language"' in client.get("/account/").get_data(as_text=True)
+
+    response = client.post("/account/language", data={"locale": "ckb"})
+
+    assert response.status_code == 302
+    assert response.headers["Set-Cookie"].startswith("lang=ckb;")
+    db.session.expire_all()
     assert db.session.get(User, user.id).locale == "ckb"
     # Another device: no cookie, a French browser; the member's setting wins once logged in.
     other = app.test_client()
     other.post("/auth/login", data={"email": "lina@example.org", "password": builders.DEFAULT_PASSWORD})
     response = other.get("/", headers={"Accept-Language": "fr"})
     assert html_tag(response) == '<html lang="ckb" dir="rtl">'
+
+
+def test_an_unknown_language_for_the_account_is_refused(app, client, auth):
+    user = builders.make_user(email="lina@example.org")
+    user.locale = "fr"
+    db.session.commit()
+    auth.login("lina@example.org")
+
+    response = client.post("/account/language", data={"locale": "xx"})
+
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(User, user.id).locale == "fr"
 
 
 def test_visitors_choice_writes_nothing_to_the_database(client, count_queries):

@@ -9,9 +9,10 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Campaign, Organization, Pledge, Project, ProjectCampaign
-from app.search import engine
-from app.search.folding import fold
-from app.services import DomainError, counters, large_data
+from app.search_engine import engine
+from app.search_engine.folding import fold
+from app.seeding import large_data
+from app.services import DomainError, counters
 from tests.builders import make_organization
 
 SCALE = 0.01  # 100 organizations, 50 campaigns, 2,000 pledges, 200 projects

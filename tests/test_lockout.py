@@ -13,6 +13,7 @@ from app.models.base import utcnow
 from app.services import accounts
 from app.services.accounts import AccountLocked, authenticate
 from tests.builders import DEFAULT_PASSWORD, make_user
+from tests.conftest import empty_all_tables
 
 EMAIL = "amal@example.org"
 WRONG = "not the right password"
@@ -154,6 +155,52 @@ def test_the_login_page_says_the_account_is_locked(user, client, frozen_clock):
     assert client.get("/account/").status_code == 200
 
 
+# Through the change-password page ----------------------------------------------------------------
+
+NEW_PASSWORD = "a brand new long passphrase 42"
+
+
+def change_password(client, current):
+    return client.post(
+        "/account/password",
+        data={"current_password": current, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
+
+
+def test_wrong_current_passwords_lock_the_account_like_failed_logins(user, client, frozen_clock):
+    # A stolen session must not become a way to guess the password without limit.
+    assert login(client, DEFAULT_PASSWORD).status_code == 302
+    for _ in range(9):
+        answer = change_password(client, WRONG)
+        assert answer.status_code == 400
+        assert "not correct" in answer.get_data(as_text=True)
+    assert reload(user).failed_login_count == 9
+
+    tenth = change_password(client, WRONG)
+    assert "locked" in tenth.get_data(as_text=True)
+
+    right = change_password(client, DEFAULT_PASSWORD)
+    assert right.status_code == 400
+    assert "locked" in right.get_data(as_text=True)
+    assert reload(user).password_hash == user.password_hash  # unchanged
+    other_browser = client.application.test_client()
+    assert "locked" in login(other_browser, DEFAULT_PASSWORD).get_data(as_text=True)
+
+    frozen_clock.advance(minutes=16)
+    assert change_password(client, DEFAULT_PASSWORD).status_code == 302
+    assert authenticate(EMAIL, NEW_PASSWORD) == reload(user)
+
+
+def test_failed_logins_and_wrong_current_passwords_share_one_count(user, client, frozen_clock):
+    assert login(client, DEFAULT_PASSWORD).status_code == 302
+    fail(5)  # someone else guessing at the login page
+    db.session.commit()
+    for _ in range(4):
+        assert "not correct" in change_password(client, WRONG).get_data(as_text=True)
+
+    assert "locked" in change_password(client, WRONG).get_data(as_text=True)
+
+
 def test_the_lock_holds_across_workers(user, make_app, frozen_clock):
     # Two application instances, as two gunicorn workers: the count lives in the database.
     first, second = make_app().test_client(), make_app().test_client()
@@ -199,6 +246,7 @@ def test_unknown_email_and_wrong_password_cost_the_same_work(make_app, monkeypat
         known = login(client, WRONG)
         known_hashes = list(verified_hashes)
         db.session.remove()
+        empty_all_tables()  # this test builds its own app, so the `app` fixture does not clean up
 
     assert unknown.status_code == known.status_code
     assert "Email or password is not correct." in unknown.get_data(as_text=True)

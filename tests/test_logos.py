@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import struct
+import subprocess
+import sys
+import time
+import zlib
 from io import BytesIO
 from pathlib import Path
 
@@ -12,9 +18,11 @@ from werkzeug.test import encode_multipart
 
 from app.extensions import db
 from app.models import OrganizationStatus
-from tests.builders import make_moderator, make_organization, make_user
+from tests.builders import DEFAULT_PASSWORD, make_moderator, make_organization, make_user
+from tests.conftest import empty_all_tables
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+STATIC_DIR = PROJECT_DIR / "static"
 
 
 def image_bytes(format_: str = "PNG", size=(64, 48), color="teal", **save_options) -> bytes:
@@ -189,6 +197,16 @@ def test_a_logo_over_2_mb_is_refused_with_413(app, client, member, size):
     assert stored_files(app) == []
 
 
+def test_the_too_large_page_names_the_configured_logo_limit(app, client, member):
+    app.config["MAX_LOGO_BYTES"] = 1024 * 1024
+
+    response = upload(client, b"\x89PNG\r\n\x1a\n" + b"\0" * (1024 * 1024 + 1))
+
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert "at most 1 MB" in page and "2 MB" not in page
+
+
 def test_a_new_logo_replaces_the_old_file(app, client, member):
     upload(client, image_bytes("PNG", color="red"))
     (first,) = stored_files(app)
@@ -250,3 +268,208 @@ def test_unknown_organization_or_no_logo_is_404(app, client):
     db.session.commit()
     assert client.get("/organizations/no-logo/logo").status_code == 404
     assert client.get("/organizations/nobody/logo").status_code == 404
+
+
+# Decompression cost: what a small file may make the server decode --------------------------------
+
+
+def blank_png(width: int, height: int, *, bit_depth: int = 8, color_type: int = 6) -> bytes:
+    """A valid PNG of blank pixels, written row by row: even a huge one costs the test no memory.
+
+    ``color_type`` is PNG's: 0 grey, 2 RGB, 3 palette, 4 grey + alpha, 6 RGBA."""
+    channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[color_type]
+    row = b"\0" + bytes(width * channels * bit_depth // 8)  # filter byte "none", then the pixels
+    compressor = zlib.compressobj(9)
+    pixels = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, 0)
+    palette = chunk(b"PLTE", bytes(3 * 256)) if color_type == 3 else b""
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + palette + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "bit_depth", "named"),
+    [
+        (6300, 6300, 16, "far too many pixels"),  # the tester's file: 40 megapixels of 16-bit grey
+        (5000, 4000, 8, "5000 by 4000 pixels"),  # a camera photo: its size is named
+    ],
+)
+def test_an_image_beyond_16_megapixels_is_refused_quickly_with_a_clear_message(
+    app, client, member, width, height, bit_depth, named
+):
+    bomb = blank_png(width, height, bit_depth=bit_depth, color_type=0)
+    assert len(bomb) < 2 * 1024 * 1024  # small enough to pass the size check: only its pixels give it away
+
+    started = time.process_time()
+    response = upload(client, bomb)
+    spent = time.process_time() - started
+
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert named in page and "at most 16 megapixels (for example 4000 by 4000)" in page
+    assert spent < 0.3, f"{spent:.2f} s of CPU: the pixels were decoded"
+    db.session.refresh(member.organization)
+    assert member.organization.logo_filename is None
+    assert stored_files(app) == []
+
+
+def test_a_webp_beyond_6_megapixels_is_refused(app, client, member):
+    response = upload(client, image_bytes("WEBP", size=(3000, 2001)), filename="logo.webp")
+
+    assert response.status_code == 400
+    assert "a WebP logo may have at most 6 megapixels" in response.get_data(as_text=True)
+    assert stored_files(app) == []
+
+
+def test_pillow_itself_refuses_images_far_beyond_the_logo_cap():
+    from app.services import logos
+
+    assert Image.MAX_IMAGE_PIXELS == logos.MAX_LOGO_PIXELS == 16_000_000
+    with pytest.raises(Image.DecompressionBombError):
+        Image.open(BytesIO(blank_png(6000, 6000, color_type=0)))
+
+
+# Just under the cap, in each format and pixel layout that costs the most to decode.
+def _worst_png_rgba_16_bit() -> bytes:
+    return blank_png(4000, 4000, bit_depth=16, color_type=6)
+
+
+def _worst_png_grey_16_bit() -> bytes:
+    return blank_png(4000, 4000, bit_depth=16, color_type=0)
+
+
+def _worst_png_palette() -> bytes:
+    return blank_png(4000, 4000, color_type=3)
+
+
+def _worst_webp() -> bytes:
+    # WebP has a lower cap (6 megapixels): Pillow decodes it at full size, several times over.
+    return image_bytes("WEBP", size=(3000, 2000), color=(0, 128, 128, 100), lossless=True)
+
+
+def _worst_gif() -> bytes:
+    buffer = BytesIO()
+    Image.new("P", (4000, 4000), 1).save(buffer, format="GIF")
+    return buffer.getvalue()
+
+
+def _worst_jpeg() -> bytes:
+    buffer = BytesIO()
+    Image.new("CMYK", (4000, 4000), (0, 0, 0, 0)).save(buffer, format="JPEG", quality=50)
+    return buffer.getvalue()
+
+
+WORST_ACCEPTED = {
+    "png rgba 16-bit": _worst_png_rgba_16_bit,
+    "png grey 16-bit": _worst_png_grey_16_bit,
+    "png palette": _worst_png_palette,
+    "webp rgba": _worst_webp,
+    "gif": _worst_gif,
+    "jpeg cmyk": _worst_jpeg,
+}
+
+# Run in a fresh interpreter: Pillow decodes in C, out of tracemalloc's sight, and the test
+# process's own high-water mark would hide a smaller peak. Linux resets a process's peak
+# resident size (VmHWM) when 5 is written to clear_refs: the peak measured is then the
+# processing's own, above what the process already held. Sizes are in kilobytes.
+MEASURE = """
+import re, sys
+from pathlib import Path
+from app.services.logos import clean_image
+def status(name):
+    return int(re.search(name + r":\\s+(\\d+)", Path("/proc/self/status").read_text()).group(1))
+data = Path(sys.argv[1]).read_bytes()
+Path("/proc/self/clear_refs").write_text("5")
+before = status("VmRSS")
+cleaned, extension = clean_image(data)
+print(status("VmHWM") - before, len(cleaned), extension)
+"""
+
+
+@pytest.mark.parametrize("case", sorted(WORST_ACCEPTED))
+@pytest.mark.skipif(not os.access("/proc/self/clear_refs", os.W_OK), reason="measures memory the Linux way")
+def test_the_costliest_accepted_logo_stays_within_150_mb_of_memory(tmp_path, case):
+    data = WORST_ACCEPTED[case]()
+    assert len(data) <= 2 * 1024 * 1024
+    with Image.open(BytesIO(data)) as probe:
+        # Exactly at the cap: accepted.
+        assert probe.width * probe.height == (6_000_000 if probe.format == "WEBP" else 16_000_000)
+    source = tmp_path / "logo"
+    source.write_bytes(data)
+
+    finished = subprocess.run(  # noqa: S603 (our own interpreter and script)
+        [sys.executable, "-c", MEASURE, str(source)],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    growth_kb, size, extension = finished.stdout.split()
+    assert int(growth_kb) < 150 * 1024, f"{case}: peak memory grew by {int(growth_kb) // 1024} MB"
+    assert int(size) < 1024 * 1024 and extension in ("png", "jpg", "webp")
+
+
+def test_a_member_whose_email_is_not_confirmed_cannot_upload_a_logo(app, client, auth):
+    org = make_organization("Unconfirmed Friends", slug="unconfirmed-friends")
+    make_user(org, email="new@unconfirmed.example", confirmed=False)
+    db.session.commit()
+    auth.login("new@unconfirmed.example")
+
+    page = client.get("/account/logo")
+    assert page.status_code == 200
+    assert "Confirm your email address" in page.get_data(as_text=True)
+    response = upload(client, image_bytes("PNG"))
+
+    assert response.status_code == 403
+    assert "Confirm your email address" in response.get_data(as_text=True)
+    db.session.refresh(org)
+    assert org.logo_filename is None
+    assert stored_files(app) == []
+
+
+@pytest.fixture
+def limited_app(make_app):
+    application = make_app(RATELIMIT_ENABLED=True, LOGO_UPLOAD_RATE_LIMIT="2 per minute")
+    with application.app_context():
+        yield application
+        db.session.remove()
+        empty_all_tables()
+
+
+def _logged_in(application, email: str, address: str):
+    client = application.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    client.post("/auth/login", data={"email": email, "password": DEFAULT_PASSWORD})
+    return client
+
+
+def test_logo_uploads_are_rate_limited_per_user_whatever_the_address(limited_app):
+    make_user(make_organization("Busy Org"), email="busy@example.org")
+    db.session.commit()
+    first = _logged_in(limited_app, "busy@example.org", "192.0.2.1")
+    second = _logged_in(limited_app, "busy@example.org", "192.0.2.2")
+
+    assert upload(first, image_bytes("PNG")).status_code == 302
+    assert upload(first, b"not an image").status_code == 400  # refused uploads count too
+    assert upload(second, image_bytes("PNG")).status_code == 429
+    assert first.get("/account/logo").status_code == 200  # reading the form is not limited
+
+
+def test_logo_uploads_are_rate_limited_per_address_whatever_the_user(limited_app):
+    for name in ("one", "two"):
+        make_user(make_organization(f"Org {name}"), email=f"{name}@example.org")
+    db.session.commit()
+    one = _logged_in(limited_app, "one@example.org", "192.0.2.9")
+    two = _logged_in(limited_app, "two@example.org", "192.0.2.9")
+
+    assert upload(one, image_bytes("PNG")).status_code == 302
+    assert upload(one, image_bytes("PNG")).status_code == 302
+    assert upload(two, image_bytes("PNG")).status_code == 429

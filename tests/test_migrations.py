@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,9 +20,8 @@ from flask import current_app
 
 from app import create_app
 from app.extensions import db
-from app.models import OrganizationStatus, PledgeVisibility
+from app.services import counters
 from config import normalize_database_url
-from tests import builders
 from tests.conftest import TEST_DATABASE_URL
 
 pytestmark = pytest.mark.slow
@@ -100,30 +100,94 @@ def model_table_names() -> set[str]:
     return set(db.metadata.tables)
 
 
-def snapshot(table_names: set[str]) -> dict[str, list[tuple]]:
-    """Every row of every table, in a stable order."""
+def _insert(table_name: str, *rows: dict) -> None:
+    """Rows written as the code of an older revision would, through the table as it is now in
+    the database (the models may describe columns a later revision adds)."""
+    table = sa.Table(table_name, sa.MetaData(), autoload_with=db.engine)
+    with db.engine.begin() as connection:
+        connection.execute(table.insert(), list(rows))
+
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def _campaign(campaign_id: int, slug: str, **counts) -> dict:
+    return {
+        "id": campaign_id, "slug": slug, "title": slug.replace("-", " ").title(), "summary": "What it wants.",
+        "description": "", "status": "active", "accent": "tigris", "position": campaign_id,
+        "supporter_count": 0, "iraqi_supporter_count": 0, "project_count": 0,
+        "created_at": NOW, "updated_at": NOW, **counts,
+    }  # fmt: skip
+
+
+def _organization(org_id: int, name: str, *, status: str = "approved", country: str = "IQ", **counts) -> dict:
+    return {
+        "id": org_id, "slug": name.lower().replace(" ", "-"), "name": name, "kind": "ngo", "country": country,
+        "city": "Basra", "description": "", "status": status, "contact_email_visibility": "hidden",
+        "contact_phone_visibility": "hidden", "address_visibility": "hidden",
+        "contact_person_visibility": "hidden",
+        "public_pledge_count": 0, "created_at": NOW, "updated_at": NOW, "submitted_at": NOW,
+        "approved_at": NOW if status != "pending" else None, **counts,
+    }  # fmt: skip
+
+
+def _pledge(
+    pledge_id: int, org_id: int, campaign_id: int, visibility: str, *, withdrawn: bool = False
+) -> dict:
+    return {
+        "id": pledge_id, "organization_id": org_id, "campaign_id": campaign_id, "support_kinds": "advocacy",
+        "message": "معاً من أجل دجلة", "visibility": visibility, "created_at": NOW, "updated_at": NOW,
+        "withdrawn_at": NOW if withdrawn else None,
+    }  # fmt: skip
+
+
+def _project(project_id: int, org_id: int) -> dict:
+    return {
+        "id": project_id, "slug": f"project-{project_id}", "organization_id": org_id, "title": "River Clinic",
+        "summary": "", "description": "", "status": "running", "place": "Basra",
+        "created_at": NOW, "updated_at": NOW,
+    }  # fmt: skip
+
+
+def some_of_everything() -> None:
+    """A small network as the first release stored it, its counters as that release kept them."""
+    _insert(
+        "campaigns",
+        _campaign(1, "save-the-tigris", supporter_count=1, iraqi_supporter_count=1, project_count=1),
+    )
+    _insert(
+        "organizations",
+        _organization(1, "Tigris Friends", public_pledge_count=0),
+        _organization(2, "Waiting Org", status="pending"),
+    )
+    _insert(
+        "users",
+        {"id": 1, "email": "owner@tigris.example", "password_hash": "x", "role": "member",
+         "organization_id": 1, "is_owner": True, "created_at": NOW, "email_confirmed_at": NOW},
+        {"id": 2, "email": "mod@tadamun.example", "password_hash": "x", "role": "moderator",
+         "organization_id": None, "is_owner": False, "created_at": NOW, "email_confirmed_at": NOW},
+    )  # fmt: skip
+    _insert("pledges", _pledge(1, 1, 1, "members"))
+    _insert("projects", _project(1, 1))
+    _insert("project_campaigns", {"project_id": 1, "campaign_id": 1, "created_at": NOW})
+
+
+# Derived numbers a later revision may recompute by a new rule; they are checked against the rule.
+COUNTERS = {"campaigns": {"supporter_count", "iraqi_supporter_count", "project_count"}}
+
+
+def snapshot_of(table_names: set[str], columns_of: dict[str, list[str]]) -> dict[str, list[tuple]]:
+    """Every row of these tables, the given columns only, counters left out."""
     metadata = sa.MetaData()
     metadata.reflect(bind=db.engine, only=sorted(table_names))
     rows = {}
     with db.engine.connect() as connection:
         for name in sorted(table_names):
             table = metadata.tables[name]
-            # The models' columns only: 0002_search adds a generated search_vector on PostgreSQL.
-            columns = [table.c[column.name] for column in db.metadata.tables[name].columns]
+            columns = [table.c[c] for c in columns_of[name] if c not in COUNTERS.get(name, set())]
             result = connection.execute(sa.select(*columns)).all()
             rows[name] = sorted((tuple(row) for row in result), key=repr)
     return rows
-
-
-def some_of_everything() -> None:
-    campaign = builders.make_campaign("Save the Tigris")
-    org = builders.make_organization("Tigris Friends")
-    builders.make_organization("Waiting Org", status=OrganizationStatus.PENDING)
-    builders.make_user(org, email="owner@tigris.example")
-    builders.make_moderator("mod@tadamun.example")
-    builders.make_pledge(org, campaign, visibility=PledgeVisibility.MEMBERS, message="معاً من أجل دجلة")
-    builders.make_project(org, campaigns=[campaign])
-    db.session.commit()
 
 
 def test_first_revision_is_the_first_release():
@@ -144,12 +208,78 @@ def test_upgrade_from_the_first_release_keeps_every_row(empty_database):
         upgrade(FIRST_RELEASE)
         some_of_everything()
         tables = model_table_names()
-        before = snapshot(tables)
+        inspector = sa.inspect(db.engine)
+        columns_at_first_release = {name: [c["name"] for c in inspector.get_columns(name)] for name in tables}
+        before = snapshot_of(tables, columns_at_first_release)
         assert all(before[name] for name in ("users", "organizations", "campaigns", "pledges", "projects"))
         db.session.remove()
 
         upgrade()
-        assert snapshot(tables) == before
+        assert snapshot_of(tables, columns_at_first_release) == before
+        assert counters.stored_counts() == counters.computed_counts()
+
+
+def test_0003_links_stay_as_discreet_as_their_pledges_and_the_counters_follow(empty_database):
+    """Existing links become public only where the organization's pledge is public; pledges get
+    their current attribution; the counters are recomputed by the new rule (and the old one on
+    the way back)."""
+    with app_on(empty_database):
+        upgrade("0002_search")
+        _insert("campaigns", _campaign(1, "save-the-tigris"), _campaign(2, "workers-rights"))
+        _insert(
+            "organizations",
+            _organization(1, "Open Union", public_pledge_count=1),
+            _organization(2, "Paused Group", status="suspended", country="FR"),
+        )
+        _insert(
+            "pledges",
+            _pledge(1, 1, 1, "public"),
+            _pledge(2, 1, 2, "counted"),
+            _pledge(3, 2, 1, "members"),
+            _pledge(4, 2, 2, "public", withdrawn=True),
+        )
+        _insert("projects", _project(1, 1), _project(2, 2))
+        _insert(
+            "project_campaigns",
+            *(
+                {"project_id": p, "campaign_id": c, "created_at": NOW}
+                for p, c in ((1, 1), (1, 2), (2, 1), (2, 2))
+            ),
+        )
+        upgrade("0003_link_visibility_and_counts")
+
+        with db.engine.connect() as connection:
+            links = dict(
+                ((p, c), v)
+                for p, c, v in connection.execute(
+                    sa.text("SELECT project_id, campaign_id, visibility FROM project_campaigns")
+                )
+            )
+            attributions = {
+                row[0]: (bool(row[1]), bool(row[2]))
+                for row in connection.execute(sa.text("SELECT id, counted, counted_iraqi FROM pledges"))
+            }
+            numbers = dict(
+                (row[0], tuple(row[1:]))
+                for row in connection.execute(
+                    sa.text("SELECT id, supporter_count, iraqi_supporter_count, project_count FROM campaigns")
+                )
+            )
+        assert links == {(1, 1): "public", (1, 2): "members", (2, 1): "members", (2, 2): "members"}
+        assert attributions == {1: (True, True), 2: (True, True), 3: (False, False), 4: (False, False)}
+        assert numbers == {1: (1, 1, 1), 2: (1, 1, 0)}
+        # The application's rule reads the newest schema: compare it at the head.
+        upgrade()
+        assert counters.stored_counts() == counters.computed_counts()
+        assert counters.stale_pledges() == []
+        db.session.remove()
+
+        downgrade("0002_search")
+        with db.engine.connect() as connection:
+            project_counts = dict(
+                connection.execute(sa.text("SELECT id, project_count FROM campaigns")).all()
+            )
+        assert project_counts == {1: 1, 2: 1}
 
 
 def test_downgrade_to_base_and_upgrade_again_round_trips(empty_database):
@@ -172,3 +302,27 @@ def test_each_step_downgrades_and_upgrades_again(empty_database):
             downgrade("-1")
             upgrade(revision)
         assert_schema_matches_models()
+
+
+def test_upgrade_fills_the_search_text_of_existing_rows_in_every_language(empty_database):
+    from app.models import CampaignTranslation
+    from app.search_engine import engine
+    from tests import builders
+
+    with app_on(empty_database):
+        upgrade()
+        campaign = builders.make_campaign("Save the Tigris")
+        db.session.add(
+            CampaignTranslation(campaign_id=campaign.id, locale="ar", title="أنقذوا دجلة", summary=".")
+        )
+        builders.make_organization("جمعية النساء", city="Basra")
+        db.session.commit()
+        db.session.remove()
+        # Back to before the stored search text, and up again: the migration computes it.
+        script = ScriptDirectory.from_config(alembic_config())
+        downgrade(script.get_revision("0006_multilingual_search").down_revision)
+        upgrade()
+
+        assert [c.title for c in engine.find("campaigns", "دجلة", limit=5)] == ["Save the Tigris"]
+        assert [o.name for o in engine.find("organizations", "نساء", limit=5)] == ["جمعية النساء"]
+        assert [o.name for o in engine.find("organizations", "البصرة", limit=5)] == ["جمعية النساء"]

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Campaign, Organization, OrganizationStatus, PledgeVisibility, Project
-from app.services import large_data
+from app.seeding import large_data
 from tests.builders import make_organization, make_pledge, make_project, make_user
 
 MAX_QUERIES = 8
@@ -131,6 +131,6 @@ def test_supporter_pages_follow_each_other_by_cursor_at_any_depth(app, client, c
     assert seen == [f"Supporter {n:02d}" for n in reversed(range(10))]
     assert len(costs) == 1  # the last page costs what the first does
 
-    assert client.get("/campaigns/deep?after=garbage").status_code == 404
+    assert client.get("/campaigns/deep?after=garbage").status_code == 400
     assert client.get("/campaigns/deep?after=1.1").status_code == 404  # before every pledge: empty
     assert "Supporter 06" in client.get("/campaigns/deep?page=2").get_data(as_text=True)

@@ -148,6 +148,12 @@ def test_changing_visibility_moves_the_public_count(app):
     db.session.commit()
     assert pledge.kinds == [SupportKind.VOLUNTEERS, SupportKind.EXPERTISE]
     assert member.organization.public_pledge_count == 0
+    # Leaving the public list moves the total as a withdrawal would (the name gone and the
+    # total unchanged would tell that it still supports); the next refresh counts it again.
+    assert campaign.supporter_count == 0
+    assert_counters_consistent()
+    counters.refresh()
+    db.session.commit()
     assert campaign.supporter_count == 1
     assert_counters_consistent()
 
@@ -190,7 +196,7 @@ def test_suspended_organization_may_still_withdraw(app):
     member = make_user()
     pledge = make_pledge(member.organization, campaign)
     member.organization.status = OrganizationStatus.SUSPENDED
-    counters.organization_visibility_changed(member.organization, -1)
+    counters.organization_changed(member.organization)
     db.session.commit()
     pledge_service.withdraw(pledge, member)
     db.session.commit()

@@ -137,3 +137,41 @@ def test_a_real_pledge_under_a_held_lock_answers_503_and_pledges_nothing(sqlite_
     with sqlite_app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Pledge)) == 0
         db.session.remove()
+
+
+def _transaction_starts(application, send) -> list[str]:
+    """How each transaction began during ``send()``: BEGIN or BEGIN IMMEDIATE."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.upper().startswith("BEGIN"):
+            seen.append(statement.upper())
+
+    with application.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        send()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_a_request_that_may_write_takes_the_write_lock_when_its_transaction_begins(sqlite_app):
+    # A deferred transaction that reads then writes cannot wait for the lock: it must not be used.
+    client = sqlite_app.test_client()
+
+    writes = _transaction_starts(sqlite_app, lambda: client.post("/_test/two-writes"))
+    # After the writing request ended: work outside a request, then a page, only read.
+    cli = _transaction_starts(sqlite_app, lambda: _read_outside_a_request(sqlite_app))
+    reads = _transaction_starts(sqlite_app, lambda: client.get("/campaigns/"))
+
+    assert writes and set(writes) == {"BEGIN IMMEDIATE"}
+    assert reads and set(reads) == {"BEGIN"}
+    assert cli == ["BEGIN"]
+
+
+def _read_outside_a_request(application) -> None:
+    with application.app_context():
+        db.session.scalar(sa.select(Campaign.id))
+        db.session.remove()

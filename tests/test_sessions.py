@@ -196,7 +196,8 @@ def test_moderators_get_no_remember_cookie(moderator, client):
 def test_a_remember_cookie_never_restores_a_moderator_session(moderator, make_app):
     application = make_app()
     with application.test_request_context():
-        forged = encode_cookie(moderator.get_id())
+        # Signed with the site's key and freshly issued: as genuine as a cookie can be.
+        forged = encode_cookie(security.login_token(moderator, security.now_seconds()))
     browser = application.test_client()
     browser.set_cookie("remember_token", forged)
 
@@ -220,6 +221,49 @@ def test_a_remember_cookie_alone_starts_a_new_bounded_session(member, make_app, 
     assert logged_in(returning)
     with returning.session_transaction() as session:
         assert isinstance(session["login_at"], int)
+
+
+def test_a_remember_cookie_older_than_12_hours_no_longer_logs_in(member, make_app, move_clock):
+    application = make_app()
+    members_browser = application.test_client()
+    login(members_browser, member.email, remember=True)
+    copy = application.test_client()
+    copy_cookies(members_browser, copy, names=("remember_token",))
+
+    # The cookie's expiry date only asks the browser to drop it; a copy is sent back anyway.
+    move_clock(12 * 3600 + 60)
+
+    assert not logged_in(copy)
+
+
+def test_a_session_restored_from_a_remember_cookie_ends_12_hours_after_the_login(
+    member, make_app, move_clock
+):
+    application = make_app()
+    members_browser = application.test_client()
+    login(members_browser, member.email, remember=True)
+    move_clock(11 * 3600)
+    returning = application.test_client()
+    copy_cookies(members_browser, returning, names=("remember_token",))
+    assert logged_in(returning)  # a new session, from the cookie
+
+    move_clock(12 * 3600 + 60)
+
+    assert not logged_in(returning)
+
+
+def test_a_remember_cookie_with_an_edited_issue_time_is_refused(member, make_app, move_clock):
+    application = make_app()
+    members_browser = application.test_client()
+    login(members_browser, member.email, remember=True)
+    value = members_browser.get_cookie("remember_token").value
+    token, _, digest = value.rpartition("|")
+    identity, _, issued_at = token.rpartition(":")
+    move_clock(13 * 3600)
+    edited = application.test_client()
+    edited.set_cookie("remember_token", f"{identity}:{int(issued_at) + 13 * 3600}|{digest}")
+
+    assert not logged_in(edited)
 
 
 # Cookie attributes -------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """A member's dashboard and their organization's profile."""
 
-from app.account import (
-    logo_routes,  # noqa: F401  (routes on the same blueprint)
-    translation_routes,  # noqa: F401  (routes on the same blueprint)
-)
-from app.account.routes import bp
+from flask import Blueprint
+
+bp = Blueprint("account", __name__)
+
+# The route modules add their views to ``bp`` as they are imported, so they come after it.
+from app.account import logo_routes, routes, safety_routes, translation_routes  # noqa: E402, F401
 
 __all__ = ["bp"]

@@ -1,145 +1,12 @@
-"""The organization profile form, shared by registration and the account pages."""
+"""The account's own forms: a new password, an invitation, the account's language, going dark,
+the export and leaving. The profile form is shared (``app.forms.organization``)."""
 
-from __future__ import annotations
-
-from datetime import UTC, datetime
-
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    EmailField,
-    IntegerField,
-    PasswordField,
-    RadioField,
-    SelectChoice,
-    SelectField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-    URLField,
-)
-from wtforms.validators import (
-    URL,
-    DataRequired,
-    Email,
-    EqualTo,
-    Length,
-    NumberRange,
-    Optional,
-    ValidationError,
-)
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from app.models import CONTACT_FIELDS, IRAQ, OrganizationKind, Visibility
-
-KIND_LABELS = {
-    OrganizationKind.HUMAN_RIGHTS_ASSOCIATION: _l("Human rights association"),
-    OrganizationKind.CULTURAL_ASSOCIATION: _l("Cultural association"),
-    OrganizationKind.WOMENS_GROUP: _l("Women's group"),
-    OrganizationKind.YOUTH_GROUP: _l("Youth group"),
-    OrganizationKind.NGO: _l("Non-governmental organization"),
-    OrganizationKind.LABOUR_UNION: _l("Labour union"),
-    OrganizationKind.MEDIA_OUTLET: _l("Media outlet"),
-    OrganizationKind.INTERNATIONAL_NGO: _l("International NGO"),
-    OrganizationKind.SOCIAL_MOVEMENT: _l("Social movement"),
-    OrganizationKind.FOUNDATION: _l("Foundation"),
-}
-
-VISIBILITY_CHOICES = [
-    SelectChoice(Visibility.PUBLIC.value, _l("Public")),
-    SelectChoice(Visibility.MEMBERS.value, _l("Members only")),
-    SelectChoice(Visibility.HIDDEN.value, _l("Hidden")),
-]
-VISIBILITY_HELP = _l(
-    "Public: anyone can see it. Members only: logged-in members of approved organizations. "
-    "Hidden: only the network's moderators."
-)
-
-# Babel's territory list also holds regions and pseudo-codes that are not countries.
-_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
-
-
-def country_choices() -> list[SelectChoice]:
-    """ISO 3166 codes with their names in the page's language; Iraq first."""
-    territories = get_locale().territories
-    countries = sorted(
-        ((code, name) for code, name in territories.items() if len(code) == 2 and code.isalpha()),
-        key=lambda item: item[1],
-    )
-    countries = [(code, name) for code, name in countries if code not in _NOT_COUNTRIES]
-    ordered = [c for c in countries if c[0] == IRAQ] + [c for c in countries if c[0] != IRAQ]
-    return [SelectChoice(code, name) for code, name in ordered]
-
-
-def http_url(form, field) -> None:
-    if field.data and not field.data.strip().lower().startswith(("http://", "https://")):
-        raise ValidationError(_l("A website address must start with http:// or https://."))
-
-
-def _visibility_field(label):
-    return RadioField(label, choices=VISIBILITY_CHOICES, default=Visibility.HIDDEN.value)
-
-
-class OrganizationProfileForm(FlaskForm):
-    name = StringField(_l("Name of the organization"), validators=[DataRequired(), Length(max=200)])
-    # The kind starts on an empty placeholder, so nobody is filed under the first kind by not choosing.
-    kind = SelectField(
-        _l("Kind of organization"),
-        choices=[
-            SelectChoice("", _l("Choose a kind of organization")),
-            *(SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()),
-        ],
-        validators=[DataRequired()],
-        default="",
-    )
-    # Most members are in Iraq, a real default; HTML forbids `required` on a list whose first
-    # option is a real choice rather than an empty placeholder, and the server checks anyway.
-    country = SelectField(
-        _l("Country"),
-        choices=country_choices,
-        validators=[DataRequired()],
-        default=IRAQ,
-        render_kw={"required": False},
-    )
-    city = StringField(_l("City or governorate"), validators=[Optional(), Length(max=120)])
-    description = TextAreaField(
-        _l("What the organization does"), validators=[DataRequired(), Length(max=10000)]
-    )
-    website = URLField(
-        _l("Website"),
-        validators=[
-            Optional(),
-            Length(max=300),
-            http_url,
-            URL(require_tld=True, message=_l("Not a web address.")),
-        ],
-    )
-    founded_year = IntegerField(_l("Year founded"), validators=[Optional()])
-
-    contact_email = EmailField(_l("Contact email"), validators=[Optional(), Email(), Length(max=254)])
-    contact_email_visibility = _visibility_field(_l("Who may see the contact email"))
-    contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=40)])
-    contact_phone_visibility = _visibility_field(_l("Who may see the phone number"))
-    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
-    address_visibility = _visibility_field(_l("Who may see the address"))
-    contact_person = StringField(_l("Contact person"), validators=[Optional(), Length(max=120)])
-    contact_person_visibility = _visibility_field(_l("Who may see the contact person"))
-
-    submit = SubmitField(_l("Save"))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        this_year = datetime.now(UTC).year
-        self.founded_year.validators = [
-            Optional(),
-            NumberRange(min=1800, max=this_year, message=_l("Between 1800 and this year, please.")),
-        ]
-
-    def profile_data(self) -> dict:
-        """Only the profile fields, for the membership services."""
-        names = ["name", "kind", "country", "city", "description", "website", "founded_year"]
-        names += [*CONTACT_FIELDS, *(f"{f}_visibility" for f in CONTACT_FIELDS)]
-        return {name: getattr(self, name).data for name in names}
+from app.forms import OneLine
 
 
 class ChangePasswordForm(FlaskForm):
@@ -153,5 +20,70 @@ class ChangePasswordForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    email = EmailField(_l("Colleague's email"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("Colleague's email"), validators=[DataRequired(), OneLine(), Email(), Length(max=254)]
+    )
     submit = SubmitField(_l("Send invitation"))
+
+
+class LanguageForm(FlaskForm):
+    """The language kept in a member's account (pages on any device once logged in, and mail)."""
+
+    locale = SelectField(_l("Language of my account"), validators=[DataRequired()])
+    submit = SubmitField(_l("Keep this language"))
+
+    def __init__(self, *args, **kwargs):
+        from flask import current_app
+
+        from app.templating import LANGUAGE_NAMES
+
+        super().__init__(*args, **kwargs)
+        self.locale.choices = [(code, LANGUAGE_NAMES[code]) for code in current_app.config["LANGUAGES"]]
+
+
+# Going dark, the export and leaving: each sensitive step asks for the password or a ticked box.
+
+
+def _password_field():
+    return PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=1024)])
+
+
+class GoDarkForm(FlaskForm):
+    confirm = BooleanField(
+        _l("Yes, take our organization out of public view now"),
+        validators=[DataRequired(_l("Tick the box to confirm."))],
+    )
+    submit = SubmitField(_l("Go dark now"))
+
+
+class ComeBackForm(FlaskForm):
+    password = _password_field()
+    submit = SubmitField(_l("Come back into public view"))
+
+
+class ExportForm(FlaskForm):
+    password = _password_field()
+    submit = SubmitField(_l("Download everything (ZIP)"))
+
+
+class DeleteOrganizationForm(FlaskForm):
+    password = _password_field()
+    confirm = BooleanField(
+        _l("Yes, delete our organization and every account of its people"),
+        validators=[DataRequired(_l("Tick the box to confirm."))],
+    )
+    submit = SubmitField(_l("Delete the organization"))
+
+
+class RestoreOrganizationForm(FlaskForm):
+    password = _password_field()
+    submit = SubmitField(_l("Restore the organization"))
+
+
+class DeleteAccountForm(FlaskForm):
+    password = _password_field()
+    new_owner = SelectField(_l("Who becomes an owner after you"), coerce=int, validators=[Optional()])
+    confirm = BooleanField(
+        _l("Yes, delete my account"), validators=[DataRequired(_l("Tick the box to confirm."))]
+    )
+    submit = SubmitField(_l("Delete my account"))

@@ -10,11 +10,11 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SubmitField
 
-from app.account.routes import bp
-from app.auth.decorators import member_required
+from app.access import member_required, upload_rate_limited
+from app.account import bp
 from app.extensions import db
 from app.models import OrganizationStatus
-from app.services import logos
+from app.services import NotAllowed, logos
 
 
 class LogoForm(FlaskForm):
@@ -39,12 +39,17 @@ def _organization_that_may_change_its_logo():
 
 @bp.route("/logo", methods=["GET", "POST"])
 @member_required
+@upload_rate_limited
 def logo():
     organization = _organization_that_may_change_its_logo()
     form = LogoForm()
+    status = 200
     if form.validate_on_submit():
         try:
-            previous = logos.replace_logo(organization, form.logo.data.stream)
+            previous = logos.replace_logo(organization, form.logo.data.stream, current_user)
+        except NotAllowed:
+            db.session.rollback()
+            status = 403  # the page says why: the email address is not confirmed yet
         except logos.LogoTooLarge:
             db.session.rollback()
             abort(413)
@@ -56,9 +61,15 @@ def logo():
             logos.delete_file(previous)
             flash(_("The logo is saved."), "success")
             return redirect(url_for("account.logo"))
+    if form.errors:
+        status = 400
     return render_template(
-        "account/logo.html", form=form, remove_form=RemoveLogoForm(), organization=organization
-    ), (400 if form.errors else 200)
+        "account/logo.html",
+        form=form,
+        remove_form=RemoveLogoForm(),
+        organization=organization,
+        may_upload=logos.may_upload(current_user),
+    ), status
 
 
 @bp.post("/logo/remove")

@@ -1,28 +1,71 @@
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from app.account.forms import (
-    KIND_LABELS,
-    VISIBILITY_HELP,
-    ChangePasswordForm,
-    InviteForm,
-    OrganizationProfileForm,
-)
-from app.auth.decorators import member_required, rate_limited
+from app import i18n
+from app.access import member_required, rate_limited
+from app.account import bp
+from app.account.forms import ChangePasswordForm, InviteForm, LanguageForm
 from app.extensions import db
+from app.forms.organization import OrganizationProfileForm
+from app.i18n import current_locale
 from app.models import OrganizationStatus
-from app.services import DomainError, NotAllowed, accounts, mail, membership
-
-bp = Blueprint("account", __name__)
+from app.services import (
+    DomainError,
+    NotAllowed,
+    accounts,
+    going_dark,
+    leaving,
+    mail,
+    membership,
+    translations,
+)
+from app.services import pledges as pledge_service
 
 
 @bp.get("/")
 @login_required
 def dashboard():
+    return _render_dashboard(LanguageForm(locale=current_user.locale or current_locale()))
+
+
+def _render_dashboard(language_form: LanguageForm):
+    organization = current_user.organization
+    solidarity = pledge_service.dashboard_solidarity(organization) if organization is not None else None
+    campaigns = []
+    if solidarity is not None:
+        campaigns = [pledge.campaign for pledge in solidarity.pledges]
+        campaigns += [link.campaign for project in solidarity.projects for link in project.campaign_links]
     return render_template(
-        "account/dashboard.html", organization=current_user.organization, kinds=KIND_LABELS
+        "account/dashboard.html",
+        organization=organization,
+        solidarity=solidarity,
+        campaign_texts=translations.campaign_texts(campaigns, current_locale()),
+        language_form=language_form,
+        delisting_reason=going_dark.delisting_reason(organization),
+        erase_on=leaving.erasure_date(organization) if organization is not None else None,
     )
+
+
+@bp.post("/language")
+@login_required
+def set_language():
+    """Keep a language in the account. The switcher's links only set the cookie: a GET changes
+    nothing on the server."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        return _render_dashboard(form), 400
+    try:
+        accounts.set_preferred_locale(current_user, form.locale.data)
+    except DomainError as error:
+        db.session.rollback()
+        form.locale.errors.append(str(error))
+        return _render_dashboard(form), 400
+    db.session.commit()
+    flash(_("Your account's language is saved."), "success")
+    response = redirect(url_for("account.dashboard"))
+    i18n.remember_in_cookie(response, form.locale.data)  # and this browser shows it at once
+    return response
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -32,7 +75,11 @@ def edit_profile():
     if organization.status == OrganizationStatus.SUSPENDED:
         abort(403)
     form = OrganizationProfileForm(obj=organization)
+    if request.method == "GET" and organization.proposed_name:
+        # The form shows the name asked for: saving it again must not withdraw the request.
+        form.name.data = organization.proposed_name
     resubmitting = organization.status == OrganizationStatus.REJECTED
+    refused = False
     if form.validate_on_submit():
         try:
             if resubmitting:
@@ -42,13 +89,22 @@ def edit_profile():
         except NotAllowed:
             db.session.rollback()
             abort(403)
+        except membership.NameTooClose as error:
+            db.session.rollback()
+            form.name.errors.append(str(error))
         except DomainError as error:
             db.session.rollback()
             flash(str(error), "error")
+            refused = True
         else:
             db.session.commit()
             if resubmitting:
                 flash(_("Your application has been sent again. A moderator will review it."), "success")
+            elif organization.proposed_name:
+                flash(
+                    _("The profile is saved. Your new name is waiting for review by a moderator."),
+                    "success",
+                )
             else:
                 flash(_("The profile is saved."), "success")
             return redirect(url_for("account.dashboard"))
@@ -57,23 +113,23 @@ def edit_profile():
         form=form,
         organization=organization,
         resubmitting=resubmitting,
-        visibility_help=VISIBILITY_HELP,
-    ), 400 if form.errors else 200
+    ), 400 if form.errors or refused else 200
 
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@rate_limited
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
             accounts.change_password(current_user, form.current_password.data, form.new_password.data)
+        except (accounts.WrongPassword, accounts.AccountLocked) as error:
+            db.session.commit()  # keep the failure counted, as for a failed login
+            form.current_password.errors.append(str(error))
         except accounts.WeakPassword as error:
             db.session.rollback()
             form.new_password.errors.append(str(error))
-        except DomainError as error:
-            db.session.rollback()
-            form.current_password.errors.append(str(error))
         else:
             db.session.commit()
             # Every session has ended, this one too: log in again with the new password.

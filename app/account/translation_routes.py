@@ -10,11 +10,12 @@ from flask_wtf import FlaskForm
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import Length
 
-from app.account.routes import bp
-from app.auth.decorators import member_required
+from app.access import member_required
+from app.account import bp
 from app.extensions import db
 from app.i18n import text_direction
-from app.services import DomainError
+from app.models import OrganizationStatus
+from app.services import DomainError, NotAllowed
 from app.services import translations as service
 
 
@@ -31,6 +32,8 @@ def organization_translation(locale: str):
     if locale not in service.organization_translation_locales():
         abort(404)
     organization = current_user.organization
+    if organization.status == OrganizationStatus.SUSPENDED:
+        abort(403)  # the profile's rule: a suspended organization publishes nothing
     existing = service.organization_translation(organization, locale)
     form = OrganizationTranslationForm(obj=existing)
     if form.validate_on_submit():
@@ -38,6 +41,9 @@ def organization_translation(locale: str):
             saved = service.save_organization_translation(
                 current_user, organization, locale, description=form.description.data
             )
+        except NotAllowed:
+            db.session.rollback()
+            abort(403)
         except DomainError as error:
             db.session.rollback()
             form.description.errors.append(str(error))

@@ -3,9 +3,13 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from app.account.forms import OrganizationProfileForm
+from app.forms import OneLine
+from app.forms.organization import OrganizationProfileForm
 
-PASSWORD_HELP = _l("At least 12 characters. A few unrelated words make a strong, memorable password.")
+PASSWORD_HELP = _l(
+    "At least 12 characters, not a password leaked from other sites, and not your email address"
+    " or your organization's name. A few unrelated words make a strong, memorable password."
+)
 
 
 class LoginForm(FlaskForm):
@@ -24,7 +28,7 @@ class NewPasswordMixin:
 
 
 class RegistrationForm(NewPasswordMixin, OrganizationProfileForm):
-    email = EmailField(_l("Your email"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("Your email"), validators=[DataRequired(), OneLine(), Email(), Length(max=254)])
     # A honeypot: hidden from people by CSS, filled in by bots that fill every field.
     nickname = StringField(_l("Leave this field empty"))
     submit = SubmitField(_l("Send application"))

@@ -1,8 +1,9 @@
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth.decorators import rate_limited
+from app.access import rate_limited
+from app.auth import bp
 from app.auth.forms import (
     AcceptInvitationForm,
     LoginForm,
@@ -13,10 +14,7 @@ from app.auth.forms import (
 from app.extensions import db
 from app.models.base import utcnow
 from app.services import DomainError, accounts, mail, membership, tokens
-from app.services.passwords import dummy_verify
 from app.urls import safe_next_url
-
-bp = Blueprint("auth", __name__)
 
 
 @bp.before_app_request
@@ -84,9 +82,13 @@ def register():
         except accounts.WeakPassword as error:
             db.session.rollback()
             form.password.errors.append(str(error))
+        except membership.NameTooClose as error:
+            db.session.rollback()
+            form.name.errors.append(str(error))
         except DomainError as error:
             db.session.rollback()
             flash(str(error), "error")
+            return render_template("auth/register.html", form=form), 400
         else:
             db.session.commit()
             mail.send_email_confirmation(registration.user)
@@ -134,12 +136,10 @@ def resend_confirmation():
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        user = membership.request_password_reset(form.email.data)
-        if user is not None:
-            mail.send_password_reset(user)
-        else:
-            dummy_verify(form.email.data)  # roughly the same time either way
-        # The same answer whether or not the email has an account.
+        reset = membership.request_password_reset(form.email.data)
+        # The same steps, and the same answer, whether or not the email has an account;
+        # the message leaves after the answer, and only to an account.
+        mail.deliver_after_response(reset.message, discard=not reset.for_account)
         flash(
             _("If this email address has an account, we have sent it a link to set a new password."), "info"
         )

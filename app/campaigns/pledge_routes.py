@@ -11,15 +11,16 @@ from dataclasses import dataclass
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from jinja2 import pass_context
 
-from app.auth.decorators import member_required
+from app.access import member_required
+from app.campaigns import bp
 from app.campaigns.forms import PledgeForm
-from app.campaigns.routes import bp
 from app.extensions import db
+from app.i18n import current_locale
 from app.models import Campaign, Pledge
 from app.services import DomainError, NotAllowed, directory
 from app.services import pledges as pledge_service
+from app.services.translations import localized_campaign
 
 
 def _campaign_or_404(slug: str) -> Campaign:
@@ -49,29 +50,34 @@ class PledgePanel:
     reason: str = ""
 
 
-@bp.app_template_global("pledge_panel")
-@pass_context
-def pledge_panel(context, campaign: Campaign) -> PledgePanel:
-    """The panel's data in at most one query (the viewer's own pledge).
+def pledge_panel(campaign: Campaign, form: PledgeForm | None = None) -> PledgePanel:
+    """The panel's data for the current viewer, in at most one query (their own pledge).
 
-    A view may pass ``own_pledge`` (from ``pledges.pledge_of``) and ``pledge_form``
-    (a form with errors) in the template context; both are used when present.
+    ``form`` is a submitted form to show again with its errors.
     """
     if not current_user.is_authenticated:
         return PledgePanel("visitor")
     organization = current_user.organization
     if organization is None:
         return PledgePanel("moderator")
-    if "own_pledge" in context:
-        own = context["own_pledge"]
-    else:
-        own = pledge_service.active_pledge(organization, campaign)
+    own = pledge_service.active_pledge(organization, campaign)
     try:
         pledge_service.check_can_pledge(organization)
     except NotAllowed as refusal:
         return PledgePanel("blocked", own=own, reason=str(refusal))
-    form = context.get("pledge_form") or _form_for(own)
-    return PledgePanel("member", own=own, form=form)
+    return PledgePanel("member", own=own, form=form or _form_for(own))
+
+
+def _pledge_page(campaign: Campaign, form: PledgeForm | None = None, **context):
+    """The pledge form on a page of its own, with the campaign's words in the reader's language."""
+    return render_template(
+        "campaigns/pledge.html",
+        campaign=campaign,
+        text=localized_campaign(campaign, current_locale()),
+        panel=pledge_panel(campaign, form),
+        pledge_form=form,
+        **context,
+    )
 
 
 @bp.get("/<slug>/pledge")
@@ -79,7 +85,7 @@ def pledge_panel(context, campaign: Campaign) -> PledgePanel:
 def pledge_form(slug: str):
     """The pledge form on a page of its own (linked from the dashboard; shown again with errors)."""
     campaign = _campaign_or_404(slug)
-    return render_template("campaigns/pledge.html", campaign=campaign)
+    return _pledge_page(campaign)
 
 
 @bp.post("/<slug>/pledge")
@@ -89,7 +95,7 @@ def pledge(slug: str):
     organization = current_user.organization
     form = PledgeForm()
     if not form.validate_on_submit():
-        return render_template("campaigns/pledge.html", campaign=campaign, pledge_form=form), 400
+        return _pledge_page(campaign, form), 400
     own = pledge_service.active_pledge(organization, campaign)
     try:
         if own is None:
@@ -105,9 +111,7 @@ def pledge(slug: str):
     except DomainError as error:
         db.session.rollback()
         status = 403 if isinstance(error, NotAllowed) else 409
-        return render_template(
-            "campaigns/pledge.html", campaign=campaign, pledge_form=form, refusal=str(error)
-        ), status
+        return _pledge_page(campaign, form, refusal=str(error)), status
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("campaigns.detail", slug=campaign.slug, _anchor="pledge"))
@@ -125,11 +129,3 @@ def withdraw_pledge(slug: str):
     db.session.commit()
     flash(_("Your pledge has been withdrawn. You can pledge again at any time."), "success")
     return redirect(url_for("campaigns.detail", slug=campaign.slug, _anchor="pledge"))
-
-
-@bp.app_template_global("solidarity_of")
-def solidarity_of(user) -> pledge_service.Solidarity | None:
-    """The dashboard's pledges and projects of the user's organization, in a constant number of queries."""
-    if not getattr(user, "is_authenticated", False) or user.organization is None:
-        return None
-    return pledge_service.dashboard_solidarity(user.organization)

@@ -6,7 +6,7 @@ from flask import jsonify
 
 from app import metrics
 from app.errors import RETRY_AFTER_SECONDS
-from app.main.routes import bp
+from app.main import bp
 from app.readiness import readiness
 
 

@@ -1,12 +1,12 @@
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, render_template
+from flask import jsonify, render_template
 from flask_login import current_user
 
 from app.extensions import db
-from app.services import directory
+from app.i18n import current_locale
+from app.main import bp
+from app.services import directory, translations
 from app.services.campaigns import home_page_campaigns
-
-bp = Blueprint("main", __name__)
 
 
 @bp.get("/healthz")
@@ -22,9 +22,15 @@ def healthz():
 
 @bp.get("/")
 def home():
+    campaigns = home_page_campaigns()
+    organizations = directory.newest_organizations()
+    pledges = directory.newest_pledges(current_user)
     return render_template(
         "main/home.html",
-        campaigns=home_page_campaigns(),
-        organizations=directory.newest_organizations(),
-        pledges=directory.newest_pledges(current_user),
+        campaigns=campaigns,
+        organizations=organizations,
+        pledges=pledges,
+        campaign_texts=translations.campaign_texts(
+            [*campaigns, *(pledge.campaign for pledge in pledges)], current_locale()
+        ),
     )

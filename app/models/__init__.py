@@ -5,6 +5,7 @@ from app.models.campaign import ACCENTS, Campaign, CampaignTranslation
 from app.models.enums import (
     AuditAction,
     CampaignStatus,
+    LinkVisibility,
     OrganizationKind,
     OrganizationStatus,
     PledgeVisibility,
@@ -27,6 +28,7 @@ __all__ = [
     "Campaign",
     "CampaignStatus",
     "CampaignTranslation",
+    "LinkVisibility",
     "Organization",
     "OrganizationKind",
     "OrganizationStatus",

@@ -35,6 +35,11 @@ class Campaign(db.Model):
     accent: Mapped[str] = mapped_column(sa.String(20), default="tigris")
     position: Mapped[int] = mapped_column(default=0, server_default="0")  # order on the home page
 
+    # What search indexes: the row's text in every language, folded and stemmed in Python
+    # (app.search_engine.engine keeps it current on every flush). Never loaded with the row.
+    search_title: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
+    search_body: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
+
     # Counters kept by the services in the same transaction as the change that moves them
     # (pledge, withdrawal, approval, suspension, project link); `flask recount` rebuilds them.
     # Supporters: active pledges of approved organizations, all visibilities.

@@ -47,6 +47,13 @@ class PledgeVisibility(enum.StrEnum):
     COUNTED = "counted"  # adds to the numbers, never named
 
 
+class LinkVisibility(enum.StrEnum):
+    """Who may see that a project serves a campaign (and so that its organization works on it)."""
+
+    PUBLIC = "public"  # shown on the campaign's and the project's public pages
+    MEMBERS = "members"  # shown only to logged-in approved members (and moderators)
+
+
 class SupportKind(enum.StrEnum):
     ENDORSEMENT = "endorsement"
     ADVOCACY = "advocacy"
@@ -80,6 +87,11 @@ class AuditAction(enum.StrEnum):
     ORGANIZATION_SUSPENDED = "organization.suspended"
     ORGANIZATION_REINSTATED = "organization.reinstated"
     ORGANIZATION_RESUBMITTED = "organization.resubmitted"
+    # At most 24 characters: the column's length (and its CHECK constraint) come from this list.
+    ORGANIZATION_RENAME_REQUESTED = "rename.requested"
+    ORGANIZATION_RENAME_WITHDRAWN = "rename.withdrawn"
+    ORGANIZATION_RENAME_APPROVED = "rename.approved"
+    ORGANIZATION_RENAME_REJECTED = "rename.rejected"
     CAMPAIGN_CREATED = "campaign.created"
     CAMPAIGN_UPDATED = "campaign.updated"
     CAMPAIGN_ARCHIVED = "campaign.archived"
@@ -90,6 +102,16 @@ class AuditAction(enum.StrEnum):
     PLEDGE_MESSAGE_UNHIDDEN = "pledge_message.unhidden"
     USER_PROMOTED = "user.promoted"
     USER_DEMOTED = "user.demoted"
+    # Out of public view and back: by the organization's owners, by a moderator.
+    ORGANIZATION_WENT_DARK = "organization.dark"
+    ORGANIZATION_CAME_BACK = "organization.visible"
+    ORGANIZATION_DELISTED = "organization.delisted"
+    ORGANIZATION_RELISTED = "organization.relisted"
+    # Leaving: a deletion asked for (and cancelled within the grace period), the erasure itself.
+    ORGANIZATION_DELETION_REQUESTED = "deletion.requested"
+    ORGANIZATION_DELETION_CANCELLED = "deletion.cancelled"
+    ORGANIZATION_ERASED = "organization.erased"
+    USER_DELETED = "user.deleted"
 
 
 def enum_column(enum_class: type[enum.StrEnum], name: str) -> sa.Enum:

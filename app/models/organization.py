@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 from app.models.enums import OrganizationKind, OrganizationStatus, Visibility, enum_column
+from app.names import name_skeleton
 
 if TYPE_CHECKING:
     from app.models.pledge import Pledge
@@ -29,6 +30,13 @@ class Organization(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(120), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
+    # What look-alike names share (app.services.text.name_skeleton), kept in step with the name:
+    # a new name that shares another organization's skeleton is refused in one indexed query.
+    name_skeleton: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    # A new name an approved organization asked for; the old one stays public until a moderator
+    # approves it.
+    proposed_name: Mapped[str | None] = mapped_column(sa.String(200))
+    proposed_name_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     kind: Mapped[OrganizationKind] = mapped_column(enum_column(OrganizationKind, "organization_kind"))
     country: Mapped[str] = mapped_column(sa.String(2))  # ISO 3166-1 alpha-2, upper case
     city: Mapped[str] = mapped_column(sa.String(120), default="")  # city or governorate
@@ -60,6 +68,17 @@ class Organization(db.Model):
         enum_column(Visibility, "contact_person_visibility"), default=Visibility.HIDDEN
     )
 
+    # What search indexes: the row's text in every language, folded and stemmed in Python
+    # (app.search_engine.engine keeps it current on every flush). Never loaded with the row.
+    search_title: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
+    search_body: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
+    # Out of public view (app/services/visibility.py): gone dark by its owners' choice, delisted
+    # by a moderator in an emergency, or waiting out the grace period of its deletion (erased
+    # once it is over, app/services/leaving.py). Each is independent of the status.
+    dark_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deletion_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
     # Kept by the pledge services in the same transaction as the pledge itself.
     public_pledge_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
@@ -71,6 +90,9 @@ class Organization(db.Model):
     users: Mapped[list[User]] = relationship(back_populates="organization")
     pledges: Mapped[list[Pledge]] = relationship(back_populates="organization", passive_deletes=True)
     projects: Mapped[list[Project]] = relationship(back_populates="organization", passive_deletes=True)
+    translations: Mapped[list[OrganizationTranslation]] = relationship(
+        order_by="OrganizationTranslation.locale", viewonly=True
+    )
 
     __table_args__ = (
         sa.CheckConstraint(
@@ -85,7 +107,13 @@ class Organization(db.Model):
         sa.Index("ix_organizations_status_country", "status", "country"),
         sa.Index("ix_organizations_status_submitted_at", "status", "submitted_at"),
         sa.Index("ix_organizations_status_name", "status", "name"),
+        sa.Index("ix_organizations_name_skeleton", "name_skeleton"),
     )
+
+    @validates("name")
+    def _keep_skeleton(self, key: str, name: str) -> str:
+        self.name_skeleton = name_skeleton(name)
+        return name
 
     @property
     def is_approved(self) -> bool:

@@ -37,6 +37,13 @@ class Pledge(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # How the pledge adds to its campaign's public numbers: whether it counts, and on which side
+    # of the Iraqi/international split. Set when the organization acts on the pledge, at once for
+    # a public pledge, and for a hidden one only by the scheduled refresh (app/services/counters.py):
+    # the numbers must not move when a public event names one organization.
+    counted: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    counted_iraqi: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
     organization: Mapped[Organization] = relationship(back_populates="pledges")
     campaign: Mapped[Campaign] = relationship(back_populates="pledges")
 
@@ -58,6 +65,10 @@ class Pledge(db.Model):
         # The newest named pledges across campaigns (home page), read backwards from the top.
         sa.Index("ix_pledges_active_created", "withdrawn_at", "created_at", "id"),
         sa.CheckConstraint("support_kinds <> ''", name="support_kinds_not_empty"),
+        # A withdrawn pledge never counts.
+        sa.CheckConstraint("withdrawn_at IS NULL OR NOT counted", name="withdrawn_not_counted"),
+        # The campaign counters' one aggregate reads only this index.
+        sa.Index("ix_pledges_campaign_counted", "campaign_id", "counted", "counted_iraqi"),
     )
 
     @property

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
-from app.models.enums import ProjectStatus, enum_column
+from app.models.enums import LinkVisibility, ProjectStatus, enum_column
 
 if TYPE_CHECKING:
     from app.models.campaign import Campaign
@@ -29,6 +29,18 @@ class ProjectCampaign(db.Model):
         sa.ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A public link tells anyone that the project's organization works on the campaign.
+    visibility: Mapped[LinkVisibility] = mapped_column(
+        enum_column(LinkVisibility, "link_visibility"),
+        default=LinkVisibility.MEMBERS,
+        server_default=LinkVisibility.MEMBERS.value,
+    )
+
+    campaign: Mapped[Campaign] = relationship(lazy="joined", innerjoin=True, viewonly=True)
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == LinkVisibility.PUBLIC
 
 
 class Project(db.Model):
@@ -49,6 +61,11 @@ class Project(db.Model):
     end_date: Mapped[date | None]
     place: Mapped[str] = mapped_column(sa.String(160), default="")
 
+    # What search indexes: the row's text in every language, folded and stemmed in Python
+    # (app.search_engine.engine keeps it current on every flush). Never loaded with the row.
+    search_title: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
+    search_body: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
+
     # A moderator may hide a project that breaks the rules; the organization sees why.
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_reason: Mapped[str | None] = mapped_column(sa.Text)
@@ -57,9 +74,12 @@ class Project(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     organization: Mapped[Organization] = relationship(back_populates="projects")
+    # Every link, whatever its visibility: for the owner and for counting. Public pages load
+    # ``campaign_links`` filtered by what the viewer may see (app/services/directory.py).
     campaigns: Mapped[list[Campaign]] = relationship(
         secondary="project_campaigns", order_by="Campaign.position", viewonly=True
     )
+    campaign_links: Mapped[list[ProjectCampaign]] = relationship(viewonly=True)
 
     __table_args__ = (
         sa.CheckConstraint(

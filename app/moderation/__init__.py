@@ -1,9 +1,10 @@
 """Moderators' work: the application queue, decisions and the audit log."""
 
-from app.moderation import (
-    curation_routes,  # noqa: F401  (campaign curation, hiding content)
-    translation_routes,  # noqa: F401  (routes on the same blueprint)
-)
-from app.moderation.routes import bp
+from flask import Blueprint
+
+bp = Blueprint("moderation", __name__)
+
+# The route modules add their views to ``bp`` as they are imported, so they come after it.
+from app.moderation import curation_routes, routes, translation_routes  # noqa: E402, F401
 
 __all__ = ["bp"]

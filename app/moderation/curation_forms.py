@@ -1,12 +1,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.forms import OneLine, WholeNumberField
 from app.models import CampaignStatus
 from app.services import campaigns as campaign_service
-from app.services.moderation_content import REASON_MAX_LENGTH
+from app.services.checks import REASON_MAX_LENGTH
 
 ACCENT_LABELS = {
     "tigris": _l("Tigris blue"),
@@ -20,13 +21,15 @@ ACCENT_LABELS = {
 
 class CampaignForm(FlaskForm):
     title = StringField(
-        _l("Title"), validators=[DataRequired(), Length(max=campaign_service.TITLE_MAX_LENGTH)]
+        _l("Title"), validators=[DataRequired(), Length(max=campaign_service.TITLE_MAX_LENGTH), OneLine()]
     )
     slug = StringField(
-        _l("Address (slug)"), validators=[Optional(), Length(max=campaign_service.SLUG_MAX_LENGTH)]
+        _l("Address (slug)"),
+        validators=[Optional(), Length(max=campaign_service.SLUG_MAX_LENGTH), OneLine()],
     )
     summary = StringField(
-        _l("One-line summary"), validators=[DataRequired(), Length(max=campaign_service.SUMMARY_MAX_LENGTH)]
+        _l("One-line summary"),
+        validators=[DataRequired(), Length(max=campaign_service.SUMMARY_MAX_LENGTH), OneLine()],
     )
     description = TextAreaField(
         _l("What the campaign wants"), validators=[Length(max=campaign_service.DESCRIPTION_MAX_LENGTH)]
@@ -46,7 +49,7 @@ class CampaignForm(FlaskForm):
         choices=[SelectChoice(key, label) for key, label in ACCENT_LABELS.items()],
         default="tigris",
     )
-    position = IntegerField(
+    position = WholeNumberField(
         _l("Position on the home page"),
         default=0,
         validators=[Optional(), NumberRange(min=-10_000, max=10_000)],

@@ -11,11 +11,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from app.auth.decorators import moderator_required
+from app.access import moderator_required
 from app.extensions import db
 from app.models import Campaign, Pledge, Project
+from app.moderation import bp
 from app.moderation.curation_forms import CampaignForm, HideForm
-from app.moderation.routes import bp
 from app.services import DomainError, moderation_content
 from app.services import campaigns as campaign_service
 from app.urls import is_safe_redirect_target

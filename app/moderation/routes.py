@@ -1,20 +1,20 @@
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app.account.forms import KIND_LABELS
-from app.auth.decorators import admin_required, moderator_required
+from app import labels
+from app.access import admin_required, moderator_required
 from app.extensions import db
 from app.models import AuditEntry, Organization, OrganizationStatus, Role, User
+from app.moderation import bp
 from app.moderation.forms import NoteForm, ReasonForm
-from app.services import DomainError, NotAllowed, mail
+from app.numbers import looks_like_id, parse_id
+from app.services import DomainError, NotAllowed, going_dark, mail
 from app.services import moderation as moderation_service
-from app.templating import role_label
-
-bp = Blueprint("moderation", __name__)
+from app.services.text import slugify
 
 
 def _page() -> int:
@@ -25,7 +25,7 @@ def get_organization(organization_id: int) -> Organization:
     organization = db.session.scalar(
         sa.select(Organization)
         .where(Organization.id == organization_id)
-        .options(selectinload(Organization.users))
+        .options(selectinload(Organization.users), selectinload(Organization.translations))
     )
     if organization is None:
         abort(404)
@@ -36,13 +36,18 @@ def get_organization(organization_id: int) -> Organization:
 @moderator_required
 def queue():
     page = db.paginate(moderation_service.pending_applications_query(), page=_page(), error_out=True)
+    names = db.session.scalars(moderation_service.names_to_review_query().limit(NAMES_SHOWN)).all()
     return render_template(
         "moderation/queue.html",
         page=page,
-        kinds=KIND_LABELS,
+        names=names,
         reject_form=ReasonForm(),
         approve_form=NoteForm(),
     )
+
+
+# New names wait on the queue page, oldest first; more than this is not expected at once.
+NAMES_SHOWN = 50
 
 
 @bp.get("/organizations")
@@ -62,7 +67,6 @@ def organizations():
         status=status,
         query=query,
         statuses=list(OrganizationStatus),
-        kinds=KIND_LABELS,
     )
 
 
@@ -83,11 +87,14 @@ def _render_organization(organization, status=200, **forms):
         "moderation/organization.html",
         organization=organization,
         entries=entries,
-        kinds=KIND_LABELS,
         approve_form=forms.get("approve_form") or NoteForm(),
         reject_form=forms.get("reject_form") or ReasonForm(),
         suspend_form=forms.get("suspend_form") or ReasonForm(),
         reinstate_form=forms.get("reinstate_form") or NoteForm(),
+        delist_form=forms.get("delist_form") or ReasonForm(),
+        relist_form=forms.get("relist_form") or NoteForm(),
+        approve_name_form=forms.get("approve_name_form") or NoteForm(),
+        reject_name_form=forms.get("reject_name_form") or ReasonForm(),
     ), status
 
 
@@ -121,10 +128,27 @@ DECISIONS = {
         _l("Your organization is reinstated on Tadamun"),
         _l("%(name)s is reinstated."),
     ),
+    # An emergency: out of public view at once, whatever the status (app/services/going_dark.py).
+    "delist": (
+        ReasonForm,
+        going_dark.delist,
+        "organization_delisted",
+        going_dark.MEMBER_SUBJECTS["delisted"],
+        _l("%(name)s is out of public view."),
+    ),
+    "relist": (
+        NoteForm,
+        going_dark.relist,
+        "organization_relisted",
+        going_dark.MEMBER_SUBJECTS["relisted"],
+        _l("The delisting of %(name)s is lifted."),
+    ),
 }
 
 
-@bp.post("/organizations/<int:organization_id>/<any(approve, reject, suspend, reinstate):decision>")
+@bp.post(
+    "/organizations/<int:organization_id>/<any(approve, reject, suspend, reinstate, delist, relist):decision>"
+)
 @moderator_required
 def decide(organization_id: int, decision: str):
     organization = get_organization(organization_id)
@@ -142,11 +166,52 @@ def decide(organization_id: int, decision: str):
         form.reason.errors.append(str(error))
         return _render_organization(get_organization(organization_id), 400, **{f"{decision}_form": form})
     db.session.commit()
-    mail.send_decision(organization, template, subject)
+    mail.send_decision(organization, template, subject, reason=(form.reason.data or "").strip())
     flash(str(done) % {"name": organization.name}, "success")
     if decision in ("approve", "reject"):
         return redirect(url_for("moderation.queue"))
     return redirect(url_for("moderation.organization", organization_id=organization.id))
+
+
+@bp.post("/organizations/<int:organization_id>/name/<any(approve, reject):decision>")
+@moderator_required
+def decide_name(organization_id: int, decision: str):
+    """Approve or refuse the new name an approved organization asked for."""
+    organization = get_organization(organization_id)
+    form = NoteForm() if decision == "approve" else ReasonForm()
+    if not form.validate_on_submit():
+        return _render_organization(organization, 400, **{f"{decision}_name_form": form})
+    asked_for = organization.proposed_name
+    try:
+        if decision == "approve":
+            moderation_service.approve_name(current_user, organization, form.reason.data or "")
+        else:
+            moderation_service.reject_name(current_user, organization, form.reason.data or "")
+    except NotAllowed:
+        db.session.rollback()
+        abort(403)
+    except DomainError as error:
+        db.session.rollback()
+        form.reason.errors.append(str(error))
+        organization = get_organization(organization_id)
+        return _render_organization(organization, 400, **{f"{decision}_name_form": form})
+    db.session.commit()
+    if decision == "approve":
+        mail.send_decision(organization, "name_approved", _l("Your organization's new name is approved"))
+        flash(_("%(name)s now carries its new name.", name=organization.name), "success")
+    else:
+        mail.send_decision(
+            organization,
+            "name_rejected",
+            _l("Your organization's new name was not approved"),
+            refused_name=asked_for,
+            reason=form.reason.data.strip(),
+        )
+        flash(
+            _("The new name of %(name)s is refused; the reason has been sent.", name=organization.name),
+            "success",
+        )
+    return redirect(url_for("moderation.queue"))
 
 
 @bp.get("/log")
@@ -154,11 +219,14 @@ def decide(organization_id: int, decision: str):
 def log():
     stmt = sa.select(AuditEntry).options(selectinload(AuditEntry.organization))
     chosen = None
-    wanted = request.args.get("organization", "").strip()
+    wanted = request.args.get("organization", "")
     if wanted:
+        organization_id = parse_id(wanted)
+        if organization_id is None and (looks_like_id(wanted) or slugify(wanted) != wanted):
+            abort(400)  # neither an id (out of range, signed, other digits) nor a slug we could make
         condition = Organization.slug == wanted
-        if wanted.isdigit() and len(wanted) < 12:
-            condition = sa.or_(condition, Organization.id == int(wanted))
+        if organization_id is not None:
+            condition = sa.or_(condition, Organization.id == organization_id)
         chosen = db.session.scalar(sa.select(Organization).where(condition))
         if chosen is None:
             abort(404)
@@ -194,5 +262,5 @@ def change_role(user_id: int, change: str):
         flash(str(error), "error")
         return redirect(url_for("moderation.users"))
     db.session.commit()
-    flash(_("%(email)s is now: %(role)s.", email=user.email, role=role_label(user.role.value)), "success")
+    flash(_("%(email)s is now: %(role)s.", email=user.email, role=labels.ROLE(user.role)), "success")
     return redirect(url_for("moderation.users"))

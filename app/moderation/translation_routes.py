@@ -10,10 +10,11 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
-from app.auth.decorators import moderator_required
+from app.access import moderator_required
 from app.extensions import db
+from app.forms import OneLine
 from app.i18n import text_direction
-from app.moderation.routes import bp
+from app.moderation import bp
 from app.services import DomainError
 from app.services import translations as service
 from app.services.campaigns import DESCRIPTION_MAX_LENGTH, SUMMARY_MAX_LENGTH, TITLE_MAX_LENGTH
@@ -21,7 +22,7 @@ from app.services.directory import get_campaign
 
 
 class CampaignTranslationForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[Length(max=TITLE_MAX_LENGTH)])
+    title = StringField(_l("Title"), validators=[Length(max=TITLE_MAX_LENGTH), OneLine()])
     summary = TextAreaField(_l("Summary"), validators=[Length(max=SUMMARY_MAX_LENGTH)])
     description = TextAreaField(_l("Description"), validators=[Length(max=DESCRIPTION_MAX_LENGTH)])
     submit = SubmitField(_l("Save translation"))

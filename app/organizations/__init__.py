@@ -1,6 +1,10 @@
 """The member directory and organization profiles."""
 
-from app.organizations import logo_routes  # noqa: F401  (routes on the same blueprint)
-from app.organizations.routes import bp
+from flask import Blueprint
+
+bp = Blueprint("organizations", __name__)
+
+# The route modules add their views to ``bp`` as they are imported, so they come after it.
+from app.organizations import logo_routes, routes  # noqa: E402, F401
 
 __all__ = ["bp"]

@@ -7,14 +7,16 @@ from flask import Response, abort, request
 from flask_login import current_user
 
 from app.extensions import db
-from app.models import Organization, OrganizationStatus
-from app.organizations.routes import bp
+from app.models import Organization
+from app.organizations import bp
 from app.services import logos
+from app.services.visibility import is_publicly_listed
 
 
 def _may_see_logo(organization: Organization) -> bool:
-    """Approved organizations' logos are public; the owner's team and moderators preview others."""
-    if organization.status == OrganizationStatus.APPROVED:
+    """Logos of organizations in public view are public; the organization's own users and
+    moderators see the others (pending, dark, ...)."""
+    if is_publicly_listed(organization):
         return True
     if not current_user.is_authenticated:
         return False
@@ -30,7 +32,7 @@ def logo(slug: str):
     if found is None:
         abort(404)
     path, content_type = found
-    public = organization.status == OrganizationStatus.APPROVED
+    public = is_publicly_listed(organization)
     # Logos are small once re-encoded: read them whole rather than hold a file open.
     response = Response(path.read_bytes(), mimetype=content_type)
     response.add_etag()

@@ -1,25 +1,16 @@
-from flask import Blueprint, abort, render_template, request
+from flask import abort, render_template, request
 from flask_login import current_user
 
+from app import labels, params, urls
+from app.i18n import current_locale
 from app.models import OrganizationKind
-from app.services import directory
-
-bp = Blueprint("organizations", __name__)
-
-
-@bp.app_template_filter("country_name")
-def country_name_filter(code: str) -> str:
-    return directory.country_name(code)
-
-
-@bp.app_template_filter("kind_label")
-def kind_label_filter(kind: str) -> str:
-    return directory.kind_label(kind)
+from app.organizations import bp
+from app.services import directory, translations
 
 
 @bp.get("/")
 def index():
-    filters = directory.DirectoryFilters.from_args(request.args)
+    filters = params.directory_filters(request.args)
     organizations = directory.directory_page(
         filters, current_user, page=request.args.get("page", 1, type=int)
     )
@@ -28,8 +19,8 @@ def index():
         organizations=organizations,
         filters=filters,
         kinds=list(OrganizationKind),
-        countries=directory.sorted_countries(directory.directory_countries()),
-        campaigns=directory.all_campaigns(),
+        countries=labels.sorted_countries(directory.directory_countries()),
+        campaigns=translations.localized_campaigns(directory.all_campaigns(), current_locale()),
     )
 
 
@@ -39,11 +30,20 @@ def detail(slug: str):
     if organization is None:
         abort(404)
     viewer_is_member = directory.viewer_sees_members_only(current_user)
+    locale = current_locale()
+    pledges = directory.organization_pledges(organization, current_user)
+    projects = directory.organization_projects(
+        organization, current_user, page=request.args.get("page", 1, type=int)
+    )
+    campaigns = [pledge.campaign for pledge in pledges]
+    campaigns += [link.campaign for project in projects.items for link in project.campaign_links]
     return render_template(
         "organizations/detail.html",
         org=organization,
-        website=directory.external_url(organization.website),
+        about=translations.localized_organization(organization, locale),
+        website=urls.website_url(organization.website),
         contacts=organization.visible_contacts(viewer_is_member=viewer_is_member),
-        pledges=directory.organization_pledges(organization, current_user),
-        projects=directory.organization_projects(organization, page=request.args.get("page", 1, type=int)),
+        pledges=pledges,
+        projects=projects,
+        campaign_texts=translations.campaign_texts(campaigns, locale),
     )

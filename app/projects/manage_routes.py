@@ -10,11 +10,11 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.decorators import member_required
+from app.access import member_required
 from app.extensions import db
 from app.models import Project
+from app.projects import bp
 from app.projects.forms import ProjectForm
-from app.projects.routes import bp
 from app.services import DomainError
 from app.services import projects as project_service
 
@@ -24,6 +24,15 @@ def _own_project_or_404(project_id: int) -> Project:
     if project is None:
         abort(404)
     return project
+
+
+def _form_page(form: ProjectForm, project: Project | None) -> dict:
+    """What the project form shows: next to each campaign, whether the pledge to it is public."""
+    return {
+        "form": form,
+        "project": project,
+        "publicly_pledged": project_service.publicly_pledged_campaign_ids(current_user.organization_id),
+    }
 
 
 def _refuse_unapproved():
@@ -41,6 +50,10 @@ def new():
         return refusal
     form = ProjectForm()
     form.set_campaign_choices(project_service.linkable_campaigns())
+    if not form.is_submitted():
+        form.public_campaigns.data = sorted(
+            project_service.initially_public_campaign_ids(current_user.organization)
+        )
     if form.validate_on_submit():
         try:
             project = project_service.create_project(current_user, **form.service_fields())
@@ -52,7 +65,7 @@ def new():
             flash(_("The project “%(title)s” has been created.", title=project.title), "success")
             return redirect(url_for("account.dashboard"))
     status = 400 if form.is_submitted() else 200
-    return render_template("projects/manage/form.html", form=form, project=None), status
+    return render_template("projects/manage/form.html", **_form_page(form, None)), status
 
 
 @bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
@@ -65,6 +78,9 @@ def edit(project_id: int):
     form.set_campaign_choices(project_service.linkable_campaigns(project))
     if not form.is_submitted():
         form.campaigns.data = [c.id for c in project.campaigns]
+        form.public_campaigns.data = sorted(
+            project_service.initially_public_campaign_ids(current_user.organization, project)
+        )
     if form.validate_on_submit():
         try:
             project_service.update_project(project, current_user, **form.service_fields())
@@ -76,7 +92,7 @@ def edit(project_id: int):
             flash(_("The project has been saved."), "success")
             return redirect(url_for("account.dashboard"))
     status = 400 if form.is_submitted() else 200
-    return render_template("projects/manage/form.html", form=form, project=project), status
+    return render_template("projects/manage/form.html", **_form_page(form, project)), status
 
 
 @bp.post("/<int:project_id>/delete")

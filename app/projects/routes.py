@@ -1,8 +1,9 @@
-from flask import Blueprint, abort, render_template, request
+from flask import abort, render_template, request
+from flask_login import current_user
 
-from app.services import directory
-
-bp = Blueprint("projects", __name__)
+from app.i18n import current_locale
+from app.projects import bp
+from app.services import directory, translations
 
 
 @bp.get("/")
@@ -11,13 +12,29 @@ def index():
     campaign = directory.get_campaign(slug) if slug else None
     if slug and campaign is None:
         abort(404)
-    projects = directory.projects_page(campaign, page=request.args.get("page", 1, type=int))
-    return render_template("projects/index.html", projects=projects, campaign=campaign)
+    projects = directory.projects_page(campaign, current_user, page=request.args.get("page", 1, type=int))
+    shown = [link.campaign for project in projects.items for link in project.campaign_links]
+    campaign_texts = translations.campaign_texts(
+        [campaign, *shown] if campaign is not None else shown, current_locale()
+    )
+    return render_template(
+        "projects/index.html",
+        projects=projects,
+        campaign=campaign,
+        campaign_text=campaign_texts[campaign.id] if campaign is not None else None,
+        campaign_texts=campaign_texts,
+    )
 
 
 @bp.get("/<key>")
 def detail(key: str):
-    project = directory.get_project(key)
+    project = directory.get_project(key, current_user)
     if project is None:
         abort(404)
-    return render_template("projects/detail.html", project=project)
+    return render_template(
+        "projects/detail.html",
+        project=project,
+        campaign_texts=translations.campaign_texts(
+            [link.campaign for link in project.campaign_links], current_locale()
+        ),
+    )

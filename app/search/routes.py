@@ -1,8 +1,9 @@
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import abort, current_app, render_template, request
 
-from app.search import engine
-
-bp = Blueprint("search", __name__)
+from app.i18n import current_locale
+from app.search import bp
+from app.search_engine import engine
+from app.services import translations
 
 KINDS = ("organizations", "campaigns", "projects")
 MAX_QUERY_LENGTH = 200
@@ -16,7 +17,13 @@ def results():
     kind = request.args.get("type")
     if kind is None:
         sections = engine.search(query) if query else []
-        return render_template("search/results.html", query=query, sections=sections)
+        campaigns = [item for section in sections if section.kind == "campaigns" for item in section.items]
+        return render_template(
+            "search/results.html",
+            query=query,
+            sections=sections,
+            campaign_texts=translations.campaign_texts(campaigns, current_locale()),
+        )
     if kind not in KINDS:
         abort(404)
     page = request.args.get("page", 1, type=int)
@@ -24,11 +31,13 @@ def results():
         abort(404)
     per_page = current_app.config["PAGE_SIZE"]
     rows = engine.find(kind, query, limit=per_page + 1, offset=(page - 1) * per_page)
+    items = rows[:per_page]
     return render_template(
         "search/kind.html",
         query=query,
         kind=kind,
-        items=rows[:per_page],
+        items=items,
+        campaign_texts=translations.campaign_texts(items if kind == "campaigns" else [], current_locale()),
         page=page,
         has_next=len(rows) > per_page and page < MAX_PAGE,
     )

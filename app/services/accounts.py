@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from functools import lru_cache
-from pathlib import Path
 
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
-from app.services import DomainError
+from app.services import DomainError, passwords
 from app.services.passwords import dummy_verify, hash_password, verify_password
 
 
@@ -154,38 +152,10 @@ def end_all_sessions(user: User) -> None:
     db.session.flush()
 
 
-# Password policy -------------------------------------------------------------------------------
-# One rule for registration, reset, change of password and accepting an invitation.
-
-MIN_PASSWORD_LENGTH = 12
-MAX_PASSWORD_LENGTH = 1024
-_COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
-
-
-@lru_cache(maxsize=1)
-def common_passwords() -> frozenset[str]:
-    """The list of common passwords, read once per process."""
-    lines = _COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
-
-
-class WeakPassword(DomainError):
-    """The password does not meet the policy; the message says why."""
-
-
-def check_password_policy(password: str, *, email: str | None = None) -> None:
-    """Raises WeakPassword when the password is too short, too long or too common."""
-    from flask_babel import gettext as _
-
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise WeakPassword(_("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise WeakPassword(_("Use at most %(n)d characters.", n=MAX_PASSWORD_LENGTH))
-    lowered = password.lower()
-    if lowered in common_passwords() or len(set(lowered)) < 4:
-        raise WeakPassword(_("This password is too common. Choose a less predictable one."))
-    if email and lowered in {normalize_email(email), normalize_email(email).partition("@")[0]}:
-        raise WeakPassword(_("Do not use your email address as your password."))
+# The password policy lives in app.services.passwords; views and services reach it here too.
+MIN_PASSWORD_LENGTH = passwords.MIN_PASSWORD_LENGTH
+WeakPassword = passwords.WeakPassword
+check_password_policy = passwords.check_password_policy
 
 
 def set_password(user: User, password: str) -> None:
@@ -193,17 +163,67 @@ def set_password(user: User, password: str) -> None:
 
     Raises WeakPassword.
     """
-    check_password_policy(password, email=user.email)
+    organization_name = user.organization.name if user.organization is not None else None
+    check_password_policy(password, email=user.email, organization_name=organization_name)
     user.password_hash = hash_password(password)
     # Guesses against the old password no longer matter: lift the lock, and the hourly cap.
     _clear_failures(user, hourly=True)
     end_all_sessions(user)
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
-    """Change a logged-in user's password. Raises DomainError on a wrong current password, WeakPassword."""
+class WrongPassword(DomainError):
+    """The current password given to confirm a change is not the account's."""
+
+
+def change_password(
+    user: User, current_password: str, new_password: str, *, now: datetime | None = None
+) -> None:
+    """Change a logged-in user's password after checking the current one.
+
+    The check counts like a login: a wrong current password is a failure on the account (the
+    caller must commit even when this raises WrongPassword or AccountLocked), so that a stolen
+    session cannot guess the password without limit.
+
+    Raises AccountLocked (even for the right password while locked), WrongPassword, WeakPassword.
+    """
+    check_current_password(user, current_password, now=now, purpose="password change")
+    set_password(user, new_password)
+
+
+def check_current_password(
+    user: User, password: str, *, now: datetime | None = None, purpose: str = "confirmation"
+) -> None:
+    """Check the password a logged-in user types to confirm a sensitive act (a new password,
+    coming back into public view, an export, leaving).
+
+    The check counts like a login: a wrong password is a failure on the account (the caller
+    must commit even when this raises), so that a stolen session cannot guess the password
+    without limit. Raises AccountLocked (even for the right password while locked), WrongPassword.
+    """
     from flask_babel import gettext as _
 
-    if not verify_password(user.password_hash, current_password):
-        raise DomainError(_("Your current password is not correct."))
-    set_password(user, new_password)
+    now = now or clock()
+    locked_until = _locked_until(user, now)
+    if locked_until is not None:
+        dummy_verify(password or "")  # the same cost as a real check
+        security_log.warning("%s refused: user %s is locked", purpose, user.id)
+        raise _locked(locked_until, now)
+    if not verify_password(user.password_hash, password or ""):
+        _record_failure(user, now)
+        security_log.info("%s: wrong current password for user %s", purpose, user.id)
+        locked_until = _locked_until(user, now)
+        if locked_until is not None:
+            security_log.warning("user %s locked until %s", user.id, locked_until.isoformat())
+            raise _locked(locked_until, now)
+        raise WrongPassword(_("Your current password is not correct."))
+
+
+def set_preferred_locale(user: User, locale: str) -> None:
+    """Keep the language a user reads the site and their mail in. Raises DomainError for a
+    language the site does not offer."""
+    from flask import current_app
+    from flask_babel import gettext as _
+
+    if locale not in current_app.config["LANGUAGES"]:
+        raise DomainError(_("This language is not available."))
+    user.locale = locale

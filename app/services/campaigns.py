@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import ACCENTS, AuditAction, Campaign, CampaignStatus, User
-from app.services import DomainError, NotAllowed, audit
-from app.services.text import slugify
+from app.services import DomainError, audit
+from app.services.checks import require_moderator
+from app.services.text import check_one_line, slugify
 
 
 def home_page_campaigns() -> list[Campaign]:
@@ -31,8 +32,7 @@ DESCRIPTION_MAX_LENGTH = 20_000
 
 
 def _check_moderator(actor: User) -> None:
-    if actor is None or not actor.is_moderator:
-        raise NotAllowed(_("Only moderators curate campaigns."))
+    require_moderator(actor, _("Only moderators curate campaigns."))
 
 
 def campaigns_for_curation(page: int = 1, per_page: int = 50):
@@ -51,6 +51,8 @@ def _clean_campaign_fields(
     title = (title or "").strip()
     summary = (summary or "").strip()
     description = (description or "").strip()
+    for one_line in (title, summary, slug):
+        check_one_line(one_line)
     if not title:
         raise DomainError(_("Title is required."))
     if len(title) > TITLE_MAX_LENGTH:

@@ -2,17 +2,21 @@
 
 Plain functions shared by the pages (and later the API). Two rules hold in every one:
 
-* Only *approved* organizations, and what they own, are ever returned. Pending,
-  rejected and suspended organizations do not exist as far as the public is concerned.
+* Only organizations in public view (app/services/visibility.py: approved, and neither
+  dark, delisted nor being deleted), and what they own, are ever returned. Any other
+  organization does not exist as far as the public is concerned.
 * A pledge is *named* only when the viewer may see it: ``public`` pledges for everyone,
   ``members`` pledges for approved members and moderators, ``counted`` pledges never
   (they only add to the counters). Any filter built on pledges obeys the same rule,
   otherwise filtering would reveal a discreet supporter.
+* A project's link to a campaign says that its organization works on the campaign, so it
+  follows the same rule: ``public`` links for everyone, ``members`` links for approved
+  members and moderators, on every page and filter that shows or uses links.
 
 Each function loads what its page shows in a fixed number of queries (joined or
 select-in eager loading), so templates never lazy-load a relation per row. Lists are
-ordered on indexed columns with the id as tie-breaker, which leaves room for keyset
-pagination later.
+ordered on indexed columns with the id as tie-breaker; a campaign's supporters, the list
+that grows longest, are paged by keyset (``?after=``).
 """
 
 from __future__ import annotations
@@ -23,8 +27,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
@@ -32,15 +34,17 @@ from app.extensions import db
 from app.models import (
     Campaign,
     CampaignStatus,
+    LinkVisibility,
     Organization,
     OrganizationKind,
-    OrganizationStatus,
     Pledge,
     PledgeVisibility,
     Project,
     ProjectCampaign,
 )
-from app.search import engine as search_engine
+from app.numbers import parse_id, parse_number
+from app.search_engine import engine as search_engine
+from app.services.visibility import publicly_listed
 
 HOME_ORGANIZATIONS = 6
 HOME_PLEDGES = 8
@@ -65,8 +69,23 @@ def named_visibilities(viewer: Any) -> tuple[PledgeVisibility, ...]:
     return (PledgeVisibility.PUBLIC,)
 
 
-def _approved() -> sa.ColumnElement[bool]:
-    return Organization.status == OrganizationStatus.APPROVED
+def link_visibilities(viewer: Any) -> tuple[LinkVisibility, ...]:
+    """The project-to-campaign links the viewer may see."""
+    if viewer_sees_members_only(viewer):
+        return (LinkVisibility.PUBLIC, LinkVisibility.MEMBERS)
+    return (LinkVisibility.PUBLIC,)
+
+
+def _shown_links(viewer: Any):
+    """Load option: each project's campaign links the viewer may see (with their campaigns)."""
+    return selectinload(
+        Project.campaign_links.and_(ProjectCampaign.visibility.in_(link_visibilities(viewer)))
+    )
+
+
+def _listed() -> sa.ColumnElement[bool]:
+    """Organizations in public view (approved, and neither dark, delisted nor being deleted)."""
+    return publicly_listed(Organization)
 
 
 def _named_pledge(viewer: Any) -> sa.ColumnElement[bool]:
@@ -83,16 +102,6 @@ def _paginate(stmt: sa.Select, page: int, per_page: int | None = None) -> Pagina
         error_out=True,
         max_per_page=100,
     )
-
-
-def external_url(url: str | None) -> str | None:
-    """A member-given website, only if it is an http(s) address (no javascript: links)."""
-    if not url:
-        return None
-    url = url.strip()
-    if url.lower().startswith(("http://", "https://")) and len(url) > len("https://"):
-        return url
-    return None
 
 
 # --- Campaigns --------------------------------------------------------------------------
@@ -125,17 +134,26 @@ class SupporterPage:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# The last instant a datetime holds: a cursor beyond it would overflow (a 500).
+_LAST_MICROSECOND = (datetime.max.replace(tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
+
+
+class InvalidCursor(ValueError):
+    """A supporters cursor that no page of ours could have made (the view answers 400)."""
 
 
 def _cursor(pledge: Pledge) -> str:
     return f"{(pledge.created_at - _EPOCH) // timedelta(microseconds=1)}.{pledge.id}"
 
 
-def _parse_cursor(cursor: str) -> tuple[datetime, int] | None:
+def _parse_cursor(cursor: str) -> tuple[datetime, int]:
+    """The position ``micros.pledge_id`` names. Raises InvalidCursor for anything else."""
     micros, _, pledge_id = cursor.partition(".")
-    if not (micros.isdigit() and pledge_id.isdigit() and len(micros) <= 18 and len(pledge_id) <= 18):
-        return None
-    return _EPOCH + timedelta(microseconds=int(micros)), int(pledge_id)
+    instant = parse_number(micros, maximum=_LAST_MICROSECOND)
+    number = parse_id(pledge_id)
+    if instant is None or number is None:
+        raise InvalidCursor(cursor)
+    return _EPOCH + timedelta(microseconds=instant), number
 
 
 def campaign_supporters(
@@ -143,21 +161,19 @@ def campaign_supporters(
 ) -> SupporterPage | None:
     """The pledges to ``campaign`` the viewer may see named, newest first, with their
     organizations loaded: the page after the ``after`` cursor, else page number ``page``.
-    None for a page that does not exist (a number below 1 or past the end, a bad cursor)."""
+    None for a page that does not exist (a number below 1 or past the end). Raises
+    InvalidCursor for a malformed ``after`` (out of range included)."""
     per_page = per_page or current_app.config["PAGE_SIZE"]
     stmt = (
         sa.select(Pledge)
         .join(Pledge.organization)
-        .where(Pledge.campaign_id == campaign.id, _named_pledge(viewer), _approved())
+        .where(Pledge.campaign_id == campaign.id, _named_pledge(viewer), _listed())
         .options(contains_eager(Pledge.organization))
         .order_by(Pledge.created_at.desc(), Pledge.id.desc())
         .limit(per_page + 1)
     )
     if after is not None:
-        position = _parse_cursor(after)
-        if position is None:
-            return None
-        created_at, pledge_id = position
+        created_at, pledge_id = _parse_cursor(after)
         # The first condition bounds the index range; the second breaks ties on the id.
         stmt = stmt.where(
             Pledge.created_at <= created_at,
@@ -171,12 +187,13 @@ def campaign_supporters(
     items = rows[:per_page]
     if not items and (after is not None or page > 1):
         return None
+    # Read from the pledges' attribution, as the totals are: a hidden supporter leaving
+    # (suspended, say) must not flip this note before the totals move.
     unnamed = sa.exists().where(
         Pledge.campaign_id == campaign.id,
-        Pledge.withdrawn_at.is_(None),
-        Pledge.visibility.not_in(named_visibilities(viewer)),
+        Pledge.counted == sa.true(),
         Pledge.organization_id == Organization.id,
-        _approved(),
+        sa.or_(Pledge.visibility.not_in(named_visibilities(viewer)), ~_listed()),
     )
     return SupporterPage(
         items=items,
@@ -187,14 +204,23 @@ def campaign_supporters(
     )
 
 
-def campaign_projects(campaign: Campaign, limit: int = CAMPAIGN_PROJECTS) -> list[Project]:
-    """The newest visible projects linked to ``campaign``, with their organizations."""
+def campaign_projects(
+    campaign: Campaign, viewer: Any = None, limit: int = CAMPAIGN_PROJECTS
+) -> list[Project]:
+    """The newest visible projects linked to ``campaign`` by a link the viewer may see, with
+    their organizations and those links."""
     stmt = (
         sa.select(Project)
         .join(ProjectCampaign, ProjectCampaign.project_id == Project.id)
         .join(Project.organization)
-        .where(ProjectCampaign.campaign_id == campaign.id, Project.hidden_at.is_(None), _approved())
-        .options(contains_eager(Project.organization))
+        .where(
+            ProjectCampaign.campaign_id == campaign.id,
+            ProjectCampaign.visibility.in_(link_visibilities(viewer)),
+            Project.hidden_at.is_(None),
+            _listed(),
+        )
+        .options(contains_eager(Project.organization), _shown_links(viewer))
+        .execution_options(populate_existing=True)
         .order_by(Project.created_at.desc(), Project.id.desc())
         .limit(limit)
     )
@@ -207,7 +233,7 @@ def campaign_projects(campaign: Campaign, limit: int = CAMPAIGN_PROJECTS) -> lis
 def newest_organizations(limit: int = HOME_ORGANIZATIONS) -> list[Organization]:
     stmt = (
         sa.select(Organization)
-        .where(_approved())
+        .where(_listed())
         .order_by(Organization.approved_at.desc(), Organization.id.desc())
         .limit(limit)
     )
@@ -219,7 +245,7 @@ def newest_pledges(viewer: Any, limit: int = HOME_PLEDGES) -> list[Pledge]:
     stmt = (
         sa.select(Pledge)
         .join(Pledge.organization)
-        .where(_named_pledge(viewer), _approved())
+        .where(_named_pledge(viewer), _listed())
         .options(contains_eager(Pledge.organization), joinedload(Pledge.campaign))
         .order_by(Pledge.created_at.desc(), Pledge.id.desc())
         .limit(limit)
@@ -232,26 +258,12 @@ def newest_pledges(viewer: Any, limit: int = HOME_PLEDGES) -> list[Pledge]:
 
 @dataclass(frozen=True)
 class DirectoryFilters:
-    """The directory's filters; unknown values are dropped rather than refused."""
+    """The directory's filters (read from a request by ``app.params.directory_filters``)."""
 
     kind: OrganizationKind | None = None
     country: str | None = None
     campaign: Campaign | None = None
     q: str = ""
-
-    @classmethod
-    def from_args(cls, args: Any) -> DirectoryFilters:
-        """Read ``kind``, ``country``, ``campaign`` (a slug) and ``q`` from query arguments."""
-        kind = args.get("kind") or None
-        if kind not in {k.value for k in OrganizationKind}:
-            kind = None
-        country = (args.get("country") or "").strip().upper() or None
-        if country is not None and not (len(country) == 2 and country.isascii() and country.isalpha()):
-            country = None
-        slug = (args.get("campaign") or "").strip()
-        campaign = get_campaign(slug) if slug and len(slug) <= 80 else None
-        q = (args.get("q") or "").strip()[:200]
-        return cls(kind=OrganizationKind(kind) if kind else None, country=country, campaign=campaign, q=q)
 
     @property
     def active(self) -> bool:
@@ -265,7 +277,7 @@ def directory_statement(filters: DirectoryFilters, viewer: Any) -> sa.Select:
     The campaign filter looks only at pledges the viewer may see named: a discreet
     (``counted``, or ``members`` for a visitor) supporter never shows up through it.
     """
-    stmt = sa.select(Organization).where(_approved())
+    stmt = sa.select(Organization).where(_listed())
     if filters.kind:
         stmt = stmt.where(Organization.kind == filters.kind)
     if filters.country:
@@ -283,7 +295,7 @@ def directory_statement(filters: DirectoryFilters, viewer: Any) -> sa.Select:
         stmt = stmt.where(supports)
     match = search_engine.matching("organizations", filters.q) if filters.q else None
     if match is not None:
-        # Full-text search (app.search): best matches first instead of by name.
+        # Full-text search (app.search_engine): best matches first instead of by name.
         return stmt.join(match, match.c.id == Organization.id).order_by(match.c.rank, Organization.id)
     return stmt.order_by(Organization.name, Organization.id)
 
@@ -293,8 +305,8 @@ def directory_page(filters: DirectoryFilters, viewer: Any, page: int = 1) -> Pag
 
 
 def directory_countries() -> list[str]:
-    """Country codes present among approved organizations (for the filter's options)."""
-    stmt = sa.select(Organization.country).where(_approved()).distinct()
+    """Country codes present among organizations in public view (for the filter's options)."""
+    stmt = sa.select(Organization.country).where(_listed()).distinct()
     return list(db.session.scalars(stmt))
 
 
@@ -304,8 +316,8 @@ def all_campaigns() -> list[Campaign]:
 
 
 def get_organization(slug: str) -> Organization | None:
-    """An approved organization by slug; None for any other status."""
-    return db.session.scalar(sa.select(Organization).where(Organization.slug == slug, _approved()))
+    """An organization in public view by slug; None for any other (pending, dark, ...)."""
+    return db.session.scalar(sa.select(Organization).where(Organization.slug == slug, _listed()))
 
 
 def organization_pledges(organization: Organization, viewer: Any) -> list[Pledge]:
@@ -322,11 +334,13 @@ def organization_pledges(organization: Organization, viewer: Any) -> list[Pledge
     return list(db.session.scalars(stmt))
 
 
-def organization_projects(organization: Organization, page: int = 1) -> Pagination:
+def organization_projects(organization: Organization, viewer: Any = None, page: int = 1) -> Pagination:
+    """The organization's visible projects, each with the campaign links the viewer may see."""
     stmt = (
         sa.select(Project)
         .where(Project.organization_id == organization.id, Project.hidden_at.is_(None))
-        .options(selectinload(Project.campaigns))
+        .options(_shown_links(viewer))
+        .execution_options(populate_existing=True)
         .order_by(Project.created_at.desc(), Project.id.desc())
     )
     return _paginate(stmt, page)
@@ -335,67 +349,40 @@ def organization_projects(organization: Organization, page: int = 1) -> Paginati
 # --- Projects ---------------------------------------------------------------------------
 
 
-def projects_page(campaign: Campaign | None = None, page: int = 1) -> Pagination:
-    """Visible projects of approved organizations, newest first, optionally of one campaign."""
+def projects_page(campaign: Campaign | None = None, viewer: Any = None, page: int = 1) -> Pagination:
+    """Visible projects of approved organizations, newest first, optionally of one campaign
+    (through a link the viewer may see), each with the campaign links the viewer may see."""
     stmt = (
         sa.select(Project)
         .join(Project.organization)
-        .where(Project.hidden_at.is_(None), _approved())
-        .options(contains_eager(Project.organization), selectinload(Project.campaigns))
+        .where(Project.hidden_at.is_(None), _listed())
+        .options(contains_eager(Project.organization), _shown_links(viewer))
+        .execution_options(populate_existing=True)
         .order_by(Project.created_at.desc(), Project.id.desc())
     )
     if campaign is not None:
-        linked = sa.select(ProjectCampaign.project_id).where(ProjectCampaign.campaign_id == campaign.id)
+        linked = sa.select(ProjectCampaign.project_id).where(
+            ProjectCampaign.campaign_id == campaign.id,
+            ProjectCampaign.visibility.in_(link_visibilities(viewer)),
+        )
         stmt = stmt.where(Project.id.in_(linked))
     return _paginate(stmt, page)
 
 
-def get_project(key: str) -> Project | None:
-    """A visible project of an approved organization, by slug or by numeric id."""
+def get_project(key: str, viewer: Any = None) -> Project | None:
+    """A visible project of an approved organization, by slug or by numeric id, with the
+    campaign links the viewer may see."""
     match = Project.slug == key
-    if key.isdigit() and len(key) < 12:
-        match = sa.or_(match, Project.id == int(key))
+    project_id = parse_id(key)
+    if project_id is not None:
+        match = sa.or_(match, Project.id == project_id)
     stmt = (
         sa.select(Project)
         .join(Project.organization)
-        .where(match, Project.hidden_at.is_(None), _approved())
-        .options(contains_eager(Project.organization), selectinload(Project.campaigns))
+        .where(match, Project.hidden_at.is_(None), _listed())
+        .options(contains_eager(Project.organization), _shown_links(viewer))
+        .execution_options(populate_existing=True)
         .order_by(sa.case((Project.slug == key, 0), else_=1))
         .limit(1)
     )
     return db.session.scalar(stmt)
-
-
-# --- Labels -----------------------------------------------------------------------------
-
-KIND_LABELS = {
-    OrganizationKind.HUMAN_RIGHTS_ASSOCIATION: _l("Human-rights association"),
-    OrganizationKind.CULTURAL_ASSOCIATION: _l("Cultural association"),
-    OrganizationKind.WOMENS_GROUP: _l("Women's group"),
-    OrganizationKind.YOUTH_GROUP: _l("Youth or student group"),
-    OrganizationKind.NGO: _l("NGO"),
-    OrganizationKind.LABOUR_UNION: _l("Labour union"),
-    OrganizationKind.MEDIA_OUTLET: _l("Media outlet"),
-    OrganizationKind.INTERNATIONAL_NGO: _l("International NGO"),
-    OrganizationKind.SOCIAL_MOVEMENT: _l("Social movement"),
-    OrganizationKind.FOUNDATION: _l("Foundation"),
-}
-
-
-def kind_label(kind: str) -> str:
-    try:
-        return str(KIND_LABELS[OrganizationKind(kind)])
-    except ValueError:
-        return kind
-
-
-def country_name(code: str) -> str:
-    """A country's name in the current language (Babel's CLDR data), else its code."""
-    locale = get_locale()
-    territories = locale.territories if locale is not None else {}
-    return territories.get(code, code)
-
-
-def sorted_countries(codes: list[str]) -> list[tuple[str, str]]:
-    """(code, name) pairs sorted by the name in the current language."""
-    return sorted(((code, country_name(code)) for code in codes), key=lambda pair: pair[1].casefold())

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_mail import Message
 
 from app.extensions import db
 from app.models import (
@@ -24,9 +25,10 @@ from app.models import (
     Visibility,
 )
 from app.models.base import utcnow
-from app.services import DomainError, NotAllowed, accounts, audit, counters, tokens
+from app.names import name_skeleton
+from app.services import DomainError, NotAllowed, accounts, audit, counters, mail, tokens
 from app.services.passwords import hash_password
-from app.services.text import slugify
+from app.services.text import check_one_line, slugify, unique_slug
 
 # The profile fields an organization's users may set; anything else in the data is ignored,
 # so a forged form field such as ``status`` changes nothing.
@@ -51,6 +53,21 @@ class EmailAlreadyRegistered(DomainError):
         self.user = user
 
 
+class NameTooClose(DomainError):
+    """Another organization (of any status) has a name that looks the same.
+
+    The message says no more than that, so that it does not reveal a hidden organization's status.
+    """
+
+    def __init__(self):
+        super().__init__(
+            _(
+                "This name is too close to an existing organization's name. "
+                "Please choose a name that is clearly different."
+            )
+        )
+
+
 @dataclass
 class Registration:
     organization: Organization
@@ -69,6 +86,12 @@ def _clean_profile(data: dict[str, Any]) -> dict[str, Any]:
         profile["contact_email"] = profile["contact_email"].lower()
     if not profile.get("name", "x"):
         raise DomainError(_("Please give the organization's name."))
+    # Defence in depth: the forms check the same, but the API, the CLI and tests come here too.
+    for key in ("name", "city", "website", *CONTACT_FIELDS):
+        if isinstance(profile.get(key), str):
+            check_one_line(profile[key])
+    if "name" in profile and not name_skeleton(profile["name"]):
+        raise DomainError(_("The name must contain letters or digits."))
     if "kind" in profile:
         profile["kind"] = OrganizationKind(profile["kind"])
     if "country" in profile:
@@ -87,33 +110,30 @@ def _clean_profile(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def unique_organization_slug(name: str) -> str:
-    """A slug for the name, with ``-2``, ``-3``... when it is taken."""
-    base = slugify(name, max_length=100)
-    taken = set(
-        db.session.scalars(
-            sa.select(Organization.slug).where(
-                sa.or_(Organization.slug == base, Organization.slug.like(f"{base}-%"))
-            )
-        )
-    )
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
+    """A slug for the name; when taken (by any organization, hidden ones too), with a random suffix."""
+    return unique_slug(Organization, slugify(name, max_length=100))
+
+
+def check_name_available(name: str, organization: Organization | None = None) -> None:
+    """Raises NameTooClose when another organization's name has the same skeleton (one query)."""
+    stmt = sa.select(Organization.id).where(Organization.name_skeleton == name_skeleton(name))
+    if organization is not None and organization.id is not None:
+        stmt = stmt.where(Organization.id != organization.id)
+    if db.session.scalar(stmt.limit(1)) is not None:
+        raise NameTooClose()
 
 
 def register_organization(profile: dict[str, Any], email: str, password: str) -> Registration:
     """Create a pending organization and its first user (the owner).
 
-    Raises EmailAlreadyRegistered (views answer as on success), WeakPassword, DomainError.
-    Nothing is written when it raises.
+    Raises EmailAlreadyRegistered (views answer as on success), WeakPassword, NameTooClose,
+    DomainError. Nothing is written when it raises.
     """
     email = accounts.normalize_email(email)
     # Check everything else first: an answer that differs only for a taken email would tell.
-    accounts.check_password_policy(password, email=email)
     fields = _clean_profile(profile)
+    check_name_available(fields["name"])
+    accounts.check_password_policy(password, email=email, organization_name=fields.get("name"))
     password_hash = hash_password(password)  # before the lookup: both answers cost the same time
     existing = accounts.find_user_by_email(email)
     if existing is not None:
@@ -144,8 +164,12 @@ def _check_can_edit(organization: Organization, actor: User) -> None:
 def update_profile(organization: Organization, actor: User, data: dict[str, Any]) -> Organization:
     """Save profile and contact visibility of a pending or approved organization.
 
+    A pending application's new name applies at once (a moderator reviews the whole
+    application). An approved organization's new name is only asked for: the old one stays
+    public until a moderator approves it (``proposed_name``), and the request is in the audit log.
+
     Raises NotAllowed for another organization's user, or when the organization is rejected
-    (use ``resubmit_application``) or suspended; DomainError for invalid data.
+    (use ``resubmit_application``) or suspended; NameTooClose, DomainError for invalid data.
     """
     _check_can_edit(organization, actor)
     if organization.status == OrganizationStatus.SUSPENDED:
@@ -153,24 +177,51 @@ def update_profile(organization: Organization, actor: User, data: dict[str, Any]
     if organization.status == OrganizationStatus.REJECTED:
         raise NotAllowed(_("Correct your application and send it again to change it."))
     fields = _clean_profile(data)
+    if organization.status == OrganizationStatus.APPROVED and "name" in fields:
+        _ask_for_name(organization, actor, fields.pop("name"))
     _apply_profile(organization, fields)
     db.session.flush()
     return organization
 
 
-def _apply_profile(organization: Organization, fields: dict[str, Any]) -> None:
-    new_country = fields.get("country", organization.country)
-    moves_iraqi_count = organization.status == OrganizationStatus.APPROVED and (
-        (organization.country == IRAQ) != (new_country == IRAQ)
+def _ask_for_name(organization: Organization, actor: User, name: str) -> None:
+    if name == organization.name:
+        if organization.proposed_name is not None:
+            _record_name_request(organization, actor, AuditAction.ORGANIZATION_RENAME_WITHDRAWN)
+            organization.proposed_name = None
+            organization.proposed_name_at = None
+        return
+    if name == organization.proposed_name:
+        return
+    if name_skeleton(name) != organization.name_skeleton:
+        check_name_available(name, organization)
+    organization.proposed_name = name
+    organization.proposed_name_at = utcnow()
+    _record_name_request(organization, actor, AuditAction.ORGANIZATION_RENAME_REQUESTED)
+
+
+def _record_name_request(organization: Organization, actor: User, action: AuditAction) -> None:
+    audit.record(
+        actor,
+        action,
+        target_type="organization",
+        target_id=organization.id,
+        organization_id=organization.id,
+        reason=f"{organization.name} → {organization.proposed_name}",
     )
-    if moves_iraqi_count:
-        # The Iraqi/international split counts by country: uncount under the old, recount under the new.
-        counters.organization_visibility_changed(organization, -1)
+
+
+def _apply_profile(organization: Organization, fields: dict[str, Any]) -> None:
+    if "name" in fields and name_skeleton(fields["name"]) != organization.name_skeleton:
+        check_name_available(fields["name"], organization)
+    new_country = fields.get("country", organization.country)
+    moves_iraqi_count = (organization.country == IRAQ) != (new_country == IRAQ)
     for key, value in fields.items():
         setattr(organization, key, value)
     if moves_iraqi_count:
-        db.session.flush()
-        counters.organization_visibility_changed(organization, +1)
+        # The Iraqi/international split counts by country; the public profile shows the new one
+        # at once, so only the public pledges move now (see app/services/counters.py).
+        counters.organization_changed(organization)
 
 
 def resubmit_application(organization: Organization, actor: User, data: dict[str, Any]) -> Organization:
@@ -215,9 +266,30 @@ def confirm_email(token: str) -> User:
     return user
 
 
-def request_password_reset(email: str) -> User | None:
-    """The user to send a reset link to, or None. Views answer the same either way."""
-    return accounts.find_user_by_email(email)
+@dataclass
+class PasswordResetMail:
+    """The reset message for an address; only sent when the address has an account."""
+
+    message: Message
+    for_account: bool
+
+
+# Never saved: an unknown address's reset message is built for this stand-in like a real one.
+_NO_ACCOUNT_HASH = "$argon2id$v=19$m=65536,t=3,p=4$" + "A" * 22 + "$" + "A" * 43
+
+
+def request_password_reset(email: str) -> PasswordResetMail:
+    """The reset message for ``email``, built whether or not the address has an account.
+
+    Both cases run the same lookup and build the same token and message, and neither
+    hashes anything, so the answer's timing does not tell whether the address is
+    registered. The caller queues the message the same way in both cases and sends it
+    only when ``for_account`` is true.
+    """
+    email = accounts.normalize_email(email)
+    user = accounts.find_user_by_email(email)
+    recipient = user if user is not None else User(id=0, email=email, password_hash=_NO_ACCOUNT_HASH)
+    return PasswordResetMail(mail.password_reset_message(recipient), for_account=user is not None)
 
 
 def reset_password(token: str, new_password: str) -> User:
@@ -291,7 +363,9 @@ def accept_invitation(token: str, password: str) -> User:
     Raises ExpiredToken, InvalidToken, WeakPassword.
     """
     invitation = read_invitation(token)
-    accounts.check_password_policy(password, email=invitation.email)
+    accounts.check_password_policy(
+        password, email=invitation.email, organization_name=invitation.organization.name
+    )
     user = User(
         email=invitation.email,
         password_hash=hash_password(password),

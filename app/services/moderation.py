@@ -14,27 +14,16 @@ from app.extensions import db
 from app.models import AuditAction, Organization, OrganizationStatus, Role, User
 from app.models.base import utcnow
 from app.services import DomainError, NotAllowed, accounts, audit, counters
-
-MAX_REASON_LENGTH = 2000
+from app.services.checks import clean_reason, require_moderator
 
 
 def _check_moderator(actor: User) -> None:
-    if not actor.is_moderator:
-        raise NotAllowed(_("Only moderators can decide on organizations."))
+    require_moderator(actor, _("Only moderators can decide on organizations."))
 
 
 def _check_admin(actor: User) -> None:
     if not actor.is_admin:
         raise NotAllowed(_("Only admins can change roles."))
-
-
-def _require_reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(_("Please give a reason: the organization will see it."))
-    if len(reason) > MAX_REASON_LENGTH:
-        raise DomainError(_("Please keep the reason under %(n)d characters.", n=MAX_REASON_LENGTH))
-    return reason
 
 
 def _check_status(organization: Organization, expected: OrganizationStatus, message: str) -> None:
@@ -54,7 +43,8 @@ def _record(actor: User, action: AuditAction, organization: Organization, reason
 
 
 def approve_organization(actor: User, organization: Organization, note: str = "") -> Organization:
-    """Approve a pending application: the organization appears and its pledges count.
+    """Approve a pending application: the organization appears; its public pledges and links
+    count at once, its hidden pledges from the next counter refresh.
 
     Raises NotAllowed (not a moderator), DomainError (not pending).
     """
@@ -63,9 +53,8 @@ def approve_organization(actor: User, organization: Organization, note: str = ""
     organization.status = OrganizationStatus.APPROVED
     organization.status_reason = None
     organization.approved_at = utcnow()
-    db.session.flush()
-    counters.organization_visibility_changed(organization, +1)
-    _record(actor, AuditAction.ORGANIZATION_APPROVED, organization, (note or "").strip())
+    counters.organization_changed(organization)
+    _record(actor, AuditAction.ORGANIZATION_APPROVED, organization, clean_reason(note, required=False))
     return organization
 
 
@@ -75,7 +64,7 @@ def reject_organization(actor: User, organization: Organization, reason: str) ->
     Raises NotAllowed (not a moderator), DomainError (no reason, not pending).
     """
     _check_moderator(actor)
-    reason = _require_reason(reason)
+    reason = clean_reason(reason)
     _check_status(organization, OrganizationStatus.PENDING, _("Only a pending application can be rejected."))
     organization.status = OrganizationStatus.REJECTED
     organization.status_reason = reason
@@ -85,28 +74,29 @@ def reject_organization(actor: User, organization: Organization, reason: str) ->
 
 
 def suspend_organization(actor: User, organization: Organization, reason: str) -> Organization:
-    """Suspend an approved organization: it leaves every public page and count at once, and
-    every session of its users ends.
+    """Suspend an approved organization: it leaves every public page, and the counts through its
+    public pledges and links, at once (its hidden pledges at the next counter refresh, so the
+    numbers do not tell which campaigns it supports); every session of its users ends.
 
     Raises NotAllowed (not a moderator), DomainError (no reason, not approved).
     """
     _check_moderator(actor)
-    reason = _require_reason(reason)
+    reason = clean_reason(reason)
     _check_status(
         organization, OrganizationStatus.APPROVED, _("Only an approved organization can be suspended.")
     )
-    counters.organization_visibility_changed(organization, -1)
     organization.status = OrganizationStatus.SUSPENDED
     organization.status_reason = reason
     for user in organization.users:
         accounts.end_all_sessions(user)
-    db.session.flush()
+    counters.organization_changed(organization)
     _record(actor, AuditAction.ORGANIZATION_SUSPENDED, organization, reason)
     return organization
 
 
 def reinstate_organization(actor: User, organization: Organization, reason: str = "") -> Organization:
-    """Reinstate a suspended organization: it and its pledges count again.
+    """Reinstate a suspended organization: it and its public pledges count again at once, its
+    hidden pledges from the next counter refresh.
 
     Raises NotAllowed (not a moderator), DomainError (not suspended).
     """
@@ -116,10 +106,63 @@ def reinstate_organization(actor: User, organization: Organization, reason: str 
     )
     organization.status = OrganizationStatus.APPROVED
     organization.status_reason = None
-    db.session.flush()
-    counters.organization_visibility_changed(organization, +1)
-    _record(actor, AuditAction.ORGANIZATION_REINSTATED, organization, (reason or "").strip())
+    counters.organization_changed(organization)
+    _record(actor, AuditAction.ORGANIZATION_REINSTATED, organization, clean_reason(reason, required=False))
     return organization
+
+
+def _check_proposed_name(organization: Organization) -> str:
+    if organization.proposed_name is None:
+        raise DomainError(_("This organization has not asked for a new name."))
+    return organization.proposed_name
+
+
+def approve_name(actor: User, organization: Organization, note: str = "") -> Organization:
+    """Give an organization the new name it asked for; it shows everywhere at once.
+
+    Raises NotAllowed (not a moderator), DomainError (no new name asked for), NameTooClose
+    (another organization took a look-alike name since).
+    """
+    from app.services import membership
+
+    _check_moderator(actor)
+    new_name = _check_proposed_name(organization)
+    membership.check_name_available(new_name, organization)
+    old_name = organization.name
+    organization.name = new_name
+    organization.proposed_name = None
+    organization.proposed_name_at = None
+    db.session.flush()
+    reason = f"{old_name} → {new_name}"
+    note = clean_reason(note, required=False)
+    if note:
+        reason += f"\n{note}"
+    _record(actor, AuditAction.ORGANIZATION_RENAME_APPROVED, organization, reason)
+    return organization
+
+
+def reject_name(actor: User, organization: Organization, reason: str) -> Organization:
+    """Refuse the new name an organization asked for, with a reason its members read.
+
+    Raises NotAllowed (not a moderator), DomainError (no reason, no new name asked for).
+    """
+    _check_moderator(actor)
+    reason = clean_reason(reason)
+    _check_proposed_name(organization)
+    organization.proposed_name = None
+    organization.proposed_name_at = None
+    db.session.flush()
+    _record(actor, AuditAction.ORGANIZATION_RENAME_REJECTED, organization, reason)
+    return organization
+
+
+def names_to_review_query() -> sa.Select:
+    """Approved organizations' requests for a new name, oldest first (for the queue)."""
+    return (
+        sa.select(Organization)
+        .where(Organization.proposed_name.is_not(None))
+        .order_by(Organization.proposed_name_at, Organization.id)
+    )
 
 
 def _record_role(actor: User, action: AuditAction, user: User, reason: str) -> None:
@@ -193,12 +236,12 @@ def create_moderator(email: str, password: str, *, admin: bool = False) -> User:
 
 
 def pending_applications_query() -> sa.Select:
-    """Pending applications, oldest first, with their users loaded (for the queue)."""
+    """Pending applications, oldest first, with their users and translations loaded (for the queue)."""
     from sqlalchemy.orm import selectinload
 
     return (
         sa.select(Organization)
         .where(Organization.status == OrganizationStatus.PENDING)
-        .options(selectinload(Organization.users))
+        .options(selectinload(Organization.users), selectinload(Organization.translations))
         .order_by(Organization.submitted_at, Organization.id)
     )

@@ -6,28 +6,68 @@ recorded in the audit log. A hidden project stops counting on its campaigns.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from app.extensions import db
-from app.models import AuditAction, OrganizationStatus, Pledge, Project, User
+from app.models import AuditAction, Pledge, Project, User
 from app.models.base import utcnow
-from app.services import DomainError, NotAllowed, audit, counters
-
-REASON_MAX_LENGTH = 1000
-
-
-def _check_moderator(actor: User) -> None:
-    if actor is None or not actor.is_moderator:
-        raise NotAllowed(_("Only moderators hide content."))
+from app.services import DomainError, audit, counters
+from app.services.checks import clean_reason, require_moderator
 
 
-def _clean_reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(_("Give a reason: the organization will read it."))
-    if len(reason) > REASON_MAX_LENGTH:
-        raise DomainError(_("The reason may be at most %(max)d characters long.", max=REASON_MAX_LENGTH))
-    return reason
+@dataclass(frozen=True)
+class _Hideable:
+    """How one kind of content is hidden: its columns, audit actions and messages."""
+
+    target_type: str
+    hidden_at: str
+    hidden_reason: str
+    hidden: AuditAction
+    shown: AuditAction
+    already_hidden: LazyString
+    not_hidden: LazyString
+
+
+_PROJECT = _Hideable(
+    target_type="project",
+    hidden_at="hidden_at",
+    hidden_reason="hidden_reason",
+    hidden=AuditAction.PROJECT_HIDDEN,
+    shown=AuditAction.PROJECT_UNHIDDEN,
+    already_hidden=_l("This project is already hidden."),
+    not_hidden=_l("This project is not hidden."),
+)
+_PLEDGE_MESSAGE = _Hideable(
+    target_type="pledge",
+    hidden_at="message_hidden_at",
+    hidden_reason="message_hidden_reason",
+    hidden=AuditAction.PLEDGE_MESSAGE_HIDDEN,
+    shown=AuditAction.PLEDGE_MESSAGE_UNHIDDEN,
+    already_hidden=_l("This message is already hidden."),
+    not_hidden=_l("This message is not hidden."),
+)
+
+
+def _set_hidden(item: Project | Pledge, actor: User, reason: str, kind: _Hideable, *, hide: bool) -> None:
+    """Hide ``item`` (a reason is required) or show it again, and record the decision."""
+    require_moderator(actor, _("Only moderators hide content."))
+    text = clean_reason(reason, required=hide)
+    is_hidden = getattr(item, kind.hidden_at) is not None
+    if hide and is_hidden:
+        raise DomainError(str(kind.already_hidden))
+    if not hide and not is_hidden:
+        raise DomainError(str(kind.not_hidden))
+    setattr(item, kind.hidden_at, utcnow() if hide else None)
+    setattr(item, kind.hidden_reason, text if hide else None)
+    db.session.flush()
+    audit.record(
+        actor, kind.hidden if hide else kind.shown, target_type=kind.target_type, target_id=item.id,
+        organization_id=item.organization_id, reason=text,
+    )  # fmt: skip
 
 
 def _linked_campaign_ids(project: Project) -> list[int]:
@@ -36,67 +76,28 @@ def _linked_campaign_ids(project: Project) -> list[int]:
 
 def hide_project(project: Project, actor: User, reason: str) -> Project:
     """Hide a project from every public page. Raises NotAllowed, DomainError (no reason, already hidden)."""
-    _check_moderator(actor)
-    text = _clean_reason(reason)
-    if project.hidden_at is not None:
-        raise DomainError(_("This project is already hidden."))
-    project.hidden_at = utcnow()
-    project.hidden_reason = text
-    db.session.flush()
-    if project.organization.status == OrganizationStatus.APPROVED:
-        counters.project_links_counted(_linked_campaign_ids(project), -1)
-    audit.record(
-        actor, AuditAction.PROJECT_HIDDEN, target_type="project", target_id=project.id,
-        organization_id=project.organization_id, reason=text,
-    )  # fmt: skip
+    _set_hidden(project, actor, reason, _PROJECT, hide=True)
+    counters.project_links_changed(_linked_campaign_ids(project))
     return project
 
 
 def unhide_project(project: Project, actor: User, reason: str = "") -> Project:
     """Show a hidden project again. Raises NotAllowed, DomainError (not hidden)."""
-    _check_moderator(actor)
-    if project.hidden_at is None:
-        raise DomainError(_("This project is not hidden."))
-    project.hidden_at = None
-    project.hidden_reason = None
-    db.session.flush()
-    if project.organization.status == OrganizationStatus.APPROVED:
-        counters.project_links_counted(_linked_campaign_ids(project), +1)
-    audit.record(
-        actor, AuditAction.PROJECT_UNHIDDEN, target_type="project", target_id=project.id,
-        organization_id=project.organization_id, reason=(reason or "").strip(),
-    )  # fmt: skip
+    _set_hidden(project, actor, reason, _PROJECT, hide=False)
+    counters.project_links_changed(_linked_campaign_ids(project))
     return project
 
 
 def hide_pledge_message(pledge: Pledge, actor: User, reason: str) -> Pledge:
     """Hide a pledge's message (the pledge itself still counts). Raises NotAllowed, DomainError."""
-    _check_moderator(actor)
-    text = _clean_reason(reason)
+    require_moderator(actor, _("Only moderators hide content."))
     if not pledge.message:
         raise DomainError(_("This pledge has no message to hide."))
-    if pledge.message_hidden_at is not None:
-        raise DomainError(_("This message is already hidden."))
-    pledge.message_hidden_at = utcnow()
-    pledge.message_hidden_reason = text
-    db.session.flush()
-    audit.record(
-        actor, AuditAction.PLEDGE_MESSAGE_HIDDEN, target_type="pledge", target_id=pledge.id,
-        organization_id=pledge.organization_id, reason=text,
-    )  # fmt: skip
+    _set_hidden(pledge, actor, reason, _PLEDGE_MESSAGE, hide=True)
     return pledge
 
 
 def unhide_pledge_message(pledge: Pledge, actor: User, reason: str = "") -> Pledge:
     """Show a hidden pledge message again. Raises NotAllowed, DomainError (not hidden)."""
-    _check_moderator(actor)
-    if pledge.message_hidden_at is None:
-        raise DomainError(_("This message is not hidden."))
-    pledge.message_hidden_at = None
-    pledge.message_hidden_reason = None
-    db.session.flush()
-    audit.record(
-        actor, AuditAction.PLEDGE_MESSAGE_UNHIDDEN, target_type="pledge", target_id=pledge.id,
-        organization_id=pledge.organization_id, reason=(reason or "").strip(),
-    )  # fmt: skip
+    _set_hidden(pledge, actor, reason, _PLEDGE_MESSAGE, hide=False)
     return pledge

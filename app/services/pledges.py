@@ -27,7 +27,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.services import DomainError, NotAllowed, counters
+from app.services import DomainError, NotAllowed, counters, projects
 
 MESSAGE_MAX_LENGTH = 1000
 
@@ -96,10 +96,6 @@ def active_pledge(organization: Organization | None, campaign: Campaign) -> Pled
     )
 
 
-# The name the campaign page uses: "the viewer's own pledge".
-pledge_of = active_pledge
-
-
 def pledge(
     organization: Organization,
     campaign: Campaign,
@@ -138,7 +134,7 @@ def pledge(
     except IntegrityError:
         # Another request created the active pledge between our check and our INSERT.
         raise DomainError(_already_pledged_message()) from None
-    counters.pledge_counted(new, organization, +1)
+    counters.pledge_made(new, organization)
     return new
 
 
@@ -151,7 +147,9 @@ def update_pledge(
 ) -> Pledge:
     """Change an active pledge's kinds, message and visibility.
 
-    A message a moderator hid stays hidden until a moderator shows it again.
+    A message a moderator hid stays hidden until a moderator shows it again. A pledge that
+    stops being public takes the public links of the organization's projects to the campaign
+    with it (they become members-only).
 
     Raises NotAllowed (not the actor's organization, organization not approved) and
     DomainError (withdrawn pledge, archived campaign, invalid input).
@@ -170,6 +168,9 @@ def update_pledge(
     existing.visibility = new_visibility
     db.session.flush()
     counters.pledge_visibility_changed(existing, old_visibility, new_visibility)
+    if old_visibility == PledgeVisibility.PUBLIC and new_visibility != PledgeVisibility.PUBLIC:
+        # A public project link to the campaign would keep naming the organization there.
+        projects.links_follow_hidden_pledge(organization, existing.campaign_id)
     return existing
 
 
@@ -184,13 +185,7 @@ def withdraw(existing: Pledge, actor: User | None = None) -> Pledge:
     if not existing.is_active:
         raise DomainError(_("This pledge has already been withdrawn."))
     existing.withdrawn_at = utcnow()
-    db.session.flush()
-    if organization.status == OrganizationStatus.APPROVED:
-        counters.pledge_counted(existing, organization, -1)
-    elif existing.visibility == PledgeVisibility.PUBLIC:
-        # Campaign counters already left out this organization's pledges; its own count of
-        # public pledges did not, and must lose this one (as if it stopped being public).
-        counters.pledge_visibility_changed(existing, PledgeVisibility.PUBLIC, PledgeVisibility.COUNTED)
+    counters.pledge_withdrawn(existing)
     return existing
 
 
@@ -223,7 +218,7 @@ def dashboard_solidarity(organization: Organization, limit: int | None = None) -
     ).all()
     projects = db.session.scalars(
         sa.select(Project)
-        .options(selectinload(Project.campaigns))
+        .options(selectinload(Project.campaign_links))
         .where(Project.organization_id == organization.id)
         .order_by(Project.created_at.desc(), Project.id.desc())
         .limit(limit + 1)

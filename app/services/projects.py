@@ -2,7 +2,12 @@
 
 Only the project's own organization may change it; whatever a form sends, the owner is
 the actor's organization. Campaign links move ``Campaign.project_count`` in the same
-transaction (hidden projects and projects of unapproved organizations do not count).
+transaction (only public links of visible projects of approved organizations count).
+
+Each link to a campaign has its own visibility: a public link tells anyone that the
+organization works on the campaign, which a members-only or counted-only pledge promised
+to keep quiet. So a link is public by default only where the organization's pledge to
+that campaign is public, and members-only everywhere else.
 """
 
 from __future__ import annotations
@@ -18,14 +23,18 @@ from app.extensions import db
 from app.models import (
     Campaign,
     CampaignStatus,
+    LinkVisibility,
+    Organization,
     OrganizationStatus,
+    Pledge,
+    PledgeVisibility,
     Project,
     ProjectCampaign,
     ProjectStatus,
     User,
 )
 from app.services import DomainError, NotAllowed, counters
-from app.services.text import slugify
+from app.services.text import check_one_line, slugify, unique_slug
 
 TITLE_MAX_LENGTH = 200
 SUMMARY_MAX_LENGTH = 300
@@ -68,8 +77,12 @@ def linkable_campaigns(project: Project | None = None) -> list[Campaign]:
     )
 
 
-def _clean_text(value: str | None, *, label: str, max_length: int, required: bool = False) -> str:
+def _clean_text(
+    value: str | None, *, label: str, max_length: int, required: bool = False, one_line: bool = True
+) -> str:
     value = (value or "").strip()
+    if one_line:
+        check_one_line(value)
     if required and not value:
         raise DomainError(_("%(field)s is required.", field=label))
     if len(value) > max_length:
@@ -89,7 +102,9 @@ def _clean_fields(
     return {
         "title": _clean_text(title, label=_("Title"), max_length=TITLE_MAX_LENGTH, required=True),
         "summary": _clean_text(summary, label=_("Summary"), max_length=SUMMARY_MAX_LENGTH),
-        "description": _clean_text(description, label=_("Description"), max_length=DESCRIPTION_MAX_LENGTH),
+        "description": _clean_text(
+            description, label=_("Description"), max_length=DESCRIPTION_MAX_LENGTH, one_line=False
+        ),
         "status": chosen_status,
         "start_date": start_date,
         "end_date": end_date,
@@ -116,40 +131,127 @@ def _clean_campaign_ids(campaign_ids: Iterable[int | str], already_linked: set[i
 
 
 def unique_project_slug(title: str) -> str:
-    base = slugify(title, max_length=SLUG_MAX_LENGTH - 6)
-    taken = set(
+    """A slug for the title; when taken (hidden projects too), with a suffix that tells nothing."""
+    return unique_slug(Project, slugify(title, max_length=SLUG_MAX_LENGTH - 7), reserved=RESERVED_SLUGS)
+
+
+def publicly_pledged_campaign_ids(organization_id: int) -> set[int]:
+    """The campaigns the organization supports with an active public pledge."""
+    return set(
         db.session.scalars(
-            sa.select(Project.slug).where(sa.or_(Project.slug == base, Project.slug.like(f"{base}-%")))
+            sa.select(Pledge.campaign_id).where(
+                Pledge.organization_id == organization_id,
+                Pledge.withdrawn_at.is_(None),
+                Pledge.visibility == PledgeVisibility.PUBLIC,
+            )
         )
     )
-    if base not in taken and base not in RESERVED_SLUGS and not base.isdigit():
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
 
 
-def _counts(project: Project) -> bool:
-    return project.hidden_at is None and project.organization.status == OrganizationStatus.APPROVED
+def default_link_visibility(campaign_id: int, publicly_pledged: set[int]) -> LinkVisibility:
+    """Public only where the organization's pledge to the campaign is public already."""
+    return LinkVisibility.PUBLIC if campaign_id in publicly_pledged else LinkVisibility.MEMBERS
 
 
-def _set_links(project: Project, wanted: set[int], current: set[int]) -> None:
-    added, removed = wanted - current, current - wanted
+def current_links(project: Project) -> dict[int, LinkVisibility]:
+    """{campaign id: link visibility} of the project's links (one query)."""
+    if project.id is None:
+        return {}
+    return dict(
+        db.session.execute(
+            sa.select(ProjectCampaign.campaign_id, ProjectCampaign.visibility).where(
+                ProjectCampaign.project_id == project.id
+            )
+        )
+        .tuples()
+        .all()
+    )
+
+
+def initially_public_campaign_ids(organization: Organization, project: Project | None = None) -> set[int]:
+    """What the project form ticks as public before the member changes anything: the
+    project's public links, and for campaigns not linked yet, the default."""
+    links = current_links(project) if project is not None else {}
+    publicly_pledged = publicly_pledged_campaign_ids(organization.id)
+    linked_public = {c for c, visibility in links.items() if visibility == LinkVisibility.PUBLIC}
+    return linked_public | (publicly_pledged - set(links))
+
+
+def _clean_public_ids(public_campaign_ids: Iterable[int | str] | None) -> set[int] | None:
+    if public_campaign_ids is None:
+        return None
+    try:
+        return {int(c) for c in public_campaign_ids}
+    except (TypeError, ValueError):
+        raise DomainError(_("Unknown campaign.")) from None
+
+
+def _wanted_links(
+    organization: Organization,
+    wanted: set[int],
+    public_campaign_ids: Iterable[int | str] | None,
+    current: dict[int, LinkVisibility],
+) -> dict[int, LinkVisibility]:
+    """The links to keep, with their visibility. Without a choice (``None``), an existing link
+    keeps its visibility and a new one gets the default."""
+    public = _clean_public_ids(public_campaign_ids)
+    if public is not None:
+        return {c: LinkVisibility.PUBLIC if c in public else LinkVisibility.MEMBERS for c in wanted}
+    publicly_pledged = publicly_pledged_campaign_ids(organization.id)
+    return {c: current.get(c) or default_link_visibility(c, publicly_pledged) for c in wanted}
+
+
+def _set_links(
+    project: Project, wanted: dict[int, LinkVisibility], current: dict[int, LinkVisibility]
+) -> None:
+    added = set(wanted) - set(current)
+    removed = set(current) - set(wanted)
+    changed = {c for c in set(wanted) & set(current) if wanted[c] != current[c]}
     for campaign_id in added:
-        db.session.add(ProjectCampaign(project_id=project.id, campaign_id=campaign_id))
+        db.session.add(
+            ProjectCampaign(project_id=project.id, campaign_id=campaign_id, visibility=wanted[campaign_id])
+        )
     if removed:
         db.session.execute(
             sa.delete(ProjectCampaign).where(
                 ProjectCampaign.project_id == project.id, ProjectCampaign.campaign_id.in_(removed)
             )
         )
-    db.session.flush()
-    if _counts(project):
-        counters.project_links_counted(added, +1)
-        counters.project_links_counted(removed, -1)
-    # The viewonly relationship must re-read the links.
-    db.session.expire(project, ["campaigns"])
+    for visibility in LinkVisibility:
+        to_change = {c for c in changed if wanted[c] == visibility}
+        if to_change:
+            db.session.execute(
+                sa.update(ProjectCampaign)
+                .where(ProjectCampaign.project_id == project.id, ProjectCampaign.campaign_id.in_(to_change))
+                .values(visibility=visibility)
+                .execution_options(synchronize_session=False)
+            )
+    counters.project_links_changed(added | removed | changed)
+    # The viewonly relationships must re-read the links.
+    db.session.expire(project, ["campaigns", "campaign_links"])
+
+
+def links_follow_hidden_pledge(organization: Organization, campaign_id: int) -> None:
+    """The organization's pledge to the campaign stopped being public: its projects' public
+    links to the campaign become members-only, or they would keep naming it there."""
+    own_projects = sa.select(Project.id).where(Project.organization_id == organization.id)
+    result = db.session.execute(
+        sa.update(ProjectCampaign)
+        .where(
+            ProjectCampaign.campaign_id == campaign_id,
+            ProjectCampaign.visibility == LinkVisibility.PUBLIC,
+            ProjectCampaign.project_id.in_(own_projects.scalar_subquery()),
+        )
+        .values(visibility=LinkVisibility.MEMBERS)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount:
+        for obj in list(db.session.identity_map.values()):
+            if isinstance(obj, Project):
+                db.session.expire(obj, ["campaign_links"])
+            elif isinstance(obj, ProjectCampaign):
+                db.session.expire(obj, ["visibility"])
+        counters.project_links_changed([campaign_id])
 
 
 def create_project(
@@ -163,9 +265,12 @@ def create_project(
     end_date: date | None = None,
     place: str = "",
     campaign_ids: Iterable[int | str] = (),
+    public_campaign_ids: Iterable[int | str] | None = None,
 ) -> Project:
     """Create a project of the actor's own organization, linked to at least one active campaign.
 
+    Links to ``public_campaign_ids`` are public, the others members-only; without that
+    choice (None), each link gets the default (public only where the pledge is public).
     Raises NotAllowed (no approved organization) and DomainError (invalid input).
     """
     organization = _acting_organization(actor)
@@ -173,11 +278,13 @@ def create_project(
         title=title, summary=summary, description=description, status=status,
         start_date=start_date, end_date=end_date, place=place,
     )  # fmt: skip
-    wanted = _clean_campaign_ids(campaign_ids, already_linked=set())
+    wanted = _wanted_links(
+        organization, _clean_campaign_ids(campaign_ids, already_linked=set()), public_campaign_ids, {}
+    )
     project = Project(organization=organization, slug=unique_project_slug(fields["title"]), **fields)
     db.session.add(project)
     db.session.flush()
-    _set_links(project, wanted, set())
+    _set_links(project, wanted, {})
     return project
 
 
@@ -193,10 +300,13 @@ def update_project(
     end_date: date | None = None,
     place: str = "",
     campaign_ids: Iterable[int | str] = (),
+    public_campaign_ids: Iterable[int | str] | None = None,
 ) -> Project:
     """Edit an own project and its campaign links; the slug stays, so shared links keep working.
 
     Existing links to a campaign archived since may stay; new links need active campaigns.
+    ``public_campaign_ids`` as for :func:`create_project`; None keeps each existing link's
+    visibility.
     Raises NotAllowed (another organization's project, organization not approved), DomainError.
     """
     organization = _acting_organization(actor)
@@ -206,12 +316,13 @@ def update_project(
         title=title, summary=summary, description=description, status=status,
         start_date=start_date, end_date=end_date, place=place,
     )  # fmt: skip
-    current = set(
-        db.session.scalars(
-            sa.select(ProjectCampaign.campaign_id).where(ProjectCampaign.project_id == project.id)
-        )
+    current = current_links(project)
+    wanted = _wanted_links(
+        organization,
+        _clean_campaign_ids(campaign_ids, already_linked=set(current)),
+        public_campaign_ids,
+        current,
     )
-    wanted = _clean_campaign_ids(campaign_ids, already_linked=current)
     for name, value in fields.items():
         setattr(project, name, value)
     db.session.flush()
@@ -231,8 +342,6 @@ def delete_project(project: Project, actor: User) -> None:
             sa.select(ProjectCampaign.campaign_id).where(ProjectCampaign.project_id == project.id)
         )
     )
-    if _counts(project):
-        counters.project_links_counted(current, -1)
     db.session.execute(sa.delete(ProjectCampaign).where(ProjectCampaign.project_id == project.id))
     db.session.delete(project)
-    db.session.flush()
+    counters.project_links_changed(current)

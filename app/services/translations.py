@@ -10,7 +10,7 @@ with the campaigns of the page, which reads the translations of all of them in o
 the page is in English or the translations were eager-loaded), and get small read-only views whose
 ``title``/``summary``/``description`` are in the right language and whose ``lang`` says which
 language that is (for a ``lang`` attribute when the fallback is shown). Every other attribute is the
-campaign's own. In templates, ``localized(obj)`` does the same for one object.
+campaign's own. Views build these for their page; templates only show them.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, g, has_request_context
-from flask_babel import get_locale
+from flask import current_app
 from flask_babel import gettext as _
 
 from app.extensions import db
@@ -30,21 +29,18 @@ from app.models import (
     Campaign,
     CampaignTranslation,
     Organization,
+    OrganizationStatus,
     OrganizationTranslation,
     User,
 )
 from app.services import DomainError, NotAllowed, audit
 from app.services.campaigns import DESCRIPTION_MAX_LENGTH, SUMMARY_MAX_LENGTH, TITLE_MAX_LENGTH
+from app.services.checks import require_moderator
+from app.services.text import check_one_line
 
 # The language campaigns are first written in.
 CAMPAIGN_SOURCE_LOCALE = "en"
 ORGANIZATION_DESCRIPTION_MAX_LENGTH = 10_000
-
-
-def current_locale() -> str:
-    if has_request_context():
-        return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def campaign_translation_locales() -> list[str]:
@@ -128,13 +124,13 @@ def _translations_by_owner(model: type, owner_column: str, owners: Sequence[Any]
     return found
 
 
-def localized_campaigns(campaigns: Iterable[Campaign], locale: str | None = None) -> list[LocalizedCampaign]:
-    """The campaigns in ``locale`` (default: the page's), falling back to English field by field.
+def localized_campaigns(campaigns: Iterable[Campaign], locale: str) -> list[LocalizedCampaign]:
+    """The campaigns in ``locale`` (the page's, given by the view), falling back to English field
+    by field.
 
     At most one query for the whole list; none in English.
     """
     campaigns = list(campaigns)
-    locale = locale or current_locale()
     if locale == CAMPAIGN_SOURCE_LOCALE or not campaigns:
         rows = {}
     else:
@@ -166,19 +162,18 @@ def localized_campaigns(campaigns: Iterable[Campaign], locale: str | None = None
     return views
 
 
-def localized_campaign(campaign: Campaign, locale: str | None = None) -> LocalizedCampaign:
+def localized_campaign(campaign: Campaign, locale: str) -> LocalizedCampaign:
     return localized_campaigns([campaign], locale)[0]
 
 
 def localized_organizations(
-    organizations: Iterable[Organization], locale: str | None = None
+    organizations: Iterable[Organization], locale: str
 ) -> list[LocalizedOrganization]:
     """Organizations with their description in ``locale`` when they wrote one, else the main one.
 
     At most one query for the whole list.
     """
     organizations = list(organizations)
-    locale = locale or current_locale()
     rows = (
         _translations_by_owner(OrganizationTranslation, "organization_id", organizations, locale)
         if organizations
@@ -194,42 +189,15 @@ def localized_organizations(
     return views
 
 
-def localized_organization(organization: Organization, locale: str | None = None) -> LocalizedOrganization:
+def localized_organization(organization: Organization, locale: str) -> LocalizedOrganization:
     return localized_organizations([organization], locale)[0]
 
 
-def localized(obj: Any) -> Any:
-    """Template helper: ``{% set text = localized(campaign) %}``, then ``text.title``.
-
-    Safe in a loop: the first call localizes every campaign (or organization) the request has
-    loaded so far in one query, so a list page costs one query, not one per row.
-    """
-    if isinstance(obj, LocalizedCampaign | LocalizedOrganization) or obj is None:
-        return obj
-    if isinstance(obj, Campaign):
-        localize_all: Any = localized_campaigns
-    elif isinstance(obj, Organization):
-        localize_all = localized_organizations
-    else:
-        raise TypeError(f"localized() takes a Campaign or an Organization, not {type(obj).__name__}")
-    cache = g.setdefault("_localized", {}) if has_request_context() else {}
-    locale = current_locale()
-
-    def key(item: Any) -> tuple:
-        return (type(item).__name__, item.id, locale)
-
-    if key(obj) not in cache:
-        model = type(obj)
-        peers = [
-            item
-            for item in db.session.identity_map.values()
-            if type(item) is model and item.id is not None and key(item) not in cache
-        ]
-        if obj not in peers:
-            peers.append(obj)
-        for view, item in zip(localize_all(peers, locale), peers, strict=True):
-            cache[key(item)] = view
-    return cache[key(obj)]
+def campaign_texts(campaigns: Iterable[Campaign], locale: str) -> dict[int, LocalizedCampaign]:
+    """The campaigns in ``locale`` by id, each once however often it is listed (the campaigns of a
+    page's pledges and projects): at most one query for all of them, none in English."""
+    unique = {campaign.id: campaign for campaign in campaigns}
+    return {view.campaign.id: view for view in localized_campaigns(unique.values(), locale)}
 
 
 def campaign_translation(campaign: Campaign, locale: str) -> CampaignTranslation | None:
@@ -252,11 +220,11 @@ def save_campaign_translation(
     Raises NotAllowed unless ``actor`` is a moderator, DomainError for an unknown language,
     a missing title or summary, or a field too long.
     """
-    if actor is None or not actor.is_moderator:
-        raise NotAllowed(_("Only moderators translate campaigns."))
+    require_moderator(actor, _("Only moderators translate campaigns."))
     if locale not in campaign_translation_locales():
         raise DomainError(_("Campaigns cannot be translated into this language."))
     title, summary, description = (title or "").strip(), (summary or "").strip(), (description or "").strip()
+    check_one_line(title)
     existing = campaign_translation(campaign, locale)
 
     if not (title or summary or description):
@@ -305,11 +273,14 @@ def save_organization_translation(
 ) -> OrganizationTranslation | None:
     """Write (or, when blank, remove) an organization's description in ``locale``.
 
-    Raises NotAllowed unless ``actor`` belongs to the organization, DomainError for an unknown
+    Raises NotAllowed unless ``actor`` belongs to the organization, or when it is suspended
+    (the profile's rule: a suspended organization publishes nothing); DomainError for an unknown
     language or a description too long.
     """
     if actor is None or actor.organization_id != organization.id:
         raise NotAllowed(_("Only the organization's own members edit its description."))
+    if organization.status == OrganizationStatus.SUSPENDED:
+        raise NotAllowed(_("A suspended organization cannot change its profile."))
     if locale not in organization_translation_locales():
         raise DomainError(_("Descriptions cannot be written in this language here."))
     description = (description or "").strip()

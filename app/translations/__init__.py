@@ -2,8 +2,10 @@
 
 The locale folders next to this file (``ar/``, ``ckb/``, ``fr/``) hold the ``.po`` catalogs under
 version control; ``messages.pot`` is the template extracted from ``app/`` and ``templates/``. The
-compiled ``.mo`` files are built, never committed: by ``make install`` and, in the test suite, once
-per session when missing or older than their ``.po``.
+compiled ``.mo`` files are built, never committed: by ``make install``, in the test suite once per
+session, and by the application itself when it starts (``ensure_catalogs``) if one is missing or
+older than its ``.po``; when it cannot write one, it refuses to start rather than serve a language
+untranslated.
 
 The same commands with pybabel, for reference::
 
@@ -16,10 +18,16 @@ The same commands with pybabel, for reference::
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
+from collections.abc import Iterable
+from io import BytesIO
 from pathlib import Path
 
 from babel.messages.frontend import CommandLineInterface
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = TRANSLATIONS_DIR.parent.parent
@@ -73,8 +81,8 @@ def extract(output: Path = POT_FILE) -> Path:
     return output
 
 
-def po_file(locale: str) -> Path:
-    return TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "messages.po"
+def po_file(locale: str, directory: Path = TRANSLATIONS_DIR) -> Path:
+    return directory / locale / "LC_MESSAGES" / "messages.po"
 
 
 def update() -> None:
@@ -96,20 +104,96 @@ def update() -> None:
             _pybabel("init", "-i", str(POT_FILE), "-d", str(TRANSLATIONS_DIR), "-l", locale)
 
 
-def stale_catalogs() -> list[str]:
+class CatalogError(RuntimeError):
+    """A language the site offers has no usable compiled catalog, and none can be made."""
+
+
+def stale_catalogs(directory: Path = TRANSLATIONS_DIR, locales: Iterable[str] = CATALOG_LOCALES) -> list[str]:
     """The locales whose ``.mo`` is missing or older than their ``.po``."""
     stale = []
-    for locale in CATALOG_LOCALES:
-        po = po_file(locale)
+    for locale in locales:
+        po = po_file(locale, directory)
         mo = po.with_suffix(".mo")
         if po.exists() and (not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime):
             stale.append(locale)
     return stale
 
 
-def compile_catalogs(*, only_stale: bool = False) -> list[str]:
+def compile_catalogs(*, only_stale: bool = False, directory: Path = TRANSLATIONS_DIR) -> list[str]:
     """Compile the ``.po`` catalogs into the ``.mo`` files Flask-Babel reads; returns the locales."""
-    locales = stale_catalogs() if only_stale else [loc for loc in CATALOG_LOCALES if po_file(loc).exists()]
+    if only_stale:
+        locales = stale_catalogs(directory)
+    else:
+        locales = [locale for locale in CATALOG_LOCALES if po_file(locale, directory).exists()]
     for locale in locales:
-        _pybabel("compile", "-d", str(TRANSLATIONS_DIR), "-l", locale)
+        po = po_file(locale, directory)
+        _write_atomically(po.with_suffix(".mo"), _compiled(po, locale))
     return locales
+
+
+def ensure_catalogs(directories: Iterable[Path], locales: Iterable[str]) -> list[str]:
+    """Make sure every locale has a compiled catalog no older than its ``.po``; returns those compiled.
+
+    Called when the application starts, so that a site installed without ``make install`` (pip, a
+    container) still speaks every language it offers. Raises CatalogError, naming the catalog and
+    what to do, when a locale has no catalog at all or a missing or stale one cannot be written.
+    """
+    directories = [Path(directory) for directory in directories]
+    compiled = []
+    for locale in locales:
+        found = [po_file(locale, d) for d in directories if po_file(locale, d).exists()]
+        if not found:
+            if any(po_file(locale, d).with_suffix(".mo").exists() for d in directories):
+                continue  # shipped compiled, without its source
+            raise CatalogError(
+                f"The site offers the language {locale!r} but has no catalog for it: neither "
+                f"{locale}/LC_MESSAGES/messages.po nor messages.mo in {', '.join(map(str, directories))}."
+            )
+        for po in found:
+            if _is_current(po, locale):
+                continue
+            try:
+                _write_atomically(po.with_suffix(".mo"), _compiled(po, locale))
+            except OSError as error:
+                raise CatalogError(
+                    f"The {locale!r} catalog {po.with_suffix('.mo')} is missing or older than "
+                    f"{po.name}, and it cannot be written ({error.strerror or error}). Compile the "
+                    "catalogs where the code is installed (`python -m app.translations compile`; "
+                    "`make install` does it) or let the application write to that folder."
+                ) from error
+            compiled.append(locale)
+    return compiled
+
+
+def _is_current(po: Path, locale: str) -> bool:
+    """True when the ``.mo`` is as new as the ``.po``, or holds exactly what compiling it gives
+    (files copied into an image may get any dates)."""
+    mo = po.with_suffix(".mo")
+    if not mo.exists():
+        return False
+    if mo.stat().st_mtime >= po.stat().st_mtime:
+        return True
+    return mo.read_bytes() == _compiled(po, locale)
+
+
+def _compiled(po: Path, locale: str) -> bytes:
+    """What ``pybabel compile`` writes for this catalog (fuzzy entries left out)."""
+    with po.open("rb") as source:
+        catalog = read_po(source, locale=locale)
+    buffer = BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    return buffer.getvalue()
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` in one step: another worker starting at the same moment reads either the
+    old catalog or the new one, never half of one."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as output:
+            output.write(data)
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; the catalog is not secret
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

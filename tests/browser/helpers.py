@@ -206,7 +206,7 @@ def apply_for_membership(page: Page, t: Callable[..., str], application: Applica
     page.get_by_role("link", name=t("Join the network")).first.click()
     expect(page.get_by_role("heading", level=1, name=t("Join the network"))).to_be_visible()
     page.get_by_label(t("Name of the organization")).fill(application.name)
-    page.get_by_label(t("Kind of organization")).select_option(label=t("Youth group"))
+    page.get_by_label(t("Kind of organization")).select_option(label=t("Youth or student group"))
     page.get_by_label(t("City or governorate")).fill(application.city)
     page.get_by_label(t("What the organization does")).fill(application.description)
     page.get_by_label(t("Contact email")).fill(application.contact_email)

@@ -64,8 +64,8 @@ class LiveServer:
 
 
 def load_demo_data() -> None:
-    """The demo data of ``app.services.demo_data`` (campaigns, organizations, pledges, projects)."""
-    from app.services import demo_data
+    """The demo data of ``app.seeding.demo_data`` (campaigns, organizations, pledges, projects)."""
+    from app.seeding import demo_data
 
     demo_data.load()
 

@@ -43,7 +43,7 @@ def test_an_organization_can_apply_with_the_keyboard_alone(page, t_for):
     tab_to(page, page.get_by_label(t("Name of the organization")))
     keyboard.type("Keyboard Collective of Kirkuk")
     tab_to(page, page.get_by_label(t("Kind of organization")))
-    keyboard.type(t("Youth group"))  # a closed list jumps to what is typed
+    keyboard.type(t("Youth or student group"))  # a closed list jumps to what is typed
     expect(page.get_by_label(t("Kind of organization"))).to_have_value("youth_group")
     tab_to(page, page.get_by_label(t("City or governorate")))
     keyboard.type("Kirkuk")

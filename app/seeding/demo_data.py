@@ -33,7 +33,7 @@ from app.models import (
     Visibility,
 )
 from app.models.base import utcnow
-from app.services import counters
+from app.services import counters, projects
 from app.services.passwords import hash_password
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 — printed on purpose: demo accounts only
@@ -733,6 +733,7 @@ def _pledges(
         if org is None or campaign is None or (org.id, campaign.id) in active:
             continue
         when = start + timedelta(days=60 + 9 * n)
+        counted, counted_iraqi = counters.current_attribution(org)
         db.session.add(
             Pledge(
                 organization_id=org.id,
@@ -742,6 +743,8 @@ def _pledges(
                 message=message,
                 created_at=when,
                 updated_at=when,
+                counted=counted,
+                counted_iraqi=counted_iraqi,
             )
         )
         active.add((org.id, campaign.id))
@@ -774,10 +777,16 @@ def _projects(
         )
         db.session.add(project)
         db.session.flush()
+        publicly_pledged = projects.publicly_pledged_campaign_ids(org.id)
         for campaign_slug in campaign_slugs:
             if campaign_slug in campaigns:
+                campaign_id = campaigns[campaign_slug].id
                 db.session.add(
-                    ProjectCampaign(project_id=project.id, campaign_id=campaigns[campaign_slug].id)
+                    ProjectCampaign(
+                        project_id=project.id,
+                        campaign_id=campaign_id,
+                        visibility=projects.default_link_visibility(campaign_id, publicly_pledged),
+                    )
                 )
         summary.created["projects"] += 1
     db.session.flush()

@@ -45,3 +45,23 @@ def _sensitive_limit() -> str:
 def rate_limited(view: Callable) -> Callable:
     """Limit the form submissions (POST) attackers would repeat: guessing, spamming, probing."""
     return limiter.limit(_sensitive_limit, methods=["POST"])(view)
+
+
+def _upload_limit() -> str:
+    return current_app.config["LOGO_UPLOAD_RATE_LIMIT"]
+
+
+def _uploader() -> str:
+    return f"user:{current_user.get_id()}"
+
+
+def _is_visitor() -> bool:
+    return not current_user.is_authenticated
+
+
+def upload_rate_limited(view: Callable) -> Callable:
+    """Limit uploads (decoding an image costs CPU and memory) per user and per client address,
+    so neither a second address nor a second account lifts the limit. Refused uploads count."""
+    per_address = limiter.limit(_upload_limit, methods=["POST"])
+    per_user = limiter.limit(_upload_limit, key_func=_uploader, methods=["POST"], exempt_when=_is_visitor)
+    return per_user(per_address(view))

@@ -1,0 +1,1 @@
+"""Operating the site: backup and restore of the database (tooling, not domain)."""

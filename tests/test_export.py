@@ -1,0 +1,170 @@
+"""An owner downloads everything the site holds about the organization and its people: a ZIP of
+JSON and CSV, with no password hash or secret in it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+
+from app.extensions import db
+from app.models import OrganizationTranslation, PledgeVisibility, User
+from app.services import export, logos, moderation
+from tests.builders import (
+    DEFAULT_PASSWORD,
+    make_campaign,
+    make_moderator,
+    make_organization,
+    make_pledge,
+    make_project,
+    make_user,
+)
+
+OWNER = "owner@amal.example.org"
+
+
+@pytest.fixture
+def organization(app):
+    campaign = make_campaign("Save the Tigris", slug="save-the-tigris")
+    org = make_organization(
+        "Al-Amal Women's Group",
+        slug="al-amal",
+        description="Literacy circles in Basra.",
+        contact_phone="+964 770 000 0000",
+        contact_phone_visibility="hidden",
+    )
+    owner = make_user(org, email=OWNER)
+    make_user(org, email="colleague@amal.example.org", is_owner=False)
+    make_pledge(org, campaign, visibility=PledgeVisibility.COUNTED, message='=HYPERLINK("http://x")')
+    make_project(org, [campaign], "Reading Boats", slug="reading-boats")
+    db.session.add(
+        OrganizationTranslation(organization_id=org.id, locale="ar", description="حلقات محو الأمية")
+    )
+    moderator = make_moderator("mod@network.example.org")
+    moderation.suspend_organization(moderator, org, "Spam reported.")
+    moderation.reinstate_organization(moderator, org, "Checked: not spam.")
+    db.session.commit()
+    buffer = io.BytesIO()
+    Image.new("RGB", (30, 30), (200, 30, 30)).save(buffer, format="PNG")
+    logos.replace_logo(org, io.BytesIO(buffer.getvalue()), owner)
+    db.session.commit()
+    return org
+
+
+def logged_in(app, email):
+    client = app.test_client()
+    assert client.post("/auth/login", data={"email": email, "password": DEFAULT_PASSWORD}).status_code == 302
+    return client
+
+
+def download(app, password=DEFAULT_PASSWORD):
+    return logged_in(app, OWNER).post("/account/export", data={"password": password})
+
+
+def test_the_owner_downloads_a_zip_of_every_section_in_json_and_csv(app, organization):
+    response = download(app)
+    assert response.status_code == 200
+    assert response.mimetype == "application/zip"
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="tadamun-al-amal-')
+    assert response.headers["Cache-Control"] == "no-store"
+
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    names = set(archive.namelist())
+    manifest = json.loads(archive.read("manifest.json"))
+    sections = [section["name"] for section in manifest["sections"]]
+    assert sections == list(export.SECTIONS)
+    for name in (
+        "organization",
+        "translations",
+        "users",
+        "pledges",
+        "projects",
+        "project_campaigns",
+        "decisions",
+    ):
+        assert {f"{name}.json", f"{name}.csv"} <= names
+
+    profile = json.loads(archive.read("organization.json"))[0]
+    assert profile["name"] == "Al-Amal Women's Group"
+    assert profile["contact_phone"] == "+964 770 000 0000"  # hidden on the site, theirs all the same
+    assert json.loads(archive.read("translations.json")) == [
+        {"locale": "ar", "description": "حلقات محو الأمية"}
+    ]
+    users = json.loads(archive.read("users.json"))
+    assert sorted(user["email"] for user in users) == ["colleague@amal.example.org", OWNER]
+    assert json.loads(archive.read("pledges.json"))[0]["visibility"] == "counted"
+    assert json.loads(archive.read("projects.json"))[0]["title"] == "Reading Boats"
+    decisions = json.loads(archive.read("decisions.json"))
+    assert [d["action"] for d in decisions] == ["organization.suspended", "organization.reinstated"]
+    assert decisions[0]["reason"] == "Spam reported."
+    # Moderators are named by their role only.
+    assert {d["by"] for d in decisions} == {"moderator"}
+    assert any(name.startswith("logo/") and name.endswith(".png") for name in names)
+
+    rows = list(csv.DictReader(io.StringIO(archive.read("users.csv").decode("utf-8-sig"))))
+    assert {row["email"] for row in rows} == {"colleague@amal.example.org", OWNER}
+
+
+def test_no_password_hash_or_secret_leaves_the_site(app, organization):
+    archive = zipfile.ZipFile(io.BytesIO(download(app).data))
+    everything = b"".join(archive.read(name) for name in archive.namelist() if not name.startswith("logo/"))
+    for user in db.session.scalars(sa.select(User)):
+        assert user.password_hash.encode() not in everything
+    assert b"$argon2" not in everything
+    assert b"password_hash" not in everything and b"session_version" not in everything
+    assert b"mod@network.example.org" not in everything
+
+
+def test_a_cell_that_would_run_as_a_formula_is_quoted_in_csv(app, organization):
+    archive = zipfile.ZipFile(io.BytesIO(download(app).data))
+    rows = list(csv.DictReader(io.StringIO(archive.read("pledges.csv").decode("utf-8-sig"))))
+    assert rows[0]["message"] == '\'=HYPERLINK("http://x")'
+    # JSON keeps the text as written.
+    assert json.loads(archive.read("pledges.json"))[0]["message"] == '=HYPERLINK("http://x")'
+
+
+def test_the_export_asks_for_the_password_and_counts_a_wrong_one(app, organization):
+    response = download(app, password="not the password at all")
+    assert response.status_code == 400
+    assert response.mimetype == "text/html"
+    assert "Your current password is not correct." in response.get_data(as_text=True)
+    owner = db.session.scalar(sa.select(User).where(User.email == OWNER))
+    db.session.refresh(owner)
+    assert owner.failed_login_count == 1
+
+
+def test_only_owners_export(app, organization):
+    colleague = logged_in(app, "colleague@amal.example.org")
+    assert colleague.get("/account/export").status_code == 403
+    assert colleague.post("/account/export", data={"password": DEFAULT_PASSWORD}).status_code == 403
+
+
+def test_a_section_is_added_by_registering_it_and_a_secret_column_is_refused(app, organization):
+    @export.section("test_notes", "notes for the test")
+    def _notes(org):
+        return [{"note": f"about #{org.id}"}]
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(export.build_archive(organization).data))
+        assert json.loads(archive.read("test_notes.json")) == [{"note": f"about #{organization.id}"}]
+
+        @export.section("test_leaky", "a section that forgets what must stay")
+        def _leaky(org):
+            return [{"user_id": 1, "totp_secret": "JBSWY3DPEHPK3PXP"}]
+
+        with pytest.raises(export.SecretInExport):
+            export.build_archive(organization)
+    finally:
+        export.SECTIONS.pop("test_notes", None)
+        export.SECTIONS.pop("test_leaky", None)
+
+
+def test_every_registered_section_returns_no_secret_column(app, organization):
+    for section in export.SECTIONS.values():
+        for row in section.rows(organization):
+            assert not [column for column in row if export.SECRET_COLUMN.search(column)], section.name

@@ -1,0 +1,353 @@
+"""The anonymous page cache cannot be poisoned, never outlives a failed token renewal, expires,
+and is emptied only by writes to what public pages show."""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app import page_cache
+from app.extensions import db
+from app.models import Campaign, PledgeVisibility, Role
+from app.page_cache import Generation
+from tests.builders import DEFAULT_PASSWORD, make_campaign, make_organization, make_pledge, make_user
+from tests.conftest import AuthActions, empty_all_tables
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = "/campaigns/save-the-tigris"
+
+
+@pytest.fixture
+def cached_app_with(make_app, tmp_path):
+    """An application with the page cache on, its context pushed and the campaign page's row."""
+    pushed = []
+
+    def _make(**overrides):
+        settings = {
+            "PAGE_CACHE": True,
+            "PAGE_CACHE_GENERATION_FILE": str(tmp_path / "generation"),
+            "SITE_URL": "http://localhost",  # the test client's host
+        }
+        settings.update(overrides)
+        application = make_app(**settings)
+        context = application.app_context()
+        context.push()
+        pushed.append(context)
+        make_campaign("Save the Tigris", slug="save-the-tigris")
+        db.session.commit()
+        return application
+
+    yield _make
+    for context in reversed(pushed):
+        db.session.remove()
+        empty_all_tables()
+        context.pop()
+
+
+@pytest.fixture
+def cached_app(cached_app_with):
+    return cached_app_with()
+
+
+@pytest.fixture
+def visitor(cached_app):
+    return cached_app.test_client()
+
+
+def is_hit(response) -> bool:
+    assert response.status_code == 200, response.status_code
+    return response.headers.get("X-Page-Cache") == "hit"
+
+
+def cache_of(application) -> page_cache.PageCache:
+    return application.extensions["page_cache"]
+
+
+def public_pledge_by(name: str) -> None:
+    campaign = db.session.execute(sa.select(Campaign).filter_by(slug="save-the-tigris")).scalar_one()
+    make_pledge(make_organization(name), campaign, visibility=PledgeVisibility.PUBLIC)
+
+
+def warm(visitor) -> None:
+    visitor.get(PAGE)
+    assert is_hit(visitor.get(PAGE))
+
+
+# --- poisoning through the script root or the host ------------------------------------------------
+
+
+def test_a_page_built_under_a_forged_script_root_is_never_stored(visitor):
+    forged = {"SCRIPT_NAME": "//evil.example"}
+    first = visitor.get(PAGE, environ_overrides=forged)
+    assert 'href="//evil.example/' in first.get_data(as_text=True)  # what such a page would spread
+    assert not is_hit(visitor.get(PAGE, environ_overrides=forged))
+
+    page = visitor.get(PAGE)
+    assert not is_hit(page)
+    assert "evil.example" not in page.get_data(as_text=True)
+
+
+def test_a_cached_page_is_not_served_under_another_script_root(visitor):
+    visitor.get(PAGE)
+    assert is_hit(visitor.get(PAGE))
+    assert not is_hit(visitor.get(PAGE, environ_overrides={"SCRIPT_NAME": "//evil.example"}))
+
+
+def test_pages_for_a_host_other_than_the_sites_bypass_the_cache(visitor):
+    other = {"Host": "evil.example"}
+    visitor.get(PAGE, headers=other)
+    assert not is_hit(visitor.get(PAGE, headers=other))
+    assert not is_hit(visitor.get(PAGE))
+    assert is_hit(visitor.get(PAGE))
+    assert not is_hit(visitor.get(PAGE, headers=other))
+
+
+def test_the_exact_trusted_hosts_are_canonical_and_kept_apart(cached_app_with):
+    application = cached_app_with(
+        SITE_URL="https://tadamun.example.org/",
+        TRUSTED_HOSTS=["tadamun.example.org", "www.tadamun.example.org", ".tadamun.example.org"],
+    )
+    client = application.test_client()
+    for host in ("www.tadamun.example.org:8443", "tadamun.example.org"):
+        client.get(PAGE, headers={"Host": host})
+        assert is_hit(client.get(PAGE, headers={"Host": host})), host
+    # A name allowed only through the domain pattern is not one the site's pages are built for.
+    client.get(PAGE, headers={"Host": "x.tadamun.example.org"})
+    assert not is_hit(client.get(PAGE, headers={"Host": "x.tadamun.example.org"}))
+
+
+def test_a_site_under_a_path_caches_only_under_that_path(cached_app_with):
+    client = cached_app_with(SITE_URL="http://localhost/tadamun").test_client()
+    mounted = {"SCRIPT_NAME": "/tadamun"}
+    client.get(PAGE, environ_overrides=mounted)
+    assert is_hit(client.get(PAGE, environ_overrides=mounted))
+    assert not is_hit(client.get(PAGE))
+
+
+def gunicorn_environ(raw: bytes, peer: str = "127.0.0.1") -> dict:
+    """Parse a request exactly as gunicorn does, with the settings of our gunicorn.conf.py."""
+    from gunicorn.config import Config
+    from gunicorn.http import wsgi
+    from gunicorn.http.message import Request
+    from gunicorn.http.unreader import IterUnreader
+
+    cfg = Config()
+    for name, value in runpy.run_path(str(ROOT / "gunicorn.conf.py")).items():
+        if name in cfg.settings:
+            cfg.set(name, value)
+
+    class Socket:
+        def send(self, data):
+            pass
+
+        sendall = send
+
+    request = Request(cfg, IterUnreader([raw]), (peer, 40000))
+    _response, environ = wsgi.create(request, Socket(), (peer, 40000), ("127.0.0.1", "8000"), cfg)
+    return environ
+
+
+def test_gunicorn_takes_no_script_root_nor_scheme_from_request_headers():
+    environ = gunicorn_environ(
+        b"GET //evil.example/campaigns/ HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n"
+        b"SCRIPT_NAME: //evil.example\r\nPATH_INFO: /elsewhere\r\nX-Forwarded-Proto: https\r\n\r\n"
+    )
+    assert environ["SCRIPT_NAME"] == ""
+    assert environ["PATH_INFO"] == "//evil.example/campaigns/"
+    assert "HTTP_SCRIPT_NAME" not in environ and "HTTP_PATH_INFO" not in environ
+    # Whether the client came over HTTPS is the application's to decide (PROXY_HOPS), not gunicorn's.
+    assert environ["wsgi.url_scheme"] == "http"
+
+
+# --- a failed token renewal, and the time limit -----------------------------------------------------
+
+
+def test_a_failed_renewal_empties_the_cache_and_stops_it_until_a_renewal_succeeds(
+    cached_app, visitor, monkeypatch, caplog
+):
+    visitor.get(PAGE)
+    assert is_hit(visitor.get(PAGE))
+    real_bump = Generation.bump
+
+    def unreachable(self):
+        raise ConnectionError("token store unreachable")
+
+    monkeypatch.setattr(Generation, "bump", unreachable)
+    monkeypatch.setattr(page_cache, "RENEWAL_RETRY_SECONDS", 3600.0)
+    public_pledge_by("Basra Water Watch")
+    db.session.commit()  # the write stands
+    assert "could not replace the generation token" in caplog.text
+
+    # Whatever the token store says, this worker serves nothing it stored before, and stores nothing.
+    for _ in range(3):
+        page = visitor.get(PAGE)
+        assert not is_hit(page)
+        assert "Basra Water Watch" in page.get_data(as_text=True)
+    assert len(cache_of(cached_app)) == 0
+
+    monkeypatch.setattr(Generation, "bump", real_bump)
+    monkeypatch.setattr(page_cache, "RENEWAL_RETRY_SECONDS", 0.0)
+    visitor.get(PAGE)  # retries the renewal, which now succeeds
+    visitor.get(PAGE)
+    assert is_hit(visitor.get(PAGE))
+
+
+def test_the_renewal_is_retried_so_other_workers_drop_their_stale_pages(cached_app, make_app, monkeypatch):
+    # Two workers sharing the token file: the second one holds a page from before the write.
+    other_worker = make_app(
+        PAGE_CACHE=True,
+        PAGE_CACHE_GENERATION_FILE=cached_app.config["PAGE_CACHE_GENERATION_FILE"],
+        SITE_URL="http://localhost",
+    )
+    other_visitor = other_worker.test_client()
+    other_visitor.get(PAGE)
+    assert is_hit(other_visitor.get(PAGE))
+    real_bump = Generation.bump
+
+    def unreachable(self):
+        raise ConnectionError("token store unreachable")
+
+    monkeypatch.setattr(Generation, "bump", unreachable)
+    public_pledge_by("Basra Water Watch")
+    db.session.commit()
+    monkeypatch.setattr(Generation, "bump", real_bump)
+    monkeypatch.setattr(page_cache, "RENEWAL_RETRY_SECONDS", 0.0)
+
+    cached_app.test_client().get(PAGE)  # the first worker's next request renews the token
+    page = other_visitor.get(PAGE)
+    assert not is_hit(page)
+    assert "Basra Water Watch" in page.get_data(as_text=True)
+
+
+REDIS_URL = "redis://127.0.0.1:6379/7"
+
+
+@pytest.mark.redis
+def test_a_redis_failure_during_a_write_stops_the_cache_until_redis_answers(cached_app_with, monkeypatch):
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=0.5).ping()
+    except redis.exceptions.RedisError:
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    application = cached_app_with(REDIS_URL=REDIS_URL)
+    visitor = application.test_client()
+    warm(visitor)
+    store = cache_of(application).generation._redis
+    before = store.get("tadamun:page-generation")
+
+    def timed_out(*args, **kwargs):
+        raise redis.exceptions.TimeoutError("Timeout writing to socket")
+
+    monkeypatch.setattr(store, "set", timed_out)
+    monkeypatch.setattr(page_cache, "RENEWAL_RETRY_SECONDS", 0.0)
+    public_pledge_by("Basra Water Watch")
+    db.session.commit()
+    # Redis still hands out the old token, yet nothing from before the write is served.
+    assert store.get("tadamun:page-generation") == before
+    for _ in range(2):
+        assert not is_hit(visitor.get(PAGE))
+    assert len(cache_of(application)) == 0
+
+    monkeypatch.undo()  # Redis answers again
+    monkeypatch.setattr(page_cache, "RENEWAL_RETRY_SECONDS", 0.0)
+    visitor.get(PAGE)  # the retried renewal succeeds
+    assert store.get("tadamun:page-generation") != before
+    assert is_hit(visitor.get(PAGE))
+
+
+def test_a_token_store_down_at_start_up_does_not_stop_the_site(tmp_path, monkeypatch):
+    def unreachable(self):
+        raise ConnectionError("token store unreachable")
+
+    monkeypatch.setattr(Generation, "bump", unreachable)
+    generation = Generation(None, tmp_path / "missing" / "generation")
+    assert generation.current() == ""
+
+
+def test_entries_expire_after_the_time_limit(cached_app_with, monkeypatch):
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(page_cache, "monotonic", lambda: clock["now"])
+    client = cached_app_with(PAGE_CACHE_TTL=30).test_client()
+    client.get(PAGE)
+    clock["now"] += 29
+    assert is_hit(client.get(PAGE))
+    clock["now"] += 2  # 31 s after it was stored
+    assert not is_hit(client.get(PAGE))
+    assert is_hit(client.get(PAGE))
+
+
+# --- what empties the cache -----------------------------------------------------------------------
+
+
+def test_failed_and_successful_logins_leave_the_cache_warm(cached_app, visitor):
+    user = make_user(make_organization(), email="amal@example.org")
+    db.session.commit()
+    warm(visitor)
+
+    guesser = cached_app.test_client()
+    for _ in range(12):  # enough to lock the account: its counters are written every time
+        guesser.post("/auth/login", data={"email": "amal@example.org", "password": "a wrong guess here"})
+        guesser.post("/auth/login", data={"email": "nobody@example.org", "password": "a wrong guess here"})
+    assert is_hit(visitor.get(PAGE))
+
+    user.failed_login_count = 0
+    user.locked_until = None
+    db.session.commit()  # users only: still warm
+    assert is_hit(visitor.get(PAGE))
+
+    member = cached_app.test_client()
+    response = AuthActions(member).login("amal@example.org", DEFAULT_PASSWORD)
+    assert response.status_code == 302
+    member.get("/?lang=ar")
+    AuthActions(member).logout()
+    assert is_hit(visitor.get(PAGE))
+
+
+def test_a_moderators_role_change_leaves_the_cache_warm(cached_app, visitor):
+    make_user(email="admin@example.org", role=Role.ADMIN)
+    member = make_user(make_organization(), email="member@example.org")
+    db.session.commit()
+    warm(visitor)
+
+    client = cached_app.test_client()
+    AuthActions(client).login("admin@example.org")
+    response = client.post(f"/moderation/users/{member.id}/promote")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert member.role == Role.MODERATOR  # written, with its audit entry
+    assert is_hit(visitor.get(PAGE))
+
+
+def test_a_pledge_empties_the_cache(cached_app, visitor):
+    warm(visitor)
+    public_pledge_by("Basra Water Watch")
+    db.session.commit()
+    page = visitor.get(PAGE)
+    assert not is_hit(page)
+    assert "Basra Water Watch" in page.get_data(as_text=True)
+
+
+def test_a_write_the_cache_cannot_attribute_counts_as_public(cached_app, visitor):
+    warm(visitor)
+    db.session.execute(sa.text("UPDATE campaigns SET summary = 'Rivers first' WHERE id > 0"))
+    db.session.commit()
+    assert not is_hit(visitor.get(PAGE))
+
+
+def test_a_rolled_back_public_write_leaves_the_cache_warm(cached_app, visitor):
+    warm(visitor)
+    make_organization("Never committed")
+    db.session.rollback()
+    assert is_hit(visitor.get(PAGE))
+
+
+def test_every_table_is_classified_as_public_or_not():
+    """A new table must be added to one of the two lists: public if any public page reads it."""
+    tables = {table.name for table in db.metadata.sorted_tables}
+    assert page_cache.PUBLIC_TABLES.isdisjoint(page_cache.PRIVATE_TABLES)
+    unclassified = tables - page_cache.PUBLIC_TABLES - page_cache.PRIVATE_TABLES
+    assert not unclassified, f"add to PUBLIC_TABLES or PRIVATE_TABLES in app/page_cache.py: {unclassified}"
