@@ -111,6 +111,7 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Tadamun <no-reply@tadamun.invalid>")
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "30"))  # seconds per SMTP exchange
 
     # Signed links sent by mail
     EMAIL_CONFIRM_MAX_AGE = timedelta(days=3)
@@ -135,6 +136,18 @@ class Config:
     # /metrics answers these addresses or networks, or a request with "Authorization: Bearer <token>".
     METRICS_ALLOW_FROM = _env_list("METRICS_ALLOW_FROM") or ["127.0.0.1", "::1"]
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+
+    # Mail and jobs leave the request through the outbox (app/worker.py, docs/operations.md):
+    # "rq" hands them to `flask worker` through Redis; "inline" delivers them in the same
+    # process right after the commit (no server needed).
+    JOBS_BACKEND = os.environ.get("JOBS_BACKEND") or ("rq" if REDIS_URL else "inline")
+    JOBS_QUEUE = os.environ.get("JOBS_QUEUE", "tadamun")
+    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))  # about an hour of retries
+    OUTBOX_RETRY_BASE_SECONDS = 30  # then 60, 120, ... up to the cap
+    OUTBOX_RETRY_MAX_SECONDS = 3600
+    OUTBOX_LEASE_SECONDS = 300  # a worker silent this long is taken for dead; > MAIL_TIMEOUT
+    OUTBOX_SWEEP_GRACE_SECONDS = 60  # the sweep leaves fresh rows to the worker this long
+    OUTBOX_KEEP_SENT_DAYS = 30  # `flask outbox purge` deletes delivered rows older than this
 
     # Internationalisation
     LANGUAGES = ["en", "ar", "ckb", "fr"]
@@ -185,6 +198,7 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False  # tests that prove the limits switch them back on
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_BACKEND = "memory"
+    JOBS_BACKEND = "inline"  # mail is delivered right after the commit, where tests read it
     SERVER_NAME = None
     SITE_URL = "http://tadamun.test"
     PROXY_HOPS = 0

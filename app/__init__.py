@@ -68,7 +68,7 @@ def prepare_translations(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import database, i18n, security
+    from app import database, i18n, security, worker
     from app.extensions import babel, compress, csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
@@ -84,6 +84,7 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     compress.init_app(app)
     limiter.init_app(app)
+    worker.register(app)  # the outbox: mail and jobs leave after the commit
 
 
 def register_url_converters(app: Flask) -> None:

@@ -20,19 +20,36 @@ def register(app: Flask) -> None:
 
 @click.command("backup")
 @click.option("--output", type=click.Path(dir_okay=False), help="File to write (default: instance/backups/).")
-def backup_command(output: str | None) -> None:
+@click.option(
+    "--rotate",
+    "rotate_dir",
+    type=click.Path(file_okay=False),
+    help="Write a dated backup into DIR, then delete older ones there beyond --keep-daily/--keep-weekly.",
+)
+@click.option("--keep-daily", default=7, show_default=True, help="With --rotate: newest of the last N days.")
+@click.option(
+    "--keep-weekly", default=4, show_default=True, help="With --rotate: newest of the last N weeks."
+)
+def backup_command(output: str | None, rotate_dir: str | None, keep_daily: int, keep_weekly: int) -> None:
     """Write a consistent backup of the database (SQLite online backup, or pg_dump)."""
     from flask import current_app
 
     from app.ops import backup
 
+    if output and rotate_dir:
+        raise click.UsageError("Give --output or --rotate, not both.")
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
-    target = output or backup.default_backup_path(url, Path(current_app.instance_path) / "backups")
+    folder = rotate_dir or Path(current_app.instance_path) / "backups"
+    target = output or backup.default_backup_path(url, folder)
     try:
         written = backup.backup(url, target)
     except backup.BackupError as error:
+        # Nothing is rotated out when the new backup could not be made.
         raise click.ClickException(str(error)) from error
     click.echo(f"Backup written to {written}")
+    if rotate_dir:
+        deleted = backup.rotate(rotate_dir, daily=keep_daily, weekly=keep_weekly)
+        click.echo(f"Rotated: {len(deleted)} older backup(s) deleted" + "".join(f"\n  {p}" for p in deleted))
 
 
 @click.command("restore")
@@ -42,6 +59,7 @@ def restore_command(path: str, yes: bool) -> None:
     """Replace the whole database with the backup at PATH."""
     from flask import current_app
 
+    from app import worker
     from app.extensions import db
     from app.ops import backup
 
@@ -54,8 +72,14 @@ def restore_command(path: str, yes: bool) -> None:
         backup.restore(url, path)
     except backup.BackupError as error:
         raise click.ClickException(str(error)) from error
+    held = worker.hold_after_restore()
     counts = backup.table_row_counts(db.engine)
     click.echo(f"Restored {path}: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
+    if held:
+        click.echo(
+            f"{held} mail(s) queued in the backup may have been sent since: held as failed, "
+            "see `flask outbox failed` and resend with `flask outbox retry`."
+        )
 
 
 COMMANDS.extend([backup_command, restore_command])
@@ -203,3 +227,84 @@ def demo_data_command(if_empty: bool) -> None:
 
 
 COMMANDS.append(demo_data_command)
+
+
+# Outbox and worker: mail and jobs leave the request (app/worker.py) --------------------------------
+
+
+@click.group("outbox")
+def outbox_group() -> None:
+    """The queue of mail and jobs: state, failures, retries, the sweep."""
+
+
+@outbox_group.command("status")
+def outbox_status_command() -> None:
+    """How many messages are pending, sending, sent and failed."""
+    from app import worker
+
+    click.echo(", ".join(f"{status} {n}" for status, n in worker.counts().items()))
+
+
+@outbox_group.command("failed")
+def outbox_failed_command() -> None:
+    """List the messages given up on, with what went wrong."""
+    from app import worker
+
+    rows = worker.failed_messages()
+    for row in rows:
+        what = f"mail to {row.recipient}: {row.subject}" if row.recipient else f"job {row.job_name}"
+        click.echo(f"#{row.id}  {row.created_at:%Y-%m-%d %H:%M} UTC  {row.attempts} attempt(s)  {what}")
+        click.echo(f"      {row.last_error}")
+    click.echo(f"{len(rows)} failed message(s).")
+
+
+@outbox_group.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all", "retry_all", is_flag=True, help="Every failed message.")
+def outbox_retry_command(ids: tuple[int, ...], retry_all: bool) -> None:
+    """Send failed messages (IDS, or --all) again, now."""
+    from app import worker
+
+    if not ids and not retry_all:
+        raise click.UsageError("Name the messages to retry (see `flask outbox failed`) or give --all.")
+    retried = worker.retry(None if retry_all else ids)
+    click.echo(f"{len(retried)} message(s) handed to the worker again: {', '.join(map(str, retried)) or '-'}")
+    click.echo(", ".join(f"{status} {n}" for status, n in worker.counts().items()))
+
+
+@outbox_group.command("sweep")
+def outbox_sweep_command() -> None:
+    """Deliver what is due: lost hand-overs and retries; settle interrupted deliveries."""
+    from app import worker
+
+    click.echo(f"Outbox sweep: {worker.sweep()}")
+
+
+@outbox_group.command("purge")
+@click.option("--days", type=int, default=None, help="Age in days (default: OUTBOX_KEEP_SENT_DAYS).")
+def outbox_purge_command(days: int | None) -> None:
+    """Delete delivered and discarded messages older than the retention period (failed ones stay)."""
+    from datetime import timedelta
+
+    from flask import current_app
+
+    from app import worker
+
+    days = current_app.config["OUTBOX_KEEP_SENT_DAYS"] if days is None else days
+    deleted = worker.purge_sent(timedelta(days=days))
+    click.echo(f"{deleted} delivered or discarded message(s) older than {days} days deleted.")
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Work until nothing is left, then stop.")
+@click.option("--interval", default=30.0, show_default=True, help="Without Redis: seconds between sweeps.")
+def worker_command(burst: bool, interval: float) -> None:
+    """Deliver mail and jobs: an RQ worker with Redis (JOBS_BACKEND=rq), else the sweep in a loop."""
+    from flask import current_app
+
+    from app import worker
+
+    worker.run(current_app._get_current_object(), burst=burst, interval=interval)
+
+
+COMMANDS.extend([outbox_group, worker_command])

@@ -88,8 +88,8 @@ PUBLIC_TABLES = frozenset(
     }
 )
 # Tables no cached page reads: accounts (logins, lockout counters, session versions,
-# language choices) and the moderators' audit log.
-PRIVATE_TABLES = frozenset({"users", "audit_entries"})
+# language choices), the moderators' audit log and the outbox of mail and jobs.
+PRIVATE_TABLES = frozenset({"users", "audit_entries", "outbox_messages"})
 
 _WRITTEN_TABLE = re.compile(
     r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from app import create_app
 from app.extensions import db
@@ -72,6 +73,18 @@ def empty_all_tables() -> None:
                 connection.execute(table.delete())
 
 
+class AnsweredClient(FlaskClient):
+    """A test client that reads each answer to its end, as a browser does.
+
+    The server then closes the answer, which runs what waits for it (mail delivered in this
+    process once the answer has gone, ``app.worker``). ``buffered=False`` looks at a request
+    before that.
+    """
+
+    def open(self, *args, buffered: bool = True, **kwargs):
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
 @pytest.fixture
 def make_app(database_url, tmp_path):
     """Build an application with extra settings: ``make_app(WTF_CSRF_ENABLED=True)``."""
@@ -85,6 +98,7 @@ def make_app(database_url, tmp_path):
         }
         settings.update(overrides)
         application = create_app(settings)
+        application.test_client_class = AnsweredClient
         created.append(application)
         return application
 

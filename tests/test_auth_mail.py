@@ -14,11 +14,13 @@ from tests.conftest import empty_all_tables
 def test_file_backend_writes_eml_files_and_logs_only_the_path(make_app, tmp_path, caplog):
     outbox_dir = tmp_path / "mails"
     application = make_app(MAIL_BACKEND="file", MAIL_OUTBOX_DIR=str(outbox_dir))
-    with application.app_context(), application.test_request_context():
+    with application.app_context():  # as a command or a job would: delivered at the commit
         try:
             user = make_user(email="amal@example.org")
             with caplog.at_level(logging.INFO):
                 mail.send_password_reset(user)
+                assert not outbox_dir.exists()  # queued: nothing leaves before the commit
+                db.session.commit()
             [written] = list(Path(outbox_dir).glob("*.eml"))
             content = written.read_text()
             assert "To: amal@example.org" in content
@@ -35,6 +37,7 @@ def test_memory_backend_captures_messages(app, outbox):
     user = make_user(email="amal@example.org")
     with app.test_request_context():
         mail.send_email_confirmation(user)
+        db.session.commit()
     [message] = outbox
     assert message.subject == "Confirm your email address for Tadamun"
     assert message.recipients == ["amal@example.org"]

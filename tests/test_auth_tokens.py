@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from flask import template_rendered
 
 from app.extensions import db, mail
+from app.models import OutboxMessage, OutboxStatus
 from app.services import tokens
 from app.services.passwords import verify_password
 from tests.builders import DEFAULT_PASSWORD, make_user
@@ -217,8 +218,9 @@ def test_reset_request_costs_the_same_work_for_known_and_unknown_emails(make_app
     """A reset request for an account and one for an unknown email do the same work.
 
     Timing is not measured (a loaded machine would make that flaky): the answers take the
-    same time because they run the same queries, build the same token and message, and
-    hash nothing; the message leaves only after the answer, and only for a real account.
+    same time because they run the same queries (the same outbox row written for both), build
+    the same token and message, and hash nothing; the message leaves only after the answer,
+    and only for a real account: the other is discarded unsent.
     """
     application = make_app(PASSWORD_HASH_FAST=False)  # the production Argon2 cost
     with application.app_context():
@@ -233,11 +235,18 @@ def test_reset_request_costs_the_same_work_for_known_and_unknown_emails(make_app
             client = application.test_client()
             for label, email in [("unknown", "nobody@example.org"), ("known", "amal@example.org")]:
                 work.take()
-                answers[label] = client.post("/auth/reset", data={"email": email})
+                # Not read to its end: what the server did before the answer was sent.
+                answers[label] = client.post("/auth/reset", data={"email": email}, buffered=False)
                 during[label] = work.take() | {"sent": [m.recipients for m in outbox]}
                 answers[label].close()  # the server has sent the whole answer
                 after[label] = [m.recipients for m in outbox]
                 outbox.clear()
+        with application.app_context():
+            queued = db.session.execute(
+                sa.select(OutboxMessage.recipient, OutboxMessage.status, OutboxMessage.body).order_by(
+                    OutboxMessage.id
+                )
+            ).all()
     finally:
         sa.event.remove(engine, "before_cursor_execute", work._statement)
         with application.app_context():
@@ -249,4 +258,14 @@ def test_reset_request_costs_the_same_work_for_known_and_unknown_emails(make_app
     assert during["known"]["tokens"] == Counter({tokens.PASSWORD_RESET: 1})
     assert during["known"]["templates"] == Counter({"email/reset_password.txt": 1})
     assert during["known"]["sent"] == []  # nothing is sent while the visitor waits
+    # ... and the message is queued in the request's own transaction, on both paths.
+    assert any(
+        sql.lstrip().startswith("INSERT INTO outbox_messages") for sql in during["known"]["statements"]
+    )
     assert after == {"known": [["amal@example.org"]], "unknown": []}
+    # Both were written to the outbox; the unknown address's message was dropped, not sent,
+    # and neither keeps its link in the database.
+    assert queued == [
+        ("discarded@invalid", OutboxStatus.DISCARDED, None),  # the typed address is not kept
+        ("amal@example.org", OutboxStatus.SENT, None),
+    ]

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import shutil
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from app import create_app
 from app.extensions import db
-from app.models import PledgeVisibility
+from app.models import OutboxMessage, OutboxStatus, PledgeVisibility
+from app.ops import backup as backup_service
 from app.ops.backup import table_row_counts
+from app.services import outbox as outbox_service
 from tests import builders
 
 pytestmark = pytest.mark.slow
@@ -160,3 +163,140 @@ def test_postgresql_backup_restores_into_a_new_database_with_every_count_equal(a
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{restore_url.database}"')
         admin.dispose()
+
+
+# Rotation: 7 daily and 4 weekly backups --------------------------------------------------------
+
+
+def at(day: str, clock: str = "03:15") -> datetime:
+    return datetime.fromisoformat(f"{day}T{clock}:00").replace(tzinfo=UTC)
+
+
+def test_rotation_keeps_the_newest_of_7_days_and_of_4_weeks():
+    # A backup every night from 1 January to Sunday 1 March 2026, and a second one on 28 February.
+    nights = [at("2026-01-01") + timedelta(days=n) for n in range(60)]
+    extra = at("2026-02-28", "14:00")
+
+    kept = backup_service.backups_to_keep([*nights, extra], daily=7, weekly=4)
+
+    assert sorted(kept) == [
+        at("2026-02-08"),  # Sunday: the newest of ISO week 6
+        at("2026-02-15"),  # week 7
+        at("2026-02-22"),  # week 8
+        at("2026-02-23"),  # the last seven days ...
+        at("2026-02-24"),
+        at("2026-02-25"),
+        at("2026-02-26"),
+        at("2026-02-27"),
+        extra,  # the newest of 28 February, not the night's
+        at("2026-03-01"),  # ... and the newest of week 9 as well
+    ]
+
+
+def test_rotation_counts_days_that_have_a_backup_not_calendar_days():
+    # The server was off for two weeks: the old backups are all there is, so they stay.
+    stamps = [at("2026-01-01") + timedelta(days=n) for n in range(5)] + [at("2026-01-20")]
+    assert backup_service.backups_to_keep(stamps, daily=7, weekly=4) == set(stamps)
+
+
+def test_backup_rotate_writes_a_new_backup_and_deletes_only_old_backups(sqlite_site, tmp_path):
+    application, _ = sqlite_site
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    today = datetime.now(UTC).replace(hour=3, minute=15, second=0, microsecond=0)
+    old = [
+        backup_service.default_backup_path("sqlite:///x.db", folder, now=today - timedelta(days=n))
+        for n in range(1, 41)
+    ]
+    for path in old:
+        path.write_bytes(b"an older backup")
+    notes = folder / "README.txt"
+    notes.write_text("not a backup: never deleted")
+
+    result = run(application, "backup", "--rotate", str(folder))
+
+    assert result.exit_code == 0, result.output
+    remaining = sorted(p.name for p in folder.glob("tadamun-*.sqlite3"))
+    newest = folder / remaining[-1]
+    assert newest not in old  # the backup just written
+    # Today's and the six nights before it stay; a month ago is gone; the rest as the rule says.
+    assert {p.name for p in old[:6]} <= set(remaining)
+    assert old[39].name not in remaining
+    stamps = {datetime.strptime(name[8:24], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC): name for name in remaining}
+    every = [*stamps, *(today - timedelta(days=n) for n in range(1, 41))]
+    assert set(stamps) == backup_service.backups_to_keep(every, daily=7, weekly=4)
+    assert notes.exists()
+    assert not list(folder.glob("*.partial"))
+    assert newest.stat().st_mode & 0o777 == 0o600
+    with app_on(f"sqlite:///{newest}"):
+        assert table_row_counts(db.engine)["pledges"] == 1
+
+
+def test_a_failed_backup_rotates_nothing_out(tmp_path):
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    old = [
+        backup_service.default_backup_path(
+            "sqlite:///x.db", folder, now=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=n)
+        )
+        for n in range(30)
+    ]
+    for path in old:
+        path.write_bytes(b"an older backup")
+
+    with app_on("sqlite://") as application:  # in memory: cannot be backed up
+        result = run(application, "backup", "--rotate", str(folder))
+
+    assert result.exit_code != 0
+    assert sorted(folder.iterdir()) == sorted(old)
+
+
+# Mail queued in a backup is not sent twice after a restore ---------------------------------------
+
+
+def test_restore_holds_mail_the_backup_had_not_sent_yet(sqlite_site, tmp_path, monkeypatch):
+    from app import worker
+
+    application, _ = sqlite_site
+    monkeypatch.setattr(worker, "_deliver_now", lambda app, ids: None)  # queued, not yet sent
+    outbox_service.enqueue_mail("amal@example.org", "Welcome", "Hello")
+    db.session.commit()
+    target = tmp_path / "with-pending-mail.sqlite3"
+    assert run(application, "backup", "--output", str(target)).exit_code == 0
+
+    result = run(application, "restore", str(target), "--yes")
+
+    assert result.exit_code == 0, result.output
+    assert "1 mail(s) queued in the backup may have been sent since" in result.output
+    [held] = db.session.scalars(sa.select(OutboxMessage)).all()
+    assert held.status == OutboxStatus.FAILED
+    assert held.last_error == worker.RESTORED
+
+
+@pytest.mark.postgres
+def test_postgresql_restore_over_the_live_database_brings_back_the_backup(app, tmp_path):
+    """What an operator does after a bad change: restore last night's dump over the site."""
+    url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "postgresql":
+        pytest.skip("PostgreSQL run only (TEST_DATABASE_URL)")
+    if not (shutil.which("pg_dump") and shutil.which("pg_restore")):
+        pytest.skip("pg_dump/pg_restore are not installed")
+    some_of_everything()
+    counts = table_row_counts(db.engine)
+    target = tmp_path / "tadamun.dump"
+    assert run(app, "backup", "--output", str(target)).exit_code == 0
+
+    # The bad change: a campaign added, a pledge lost.
+    builders.make_campaign("Made after the backup")
+    db.session.execute(sa.text("DELETE FROM pledges"))
+    db.session.commit()
+    assert table_row_counts(db.engine) != counts
+
+    result = run(app, "restore", str(target), "--yes")
+
+    assert result.exit_code == 0, result.output
+    assert table_row_counts(db.engine) == counts
+    client = app.test_client()
+    assert "Save the Tigris" in client.get("/campaigns/").get_data(as_text=True)
+    # The search index came back with the rows.
+    assert "Tigris Friends" in client.get("/search?q=tigris").get_data(as_text=True)

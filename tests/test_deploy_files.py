@@ -60,6 +60,25 @@ def test_the_units_run_the_repositorys_gunicorn_config_and_the_worker():
         assert "User=tadamun" in unit
 
 
+def test_every_unit_runs_the_same_code_as_the_same_user_with_the_same_settings():
+    """One set of units: the app, the worker and every timer's job agree on where things are."""
+    units = sorted((ROOT / "deploy/systemd").glob("*.service"))
+    assert len(units) >= 7
+    for path in units:
+        text = path.read_text()
+        assert "User=tadamun\nGroup=tadamun\n" in text, path.name
+        assert "WorkingDirectory=/srv/tadamun/app\n" in text, path.name
+        assert "EnvironmentFile=/etc/tadamun/tadamun.env\n" in text, path.name
+        assert re.search(r"^ExecStart=/srv/tadamun/app/\.venv/bin/(gunicorn|flask) ", text, re.MULTILINE), (
+            path.name
+        )
+        # Nothing writable but the instance folder (uploads, backups, mail files).
+        assert "ProtectSystem=strict\n" in text and "ReadWritePaths=/var/lib/tadamun\n" in text, path.name
+    # The one-off command wrapper runs the same checkout with the same settings.
+    wrapper = (ROOT / "deploy/tadamun-flask").read_text()
+    assert "/etc/tadamun/tadamun.env" in wrapper and "/srv/tadamun/app/" in wrapper
+
+
 def test_the_environment_example_is_production_behind_one_proxy():
     settings = dict(
         line.split("=", 1)

@@ -207,8 +207,9 @@ def test_upgrade_from_the_first_release_keeps_every_row(empty_database):
     with app_on(empty_database):
         upgrade(FIRST_RELEASE)
         some_of_everything()
-        tables = model_table_names()
         inspector = sa.inspect(db.engine)
+        # The tables of the first release (later revisions add tables of their own).
+        tables = model_table_names() & set(inspector.get_table_names())
         columns_at_first_release = {name: [c["name"] for c in inspector.get_columns(name)] for name in tables}
         before = snapshot_of(tables, columns_at_first_release)
         assert all(before[name] for name in ("users", "organizations", "campaigns", "pledges", "projects"))

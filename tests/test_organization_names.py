@@ -293,10 +293,11 @@ def test_the_file_backend_writes_no_injected_header(make_app, tmp_path):
 
     outbox_dir = tmp_path / "mails"
     application = make_app(MAIL_BACKEND="file", MAIL_OUTBOX_DIR=str(outbox_dir))
-    with application.app_context(), application.test_request_context():
+    with application.app_context():
         try:
             organization = legacy_organization_with_a_line_break_in_its_name("owner@example.org")
             mail.send_invitation(organization.users[0], "colleague@example.org", "token")
+            db.session.commit()  # queued, then written at the commit
             [written] = list(outbox_dir.glob("*.eml"))
             headers = header_block(written.read_bytes())
             assert b"Subject: You are invited to join Evil Bcc: victim@example.org X-Injected: yes" in headers

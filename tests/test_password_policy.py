@@ -161,8 +161,10 @@ def register(app, password):
 
 def reset(app, password):
     user = member()
-    with app.test_request_context():
-        link = link_in(mail.password_reset_message(user), "/auth/reset/")
+    with mail_extension.record_messages() as outbox:
+        mail.send_password_reset(user)
+        db.session.commit()  # queued, then delivered at the commit
+    link = link_in(outbox[-1], "/auth/reset/")
     response = app.test_client().post(link, data={"password": password, "confirm": password})
     return response, password_hash_unchanged(user)
 

@@ -153,6 +153,7 @@ def invite():
             abort(403)
         if token is not None:
             mail.send_invitation(current_user, form.email.data.strip().lower(), token)
+            db.session.commit()
         # The same answer whether or not the email already has an account.
         flash(
             _("If %(email)s can be invited, an invitation is on its way.", email=form.email.data), "success"

@@ -68,9 +68,9 @@ def go_dark():
         db.session.rollback()
         form.confirm.errors.append(str(error))
         return _render_dark(organization, dark_form=form, status=400)
-    db.session.commit()
     going_dark.tell_moderators(organization, "dark")
     going_dark.tell_members(organization, "dark")
+    db.session.commit()  # with the mail: queued in the same transaction, sent after it
     flash(_("Your organization is out of public view. Nobody outside it can find it on the site."), "success")
     return redirect(url_for("account.go_dark"))
 
@@ -92,9 +92,9 @@ def come_back():
         db.session.rollback()
         form.password.errors.append(str(error))
         return _render_dark(organization, back_form=form, status=400)
-    db.session.commit()
     going_dark.tell_moderators(organization, "back")
     going_dark.tell_members(organization, "back")
+    db.session.commit()
     flash(_("Your organization is back in public view."), "success")
     return redirect(url_for("account.go_dark"))
 
@@ -162,7 +162,6 @@ def delete_organization():
         db.session.rollback()
         form.password.errors.append(str(error))
         return _render_delete_organization(organization, form, status=400)
-    db.session.commit()
     going_dark.tell_moderators(organization, "deletion", erase_on=erase_on)
     mail.send_decision(
         organization,
@@ -170,6 +169,7 @@ def delete_organization():
         _l("Your organization will be deleted from Tadamun"),
         erase_on=erase_on,
     )
+    db.session.commit()
     flash(
         _(
             "Your organization will be erased on %(date)s. Until then an owner can restore it.",
@@ -197,11 +197,11 @@ def restore_organization():
         db.session.rollback()
         form.password.errors.append(str(error))
         return _render_delete_organization(organization, restore_form=form, status=400)
-    db.session.commit()
     going_dark.tell_moderators(organization, "deletion_cancelled")
     mail.send_decision(
         organization, "organization_deletion_cancelled", _l("The deletion of your organization is cancelled")
     )
+    db.session.commit()
     flash(_("Your organization is restored: nothing will be erased."), "success")
     return redirect(url_for("account.dashboard"))
 

@@ -78,6 +78,7 @@ def register():
             # Answer exactly as on success; tell the account's owner instead of the visitor.
             db.session.rollback()
             mail.send_registration_attempt_notice(taken.user)
+            db.session.commit()
             return redirect(url_for("auth.registered"))
         except accounts.WeakPassword as error:
             db.session.rollback()
@@ -90,8 +91,8 @@ def register():
             flash(str(error), "error")
             return render_template("auth/register.html", form=form), 400
         else:
-            db.session.commit()
             mail.send_email_confirmation(registration.user)
+            db.session.commit()
             return redirect(url_for("auth.registered"))
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
 
@@ -127,6 +128,7 @@ def confirm_email(token: str):
 def resend_confirmation():
     if current_user.email_confirmed_at is None:
         mail.send_email_confirmation(current_user)
+        db.session.commit()
     flash(_("We have sent you a new confirmation link."), "info")
     return redirect(url_for("account.dashboard"))
 
@@ -136,10 +138,8 @@ def resend_confirmation():
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        reset = membership.request_password_reset(form.email.data)
-        # The same steps, and the same answer, whether or not the email has an account;
-        # the message leaves after the answer, and only to an account.
-        mail.deliver_after_response(reset.message, discard=not reset.for_account)
+        membership.request_password_reset(form.email.data)
+        db.session.commit()  # the message leaves after the commit (the outbox)
         flash(
             _("If this email address has an account, we have sent it a link to set a new password."), "info"
         )

@@ -15,6 +15,7 @@ from app.models.enums import (
     Visibility,
 )
 from app.models.organization import CONTACT_FIELDS, IRAQ, Organization, OrganizationTranslation
+from app.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from app.models.pledge import Pledge
 from app.models.project import Project, ProjectCampaign
 from app.models.user import User
@@ -33,6 +34,9 @@ __all__ = [
     "OrganizationKind",
     "OrganizationStatus",
     "OrganizationTranslation",
+    "OutboxKind",
+    "OutboxMessage",
+    "OutboxStatus",
     "Pledge",
     "PledgeVisibility",
     "Project",

@@ -165,8 +165,8 @@ def decide(organization_id: int, decision: str):
         db.session.rollback()
         form.reason.errors.append(str(error))
         return _render_organization(get_organization(organization_id), 400, **{f"{decision}_form": form})
-    db.session.commit()
     mail.send_decision(organization, template, subject, reason=(form.reason.data or "").strip())
+    db.session.commit()
     flash(str(done) % {"name": organization.name}, "success")
     if decision in ("approve", "reject"):
         return redirect(url_for("moderation.queue"))
@@ -195,9 +195,9 @@ def decide_name(organization_id: int, decision: str):
         form.reason.errors.append(str(error))
         organization = get_organization(organization_id)
         return _render_organization(organization, 400, **{f"{decision}_name_form": form})
-    db.session.commit()
     if decision == "approve":
         mail.send_decision(organization, "name_approved", _l("Your organization's new name is approved"))
+        db.session.commit()  # with the mail: it leaves after the commit
         flash(_("%(name)s now carries its new name.", name=organization.name), "success")
     else:
         mail.send_decision(
@@ -207,6 +207,7 @@ def decide_name(organization_id: int, decision: str):
             refused_name=asked_for,
             reason=form.reason.data.strip(),
         )
+        db.session.commit()
         flash(
             _("The new name of %(name)s is refused; the reason has been sent.", name=organization.name),
             "success",

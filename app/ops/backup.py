@@ -10,9 +10,11 @@ in the environment, never on a command line other users could see.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,8 +27,13 @@ class BackupError(DomainError):
     """The backup or restore could not be made; the message says why."""
 
 
-def default_backup_path(database_url: str, folder: str | Path) -> Path:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+# The names default_backup_path gives: what rotation may delete (and nothing else).
+BACKUP_NAME = re.compile(r"^tadamun-(\d{8}T\d{6}Z)\.(?:sqlite3|dump)$")
+STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
+
+
+def default_backup_path(database_url: str, folder: str | Path, *, now: datetime | None = None) -> Path:
+    stamp = (now or datetime.now(UTC)).strftime(STAMP_FORMAT)
     suffix = ".sqlite3" if _backend(database_url) == "sqlite" else ".dump"
     return Path(folder) / f"tadamun-{stamp}{suffix}"
 
@@ -40,13 +47,63 @@ def backup(database_url: str, output: str | Path) -> Path:
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     backend = _backend(database_url)
-    if backend == "sqlite":
-        _sqlite_copy(_sqlite_path(database_url), output)
-    elif backend == "postgresql":
-        _run_pg("pg_dump", database_url, ["--format=custom", "--no-owner", f"--file={output}"])
-    else:
+    if backend not in ("sqlite", "postgresql"):
         raise BackupError(f"Backups are not supported for {backend} databases.")
+    # Written aside and renamed when complete: a backup cut short never passes for a backup
+    # (nor counts as the newest one when old ones are rotated out).
+    partial = output.with_name(output.name + ".partial")
+    try:
+        if backend == "sqlite":
+            _sqlite_copy(_sqlite_path(database_url), partial)
+        else:
+            _run_pg("pg_dump", database_url, ["--format=custom", "--no-owner", f"--file={partial}"])
+        partial.chmod(0o600)  # every member's contact details are in it
+        partial.replace(output)
+    finally:
+        partial.unlink(missing_ok=True)
     return output
+
+
+def backups_to_keep(stamps: Iterable[datetime], *, daily: int, weekly: int) -> set[datetime]:
+    """Which backups a rotation keeps: the newest of each of the ``daily`` most recent days
+    that have one, and the newest of each of the ``weekly`` most recent ISO weeks that have one
+    (one backup can count for both). Days and weeks are UTC.
+    """
+    newest_first = sorted(set(stamps), reverse=True)
+    keep: set[datetime] = set()
+    periods: list[tuple[int, Callable[[datetime], object]]] = [
+        (daily, lambda stamp: stamp.date()),
+        (weekly, lambda stamp: stamp.isocalendar()[:2]),
+    ]
+    for count, period_of in periods:
+        seen: set[object] = set()
+        for stamp in newest_first:
+            period = period_of(stamp)
+            if period in seen:
+                continue
+            if len(seen) == count:
+                break
+            seen.add(period)
+            keep.add(stamp)
+    return keep
+
+
+def rotate(folder: str | Path, *, daily: int = 7, weekly: int = 4) -> list[Path]:
+    """Delete the backups in ``folder`` that ``backups_to_keep`` does not keep; returns them.
+
+    Only files named like ``default_backup_path`` names them are considered or deleted.
+    """
+    found: dict[datetime, list[Path]] = {}
+    for path in Path(folder).iterdir():
+        match = BACKUP_NAME.match(path.name)
+        if match and path.is_file():
+            stamp = datetime.strptime(match.group(1), STAMP_FORMAT).replace(tzinfo=UTC)
+            found.setdefault(stamp, []).append(path)
+    keep = backups_to_keep(found, daily=daily, weekly=weekly)
+    deleted = sorted(path for stamp, paths in found.items() if stamp not in keep for path in paths)
+    for path in deleted:
+        path.unlink()
+    return deleted
 
 
 def restore(database_url: str, source: str | Path) -> None:

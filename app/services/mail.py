@@ -1,9 +1,12 @@
-"""Sending mail through Flask-Mail, with one backend per environment.
+"""Mail: rendered during the request, queued in the outbox, sent by the worker after the commit.
 
-``MAIL_BACKEND``:
+``send()`` renders a message in the recipient's language and adds it to the outbox in the
+current transaction (``app.services.outbox``): a request that rolls back sends nothing, and a
+request never waits for a mail server. ``transmit()`` is what the worker (``app.worker``) calls
+to hand a message to ``MAIL_BACKEND``:
 - ``memory`` (tests): Flask-Mail in testing mode; ``mail.record_messages()`` captures.
 - ``file`` (development): each message is written as an ``.eml`` file to ``MAIL_OUTBOX_DIR``.
-- ``smtp`` (production): sent with the ``MAIL_*`` server settings.
+- ``smtp`` (production): sent with the ``MAIL_*`` server settings, within ``MAIL_TIMEOUT``.
 
 Bodies are text templates in ``templates/email/`` rendered in the recipient's language.
 The log only ever says where a message went, never what it says: bodies carry tokens.
@@ -12,19 +15,22 @@ The log only ever says where a message went, never what it says: bodies carry to
 from __future__ import annotations
 
 import secrets
+import smtplib
 import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Response, after_this_request, current_app, render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from flask_mail import Message
+from flask_mail import Message, sanitize_address, sanitize_addresses
 
 from app.extensions import mail
 from app.models import Organization, User
-from app.services import tokens
+from app.models.outbox import OutboxMessage
+from app.services import outbox, tokens
 
 
 def header_text(value: Any) -> str:
@@ -37,31 +43,60 @@ def header_text(value: Any) -> str:
     return " ".join(text.split())
 
 
-def send(recipient: str, subject: str, template: str, *, locale: str | None = None, **context: Any) -> None:
-    """Render ``templates/email/<template>.txt`` and send it to one recipient.
+def send(
+    recipient: str,
+    subject: Any,
+    template: str,
+    *,
+    locale: str | None = None,
+    discard: bool = False,
+    **context: Any,
+) -> None:
+    """Render ``templates/email/<template>.txt`` for one recipient and queue it.
+
+    The message leaves after the caller's commit; nothing is sent if it rolls back. With
+    ``discard`` it is rendered and queued all the same, and the worker drops it instead of
+    sending it: for answers that must not tell whether an address has an account.
 
     Raises ValueError for a recipient holding a line break or control character (the forms
     refuse such addresses; mail is never sent to a rewritten one).
     """
-    deliver(build(recipient, subject, template, locale=locale, **context))
-
-
-def build(
-    recipient: str, subject: str, template: str, *, locale: str | None = None, **context: Any
-) -> Message:
-    """The message ``send`` would send, rendered in the recipient's language, not yet sent.
-
-    Raises ValueError for a recipient holding a line break or control character."""
     if header_text(recipient) != recipient:
         raise ValueError("a mail recipient holds a line break or control character")
     with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         body = render_template(f"email/{template}.txt", **context)
         subject = header_text(subject)
-    return Message(subject=subject, recipients=[recipient], body=body)
+    outbox.enqueue_mail(recipient, subject, body, discard=discard)
 
 
-def deliver(message: Message) -> None:
-    """Hand a built message to the configured backend."""
+def message_from_outbox(row: OutboxMessage) -> Message:
+    """The message a queued row stands for, with the row's key as its Message-ID.
+
+    A receiving server or a person can tell from the Message-ID that two copies are the same
+    message, should one ever be handed over twice.
+    """
+    domain = urlsplit(current_app.config["SITE_URL"]).hostname or "tadamun.invalid"
+    message = Message(
+        subject=row.subject or "",
+        recipients=[row.recipient],
+        body=row.body or "",
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        date=row.created_at.timestamp(),
+    )
+    message.msgId = f"<{row.key}@{domain}>"
+    return message
+
+
+class PermanentMailError(Exception):
+    """The mail server refused the message for good (5xx): trying again would not help."""
+
+
+def transmit(message: Message) -> None:
+    """Hand one message to ``MAIL_BACKEND``.
+
+    Raises PermanentMailError when the server refuses it for good, and any other exception
+    (OSError, smtplib.SMTPException) when it could not be handed over this time.
+    """
     backend = current_app.config.get("MAIL_BACKEND", "file")
     if backend == "file":
         _write_to_outbox(message)
@@ -71,41 +106,59 @@ def deliver(message: Message) -> None:
             raise RuntimeError("MAIL_BACKEND=memory needs TESTING or MAIL_SUPPRESS_SEND")
         mail.send(message)
     elif backend == "smtp":
-        mail.send(message)
+        _send_by_smtp(message)
     else:
         raise RuntimeError(f"Unknown MAIL_BACKEND {backend!r}")
 
 
-def deliver_after_response(message: Message, *, discard: bool = False) -> None:
-    """Queue ``message`` to leave once the whole answer has gone to the client.
+def _send_by_smtp(message: Message) -> None:
+    if message.has_bad_headers():
+        raise PermanentMailError("header injection refused")
+    config = current_app.config
+    factory = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+    # A server that stops answering must not hold the worker past its lease.
+    connection = factory(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"])
+    try:
+        if config["MAIL_USE_TLS"]:
+            connection.starttls()
+        if config["MAIL_USERNAME"] and config["MAIL_PASSWORD"]:
+            connection.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        try:
+            refused = connection.sendmail(
+                sanitize_address(message.sender), sanitize_addresses(message.send_to), message.as_bytes()
+            )
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+            if _is_permanent(error):
+                raise PermanentMailError(_describe(error)) from error
+            raise
+        if refused:
+            raise PermanentMailError(f"recipient refused: {sorted(code for code, _ in refused.values())}")
+    finally:
+        # Once the server has accepted the message, a failed goodbye must not make the
+        # worker think it was not sent (and send it again).
+        try:
+            connection.quit()
+        except (smtplib.SMTPException, OSError):
+            connection.close()
 
-    How long the mail server takes then never shows in the answer's timing. With
-    ``discard=True`` the message goes through the same steps and is dropped instead of
-    sent: for answers that must not tell whether an address has an account.
-    """
-    app = current_app._get_current_object()
 
-    def dispatch() -> None:
-        if discard:
-            return
-        with app.app_context():
-            try:
-                deliver(message)
-            except Exception:
-                # The answer has gone: nothing to show the visitor, and it must not differ anyway.
-                app.logger.exception("a queued message could not be sent")
+def _is_permanent(error: smtplib.SMTPException) -> bool:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    return getattr(error, "smtp_code", 0) >= 500
 
-    @after_this_request
-    def dispatch_when_sent(response: Response) -> Response:
-        response.call_on_close(dispatch)
-        return response
+
+def _describe(error: smtplib.SMTPException) -> str:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return f"recipient refused: {sorted(code for code, _ in error.recipients.values())}"
+    return f"{type(error).__name__} {getattr(error, 'smtp_code', '')}".strip()
 
 
 def _write_to_outbox(message: Message) -> Path:
-    outbox = Path(current_app.config["MAIL_OUTBOX_DIR"])
-    outbox.mkdir(parents=True, exist_ok=True)
+    outbox_dir = Path(current_app.config["MAIL_OUTBOX_DIR"])
+    outbox_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    path = outbox / f"{stamp}-{secrets.token_hex(4)}.eml"
+    path = outbox_dir / f"{stamp}-{secrets.token_hex(4)}.eml"
     if not message.sender:
         message.sender = current_app.config["MAIL_DEFAULT_SENDER"]
     path.write_bytes(message.as_bytes())
@@ -118,13 +171,9 @@ def _write_to_outbox(message: Message) -> Path:
 # from SITE_URL only.
 
 
-def _message_to_user(user: User, subject: Any, template: str, **context: Any) -> Message:
+def _send_to_user(user: User, subject: Any, template: str, *, discard: bool = False, **context: Any) -> None:
     """One message to a user, in their language; the template gets ``user`` too."""
-    return build(user.email, subject, template, locale=user.locale, user=user, **context)
-
-
-def _send_to_user(user: User, subject: Any, template: str, **context: Any) -> None:
-    deliver(_message_to_user(user, subject, template, **context))
+    send(user.email, subject, template, locale=user.locale, discard=discard, user=user, **context)
 
 
 def send_email_confirmation(user: User) -> None:
@@ -150,19 +199,17 @@ def send_registration_attempt_notice(user: User) -> None:
     )
 
 
-def send_password_reset(user: User) -> None:
-    deliver(password_reset_message(user))
-
-
-def password_reset_message(user: User) -> Message:
-    """The reset mail, built but not sent (the view decides when it leaves)."""
+def send_password_reset(user: User, *, discard: bool = False) -> None:
+    """Queue the reset mail; with ``discard`` (a stand-in for an unknown address) it is built
+    and queued the same way, and never sent."""
     token = tokens.make_token(
         tokens.PASSWORD_RESET, {"uid": user.id, "pw": tokens.fingerprint(user.password_hash)}
     )
-    return _message_to_user(
+    _send_to_user(
         user,
         _l("Reset your Tadamun password"),
         "reset_password",
+        discard=discard,
         link=tokens.external_url("auth.reset_password", token=token),
     )
 

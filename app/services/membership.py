@@ -10,7 +10,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from flask_mail import Message
 
 from app.extensions import db
 from app.models import (
@@ -266,30 +265,22 @@ def confirm_email(token: str) -> User:
     return user
 
 
-@dataclass
-class PasswordResetMail:
-    """The reset message for an address; only sent when the address has an account."""
-
-    message: Message
-    for_account: bool
-
-
 # Never saved: an unknown address's reset message is built for this stand-in like a real one.
 _NO_ACCOUNT_HASH = "$argon2id$v=19$m=65536,t=3,p=4$" + "A" * 22 + "$" + "A" * 43
 
 
-def request_password_reset(email: str) -> PasswordResetMail:
-    """The reset message for ``email``, built whether or not the address has an account.
+def request_password_reset(email: str) -> None:
+    """Queue the reset message for ``email``, whether or not the address has an account.
 
-    Both cases run the same lookup and build the same token and message, and neither
-    hashes anything, so the answer's timing does not tell whether the address is
-    registered. The caller queues the message the same way in both cases and sends it
-    only when ``for_account`` is true.
+    Both cases run the same lookup, build the same token and message and write the same
+    outbox row, and neither hashes anything, so the answer's timing does not tell whether the
+    address is registered. Only a real account's message is sent: the stand-in's is marked
+    to be discarded, and the worker drops it after the commit.
     """
     email = accounts.normalize_email(email)
     user = accounts.find_user_by_email(email)
     recipient = user if user is not None else User(id=0, email=email, password_hash=_NO_ACCOUNT_HASH)
-    return PasswordResetMail(mail.password_reset_message(recipient), for_account=user is not None)
+    mail.send_password_reset(recipient, discard=user is None)
 
 
 def reset_password(token: str, new_password: str) -> User:

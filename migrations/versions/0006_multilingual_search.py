@@ -1,7 +1,7 @@
 """search in every language: stored search text folded in Python
 
 Revision ID: 0006_multilingual_search
-Revises: 0004_organization_name_review
+Revises: 0005_outbox
 Create Date: 2026-12-01 12:00:00
 
 Search now reads each row's text in every language (the translation tables too), with the
@@ -35,7 +35,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0006_multilingual_search"
-down_revision = "0004_organization_name_review"
+down_revision = "0005_outbox"
 branch_labels = None
 depends_on = None
 

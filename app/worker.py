@@ -1,0 +1,622 @@
+"""Delivering the outbox: right after the commit, through RQ, and by the sweep.
+
+A committed outbox row (``app.models.outbox``) reaches its recipient through ``deliver()``,
+called from one of three places:
+
+1. After the commit. Session hooks note the outbox rows each flush inserted and, once the
+   transaction has committed, hand their ids on. With ``JOBS_BACKEND=rq`` (Redis configured)
+   each becomes an RQ job "deliver outbox row N" for ``flask worker``; with ``inline`` (no
+   Redis: ``make run``, the tests, one small server) they are delivered in this process, in a
+   fresh application context with its own session: at once outside a request, and once the
+   whole answer has been sent inside one, so that no visitor waits for a mail server and an
+   answer's timing never depends on what was queued. A rollback forgets them.
+2. ``flask worker``: an RQ worker that runs those jobs (``run_outbox_row``).
+3. The sweep (``flask outbox sweep``, every minute from a systemd timer): delivers rows whose
+   hand-over was lost (process killed between commit and send, Redis unreachable), makes the
+   retries whose back-off has passed, and settles rows whose worker died mid-delivery.
+
+Never twice. A worker first claims a row with a conditional UPDATE (pending -> sending, with a
+fresh lease token; committed) that only one claimant can win, on SQLite and PostgreSQL alike;
+the sweep takes the oldest due row with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so that two
+sweeps never wait for nor take each other's rows. Only then is the mail server spoken to, and the row
+is marked sent afterwards, provided this worker still holds the lease.
+
+The crash windows, and what happens in each:
+- killed after the commit, before the claim: the row is pending; the sweep delivers it.
+- killed after the claim, during the SMTP conversation, or after it but before the "sent"
+  mark: the row stays ``sending`` until its lease ends. Nobody knows whether the server took
+  the message, so the sweep does NOT send it again: it marks it failed as interrupted, and
+  ``flask outbox failed`` shows it to the operator, who resends it (``flask outbox retry``)
+  if the recipient did not get it. Mail is delivered AT MOST ONCE by the machine.
+- a job whose lease ends is run again (at least once). A job's database changes commit in
+  the same transaction as its "done" mark, so a job that only writes rows takes effect once.
+- the mail server refuses for now (refused connection, timeout, 4xx): pending again after an
+  exponential back-off, up to ``OUTBOX_MAX_ATTEMPTS`` attempts; then failed.
+- the mail server refuses for good (5xx): failed at once.
+"""
+
+from __future__ import annotations
+
+import secrets
+import signal
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import Flask, after_this_request, current_app, has_app_context, has_request_context, request
+
+from app.extensions import db
+from app.models.base import utcnow
+from app.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
+
+# Outcomes of one delivery.
+SENT = "sent"
+DISCARDED = "discarded"  # marked discard: went the whole way, never handed to the mail server
+RETRY = "retry"
+FAILED = "failed"
+SKIPPED = "skipped"  # another worker has it, or it is done, or not due yet
+LOST = "lost"  # the lease ran out and the row was taken from this worker
+
+INTERRUPTED = "Interrupted while sending: it may or may not have been delivered. Retry by hand if not."
+RESTORED = "Restored from a backup: it may have been sent before. Retry by hand if not."
+
+_NEW_ROWS = "tadamun_outbox_new_rows"  # key in Session.info
+# Keys in the request's WSGI environ: rows waiting for the answer, and whether it carries some.
+_AFTER_ANSWER = "tadamun.outbox_after_answer"
+_ANSWER_CARRIES = "tadamun.outbox_answer_carries"
+_listening = False
+
+
+def register(app: Flask) -> None:
+    """Check the settings and hand committed outbox rows to the worker after each commit."""
+    backend = app.config["JOBS_BACKEND"]
+    if backend not in ("inline", "rq"):
+        raise RuntimeError(f"JOBS_BACKEND must be 'inline' or 'rq', not {backend!r}")
+    if backend == "rq" and not app.config.get("REDIS_URL"):
+        raise RuntimeError("JOBS_BACKEND=rq needs REDIS_URL")
+    _listen_once()
+    app.teardown_request(_end_of_request)
+
+
+def _listen_once() -> None:
+    # The hooks belong to the session class that every application shares, so they are set once.
+    global _listening
+    if _listening:
+        return
+    sa.event.listen(db.session, "after_flush", _note_new_rows)
+    sa.event.listen(db.session, "after_commit", _hand_over)
+    sa.event.listen(db.session, "after_transaction_end", _forget)
+    _listening = True
+
+
+def _note_new_rows(session, _flush_context) -> None:
+    ids = [row.id for row in session.new if isinstance(row, OutboxMessage)]
+    if ids:
+        session.info.setdefault(_NEW_ROWS, []).extend(ids)
+
+
+def _hand_over(session) -> None:
+    ids = session.info.pop(_NEW_ROWS, None)
+    if ids and has_app_context():
+        dispatch(ids)
+
+
+def _forget(session, transaction) -> None:
+    # The outermost transaction ended without a commit (rollback, close): its rows are gone.
+    if transaction.parent is None:
+        session.info.pop(_NEW_ROWS, None)
+
+
+def _end_of_request(error: BaseException | None) -> None:
+    session = db.session()
+    if error is None and (
+        session.info.get(_NEW_ROWS) or any(isinstance(row, OutboxMessage) for row in session.new)
+    ):
+        current_app.logger.error(
+            "outbox: the request queued mail or jobs but never committed; nothing is sent"
+        )
+    # Rows committed where no answer will carry them (a request context without a response, as
+    # in a test or a shell, or a commit in another teardown) are delivered now.
+    left = request.environ.pop(_AFTER_ANSWER, None)
+    if left or request.environ.get(_ANSWER_CARRIES):
+        # The request is over: its transaction (on SQLite, perhaps the write lock) must not
+        # outlive it while the mail leaves. The application context usually ends here too and
+        # takes the session with it; not when one context spans several requests (tests).
+        session.rollback()
+    if left:
+        _deliver_now(current_app._get_current_object(), left)
+
+
+# Handing rows over -------------------------------------------------------------------------------
+
+
+def dispatch(ids: Iterable[int]) -> None:
+    """Ask for the delivery of committed rows: an RQ job each, or delivered in this process
+    (inside a request, once the answer has been sent).
+
+    Never raises: the commit has happened, and the sweep delivers whatever is not handed over.
+    """
+    app = current_app._get_current_object()
+    ids = list(ids)
+    if app.config["JOBS_BACKEND"] == "rq":
+        _enqueue(app, ids)
+    elif has_request_context():
+        _deliver_after_the_answer(app, ids)
+    else:
+        _deliver_now(app, ids)
+
+
+def _deliver_after_the_answer(app: Flask, ids: list[int]) -> None:
+    waiting = request.environ.setdefault(_AFTER_ANSWER, [])
+    if not waiting:
+
+        @after_this_request
+        def deliver_once_answered(response):
+            held = request.environ.pop(_AFTER_ANSWER, [])
+            if held:
+                request.environ[_ANSWER_CARRIES] = True
+                # The server calls this once it has sent the whole answer (gunicorn, werkzeug).
+                response.call_on_close(lambda: _deliver_now(app, held))
+            return response
+
+    waiting.extend(ids)
+
+
+def _deliver_now(app: Flask, ids: list[int]) -> None:
+    # A fresh application context has its own session and connection: delivering neither
+    # disturbs the session that has just committed nor depends on its state.
+    with app.app_context():
+        for row_id in ids:
+            try:
+                deliver(row_id)
+            except Exception:
+                db.session.rollback()
+                app.logger.exception("outbox: row %s not delivered now; the sweep will try again", row_id)
+
+
+def _enqueue(app: Flask, ids: list[int]) -> None:
+    import redis
+
+    try:
+        queue = job_queue(app)
+        for row_id in ids:
+            queue.enqueue(
+                run_outbox_row,
+                row_id,
+                description=f"deliver outbox row {row_id}",
+                job_timeout=app.config["OUTBOX_LEASE_SECONDS"],
+                result_ttl=0,
+                failure_ttl=7 * 24 * 3600,
+            )
+    except redis.exceptions.RedisError as error:
+        app.logger.warning(
+            "outbox: Redis unreachable (%s); %d row(s) left to the sweep", type(error).__name__, len(ids)
+        )
+
+
+def job_queue(app: Flask):
+    """The RQ queue of this site (created once per application)."""
+    from redis import Redis
+    from rq import Queue
+
+    queue = app.extensions.get("tadamun_job_queue")
+    if queue is None:
+        # Short timeouts: a request must not hang on an unreachable Redis.
+        connection = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5)
+        queue = Queue(app.config["JOBS_QUEUE"], connection=connection)
+        app.extensions["tadamun_job_queue"] = queue
+    return queue
+
+
+def run_outbox_row(row_id: int) -> str:
+    """The RQ job: deliver one outbox row, in its own application context.
+
+    Run by ``flask worker``, which gives it the application. (A bare ``rq worker`` has none:
+    the job then fails, and the sweep delivers the row.)
+    """
+    if not has_app_context():
+        raise RuntimeError("outbox rows are delivered by `flask worker`, not by a bare `rq worker`")
+    with current_app._get_current_object().app_context():
+        return deliver(row_id)
+
+
+# Delivering one row ------------------------------------------------------------------------------
+
+
+def deliver(row_id: int, *, now: datetime | None = None) -> str:
+    """Claim the row and deliver it; returns what happened (SENT, RETRY, FAILED, SKIPPED, LOST)."""
+    now = now or utcnow()
+    token = secrets.token_hex(16)
+    claimed = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            OutboxMessage.id == row_id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            # A first attempt goes at once; a retry waits for its back-off.
+            sa.or_(OutboxMessage.attempts == 0, OutboxMessage.next_attempt_at <= now),
+        )
+        .values(**_claim_values(token, now))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if claimed != 1:
+        return SKIPPED
+    return _perform(row_id, token, now)
+
+
+def _claim_values(token: str, now: datetime) -> dict:
+    return {
+        "status": OutboxStatus.SENDING,
+        "lease_token": token,
+        "lease_until": now + timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"]),
+        "attempts": OutboxMessage.attempts + 1,
+    }
+
+
+def _perform(row_id: int, token: str, now: datetime) -> str:
+    from app.services import mail
+    from app.services.outbox import JOBS
+
+    row = db.session.get(OutboxMessage, row_id, populate_existing=True)
+    if row is None:  # purged meanwhile
+        db.session.rollback()
+        return SKIPPED
+    attempts = row.attempts
+    if row.kind == OutboxKind.MAIL and row.discard:
+        return _done(row_id, token, now, erase_body=True, status=OutboxStatus.DISCARDED)
+    if row.kind == OutboxKind.MAIL:
+        message = mail.message_from_outbox(row)
+        db.session.commit()  # no transaction stays open while the mail server is spoken to
+        try:
+            mail.transmit(message)
+        except mail.PermanentMailError as error:
+            return _failed(row_id, token, attempts, now, str(error), permanent=True)
+        except Exception as error:
+            return _failed(row_id, token, attempts, now, _describe(error))
+        return _done(row_id, token, now, erase_body=True)
+
+    handler = JOBS.get(row.job_name or "")
+    arguments = dict(row.payload or {})
+    db.session.commit()
+    if handler is None:
+        return _failed(
+            row_id, token, attempts, now, f"No job is registered as {row.job_name!r}", permanent=True
+        )
+    # The job's transaction starts with a write to its own row: on SQLite it then holds the
+    # write lock from the start (a transaction that reads first cannot wait for it).
+    if not _still_ours(row_id, token):
+        return LOST
+    try:
+        handler(**arguments)
+        db.session.flush()
+    except Exception as error:
+        db.session.rollback()
+        return _failed(row_id, token, attempts, now, _describe(error))
+    return _done(row_id, token, now)  # in the job's own transaction
+
+
+def _still_ours(row_id: int, token: str) -> bool:
+    touched = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.lease_token == token)
+        .values(lease_until=OutboxMessage.lease_until)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if touched != 1:
+        db.session.rollback()
+    return touched == 1
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:500]
+
+
+def _done(
+    row_id: int,
+    token: str,
+    now: datetime,
+    *,
+    erase_body: bool = False,
+    status: OutboxStatus = OutboxStatus.SENT,
+) -> str:
+    values = {
+        "status": status,
+        "finished_at": now,
+        "lease_token": None,
+        "lease_until": None,
+        "last_error": None,
+    }
+    if erase_body:
+        values["body"] = None  # it carried signed links; the recipient has them now
+    # Still ours? (A mail the sweep marked interrupted still carries our token: it was sent.)
+    marked = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.lease_token == token)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if marked != 1:
+        db.session.rollback()  # a job's changes go with it: whoever holds the row now redoes it
+        current_app.logger.warning("outbox: row %s was taken from this worker (lease ran out)", row_id)
+        return LOST
+    db.session.commit()
+    if status == OutboxStatus.DISCARDED:
+        current_app.logger.info("outbox: row %s discarded unsent", row_id)
+        return DISCARDED
+    current_app.logger.info("outbox: row %s delivered", row_id)
+    return SENT
+
+
+def _failed(
+    row_id: int, token: str, attempts: int, now: datetime, error: str, *, permanent: bool = False
+) -> str:
+    config = current_app.config
+    give_up = permanent or attempts >= config["OUTBOX_MAX_ATTEMPTS"]
+    values: dict = {"lease_token": None, "lease_until": None, "last_error": error[:500]}
+    if give_up:
+        values.update(status=OutboxStatus.FAILED, finished_at=now)
+    else:
+        values.update(status=OutboxStatus.PENDING, next_attempt_at=now + retry_delay(attempts))
+    recorded = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.lease_token == token)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if recorded != 1:
+        return LOST
+    # The error's class only: a server's answer can quote the recipient's address.
+    kind = error.split(":", 1)[0]
+    if give_up:
+        current_app.logger.error("outbox: row %s failed after %d attempt(s): %s", row_id, attempts, kind)
+        return FAILED
+    current_app.logger.warning(
+        "outbox: row %s attempt %d failed (%s); next in %d s",
+        row_id,
+        attempts,
+        kind,
+        retry_delay(attempts).total_seconds(),
+    )
+    return RETRY
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential back-off after the ``attempts``-th failed attempt, capped."""
+    config = current_app.config
+    seconds = config["OUTBOX_RETRY_BASE_SECONDS"] * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(seconds, config["OUTBOX_RETRY_MAX_SECONDS"]))
+
+
+# The sweep ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepReport:
+    interrupted: int = 0  # mail whose worker died mid-delivery: now failed, for the operator
+    jobs_requeued: int = 0  # jobs whose worker died: pending again
+    outcomes: Counter = field(default_factory=Counter)
+
+    def __str__(self) -> str:
+        delivered = ", ".join(f"{n} {what}" for what, n in sorted(self.outcomes.items())) or "nothing due"
+        return f"{delivered}; {self.interrupted} interrupted mail, {self.jobs_requeued} job(s) requeued"
+
+
+def sweep(*, now: datetime | None = None) -> SweepReport:
+    """Settle rows whose lease ran out, then deliver every due pending row (in this process).
+
+    Works without Redis, so mail whose RQ job was lost, or that waits for a retry, leaves.
+    ``now`` decides what is due (tests pass a later time); leases and back-offs count from
+    the moment each row is taken.
+    """
+    cutoff = now or utcnow()
+    report = SweepReport()
+    report.interrupted, report.jobs_requeued = _settle_expired_leases(cutoff)
+    while True:
+        # One row at a time: a sweep killed mid-way leaves at most the row in hand interrupted,
+        # never a batch it had claimed but not started.
+        token, moment = secrets.token_hex(16), max(cutoff, utcnow())
+        row_id = _claim_next_due(token, cutoff, moment)
+        if row_id is None:
+            return report
+        try:
+            report.outcomes[_perform(row_id, token, moment)] += 1
+        except Exception:
+            db.session.rollback()
+            current_app.logger.exception("outbox: row %s could not be delivered by the sweep", row_id)
+            report.outcomes["error"] += 1
+
+
+def _claim_next_due(token: str, cutoff: datetime, moment: datetime) -> int | None:
+    is_due = sa.and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= cutoff)
+    oldest_due = (
+        sa.select(OutboxMessage.id)
+        .where(is_due)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(1)
+        # PostgreSQL: a row another sweep is claiming is skipped, not waited for (SQLite has one
+        # writer at a time and ignores the clause).
+        .with_for_update(skip_locked=True)
+    )
+    for _ in range(3):  # another sweep may take the row seen; a few tries, then the next sweep
+        # A sweep with nothing to do writes nothing (every write would also renew the page cache).
+        anything_due = db.session.scalar(sa.select(OutboxMessage.id).where(is_due).limit(1)) is not None
+        db.session.commit()  # SQLite: a transaction that reads and then writes cannot wait for the lock
+        if not anything_due:
+            return None
+        db.session.execute(
+            sa.update(OutboxMessage)
+            # "id = (subquery)", run once; "id IN (subquery)" would be re-run for each row on
+            # PostgreSQL and, skipping the rows this statement just locked, claim them all.
+            # The status is checked again on the row itself, under its lock.
+            .where(
+                OutboxMessage.id == oldest_due.scalar_subquery(),
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+            .values(**_claim_values(token, moment))
+            .execution_options(synchronize_session=False)
+        )
+        row_id = db.session.scalar(sa.select(OutboxMessage.id).where(OutboxMessage.lease_token == token))
+        db.session.commit()
+        if row_id is not None:
+            return row_id
+    return None
+
+
+def _settle_expired_leases(now: datetime) -> tuple[int, int]:
+    expired = sa.and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until < now)
+    anything_expired = db.session.scalar(sa.select(OutboxMessage.id).where(expired).limit(1)) is not None
+    db.session.commit()
+    if not anything_expired:
+        return 0, 0
+    max_attempts = current_app.config["OUTBOX_MAX_ATTEMPTS"]
+    # Mail: maybe sent, maybe not; at most once, so the operator decides. The lease token
+    # stays, so a worker that was only slow can still mark it sent.
+    interrupted = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(expired, OutboxMessage.kind == OutboxKind.MAIL)
+        .values(status=OutboxStatus.FAILED, finished_at=now, last_error=INTERRUPTED)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    requeued = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(expired, OutboxMessage.kind == OutboxKind.JOB, OutboxMessage.attempts < max_attempts)
+        .values(status=OutboxStatus.PENDING, lease_token=None, lease_until=None, next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(expired, OutboxMessage.kind == OutboxKind.JOB)
+        .values(
+            status=OutboxStatus.FAILED,
+            lease_token=None,
+            lease_until=None,
+            finished_at=now,
+            last_error="Interrupted too many times",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if interrupted:
+        current_app.logger.error(
+            "outbox: %d mail(s) interrupted mid-delivery: see `flask outbox failed`", interrupted
+        )
+    return interrupted, requeued
+
+
+# For the operator --------------------------------------------------------------------------------
+
+
+def counts() -> dict[str, int]:
+    rows = db.session.execute(
+        sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
+    ).all()
+    found = {str(status): n for status, n in rows}
+    return {status.value: found.get(status.value, 0) for status in OutboxStatus}
+
+
+def failed_messages() -> list[OutboxMessage]:
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.FAILED)
+            .order_by(OutboxMessage.id)
+        )
+    )
+
+
+def retry(ids: Iterable[int] | None = None) -> list[int]:
+    """Put failed rows (these, or all) back to pending as new, commit, and hand them over."""
+    condition = OutboxMessage.status == OutboxStatus.FAILED
+    if ids is not None:
+        condition = sa.and_(condition, OutboxMessage.id.in_(list(ids)))
+    chosen = list(db.session.scalars(sa.select(OutboxMessage.id).where(condition).order_by(OutboxMessage.id)))
+    db.session.commit()
+    if not chosen:
+        return []
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(condition, OutboxMessage.id.in_(chosen))
+        .values(
+            status=OutboxStatus.PENDING,
+            attempts=0,
+            next_attempt_at=utcnow(),
+            lease_token=None,
+            lease_until=None,
+            finished_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    dispatch(chosen)
+    return chosen
+
+
+def purge_sent(older_than: timedelta, *, now: datetime | None = None) -> int:
+    """Delete delivered (and discarded) rows finished more than ``older_than`` ago; returns how many."""
+    cutoff = (now or utcnow()) - older_than
+    deleted = db.session.execute(
+        sa.delete(OutboxMessage)
+        .where(
+            OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.DISCARDED]),
+            OutboxMessage.finished_at < cutoff,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return deleted
+
+
+def hold_after_restore() -> int:
+    """After a restore, mail the backup holds as not yet sent may have left since: hold it.
+
+    At most once: it is marked failed for the operator rather than sent a second time.
+    """
+    inspector = sa.inspect(db.engine)
+    if not inspector.has_table(OutboxMessage.__tablename__):
+        return 0
+    held = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            OutboxMessage.kind == OutboxKind.MAIL,
+            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+            # A message to be discarded is never sent: the sweep settles it as usual.
+            OutboxMessage.discard.is_(False),
+        )
+        .values(status=OutboxStatus.FAILED, finished_at=utcnow(), last_error=RESTORED)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return held
+
+
+# `flask worker` ----------------------------------------------------------------------------------
+
+
+def run(app: Flask, *, burst: bool = False, interval: float = 30.0) -> None:
+    """With Redis: an RQ worker on this site's queue. Without: the sweep every ``interval`` s."""
+    if app.config["JOBS_BACKEND"] == "rq":
+        from redis import Redis
+        from rq import SimpleWorker
+
+        # Jobs run in this process (no fork): the database pool is never shared with a child,
+        # and each job has its own application context (run_outbox_row).
+        connection = Redis.from_url(app.config["REDIS_URL"])
+        queue = job_queue(app)
+        worker = SimpleWorker([queue.name], connection=connection)
+        worker.work(burst=burst, with_scheduler=False)
+        return
+
+    stop = threading.Event()
+    if not burst:
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    while True:
+        with app.app_context():
+            report = sweep()
+        if report.outcomes or report.interrupted or report.jobs_requeued:
+            app.logger.info("outbox sweep: %s", report)
+        if burst or stop.wait(interval):
+            return
