@@ -4,8 +4,9 @@
   ``tadamun_http_request_duration_seconds{endpoint, status}``: every answer, by route (the
   endpoint, never the path: paths may carry tokens) and status.
 - ``tadamun_pending_applications``: organizations waiting for a moderator, read at scrape time.
-- ``tadamun_queue_depth`` and ``tadamun_queue_failed``: jobs waiting and jobs that failed, from
-  whatever queue the site runs, when one has registered with :func:`set_queue_stats`.
+- ``tadamun_queue_depth`` and ``tadamun_queue_failed``: mail and jobs waiting (or being sent)
+  and those given up on, from the queue that registered with :func:`set_queue_stats` (the
+  outbox, ``app.worker``), read at scrape time.
 
 Several gunicorn workers: with ``PROMETHEUS_MULTIPROC_DIR`` set in the environment (before the
 application is imported), each worker writes its counts into files there and a scrape, whichever
@@ -101,8 +102,14 @@ class SiteCollector:
                 "tadamun_pending_applications", "Organizations waiting for a moderator.", value=pending
             )
         provider = self.app.extensions.get("metrics_queue_stats")
-        if provider is not None:
+        if provider is None:
+            return
+        try:
             stats = provider()
+        except sa.exc.SQLAlchemyError:
+            db.session.rollback()
+            logging.getLogger(__name__).warning("metrics: the job queue's figures could not be read")
+        else:
             yield GaugeMetricFamily("tadamun_queue_depth", "Jobs waiting in the queue.", value=stats.depth)
             yield GaugeMetricFamily(
                 "tadamun_queue_failed", "Jobs that failed for good (see the operator).", value=stats.failed

@@ -12,10 +12,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import sqlalchemy as sa
 
-from app import metrics
+from app import metrics, worker
 from app.extensions import db
-from app.models import OrganizationStatus
+from app.models import OrganizationStatus, OutboxStatus
+from app.models.base import utcnow
+from app.services import outbox
 from tests.builders import make_organization
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,14 +77,47 @@ def test_pending_applications_are_counted_at_scrape_time(client):
     assert sample(scrape(client), "tadamun_pending_applications") == 2
 
 
-def test_a_job_queue_reports_its_depth_and_failures(app, client):
-    assert "tadamun_queue_depth" not in scrape(client)  # no queue registered: no made-up zero
+def test_the_outbox_reports_its_depth_and_failures(app, client, monkeypatch):
+    # The worker never comes (its hand-over is lost): what was queued stays in the outbox.
+    monkeypatch.setattr(worker, "_deliver_now", lambda app, ids: None)
+    assert re.search(r"^tadamun_queue_depth 0\.0$", scrape(client), re.MULTILINE)  # empty: a real zero
+    statuses = [
+        OutboxStatus.PENDING,
+        OutboxStatus.PENDING,
+        OutboxStatus.SENDING,
+        OutboxStatus.FAILED,
+        OutboxStatus.SENT,
+        OutboxStatus.DISCARDED,
+    ]
+    for n, status in enumerate(statuses):
+        row = outbox.enqueue_mail(f"member{n}@example.org", "Subject", "Body")
+        row.status = status
+        if status == OutboxStatus.SENDING:
+            row.lease_token, row.lease_until = "lease", utcnow()
+    db.session.commit()
 
+    text = scrape(client)
+    assert sample(text, "tadamun_queue_depth") == 3  # waiting or being sent
+    assert sample(text, "tadamun_queue_failed") == 1  # given up on: the operator's turn
+
+
+def test_another_job_queue_may_report_instead(app, client):
     metrics.set_queue_stats(app, lambda: metrics.QueueStats(depth=7, failed=2))
 
     text = scrape(client)
     assert sample(text, "tadamun_queue_depth") == 7
     assert sample(text, "tadamun_queue_failed") == 2
+
+
+def test_a_scrape_while_the_database_is_down_still_answers(app, client, monkeypatch):
+    def unreachable():
+        raise sa.exc.OperationalError("SELECT", {}, Exception("connection refused"))
+
+    metrics.set_queue_stats(app, unreachable)
+
+    text = scrape(client)
+    assert "tadamun_http_requests_total" in text
+    assert "tadamun_queue_depth" not in text  # no made-up figure
 
 
 def test_the_public_is_refused(client):
