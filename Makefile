@@ -15,7 +15,7 @@ help:
 	@echo "make run     - set up and serve the demo on http://127.0.0.1:$(PORT)"
 	@echo "make test    - set up and run the whole suite (SQLite, then PostgreSQL when reachable)"
 	@echo "make lint    - ruff, bandit, the template-safety check and the import layers"
-	@echo "make prod-check - nginx, 2 gunicorns, PostgreSQL and Redis on loopback, under load and failures"
+	@echo "make prod-check - nginx, 2 gunicorns, PostgreSQL, Redis, the worker and an SMTP sink on loopback"
 	@echo "make load    - load test: concurrent pledges, a write storm and a browse mix on gunicorn"
 	@echo "make bench   - benchmark every page type on the large data set (docs/performance.md)"
 
@@ -45,7 +45,8 @@ test: install browser-deps node-deps
 	PYTHON=$(BIN)/python scripts/run-tests.sh
 
 # The proof on loopback (scripts/prod_check.py, figures in docs/operations.md): nginx in front of two
-# gunicorn instances, a scratch PostgreSQL cluster and a scratch Redis, under load and failures.
+# gunicorn instances, a scratch PostgreSQL cluster and a scratch Redis, the mail worker and an SMTP
+# sink, under load and failures.
 prod-check: install
 	$(BIN)/python scripts/prod_check.py
 
