@@ -1,11 +1,13 @@
 # Tadamun — everyday commands. `make run` and `make test` work on a fresh machine.
-PYTHON ?= python3.11
-VENV   := .venv
+# The newest python3.X (3.11 to 3.13) that runs on this machine; PYTHON=... picks another.
+PYTHON ?= $(or $(shell for v in 13 12 11; do python3.$$v -c '' >/dev/null 2>&1 && { echo python3.$$v; break; }; done),python3.11)
+# A second virtualenv for another Python: make test-fast PYTHON=python3.13 VENV=.venv-3.13
+VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: help install run test test-fast lint load bench migrate demo-data clean \
+.PHONY: help install run test test-fast lint load bench prod-check migrate demo-data clean \
 	translations-extract translations-update translations-compile \
 	browser-deps node-deps screenshots
 
@@ -13,6 +15,7 @@ help:
 	@echo "make run     - set up and serve the demo on http://127.0.0.1:$(PORT)"
 	@echo "make test    - set up and run the whole suite (SQLite, then PostgreSQL when reachable)"
 	@echo "make lint    - ruff, bandit, the template-safety check and the import layers"
+	@echo "make prod-check - nginx, 2 gunicorns, PostgreSQL, Redis, the worker and an SMTP sink on loopback"
 	@echo "make load    - load test: concurrent pledges, a write storm and a browse mix on gunicorn"
 	@echo "make bench   - benchmark every page type on the large data set (docs/performance.md)"
 
@@ -41,9 +44,15 @@ run: demo-data
 test: install browser-deps node-deps
 	PYTHON=$(BIN)/python scripts/run-tests.sh
 
+# The proof on loopback (scripts/prod_check.py, figures in docs/operations.md): nginx in front of two
+# gunicorn instances, a scratch PostgreSQL cluster and a scratch Redis, the mail worker and an SMTP
+# sink, under load and failures.
+prod-check: install
+	$(BIN)/python scripts/prod_check.py
+
 # The SQLite run only, without browser tests: quick feedback while coding.
 test-fast: install
-	$(BIN)/python -m pytest -q -m "not browser"
+	$(BIN)/python -m pytest -q -m "not browser and not prod"
 
 lint: install
 	$(BIN)/ruff check .

@@ -133,6 +133,13 @@ class Config:
     # Logo uploads, per user and per client address: decoding an image costs CPU and memory.
     LOGO_UPLOAD_RATE_LIMIT = os.environ.get("LOGO_UPLOAD_RATE_LIMIT", "5 per minute;20 per hour")
 
+    # Logs: "text" for people, "json" for log collectors; LOG_REQUESTS adds one line per request.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_REQUESTS = _env_bool("LOG_REQUESTS", False)
+    # /metrics answers these addresses or networks, or a request with "Authorization: Bearer <token>".
+    METRICS_ALLOW_FROM = _env_list("METRICS_ALLOW_FROM") or ["127.0.0.1", "::1"]
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+
     # Mail and jobs leave the request through the outbox (app/worker.py, docs/operations.md):
     # "rq" hands them to `flask worker` through Redis; "inline" delivers them in the same
     # process right after the commit (no server needed).
@@ -181,6 +188,8 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     PREFERRED_URL_SCHEME = "https"
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+    LOG_REQUESTS = _env_bool("LOG_REQUESTS", True)
 
 
 class TestConfig(Config):

@@ -38,3 +38,22 @@ def post_fork(server, worker):
     # move it out of the garbage collector's reach. Without this, a full (generation 2)
     # collection walks all of it every so often and sets the p99 latency.
     gc.freeze()
+
+
+# Metrics across workers (app/metrics.py): with PROMETHEUS_MULTIPROC_DIR set, every worker writes
+# its counts into files there. Files left by an earlier run would be added to this one's: empty
+# the directory now, before the application is loaded. One directory per gunicorn instance.
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _metrics_dir:
+    os.makedirs(_metrics_dir, exist_ok=True)
+    for _name in os.listdir(_metrics_dir):
+        if _name.endswith(".db"):
+            os.remove(os.path.join(_metrics_dir, _name))
+
+
+def child_exit(server, worker):
+    # A worker died or was replaced: its counts stay, its live gauges go.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

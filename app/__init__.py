@@ -120,10 +120,12 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from app import access, benchmark, caching, i18n, page_cache, security, transactions
+    from app import access, benchmark, caching, i18n, logs, metrics, page_cache, security, transactions
 
-    transactions.register(app)  # first: a request that may write says so before any query
-    caching.register(app)  # its after-request hook runs after the others'
+    logs.register(app)  # before all: times the whole request, writes its line last
+    transactions.register(app)  # a request that may write says so before any query
+    metrics.register(app)
+    caching.register(app)  # its after-request hook runs after the others' but the log's
     page_cache.register(app)
     security.register(app)
     i18n.register(app)
@@ -133,9 +135,10 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from app import templating
+    from app import static_files, templating
 
     templating.register(app)
+    static_files.register(app)
 
 
 def register_commands(app: Flask) -> None:

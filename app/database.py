@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from contextvars import ContextVar
 
 import sqlalchemy as sa
@@ -20,8 +21,25 @@ def expect_writes(may_write: bool = True) -> None:
     _may_write.set(may_write)
 
 
+def remove_session(_error: BaseException | None = None) -> None:
+    """End the request's session even when its connection was ended by the server.
+
+    Flask-SQLAlchemy's own teardown closes the session, which rolls back; on a connection the
+    database ended (a restart) that rollback fails, and the exception would replace the page
+    already made (a 503, or even a 200) with a bare 500. Registered after Flask-SQLAlchemy's
+    teardown, this one runs first and leaves it nothing to do.
+    """
+    try:
+        db.session.remove()
+    except sa.exc.SQLAlchemyError:
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            db.session().invalidate()  # drop the dead connection instead of returning it to the pool
+        db.session.registry.clear()
+
+
 def configure_engine(app: Flask) -> None:
     """Turn on SQLite's foreign keys, WAL journal and busy timeout on every connection."""
+    app.teardown_appcontext(remove_session)
     busy_timeout_ms = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 5000))
 
     with app.app_context():
@@ -62,3 +80,22 @@ def is_database_busy(error: BaseException) -> bool:
         return False
     text = str(error.orig).lower() if error.orig is not None else str(error).lower()
     return "database is locked" in text or "lock timeout" in text or "database is busy" in text
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """True when the database cannot be reached, is restarting, or dropped the connection.
+
+    Retryable from the visitor's side: the pool checks connections before use
+    (``pool_pre_ping``), so requests succeed again once the server is back.
+    """
+    if isinstance(error, sa.exc.TimeoutError):  # no free connection in the pool in time
+        return True
+    if not isinstance(error, sa.exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a pinned requirement
+        return False
+    return isinstance(error.orig, psycopg.OperationalError | psycopg.InterfaceError)

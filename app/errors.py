@@ -6,6 +6,8 @@ under the request id that the page shows, so a user can quote it.
 
 from __future__ import annotations
 
+import contextlib
+
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask.globals import request_ctx
@@ -14,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from app.database import is_database_busy
+from app.database import is_database_busy, is_database_unavailable
 from app.extensions import db, login_manager
 
 RETRY_AFTER_SECONDS = 2
@@ -35,7 +37,7 @@ MESSAGES = {
 
 
 def wants_json() -> bool:
-    if request.path == "/healthz":
+    if request.path in ("/healthz", "/readyz"):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     accepted = request.accept_mimetypes
@@ -71,6 +73,22 @@ def render_error(status: int, description: str | None = None):
     )
 
 
+def unavailable_service(error: BaseException) -> str | None:
+    """What is out of reach when ``error`` means "try again shortly" rather than a bug."""
+    if is_database_busy(error):
+        return "database busy"
+    if is_database_unavailable(error):
+        return "database unavailable"
+    import redis
+    from limits.errors import StorageError
+
+    if isinstance(error, redis.ConnectionError | redis.TimeoutError | StorageError):
+        # Redis holds the rate-limit counts: a limited form (login) is refused rather than let
+        # through uncounted.
+        return "redis unavailable"
+    return None
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_exception(error: HTTPException):
@@ -100,14 +118,18 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: BaseException):
-        db.session.rollback()
+        # When the connection died with the database (a restart) the rollback fails too: there
+        # is nothing left to roll back, and failing here would turn the 503 below into a bare 500.
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            db.session.rollback()
         if isinstance(error, sa.exc.SQLAlchemyError):
             # The error page must not query the database again (to load the user for the
             # navigation): it would wait for the same lock, or fail the same way, and the
             # visitor would get a bare 500 instead of this page.
             g._login_user = login_manager.anonymous_user()
-        if is_database_busy(error):
-            app.logger.warning("database busy, answered 503")
+        unavailable = unavailable_service(error)
+        if unavailable is not None:
+            app.logger.warning("%s, answered 503", unavailable)
             response = app.make_response(render_error(503))
             response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
             return response

@@ -111,41 +111,71 @@ _WRITTEN_TABLE = re.compile(
 
 
 class Generation:
-    """The shared token; ``bump()`` replaces it (and raises when the token store fails)."""
+    """The shared token; ``bump()`` replaces it (and raises when the token store fails).
+
+    While Redis is out of reach there is no token (nothing is cached or served from the cache),
+    and a write cannot replace it. So after any failure the token is replaced as soon as Redis
+    answers again: pages stored before the outage are never served after it.
+    """
 
     def __init__(self, redis_url: str | None, path: Path):
         self._redis = None
+        self._unsure = False
         if redis_url:
             import redis
 
-            self._redis = redis.Redis.from_url(redis_url, socket_timeout=0.5)
+            self._redis = redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self._path = path
         if not self.current():
             try:
                 self.bump()
-            except Exception:
-                # The site starts without a token store; nothing is cached until one answers.
-                logging.getLogger(__name__).exception("page cache: could not create the generation token")
+            except Exception as error:
+                # The site starts without a token store; nothing is cached until one answers
+                # (current() tries again at the next request).
+                _log_token_failure("page cache: could not create the generation token", error)
 
     def current(self) -> str:
         try:
             if self._redis is not None:
+                if self._unsure:
+                    self.bump()
                 value = self._redis.get("tadamun:page-generation")
+                if not value:  # a Redis restarted without its data
+                    self.bump()
+                    value = self._redis.get("tadamun:page-generation")
                 return value.decode() if value else ""
             return self._path.read_text()
         except (OSError, UnicodeDecodeError):
             return ""
         except Exception:  # redis unreachable: no token, no caching (never a stale page)
+            self._unsure = True
             return ""
 
     def bump(self) -> None:
         token = uuid.uuid4().hex
         if self._redis is not None:
-            self._redis.set("tadamun:page-generation", token)
+            try:
+                self._redis.set("tadamun:page-generation", token)
+            except Exception:
+                self._unsure = True
+                raise
+            self._unsure = False
             return
         temporary = self._path.with_name(f".{self._path.name}.{os.getpid()}.{token}")
         temporary.write_text(token)
         os.replace(temporary, self._path)  # atomic: readers see the old token or the new one
+
+
+def _log_token_failure(message: str, error: Exception) -> None:
+    """Redis out of reach is an outage the operator sees elsewhere (/readyz): a warning, once per
+    failed attempt. Anything else is a bug: with its traceback."""
+    import redis
+
+    logger = logging.getLogger(__name__)
+    if isinstance(error, redis.ConnectionError | redis.TimeoutError):
+        logger.warning("%s (Redis unreachable)", message)
+    else:
+        logger.exception(message)
 
 
 def _normal_host(host: str, scheme: str) -> str:
@@ -232,13 +262,13 @@ class PageCache:
         self._last_renewal_attempt = monotonic()
         try:
             self.generation.bump()
-        except Exception:
+        except Exception as error:
             with self._lock:
                 self._renewal_failed = True
                 self._pages.clear()
             # The write is committed; failing the request now would only confuse the user.
-            logging.getLogger(__name__).exception(
-                "page cache: could not replace the generation token; serving uncached until it works"
+            _log_token_failure(
+                "page cache: could not replace the generation token; serving uncached until it works", error
             )
             return False
         with self._lock:

@@ -15,6 +15,7 @@ from flask_login import current_user, login_user, logout_user, user_loaded_from_
 
 from app.database import is_database_busy
 from app.extensions import db
+from app.logs import configure_logging
 from app.models import LoginSession, User
 from app.numbers import MAX_DATABASE_ID, parse_id, parse_number
 from app.services import accounts, login_sessions
@@ -23,26 +24,6 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
-
-
-class RequestIdFilter(logging.Filter):
-    """Adds the current request's id to every log record (``-`` outside a request)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        from flask import has_request_context
-
-        record.request_id = getattr(g, "request_id", "-") if has_request_context() else "-"
-        return True
-
-
-def configure_logging(app: Flask) -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
-    )
-    handler.addFilter(RequestIdFilter())
-    app.logger.handlers[:] = [handler]
-    app.logger.setLevel(logging.INFO)
 
 
 # Session lifetime ------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import Flask, after_this_request, current_app, has_app_context, has_request_context, request
 
+from app import metrics
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
@@ -79,6 +80,7 @@ def register(app: Flask) -> None:
         raise RuntimeError("JOBS_BACKEND=rq needs REDIS_URL")
     _listen_once()
     app.teardown_request(_end_of_request)
+    metrics.set_queue_stats(app, queue_stats)
 
 
 def _listen_once() -> None:
@@ -516,6 +518,20 @@ def counts() -> dict[str, int]:
     ).all()
     found = {str(status): n for status, n in rows}
     return {status.value: found.get(status.value, 0) for status in OutboxStatus}
+
+
+def queue_stats() -> metrics.QueueStats:
+    """For /metrics: rows waiting or being sent, and rows given up on (the operator's turn)."""
+    waiting = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+    rows = db.session.execute(
+        sa.select(OutboxMessage.status, sa.func.count())
+        .where(OutboxMessage.status.in_([*waiting, OutboxStatus.FAILED]))  # the index, not every sent row
+        .group_by(OutboxMessage.status)
+    ).all()
+    found = {OutboxStatus(status): n for status, n in rows}
+    return metrics.QueueStats(
+        depth=sum(found.get(status, 0) for status in waiting), failed=found.get(OutboxStatus.FAILED, 0)
+    )
 
 
 def failed_messages() -> list[OutboxMessage]:

@@ -10,13 +10,14 @@ PYTHON=${PYTHON:-.venv/bin/python}
 PG_URL=${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test}
 
 echo "== Test suite on SQLite"
-env -u TEST_DATABASE_URL "$PYTHON" -m pytest -q "$@"
+# The proof on loopback (marked prod) has a target of its own: make prod-check.
+env -u TEST_DATABASE_URL "$PYTHON" -m pytest -q -m "not prod" "$@"
 
 echo
 if PYTHONPATH=. "$PYTHON" scripts/db_reachable.py "$PG_URL"; then
   echo "== Test suite on PostgreSQL ($PG_URL)"
   # Browser tests drive the UI, which is the same on both databases: they run once, above.
-  TEST_DATABASE_URL="$PG_URL" "$PYTHON" -m pytest -q -m "not browser" "$@"
+  TEST_DATABASE_URL="$PG_URL" "$PYTHON" -m pytest -q -m "not browser and not prod" "$@"
 else
   if [[ "${REQUIRE_POSTGRES:-0}" == "1" ]]; then
     echo "PostgreSQL is not reachable at $PG_URL and REQUIRE_POSTGRES=1: failing." >&2

@@ -82,6 +82,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "campaigns.withdraw_pledge": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 302 403 403"},
     "main.healthz": {"GET": "200 200 200 200 200 200"},
     "main.home": {"GET": "200 200 200 200 200 200"},
+    # The test client comes from 127.0.0.1, an allowed address (test_metrics.py proves refusals).
+    "main.metrics": {"GET": "200 200 200 200 200 200"},
+    # The test schema is built without migrations, so never "at head" (test_readiness.py).
+    "main.readyz": {"GET": "503 503 503 503 503 503"},
     "moderation.campaign_translation": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 302 302"},
     "moderation.campaigns": {"GET": "L 403 403 403 200 200"},
     "moderation.change_campaign_status": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 302 302"},

@@ -190,7 +190,9 @@ def test_query_parameters_never_cause_a_server_error(
 
     response = client.get(url_for_rule(app, rule, world), query_string=params)
 
-    assert answered_well(response), f"GET {endpoint} {params!r:.300}: {response.status_code}"
+    # The test schema is built without migrations, so /readyz rightly answers 503 (test_readiness.py).
+    ready_probe = endpoint == "main.readyz" and response.status_code == 503
+    assert answered_well(response) or ready_probe, f"GET {endpoint} {params!r:.300}: {response.status_code}"
     assert snapshot() == before
 
 

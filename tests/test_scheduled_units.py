@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 UNITS = Path(__file__).resolve().parent.parent / "deploy" / "systemd"
-FLASK = "/srv/tadamun/.venv/bin/flask"
+FLASK = "/srv/tadamun/app/.venv/bin/flask"
 
 
 def read_unit(path: Path) -> configparser.ConfigParser:
@@ -29,7 +29,7 @@ def services() -> list[Path]:
 
 def test_the_scheduled_work_has_its_units():
     names = {path.name for path in UNITS.iterdir()}
-    for task in ("outbox-sweep", "backup", "outbox-purge"):
+    for task in ("outbox-sweep", "backup", "outbox-purge", "refresh-counters", "purge"):
         assert {f"tadamun-{task}.service", f"tadamun-{task}.timer"} <= names
     assert "tadamun-worker.service" in names
 

@@ -1,0 +1,118 @@
+"""Log lines for people (``LOG_FORMAT=text``) and for log collectors (``LOG_FORMAT=json``).
+
+Every line carries the request id; JSON lines also carry the client address (as corrected by
+ProxyFix behind a proxy), the user id, the method and the route's endpoint. With
+``LOG_REQUESTS`` on (production's default) each request adds one line with its status and
+duration.
+
+No personal data: users are named by id, routes by endpoint, never by path (confirmation and
+reset links carry tokens in the path) and never with the query string.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import Flask, Response, current_app, g, has_request_context, request
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
+CONTEXT_FIELDS = ("request_id", "remote_addr", "user_id", "method", "endpoint")
+REQUEST_FIELDS = ("status", "duration_ms")
+
+
+def current_user_id() -> int | None:
+    """The logged-in user's id, without loading anything from the database.
+
+    The user object is expired once the request has committed; reading ``user.id`` would query
+    again (or fail while the database is down), so the id comes from the identity map's key.
+    """
+    user = g.get("_login_user")
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        identity = sa.inspect(user).identity
+    except sa.exc.NoInspectionAvailable:
+        return None
+    return identity[0] if identity else None
+
+
+class RequestContextFilter(logging.Filter):
+    """Adds the request's id, client address, user id, method and endpoint to every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if has_request_context():
+            record.request_id = getattr(g, "request_id", "-")
+            record.remote_addr = request.remote_addr
+            record.user_id = current_user_id()
+            record.method = request.method
+            record.endpoint = request.endpoint
+        else:
+            record.request_id = "-"
+            record.remote_addr = record.user_id = record.method = record.endpoint = None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name in CONTEXT_FIELDS + REQUEST_FIELDS:
+            value = getattr(record, name, None)
+            if value is not None:
+                entry[name] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def configure_logging(app: Flask) -> None:
+    handler = logging.StreamHandler()
+    if app.config.get("LOG_FORMAT", "text") == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+    handler.addFilter(RequestContextFilter())
+    app.logger.handlers[:] = [handler]
+    app.logger.setLevel(logging.INFO)
+
+
+def start_timer() -> None:
+    g.request_started = time.perf_counter()
+
+
+def request_duration() -> float | None:
+    started = g.get("request_started")
+    return None if started is None else time.perf_counter() - started
+
+
+def log_request(response: Response) -> Response:
+    if current_app.config.get("LOG_REQUESTS"):
+        duration = request_duration()
+        logging.getLogger("app.request").info(
+            "%s %s %s",
+            request.method,
+            request.endpoint,
+            response.status_code,
+            extra={
+                "status": response.status_code,
+                "duration_ms": None if duration is None else round(duration * 1000, 1),
+            },
+        )
+    return response
+
+
+def register(app: Flask) -> None:
+    """Register before the other request hooks: the timer starts first and the request's line is
+    written last (Flask runs after-request hooks in reverse order)."""
+    app.before_request(start_timer)
+    app.after_request(log_request)
