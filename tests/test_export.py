@@ -109,6 +109,12 @@ def test_the_owner_downloads_a_zip_of_every_section_in_json_and_csv(app, organiz
     rows = list(csv.DictReader(io.StringIO(archive.read("users.csv").decode("utf-8-sig"))))
     assert {row["email"] for row in rows} == {"colleague@amal.example.org", OWNER}
 
+    # The owner's own login (the one that downloads) is among the sessions; no factor was added.
+    sessions = json.loads(archive.read("sessions.json"))
+    assert [(s["user"], s["method"]) for s in sessions] == [(OWNER, "password")]
+    assert json.loads(archive.read("access_log.json")) == []
+    assert json.loads(archive.read("second_factors.json")) == []
+
 
 def test_no_password_hash_or_secret_leaves_the_site(app, organization):
     archive = zipfile.ZipFile(io.BytesIO(download(app).data))

@@ -130,6 +130,32 @@ def test_flask_purge_prints_counts_only(app):
     assert "unconfirmed_applications: 1 erased" in result.output
     assert "rejected_applications: 0 erased" in result.output
     assert "deleted_organizations: 0 erased" in result.output
+    assert "login_records: 0 erased" in result.output
+    assert "access_records: 0 erased" in result.output
     assert "stale-unconfirmed" not in result.output
     db.session.expire_all()
     assert not exists("stale-unconfirmed")
+
+
+def test_flask_purge_erases_login_and_access_records_older_than_180_days(app):
+    from app.models import ContactDetailView, LoginSession
+
+    now = datetime.now(UTC)
+    org = make_organization(name="Records Org", slug="records-org")
+    viewed = make_organization(name="Viewed Org", slug="viewed-org")
+    user = make_user(org, email="records@example.org")
+    for days in (10, 400):
+        seen = now - timedelta(days=days)
+        db.session.add(LoginSession(user_id=user.id, created_at=seen, last_seen_at=seen))
+        db.session.add(
+            ContactDetailView(viewer_id=user.id, organization_id=viewed.id, day=seen.date(), views=1)
+        )
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    assert "login_records: 1 erased" in result.output
+    assert "access_records: 1 erased" in result.output
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginSession)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ContactDetailView)) == 1

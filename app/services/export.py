@@ -39,12 +39,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.models import (
     CONTACT_FIELDS,
     AuditEntry,
+    ContactDetailView,
+    LoginSession,
     Organization,
     OrganizationTranslation,
     Pledge,
@@ -226,6 +228,65 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
+
+
+@section("sessions", _l("where the organization's people are and were logged in"))
+def _sessions(organization: Organization) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        sa.select(LoginSession, User.email)
+        .join(User, User.id == LoginSession.user_id)
+        .where(User.organization_id == organization.id)
+        .order_by(LoginSession.id)
+    ).all()
+    columns = ("created_at", "last_seen_at", "ended_at", "remember", "method", "browser", "system", "country")
+    return [{"user": email, **{column: getattr(row, column) for column in columns}} for row, email in rows]
+
+
+@section("access_log", _l("who was shown the organization's private contact details, per day"))
+def _access_log(organization: Organization) -> list[dict[str, Any]]:
+    rows = db.session.scalars(
+        sa.select(ContactDetailView)
+        .where(ContactDetailView.organization_id == organization.id)
+        .options(joinedload(ContactDetailView.viewer_organization))
+        .order_by(ContactDetailView.day, ContactDetailView.id)
+    )
+    return [
+        {
+            "day": row.day,
+            # As the organization's own access-log page names them: moderators are not named.
+            "viewer": "moderator"
+            if row.viewer_is_moderator
+            else (row.viewer_organization.name if row.viewer_organization else ""),
+            "views": row.views,
+        }
+        for row in rows
+    ]
+
+
+@section("second_factors", _l("the second factors of the organization's people, without their keys"))
+def _second_factors(organization: Organization) -> list[dict[str, Any]]:
+    users = db.session.scalars(
+        sa.select(User)
+        .where(User.organization_id == organization.id)
+        .options(selectinload(User.passkeys))
+        .order_by(User.id)
+    )
+    rows: list[dict[str, Any]] = []
+    for user in users:
+        if user.totp_enabled_at is not None:
+            rows.append(
+                {
+                    "user": user.email,
+                    "factor": "authenticator app",
+                    "label": "",
+                    "added_at": user.totp_enabled_at,
+                }
+            )
+        rows.extend(
+            {"user": user.email, "factor": "passkey", "label": key.name, "added_at": key.created_at}
+            for key in user.passkeys
+        )
+    return rows
 
 
 def _checked(name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

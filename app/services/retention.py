@@ -29,6 +29,8 @@ The rules of this module:
   ``REJECTED_APPLICATION_RETENTION_DAYS`` (180) of its latest rejection.
 * ``deleted_organizations``: an organization whose deletion was asked for longer ago than
   ``ORGANIZATION_DELETION_GRACE_DAYS`` (14).
+* ``login_records`` and ``access_records``: login records unused, and access-log days older,
+  than 180 days.
 
 Each erases the organization as app/services/leaving.py does for a deletion.
 """
@@ -44,7 +46,7 @@ from flask import current_app
 
 from app.extensions import db
 from app.models import AuditAction, AuditEntry, Organization, OrganizationStatus, User
-from app.services import leaving
+from app.services import access_log, leaving, login_sessions
 
 
 @dataclass(frozen=True)
@@ -146,5 +148,21 @@ register(
         "deleted_organizations",
         "organizations deleted by their owners, once the grace period is over",
         purge_deleted_organizations,
+    )
+)
+# Login records and the access log of private contact details: 180 days, as the member's
+# pages say (app/services/login_sessions.py, app/services/access_log.py).
+register(
+    PurgeRule(
+        "login_records",
+        "login records not used for 180 days",
+        login_sessions.purge_old_login_records,
+    )
+)
+register(
+    PurgeRule(
+        "access_records",
+        "records of who was shown private contact details, older than 180 days",
+        access_log.purge_old_access_records,
     )
 )
