@@ -46,7 +46,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import Flask, after_this_request, current_app, has_app_context, has_request_context, request
+from flask import Flask, current_app, has_app_context, has_request_context, request
+from werkzeug.wsgi import ClosingIterator
 
 from app import metrics
 from app.extensions import db
@@ -65,7 +66,8 @@ INTERRUPTED = "Interrupted while sending: it may or may not have been delivered.
 RESTORED = "Restored from a backup: it may have been sent before. Retry by hand if not."
 
 _NEW_ROWS = "tadamun_outbox_new_rows"  # key in Session.info
-# Keys in the request's WSGI environ: rows waiting for the answer, and whether it carries some.
+# Keys in the request's WSGI environ: rows waiting for the answer, and whether the WSGI layer
+# (DeliverAfterAnswer) will deliver them once the whole answer has been sent.
 _AFTER_ANSWER = "tadamun.outbox_after_answer"
 _ANSWER_CARRIES = "tadamun.outbox_answer_carries"
 _listening = False
@@ -80,6 +82,7 @@ def register(app: Flask) -> None:
         raise RuntimeError("JOBS_BACKEND=rq needs REDIS_URL")
     _listen_once()
     app.teardown_request(_end_of_request)
+    app.wsgi_app = DeliverAfterAnswer(app, app.wsgi_app)
     metrics.set_queue_stats(app, queue_stats)
 
 
@@ -120,16 +123,41 @@ def _end_of_request(error: BaseException | None) -> None:
         current_app.logger.error(
             "outbox: the request queued mail or jobs but never committed; nothing is sent"
         )
-    # Rows committed where no answer will carry them (a request context without a response, as
-    # in a test or a shell, or a commit in another teardown) are delivered now.
-    left = request.environ.pop(_AFTER_ANSWER, None)
-    if left or request.environ.get(_ANSWER_CARRIES):
-        # The request is over: its transaction (on SQLite, perhaps the write lock) must not
-        # outlive it while the mail leaves. The application context usually ends here too and
-        # takes the session with it; not when one context spans several requests (tests).
-        session.rollback()
-    if left:
-        _deliver_now(current_app._get_current_object(), left)
+    waiting = request.environ.get(_AFTER_ANSWER)
+    if not waiting:
+        return
+    # The request is over: its transaction (on SQLite, perhaps the write lock) must not outlive
+    # it while the mail leaves. The application context usually ends here too and takes the
+    # session with it; not when one context spans several requests (tests).
+    session.rollback()
+    if not request.environ.get(_ANSWER_CARRIES):
+        # No WSGI layer will carry them (a request context pushed by hand, as in a test or a
+        # shell): delivered now.
+        request.environ.pop(_AFTER_ANSWER, None)
+        _deliver_now(current_app._get_current_object(), waiting)
+
+
+class DeliverAfterAnswer:
+    """WSGI layer: rows committed during a request are delivered once the server has sent the
+    whole answer (when it closes the answer's iterable), so a slow mail server shows in no
+    answer's timing. It works on the WSGI environ, not on a response object, so that no
+    after-request hook that swaps the response can lose the hand-over."""
+
+    def __init__(self, app: Flask, wsgi_app):
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        environ[_ANSWER_CARRIES] = True
+        answer = self.wsgi_app(environ, start_response)
+        if not environ.get(_AFTER_ANSWER):
+            return answer  # nothing to deliver: the answer goes out untouched (file wrappers too)
+        return ClosingIterator(answer, lambda: self._deliver(environ))
+
+    def _deliver(self, environ) -> None:
+        held = environ.pop(_AFTER_ANSWER, None)
+        if held:
+            _deliver_now(self.app, held)
 
 
 # Handing rows over -------------------------------------------------------------------------------
@@ -152,19 +180,9 @@ def dispatch(ids: Iterable[int]) -> None:
 
 
 def _deliver_after_the_answer(app: Flask, ids: list[int]) -> None:
-    waiting = request.environ.setdefault(_AFTER_ANSWER, [])
-    if not waiting:
-
-        @after_this_request
-        def deliver_once_answered(response):
-            held = request.environ.pop(_AFTER_ANSWER, [])
-            if held:
-                request.environ[_ANSWER_CARRIES] = True
-                # The server calls this once it has sent the whole answer (gunicorn, werkzeug).
-                response.call_on_close(lambda: _deliver_now(app, held))
-            return response
-
-    waiting.extend(ids)
+    # Delivered by DeliverAfterAnswer once the answer is sent, or at the end of the request
+    # when no WSGI layer carries it (_end_of_request).
+    request.environ.setdefault(_AFTER_ANSWER, []).extend(ids)
 
 
 def _deliver_now(app: Flask, ids: list[int]) -> None:

@@ -24,6 +24,7 @@ import email.policy
 import os
 import re
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,9 +198,33 @@ class Mailbox:
         return [m for m in self.messages() if address.lower() in str(m["To"]).lower()]
 
     def last_to(self, address: str) -> email.message.EmailMessage:
-        found = self.messages_to(address)
+        found = self._wait(lambda: self.messages_to(address))
         assert found, f"no mail to {address}; the outbox holds {[str(m['To']) for m in self.messages()]}"
         return found[-1]
+
+    def wait_for(self, address: str, text: str) -> email.message.EmailMessage:
+        """The newest message to ``address`` whose text holds ``text``, waiting a little for it:
+        mail leaves through the outbox after the answer, as a person's mail arrives after a click."""
+
+        def matching():
+            return [
+                m
+                for m in self.messages_to(address)
+                if text in m.get_body(preferencelist=("plain", "html")).get_content()
+            ]
+
+        found = self._wait(matching)
+        assert found, f"no mail to {address} saying {text!r}"
+        return found[-1]
+
+    @staticmethod
+    def _wait(look, seconds: float = 5.0):
+        deadline = time.monotonic() + seconds
+        while True:
+            found = look()
+            if found or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)
 
     def link_in(self, message: email.message.EmailMessage, site_url: str, path_part: str = "") -> str:
         body = message.get_body(preferencelist=("plain", "html")).get_content()
