@@ -218,7 +218,9 @@ class Mailbox:
         return found[-1]
 
     @staticmethod
-    def _wait(look, seconds: float = 5.0):
+    def _wait(look, seconds: float = 20.0):
+        # Generous: on SQLite the delivery after the answer queues for the write lock behind the
+        # next pages' writes, and CI's machine is busy.
         deadline = time.monotonic() + seconds
         while True:
             found = look()
