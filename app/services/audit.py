@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.extensions import db
-from app.models import AuditAction, AuditEntry, User
+from app.models import AuditAction, AuditEntry, Organization, User
 
 
 def record(
@@ -28,3 +28,17 @@ def record(
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def record_about(
+    actor: User, action: AuditAction, organization: Organization, reason: str = ""
+) -> AuditEntry:
+    """An audit entry whose subject is an organization (most decisions and requests are)."""
+    return record(
+        actor,
+        action,
+        target_type="organization",
+        target_id=organization.id,
+        organization_id=organization.id,
+        reason=reason,
+    )

@@ -40,14 +40,7 @@ def check_owner(organization: Organization, actor: User) -> None:
 
 
 def _record(actor: User, action: AuditAction, organization: Organization, reason: str = "") -> None:
-    audit.record(
-        actor,
-        action,
-        target_type="organization",
-        target_id=organization.id,
-        organization_id=organization.id,
-        reason=reason,
-    )
+    audit.record_about(actor, action, organization, reason)
 
 
 def go_dark(organization: Organization, actor: User) -> Organization:

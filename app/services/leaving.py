@@ -110,13 +110,7 @@ def request_deletion(organization: Organization, actor: User, password: str) -> 
     accounts.check_current_password(actor, password, purpose="organization deletion")
     organization.deletion_requested_at = utcnow()
     counters.organization_changed(organization)
-    audit.record(
-        actor,
-        AuditAction.ORGANIZATION_DELETION_REQUESTED,
-        target_type="organization",
-        target_id=organization.id,
-        organization_id=organization.id,
-    )
+    audit.record_about(actor, AuditAction.ORGANIZATION_DELETION_REQUESTED, organization)
     security_log.warning("organization %s: deletion asked for by user %s", organization.id, actor.id)
     return erasure_date(organization)
 
@@ -131,13 +125,7 @@ def cancel_deletion(organization: Organization, actor: User, password: str) -> O
     accounts.check_current_password(actor, password, purpose="organization restoration")
     organization.deletion_requested_at = None
     counters.organization_changed(organization)
-    audit.record(
-        actor,
-        AuditAction.ORGANIZATION_DELETION_CANCELLED,
-        target_type="organization",
-        target_id=organization.id,
-        organization_id=organization.id,
-    )
+    audit.record_about(actor, AuditAction.ORGANIZATION_DELETION_CANCELLED, organization)
     security_log.warning("organization %s: deletion cancelled by user %s", organization.id, actor.id)
     return organization
 

@@ -200,14 +200,7 @@ def _ask_for_name(organization: Organization, actor: User, name: str) -> None:
 
 
 def _record_name_request(organization: Organization, actor: User, action: AuditAction) -> None:
-    audit.record(
-        actor,
-        action,
-        target_type="organization",
-        target_id=organization.id,
-        organization_id=organization.id,
-        reason=f"{organization.name} → {organization.proposed_name}",
-    )
+    audit.record_about(actor, action, organization, f"{organization.name} → {organization.proposed_name}")
 
 
 def _apply_profile(organization: Organization, fields: dict[str, Any]) -> None:
@@ -237,13 +230,7 @@ def resubmit_application(organization: Organization, actor: User, data: dict[str
     organization.status_reason = None
     organization.submitted_at = utcnow()
     db.session.flush()
-    audit.record(
-        actor,
-        AuditAction.ORGANIZATION_RESUBMITTED,
-        target_type="organization",
-        target_id=organization.id,
-        organization_id=organization.id,
-    )
+    audit.record_about(actor, AuditAction.ORGANIZATION_RESUBMITTED, organization)
     return organization
 
 

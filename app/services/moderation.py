@@ -32,14 +32,7 @@ def _check_status(organization: Organization, expected: OrganizationStatus, mess
 
 
 def _record(actor: User, action: AuditAction, organization: Organization, reason: str = "") -> None:
-    audit.record(
-        actor,
-        action,
-        target_type="organization",
-        target_id=organization.id,
-        organization_id=organization.id,
-        reason=reason,
-    )
+    audit.record_about(actor, action, organization, reason)
 
 
 def approve_organization(actor: User, organization: Organization, note: str = "") -> Organization:

@@ -643,15 +643,10 @@ def set_organization_requirement(actor: User, organization: Organization, requir
     if organization.require_two_factor == required:
         return
     organization.require_two_factor = required
-    audit.record(
-        actor,
-        AuditAction.ORGANIZATION_TWO_FACTOR_REQUIRED
-        if required
-        else AuditAction.ORGANIZATION_TWO_FACTOR_OPTIONAL,
-        target_type="organization",
-        target_id=organization.id,
-        organization_id=organization.id,
-    )
+    if required:
+        audit.record_about(actor, AuditAction.ORGANIZATION_TWO_FACTOR_REQUIRED, organization)
+    else:
+        audit.record_about(actor, AuditAction.ORGANIZATION_TWO_FACTOR_OPTIONAL, organization)
     db.session.flush()
 
 
