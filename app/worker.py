@@ -137,6 +137,10 @@ def _end_of_request(error: BaseException | None) -> None:
         _deliver_now(current_app._get_current_object(), waiting)
 
 
+def _nothing() -> None:
+    pass
+
+
 class DeliverAfterAnswer:
     """WSGI layer: rows committed during a request are delivered once the server has sent the
     whole answer (when it closes the answer's iterable), so a slow mail server shows in no
@@ -152,7 +156,17 @@ class DeliverAfterAnswer:
         answer = self.wsgi_app(environ, start_response)
         if not environ.get(_AFTER_ANSWER):
             return answer  # nothing to deliver: the answer goes out untouched (file wrappers too)
-        return ClosingIterator(answer, lambda: self._deliver(environ))
+
+        def then_deliver():
+            yield from answer
+            # The server asks for more only once it has written the last part. Not left to
+            # close() alone: werkzeug's development server calls that only after draining the
+            # connection, which a browser keeping it alive holds open for a long while.
+            self._deliver(environ)
+
+        return ClosingIterator(
+            then_deliver(), [getattr(answer, "close", _nothing), lambda: self._deliver(environ)]
+        )
 
     def _deliver(self, environ) -> None:
         held = environ.pop(_AFTER_ANSWER, None)

@@ -218,9 +218,7 @@ class Mailbox:
         return found[-1]
 
     @staticmethod
-    def _wait(look, seconds: float = 20.0):
-        # Generous: on SQLite the delivery after the answer queues for the write lock behind the
-        # next pages' writes, and CI's machine is busy.
+    def _wait(look, seconds: float = 10.0):
         deadline = time.monotonic() + seconds
         while True:
             found = look()
