@@ -155,7 +155,8 @@ class Config:
     # Internationalisation
     LANGUAGES = ["en", "ar", "ckb", "fr"]
     BABEL_DEFAULT_LOCALE = "en"
-    BABEL_DEFAULT_TIMEZONE = "UTC"
+    # Dates are shown in Iraq's time unless a member chose another zone (app/dates.py).
+    BABEL_DEFAULT_TIMEZONE = "Asia/Baghdad"
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
 
     # Retention (app/services/retention.py, `flask purge`, run daily): days before erasure.

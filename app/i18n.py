@@ -9,7 +9,19 @@ from flask import Flask, Response, current_app, has_request_context, request
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
-__all__ = ["current_locale", "lazy_gettext", "register", "select_locale", "text_direction"]
+from app import dates
+from app.services import accounts
+from app.transactions import SAFE_METHODS
+
+__all__ = [
+    "current_locale",
+    "keep_chosen_language",
+    "lazy_gettext",
+    "register",
+    "select_locale",
+    "select_timezone",
+    "text_direction",
+]
 
 RTL_LANGUAGES = frozenset({"ar", "ckb"})
 LANGUAGE_COOKIE = "lang"
@@ -32,6 +44,14 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def select_timezone() -> str | None:
+    """The zone a logged-in member chose, else None: the site's (``BABEL_DEFAULT_TIMEZONE``)."""
+    if not has_request_context() or not (current_user and current_user.is_authenticated):
+        return None
+    zone = getattr(current_user, "time_zone", None)
+    return zone if dates.zone_exists(zone) else None
+
+
 def current_locale() -> str:
     """The page's language, for the services that show content in it."""
     return str(flask_babel.get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
@@ -45,6 +65,21 @@ def explicit_choice() -> str | None:
     """The language asked for with ``?lang=`` (a switcher link or a shared URL), if supported."""
     lang = request.args.get("lang")
     return lang if lang in current_app.config["LANGUAGES"] else None
+
+
+def chosen_language() -> str | None:
+    """The language this browser's person chose (``?lang=`` or the cookie the switcher left), if any."""
+    lang = explicit_choice() or request.cookies.get(LANGUAGE_COOKIE)
+    return lang if lang in current_app.config["LANGUAGES"] else None
+
+
+def keep_chosen_language(user) -> None:
+    """Keep in ``user``'s account the language they chose in this browser (the one they read and
+    get mail in). Called only on requests that write anyway (a login, a POST): a GET writes
+    nothing, however the language was chosen."""
+    lang = chosen_language()
+    if lang is not None and lang != user.locale:
+        accounts.set_preferred_locale(user, lang)
 
 
 def remember_in_cookie(response: Response, lang: str) -> None:
@@ -68,6 +103,13 @@ def register(app: Flask) -> None:
         # A request normally gets a fresh one, but not when a context is already pushed (the test
         # suite, CLI commands): start each request from a clean slate so its own choice applies.
         flask_babel.refresh()
+
+    @app.before_request
+    def keep_members_choice() -> None:
+        # A member who switched the language while logged in gets their mail in it too: their
+        # next state-changing request (CSRF-checked, committed by its view) keeps it.
+        if request.method not in SAFE_METHODS and current_user and current_user.is_authenticated:
+            keep_chosen_language(current_user)
 
     @app.after_request
     def remember_choice_in_cookie(response: Response) -> Response:

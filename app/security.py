@@ -13,6 +13,7 @@ from flask import Flask, abort, after_this_request, current_app, flash, g, reque
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user, user_loaded_from_cookie, user_logged_in
 
+from app import i18n
 from app.database import is_database_busy
 from app.extensions import db
 from app.logs import configure_logging
@@ -134,9 +135,10 @@ def log_in(user: User, *, remember: bool = False, method: str = "password") -> L
 
     The domain records the login (accounts.complete_login: the record, the last login, the
     new-device mail); this logs the browser in, points its session and remember cookie at the
-    record, and keeps its device cookie. Moderators get no remember-me cookie. Flushes; the
-    caller commits."""
+    record, and keeps its device cookie and a language chosen in this browser. Moderators get no
+    remember-me cookie. Flushes; the caller commits."""
     issued_at = now_seconds()
+    i18n.keep_chosen_language(user)  # the language chosen before logging in, for their mail too
     device = login_sessions.device_token(request.cookies.get(DEVICE_COOKIE))
     record = accounts.complete_login(
         user,

@@ -7,21 +7,13 @@ shows from its view.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from urllib.parse import quote, urlencode
 
-from babel import Locale
-from babel import dates as babel_dates
 from flask import Flask, request, url_for
-from flask_babel import (
-    format_decimal,
-    format_number,
-    get_locale,
-    get_timezone,
-    to_user_timezone,
-)
+from flask_babel import format_decimal, format_number
 
 from app import labels
+from app.dates import format_date, format_datetime
 from app.i18n import current_locale, text_direction
 from app.services.places import place_name
 from app.services.text import render_markdown
@@ -44,30 +36,6 @@ def url_with_lang(lang: str) -> str:
     args = request.args.to_dict(flat=False)
     args["lang"] = [lang]
     return f"{quote(request.script_root + request.path)}?{urlencode(args, doseq=True)}"
-
-
-# Dates in Arabic read with the month names used in Iraq (تشرين الثاني, not نوفمبر). Only dates
-# take the regional locale; the interface's words stay in the ``ar`` catalog.
-_DATE_LOCALES = {"ar": Locale("ar", "IQ")}
-
-
-def _date_locale() -> Locale | None:
-    locale = get_locale()
-    if locale is not None and not locale.territory:
-        return _DATE_LOCALES.get(locale.language, locale)
-    return locale
-
-
-def format_date(value: date | datetime, format: str = "medium") -> str:
-    """A date (or the day of a datetime, in the reader's time zone) in the page's locale."""
-    if isinstance(value, datetime):
-        value = to_user_timezone(value)
-    return babel_dates.format_date(value, format, locale=_date_locale())
-
-
-def format_datetime(value: datetime, format: str = "medium") -> str:
-    """A moment in the reader's time zone and locale (naive datetimes are taken as UTC)."""
-    return babel_dates.format_datetime(value, format, tzinfo=get_timezone(), locale=_date_locale())
 
 
 def register(app: Flask) -> None:

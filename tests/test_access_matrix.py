@@ -61,6 +61,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "account.security": {"GET": "L 200 200 200 200 200"},
     "account.sessions": {"GET": "L 200 200 200 200 200"},
     "account.set_language": {"GET": "405 405 405 405 405 405", "POST": "L 400 400 400 400 400"},
+    "account.set_time_zone": {"GET": "405 405 405 405 405 405", "POST": "L 400 400 400 400 400"},
     "account.setup_authenticator": {"GET": "L 200 302 200 302 302", "POST": "L 400 302 400 302 302"},
     "auth.accept_invitation": {"GET": "400 400 400 400 400 400", "POST": "400 400 400 400 400 400"},
     "auth.confirm_email": {"GET": "200 200 200 200 200 200", "POST": "400 400 400 400 400 400"},

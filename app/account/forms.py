@@ -1,10 +1,10 @@
-"""The account's own forms: a new password, an invitation, the account's language, going dark,
-the export and leaving. The profile form is shared (``app.forms.organization``)."""
+"""The account's own forms: a new password, an invitation, the account's language and time
+zone, going dark, the export and leaving. The profile form is shared (``app.forms.organization``)."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from app.forms import OneLine
 
@@ -43,6 +43,34 @@ class LanguageForm(FlaskForm):
 
         super().__init__(*args, **kwargs)
         self.locale.choices = [(code, LANGUAGE_NAMES[code]) for code in current_app.config["LANGUAGES"]]
+
+
+class TimeZoneForm(FlaskForm):
+    """The time zone a member reads dates in (pages once logged in, and mail). Empty: Iraq's."""
+
+    # The service checks the name (a form error for an unknown one): the list is a convenience.
+    time_zone = SelectField(_l("Time zone of my account"), validate_choice=False)
+    submit = SubmitField(_l("Keep this time zone"))
+
+    def __init__(self, *args, **kwargs):
+        from app import dates
+
+        # Its own prefix: the dashboard shows it beside the language form (one CSRF field id each).
+        kwargs.setdefault("prefix", "zone")
+        super().__init__(*args, **kwargs)
+        common = dates.COMMON_ZONES
+        self.time_zone.choices = {
+            str(_l("Common time zones")): [
+                ("", _l("Iraq time (Asia/Baghdad), the site's own")),
+                *[(zone, dates.zone_name(zone)) for zone in common],
+            ],
+            str(_l("Every time zone")): [(zone, zone) for zone in dates.all_zones() if zone not in common],
+        }
+
+    def validate_time_zone(self, field):
+        # Iraq's time is the empty choice: a form without the field at all chose nothing.
+        if not field.raw_data:
+            raise ValidationError(_l("Choose a time zone."))
 
 
 # Going dark, the export and leaving: each sensitive step asks for the password or a ticked box.

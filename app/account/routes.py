@@ -5,7 +5,7 @@ from flask_login import current_user, login_required, logout_user
 from app import i18n
 from app.access import member_required, rate_limited
 from app.account import bp
-from app.account.forms import ChangePasswordForm, InviteForm, LanguageForm
+from app.account.forms import ChangePasswordForm, InviteForm, LanguageForm, TimeZoneForm
 from app.extensions import db
 from app.forms.organization import OrganizationProfileForm
 from app.i18n import current_locale
@@ -29,7 +29,7 @@ def dashboard():
     return _render_dashboard(LanguageForm(locale=current_user.locale or current_locale()))
 
 
-def _render_dashboard(language_form: LanguageForm):
+def _render_dashboard(language_form: LanguageForm, time_zone_form: TimeZoneForm | None = None):
     organization = current_user.organization
     solidarity = pledge_service.dashboard_solidarity(organization) if organization is not None else None
     campaigns = []
@@ -42,6 +42,7 @@ def _render_dashboard(language_form: LanguageForm):
         solidarity=solidarity,
         campaign_texts=translations.campaign_texts(campaigns, current_locale()),
         language_form=language_form,
+        time_zone_form=time_zone_form or TimeZoneForm(time_zone=current_user.time_zone or ""),
         delisting_reason=going_dark.delisting_reason(organization),
         erase_on=leaving.erasure_date(organization) if organization is not None else None,
     )
@@ -66,6 +67,25 @@ def set_language():
     response = redirect(url_for("account.dashboard"))
     i18n.remember_in_cookie(response, form.locale.data)  # and this browser shows it at once
     return response
+
+
+@bp.post("/time-zone")
+@login_required
+def set_time_zone():
+    """Keep the time zone the member reads dates in, on pages and in mail."""
+    form = TimeZoneForm()
+    language_form = LanguageForm(locale=current_user.locale or current_locale())
+    if not form.validate_on_submit():
+        return _render_dashboard(language_form, form), 400
+    try:
+        accounts.set_time_zone(current_user, form.time_zone.data)
+    except DomainError as error:
+        db.session.rollback()
+        form.time_zone.errors.append(str(error))
+        return _render_dashboard(language_form, form), 400
+    db.session.commit()
+    flash(_("Your account's time zone is saved."), "success")
+    return redirect(url_for("account.dashboard"))
 
 
 @bp.route("/profile", methods=["GET", "POST"])

@@ -17,11 +17,11 @@ from app.account.forms import (
     GoDarkForm,
     RestoreOrganizationForm,
 )
+from app.dates import format_date
 from app.extensions import db
 from app.models import Organization
 from app.services import DomainError, NotAllowed, accounts, export, going_dark, leaving, mail
 from app.services.going_dark import check_owner
-from app.templating import format_date
 
 
 def _owned_organization() -> Organization:

@@ -14,6 +14,7 @@ from app.auth.forms import (
     ResetRequestForm,
 )
 from app.extensions import db
+from app.i18n import current_locale
 from app.models import User
 from app.services import DomainError, accounts, mail, membership, tokens, two_factor
 from app.urls import safe_next_url
@@ -110,7 +111,7 @@ def register():
             return render_template("auth/register.html", form=form), 400
         try:
             registration = membership.register_organization(
-                form.profile_data(), form.email.data, form.password.data
+                form.profile_data(), form.email.data, form.password.data, locale=current_locale()
             )
         except membership.EmailAlreadyRegistered as taken:
             # Answer exactly as on success; tell the account's owner instead of the visitor.
@@ -220,7 +221,7 @@ def accept_invitation(token: str):
     form = AcceptInvitationForm()
     if form.validate_on_submit():
         try:
-            user = membership.accept_invitation(token, form.password.data)
+            user = membership.accept_invitation(token, form.password.data, locale=current_locale())
         except accounts.WeakPassword as error:
             db.session.rollback()
             form.password.errors.append(str(error))

@@ -30,7 +30,10 @@ class User(UserMixin, db.Model):
     )
     # The user who registered the organization; only owners invite colleagues.
     is_owner: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The language the user registered in or last chose, and the time zone they chose (None:
+    # Iraq's): pages once logged in, and every mail to them (app.services.mail).
     locale: Mapped[str | None] = mapped_column(sa.String(8))
+    time_zone: Mapped[str | None] = mapped_column(sa.String(64))
 
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from app import dates
 from app.extensions import db
 from app.models import LoginSession, User
 from app.models.base import utcnow
@@ -303,3 +304,13 @@ def set_preferred_locale(user: User, locale: str) -> None:
     if locale not in current_app.config["LANGUAGES"]:
         raise DomainError(_("This language is not available."))
     user.locale = locale
+
+
+def set_time_zone(user: User, zone: str | None) -> None:
+    """Keep the time zone a user reads dates in (pages and mail); empty for the site's own
+    (Iraq's). Raises DomainError for a name that is not a known time zone."""
+    from flask_babel import gettext as _
+
+    if zone and not dates.zone_exists(zone):
+        raise DomainError(_("This time zone is not known. Choose one from the list."))
+    user.time_zone = zone or None

@@ -41,6 +41,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
+from app import dates
 from app.extensions import db
 from app.models import (
     CONTACT_FIELDS,
@@ -327,10 +328,10 @@ def _readme(organization: Organization, now: datetime) -> str:
     return "\n\n".join(
         [
             _(
-                "Everything Tadamun holds about %(name)s (organization #%(number)s), as of %(when)s (UTC).",
+                "Everything Tadamun holds about %(name)s (organization #%(number)s), as of %(when)s.",
                 name=organization.name,
                 number=organization.id,
-                when=now.strftime("%Y-%m-%d %H:%M"),
+                when=dates.format_datetime(now, "long"),  # the reader's time zone
             ),
             _(
                 "Each part comes twice: NAME.json for programs and NAME.csv for spreadsheets (UTF-8). "

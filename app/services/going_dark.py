@@ -153,11 +153,10 @@ def tell_moderators(organization: Organization, event: str, **context: Any) -> N
     The message names the organization by its number and links to its moderation page."""
     link = tokens.external_url("moderation.organization", organization_id=organization.id)
     for moderator in moderators():
-        mail.send(
-            moderator.email,
+        mail.send_to_user(
+            moderator,
             MODERATOR_SUBJECTS[event],
             "moderators_organization_event",
-            locale=moderator.locale,
             event=event,
             organization_id=organization.id,
             link=link,

@@ -23,10 +23,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_mail import Message, sanitize_address, sanitize_addresses
 
+from app import dates
 from app.extensions import mail
 from app.models import Organization, User
 from app.models.outbox import OutboxMessage
@@ -49,10 +50,15 @@ def send(
     template: str,
     *,
     locale: str | None = None,
+    time_zone: str | None = None,
     discard: bool = False,
     **context: Any,
 ) -> None:
     """Render ``templates/email/<template>.txt`` for one recipient and queue it.
+
+    Subject and body are in ``locale``, the recipient's language (for an address without an
+    account: the language of the request that sends it), and their dates in ``time_zone``
+    (None: the site's, Iraq's), whoever triggered the message.
 
     The message leaves after the caller's commit; nothing is sent if it rolls back. With
     ``discard`` it is rendered and queued all the same, and the worker drops it instead of
@@ -63,10 +69,15 @@ def send(
     """
     if header_text(recipient) != recipient:
         raise ValueError("a mail recipient holds a line break or control character")
-    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with force_locale(locale or _current_locale()), dates.force_timezone(time_zone):
         body = render_template(f"email/{template}.txt", **context)
         subject = header_text(subject)
     outbox.enqueue_mail(recipient, subject, body, discard=discard)
+
+
+def _current_locale() -> str:
+    """The language of the request sending a mail (or the site's, outside a request)."""
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def message_from_outbox(row: OutboxMessage) -> Message:
@@ -172,8 +183,20 @@ def _write_to_outbox(message: Message) -> Path:
 
 
 def _send_to_user(user: User, subject: Any, template: str, *, discard: bool = False, **context: Any) -> None:
-    """One message to a user, in their language; the template gets ``user`` too."""
-    send(user.email, subject, template, locale=user.locale, discard=discard, user=user, **context)
+    """One message to a user, in their language and time zone; the template gets ``user`` too."""
+    send_to_user(user, subject, template, discard=discard, user=user, **context)
+
+
+def send_to_user(recipient: User, subject: Any, template: str, **context: Any) -> None:
+    """``send`` to a user's address, in their language and time zone."""
+    send(
+        recipient.email,
+        subject,
+        template,
+        locale=recipient.locale,
+        time_zone=recipient.time_zone,
+        **context,
+    )
 
 
 def send_email_confirmation(user: User) -> None:
@@ -218,8 +241,7 @@ def send_invitation(inviter: User, email: str, token: str) -> None:
     send(
         email,
         _l("You are invited to join %(organization)s on Tadamun", organization=inviter.organization.name),
-        "invitation",
-        locale=inviter.locale,
+        "invitation",  # to an address without an account: in the inviter's page language
         inviter=inviter,
         organization=inviter.organization,
         link=tokens.external_url("auth.accept_invitation", token=token),

@@ -122,8 +122,11 @@ def check_name_available(name: str, organization: Organization | None = None) ->
         raise NameTooClose()
 
 
-def register_organization(profile: dict[str, Any], email: str, password: str) -> Registration:
-    """Create a pending organization and its first user (the owner).
+def register_organization(
+    profile: dict[str, Any], email: str, password: str, *, locale: str | None = None
+) -> Registration:
+    """Create a pending organization and its first user (the owner), who reads the site and
+    their mail in ``locale`` (the language they registered in).
 
     Raises EmailAlreadyRegistered (views answer as on success), WeakPassword, NameTooClose,
     DomainError. Nothing is written when it raises.
@@ -149,6 +152,7 @@ def register_organization(profile: dict[str, Any], email: str, password: str) ->
         role=Role.MEMBER,
         organization=organization,
         is_owner=True,
+        locale=locale,
     )
     db.session.add_all([organization, user])
     db.session.flush()
@@ -335,8 +339,9 @@ def read_invitation(token: str) -> Invitation:
     return Invitation(organization, email)
 
 
-def accept_invitation(token: str, password: str) -> User:
-    """Create the invited user in the organization (not an owner), email confirmed by the link.
+def accept_invitation(token: str, password: str, *, locale: str | None = None) -> User:
+    """Create the invited user in the organization (not an owner), email confirmed by the link,
+    who reads the site and their mail in ``locale`` (the language they accepted in).
 
     Raises ExpiredToken, InvalidToken, WeakPassword.
     """
@@ -351,6 +356,7 @@ def accept_invitation(token: str, password: str) -> User:
         organization=invitation.organization,
         is_owner=False,
         email_confirmed_at=utcnow(),
+        locale=locale,
     )
     db.session.add(user)
     db.session.flush()
