@@ -24,7 +24,7 @@ from tests.builders import (
     make_pledge,
     make_user,
 )
-from tests.conftest import log_in
+from tests.conftest import csrf_token_from, empty_all_tables, log_in
 from tests.membership_support import registration_data
 
 SUBMITTED = datetime(2026, 11, 30, 18, 5, 42, tzinfo=UTC)  # 21:05 in Baghdad, 19:05 in Paris
@@ -208,6 +208,31 @@ def test_a_language_chosen_while_logged_in_is_kept_for_mail_by_the_next_post(app
 
     db.session.expire_all()
     assert db.session.get(User, user.id).locale == "ckb"
+
+
+def test_a_forged_post_keeps_no_language(make_app):
+    """The language is kept only by a POST that passes the CSRF check: a cross-site form that
+    lands after a switcher link keeps nothing."""
+    application = make_app(WTF_CSRF_ENABLED=True)
+    with application.app_context():
+        try:
+            user = make_user(email="lina@example.org")
+            user.locale = "en"
+            db.session.commit()
+            client = application.test_client()
+            token = csrf_token_from(client, "/auth/login")
+            assert log_in(client, "lina@example.org", DEFAULT_PASSWORD, csrf_token=token).status_code == 302
+            client.get("/?lang=fr")
+
+            response = client.post("/account/time-zone", data={"zone-time_zone": "Europe/Paris"})
+
+            assert response.status_code == 400
+            db.session.expire_all()
+            assert db.session.get(User, user.id).locale == "en"
+        finally:
+            db.session.rollback()
+            db.session.remove()
+            empty_all_tables()
 
 
 def test_a_language_chosen_before_logging_in_is_kept_at_login(app, client):
