@@ -38,6 +38,10 @@ class Organization(db.Model):
     # approves it.
     proposed_name: Mapped[str | None] = mapped_column(sa.String(200))
     proposed_name_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The names it gives itself in other languages, as shown ({"ar": "...", ...}; not those waiting
+    # for review): a copy of organization_translations.name kept by app.models.sort_keys, so
+    # that every page shows names in the reader's language without one more query.
+    translated_names: Mapped[dict[str, str] | None] = mapped_column(sa.JSON)
     # The name in each interface language's order (app.sorting): the name readers of that
     # language are shown (its translation, else the main name), kept current before every flush
     # (app.models.sort_keys). Never loaded with the row.
@@ -129,6 +133,10 @@ class Organization(db.Model):
     def _keep_skeleton(self, key: str, name: str) -> str:
         self.name_skeleton = name_skeleton(name)
         return name
+
+    def name_in(self, locale: str | None) -> str:
+        """The name readers of ``locale`` are shown: the one given in that language, else the main one."""
+        return (self.translated_names or {}).get(locale or "") or self.name
 
     @property
     def is_approved(self) -> bool:

@@ -1,4 +1,4 @@
-"""Keeps ``organizations.sort_key_<lang>`` (app/sorting.py) current, after every flush that
+"""Keeps ``organizations.sort_key_<lang>`` (app/sorting.py) and ``translated_names`` current, after every flush that
 changes an organization's name or one of its names in another language, so no service has to
 remember to. Rows written without the ORM (bulk loads) call :func:`sort_keys` themselves."""
 
@@ -57,6 +57,7 @@ def _refresh(session: Session, _flush_context: Any) -> None:
         translated.setdefault(organization_id, {})[locale] = name
     for organization_id, name in names.items():
         keys = sort_keys(name, translated.get(organization_id))
+        keys["translated_names"] = translated.get(organization_id) or None
         connection.execute(sa.update(Organization).where(Organization.id == organization_id).values(**keys))
         organization = session.identity_map.get(
             sa.inspect(Organization).identity_key_from_primary_key((organization_id,))

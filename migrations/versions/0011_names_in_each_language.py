@@ -9,6 +9,7 @@ Create Date: 2026-12-01 07:00:00
   name_skeleton (indexed, compared with every other name: app/names.py), proposed_name and
   proposed_name_at (an approved organization's new name in that language, waiting for review);
 - project_translations: a project's title, summary and description in another language;
+- organizations.translated_names: a copy of the shown names in other languages (none yet);
 - organizations.sort_key_ar / _ckb / _en / _fr (indexed with status and id): the name in each
   language's alphabetical order, filled here for existing rows.
 
@@ -134,6 +135,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("project_id", "locale", name=op.f("pk_project_translations")),
     )
     with op.batch_alter_table("organizations", recreate="never") as batch_op:
+        batch_op.add_column(sa.Column("translated_names", sa.JSON(), nullable=True))
         for locale in SORT_LOCALES:
             batch_op.add_column(
                 sa.Column(f"sort_key_{locale}", sa.String(length=SORT_KEY_LENGTH), nullable=True)
@@ -170,6 +172,7 @@ def downgrade():
     with op.batch_alter_table("organizations", recreate="never") as batch_op:
         for locale in SORT_LOCALES:
             batch_op.drop_column(f"sort_key_{locale}")
+        batch_op.drop_column("translated_names")
     op.drop_table("project_translations")
     op.drop_index("ix_organization_translations_name_skeleton", table_name="organization_translations")
     with op.batch_alter_table("organization_translations", recreate="never") as batch_op:
