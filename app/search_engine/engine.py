@@ -43,6 +43,7 @@ from app.models import (
     Organization,
     OrganizationTranslation,
     Project,
+    ProjectTranslation,
 )
 from app.search_engine import ddl
 from app.search_engine.folding import index_text, query_terms
@@ -76,8 +77,10 @@ DOCUMENTS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 # Each translation table: its owner, the column naming the owner, its title and body columns.
 TRANSLATIONS: dict[type, tuple[type, str, tuple[str, ...], tuple[str, ...]]] = {
-    OrganizationTranslation: (Organization, "organization_id", (), ("description",)),
+    # Only an organization's shown name in a language is indexed, not one waiting for review.
+    OrganizationTranslation: (Organization, "organization_id", ("name",), ("description",)),
     CampaignTranslation: (Campaign, "campaign_id", ("title",), ("summary", "description")),
+    ProjectTranslation: (Project, "project_id", ("title",), ("summary", "description")),
 }
 
 
