@@ -1,6 +1,7 @@
-"""Keeps ``organizations.sort_key_<lang>`` (app/sorting.py) and ``translated_names`` current, after every flush that
-changes an organization's name or one of its names in another language, so no service has to
-remember to. Rows written without the ORM (bulk loads) call :func:`sort_keys` themselves."""
+"""Keeps ``organizations.sort_key_<lang>`` (app/sorting.py) and ``translated_names`` current
+after every flush that changes an organization's name or one of its names in another language,
+so no service has to remember to. Rows written without the ORM (bulk loads) call :func:`sort_keys`
+themselves."""
 
 from __future__ import annotations
 

@@ -236,7 +236,9 @@ def decide_translated_name(organization_id: int, locale: str, decision: str):
         return _render_organization(organization, 400, **{f"{decision}_name_form": form})
     try:
         if decision == "approve":
-            moderation_service.approve_translated_name(current_user, organization, locale, form.reason.data or "")
+            moderation_service.approve_translated_name(
+                current_user, organization, locale, form.reason.data or ""
+            )
         else:
             refused = moderation_service.reject_translated_name(
                 current_user, organization, locale, form.reason.data or ""

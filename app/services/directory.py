@@ -322,7 +322,9 @@ def directory_statement(filters: DirectoryFilters, viewer: Any, locale: str | No
     return stmt.order_by(*name_order(locale))
 
 
-def directory_page(filters: DirectoryFilters, viewer: Any, page: int = 1, locale: str | None = None) -> Pagination:
+def directory_page(
+    filters: DirectoryFilters, viewer: Any, page: int = 1, locale: str | None = None
+) -> Pagination:
     return _paginate(directory_statement(filters, viewer, locale), page)
 
 

@@ -379,8 +379,9 @@ def save_organization_translation(
 
     Returns the translation, or None when nothing is left of it.
     Raises NotAllowed unless ``actor`` belongs to the organization, or when it is suspended
-    (the profile's rule: a suspended organization publishes nothing); NameTooClose; DomainError
-    for an unknown language, a name without letters, or a description too long.
+    (the profile's rule: a suspended organization publishes nothing); InvalidName for a name
+    refused (too close to another organization's, among others); DomainError for an unknown
+    language or a description too long.
     """
     if actor is None or actor.organization_id != organization.id:
         raise NotAllowed(_("Only the organization's own members edit its description."))
@@ -421,10 +422,23 @@ def save_organization_translation(
 NAME_MAX_LENGTH = 200
 
 
+class InvalidName(DomainError):
+    """A name in another language that is refused (the message says why): not one line, no
+    letters, too long, or too close to another organization's name."""
+
+
 def _clean_translated_name(
     name: str, organization: Organization, existing: OrganizationTranslation | None
 ) -> str:
-    name = name.strip()
+    try:
+        return _check_translated_name(name.strip(), organization, existing)
+    except DomainError as error:
+        raise InvalidName(str(error)) from error
+
+
+def _check_translated_name(
+    name: str, organization: Organization, existing: OrganizationTranslation | None
+) -> str:
     if not name:
         return ""
     check_one_line(name)
