@@ -66,6 +66,11 @@ class Project(db.Model):
     search_title: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
     search_body: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
 
+    # Its title and summary in other languages ({"ar": {"title": ..., "summary": ...}}): a copy
+    # of project_translations kept by app.models.sort_keys, so that lists show projects in the
+    # reader's language without one more query (the description is read on the project's page).
+    translated_texts: Mapped[dict[str, dict[str, str]] | None] = mapped_column(sa.JSON)
+
     # A moderator may hide a project that breaks the rules; the organization sees why.
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_reason: Mapped[str | None] = mapped_column(sa.Text)

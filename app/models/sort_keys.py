@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, attributes
 
 from app.extensions import db
 from app.models.organization import Organization, OrganizationTranslation
+from app.models.project import Project, ProjectTranslation
 from app.sorting import SORT_LOCALES, sort_key
 
 
@@ -27,7 +28,42 @@ def _changed(obj: Any, name: str) -> bool:
     return sa.inspect(obj).attrs[name].history.has_changes()
 
 
-def _refresh(session: Session, _flush_context: Any) -> None:
+def _refresh(session: Session, flush_context: Any) -> None:
+    _refresh_organizations(session)
+    _refresh_projects(session)
+
+
+def _refresh_projects(session: Session) -> None:
+    ids = {
+        obj.project_id
+        for obj in [*session.new, *session.dirty, *session.deleted]
+        if isinstance(obj, ProjectTranslation)
+    }
+    ids.discard(None)
+    if not ids:
+        return
+    connection = session.connection()
+    texts: dict[int, dict[str, dict[str, str]]] = {project_id: {} for project_id in ids}
+    rows = connection.execute(
+        sa.select(
+            ProjectTranslation.project_id,
+            ProjectTranslation.locale,
+            ProjectTranslation.title,
+            ProjectTranslation.summary,
+        ).where(ProjectTranslation.project_id.in_(ids))
+    )
+    for project_id, locale, title, summary in rows:
+        texts[project_id][locale] = {"title": title, "summary": summary}
+    for project_id, value in texts.items():
+        connection.execute(
+            sa.update(Project).where(Project.id == project_id).values(translated_texts=value or None)
+        )
+        project = session.identity_map.get(sa.inspect(Project).identity_key_from_primary_key((project_id,)))
+        if project is not None:
+            attributes.set_committed_value(project, "translated_texts", value or None)
+
+
+def _refresh_organizations(session: Session) -> None:
     ids = set()
     for obj in [*session.new, *session.dirty, *session.deleted]:
         if isinstance(obj, Organization) and obj not in session.deleted:

@@ -315,11 +315,12 @@ def visible(kind: str) -> list[sa.ColumnElement[bool]]:
 # Only the columns a result shows are loaded.
 _RESULT_COLUMNS = {
     "organizations": (Organization.id, Organization.slug, Organization.name, Organization.kind,
-                      Organization.country, Organization.city, Organization.description),
+                      Organization.country, Organization.city, Organization.description,
+                      Organization.translated_names),
     "campaigns": (Campaign.id, Campaign.slug, Campaign.title, Campaign.summary, Campaign.status,
                   Campaign.accent, Campaign.supporter_count),
     "projects": (Project.id, Project.slug, Project.title, Project.summary, Project.status,
-                 Project.place, Project.organization_id),
+                 Project.place, Project.organization_id, Project.translated_texts),
 }  # fmt: skip
 
 

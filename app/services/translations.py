@@ -247,17 +247,28 @@ def localized_organization(organization: Organization, locale: str) -> Localized
     return localized_organizations([organization], locale)[0]
 
 
-def localized_projects(projects: Iterable[Project], locale: str) -> list[LocalizedProject]:
+def localized_projects(
+    projects: Iterable[Project], locale: str, *, with_description: bool = False
+) -> list[LocalizedProject]:
     """The projects in ``locale`` where their organization wrote it, falling back field by field
-    to the project's own text. At most one query for the whole list."""
+    to the project's own text.
+
+    Titles and summaries come from the copy on the project row (no query); the description,
+    for a project's own page, from its translation (one query when ``with_description``).
+    """
     projects = list(projects)
-    rows = _translations_by_owner(ProjectTranslation, "project_id", projects, locale) if projects else {}
+    rows = (
+        _translations_by_owner(ProjectTranslation, "project_id", projects, locale)
+        if projects and with_description
+        else {}
+    )
     views = []
     for project in projects:
+        copied = (project.translated_texts or {}).get(locale) or {}
         row = rows.get(project.id)
         shown: dict[str, Any] = {}
         for name in ("title", "summary", "description"):
-            text = getattr(row, name, "") if row is not None else ""
+            text = getattr(row, name, "") if row is not None else copied.get(name, "")
             if text and text.strip():
                 shown[name], shown[f"{name}_lang"] = text, locale
             else:
@@ -277,7 +288,7 @@ def localized_projects(projects: Iterable[Project], locale: str) -> list[Localiz
 
 
 def localized_project(project: Project, locale: str) -> LocalizedProject:
-    return localized_projects([project], locale)[0]
+    return localized_projects([project], locale, with_description=True)[0]
 
 
 def project_texts(projects: Iterable[Project], locale: str) -> dict[int, LocalizedProject]:

@@ -8,7 +8,8 @@ Create Date: 2026-12-01 07:00:00
 - organization_translations: name (the organization's name in that language, shown), its
   name_skeleton (indexed, compared with every other name: app/names.py), proposed_name and
   proposed_name_at (an approved organization's new name in that language, waiting for review);
-- project_translations: a project's title, summary and description in another language;
+- project_translations: a project's title, summary and description in another language, and
+  projects.translated_texts: a copy of the titles and summaries (none yet);
 - organizations.translated_names: a copy of the shown names in other languages (none yet);
 - organizations.sort_key_ar / _ckb / _en / _fr (indexed with status and id): the name in each
   language's alphabetical order, filled here for existing rows.
@@ -119,6 +120,8 @@ def upgrade():
     op.create_index(
         "ix_organization_translations_name_skeleton", "organization_translations", ["name_skeleton"]
     )
+    with op.batch_alter_table("projects", recreate="never") as batch_op:
+        batch_op.add_column(sa.Column("translated_texts", sa.JSON(), nullable=True))
     op.create_table(
         "project_translations",
         sa.Column("project_id", sa.Integer(), nullable=False),
@@ -174,6 +177,8 @@ def downgrade():
             batch_op.drop_column(f"sort_key_{locale}")
         batch_op.drop_column("translated_names")
     op.drop_table("project_translations")
+    with op.batch_alter_table("projects", recreate="never") as batch_op:
+        batch_op.drop_column("translated_texts")
     op.drop_index("ix_organization_translations_name_skeleton", table_name="organization_translations")
     with op.batch_alter_table("organization_translations", recreate="never") as batch_op:
         batch_op.drop_column("proposed_name_at")
