@@ -8,11 +8,12 @@ from sqlalchemy.orm import selectinload
 from app import labels
 from app.access import admin_required, moderator_required
 from app.extensions import db
+from app.i18n import current_locale
 from app.models import AuditEntry, Organization, OrganizationStatus, Role, User
 from app.moderation import bp
 from app.moderation.forms import NoteForm, ReasonForm
 from app.numbers import looks_like_id, parse_id
-from app.services import DomainError, NotAllowed, access_log, going_dark, mail
+from app.services import DomainError, NotAllowed, access_log, directory, going_dark, mail
 from app.services import moderation as moderation_service
 from app.services.text import slugify
 from app.transactions import records_views
@@ -66,7 +67,7 @@ def organizations():
     stmt = sa.select(Organization).where(Organization.status == status)
     if query:
         stmt = stmt.where(Organization.name.ilike(f"%{query}%"))
-    page = db.paginate(stmt.order_by(Organization.name, Organization.id), page=_page(), error_out=True)
+    page = db.paginate(stmt.order_by(*directory.name_order(current_locale())), page=_page(), error_out=True)
     return render_template(
         "moderation/organizations.html",
         page=page,
