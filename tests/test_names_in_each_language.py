@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import (
     AuditEntry,
+    Organization,
     OrganizationStatus,
     OrganizationTranslation,
     ProjectTranslation,
@@ -367,3 +368,30 @@ def test_a_projects_campaigns_are_joined_the_arabic_way(client):
     db.session.commit()
     html = page(client, "/projects/?lang=ar")
     assert html.count("</a>، <a") == 1 and html.count("</a> و <a") == 1
+
+
+# --- Leaving -----------------------------------------------------------------------------------
+
+
+def test_erasing_an_organization_erases_its_names_in_every_language(app):
+    from app.services import leaving
+
+    org = make_organization("Tigris Friends")
+    member = member_of(org)
+    project = make_project(org, title="Clean Water")
+    service.save_project_translation(member, project, "ar", title="آبار الفرات")
+    service.save_organization_translation(member, org, "ar", description="", name="أصدقاء دجلة")
+    moderator = make_moderator("mod@example.org")
+    moderation_service.approve_translated_name(moderator, org, "ar", "Fine.")
+    moderation_service.suspend_organization(moderator, org, "A complaint about أصدقاء دجلة and آبار الفرات.")
+    db.session.commit()
+    org_id = org.id
+    db.session.expunge_all()  # as the scheduled erasure runs: in a session of its own
+
+    leaving.erase_organization(db.session.get(Organization, org_id), "test")
+    db.session.commit()
+
+    assert db.session.scalars(sa.select(ProjectTranslation)).all() == []
+    reasons = "\n".join(db.session.scalars(sa.select(AuditEntry.reason)).all() or [""])
+    assert "أصدقاء دجلة" not in reasons and "آبار الفرات" not in reasons
+    assert f"organization #{org_id}" in reasons
