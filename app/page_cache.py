@@ -81,6 +81,7 @@ PUBLIC_TABLES = frozenset(
         "pledges",
         "projects",
         "project_campaigns",
+        "project_translations",
         # SQLite's search index (kept by triggers on the tables above; rebuilt by a command).
         "campaigns_fts",
         "organizations_fts",

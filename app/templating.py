@@ -7,10 +7,14 @@ shows from its view.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote, urlencode
 
+from babel import Locale
+from babel import lists as babel_lists
 from flask import Flask, request, url_for
-from flask_babel import format_decimal, format_number
+from flask_babel import format_decimal, format_number, get_locale
+from markupsafe import Markup, escape
 
 from app import labels
 from app.dates import format_date, format_datetime
@@ -38,6 +42,52 @@ def url_with_lang(lang: str) -> str:
     return f"{quote(request.script_root + request.path)}?{urlencode(args, doseq=True)}"
 
 
+# Where the site departs from Babel's data: CLDR joins Arabic lists with a bare و glued to the
+# next item («أ وب وج») and has no Kurdish patterns at all (a Latin comma). Lists here join
+# names people typed, often in Latin script or starting with a digit, where a glued و reads
+# badly: so the Arabic comma and a free-standing conjunction, «أ، ب و ج».
+_LIST_WORDS = {
+    "ar": {"standard": "و", "or": "أو"},
+    "ckb": {"standard": "و", "or": "یان"},
+}
+
+
+def format_list(items, style: str = "standard") -> Markup:
+    """Items joined the page's locale's way: «أ، ب و ج», "a, b, and c", "a, b et c".
+
+    ``style`` as Babel's: "standard" (and), "or", "unit"... Markup items (links, ``<bdi>``) stay
+    markup, plain text is escaped: the result is markup.
+    """
+    items = [escape(item) for item in items]
+    # The pattern is built on placeholders, then each piece is escaped on its own (separators)
+    # or already is (items): nothing is ever marked safe without being escaped.
+    pattern = _join([f"\x00{index}\x00" for index in range(len(items))], style)
+    result = escape("")
+    for position, piece in enumerate(re.split("\x00(\\d+)\x00", pattern)):
+        result += items[int(piece)] if position % 2 else escape(piece)
+    return result
+
+
+def _join(items: list[str], style: str) -> str:
+    if not items:
+        return ""
+    locale = get_locale() or Locale("en")
+    word = _LIST_WORDS.get(locale.language, {}).get(style)
+    if word is not None:
+        if len(items) == 1:
+            return items[0]
+        return f"{'، '.join(items[:-1])} {word} {items[-1]}"
+    try:
+        return babel_lists.format_list(items, style=style, locale=locale)
+    except ValueError:  # a style the locale's data lacks
+        return babel_lists.format_list(items, locale=locale)
+
+
+def shown_name(organization) -> str:
+    """An organization's name in the page's language (the one it gave, else its main name)."""
+    return organization.name_in(current_locale())
+
+
 def register(app: Flask) -> None:
     # Every enum's label comes from app.labels (one label per value, everywhere).
     app.jinja_env.globals["status_labels"] = labels.STATUS.table
@@ -50,6 +100,10 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["login_browser_label"] = labels.login_browser
     app.jinja_env.globals["login_place_label"] = labels.login_place
     app.jinja_env.filters["markdown"] = render_markdown
+    # Lists joined with the locale's separators: {{ names|format_list }}.
+    app.jinja_env.filters["format_list"] = format_list
+    # An organization's name in the reader's language: {{ org|shown_name }}.
+    app.jinja_env.filters["shown_name"] = shown_name
     # A typed city or place in the reader's language when it is on the list of places.
     app.jinja_env.filters["place_name"] = lambda text: place_name(text, current_locale())
     app.jinja_env.globals["url_for_page"] = url_for_page

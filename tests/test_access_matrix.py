@@ -48,6 +48,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "account.invite": {"GET": "L 403 200 200 403 403", "POST": "L 403 400 400 403 403"},
     "account.logo": {"GET": "L 200 200 200 403 403", "POST": "L 400 400 400 403 403"},
     "account.organization_translation": {"GET": "L 200 200 200 403 403", "POST": "L 302 302 302 403 403"},
+    "account.project_translation": {"GET": "L 404 200 404 403 403", "POST": "L 404 302 404 403 403"},
     "account.organization_two_factor": {"GET": "405 405 405 405 405 405", "POST": "L 400 400 400 403 403"},
     "account.passkey_registration_options": {
         "GET": "405 405 405 405 405 405",
@@ -94,6 +95,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "moderation.content": {"GET": "L 403 403 403 200 200"},
     "moderation.decide": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 302 302"},
     "moderation.decide_name": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 400 400"},
+    "moderation.decide_translated_name": {
+        "GET": "405 405 405 405 405 405",
+        "POST": "L 403 403 403 400 400",
+    },
     "moderation.edit_campaign": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 302 302"},
     "moderation.hide_pledge_message": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 400 400"},
     "moderation.hide_project": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 400 400"},

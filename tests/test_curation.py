@@ -206,7 +206,7 @@ def test_moderator_hides_a_project_and_the_organization_sees_the_reason(client, 
 
     auth.login(owner.email)
     page = client.get("/account/").get_data(as_text=True)
-    assert "Hidden by a moderator: Health misinformation." in page
+    assert "Hidden by a moderator: <bdi>Health misinformation.</bdi>" in page
     assert client.get(f"/projects/{project.slug}").status_code == 404
     assert_counters_consistent()
 

@@ -93,7 +93,13 @@ def test_the_owner_downloads_a_zip_of_every_section_in_json_and_csv(app, organiz
     assert profile["name"] == "Al-Amal Women's Group"
     assert profile["contact_phone"] == "+964 770 000 0000"  # hidden on the site, theirs all the same
     assert json.loads(archive.read("translations.json")) == [
-        {"locale": "ar", "description": "حلقات محو الأمية"}
+        {
+            "locale": "ar",
+            "name": None,
+            "proposed_name": None,
+            "proposed_name_at": None,
+            "description": "حلقات محو الأمية",
+        }
     ]
     users = json.loads(archive.read("users.json"))
     assert sorted(user["email"] for user in users) == ["colleague@amal.example.org", OWNER]

@@ -53,10 +53,17 @@ def test_hostile_markdown_renders_harmless(source):
 
 def test_safe_markdown_keeps_its_formatting():
     html = str(render_markdown("# Title\n\n**bold**, *it*, [site](https://isf.example)\n\n- one\n- two"))
-    assert "<h3>Title</h3>" in html  # never outranks the page's own headings
+    assert '<h3 dir="auto">Title</h3>' in html  # never outranks the page's own headings
     assert "<strong>bold</strong>" in html and "<em>it</em>" in html
     assert '<a href="https://isf.example" rel="nofollow ugc noopener">site</a>' in html
-    assert "<li>one</li>" in html
+    assert '<li dir="auto">one</li>' in html
+
+
+def test_each_block_of_markdown_takes_its_own_direction():
+    html = str(render_markdown("نص عربي.\n\n> A quote in English.\n\nEnglish text."))
+    assert '<p dir="auto">نص عربي.</p>' in html
+    assert '<blockquote dir="auto">' in html
+    assert '<p dir="auto">English text.</p>' in html
 
 
 def test_hostile_project_description_is_sanitized_on_the_project_page(client, auth):

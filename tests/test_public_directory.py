@@ -187,7 +187,7 @@ def test_profile_shows_the_organization(client):
     db.session.commit()
 
     html = page(client, f"/organizations/{org.slug}")
-    assert "<h1>Iraqi Al-Amal Association</h1>" in html
+    assert '<h1 dir="auto">Iraqi Al-Amal Association</h1>' in html
     assert "Human rights association" in html and "Iraq" in html and "Baghdad" in html
     assert "<strong>human rights</strong>" in html
     assert 'href="https://example.org/amal" rel="nofollow ugc noopener"' in html

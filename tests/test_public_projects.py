@@ -71,7 +71,7 @@ def test_project_page_by_slug_or_id(client):
 
     for key in (project.slug, str(project.id)):
         html = page(client, f"/projects/{key}")
-        assert "<h1>Football for Peace</h1>" in html
+        assert '<h1 dir="auto">Football for Peace</h1>' in html
         assert "<strong>across</strong>" in html
         assert "Youth Club" in html and "Sports Against Violence" in html
 

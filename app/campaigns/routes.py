@@ -39,6 +39,8 @@ def detail(slug: str):
         text=translations.localized_campaign(campaign, current_locale()),
         panel=pledge_panel(campaign),
         supporters=supporters,
-        projects=directory.campaign_projects(campaign, current_user),
+        projects=translations.localized_projects(
+            directory.campaign_projects(campaign, current_user), current_locale()
+        ),
         project_limit=directory.CAMPAIGN_PROJECTS,
     )

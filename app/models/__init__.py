@@ -1,5 +1,7 @@
 """The data model. Import models from here: ``from app.models import Organization``."""
 
+# Registers the listener that keeps the organizations' sort keys current.
+from app.models import sort_keys  # noqa: F401
 from app.models.access_log import ContactDetailView
 from app.models.audit import AuditEntry
 from app.models.campaign import ACCENTS, Campaign, CampaignTranslation
@@ -19,7 +21,7 @@ from app.models.login_session import LoginSession
 from app.models.organization import CONTACT_FIELDS, IRAQ, Organization, OrganizationTranslation
 from app.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from app.models.pledge import Pledge
-from app.models.project import Project, ProjectCampaign
+from app.models.project import Project, ProjectCampaign, ProjectTranslation
 from app.models.two_factor import RecoveryCode, WebAuthnCredential
 from app.models.user import User
 
@@ -47,6 +49,7 @@ __all__ = [
     "Project",
     "ProjectCampaign",
     "ProjectStatus",
+    "ProjectTranslation",
     "RecoveryCode",
     "Role",
     "SupportKind",

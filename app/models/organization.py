@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 from app.models.enums import OrganizationKind, OrganizationStatus, Visibility, enum_column
 from app.names import name_skeleton
+from app.sorting import SORT_KEY_LENGTH
 
 if TYPE_CHECKING:
     from app.models.pledge import Pledge
@@ -37,6 +38,17 @@ class Organization(db.Model):
     # approves it.
     proposed_name: Mapped[str | None] = mapped_column(sa.String(200))
     proposed_name_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The names it gives itself in other languages, as shown ({"ar": "...", ...}; not those waiting
+    # for review): a copy of organization_translations.name kept by app.models.sort_keys, so
+    # that every page shows names in the reader's language without one more query.
+    translated_names: Mapped[dict[str, str] | None] = mapped_column(sa.JSON)
+    # The name in each interface language's order (app.sorting): the name readers of that
+    # language are shown (its translation, else the main name), kept current before every flush
+    # (app.models.sort_keys). Never loaded with the row.
+    sort_key_ar: Mapped[str | None] = mapped_column(sa.String(SORT_KEY_LENGTH), deferred=True)
+    sort_key_ckb: Mapped[str | None] = mapped_column(sa.String(SORT_KEY_LENGTH), deferred=True)
+    sort_key_en: Mapped[str | None] = mapped_column(sa.String(SORT_KEY_LENGTH), deferred=True)
+    sort_key_fr: Mapped[str | None] = mapped_column(sa.String(SORT_KEY_LENGTH), deferred=True)
     kind: Mapped[OrganizationKind] = mapped_column(enum_column(OrganizationKind, "organization_kind"))
     country: Mapped[str] = mapped_column(sa.String(2))  # ISO 3166-1 alpha-2, upper case
     city: Mapped[str] = mapped_column(sa.String(120), default="")  # city or governorate
@@ -110,12 +122,21 @@ class Organization(db.Model):
         sa.Index("ix_organizations_status_submitted_at", "status", "submitted_at"),
         sa.Index("ix_organizations_status_name", "status", "name"),
         sa.Index("ix_organizations_name_skeleton", "name_skeleton"),
+        # The directory in each language's alphabetical order.
+        sa.Index("ix_organizations_status_sort_key_ar", "status", "sort_key_ar", "id"),
+        sa.Index("ix_organizations_status_sort_key_ckb", "status", "sort_key_ckb", "id"),
+        sa.Index("ix_organizations_status_sort_key_en", "status", "sort_key_en", "id"),
+        sa.Index("ix_organizations_status_sort_key_fr", "status", "sort_key_fr", "id"),
     )
 
     @validates("name")
     def _keep_skeleton(self, key: str, name: str) -> str:
         self.name_skeleton = name_skeleton(name)
         return name
+
+    def name_in(self, locale: str | None) -> str:
+        """The name readers of ``locale`` are shown: the one given in that language, else the main one."""
+        return (self.translated_names or {}).get(locale or "") or self.name
 
     @property
     def is_approved(self) -> bool:
@@ -146,7 +167,12 @@ class Organization(db.Model):
 
 
 class OrganizationTranslation(db.Model):
-    """An organization's description in one more language of its choosing."""
+    """An organization's name and description in one more language of its choosing.
+
+    The name is a name like the main one (app/names.py): its skeleton is stored and compared
+    with every other organization's names. An approved organization's new name in a language
+    waits in ``proposed_name`` until a moderator approves it, as a rename does.
+    """
 
     __tablename__ = "organization_translations"
 
@@ -155,3 +181,14 @@ class OrganizationTranslation(db.Model):
     )
     locale: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    name: Mapped[str | None] = mapped_column(sa.String(200))
+    name_skeleton: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    proposed_name: Mapped[str | None] = mapped_column(sa.String(200))
+    proposed_name_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (sa.Index("ix_organization_translations_name_skeleton", "name_skeleton"),)
+
+    @validates("name")
+    def _keep_skeleton(self, key: str, name: str | None) -> str | None:
+        self.name_skeleton = name_skeleton(name) if name else ""
+        return name

@@ -66,6 +66,11 @@ class Project(db.Model):
     search_title: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
     search_body: Mapped[str | None] = mapped_column(sa.Text, deferred=True)
 
+    # Its title and summary in other languages ({"ar": {"title": ..., "summary": ...}}): a copy
+    # of project_translations kept by app.models.sort_keys, so that lists show projects in the
+    # reader's language without one more query (the description is read on the project's page).
+    translated_texts: Mapped[dict[str, dict[str, str]] | None] = mapped_column(sa.JSON)
+
     # A moderator may hide a project that breaks the rules; the organization sees why.
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_reason: Mapped[str | None] = mapped_column(sa.Text)
@@ -80,6 +85,9 @@ class Project(db.Model):
         secondary="project_campaigns", order_by="Campaign.position", viewonly=True
     )
     campaign_links: Mapped[list[ProjectCampaign]] = relationship(viewonly=True)
+    translations: Mapped[list[ProjectTranslation]] = relationship(
+        order_by="ProjectTranslation.locale", viewonly=True
+    )
 
     __table_args__ = (
         sa.CheckConstraint(
@@ -95,3 +103,18 @@ class Project(db.Model):
 
     def __repr__(self) -> str:
         return f"<Project {self.slug}>"
+
+
+class ProjectTranslation(db.Model):
+    """A project's title, summary and description in one more language, written by its
+    organization's members; pages fall back field by field to the project's own text."""
+
+    __tablename__ = "project_translations"
+
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    locale: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200), default="")
+    summary: Mapped[str] = mapped_column(sa.String(300), default="")
+    description: Mapped[str] = mapped_column(sa.Text, default="")

@@ -8,11 +8,12 @@ from sqlalchemy.orm import selectinload
 from app import labels
 from app.access import admin_required, moderator_required
 from app.extensions import db
+from app.i18n import current_locale
 from app.models import AuditEntry, Organization, OrganizationStatus, Role, User
 from app.moderation import bp
 from app.moderation.forms import NoteForm, ReasonForm
 from app.numbers import looks_like_id, parse_id
-from app.services import DomainError, NotAllowed, access_log, going_dark, mail
+from app.services import DomainError, NotAllowed, access_log, directory, going_dark, mail
 from app.services import moderation as moderation_service
 from app.services.text import slugify
 from app.transactions import records_views
@@ -66,7 +67,7 @@ def organizations():
     stmt = sa.select(Organization).where(Organization.status == status)
     if query:
         stmt = stmt.where(Organization.name.ilike(f"%{query}%"))
-    page = db.paginate(stmt.order_by(Organization.name, Organization.id), page=_page(), error_out=True)
+    page = db.paginate(stmt.order_by(*directory.name_order(current_locale())), page=_page(), error_out=True)
     return render_template(
         "moderation/organizations.html",
         page=page,
@@ -216,6 +217,57 @@ def decide_name(organization_id: int, decision: str):
             "name_rejected",
             _l("Your organization's new name was not approved"),
             refused_name=asked_for,
+            reason=form.reason.data.strip(),
+        )
+        db.session.commit()
+        flash(
+            _("The new name of %(name)s is refused; the reason has been sent.", name=organization.name),
+            "success",
+        )
+    return redirect(url_for("moderation.queue"))
+
+
+@bp.post("/organizations/<int:organization_id>/name/<locale>/<any(approve, reject):decision>")
+@moderator_required
+def decide_translated_name(organization_id: int, locale: str, decision: str):
+    """Approve or refuse the name an approved organization asked for in another language."""
+    organization = get_organization(organization_id)
+    form = NoteForm() if decision == "approve" else ReasonForm()
+    if not form.validate_on_submit():
+        return _render_organization(organization, 400, **{f"{decision}_name_form": form})
+    try:
+        if decision == "approve":
+            moderation_service.approve_translated_name(
+                current_user, organization, locale, form.reason.data or ""
+            )
+        else:
+            refused = moderation_service.reject_translated_name(
+                current_user, organization, locale, form.reason.data or ""
+            )
+    except NotAllowed:
+        db.session.rollback()
+        abort(403)
+    except DomainError as error:
+        db.session.rollback()
+        form.reason.errors.append(str(error))
+        organization = get_organization(organization_id)
+        return _render_organization(organization, 400, **{f"{decision}_name_form": form})
+    if decision == "approve":
+        mail.send_decision(
+            organization,
+            "name_approved",
+            _l("Your organization's new name is approved"),
+            approved_name=organization.name_in(locale),
+        )
+        db.session.commit()
+        flash(_("%(name)s now carries its new name.", name=organization.name), "success")
+    else:
+        mail.send_decision(
+            organization,
+            "name_rejected",
+            _l("Your organization's new name was not approved"),
+            refused_name=refused,
+            current_name=organization.name_in(locale),
             reason=form.reason.data.strip(),
         )
         db.session.commit()

@@ -14,7 +14,7 @@ from app.transactions import records_views
 def index():
     filters = params.directory_filters(request.args)
     organizations = directory.directory_page(
-        filters, current_user, page=request.args.get("page", 1, type=int)
+        filters, current_user, page=request.args.get("page", 1, type=int), locale=current_locale()
     )
     return render_template(
         "organizations/index.html",
@@ -37,6 +37,7 @@ def detail(slug: str):
     projects = directory.organization_projects(
         organization, current_user, page=request.args.get("page", 1, type=int)
     )
+    projects.items = translations.localized_projects(projects.items, locale)
     campaigns = [pledge.campaign for pledge in pledges]
     campaigns += [link.campaign for project in projects.items for link in project.campaign_links]
     html = render_template(

@@ -13,6 +13,7 @@ def index():
     if slug and campaign is None:
         abort(404)
     projects = directory.projects_page(campaign, current_user, page=request.args.get("page", 1, type=int))
+    projects.items = translations.localized_projects(projects.items, current_locale())
     shown = [link.campaign for project in projects.items for link in project.campaign_links]
     campaign_texts = translations.campaign_texts(
         [campaign, *shown] if campaign is not None else shown, current_locale()
@@ -33,7 +34,7 @@ def detail(key: str):
         abort(404)
     return render_template(
         "projects/detail.html",
-        project=project,
+        project=translations.localized_project(project, current_locale()),
         campaign_texts=translations.campaign_texts(
             [link.campaign for link in project.campaign_links], current_locale()
         ),

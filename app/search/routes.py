@@ -18,6 +18,9 @@ def results():
     if kind is None:
         sections = engine.search(query) if query else []
         campaigns = [item for section in sections if section.kind == "campaigns" for item in section.items]
+        for section in sections:
+            if section.kind == "projects" and section.items:
+                section.items = translations.localized_projects(section.items, current_locale())
         return render_template(
             "search/results.html",
             query=query,
@@ -32,6 +35,8 @@ def results():
     per_page = current_app.config["PAGE_SIZE"]
     rows = engine.find(kind, query, limit=per_page + 1, offset=(page - 1) * per_page)
     items = rows[:per_page]
+    if kind == "projects":
+        items = translations.localized_projects(items, current_locale())
     return render_template(
         "search/kind.html",
         query=query,

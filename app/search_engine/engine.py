@@ -43,6 +43,7 @@ from app.models import (
     Organization,
     OrganizationTranslation,
     Project,
+    ProjectTranslation,
 )
 from app.search_engine import ddl
 from app.search_engine.folding import index_text, query_terms
@@ -76,8 +77,10 @@ DOCUMENTS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 # Each translation table: its owner, the column naming the owner, its title and body columns.
 TRANSLATIONS: dict[type, tuple[type, str, tuple[str, ...], tuple[str, ...]]] = {
-    OrganizationTranslation: (Organization, "organization_id", (), ("description",)),
+    # Only an organization's shown name in a language is indexed, not one waiting for review.
+    OrganizationTranslation: (Organization, "organization_id", ("name",), ("description",)),
     CampaignTranslation: (Campaign, "campaign_id", ("title",), ("summary", "description")),
+    ProjectTranslation: (Project, "project_id", ("title",), ("summary", "description")),
 }
 
 
@@ -312,11 +315,12 @@ def visible(kind: str) -> list[sa.ColumnElement[bool]]:
 # Only the columns a result shows are loaded.
 _RESULT_COLUMNS = {
     "organizations": (Organization.id, Organization.slug, Organization.name, Organization.kind,
-                      Organization.country, Organization.city, Organization.description),
+                      Organization.country, Organization.city, Organization.description,
+                      Organization.translated_names),
     "campaigns": (Campaign.id, Campaign.slug, Campaign.title, Campaign.summary, Campaign.status,
                   Campaign.accent, Campaign.supporter_count),
     "projects": (Project.id, Project.slug, Project.title, Project.summary, Project.status,
-                 Project.place, Project.organization_id),
+                 Project.place, Project.organization_id, Project.translated_texts),
 }  # fmt: skip
 
 

@@ -40,6 +40,7 @@ from app.models import (
     SupportKind,
     Visibility,
 )
+from app.models.sort_keys import sort_keys
 from app.names import name_skeleton
 from app.search_engine import engine as search_engine
 from app.services import DomainError, counters
@@ -281,6 +282,7 @@ def _organizations(rng: random.Random, count: int) -> list[dict]:
                 "name": name,
                 # Written without the ORM, which keeps it in step elsewhere.
                 "name_skeleton": name_skeleton(name),
+                **sort_keys(name),
                 "kind": kind.value,
                 "country": country,
                 "city": city,

@@ -46,6 +46,7 @@ from app.numbers import parse_id, parse_number
 from app.search_engine import engine as search_engine
 from app.services import access_log
 from app.services.visibility import publicly_listed
+from app.sorting import SORT_LOCALES
 
 HOME_ORGANIZATIONS = 6
 HOME_PLEDGES = 8
@@ -282,9 +283,18 @@ class DirectoryFilters:
         return bool(self.kind or self.country or self.campaign or self.q)
 
 
-def directory_statement(filters: DirectoryFilters, viewer: Any) -> sa.Select:
-    """Approved organizations matching ``filters``, in directory order (by name), or by
-    relevance when ``q`` holds words to search for in names and descriptions.
+def name_order(locale: str | None) -> tuple[sa.ColumnElement, ...]:
+    """Organizations in alphabetical order for readers of ``locale``: by the stored sort key of
+    that language (app/sorting.py: the name they are shown, as they expect it sorted), then id."""
+    if locale in SORT_LOCALES:
+        return (getattr(Organization, f"sort_key_{locale}"), Organization.id)
+    return (Organization.name, Organization.id)
+
+
+def directory_statement(filters: DirectoryFilters, viewer: Any, locale: str | None = None) -> sa.Select:
+    """Approved organizations matching ``filters``, in directory order (by name in the order of
+    ``locale``'s readers), or by relevance when ``q`` holds words to search for in names and
+    descriptions.
 
     The campaign filter looks only at pledges the viewer may see named: a discreet
     (``counted``, or ``members`` for a visitor) supporter never shows up through it.
@@ -309,11 +319,13 @@ def directory_statement(filters: DirectoryFilters, viewer: Any) -> sa.Select:
     if match is not None:
         # Full-text search (app.search_engine): best matches first instead of by name.
         return stmt.join(match, match.c.id == Organization.id).order_by(match.c.rank, Organization.id)
-    return stmt.order_by(Organization.name, Organization.id)
+    return stmt.order_by(*name_order(locale))
 
 
-def directory_page(filters: DirectoryFilters, viewer: Any, page: int = 1) -> Pagination:
-    return _paginate(directory_statement(filters, viewer), page)
+def directory_page(
+    filters: DirectoryFilters, viewer: Any, page: int = 1, locale: str | None = None
+) -> Pagination:
+    return _paginate(directory_statement(filters, viewer, locale), page)
 
 
 def directory_countries() -> list[str]:

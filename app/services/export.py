@@ -113,14 +113,23 @@ def _organization(organization: Organization) -> list[dict[str, Any]]:
     return [{column: getattr(organization, column) for column in columns}]
 
 
-@section("translations", _l("the description in other languages"))
+@section("translations", _l("the name and description in other languages"))
 def _translations(organization: Organization) -> list[dict[str, Any]]:
     rows = db.session.scalars(
         sa.select(OrganizationTranslation)
         .where(OrganizationTranslation.organization_id == organization.id)
         .order_by(OrganizationTranslation.locale)
     )
-    return [{"locale": row.locale, "description": row.description} for row in rows]
+    return [
+        {
+            "locale": row.locale,
+            "name": row.name,
+            "proposed_name": row.proposed_name,
+            "proposed_name_at": row.proposed_name_at,
+            "description": row.description,
+        }
+        for row in rows
+    ]
 
 
 @section("users", _l("the people of the organization: their accounts, without passwords"))

@@ -43,6 +43,7 @@ from app.models import (
     Pledge,
     Project,
     ProjectCampaign,
+    ProjectTranslation,
     Role,
     User,
 )
@@ -150,6 +151,8 @@ def _names_in_rename_entries(organization_id: int) -> set[str]:
     )
     for reason in reasons:
         first_line = (reason or "").split("\n", 1)[0]
+        # A name in another language is recorded as "[ar] old → new".
+        first_line = re.sub(r"^\[[a-z]{2,3}\] ", "", first_line)
         names.update(part.strip() for part in first_line.split("→"))
     return names
 
@@ -165,10 +168,22 @@ def _pseudonymize_log(organization: Organization, user_ids: list[int], user_emai
     projects = db.session.execute(
         sa.select(Project.title, Project.slug).where(Project.organization_id == organization.id)
     ).all()
+    translated = db.session.execute(
+        sa.select(OrganizationTranslation.name, OrganizationTranslation.proposed_name).where(
+            OrganizationTranslation.organization_id == organization.id
+        )
+    ).all()
+    project_titles = db.session.scalars(
+        sa.select(ProjectTranslation.title)
+        .join(Project, Project.id == ProjectTranslation.project_id)
+        .where(Project.organization_id == organization.id)
+    ).all()
     names = {
         organization.name,
         organization.proposed_name,
         organization.slug,
+        *(name for row in translated for name in row),
+        *project_titles,
         *_names_in_rename_entries(organization.id),
         *(title for title, _slug in projects),
         *(slug for _title, slug in projects),
@@ -236,6 +251,9 @@ def erase_organization(organization: Organization, why: str) -> None:
         sa.delete(ProjectCampaign).where(ProjectCampaign.project_id.in_(project_ids))
         if project_ids
         else None,
+        sa.delete(ProjectTranslation).where(ProjectTranslation.project_id.in_(project_ids))
+        if project_ids
+        else None,
         sa.delete(Project).where(Project.organization_id == org_id),
         sa.delete(Pledge).where(Pledge.organization_id == org_id),
         sa.delete(OrganizationTranslation).where(OrganizationTranslation.organization_id == org_id),
@@ -250,7 +268,7 @@ def erase_organization(organization: Organization, why: str) -> None:
             (isinstance(obj, Organization) and obj.id == org_id)
             or (isinstance(obj, User) and obj in people)
             or (isinstance(obj, (Pledge, Project, OrganizationTranslation)) and obj.organization_id == org_id)
-            or (isinstance(obj, ProjectCampaign) and obj.project_id in project_ids)
+            or (isinstance(obj, (ProjectCampaign, ProjectTranslation)) and obj.project_id in project_ids)
         ):
             db.session.expunge(obj)
     for entry in db.session.identity_map.values():

@@ -19,6 +19,7 @@ from app.models import (
     Organization,
     OrganizationKind,
     OrganizationStatus,
+    OrganizationTranslation,
     Role,
     User,
     Visibility,
@@ -114,11 +115,17 @@ def unique_organization_slug(name: str) -> str:
 
 
 def check_name_available(name: str, organization: Organization | None = None) -> None:
-    """Raises NameTooClose when another organization's name has the same skeleton (one query)."""
-    stmt = sa.select(Organization.id).where(Organization.name_skeleton == name_skeleton(name))
+    """Raises NameTooClose when another organization's name, or one of its names in another
+    language, has the same skeleton (one query)."""
+    skeleton = name_skeleton(name)
+    main = sa.select(Organization.id).where(Organization.name_skeleton == skeleton)
+    translated = sa.select(OrganizationTranslation.organization_id).where(
+        OrganizationTranslation.name_skeleton == skeleton
+    )
     if organization is not None and organization.id is not None:
-        stmt = stmt.where(Organization.id != organization.id)
-    if db.session.scalar(stmt.limit(1)) is not None:
+        main = main.where(Organization.id != organization.id)
+        translated = translated.where(OrganizationTranslation.organization_id != organization.id)
+    if db.session.scalar(sa.select(sa.or_(main.exists(), translated.exists()))):
         raise NameTooClose()
 
 

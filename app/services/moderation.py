@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import AuditAction, Organization, OrganizationStatus, Role, User
+from app.models import AuditAction, Organization, OrganizationStatus, OrganizationTranslation, Role, User
 from app.models.base import utcnow
+from app.names import name_skeleton
 from app.services import DomainError, NotAllowed, accounts, audit, counters
 from app.services.checks import clean_reason, require_moderator
 
@@ -149,12 +151,81 @@ def reject_name(actor: User, organization: Organization, reason: str) -> Organiz
     return organization
 
 
+def _proposed_translated_name(organization: Organization, locale: str) -> OrganizationTranslation:
+    translation = db.session.get(OrganizationTranslation, (organization.id, locale))
+    if translation is None or translation.proposed_name is None:
+        raise DomainError(_("This organization has not asked for a new name in this language."))
+    return translation
+
+
+def approve_translated_name(
+    actor: User, organization: Organization, locale: str, note: str = ""
+) -> Organization:
+    """Show the name an organization asked for in ``locale`` (a rename in that language).
+
+    Raises NotAllowed (not a moderator), DomainError (no such request), NameTooClose (another
+    organization took a look-alike name since).
+    """
+    from app.services import membership
+
+    _check_moderator(actor)
+    translation = _proposed_translated_name(organization, locale)
+    new_name = translation.proposed_name
+    if name_skeleton(new_name) != organization.name_skeleton:
+        membership.check_name_available(new_name, organization)
+    old_name = translation.name or organization.name
+    translation.name = new_name
+    translation.proposed_name = None
+    translation.proposed_name_at = None
+    db.session.flush()
+    reason = f"[{locale}] {old_name} → {new_name}"
+    note = clean_reason(note, required=False)
+    if note:
+        reason += f"\n{note}"
+    _record(actor, AuditAction.ORGANIZATION_RENAME_APPROVED, organization, reason)
+    return organization
+
+
+def reject_translated_name(actor: User, organization: Organization, locale: str, reason: str) -> str:
+    """Refuse the name an organization asked for in ``locale``; returns the refused name.
+
+    Raises NotAllowed (not a moderator), DomainError (no reason, no such request).
+    """
+    _check_moderator(actor)
+    reason = clean_reason(reason)
+    translation = _proposed_translated_name(organization, locale)
+    refused = translation.proposed_name
+    translation.proposed_name = None
+    translation.proposed_name_at = None
+    db.session.flush()
+    _record(actor, AuditAction.ORGANIZATION_RENAME_REJECTED, organization, f"[{locale}] {refused}\n{reason}")
+    return refused
+
+
 def names_to_review_query() -> sa.Select:
-    """Approved organizations' requests for a new name, oldest first (for the queue)."""
+    """Approved organizations' requests for a new name, in any language, oldest first (for the
+    queue), with their names in other languages loaded."""
+    translated = (
+        sa.select(
+            OrganizationTranslation.organization_id,
+            sa.func.min(OrganizationTranslation.proposed_name_at).label("asked_at"),
+        )
+        .where(OrganizationTranslation.proposed_name.is_not(None))
+        .group_by(OrganizationTranslation.organization_id)
+        .subquery()
+    )
+    asked_at = sa.case(
+        (Organization.proposed_name_at.is_(None), translated.c.asked_at),
+        (translated.c.asked_at.is_(None), Organization.proposed_name_at),
+        (translated.c.asked_at < Organization.proposed_name_at, translated.c.asked_at),
+        else_=Organization.proposed_name_at,
+    )
     return (
         sa.select(Organization)
-        .where(Organization.proposed_name.is_not(None))
-        .order_by(Organization.proposed_name_at, Organization.id)
+        .outerjoin(translated, translated.c.organization_id == Organization.id)
+        .where(sa.or_(Organization.proposed_name.is_not(None), translated.c.organization_id.is_not(None)))
+        .options(selectinload(Organization.translations))
+        .order_by(asked_at, Organization.id)
     )
 
 

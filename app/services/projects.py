@@ -45,7 +45,7 @@ SLUG_MAX_LENGTH = 140
 RESERVED_SLUGS = {"new"}
 
 
-def _acting_organization(actor: User):
+def acting_organization(actor: User):
     """The actor's organization if it may manage projects; raises NotAllowed otherwise."""
     organization = actor.organization if actor is not None else None
     if organization is None:
@@ -273,7 +273,7 @@ def create_project(
     choice (None), each link gets the default (public only where the pledge is public).
     Raises NotAllowed (no approved organization) and DomainError (invalid input).
     """
-    organization = _acting_organization(actor)
+    organization = acting_organization(actor)
     fields = _clean_fields(
         title=title, summary=summary, description=description, status=status,
         start_date=start_date, end_date=end_date, place=place,
@@ -309,7 +309,7 @@ def update_project(
     visibility.
     Raises NotAllowed (another organization's project, organization not approved), DomainError.
     """
-    organization = _acting_organization(actor)
+    organization = acting_organization(actor)
     if project.organization_id != organization.id:
         raise NotAllowed(_("Only the organization that runs a project can change it."))
     fields = _clean_fields(

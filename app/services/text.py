@@ -48,8 +48,15 @@ def render_markdown(source: str | None) -> Markup:
     # Headings inside a description must not outrank the page's own h1/h2.
     html = _markdown.render(source)
     html = re.sub(r"<(/?)h[12]>", r"<\1h3>", html)
+    # Each block takes the direction of its own text (an English paragraph in an Arabic
+    # description keeps its full stop on the right side; a quote's border follows its text).
+    # Added after sanitizing: the attribute is constant, nothing the member wrote reaches it.
+    html = _BLOCK_TAG.sub(r'<\1 dir="auto">', sanitize_html(html))
     # Safe: nh3 has just removed every tag, attribute and URL scheme outside the allow-lists.
-    return Markup(sanitize_html(html))  # noqa: S704  # nosec B704
+    return Markup(html)  # noqa: S704  # nosec B704
+
+
+_BLOCK_TAG = re.compile(r"<(p|li|blockquote|h[3-6]|td|th|dd|dt)>")
 
 
 # Arabic-Indic (U+0660..U+0669) and Persian (U+06F0..U+06F9) digits, as people in Iraq type them.

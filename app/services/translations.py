@@ -1,9 +1,16 @@
-"""Content in the reader's language: campaigns and organization descriptions.
+"""Content in the reader's language: campaigns, organization names and descriptions, projects.
 
 A campaign is written in English; moderators may add its title, summary and description in Arabic,
-Kurdish and French. An organization writes its description in the language it likes, and may add
-it in more languages. Pages show the text in the current locale and fall back, field by field, to
-the main text.
+Kurdish and French. An organization writes its name and description in the language it likes, and
+may add them in more languages; so may it for each of its projects. Pages show the text in the
+current locale and fall back, field by field, to the main text.
+
+An organization's name in another language is a name like its main one (app/names.py, the rules in
+docs/security.md): the same one-line and look-alike checks, and, once the organization is approved,
+a new name in a language waits for a moderator's approval as a rename does (the old one, or the
+main name, stays shown until then). The shown names are copied to ``organizations.translated_names``
+(app/models/sort_keys.py), so pages name organizations in the reader's language with
+``Organization.name_in`` at no cost in queries.
 
 Pages never touch ``campaign.translations`` (a lazy load per row): they call ``localized_campaigns``
 with the campaigns of the page, which reads the translations of all of them in one query (none when
@@ -31,11 +38,20 @@ from app.models import (
     Organization,
     OrganizationStatus,
     OrganizationTranslation,
+    Project,
+    ProjectTranslation,
     User,
 )
+from app.models.base import utcnow
+from app.names import name_skeleton
 from app.services import DomainError, NotAllowed, audit
 from app.services.campaigns import DESCRIPTION_MAX_LENGTH, SUMMARY_MAX_LENGTH, TITLE_MAX_LENGTH
 from app.services.checks import require_moderator
+from app.services.membership import check_name_available
+from app.services.projects import DESCRIPTION_MAX_LENGTH as PROJECT_DESCRIPTION_MAX_LENGTH
+from app.services.projects import SUMMARY_MAX_LENGTH as PROJECT_SUMMARY_MAX_LENGTH
+from app.services.projects import TITLE_MAX_LENGTH as PROJECT_TITLE_MAX_LENGTH
+from app.services.projects import acting_organization
 from app.services.text import check_one_line
 
 # The language campaigns are first written in.
@@ -81,6 +97,11 @@ class LocalizedCampaign:
         return getattr(self.campaign, name)
 
 
+def project_translation_locales() -> list[str]:
+    """A project's text may be added in any interface language, English included."""
+    return list(current_app.config["LANGUAGES"])
+
+
 @dataclass(frozen=True)
 class LocalizedOrganization:
     """An organization as shown in one language; any other attribute is the organization's."""
@@ -89,9 +110,36 @@ class LocalizedOrganization:
     description: str
     lang: str | None  # None: the main description, whose language is not recorded
     translated: bool
+    name: str = ""
+    name_lang: str | None = None  # None: the main name
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.organization, name)
+
+
+@dataclass(frozen=True)
+class LocalizedProject:
+    """A project as shown in one language; any other attribute is the project's.
+
+    ``*_lang`` is None where the project's own text is shown (its language is not recorded).
+    """
+
+    project: Project
+    title: str
+    summary: str
+    title_lang: str | None
+    summary_lang: str | None
+    description_lang: str | None
+    translated_description: str | None = field(default=None, repr=False)
+
+    @property
+    def description(self) -> str:
+        if self.translated_description is not None:
+            return self.translated_description
+        return self.project.description
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.project, name)
 
 
 def _loaded_translations(obj: Any) -> list | None:
@@ -182,15 +230,75 @@ def localized_organizations(
     views = []
     for org in organizations:
         row = rows.get(org.id)
+        name = org.name_in(locale)
+        name_lang = locale if name != org.name else None
         if row is not None and row.description.strip():
-            views.append(LocalizedOrganization(org, row.description, locale, translated=True))
+            views.append(
+                LocalizedOrganization(org, row.description, locale, True, name=name, name_lang=name_lang)
+            )
         else:
-            views.append(LocalizedOrganization(org, org.description, None, translated=False))
+            views.append(
+                LocalizedOrganization(org, org.description, None, False, name=name, name_lang=name_lang)
+            )
     return views
 
 
 def localized_organization(organization: Organization, locale: str) -> LocalizedOrganization:
     return localized_organizations([organization], locale)[0]
+
+
+def localized_projects(
+    projects: Iterable[Project], locale: str, *, with_description: bool = False
+) -> list[LocalizedProject]:
+    """The projects in ``locale`` where their organization wrote it, falling back field by field
+    to the project's own text.
+
+    Titles and summaries come from the copy on the project row (no query); the description,
+    for a project's own page, from its translation (one query when ``with_description``).
+    """
+    projects = list(projects)
+    rows = (
+        _translations_by_owner(ProjectTranslation, "project_id", projects, locale)
+        if projects and with_description
+        else {}
+    )
+    views = []
+    for project in projects:
+        copied = (project.translated_texts or {}).get(locale) or {}
+        row = rows.get(project.id)
+        shown: dict[str, Any] = {}
+        for name in ("title", "summary", "description"):
+            text = getattr(row, name, "") if row is not None else copied.get(name, "")
+            if text and text.strip():
+                shown[name], shown[f"{name}_lang"] = text, locale
+            else:
+                shown[name], shown[f"{name}_lang"] = None, None
+        views.append(
+            LocalizedProject(
+                project=project,
+                title=shown["title"] if shown["title"] is not None else project.title,
+                summary=shown["summary"] if shown["summary"] is not None else project.summary,
+                title_lang=shown["title_lang"],
+                summary_lang=shown["summary_lang"],
+                description_lang=shown["description_lang"],
+                translated_description=shown["description"],
+            )
+        )
+    return views
+
+
+def localized_project(project: Project, locale: str) -> LocalizedProject:
+    return localized_projects([project], locale, with_description=True)[0]
+
+
+def project_texts(projects: Iterable[Project], locale: str) -> dict[int, LocalizedProject]:
+    """The projects in ``locale`` by id (for pages that list projects): at most one query."""
+    unique = {project.id: project for project in projects}
+    return {view.project.id: view for view in localized_projects(unique.values(), locale)}
+
+
+def project_translation(project: Project, locale: str) -> ProjectTranslation | None:
+    return db.session.get(ProjectTranslation, (project.id, locale))
 
 
 def campaign_texts(campaigns: Iterable[Campaign], locale: str) -> dict[int, LocalizedCampaign]:
@@ -269,12 +377,21 @@ def save_campaign_translation(
 
 
 def save_organization_translation(
-    actor: User, organization: Organization, locale: str, *, description: str
+    actor: User, organization: Organization, locale: str, *, description: str, name: str | None = None
 ) -> OrganizationTranslation | None:
-    """Write (or, when blank, remove) an organization's description in ``locale``.
+    """Write (or, when blank, remove) an organization's name and description in ``locale``.
 
+    ``name`` None leaves the name in this language as it is. A name is checked as the main one
+    is (one line, letters or digits, not too close to another organization's names in any
+    language). A pending organization's name applies at once (its review covers it); an
+    approved organization's new name waits for a moderator (``proposed_name``, recorded in the
+    audit log as a rename request), while the old one (or the main name) stays shown. Removing
+    the name applies at once.
+
+    Returns the translation, or None when nothing is left of it.
     Raises NotAllowed unless ``actor`` belongs to the organization, or when it is suspended
-    (the profile's rule: a suspended organization publishes nothing); DomainError for an unknown
+    (the profile's rule: a suspended organization publishes nothing); InvalidName for a name
+    refused (too close to another organization's, among others); DomainError for an unknown
     language or a description too long.
     """
     if actor is None or actor.organization_id != organization.id:
@@ -292,14 +409,135 @@ def save_organization_translation(
             )
         )
     existing = organization_translation(organization, locale)
-    if not description:
+    if name is not None:
+        name = _clean_translated_name(name, organization, existing)
+    if existing is None:
+        if not description and not name:
+            return None
+        existing = OrganizationTranslation(organization_id=organization.id, locale=locale)
+        db.session.add(existing)
+    existing.description = description
+    if name is not None:
+        _set_translated_name(actor, organization, existing, name)
+    if not (existing.description or existing.name or existing.proposed_name):
+        if existing in db.session.new:
+            db.session.expunge(existing)
+        else:
+            db.session.delete(existing)
+        db.session.flush()
+        return None
+    db.session.flush()
+    return existing
+
+
+NAME_MAX_LENGTH = 200
+
+
+class InvalidName(DomainError):
+    """A name in another language that is refused (the message says why): not one line, no
+    letters, too long, or too close to another organization's name."""
+
+
+def _clean_translated_name(
+    name: str, organization: Organization, existing: OrganizationTranslation | None
+) -> str:
+    try:
+        return _check_translated_name(name.strip(), organization, existing)
+    except DomainError as error:
+        raise InvalidName(str(error)) from error
+
+
+def _check_translated_name(
+    name: str, organization: Organization, existing: OrganizationTranslation | None
+) -> str:
+    if not name:
+        return ""
+    check_one_line(name)
+    if len(name) > NAME_MAX_LENGTH:
+        raise DomainError(_("The name may be at most %(max)d characters long.", max=NAME_MAX_LENGTH))
+    skeleton = name_skeleton(name)
+    if not skeleton:
+        raise DomainError(_("The name must contain letters or digits."))
+    own = {organization.name_skeleton, existing.name_skeleton if existing is not None else ""}
+    if skeleton not in own:
+        check_name_available(name, organization)
+    return name
+
+
+def _set_translated_name(
+    actor: User, organization: Organization, translation: OrganizationTranslation, name: str
+) -> None:
+    shown = translation.name or ""
+    if organization.status != OrganizationStatus.APPROVED or not name:
+        # An application's names are reviewed with it; taking a name off hides nothing.
+        if translation.proposed_name is not None and not name:
+            translation.proposed_name = translation.proposed_name_at = None
+        if organization.status != OrganizationStatus.APPROVED:
+            translation.proposed_name = translation.proposed_name_at = None
+        translation.name = name or None
+        return
+    if name == shown:
+        if translation.proposed_name is not None:
+            _record_name_request(actor, organization, translation, AuditAction.ORGANIZATION_RENAME_WITHDRAWN)
+            translation.proposed_name = translation.proposed_name_at = None
+        return
+    if name == translation.proposed_name:
+        return
+    translation.proposed_name = name
+    translation.proposed_name_at = utcnow()
+    _record_name_request(actor, organization, translation, AuditAction.ORGANIZATION_RENAME_REQUESTED)
+
+
+def _record_name_request(
+    actor: User, organization: Organization, translation: OrganizationTranslation, action: AuditAction
+) -> None:
+    shown = translation.name or organization.name
+    audit.record_about(
+        actor, action, organization, f"[{translation.locale}] {shown} → {translation.proposed_name}"
+    )
+
+
+def save_project_translation(
+    actor: User, project: Project, locale: str, *, title: str, summary: str = "", description: str = ""
+) -> ProjectTranslation | None:
+    """Write (or, when every field is blank, remove) a project's text in ``locale``.
+
+    Returns the translation, or None when removed.
+    Raises NotAllowed unless ``actor``'s approved organization runs the project (a suspended
+    organization changes nothing), DomainError for an unknown language, a missing title or a
+    field too long.
+    """
+    organization = acting_organization(actor)
+    if project.organization_id != organization.id:
+        raise NotAllowed(_("Only the organization that runs a project can change it."))
+    if locale not in project_translation_locales():
+        raise DomainError(_("Projects cannot be translated into this language."))
+    title, summary, description = (title or "").strip(), (summary or "").strip(), (description or "").strip()
+    check_one_line(title)
+    check_one_line(summary)
+    existing = project_translation(project, locale)
+    if not (title or summary or description):
         if existing is not None:
             db.session.delete(existing)
             db.session.flush()
         return None
+    if not title:
+        raise DomainError(_("Please give the title in this language."))
+    if len(title) > PROJECT_TITLE_MAX_LENGTH:
+        raise DomainError(
+            _("The title may be at most %(max)d characters long.", max=PROJECT_TITLE_MAX_LENGTH)
+        )
+    if len(summary) > PROJECT_SUMMARY_MAX_LENGTH:
+        raise DomainError(
+            _("The summary may be at most %(max)d characters long.", max=PROJECT_SUMMARY_MAX_LENGTH)
+        )
+    if len(description) > PROJECT_DESCRIPTION_MAX_LENGTH:
+        raise DomainError(
+            _("The description may be at most %(max)d characters long.", max=PROJECT_DESCRIPTION_MAX_LENGTH)
+        )
     if existing is None:
-        existing = OrganizationTranslation(organization_id=organization.id, locale=locale)
+        existing = ProjectTranslation(project_id=project.id, locale=locale)
         db.session.add(existing)
-    existing.description = description
+    existing.title, existing.summary, existing.description = title, summary, description
     db.session.flush()
     return existing
