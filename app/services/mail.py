@@ -176,7 +176,9 @@ def _send_to_user(user: User, subject: Any, template: str, *, discard: bool = Fa
     send(user.email, subject, template, locale=user.locale, discard=discard, user=user, **context)
 
 
-def send_email_confirmation(user: User) -> None:
+def send_email_confirmation(user: User, *, discard: bool = False) -> None:
+    """Queue the confirmation link; with ``discard`` (a stand-in) it is built the same way and
+    never sent."""
     token = tokens.make_token(
         tokens.EMAIL_CONFIRMATION, {"uid": user.id, "email": tokens.fingerprint(user.email)}
     )
@@ -184,6 +186,7 @@ def send_email_confirmation(user: User) -> None:
         user,
         _l("Confirm your email address for Tadamun"),
         "confirm_email",
+        discard=discard,
         link=tokens.external_url("auth.confirm_email", token=token),
     )
 
