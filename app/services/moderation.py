@@ -238,3 +238,12 @@ def pending_applications_query() -> sa.Select:
         .options(selectinload(Organization.users), selectinload(Organization.translations))
         .order_by(Organization.submitted_at, Organization.id)
     )
+
+
+def waiting_count() -> int:
+    """How many applications wait for a moderator (one COUNT query, for the header's badge)."""
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Organization)
+        .where(Organization.status == OrganizationStatus.PENDING)
+    )
