@@ -31,7 +31,9 @@ def test_a_member_still_lands_on_the_dashboard(client, auth):
 
 
 def header_of(page: str) -> str:
-    return page[page.index('<nav class="site-nav"') : page.index("</nav>", page.index('<nav class="site-nav"'))]
+    return page[
+        page.index('<nav class="site-nav"') : page.index("</nav>", page.index('<nav class="site-nav"'))
+    ]
 
 
 def test_the_header_shows_moderators_how_many_applications_wait(client, auth, moderator):
@@ -56,3 +58,50 @@ def test_members_see_no_count(client, auth):
     db.session.commit()
     auth.login("amal@example.org")
     assert "count-badge" not in client.get("/campaigns/").get_data(as_text=True)
+
+
+def reject(client, organization, reason):
+    return client.post(f"/moderation/organizations/{organization.id}/reject", data={"reason": reason})
+
+
+def card_of(page: str, name: str) -> str:
+    start = page.index(name)
+    return page[start : page.index("</li>", page.index('class="decisions"', start))]
+
+
+def test_each_application_is_a_card_whose_reject_reason_opens_only_when_chosen(client, auth, moderator):
+    make_organization("Waiting Group", status=OrganizationStatus.PENDING)
+    db.session.commit()
+    auth.login("mod@example.org")
+    card = card_of(client.get("/moderation/").get_data(as_text=True), "Waiting Group")
+    assert "Approve" in card
+    details = card[card.index('<details class="confirm-action reject">') :]
+    assert details.index("<summary") < details.index('name="reason"') < details.index("</details>")
+    assert "Resubmitted" not in card
+
+
+def test_a_resubmitted_application_is_marked_with_the_reason_and_what_changed(client, auth, moderator):
+    from app.services import membership
+
+    organization = make_organization(
+        "Green Marsh", status=OrganizationStatus.PENDING, city="Basra", website="https://old.example.org"
+    )
+    owner = make_user(organization, email="owner@marsh.example.org")
+    db.session.commit()
+    auth.login("mod@example.org")
+    assert reject(client, organization, "Tell us more about your work.").status_code == 302
+
+    with client.application.test_request_context():
+        membership.resubmit_application(
+            organization, owner, {"city": "Nasiriyah", "website": "https://new.example.org"}
+        )
+    db.session.commit()
+    card = card_of(client.get("/moderation/").get_data(as_text=True), "Green Marsh")
+    assert "Resubmitted" in card
+    assert "Tell us more about your work." in card
+    rows = re.findall(
+        r'<th scope="row">([^<]+)</th>\s*<td><del[^>]*>([^<]*)</del></td>\s*<td><ins[^>]*>([^<]*)</ins>', card
+    )
+    assert ("City or governorate", "Basra", "Nasiriyah") in rows
+    assert ("Website", "https://old.example.org", "https://new.example.org") in rows
+    assert len(rows) == 2  # only what changed

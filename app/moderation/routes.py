@@ -54,6 +54,8 @@ def queue():
     html = render_template(
         "moderation/queue.html",
         page=page,
+        resubmitted=moderation_service.resubmissions(page.items),
+        field_labels=APPLICATION_FIELD_LABELS,
         names=names,
         reject_form=ReasonForm(),
         approve_form=NoteForm(),
@@ -61,6 +63,25 @@ def queue():
     db.session.commit()
     return html
 
+
+# How the queue names an application's fields in "what changed since the rejection".
+APPLICATION_FIELD_LABELS = {
+    "name": _l("Name"),
+    "kind": _l("Kind"),
+    "country": _l("Country"),
+    "city": _l("City or governorate"),
+    "description": _l("Description"),
+    "website": _l("Website"),
+    "founded_year": _l("Founded"),
+    "contact_email": _l("Contact email"),
+    "contact_email_visibility": _l("Who may see the contact email"),
+    "contact_phone": _l("Contact phone"),
+    "contact_phone_visibility": _l("Who may see the contact phone"),
+    "address": _l("Address"),
+    "address_visibility": _l("Who may see the address"),
+    "contact_person": _l("Contact person"),
+    "contact_person_visibility": _l("Who may see the contact person"),
+}
 
 # New names wait on the queue page, oldest first; more than this is not expected at once.
 NAMES_SHOWN = 50

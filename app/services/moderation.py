@@ -7,11 +7,15 @@ flushes; the caller commits once and then sends any mail.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.extensions import db
-from app.models import AuditAction, Organization, OrganizationStatus, Role, User
+from app.models import AuditAction, AuditEntry, Organization, OrganizationStatus, Role, User
 from app.models.base import utcnow
 from app.services import DomainError, NotAllowed, accounts, audit, counters
 from app.services.checks import clean_reason, require_moderator
@@ -62,8 +66,69 @@ def reject_organization(actor: User, organization: Organization, reason: str) ->
     organization.status = OrganizationStatus.REJECTED
     organization.status_reason = reason
     db.session.flush()
-    _record(actor, AuditAction.ORGANIZATION_REJECTED, organization, reason)
+    entry = audit.record_about(actor, AuditAction.ORGANIZATION_REJECTED, organization, reason)
+    entry.snapshot = application_snapshot(organization)
     return organization
+
+
+def application_snapshot(organization: Organization) -> dict:
+    """The application's fields as plain JSON values (kept with a rejection, compared later)."""
+    from app.services.membership import PROFILE_FIELDS
+
+    snapshot = {}
+    for name in PROFILE_FIELDS:
+        value = getattr(organization, name, None)
+        snapshot[name] = value.value if hasattr(value, "value") else value
+    return snapshot
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class Resubmission:
+    """A pending application that was rejected before: the last reason, and what changed since."""
+
+    reason: str
+    rejected_at: datetime
+    changes: list[FieldChange] = field(default_factory=list)
+
+
+def resubmissions(organizations: list[Organization]) -> dict[int, Resubmission]:
+    """For the queue: each of ``organizations`` rejected before, by id, with its last rejection's
+    reason and the fields changed since (one query for the whole page)."""
+    ids = [organization.id for organization in organizations]
+    if not ids:
+        return {}
+    entries = db.session.scalars(
+        sa.select(AuditEntry)
+        .where(
+            AuditEntry.organization_id.in_(ids),
+            AuditEntry.action == AuditAction.ORGANIZATION_REJECTED,
+        )
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    )
+    latest: dict[int, AuditEntry] = {}
+    for entry in entries:
+        latest.setdefault(entry.organization_id, entry)
+    found = {}
+    for organization in organizations:
+        entry = latest.get(organization.id)
+        if entry is None:
+            continue
+        now = application_snapshot(organization)
+        before = entry.snapshot or {}
+        changes = [
+            FieldChange(name, before[name], now.get(name))
+            for name in before
+            if name in now and before[name] != now[name]
+        ]
+        found[organization.id] = Resubmission(entry.reason, entry.created_at, changes)
+    return found
 
 
 def suspend_organization(actor: User, organization: Organization, reason: str) -> Organization:
