@@ -1,5 +1,7 @@
+from datetime import UTC, date, datetime, time, timedelta
+
 import sqlalchemy as sa
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, has_request_context, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -8,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from app import labels
 from app.access import admin_required, moderator_required
 from app.extensions import db
-from app.models import AuditEntry, Organization, OrganizationStatus, Role, User
+from app.models import AuditAction, AuditEntry, Organization, OrganizationStatus, Role, User
 from app.moderation import bp
 from app.moderation.forms import NoteForm, ReasonForm
 from app.numbers import looks_like_id, parse_id
@@ -20,12 +22,16 @@ from app.transactions import records_views
 
 @bp.app_context_processor
 def moderation_header() -> dict:
-    """The header's count of waiting applications: one COUNT query, only on moderators' pages."""
-    if not (current_user.is_authenticated and current_user.is_moderator):
+    """The header's count of waiting applications: one COUNT query per request, and only for
+    moderators (kept with the request, so a second render, a mail, does not count again)."""
+    if not has_request_context() or not (current_user.is_authenticated and current_user.is_moderator):
         return {}
-    if "moderation_waiting" not in g:
-        g.moderation_waiting = moderation_service.waiting_count()
-    return {"moderation_waiting": g.moderation_waiting}
+    if WAITING_KEY not in request.environ:
+        request.environ[WAITING_KEY] = moderation_service.waiting_count()
+    return {"moderation_waiting": request.environ[WAITING_KEY]}
+
+
+WAITING_KEY = "tadamun.moderation_waiting"
 
 
 def _page() -> int:
@@ -257,26 +263,58 @@ def decide_name(organization_id: int, decision: str):
     return redirect(url_for("moderation.queue"))
 
 
+def _log_date(name: str, errors: dict[str, str]) -> date | None:
+    text = request.args.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors[name] = _("Give the date as year-month-day, for example 2026-03-21.")
+        return None
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
 @bp.get("/log")
 @moderator_required
 def log():
-    stmt = sa.select(AuditEntry).options(selectinload(AuditEntry.organization))
+    """The decision log, filtered by organization (its address name or number, else part of its
+    name), decision, moderator and dates; a filter that matches nothing shows an empty log."""
+    wanted = request.args.get("organization", "").strip()[:200]
     chosen = None
-    wanted = request.args.get("organization", "")
-    if wanted:
+    if wanted and (parse_id(wanted) is not None or (not looks_like_id(wanted) and slugify(wanted) == wanted)):
         organization_id = parse_id(wanted)
-        if organization_id is None and (looks_like_id(wanted) or slugify(wanted) != wanted):
-            abort(400)  # neither an id (out of range, signed, other digits) nor a slug we could make
         condition = Organization.slug == wanted
         if organization_id is not None:
             condition = sa.or_(condition, Organization.id == organization_id)
         chosen = db.session.scalar(sa.select(Organization).where(condition))
-        if chosen is None:
-            abort(404)
-        stmt = stmt.where(AuditEntry.organization_id == chosen.id)
-    stmt = stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    action = request.args.get("action", "")
+    action = AuditAction(action) if action in {a.value for a in AuditAction} else None
+    actor = request.args.get("moderator", "").strip()[:254]
+    errors: dict[str, str] = {}
+    since, until = _log_date("from", errors), _log_date("to", errors)
+    stmt = moderation_service.decision_log_query(
+        organization=chosen,
+        name="" if chosen is not None else wanted,
+        action=action,
+        actor=actor,
+        since=_day_start(since) if since else None,
+        until=_day_start(until + timedelta(days=1)) if until else None,
+    )
     page = db.paginate(stmt, page=_page(), per_page=current_app.config["PAGE_SIZE"] * 2, error_out=True)
-    return render_template("moderation/log.html", page=page, chosen=chosen)
+    filtered = bool(wanted or action or actor or since or until)
+    return render_template(
+        "moderation/log.html",
+        page=page,
+        chosen=chosen,
+        filtered=filtered,
+        errors=errors,
+        actions=list(AuditAction),
+        chosen_action=action.value if action else "",
+    ), 400 if errors else 200
 
 
 @bp.get("/users")

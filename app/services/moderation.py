@@ -312,3 +312,39 @@ def waiting_count() -> int:
         .select_from(Organization)
         .where(Organization.status == OrganizationStatus.PENDING)
     )
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its own % and _ taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def decision_log_query(
+    *,
+    organization: Organization | None = None,
+    name: str = "",
+    action: AuditAction | None = None,
+    actor: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> sa.Select:
+    """The decision log, newest first, narrowed by any of: one organization, part of an
+    organization's name, one action, part of the moderator's email, a time range
+    ([since, until)). A filter that matches nothing gives an empty log."""
+    from sqlalchemy.orm import selectinload
+
+    stmt = sa.select(AuditEntry).options(selectinload(AuditEntry.organization))
+    if organization is not None:
+        stmt = stmt.where(AuditEntry.organization_id == organization.id)
+    if name:
+        named = sa.select(Organization.id).where(Organization.name.ilike(_contains(name), escape="\\"))
+        stmt = stmt.where(AuditEntry.organization_id.in_(named))
+    if action is not None:
+        stmt = stmt.where(AuditEntry.action == action)
+    if actor:
+        stmt = stmt.where(AuditEntry.actor_email.ilike(_contains(actor.lower()), escape="\\"))
+    if since is not None:
+        stmt = stmt.where(AuditEntry.created_at >= since)
+    if until is not None:
+        stmt = stmt.where(AuditEntry.created_at < until)
+    return stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
