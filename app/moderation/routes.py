@@ -14,7 +14,7 @@ from app.models import AuditAction, AuditEntry, Organization, OrganizationStatus
 from app.moderation import bp
 from app.moderation.forms import NoteForm, ReasonForm
 from app.numbers import looks_like_id, parse_id
-from app.services import DomainError, NotAllowed, access_log, going_dark, mail
+from app.services import DomainError, NotAllowed, access_log, going_dark, mail, moderation_content
 from app.services import moderation as moderation_service
 from app.services.text import slugify
 from app.transactions import records_views
@@ -55,6 +55,7 @@ def get_organization(organization_id: int) -> Organization:
 def queue():
     page = db.paginate(moderation_service.pending_applications_query(), page=_page(), error_out=True)
     names = db.session.scalars(moderation_service.names_to_review_query().limit(NAMES_SHOWN)).all()
+    reviews = db.session.scalars(moderation_content.review_requests_query().limit(NAMES_SHOWN)).all()
     # The queue shows each application whole, hidden contact details included.
     access_log.record_review(current_user, page.items)
     html = render_template(
@@ -63,6 +64,7 @@ def queue():
         resubmitted=moderation_service.resubmissions(page.items),
         field_labels=APPLICATION_FIELD_LABELS,
         names=names,
+        reviews=reviews,
         reject_form=ReasonForm(),
         approve_form=NoteForm(),
     )
@@ -89,7 +91,8 @@ APPLICATION_FIELD_LABELS = {
     "contact_person_visibility": _l("Who may see the contact person"),
 }
 
-# New names wait on the queue page, oldest first; more than this is not expected at once.
+# New names and requests for review wait on the queue page, oldest first; more than this is
+# not expected at once.
 NAMES_SHOWN = 50
 
 
