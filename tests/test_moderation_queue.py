@@ -105,3 +105,26 @@ def test_a_resubmitted_application_is_marked_with_the_reason_and_what_changed(cl
     assert ("City or governorate", "Basra", "Nasiriyah") in rows
     assert ("Website", "https://old.example.org", "https://new.example.org") in rows
     assert len(rows) == 2  # only what changed
+
+
+def test_erasing_an_organization_clears_the_fields_kept_with_its_rejection(app, moderator):
+    from app.models import AuditAction, AuditEntry
+    from app.services import leaving
+    from app.services import moderation as moderation_service
+
+    organization = make_organization(
+        "Private Group", status=OrganizationStatus.PENDING, contact_phone="+964 770 123 4567"
+    )
+    db.session.commit()
+    with app.test_request_context():
+        moderation_service.reject_organization(moderator, organization, "Not a civil society group.")
+    db.session.commit()
+    entry = db.session.scalar(
+        db.select(AuditEntry).where(AuditEntry.action == AuditAction.ORGANIZATION_REJECTED)
+    )
+    assert entry.snapshot["contact_phone"] == "+964 770 123 4567"
+    with app.test_request_context():
+        leaving.erase_organization(organization, "asked to leave")
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(AuditEntry, entry.id).snapshot is None
