@@ -72,6 +72,7 @@ def finish_login(user: User, remember: bool, method: str, next_url: str):
     set up two-factor login first when it is required of the user and missing."""
     security.log_in(user, remember=remember, method=method)
     db.session.commit()
+    session.pop(REGISTERED_EMAIL, None)  # the session cookie is signed, not encrypted
     if two_factor.setup_needed(user):
         return send_to_setup(user)
     return redirect(next_url)
