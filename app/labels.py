@@ -160,6 +160,8 @@ AUDIT_ACTION = Labels(
         AuditAction.ORGANIZATION_DELETION_CANCELLED: _l("Deletion cancelled"),
         AuditAction.ORGANIZATION_ERASED: _l("Organization erased"),
         AuditAction.USER_DELETED: _l("Account deleted"),
+        AuditAction.REVIEW_REQUESTED: _l("Review of hidden content asked for"),
+        AuditAction.REVIEW_DECLINED: _l("Content kept hidden after review"),
     }
 )
 

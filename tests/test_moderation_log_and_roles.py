@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -42,15 +44,21 @@ def test_log_lists_decisions_newest_first_and_filters_by_organization(client, au
     )
     db.session.commit()
 
-    html = client.get("/moderation/log").get_data(as_text=True)
+    def entries(path: str) -> str:  # the list, after the filters (whose menu names every decision)
+        html = client.get(path).get_data(as_text=True)
+        return html[html.index("</form>", html.index("log-filters")) :]
+
+    html = entries("/moderation/log")
     assert html.index("Organization suspended") < html.index("Organization approved")
     assert "Spam complaint" in html and "mod@example.org" in html
 
-    by_slug = client.get("/moderation/log?organization=nour").get_data(as_text=True)
+    by_slug = entries("/moderation/log?organization=nour")
     assert "Organization suspended" in by_slug and "Organization approved" not in by_slug
-    by_id = client.get(f"/moderation/log?organization={amal.id}").get_data(as_text=True)
+    by_id = entries(f"/moderation/log?organization={amal.id}")
     assert "Organization approved" in by_id and "Organization suspended" not in by_id
-    assert client.get("/moderation/log?organization=nobody").status_code == 404
+    nobody = client.get("/moderation/log?organization=nobody")
+    assert nobody.status_code == 200
+    assert "No decision matches these filters." in nobody.get_data(as_text=True)
 
 
 def test_log_is_paginated_with_constant_queries(client, auth, count_queries):
@@ -198,5 +206,59 @@ def test_log_names_decisions_in_the_readers_language(client, auth):
 
     english = client.get("/moderation/log").get_data(as_text=True)
     arabic = client.get("/moderation/log?lang=ar").get_data(as_text=True)
+    english = english[english.index("</form>", english.index("log-filters")) :]  # after the menu
     assert "Organization approved" in english and "organization.approved" not in english
     assert "قُبلت المنظمة" in arabic
+
+
+def test_log_filters_by_name_decision_moderator_and_dates(client, auth, count_queries):
+    from datetime import UTC, datetime
+
+    moderator = login_moderator(auth)
+    other = make_moderator(email="second@example.org")
+    tigris = make_organization("Friends of the Tigris", slug="friends-tigris")
+    marsh = make_organization("جمعية الأهوار", slug="ahwar")
+
+    def add(actor, action, organization, when, reason=""):
+        entry = audit.record(
+            actor, action, target_type="organization", target_id=organization.id,
+            organization_id=organization.id, reason=reason,
+        )  # fmt: skip
+        entry.created_at = when
+
+    add(moderator, AuditAction.ORGANIZATION_APPROVED, tigris, datetime(2026, 3, 1, 10, tzinfo=UTC), "t1")
+    add(other, AuditAction.ORGANIZATION_SUSPENDED, tigris, datetime(2026, 3, 20, 10, tzinfo=UTC), "t2")
+    add(other, AuditAction.ORGANIZATION_APPROVED, marsh, datetime(2026, 4, 2, 23, tzinfo=UTC), "m1")
+    db.session.commit()
+
+    def reasons(query: str) -> list[str]:
+        response = client.get(f"/moderation/log?{query}")
+        assert response.status_code == 200, query
+        return re.findall(r'<p class="reason">([^<]+)</p>', response.get_data(as_text=True))
+
+    assert reasons("organization=tigris") == ["t2", "t1"]  # part of a name, any case
+    assert reasons("organization=الأهوار") == ["m1"]
+    assert reasons("action=organization.approved") == ["m1", "t1"]
+    assert reasons("moderator=second") == ["m1", "t2"]
+    assert reasons("from=2026-03-02&to=2026-04-02") == ["m1", "t2"]  # the last day included
+    assert reasons("organization=Tigris&action=organization.approved&moderator=mod@") == ["t1"]
+    assert reasons("organization=no such group") == []
+    assert reasons("organization=100%25") == []  # % is a character, not a wildcard
+
+    bad = client.get("/moderation/log?from=21/03/2026")
+    assert bad.status_code == 400
+    assert "Give the date as year-month-day" in bad.get_data(as_text=True)
+
+    with count_queries() as one:
+        client.get("/moderation/log?organization=tigris&moderator=second")
+    for n in range(5):
+        add(
+            other,
+            AuditAction.ORGANIZATION_APPROVED,
+            make_organization(f"Tigris {n}"),
+            datetime(2026, 5, 1, tzinfo=UTC),
+        )
+    db.session.commit()
+    with count_queries() as more:
+        client.get("/moderation/log?organization=tigris&moderator=second")
+    assert more.count == one.count

@@ -301,7 +301,7 @@ def test_member_pledges_changes_and_withdraws_through_the_campaign_page(client, 
     assert (pledge.support_kinds, pledge.visibility) == ("funding", PledgeVisibility.COUNTED)
     assert pledge_count() == 1
 
-    response = client.post(f"/campaigns/{campaign.slug}/pledge/withdraw")
+    response = client.post(f"/campaigns/{campaign.slug}/pledge/withdraw", data={"confirm": "yes"})
     assert response.status_code == 302
     db.session.rollback()
     assert db.session.scalar(sa.select(Pledge)).withdrawn_at is not None
@@ -418,3 +418,75 @@ def test_changing_a_pledge_on_an_archived_campaign_is_refused_with_the_reason(cl
     assert "can be withdrawn but not changed" in response.get_data(as_text=True)
     db.session.rollback()
     assert db.session.scalar(sa.select(Pledge.message)) == "Before"
+
+
+# --- Feedback where the eye is -------------------------------------------------------------
+
+
+def pledged_member(client, auth, visibility="members"):
+    campaign = make_campaign()
+    member = make_user()
+    db.session.commit()
+    auth.login(member.email)
+    client.post(f"/campaigns/{campaign.slug}/pledge", data={"kinds": ["advocacy"], "visibility": visibility})
+    return campaign
+
+
+def panel_of(page: str) -> str:
+    start = page.index('id="pledge"')
+    return page[start : page.index("</section>", start)]
+
+
+def test_confirmation_shows_inside_the_pledge_panel_and_is_announced(client, auth):
+    campaign = make_campaign()
+    member = make_user()
+    db.session.commit()
+    auth.login(member.email)
+    response = client.post(
+        f"/campaigns/{campaign.slug}/pledge", data={"kinds": ["advocacy"], "visibility": "public"}
+    )
+    assert response.headers["Location"].endswith("#pledge")
+    page = client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
+    panel = panel_of(page)
+    assert re.search(
+        r'role="status" aria-live="polite">\s*<p[^>]*>Thank you: your organization now supports', panel
+    )
+    assert page.count("Thank you: your organization now supports") == 1  # not also at the top
+
+    client.post(f"/campaigns/{campaign.slug}/pledge", data={"kinds": ["funding"], "visibility": "public"})
+    assert "Your pledge has been updated." in panel_of(
+        client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
+    )
+
+
+def test_withdrawing_without_confirmation_changes_nothing_and_asks_first(client, auth):
+    campaign = pledged_member(client, auth)
+    response = client.post(f"/campaigns/{campaign.slug}/pledge/withdraw")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Withdraw the pledge?" in page
+    assert 'name="confirm" value="yes"' in page
+    db.session.rollback()
+    assert db.session.scalar(sa.select(Pledge)).withdrawn_at is None
+
+
+def test_the_panel_asks_before_withdrawing_without_javascript(client, auth):
+    campaign = pledged_member(client, auth)
+    panel = panel_of(client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True))
+    details = panel[panel.index('<details class="confirm-action">') :]
+    assert (
+        details.index("<summary") < details.index('name="confirm" value="yes"') < details.index("</details>")
+    )
+
+
+def test_confirmed_withdrawal_is_told_in_the_panel_and_keeps_the_visibility(client, auth):
+    campaign = pledged_member(client, auth, visibility="counted")
+    response = client.post(f"/campaigns/{campaign.slug}/pledge/withdraw", data={"confirm": "yes"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("#pledge")
+    db.session.rollback()
+    assert db.session.scalar(sa.select(Pledge)).withdrawn_at is not None
+    panel = panel_of(client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True))
+    assert "Your pledge has been withdrawn." in panel
+    assert re.search(r'<input checked[^>]*name="visibility"[^>]*value="counted"', panel)
+    assert not re.search(r'<input checked[^>]*name="visibility"[^>]*value="public"', panel)

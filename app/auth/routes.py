@@ -1,4 +1,4 @@
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
@@ -15,7 +15,7 @@ from app.auth.forms import (
 )
 from app.extensions import db
 from app.i18n import current_locale
-from app.models import User
+from app.models import OrganizationStatus, User
 from app.services import DomainError, accounts, mail, membership, tokens, two_factor
 from app.urls import safe_next_url
 
@@ -38,21 +38,33 @@ def login():
             user = accounts.authenticate(form.email.data, form.password.data)
         except accounts.AccountLocked as error:
             db.session.commit()  # keep the failure counters authenticate() updated
-            form.password.errors.append(str(error))
             return render_template(
-                "auth/login.html", form=form, passkey_form=PasskeyLoginForm(prefix="passkey")
+                "auth/login.html",
+                form=form,
+                passkey_form=PasskeyLoginForm(prefix="passkey"),
+                failure=str(error),
             )
         db.session.commit()
         if user is None:
-            # The same words whether the email is unknown or the password wrong.
-            form.password.errors.append(_("Email or password is not correct."))
-        elif user.has_two_factor:
+            # The same words whether the email is unknown or the password wrong: said once, above
+            # the form, not also beside a field (it is about the pair, not one of them).
+            return render_template(
+                "auth/login.html",
+                form=form,
+                passkey_form=PasskeyLoginForm(prefix="passkey"),
+                failure=_("Email or password is not correct."),
+            )
+        if user.has_two_factor:
             # Half logged in: the second step finishes the login (app.auth.two_factor_routes).
-            ceremony.begin_pending_login(user, form.remember_me.data, safe_next_url("account.dashboard"))
+            ceremony.begin_pending_login(user, form.remember_me.data, safe_next_url(landing_endpoint(user)))
             return redirect(url_for("auth.second_step"))
-        else:
-            return finish_login(user, form.remember_me.data, "password", safe_next_url("account.dashboard"))
+        return finish_login(user, form.remember_me.data, "password", safe_next_url(landing_endpoint(user)))
     return render_template("auth/login.html", form=form, passkey_form=PasskeyLoginForm(prefix="passkey"))
+
+
+def landing_endpoint(user: User) -> str:
+    """Where a login lands when no page asked for it: each role where its work is."""
+    return "moderation.queue" if user.is_moderator else "account.dashboard"
 
 
 def finish_login(user: User, remember: bool, method: str, next_url: str):
@@ -61,6 +73,7 @@ def finish_login(user: User, remember: bool, method: str, next_url: str):
     set up two-factor login first when it is required of the user and missing."""
     security.log_in(user, remember=remember, method=method)
     db.session.commit()
+    session.pop(REGISTERED_EMAIL, None)  # the session cookie is signed, not encrypted
     if two_factor.setup_needed(user):
         return send_to_setup(user)
     return redirect(next_url)
@@ -118,6 +131,7 @@ def register():
             db.session.rollback()
             mail.send_registration_attempt_notice(taken.user)
             db.session.commit()
+            session[REGISTERED_EMAIL] = accounts.normalize_email(form.email.data)
             return redirect(url_for("auth.registered"))
         except accounts.WeakPassword as error:
             db.session.rollback()
@@ -132,13 +146,32 @@ def register():
         else:
             mail.send_email_confirmation(registration.user)
             db.session.commit()
+            session[REGISTERED_EMAIL] = registration.user.email
             return redirect(url_for("auth.registered"))
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
 
 
+# The address the visitor registered with in this browser, for "Check your email". A duplicate
+# address is kept too: the page must not tell a new account from an existing one.
+REGISTERED_EMAIL = "registered_email"
+
+
 @bp.get("/register/sent")
 def registered():
-    return render_template("auth/registered.html")
+    return render_template("auth/registered.html", email=session.get(REGISTERED_EMAIL))
+
+
+@bp.post("/register/sent/again")
+@rate_limited
+def resend_registration_link():
+    """Send the confirmation link again to the address registered in this browser. The answer
+    is the same whether the address has an account waiting, is confirmed, or has none."""
+    email = session.get(REGISTERED_EMAIL)
+    if email:
+        membership.resend_email_confirmation(email)
+        db.session.commit()  # the message leaves after the commit (the outbox)
+    flash(_("If this address is waiting for confirmation, a new link is on its way to it."), "info")
+    return redirect(url_for("auth.registered"))
 
 
 # Links from emails open a page with a button: the change happens on POST, so that a
@@ -149,16 +182,26 @@ def registered():
 def confirm_email(token: str):
     if request.method == "POST":
         try:
-            membership.confirm_email(token)
+            user = membership.confirm_email(token)
         except tokens.InvalidToken as error:
             db.session.rollback()
             return render_template("auth/token_problem.html", message=str(error)), 400
         db.session.commit()
-        flash(_("Thank you: your email address is confirmed."), "success")
-        return redirect(
-            url_for("account.dashboard") if current_user.is_authenticated else url_for("auth.login")
+        session[CONFIRMED_WAITING] = (
+            user.organization is not None and user.organization.status == OrganizationStatus.PENDING
         )
+        return redirect(url_for("auth.email_confirmed"))
     return render_template("auth/confirm_email.html", token=token)
+
+
+# Whether the account just confirmed belongs to an application still waiting for a moderator.
+CONFIRMED_WAITING = "confirmed_waiting"
+
+
+@bp.get("/confirmed")
+def email_confirmed():
+    """What happens after the email is confirmed."""
+    return render_template("auth/email_confirmed.html", waiting=session.get(CONFIRMED_WAITING))
 
 
 @bp.post("/confirm/resend")

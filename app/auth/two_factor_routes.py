@@ -12,7 +12,7 @@ from app import ceremony
 from app.access import rate_limited
 from app.auth import bp
 from app.auth.forms import PasskeyLoginForm, SecondStepForm
-from app.auth.routes import finish_login
+from app.auth.routes import finish_login, landing_endpoint
 from app.extensions import db
 from app.services import accounts, mail, two_factor
 from app.urls import safe_next_url
@@ -118,5 +118,5 @@ def passkey_login():
         return redirect(url_for("auth.login")), 303
     ceremony.end_pending_login()
     return finish_login(
-        owner, bool(form.remember_me.data), "passwordless", safe_next_url("account.dashboard")
+        owner, bool(form.remember_me.data), "passwordless", safe_next_url(landing_endpoint(owner))
     )

@@ -6,9 +6,9 @@ organization must be the user's own and approved); the view commits once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, get_flashed_messages, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -30,9 +30,16 @@ def _campaign_or_404(slug: str) -> Campaign:
     return campaign
 
 
-def _form_for(own: Pledge | None) -> PledgeForm:
-    """An empty form, or one prefilled with the organization's pledge (never the request's data)."""
+# Flash category of the pledge panel's confirmations: shown in the panel, not at the page's top.
+PANEL_FLASH = "pledge"
+
+
+def _form_for(own: Pledge | None, withdrawn: Pledge | None = None) -> PledgeForm:
+    """An empty form, or one prefilled with the organization's pledge (never the request's data).
+    After a withdrawal the empty form keeps the withdrawn pledge's visibility."""
     if own is None:
+        if withdrawn is not None:
+            return PledgeForm(formdata=None, data={"visibility": withdrawn.visibility.value})
         return PledgeForm(formdata=None)
     return PledgeForm(
         formdata=None,
@@ -48,6 +55,8 @@ class PledgePanel:
     own: Pledge | None = None
     form: PledgeForm | None = None
     reason: str = ""
+    # Confirmations of the viewer's last pledge action, shown inside the panel.
+    feedback: list[str] = field(default_factory=list)
 
 
 def pledge_panel(campaign: Campaign, form: PledgeForm | None = None) -> PledgePanel:
@@ -60,12 +69,14 @@ def pledge_panel(campaign: Campaign, form: PledgeForm | None = None) -> PledgePa
     organization = current_user.organization
     if organization is None:
         return PledgePanel("moderator")
-    own = pledge_service.active_pledge(organization, campaign)
+    feedback = list(get_flashed_messages(category_filter=[PANEL_FLASH]))
+    latest = pledge_service.latest_pledge(organization, campaign)
+    own = latest if latest is not None and latest.is_active else None
     try:
         pledge_service.check_can_pledge(organization)
     except NotAllowed as refusal:
-        return PledgePanel("blocked", own=own, reason=str(refusal))
-    return PledgePanel("member", own=own, form=form or _form_for(own))
+        return PledgePanel("blocked", own=own, reason=str(refusal), feedback=feedback)
+    return PledgePanel("member", own=own, form=form or _form_for(own, latest), feedback=feedback)
 
 
 def _pledge_page(campaign: Campaign, form: PledgeForm | None = None, **context):
@@ -76,6 +87,7 @@ def _pledge_page(campaign: Campaign, form: PledgeForm | None = None, **context):
         text=localized_campaign(campaign, current_locale()),
         panel=pledge_panel(campaign, form),
         pledge_form=form,
+        flashes_shown_in_page=(PANEL_FLASH,),
         **context,
     )
 
@@ -113,19 +125,26 @@ def pledge(slug: str):
         status = 403 if isinstance(error, NotAllowed) else 409
         return _pledge_page(campaign, form, refusal=str(error)), status
     db.session.commit()
-    flash(message, "success")
+    flash(message, PANEL_FLASH)
     return redirect(url_for("campaigns.detail", slug=campaign.slug, _anchor="pledge"))
 
 
 @bp.post("/<slug>/pledge/withdraw")
 @member_required
 def withdraw_pledge(slug: str):
+    """Withdraw only with ``confirm=yes`` (the panel's second button); without it, ask first."""
     campaign = _campaign_or_404(slug)
     own = pledge_service.active_pledge(current_user.organization, campaign)
     if own is None:
-        flash(_("Your organization has no active pledge to this campaign."), "info")
-        return redirect(url_for("campaigns.detail", slug=campaign.slug))
+        flash(_("Your organization has no active pledge to this campaign."), PANEL_FLASH)
+        return redirect(url_for("campaigns.detail", slug=campaign.slug, _anchor="pledge"))
+    if request.form.get("confirm") != "yes":
+        return render_template(
+            "campaigns/withdraw_confirm.html",
+            campaign=campaign,
+            text=localized_campaign(campaign, current_locale()),
+        )
     pledge_service.withdraw(own, current_user)
     db.session.commit()
-    flash(_("Your pledge has been withdrawn. You can pledge again at any time."), "success")
+    flash(_("Your pledge has been withdrawn. You can pledge again at any time."), PANEL_FLASH)
     return redirect(url_for("campaigns.detail", slug=campaign.slug, _anchor="pledge"))

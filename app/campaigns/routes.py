@@ -2,7 +2,7 @@ from flask import abort, render_template, request
 from flask_login import current_user
 
 from app.campaigns import bp
-from app.campaigns.pledge_routes import pledge_panel
+from app.campaigns.pledge_routes import PANEL_FLASH, pledge_panel
 from app.i18n import current_locale
 from app.services import directory, translations
 
@@ -43,4 +43,5 @@ def detail(slug: str):
             directory.campaign_projects(campaign, current_user), current_locale()
         ),
         project_limit=directory.CAMPAIGN_PROJECTS,
+        flashes_shown_in_page=(PANEL_FLASH,),
     )

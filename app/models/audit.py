@@ -32,6 +32,8 @@ class AuditEntry(db.Model):
         sa.ForeignKey("organizations.id", ondelete="SET NULL")
     )
     reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # A rejection keeps the application's fields as they were, to show what changed on resubmission.
+    snapshot: Mapped[dict | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor: Mapped[User | None] = relationship()

@@ -118,6 +118,9 @@ class AuditAction(enum.StrEnum):
     ORGANIZATION_DELETION_CANCELLED = "deletion.cancelled"
     ORGANIZATION_ERASED = "organization.erased"
     USER_DELETED = "user.deleted"
+    # A member asks a moderator to look again at hidden content; a moderator keeps it hidden.
+    REVIEW_REQUESTED = "review.requested"
+    REVIEW_DECLINED = "review.declined"
 
 
 def enum_column(enum_class: type[enum.StrEnum], name: str) -> sa.Enum:

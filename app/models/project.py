@@ -74,6 +74,9 @@ class Project(db.Model):
     # A moderator may hide a project that breaks the rules; the organization sees why.
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # The member asked a moderator to look again at the hidden project (after editing it).
+    review_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_request_note: Mapped[str | None] = mapped_column(sa.Text)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -140,7 +140,7 @@ def _hide(kind: str, obj, hide, back: str):
             form.form_errors.append(str(error))
         else:
             db.session.commit()
-            flash(_("Hidden. The organization sees your reason on its dashboard."), "success")
+            flash(_("Hidden. The organization sees your reason on its dashboard and by mail."), "success")
             return redirect(_back(back))
     status = 400 if form.is_submitted() else 200
     return render_template("moderation/content/hide.html", form=form, kind=kind, item=obj), status
@@ -186,3 +186,23 @@ def hide_pledge_message(pledge_id: int):
 def unhide_pledge_message(pledge_id: int):
     pledge = db.get_or_404(Pledge, pledge_id)
     return _unhide(pledge, moderation_content.unhide_pledge_message, url_for("moderation.content"))
+
+
+@bp.post("/projects/<int:project_id>/review/decline")
+@moderator_required
+def decline_review(project_id: int):
+    """Keep a project hidden after its organization asked for a review (with a reason)."""
+    project = db.get_or_404(Project, project_id)
+    form = HideForm()
+    if form.validate_on_submit():
+        try:
+            moderation_content.decline_review(project, current_user, form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("The project stays hidden; the reason has been sent."), "success")
+    else:
+        flash(_("Say why the project stays hidden."), "error")
+    return redirect(url_for("moderation.queue", _anchor="reviews"))

@@ -1,5 +1,7 @@
+from datetime import UTC, date, datetime, time, timedelta
+
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, has_request_context, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -9,14 +11,28 @@ from app import labels
 from app.access import admin_required, moderator_required
 from app.extensions import db
 from app.i18n import current_locale
-from app.models import AuditEntry, Organization, OrganizationStatus, Role, User
+from app.models import AuditAction, AuditEntry, Organization, OrganizationStatus, Role, User
 from app.moderation import bp
 from app.moderation.forms import NoteForm, ReasonForm
 from app.numbers import looks_like_id, parse_id
-from app.services import DomainError, NotAllowed, access_log, directory, going_dark, mail
+from app.services import DomainError, NotAllowed, access_log, directory, going_dark, mail, moderation_content
 from app.services import moderation as moderation_service
 from app.services.text import slugify
 from app.transactions import records_views
+
+
+@bp.app_context_processor
+def moderation_header() -> dict:
+    """The header's count of waiting applications: one COUNT query per request, and only for
+    moderators (kept with the request, so a second render, a mail, does not count again)."""
+    if not has_request_context() or not (current_user.is_authenticated and current_user.is_moderator):
+        return {}
+    if WAITING_KEY not in request.environ:
+        request.environ[WAITING_KEY] = moderation_service.waiting_count()
+    return {"moderation_waiting": request.environ[WAITING_KEY]}
+
+
+WAITING_KEY = "tadamun.moderation_waiting"
 
 
 def _page() -> int:
@@ -40,12 +56,16 @@ def get_organization(organization_id: int) -> Organization:
 def queue():
     page = db.paginate(moderation_service.pending_applications_query(), page=_page(), error_out=True)
     names = db.session.scalars(moderation_service.names_to_review_query().limit(NAMES_SHOWN)).all()
+    reviews = db.session.scalars(moderation_content.review_requests_query().limit(NAMES_SHOWN)).all()
     # The queue shows each application whole, hidden contact details included.
     access_log.record_review(current_user, page.items)
     html = render_template(
         "moderation/queue.html",
         page=page,
+        resubmitted=moderation_service.resubmissions(page.items),
+        field_labels=APPLICATION_FIELD_LABELS,
         names=names,
+        reviews=reviews,
         reject_form=ReasonForm(),
         approve_form=NoteForm(),
     )
@@ -53,7 +73,27 @@ def queue():
     return html
 
 
-# New names wait on the queue page, oldest first; more than this is not expected at once.
+# How the queue names an application's fields in "what changed since the rejection".
+APPLICATION_FIELD_LABELS = {
+    "name": _l("Name"),
+    "kind": _l("Kind"),
+    "country": _l("Country"),
+    "city": _l("City or governorate"),
+    "description": _l("Description"),
+    "website": _l("Website"),
+    "founded_year": _l("Founded"),
+    "contact_email": _l("Contact email"),
+    "contact_email_visibility": _l("Who may see the contact email"),
+    "contact_phone": _l("Contact phone"),
+    "contact_phone_visibility": _l("Who may see the contact phone"),
+    "address": _l("Address"),
+    "address_visibility": _l("Who may see the address"),
+    "contact_person": _l("Contact person"),
+    "contact_person_visibility": _l("Who may see the contact person"),
+}
+
+# New names and requests for review wait on the queue page, oldest first; more than this is
+# not expected at once.
 NAMES_SHOWN = 50
 
 
@@ -278,26 +318,58 @@ def decide_translated_name(organization_id: int, locale: str, decision: str):
     return redirect(url_for("moderation.queue"))
 
 
+def _log_date(name: str, errors: dict[str, str]) -> date | None:
+    text = request.args.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors[name] = _("Give the date as year-month-day, for example 2026-03-21.")
+        return None
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
 @bp.get("/log")
 @moderator_required
 def log():
-    stmt = sa.select(AuditEntry).options(selectinload(AuditEntry.organization))
+    """The decision log, filtered by organization (its address name or number, else part of its
+    name), decision, moderator and dates; a filter that matches nothing shows an empty log."""
+    wanted = request.args.get("organization", "").strip()[:200]
     chosen = None
-    wanted = request.args.get("organization", "")
-    if wanted:
+    if wanted and (parse_id(wanted) is not None or (not looks_like_id(wanted) and slugify(wanted) == wanted)):
         organization_id = parse_id(wanted)
-        if organization_id is None and (looks_like_id(wanted) or slugify(wanted) != wanted):
-            abort(400)  # neither an id (out of range, signed, other digits) nor a slug we could make
         condition = Organization.slug == wanted
         if organization_id is not None:
             condition = sa.or_(condition, Organization.id == organization_id)
         chosen = db.session.scalar(sa.select(Organization).where(condition))
-        if chosen is None:
-            abort(404)
-        stmt = stmt.where(AuditEntry.organization_id == chosen.id)
-    stmt = stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    action = request.args.get("action", "")
+    action = AuditAction(action) if action in {a.value for a in AuditAction} else None
+    actor = request.args.get("moderator", "").strip()[:254]
+    errors: dict[str, str] = {}
+    since, until = _log_date("from", errors), _log_date("to", errors)
+    stmt = moderation_service.decision_log_query(
+        organization=chosen,
+        name="" if chosen is not None else wanted,
+        action=action,
+        actor=actor,
+        since=_day_start(since) if since else None,
+        until=_day_start(until + timedelta(days=1)) if until else None,
+    )
     page = db.paginate(stmt, page=_page(), per_page=current_app.config["PAGE_SIZE"] * 2, error_out=True)
-    return render_template("moderation/log.html", page=page, chosen=chosen)
+    filtered = bool(wanted or action or actor or since or until)
+    return render_template(
+        "moderation/log.html",
+        page=page,
+        chosen=chosen,
+        filtered=filtered,
+        errors=errors,
+        actions=list(AuditAction),
+        chosen_action=action.value if action else "",
+    ), 400 if errors else 200
 
 
 @bp.get("/users")

@@ -6,7 +6,7 @@ the owner is always the logged-in member's organization, never a form field.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Project
 from app.projects import bp
 from app.projects.forms import ProjectForm
-from app.services import DomainError
+from app.services import DomainError, moderation_content
 from app.services import projects as project_service
 
 
@@ -104,3 +104,21 @@ def delete(project_id: int):
     db.session.commit()
     flash(_("The project “%(title)s” has been deleted.", title=title), "success")
     return redirect(url_for("account.dashboard"))
+
+
+@bp.post("/<int:project_id>/review")
+@member_required
+def request_review(project_id: int):
+    """Ask a moderator to look again at the organization's own hidden project."""
+    project = _own_project_or_404(project_id)
+    try:
+        moderation_content.request_review(project, current_user, request.form.get("note", ""))
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(
+            _("A moderator will look at the project again; you will get a mail with the answer."), "success"
+        )
+    return redirect(url_for("projects.edit", project_id=project.id, _anchor="review"))

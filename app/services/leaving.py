@@ -207,6 +207,7 @@ def _pseudonymize_log(organization: Organization, user_ids: list[int], user_emai
     for entry in entries:
         reason = _replace_all(entry.reason or "", contacts - {None}, "[erased]")
         entry.reason = _replace_all(reason, names - {None}, pseudonym)
+        entry.snapshot = None  # the application's fields as they once were: contacts included
         if entry.actor_id in user_ids:
             entry.actor_email = user_pseudonym(entry.actor_id)
     db.session.flush()

@@ -199,7 +199,9 @@ def send_to_user(recipient: User, subject: Any, template: str, **context: Any) -
     )
 
 
-def send_email_confirmation(user: User) -> None:
+def send_email_confirmation(user: User, *, discard: bool = False) -> None:
+    """Queue the confirmation link; with ``discard`` (a stand-in) it is built the same way and
+    never sent."""
     token = tokens.make_token(
         tokens.EMAIL_CONFIRMATION, {"uid": user.id, "email": tokens.fingerprint(user.email)}
     )
@@ -207,6 +209,7 @@ def send_email_confirmation(user: User) -> None:
         user,
         _l("Confirm your email address for Tadamun"),
         "confirm_email",
+        discard=discard,
         link=tokens.external_url("auth.confirm_email", token=token),
     )
 

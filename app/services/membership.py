@@ -281,6 +281,21 @@ def request_password_reset(email: str) -> None:
     mail.send_password_reset(recipient, discard=user is None)
 
 
+def resend_email_confirmation(email: str) -> None:
+    """Queue a new confirmation link for ``email`` if it belongs to an account still waiting
+    for confirmation.
+
+    Unknown and already confirmed addresses run the same lookup and queue the same message for
+    a stand-in, marked to be discarded, so neither the answer nor its timing tells whether the
+    address has an account or is confirmed.
+    """
+    email = accounts.normalize_email(email)
+    user = accounts.find_user_by_email(email)
+    waiting = user is not None and user.email_confirmed_at is None
+    recipient = user if waiting else User(id=0, email=email, password_hash=_NO_ACCOUNT_HASH)
+    mail.send_email_confirmation(recipient, discard=not waiting)
+
+
 def reset_password(token: str, new_password: str) -> User:
     """Set a new password from a reset link; the link then stops working and every session ends.
 

@@ -7,12 +7,24 @@ flushes; the caller commits once and then sends any mail.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import AuditAction, Organization, OrganizationStatus, OrganizationTranslation, Role, User
+from app.models import (
+    AuditAction,
+    AuditEntry,
+    Organization,
+    OrganizationStatus,
+    OrganizationTranslation,
+    Role,
+    User,
+)
 from app.models.base import utcnow
 from app.names import name_skeleton
 from app.services import DomainError, NotAllowed, accounts, audit, counters
@@ -64,8 +76,69 @@ def reject_organization(actor: User, organization: Organization, reason: str) ->
     organization.status = OrganizationStatus.REJECTED
     organization.status_reason = reason
     db.session.flush()
-    _record(actor, AuditAction.ORGANIZATION_REJECTED, organization, reason)
+    entry = audit.record_about(actor, AuditAction.ORGANIZATION_REJECTED, organization, reason)
+    entry.snapshot = application_snapshot(organization)
     return organization
+
+
+def application_snapshot(organization: Organization) -> dict:
+    """The application's fields as plain JSON values (kept with a rejection, compared later)."""
+    from app.services.membership import PROFILE_FIELDS
+
+    snapshot = {}
+    for name in PROFILE_FIELDS:
+        value = getattr(organization, name, None)
+        snapshot[name] = value.value if hasattr(value, "value") else value
+    return snapshot
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class Resubmission:
+    """A pending application that was rejected before: the last reason, and what changed since."""
+
+    reason: str
+    rejected_at: datetime
+    changes: list[FieldChange] = field(default_factory=list)
+
+
+def resubmissions(organizations: list[Organization]) -> dict[int, Resubmission]:
+    """For the queue: each of ``organizations`` rejected before, by id, with its last rejection's
+    reason and the fields changed since (one query for the whole page)."""
+    ids = [organization.id for organization in organizations]
+    if not ids:
+        return {}
+    entries = db.session.scalars(
+        sa.select(AuditEntry)
+        .where(
+            AuditEntry.organization_id.in_(ids),
+            AuditEntry.action == AuditAction.ORGANIZATION_REJECTED,
+        )
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    )
+    latest: dict[int, AuditEntry] = {}
+    for entry in entries:
+        latest.setdefault(entry.organization_id, entry)
+    found = {}
+    for organization in organizations:
+        entry = latest.get(organization.id)
+        if entry is None:
+            continue
+        now = application_snapshot(organization)
+        before = entry.snapshot or {}
+        changes = [
+            FieldChange(name, before[name], now.get(name))
+            for name in before
+            if name in now and before[name] != now[name]
+        ]
+        found[organization.id] = Resubmission(entry.reason, entry.created_at, changes)
+    return found
 
 
 def suspend_organization(actor: User, organization: Organization, reason: str) -> Organization:
@@ -309,3 +382,48 @@ def pending_applications_query() -> sa.Select:
         .options(selectinload(Organization.users), selectinload(Organization.translations))
         .order_by(Organization.submitted_at, Organization.id)
     )
+
+
+def waiting_count() -> int:
+    """How many applications wait for a moderator (one COUNT query, for the header's badge)."""
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Organization)
+        .where(Organization.status == OrganizationStatus.PENDING)
+    )
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its own % and _ taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def decision_log_query(
+    *,
+    organization: Organization | None = None,
+    name: str = "",
+    action: AuditAction | None = None,
+    actor: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> sa.Select:
+    """The decision log, newest first, narrowed by any of: one organization, part of an
+    organization's name, one action, part of the moderator's email, a time range
+    ([since, until)). A filter that matches nothing gives an empty log."""
+    from sqlalchemy.orm import selectinload
+
+    stmt = sa.select(AuditEntry).options(selectinload(AuditEntry.organization))
+    if organization is not None:
+        stmt = stmt.where(AuditEntry.organization_id == organization.id)
+    if name:
+        named = sa.select(Organization.id).where(Organization.name.ilike(_contains(name), escape="\\"))
+        stmt = stmt.where(AuditEntry.organization_id.in_(named))
+    if action is not None:
+        stmt = stmt.where(AuditEntry.action == action)
+    if actor:
+        stmt = stmt.where(AuditEntry.actor_email.ilike(_contains(actor.lower()), escape="\\"))
+    if since is not None:
+        stmt = stmt.where(AuditEntry.created_at >= since)
+    if until is not None:
+        stmt = stmt.where(AuditEntry.created_at < until)
+    return stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())

@@ -1,21 +1,26 @@
 """Moderators hide a project or a pledge message that breaks the rules, and show it again.
 
-The reason is required: the organization reads it on its dashboard. Every decision is
-recorded in the audit log. A hidden project stops counting on its campaigns.
+The reason is required: the organization reads it on its dashboard, and its members are told
+by mail (hidden, with the reason; shown again). Every decision is recorded in the audit log.
+A hidden project stops counting on its campaigns. A member who corrected a hidden project can
+ask a moderator to look again; the request waits in the queue until a moderator shows the
+project again or keeps it hidden (with a reason, by mail).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import AuditAction, Pledge, Project, User
 from app.models.base import utcnow
-from app.services import DomainError, audit, counters
+from app.services import DomainError, NotAllowed, audit, counters, mail
 from app.services.checks import clean_reason, require_moderator
 
 
@@ -30,6 +35,9 @@ class _Hideable:
     shown: AuditAction
     already_hidden: LazyString
     not_hidden: LazyString
+    # The members' mail: its subject when hidden and when shown again.
+    hidden_subject: LazyString
+    shown_subject: LazyString
 
 
 _PROJECT = _Hideable(
@@ -40,6 +48,8 @@ _PROJECT = _Hideable(
     shown=AuditAction.PROJECT_UNHIDDEN,
     already_hidden=_l("This project is already hidden."),
     not_hidden=_l("This project is not hidden."),
+    hidden_subject=_l("A moderator hid one of your projects on Tadamun"),
+    shown_subject=_l("Your project is visible again on Tadamun"),
 )
 _PLEDGE_MESSAGE = _Hideable(
     target_type="pledge",
@@ -49,6 +59,8 @@ _PLEDGE_MESSAGE = _Hideable(
     shown=AuditAction.PLEDGE_MESSAGE_UNHIDDEN,
     already_hidden=_l("This message is already hidden."),
     not_hidden=_l("This message is not hidden."),
+    hidden_subject=_l("A moderator hid your pledge message on Tadamun"),
+    shown_subject=_l("Your pledge message is visible again on Tadamun"),
 )
 
 
@@ -68,6 +80,15 @@ def _set_hidden(item: Project | Pledge, actor: User, reason: str, kind: _Hideabl
         actor, kind.hidden if hide else kind.shown, target_type=kind.target_type, target_id=item.id,
         organization_id=item.organization_id, reason=text,
     )  # fmt: skip
+    # Only what the organization's own members may read: its item's title, the reason.
+    mail.send_decision(
+        item.organization,
+        "content_hidden" if hide else "content_shown",
+        kind.hidden_subject if hide else kind.shown_subject,
+        kind=kind.target_type,
+        item=item,
+        reason=text,
+    )
 
 
 def _linked_campaign_ids(project: Project) -> list[int]:
@@ -82,8 +103,11 @@ def hide_project(project: Project, actor: User, reason: str) -> Project:
 
 
 def unhide_project(project: Project, actor: User, reason: str = "") -> Project:
-    """Show a hidden project again. Raises NotAllowed, DomainError (not hidden)."""
+    """Show a hidden project again (which answers a request for review). Raises NotAllowed,
+    DomainError (not hidden)."""
     _set_hidden(project, actor, reason, _PROJECT, hide=False)
+    project.review_requested_at = None
+    project.review_request_note = None
     counters.project_links_changed(_linked_campaign_ids(project))
     return project
 
@@ -101,3 +125,67 @@ def unhide_pledge_message(pledge: Pledge, actor: User, reason: str = "") -> Pled
     """Show a hidden pledge message again. Raises NotAllowed, DomainError (not hidden)."""
     _set_hidden(pledge, actor, reason, _PLEDGE_MESSAGE, hide=False)
     return pledge
+
+
+REVIEW_NOTE_MAX_LENGTH = 1000
+
+
+def request_review(project: Project, actor: User, note: str = "") -> Project:
+    """A member asks a moderator to look again at its organization's hidden project (after
+    correcting it); the request waits in the moderators' queue.
+
+    Raises NotAllowed (not a member of the project's organization), DomainError (the project is
+    not hidden, a request already waits, the note is too long).
+    """
+    if actor is None or actor.organization_id != project.organization_id:
+        raise NotAllowed(_("Only members of the organization can ask for a review of its project."))
+    if not project.is_hidden:
+        raise DomainError(_("This project is not hidden."))
+    if project.review_requested_at is not None:
+        raise DomainError(_("A moderator has already been asked to look at this project again."))
+    note = (note or "").strip()
+    if len(note) > REVIEW_NOTE_MAX_LENGTH:
+        raise DomainError(_("The note may be at most %(max)d characters long.", max=REVIEW_NOTE_MAX_LENGTH))
+    project.review_requested_at = utcnow()
+    project.review_request_note = note or None
+    db.session.flush()
+    audit.record(
+        actor, AuditAction.REVIEW_REQUESTED, target_type="project", target_id=project.id,
+        organization_id=project.organization_id, reason=note,
+    )  # fmt: skip
+    return project
+
+
+def decline_review(project: Project, actor: User, reason: str) -> Project:
+    """Keep a project hidden after its organization asked for a review; the reason is mailed to
+    its members. Raises NotAllowed (not a moderator), DomainError (no reason, no request)."""
+    require_moderator(actor, _("Only moderators hide content."))
+    text = clean_reason(reason)
+    if project.review_requested_at is None:
+        raise DomainError(_("Nobody asked for a review of this project."))
+    project.review_requested_at = None
+    project.review_request_note = None
+    project.hidden_reason = text
+    db.session.flush()
+    audit.record(
+        actor, AuditAction.REVIEW_DECLINED, target_type="project", target_id=project.id,
+        organization_id=project.organization_id, reason=text,
+    )  # fmt: skip
+    mail.send_decision(
+        project.organization,
+        "review_declined",
+        _l("Your project stays hidden on Tadamun"),
+        item=project,
+        reason=text,
+    )
+    return project
+
+
+def review_requests_query() -> sa.Select:
+    """Hidden projects whose organization asked for a review, oldest request first (the queue)."""
+    return (
+        sa.select(Project)
+        .where(Project.review_requested_at.is_not(None), Project.hidden_at.is_not(None))
+        .options(joinedload(Project.organization))
+        .order_by(Project.review_requested_at, Project.id)
+    )

@@ -96,6 +96,19 @@ def active_pledge(organization: Organization | None, campaign: Campaign) -> Pled
     )
 
 
+def latest_pledge(organization: Organization | None, campaign: Campaign) -> Pledge | None:
+    """The organization's active pledge to the campaign, else its most recently withdrawn one
+    (one query): the pledge panel keeps a withdrawn pledge's choices for pledging again."""
+    if organization is None:
+        return None
+    return db.session.scalar(
+        sa.select(Pledge)
+        .where(Pledge.organization_id == organization.id, Pledge.campaign_id == campaign.id)
+        .order_by(Pledge.withdrawn_at.is_not(None), Pledge.withdrawn_at.desc(), Pledge.id.desc())
+        .limit(1)
+    )
+
+
 def pledge(
     organization: Organization,
     campaign: Campaign,

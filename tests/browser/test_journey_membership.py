@@ -149,7 +149,9 @@ def test_an_organization_joins_is_approved_pledges_links_a_project_and_withdraws
     # The organization withdraws its pledge; it can pledge again later.
     applicant.goto(f"/campaigns/{TIGRIS}")
     expect_language(applicant, locale)
-    applicant.get_by_role("button", name=t("Withdraw the pledge")).click()
+    # Withdrawing asks first: the second button appears once the first is chosen.
+    applicant.locator("summary", has_text=t("Withdraw the pledge")).click()
+    applicant.get_by_role("button", name=t("Yes, withdraw the pledge")).click()
     expect(
         applicant.get_by_text(t("Your pledge has been withdrawn. You can pledge again at any time."))
     ).to_be_visible()

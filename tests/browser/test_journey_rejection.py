@@ -41,8 +41,10 @@ def test_a_rejected_applicant_reads_the_reason_corrects_and_applies_again(
     moderator = open_site(new_page, variant)
     log_in(moderator, t, MODERATOR_EMAIL)
     item = application_in_queue(moderator, t, application.name)
+    # The reason opens only once Reject is chosen.
+    item.locator("summary", has_text=t("Reject")).click()
     item.get_by_label(t("Reason for rejecting (the organization will see it)")).fill(REASON)
-    item.get_by_role("button", name=t("Reject"), exact=True).click()
+    item.get_by_role("button", name=t("Reject the application"), exact=True).click()
     expect(
         moderator.get_by_text(t("%(name)s is rejected; the reason has been sent.", name=application.name))
     ).to_be_visible()
@@ -73,8 +75,13 @@ def test_a_rejected_applicant_reads_the_reason_corrects_and_applies_again(
     ).to_be_visible()
     expect(applicant.get_by_text(t("Pending review"), exact=True)).to_be_visible()
 
-    # It is back in the moderator's queue, corrected.
+    # It is back in the moderator's queue, corrected, marked as sent again with the earlier
+    # reason and the description's change.
     item = application_in_queue(moderator, t, application.name)
-    expect(item.get_by_text(CORRECTED)).to_be_visible()
+    expect(item.get_by_text(t("Resubmitted"), exact=True)).to_be_visible()
+    earlier = item.get_by_role("region", name=t("Earlier rejection"))
+    expect(earlier.get_by_text(REASON)).to_be_visible()
+    expect(earlier.locator("ins", has_text=CORRECTED)).to_be_visible()
+    expect(item.locator(".description").get_by_text(CORRECTED)).to_be_visible()
     expect_language(applicant, locale_of(variant))
     expect_language(moderator, locale_of(variant))
