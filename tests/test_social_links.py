@@ -70,9 +70,17 @@ def test_telegram_takes_a_handle_or_a_link(typed):
 
 
 @pytest.mark.parametrize(
-    "typed", ["+964 770 123 4567", "00964-770-123-4567", "0770 123 4567", "+٩٦٤ ٧٧٠ ١٢٣ ٤٥٦٧", "۰۷۷۰۱۲۳۴۵۶۷"]
+    "typed",
+    [
+        "+964 770 123 4567",
+        "00964-770-123-4567",
+        "0770 123 4567",
+        "+\u0669\u0666\u0664 \u0667\u0667\u0660 \u0661\u0662\u0663 \u0664\u0665\u0666\u0667",
+        "\u06f0\u06f7\u06f7\u06f0\u06f1\u06f2\u06f3\u06f4\u06f5\u06f6\u06f7",
+    ],
 )
 def test_whatsapp_takes_a_number_in_any_digits(typed):
+    # Arabic-Indic and Persian digits, as escapes: they look like Latin letters to the linter.
     assert contact_details.whatsapp_number(typed) == WHATSAPP
 
 
@@ -92,7 +100,7 @@ def test_registration_stores_the_social_links_normalized_with_their_visibility(c
         facebook_visibility="public",
         telegram="t.me/basra_women",
         telegram_visibility="members",
-        whatsapp="٠٧٧٠ ١٢٣ ٤٥٦٧",
+        whatsapp="\u0660\u0667\u0667\u0660 \u0661\u0662\u0663 \u0664\u0665\u0666\u0667",
         whatsapp_visibility="hidden",
     )
     response = client.post("/auth/register", data=data)
