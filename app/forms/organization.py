@@ -123,19 +123,19 @@ class OrganizationProfileForm(FlaskForm):
     facebook = StringField(
         _l("Facebook page"),
         validators=[Optional(), OneLine(), Normalized("facebook"), Length(max=300)],
-        render_kw={"inputmode": "url", "dir": "ltr", "placeholder": "facebook.com/…"},
+        render_kw={"inputmode": "url", "dir": "ltr"},
     )
     facebook_visibility = _visibility_field(_l("Who may see the Facebook page"))
     telegram = StringField(
         _l("Telegram"),
         validators=[Optional(), OneLine(), Normalized("telegram"), Length(max=40)],
-        render_kw={"dir": "ltr", "autocapitalize": "none", "spellcheck": "false", "placeholder": "@…"},
+        render_kw={"dir": "ltr", "autocapitalize": "none", "spellcheck": "false"},
     )
     telegram_visibility = _visibility_field(_l("Who may see the Telegram username"))
     whatsapp = StringField(
         _l("WhatsApp number"),
         validators=[Optional(), OneLine(), Normalized("whatsapp"), Length(max=40)],
-        render_kw={"inputmode": "tel", "dir": "ltr", "placeholder": "+964 …"},
+        render_kw={"inputmode": "tel", "dir": "ltr"},
     )
     whatsapp_visibility = _visibility_field(_l("Who may see the WhatsApp number"))
 
