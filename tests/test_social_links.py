@@ -43,7 +43,15 @@ def test_a_facebook_page_is_accepted_without_https_and_stored_with_it(typed, sto
 
 
 @pytest.mark.parametrize(
-    "typed", ["example.org/basra", "facebook.com", "javascript:alert(1)", "ftp://facebook.com/x"]
+    "typed",
+    [
+        "example.org/basra",
+        "facebook.com",
+        "javascript:alert(1)",
+        "ftp://facebook.com/x",
+        "https://facebook.com@evil.example/x",
+        "facebook.com/our page",
+    ],
 )
 def test_what_is_not_a_facebook_page_is_refused(typed):
     with pytest.raises(InvalidContactDetail):

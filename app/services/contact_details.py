@@ -37,6 +37,8 @@ class InvalidContactDetail(DomainError):
 def web_address(text: str) -> str:
     """An http(s) address; ``example.org/x`` becomes ``https://example.org/x``."""
     text = text.strip()
+    if any(character.isspace() for character in text):
+        raise InvalidContactDetail(_("Not a web address."))
     if not _SCHEME.match(text):
         text = "https://" + text.removeprefix("//")
     parts = urlsplit(text)
