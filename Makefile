@@ -7,27 +7,39 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: help install run test test-fast lint load bench prod-check migrate demo-data clean \
+.PHONY: help install install-dev run test test-fast lint load bench prod-check migrate demo-data clean \
 	translations-extract translations-update translations-compile \
 	browser-deps node-deps screenshots
 
 help:
-	@echo "make run     - set up and serve the demo on http://127.0.0.1:$(PORT)"
-	@echo "make test    - set up and run the whole suite (SQLite, then PostgreSQL when reachable)"
+	@echo "make run     - set up and serve the demo on http://127.0.0.1:$(PORT) (serving requirements only)"
+	@echo "make test    - set up (with the development tools) and run the whole suite (SQLite, then PostgreSQL)"
 	@echo "make lint    - ruff, bandit, the template-safety check and the import layers"
 	@echo "make prod-check - nginx, 2 gunicorns, PostgreSQL, Redis, the worker and an SMTP sink on loopback"
 	@echo "make load    - load test: concurrent pledges, a write storm and a browse mix on gunicorn"
 	@echo "make bench   - benchmark every page type on the large data set (docs/performance.md)"
 
-# The virtualenv is rebuilt when the pinned requirements change.
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# Two stamps: serving needs requirements.txt alone (`make run`); the tests, lint, benchmarks and the
+# proof on loopback need requirements-dev.txt too. Each is redone when its requirements change;
+# the virtualenv itself is made once.
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+
+$(VENV)/.installed-run: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
+# requirements-dev.txt includes requirements.txt, so the development stamp covers serving too.
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed-run
+
 # Compiling the catalogs takes a fraction of a second; the .mo files are never committed.
-install: $(VENV)/.installed
+install: $(VENV)/.installed-run
+	$(BIN)/python -m app.translations compile
+
+install-dev: $(VENV)/.installed-dev
 	$(BIN)/python -m app.translations compile
 
 migrate: install
@@ -41,20 +53,20 @@ run: demo-data
 	@PORT=$(PORT) $(BIN)/python -c "import config; print(config.development_notice())"
 	PORT=$(PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: install browser-deps node-deps
+test: install-dev browser-deps node-deps
 	PYTHON=$(BIN)/python scripts/run-tests.sh
 
 # The proof on loopback (scripts/prod_check.py, figures in docs/operations.md): nginx in front of two
 # gunicorn instances, a scratch PostgreSQL cluster and a scratch Redis, the mail worker and an SMTP
 # sink, under load and failures.
-prod-check: install
+prod-check: install-dev
 	$(BIN)/python scripts/prod_check.py
 
 # The SQLite run only, without browser tests: quick feedback while coding.
-test-fast: install
+test-fast: install-dev
 	$(BIN)/python -m pytest -q -m "not browser and not prod"
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit -q -r app -ll
@@ -62,13 +74,13 @@ lint: install
 	$(BIN)/lint-imports --no-logo
 
 # Load test on loopback: gunicorn with 4 workers on a scratch database (see scripts/load.py).
-load: install
+load: install-dev
 	$(BIN)/python scripts/load.py
 
 # Benchmark on loopback (scripts/bench.py, results in docs/performance.md): the large synthetic network
 # and the demo set, on SQLite and on PostgreSQL when reachable, served by gunicorn, driven by wrk
 # (Debian's package, installed when missing and possible; else a Python load generator).
-bench: install
+bench: install-dev
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
 	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; } \
 	  || echo "!! wrk is missing: the benchmark uses its Python load generator."
@@ -76,13 +88,13 @@ bench: install
 
 # Translations (see README, "Languages"): extract the strings into app/translations/messages.pot,
 # merge them into the ar, ckb and fr catalogs, translate the .po files, then compile.
-translations-extract: $(VENV)/.installed
+translations-extract: $(VENV)/.installed-run
 	$(BIN)/python -m app.translations extract
 
 translations-update: translations-extract
 	$(BIN)/python -m app.translations update
 
-translations-compile: $(VENV)/.installed
+translations-compile: $(VENV)/.installed-run
 	$(BIN)/python -m app.translations compile
 
 # Browser tests (tests/browser, marked `browser`) drive Debian's Chromium with Playwright; they never
@@ -107,7 +119,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	else echo "!! npm is missing: the accessibility and HTML checks will be skipped."; fi
 
 # Pictures of the main pages (desktop and phone, English and Arabic) into docs/screenshots/.
-screenshots: install browser-deps
+screenshots: install-dev browser-deps
 	$(BIN)/python scripts/screenshots.py
 
 clean:

@@ -93,12 +93,12 @@ CONTACT_VISIBILITY = Labels(
     {
         Visibility.PUBLIC: _l("Public"),
         Visibility.MEMBERS: _l("Members only"),
-        Visibility.HIDDEN: _l("Hidden"),
+        Visibility.HIDDEN: _l("Moderators only"),
     }
 )
 CONTACT_VISIBILITY_HELP = _l(
     "Public: anyone can see it. Members only: logged-in members of approved organizations. "
-    "Hidden: only the network's moderators."
+    "Moderators only: only the network's moderators."
 )
 
 # The statuses of organizations, campaigns and projects (their values never collide), shown

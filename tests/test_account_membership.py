@@ -67,6 +67,36 @@ def test_pending_applicant_corrects_the_application(client, auth):
     assert organization.status == OrganizationStatus.PENDING
 
 
+def test_pending_dashboard_offers_only_what_an_application_can_do(client, auth):
+    login_member(auth, OrganizationStatus.PENDING)
+    html = client.get("/account/").get_data(as_text=True)
+    assert "Edit the application" in html
+    assert "Edit the profile" not in html
+    assert "/account/logo" in html  # the logo and the translations belong to the application
+    # Nothing it cannot do yet: pledges, projects, going dark (it is not in public view), inviting.
+    for absent in ("Our pledges", "Our projects", "/projects/new", "/account/dark", "/account/invite"):
+        assert absent not in html, absent
+    assert "Withdraw our application" in html
+
+
+def test_the_pending_profile_page_is_titled_as_the_application(client, auth):
+    login_member(auth, OrganizationStatus.PENDING)
+    html = client.get("/account/profile").get_data(as_text=True)
+    assert "<h1>Edit the application</h1>" in html
+    assert "<title>Edit the application" in html
+    assert 'value="Save the application"' in html
+    response = client.post("/account/profile", data=profile_data(), follow_redirects=True)
+    assert "Your application is saved" in response.get_data(as_text=True)
+
+
+def test_approved_dashboard_offers_pledges_projects_and_going_dark(client, auth):
+    login_member(auth, OrganizationStatus.APPROVED)
+    html = client.get("/account/").get_data(as_text=True)
+    for present in ("Edit the profile", "Our pledges", "Our projects", "/account/dark", "/account/invite"):
+        assert present in html, present
+    assert "<h1>Edit the profile</h1>" in client.get("/account/profile").get_data(as_text=True)
+
+
 def test_approved_member_changes_contact_visibility(client, auth):
     organization, _ = login_member(auth)
     client.post("/account/profile", data=profile_data(contact_email_visibility="hidden"))

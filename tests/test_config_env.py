@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -70,3 +71,28 @@ def test_make_run_says_where_links_point_and_where_mail_is_written(tmp_path):
     assert str(outbox) in completed.stdout
     makefile = (ROOT / "Makefile").read_text()
     assert "config.development_notice()" in makefile
+
+
+def _make_dry_run(target: str, tmp_path) -> str:
+    """The commands ``make TARGET`` would run for a fresh virtualenv (nothing is run)."""
+    completed = subprocess.run(  # noqa: S603 - fixed arguments
+        [shutil.which("make") or "make", "-n", target, f"VENV={tmp_path / 'venv'}", "PYTHON=python3"],
+        cwd=ROOT, capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    return completed.stdout
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_run_installs_only_what_serving_needs(tmp_path):
+    commands = _make_dry_run("run", tmp_path)
+    assert "-r requirements.txt" in commands
+    assert "requirements-dev.txt" not in commands
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+@pytest.mark.parametrize("target", ["test", "test-fast", "lint"])
+def test_development_targets_install_the_development_tools(tmp_path, target):
+    commands = _make_dry_run(target, tmp_path)
+    assert "-r requirements-dev.txt" in commands
+    # The development stamp also stands for the serving requirements, which it includes.
+    assert ".installed-dev" in commands and ".installed-run" in commands

@@ -305,3 +305,18 @@ def test_member_pages_render_in_the_chosen_language(client, auth, lang):
         response = client.get(with_lang(path, lang))
         assert response.status_code == 200, path
         assert html_tag(response) == f'<html lang="{lang}" dir="{DIRECTIONS[lang]}">', path
+
+
+@pytest.mark.parametrize("path", ["/", "/search", "/auth/login"])
+def test_the_language_switcher_is_in_the_header_of_every_page(client, path):
+    html = client.get(path).get_data(as_text=True)
+    header = html.split('<header class="site-header">', 1)[1].split("</header>", 1)[0]
+    assert 'class="language-switcher"' in header
+    assert html.count('class="language-switcher"') == 1  # not twice (header and footer)
+
+
+def test_short_pages_keep_the_footer_at_the_bottom(static_dir):
+    css = (static_dir / "css" / "tadamun.css").read_text()
+    body = re.search(r"\nbody \{(.*?)\n\}", css, re.S).group(1)
+    assert "min-block-size: 100dvh" in body and "flex-direction: column" in body
+    assert re.search(r"body > main \{[^}]*flex: 1", css)

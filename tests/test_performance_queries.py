@@ -39,6 +39,9 @@ def page_urls() -> dict[str, str]:
         "organization": f"/organizations/{org.slug}",
         "projects": "/projects/",
         "projects of a campaign": f"/projects/?campaign={campaign.slug}",
+        "projects by country and kind": (
+            f"/projects/?country={project.organization.country}&kind={project.organization.kind.value}"
+        ),
         "project": f"/projects/{project.slug}",
         "search": "/search?q=water",
         "search one kind": "/search?q=water&type=projects",

@@ -20,8 +20,8 @@ def home(client) -> str:
 
 def pledges_section(html: str) -> str:
     """The "latest pledges" feed only (the same organizations may be listed as new members),
-    without the <bdi> that isolates each name, so its sentences read as text."""
-    return re.sub(r"</?bdi[^>]*>", "", html.split('id="pledges-heading"', 1)[1])
+    without the <bdi> that isolates each name and the links on them, so its sentences read as text."""
+    return re.sub(r"</?(?:bdi|a)\b[^>]*>", "", html.split('id="pledges-heading"', 1)[1])
 
 
 def test_home_says_what_the_network_is(client):
@@ -71,6 +71,28 @@ def test_home_names_only_pledges_a_visitor_may_see(client):
     assert "Public Union supports Workers&#39; Rights" in html
     for hidden in ("Members Union", "Counted Union", "Withdrawn Union", "Suspended Union"):
         assert hidden not in html
+
+
+def test_each_latest_pledge_names_its_organization_and_campaign_once(client):
+    tigris, women = make_campaign("Save the Tigris"), make_campaign("Women Rights")
+    basra = make_organization("Basra Friends")
+    make_pledge(basra, tigris)
+    make_pledge(basra, women)
+    make_pledge(make_organization("Oslo Friends", country="NO"), tigris)
+    db.session.commit()
+
+    html = home(client)
+    feed = html.split('id="pledges-heading"', 1)[1].split("</section>", 1)[0]
+    items = re.findall(r"<li[^>]*>(.*?)</li>", feed, re.DOTALL)
+    assert len(items) == 3
+    for item in items:
+        text = re.sub(r"<[^>]+>", "", item)
+        names = [n for n in ("Basra Friends", "Oslo Friends", "Save the Tigris", "Women Rights") if n in text]
+        assert len(names) == 2 and all(text.count(name) == 1 for name in names), text
+        # The names link to the organization and the campaign.
+        assert item.count('href="/organizations/') == 1 and item.count('href="/campaigns/') == 1
+    # Three different pledges, none twice.
+    assert len({re.sub(r"<[^>]+>|\s+", " ", item) for item in items}) == 3
 
 
 @pytest.mark.parametrize("approved", [True, False])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.extensions import db
-from app.models import Campaign, OrganizationStatus
+from app.models import Campaign, OrganizationKind, OrganizationStatus
 from tests.builders import make_campaign, make_organization, make_project
 from tests.pages import page, queries_for
 
@@ -32,6 +32,47 @@ def test_project_list_filters_by_campaign(client):
     html = page(client, f"/projects/?campaign={tigris.slug}")
     assert "River Project" in html and "Shelter Project" not in html
     assert "Projects of Save the Tigris" in html
+
+
+def test_project_list_filters_by_country_and_kind_of_the_organization(client):
+    tigris = make_campaign("Save the Tigris")
+    make_project(
+        make_organization("Basra Women", kind=OrganizationKind.WOMENS_GROUP), [tigris], "Literacy Boats"
+    )
+    make_project(make_organization("Oslo Friends", country="NO"), [tigris], "Nordic Twinning")
+    make_project(make_organization("Baghdad Union", kind=OrganizationKind.LABOUR_UNION), [], "Workers School")
+    db.session.commit()
+
+    html = page(client, "/projects/?country=NO")
+    assert "Nordic Twinning" in html and "Literacy Boats" not in html and "Workers School" not in html
+    html = page(client, "/projects/?kind=womens_group&country=IQ")
+    assert "Literacy Boats" in html and "Workers School" not in html and "Nordic Twinning" not in html
+    html = page(client, f"/projects/?campaign={tigris.slug}&country=IQ")
+    assert "Literacy Boats" in html and "Nordic Twinning" not in html and "Workers School" not in html
+    # The chosen filters stay chosen; unknown values show the whole list.
+    assert '<option value="womens_group" selected>' in page(client, "/projects/?kind=womens_group")
+    html = page(client, "/projects/?kind=nothing&country=12")
+    assert "Literacy Boats" in html and "Nordic Twinning" in html and "Workers School" in html
+
+
+def test_project_filters_look_like_the_directory_filters(client):
+    make_project(make_organization(), [make_campaign("Save the Tigris")], "River Project")
+    db.session.commit()
+    for url in ("/projects/", "/organizations/"):
+        html = page(client, url)
+        assert '<details class="filters"' in html
+        for name in ("campaign", "country", "kind"):
+            assert f'<select id="filter-{name}" name="{name}">' in html, (url, name)
+
+
+def test_filtered_project_pages_keep_their_filters_in_the_page_links(client):
+    org = make_organization(country="NO")
+    for n in range(25):
+        make_project(org, [], f"Project {n}")
+    db.session.commit()
+    html = page(client, "/projects/?country=NO")
+    assert "25 projects" in html
+    assert "country=NO" in html.split('rel="next"')[0].rsplit("href=", 1)[1]
 
 
 def test_project_list_for_unknown_campaign_is_404(client):

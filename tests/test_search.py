@@ -177,3 +177,16 @@ def test_search_index_command_repairs_a_lost_index(app):
     result = app.test_cli_runner().invoke(args=["search-index"])
     assert result.exit_code == 0, result.output
     assert names("organizations", "nineveh") == ["Nineveh Heritage Circle"]
+
+
+@pytest.mark.parametrize("url", ["/search", "/search?q=water"])
+def test_the_search_page_has_one_search_box(client, url):
+    html = client.get(url).get_data(as_text=True)
+    assert len(re.findall(r'<input[^>]*type="search"', html)) == 1
+    assert len(re.findall(r'role="search"', html)) == 1
+    assert 'id="search-q"' in html  # the page's own, with its visible label
+
+
+def test_other_pages_keep_the_header_search_box(client):
+    html = client.get("/campaigns/").get_data(as_text=True)
+    assert 'id="site-search-q"' in html

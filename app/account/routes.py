@@ -31,7 +31,12 @@ def dashboard():
 
 def _render_dashboard(language_form: LanguageForm, time_zone_form: TimeZoneForm | None = None):
     organization = current_user.organization
-    solidarity = pledge_service.dashboard_solidarity(organization) if organization is not None else None
+    # An application (pending or rejected) has no pledges or projects yet, nor can it make any.
+    has_solidarity = organization is not None and organization.status in (
+        OrganizationStatus.APPROVED,
+        OrganizationStatus.SUSPENDED,
+    )
+    solidarity = pledge_service.dashboard_solidarity(organization) if has_solidarity else None
     campaigns = []
     if solidarity is not None:
         campaigns = [pledge.campaign for pledge in solidarity.pledges]
@@ -99,6 +104,7 @@ def edit_profile():
         # The form shows the name asked for: saving it again must not withdraw the request.
         form.name.data = organization.proposed_name
     resubmitting = organization.status == OrganizationStatus.REJECTED
+    applying = organization.status == OrganizationStatus.PENDING
     refused = False
     if form.validate_on_submit():
         try:
@@ -120,6 +126,8 @@ def edit_profile():
             db.session.commit()
             if resubmitting:
                 flash(_("Your application has been sent again. A moderator will review it."), "success")
+            elif applying:
+                flash(_("Your application is saved. A moderator will review it."), "success")
             elif organization.proposed_name:
                 flash(
                     _("The profile is saved. Your new name is waiting for review by a moderator."),
@@ -133,6 +141,7 @@ def edit_profile():
         form=form,
         organization=organization,
         resubmitting=resubmitting,
+        applying=applying,
     ), 400 if form.errors or refused else 200
 
 

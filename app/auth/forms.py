@@ -59,6 +59,15 @@ class RegistrationForm(NewPasswordMixin, OrganizationProfileForm):
     nickname = StringField(_l("Leave this field empty"))
     submit = SubmitField(_l("Send application"))
 
+    # The order of the page (the organization, then the account), which the error summary follows:
+    # the password fields come from a mixin and would otherwise come before the email.
+    ACCOUNT_FIELDS = ("email", "password", "confirm", "nickname", "submit")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.ACCOUNT_FIELDS:
+            self._fields.move_to_end(name)
+
 
 class ResetRequestForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])

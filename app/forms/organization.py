@@ -9,16 +9,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
-    RadioField,
     SelectChoice,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
-    URLField,
 )
 from wtforms.validators import (
-    URL,
     DataRequired,
     Email,
     Length,
@@ -30,6 +27,7 @@ from wtforms.validators import (
 from app import labels
 from app.forms import OneLine, WholeNumberField
 from app.models import CONTACT_FIELDS, IRAQ, Visibility
+from app.services import contact_details
 
 VISIBILITY_CHOICES = [SelectChoice(value.value, label) for value, label in labels.CONTACT_VISIBILITY.items()]
 
@@ -49,18 +47,35 @@ def country_choices() -> list[SelectChoice]:
     return [SelectChoice(code, name) for code, name in ordered]
 
 
-def http_url(form, field) -> None:
-    if field.data and not field.data.strip().lower().startswith(("http://", "https://")):
-        raise ValidationError(_l("A website address must start with http:// or https://."))
+class Normalized:
+    """Validator: the field's text read into its stored form (app/services/contact_details.py),
+    ``facebook.com/x`` becoming ``https://facebook.com/x``; the reason as the field's error."""
+
+    def __init__(self, detail: str):
+        self.detail = detail
+
+    def __call__(self, form, field) -> None:
+        try:
+            field.data = contact_details.normalized(self.detail, field.data)
+        except contact_details.InvalidContactDetail as error:
+            raise ValidationError(str(error)) from None
 
 
 def _visibility_field(label):
-    return RadioField(label, choices=VISIBILITY_CHOICES, default=Visibility.HIDDEN.value)
+    # A compact list beside its detail; the section explains the choices once.
+    return SelectField(
+        label,
+        choices=VISIBILITY_CHOICES,
+        default=Visibility.HIDDEN.value,
+        render_kw={"class": "visibility-select"},
+    )
 
 
 class OrganizationProfileForm(FlaskForm):
-    # Shown under each contact field's "who may see it" choice.
+    # Shown once, at the top of the contact details.
     visibility_help = labels.CONTACT_VISIBILITY_HELP
+    # In the order the contact details are shown, each followed by its visibility.
+    contact_fields = CONTACT_FIELDS
 
     name = StringField(
         _l("Name of the organization"), validators=[DataRequired(), Length(max=200), OneLine()]
@@ -88,15 +103,10 @@ class OrganizationProfileForm(FlaskForm):
     description = TextAreaField(
         _l("What the organization does"), validators=[DataRequired(), Length(max=10000)]
     )
-    website = URLField(
+    website = StringField(
         _l("Website"),
-        validators=[
-            Optional(),
-            Length(max=300),
-            OneLine(),
-            http_url,
-            URL(require_tld=True, message=_l("Not a web address.")),
-        ],
+        validators=[Optional(), OneLine(), Normalized("website"), Length(max=300)],
+        render_kw={"inputmode": "url", "autocomplete": "url", "dir": "ltr"},
     )
     founded_year = WholeNumberField(_l("Year founded"), validators=[Optional()])
 
@@ -110,6 +120,24 @@ class OrganizationProfileForm(FlaskForm):
     address_visibility = _visibility_field(_l("Who may see the address"))
     contact_person = StringField(_l("Contact person"), validators=[Optional(), Length(max=120), OneLine()])
     contact_person_visibility = _visibility_field(_l("Who may see the contact person"))
+    facebook = StringField(
+        _l("Facebook page"),
+        validators=[Optional(), OneLine(), Normalized("facebook"), Length(max=300)],
+        render_kw={"inputmode": "url", "dir": "ltr"},
+    )
+    facebook_visibility = _visibility_field(_l("Who may see the Facebook page"))
+    telegram = StringField(
+        _l("Telegram"),
+        validators=[Optional(), OneLine(), Normalized("telegram"), Length(max=40)],
+        render_kw={"dir": "ltr", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    telegram_visibility = _visibility_field(_l("Who may see the Telegram username"))
+    whatsapp = StringField(
+        _l("WhatsApp number"),
+        validators=[Optional(), OneLine(), Normalized("whatsapp"), Length(max=40)],
+        render_kw={"inputmode": "tel", "dir": "ltr"},
+    )
+    whatsapp_visibility = _visibility_field(_l("Who may see the WhatsApp number"))
 
     submit = SubmitField(_l("Save"))
 

@@ -21,8 +21,19 @@ if TYPE_CHECKING:
 
 IRAQ = "IQ"
 
-# The contact details an organization can publish, each with its own visibility column.
-CONTACT_FIELDS = ("contact_email", "contact_phone", "address", "contact_person")
+# The contact details an organization can publish, each with its own visibility column, in the
+# order the forms and pages show them. The social links are stored normalized
+# (app/services/contact_details.py): a https:// Facebook address, a Telegram @handle, a
+# WhatsApp number in ASCII digits.
+CONTACT_FIELDS = (
+    "contact_email",
+    "contact_phone",
+    "address",
+    "contact_person",
+    "facebook",
+    "telegram",
+    "whatsapp",
+)
 
 
 class Organization(db.Model):
@@ -78,6 +89,18 @@ class Organization(db.Model):
     contact_person: Mapped[str | None] = mapped_column(sa.String(120))
     contact_person_visibility: Mapped[Visibility] = mapped_column(
         enum_column(Visibility, "contact_person_visibility"), default=Visibility.HIDDEN
+    )
+    facebook: Mapped[str | None] = mapped_column(sa.String(300))
+    facebook_visibility: Mapped[Visibility] = mapped_column(
+        enum_column(Visibility, "facebook_visibility"), default=Visibility.HIDDEN, server_default="hidden"
+    )
+    telegram: Mapped[str | None] = mapped_column(sa.String(40))
+    telegram_visibility: Mapped[Visibility] = mapped_column(
+        enum_column(Visibility, "telegram_visibility"), default=Visibility.HIDDEN, server_default="hidden"
+    )
+    whatsapp: Mapped[str | None] = mapped_column(sa.String(40))
+    whatsapp_visibility: Mapped[Visibility] = mapped_column(
+        enum_column(Visibility, "whatsapp_visibility"), default=Visibility.HIDDEN, server_default="hidden"
     )
 
     # What search indexes: the row's text in every language, folded and stemmed in Python

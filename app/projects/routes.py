@@ -1,29 +1,35 @@
 from flask import abort, render_template, request
 from flask_login import current_user
 
+from app import labels, params
 from app.i18n import current_locale
+from app.models import OrganizationKind
 from app.projects import bp
 from app.services import directory, translations
 
 
 @bp.get("/")
 def index():
-    slug = request.args.get("campaign", "").strip()
-    campaign = directory.get_campaign(slug) if slug else None
-    if slug and campaign is None:
-        abort(404)
-    projects = directory.projects_page(campaign, current_user, page=request.args.get("page", 1, type=int))
+    filters = params.project_filters(request.args)
+    if params.campaign_slug(request.args) and filters.campaign is None:
+        abort(404)  # a campaign's projects page whose campaign is gone
+    projects = directory.projects_page(filters, current_user, page=request.args.get("page", 1, type=int))
     projects.items = translations.localized_projects(projects.items, current_locale())
-    shown = [link.campaign for project in projects.items for link in project.campaign_links]
-    campaign_texts = translations.campaign_texts(
-        [campaign, *shown] if campaign is not None else shown, current_locale()
-    )
+    campaign = filters.campaign
+    # Every campaign, for the filter; the cards' campaigns are among them (one query in all).
+    all_campaigns = directory.all_campaigns()
+    campaign_texts = translations.campaign_texts(all_campaigns, current_locale())
+    campaigns = [campaign_texts[c.id] for c in all_campaigns]
     return render_template(
         "projects/index.html",
         projects=projects,
+        filters=filters,
         campaign=campaign,
         campaign_text=campaign_texts[campaign.id] if campaign is not None else None,
         campaign_texts=campaign_texts,
+        campaigns=campaigns,
+        kinds=list(OrganizationKind),
+        countries=labels.sorted_countries(directory.directory_countries()),
     )
 
 

@@ -317,6 +317,10 @@ ORGANIZATIONS: list[dict] = [
         contact_person_visibility=V.MEMBERS,
         address="Demo address, kept hidden",
         address_visibility=V.HIDDEN,
+        facebook="https://facebook.com/example.basra.women",
+        facebook_visibility=V.PUBLIC,
+        telegram="@example_basra_women",
+        telegram_visibility=V.MEMBERS,
     ),
     dict(
         slug="jamiyat-shabab-dijla",

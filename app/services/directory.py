@@ -373,9 +373,26 @@ def organization_projects(organization: Organization, viewer: Any = None, page: 
 # --- Projects ---------------------------------------------------------------------------
 
 
-def projects_page(campaign: Campaign | None = None, viewer: Any = None, page: int = 1) -> Pagination:
-    """Visible projects of approved organizations, newest first, optionally of one campaign
-    (through a link the viewer may see), each with the campaign links the viewer may see."""
+@dataclass(frozen=True)
+class ProjectFilters:
+    """The projects page's filters (read from a request by ``app.params.project_filters``): a
+    campaign the project serves, and the country and kind of the organization that runs it."""
+
+    campaign: Campaign | None = None
+    country: str | None = None
+    kind: OrganizationKind | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.campaign or self.country or self.kind)
+
+
+def projects_page(filters: ProjectFilters | None = None, viewer: Any = None, page: int = 1) -> Pagination:
+    """Visible projects of approved organizations, newest first, each with the campaign links the
+    viewer may see; filtered by a campaign (through a link the viewer may see) and by the country
+    and kind of their organization (indexed: organizations by status and kind or country,
+    projects by organization, links by campaign). A constant number of queries."""
+    filters = filters or ProjectFilters()
     stmt = (
         sa.select(Project)
         .join(Project.organization)
@@ -384,9 +401,13 @@ def projects_page(campaign: Campaign | None = None, viewer: Any = None, page: in
         .execution_options(populate_existing=True)
         .order_by(Project.created_at.desc(), Project.id.desc())
     )
-    if campaign is not None:
+    if filters.country:
+        stmt = stmt.where(Organization.country == filters.country)
+    if filters.kind:
+        stmt = stmt.where(Organization.kind == filters.kind)
+    if filters.campaign is not None:
         linked = sa.select(ProjectCampaign.project_id).where(
-            ProjectCampaign.campaign_id == campaign.id,
+            ProjectCampaign.campaign_id == filters.campaign.id,
             ProjectCampaign.visibility.in_(link_visibilities(viewer)),
         )
         stmt = stmt.where(Project.id.in_(linked))

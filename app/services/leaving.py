@@ -35,6 +35,7 @@ from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import (
+    CONTACT_FIELDS,
     AuditAction,
     AuditEntry,
     LinkVisibility,
@@ -189,10 +190,7 @@ def _pseudonymize_log(organization: Organization, user_ids: list[int], user_emai
         *(slug for _title, slug in projects),
     }
     contacts = {
-        organization.contact_email,
-        organization.contact_phone,
-        organization.contact_person,
-        organization.address,
+        *(getattr(organization, field) for field in CONTACT_FIELDS),
         organization.website,
         *user_emails,
     }

@@ -26,7 +26,16 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.names import name_skeleton
-from app.services import DomainError, NotAllowed, accounts, audit, counters, mail, tokens
+from app.services import (
+    DomainError,
+    NotAllowed,
+    accounts,
+    audit,
+    contact_details,
+    counters,
+    mail,
+    tokens,
+)
 from app.services.passwords import hash_password
 from app.services.text import check_one_line, slugify, unique_slug
 
@@ -99,9 +108,9 @@ def _clean_profile(data: dict[str, Any]) -> dict[str, Any]:
         if len(country) != 2 or not country.isalpha():
             raise DomainError(_("Please choose a country."))
         profile["country"] = country
-    website = profile.get("website")
-    if website and not website.lower().startswith(("http://", "https://")):
-        raise DomainError(_("A website address must start with http:// or https://."))
+    for key in contact_details.NORMALIZERS:
+        if key in profile:
+            profile[key] = contact_details.normalized(key, profile[key])
     for field in CONTACT_FIELDS:
         key = f"{field}_visibility"
         if key in profile:
