@@ -14,7 +14,7 @@ import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 
 import pytz
 from babel import Locale
@@ -109,6 +109,16 @@ def force_timezone(name: str | None) -> Iterator[None]:
 def reader_zone() -> tzinfo:
     """The zone dates are shown in now: a forced one, else Flask-Babel's for this request."""
     return _forced_zone.get() or get_timezone() or UTC
+
+
+def start_of_day(day: date) -> datetime:
+    """The moment a day begins in the reader's zone, in UTC: a date a person types (a filter's
+    "from" and "to") means the day as the pages show it, not a UTC day."""
+    zone = reader_zone()
+    midnight = datetime.combine(day, time.min)
+    # pytz zones need localize(); attaching them with tzinfo= would use the zone's first offset
+    local = zone.localize(midnight) if hasattr(zone, "localize") else midnight.replace(tzinfo=zone)
+    return local.astimezone(UTC)
 
 
 def _date_locale() -> Locale | None:

@@ -228,7 +228,8 @@ def test_log_filters_by_name_decision_moderator_and_dates(client, auth, count_qu
 
     add(moderator, AuditAction.ORGANIZATION_APPROVED, tigris, datetime(2026, 3, 1, 10, tzinfo=UTC), "t1")
     add(other, AuditAction.ORGANIZATION_SUSPENDED, tigris, datetime(2026, 3, 20, 10, tzinfo=UTC), "t2")
-    add(other, AuditAction.ORGANIZATION_APPROVED, marsh, datetime(2026, 4, 2, 23, tzinfo=UTC), "m1")
+    # 22:00 UTC on 2 April is 01:00 on 3 April in Iraq, the day the log shows and the filter means
+    add(other, AuditAction.ORGANIZATION_APPROVED, marsh, datetime(2026, 4, 2, 22, tzinfo=UTC), "m1")
     db.session.commit()
 
     def reasons(query: str) -> list[str]:
@@ -240,7 +241,9 @@ def test_log_filters_by_name_decision_moderator_and_dates(client, auth, count_qu
     assert reasons("organization=الأهوار") == ["m1"]
     assert reasons("action=organization.approved") == ["m1", "t1"]
     assert reasons("moderator=second") == ["m1", "t2"]
-    assert reasons("from=2026-03-02&to=2026-04-02") == ["m1", "t2"]  # the last day included
+    assert reasons("from=2026-03-02&to=2026-04-03") == ["m1", "t2"]  # the last day included
+    assert reasons("from=2026-03-02&to=2026-04-02") == ["t2"]  # days in Iraq time
+    assert reasons("from=2026-04-03") == ["m1"]
     assert reasons("organization=Tigris&action=organization.approved&moderator=mod@") == ["t1"]
     assert reasons("organization=no such group") == []
     assert reasons("organization=100%25") == []  # % is a character, not a wildcard

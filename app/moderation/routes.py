@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, has_request_context, redirect, render_template, request, url_for
@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app import labels
+from app import dates, labels
 from app.access import admin_required, moderator_required
 from app.extensions import db
 from app.i18n import current_locale
@@ -329,10 +329,6 @@ def _log_date(name: str, errors: dict[str, str]) -> date | None:
         return None
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
 @bp.get("/log")
 @moderator_required
 def log():
@@ -356,8 +352,8 @@ def log():
         name="" if chosen is not None else wanted,
         action=action,
         actor=actor,
-        since=_day_start(since) if since else None,
-        until=_day_start(until + timedelta(days=1)) if until else None,
+        since=dates.start_of_day(since) if since else None,
+        until=dates.start_of_day(until + timedelta(days=1)) if until else None,
     )
     page = db.paginate(stmt, page=_page(), per_page=current_app.config["PAGE_SIZE"] * 2, error_out=True)
     filtered = bool(wanted or action or actor or since or until)
