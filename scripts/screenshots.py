@@ -1,6 +1,6 @@
 """Pictures of the main pages for the README: ``make screenshots``.
 
-Serves the application with the demo data on a free local port, opens each main page in
+Serves the application with the demo data on a free local port, opens each main page (and the member's and moderator's) in
 Debian's Chromium (desktop 1280x800 and phone 390x844, English and Arabic) and saves what a
 person sees first (above the fold) as ``docs/screenshots/<page>-<device>-<lang>.png``, reduced
 to a 128-colour palette (a third of the size, no visible difference for flat page colours).
@@ -45,6 +45,7 @@ PUBLIC_PAGES = (
     "projects",
     "project",
     "register",
+    "search",
 )
 
 
@@ -98,12 +99,14 @@ def shoot(browser, live, pages, device: str, viewport: dict, lang: str, output: 
     for name in PUBLIC_PAGES:
         save(name, getattr(pages, name))
     t = translator(live.app, lang)
-    if not phone:  # the member and moderator screens, on a desktop
-        log_in(page, t, MEMBER_EMAIL)
-        save("dashboard", pages.dashboard)
-        page.get_by_role("button", name=t("Log out")).click()
-        log_in(page, t, MODERATOR_EMAIL)
-        save("moderation", pages.moderation_queue)
+    # The member's and the moderator's screens, on phones as on desktops.
+    log_in(page, t, MEMBER_EMAIL)
+    save("dashboard", pages.dashboard)
+    save("campaign-member", pages.campaign)  # the pledge panel
+    page.get_by_role("button", name=t("Log out")).click()
+    log_in(page, t, MODERATOR_EMAIL)
+    save("moderation", pages.moderation_queue)
+    save("moderation-log", pages.moderation_log)
     context.close()
 
 
