@@ -10,9 +10,9 @@ from flask_wtf import FlaskForm
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import Length
 
+from app import transactions
 from app.access import member_required
 from app.account import bp
-from app.extensions import db
 from app.i18n import text_direction
 from app.models import OrganizationStatus
 from app.services import DomainError, NotAllowed
@@ -42,13 +42,11 @@ def organization_translation(locale: str):
                 current_user, organization, locale, description=form.description.data
             )
         except NotAllowed:
-            db.session.rollback()
             abort(403)
         except DomainError as error:
-            db.session.rollback()
+            transactions.refused()  # the form is shown again with a 200
             form.description.errors.append(str(error))
         else:
-            db.session.commit()
             if saved is None:
                 flash(_("The description in this language was removed."), "success")
             else:

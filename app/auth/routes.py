@@ -2,7 +2,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from app import ceremony, security
+from app import ceremony, security, transactions
 from app.access import hold_until_second_factor, rate_limited
 from app.auth import bp
 from app.auth.forms import (
@@ -13,7 +13,6 @@ from app.auth.forms import (
     ResetPasswordForm,
     ResetRequestForm,
 )
-from app.extensions import db
 from app.models import User
 from app.services import DomainError, accounts, mail, membership, tokens, two_factor
 from app.urls import safe_next_url
@@ -36,13 +35,13 @@ def login():
         try:
             user = accounts.authenticate(form.email.data, form.password.data)
         except accounts.AccountLocked as error:
-            db.session.commit()  # keep the failure counters authenticate() updated
+            transactions.commit_even_if_refused()  # the failure counters authenticate() updated
             form.password.errors.append(str(error))
             return render_template(
                 "auth/login.html", form=form, passkey_form=PasskeyLoginForm(prefix="passkey")
             )
-        db.session.commit()
         if user is None:
+            transactions.commit_even_if_refused()  # the failure counters authenticate() updated
             # The same words whether the email is unknown or the password wrong.
             form.password.errors.append(_("Email or password is not correct."))
         elif user.has_two_factor:
@@ -56,10 +55,10 @@ def login():
 
 def finish_login(user: User, remember: bool, method: str, next_url: str):
     """The end of every login on the web, whatever proved it (``method``): security.log_in (the
-    login record, the session and cookies; the one call of login_user), the commit, and on: to
-    set up two-factor login first when it is required of the user and missing."""
+    login record, the session and cookies; the one call of login_user), and on: to set up
+    two-factor login first when it is required of the user and missing. The request commits
+    the login record when it answers."""
     security.log_in(user, remember=remember, method=method)
-    db.session.commit()
     if two_factor.setup_needed(user):
         return send_to_setup(user)
     return redirect(next_url)
@@ -91,7 +90,6 @@ def send_to_setup(user: User):
 @login_required
 def logout():
     accounts.end_all_sessions(current_user)
-    db.session.commit()
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("main.home"))
@@ -114,23 +112,18 @@ def register():
             )
         except membership.EmailAlreadyRegistered as taken:
             # Answer exactly as on success; tell the account's owner instead of the visitor.
-            db.session.rollback()
+            # Nothing of the registration was written: the notice alone is committed.
             mail.send_registration_attempt_notice(taken.user)
-            db.session.commit()
             return redirect(url_for("auth.registered"))
         except accounts.WeakPassword as error:
-            db.session.rollback()
             form.password.errors.append(str(error))
         except membership.NameTooClose as error:
-            db.session.rollback()
             form.name.errors.append(str(error))
         except DomainError as error:
-            db.session.rollback()
             flash(str(error), "error")
             return render_template("auth/register.html", form=form), 400
         else:
             mail.send_email_confirmation(registration.user)
-            db.session.commit()
             return redirect(url_for("auth.registered"))
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
 
@@ -150,9 +143,7 @@ def confirm_email(token: str):
         try:
             membership.confirm_email(token)
         except tokens.InvalidToken as error:
-            db.session.rollback()
             return render_template("auth/token_problem.html", message=str(error)), 400
-        db.session.commit()
         flash(_("Thank you: your email address is confirmed."), "success")
         return redirect(
             url_for("account.dashboard") if current_user.is_authenticated else url_for("auth.login")
@@ -165,8 +156,7 @@ def confirm_email(token: str):
 @rate_limited
 def resend_confirmation():
     if current_user.email_confirmed_at is None:
-        mail.send_email_confirmation(current_user)
-        db.session.commit()
+        mail.send_email_confirmation(current_user)  # leaves after the request's commit
     flash(_("We have sent you a new confirmation link."), "info")
     return redirect(url_for("account.dashboard"))
 
@@ -176,8 +166,7 @@ def resend_confirmation():
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        membership.request_password_reset(form.email.data)
-        db.session.commit()  # the message leaves after the commit (the outbox)
+        membership.request_password_reset(form.email.data)  # the message leaves after the commit
         flash(
             _("If this email address has an account, we have sent it a link to set a new password."), "info"
         )
@@ -197,10 +186,9 @@ def reset_password(token: str):
         try:
             membership.reset_password(token, form.password.data)
         except accounts.WeakPassword as error:
-            db.session.rollback()
+            transactions.refused()  # the form is shown again with a 200
             form.password.errors.append(str(error))
         else:
-            db.session.commit()
             if current_user.is_authenticated:
                 logout_user()
             flash(_("Your password is changed. Please log in with the new one."), "success")
@@ -222,7 +210,7 @@ def accept_invitation(token: str):
         try:
             user = membership.accept_invitation(token, form.password.data)
         except accounts.WeakPassword as error:
-            db.session.rollback()
+            transactions.refused()  # the form is shown again with a 200
             form.password.errors.append(str(error))
         else:
             flash(

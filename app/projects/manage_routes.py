@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.access import member_required
-from app.extensions import db
 from app.models import Project
 from app.projects import bp
 from app.projects.forms import ProjectForm
@@ -58,10 +57,8 @@ def new():
         try:
             project = project_service.create_project(current_user, **form.service_fields())
         except DomainError as error:
-            db.session.rollback()
             form.form_errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("The project “%(title)s” has been created.", title=project.title), "success")
             return redirect(url_for("account.dashboard"))
     status = 400 if form.is_submitted() else 200
@@ -85,10 +82,8 @@ def edit(project_id: int):
         try:
             project_service.update_project(project, current_user, **form.service_fields())
         except DomainError as error:
-            db.session.rollback()
             form.form_errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("The project has been saved."), "success")
             return redirect(url_for("account.dashboard"))
     status = 400 if form.is_submitted() else 200
@@ -101,6 +96,5 @@ def delete(project_id: int):
     project = _own_project_or_404(project_id)
     title = project.title
     project_service.delete_project(project, current_user)
-    db.session.commit()
     flash(_("The project “%(title)s” has been deleted.", title=title), "success")
     return redirect(url_for("account.dashboard"))
