@@ -62,13 +62,6 @@ def register(app: Flask) -> None:
     """Remember an explicit ``?lang=`` choice in a cookie. A GET changes nothing on the server:
     a member keeps a language for their account with a POST (``account.set_language``)."""
 
-    @app.before_request
-    def forget_previous_locale() -> None:
-        # Flask-Babel caches the locale on `g`, which lives as long as the application context.
-        # A request normally gets a fresh one, but not when a context is already pushed (the test
-        # suite, CLI commands): start each request from a clean slate so its own choice applies.
-        flask_babel.refresh()
-
     @app.after_request
     def remember_choice_in_cookie(response: Response) -> Response:
         lang = explicit_choice()

@@ -1,4 +1,4 @@
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
@@ -16,13 +16,6 @@ from app.auth.forms import (
 from app.models import User
 from app.services import DomainError, accounts, mail, membership, tokens, two_factor
 from app.urls import safe_next_url
-
-
-@bp.before_app_request
-def forget_user_of_previous_request() -> None:
-    # Flask-Login caches the user in `g`; when requests share an application context
-    # (tests, CLI-driven clients) the previous request's user must not carry over.
-    g.pop("_login_user", None)
 
 
 @bp.route("/login", methods=["GET", "POST"])
