@@ -100,7 +100,6 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_access_matrix",
         "test_account_membership",
         "test_auth_login",
-        "test_auth_rate_limits",
         "test_auth_registration",
         "test_auth_tokens",
         "test_backup",
@@ -109,7 +108,6 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_csrf",
         "test_curation",
         "test_demo_data",
-        "test_deploy_files",
         "test_fuzz",
         "test_going_dark",
         "test_i18n",
@@ -138,7 +136,6 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_search",
         "test_search_languages",
         "test_sessions",
-        "test_static_fingerprints",
         "test_two_factor",
         "test_worker_rq",
     }
