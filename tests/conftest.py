@@ -128,12 +128,10 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_pledges",
         "test_project_link_visibility",
         "test_projects_manage",
-        "test_reliability",
         "test_search",
         "test_search_languages",
         "test_sessions",
         "test_two_factor",
-        "test_worker_rq",
     }
 )
 
