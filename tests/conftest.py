@@ -122,7 +122,6 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_outbox",
         "test_page_cache",
         "test_pages_integration",
-        "test_password_policy",
         "test_performance_queries",
         "test_pledge_visibility",
         "test_pledges",
