@@ -118,7 +118,6 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_logos",
         "test_moderation_log_and_roles",
         "test_organization_names",
-        "test_organization_translations_status",
         "test_outbox",
         "test_page_cache",
         "test_pages_integration",
