@@ -128,7 +128,6 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_projects_manage",
         "test_search",
         "test_search_languages",
-        "test_sessions",
         "test_two_factor",
     }
 )
