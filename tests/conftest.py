@@ -107,7 +107,6 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_counters",
         "test_csrf",
         "test_curation",
-        "test_demo_data",
         "test_fuzz",
         "test_going_dark",
         "test_i18n",
