@@ -125,7 +125,6 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_pledges",
         "test_project_link_visibility",
         "test_projects_manage",
-        "test_search",
         "test_search_languages",
         "test_two_factor",
     }
