@@ -112,7 +112,6 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_i18n",
         "test_i18n_content",
         "test_leaving",
-        "test_lockout",
         "test_login_sessions",
         "test_logos",
         "test_moderation_log_and_roles",
