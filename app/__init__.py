@@ -132,6 +132,7 @@ def register_request_hooks(app: Flask) -> None:
     access.register(app)  # after security (an ended session is logged out, not held) and i18n
     page_cache.register_lookup(app)  # last before-request hook: after request id and locale
     benchmark.register(app)
+    transactions.register_commit(app)  # the first after-request hook to run: commits or rolls back
 
 
 def register_template_helpers(app: Flask) -> None:

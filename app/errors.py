@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 
 from app.database import is_database_busy, is_database_unavailable
 from app.extensions import db, login_manager
+from app.services import DomainError, NotAllowed
 
 RETRY_AFTER_SECONDS = 2
 
@@ -28,6 +29,10 @@ MESSAGES = {
     403: (_l("Not allowed"), _l("Your account is not allowed to do this.")),
     404: (_l("Page not found"), _l("There is no page at this address. It may have moved or been removed.")),
     405: (_l("Method not allowed"), _l("This address does not accept that kind of request.")),
+    409: (
+        _l("Not done"),
+        _l("This could not be done: it conflicts with the site's data as it is now. Reload and try again."),
+    ),
     413: (_l("Too large"), _l("What you sent is too large.")),
     422: (_l("Could not process"), _l("What you sent could not be processed.")),
     429: (_l("Too many requests"), _l("Too many attempts. Please wait a little and try again.")),
@@ -116,22 +121,38 @@ def register(app: Flask) -> None:
             return response
         return response, status
 
+    @app.errorhandler(NotAllowed)
+    def handle_not_allowed(error: NotAllowed):
+        # A refusal no view turned into a form error: the service's words, on the 403 page.
+        app.logger.info("answered 403 on %s %s: not allowed", request.method, request.endpoint)
+        return render_error(403, str(error) or None)
+
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError):
+        return render_error(409, str(error) or None)
+
     @app.errorhandler(Exception)
     def handle_unexpected(error: BaseException):
-        # When the connection died with the database (a restart) the rollback fails too: there
-        # is nothing left to roll back, and failing here would turn the 503 below into a bare 500.
-        with contextlib.suppress(sa.exc.SQLAlchemyError):
-            db.session.rollback()
-        if isinstance(error, sa.exc.SQLAlchemyError):
-            # The error page must not query the database again (to load the user for the
-            # navigation): it would wait for the same lock, or fail the same way, and the
-            # visitor would get a bare 500 instead of this page.
-            g._login_user = login_manager.anonymous_user()
-        unavailable = unavailable_service(error)
-        if unavailable is not None:
-            app.logger.warning("%s, answered 503", unavailable)
-            response = app.make_response(render_error(503))
-            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-            return response
-        app.logger.exception("unhandled error")
-        return render_error(500)
+        return answer_for_unexpected(error)
+
+
+def answer_for_unexpected(error: BaseException) -> Response:
+    """The answer to an exception nothing else handled (a 503 when the database or Redis is out
+    of reach, else a 500), also for a commit that failed after the view answered."""
+    # When the connection died with the database (a restart) the rollback fails too: there
+    # is nothing left to roll back, and failing here would turn the 503 below into a bare 500.
+    with contextlib.suppress(sa.exc.SQLAlchemyError):
+        db.session.rollback()
+    if isinstance(error, sa.exc.SQLAlchemyError):
+        # The error page must not query the database again (to load the user for the
+        # navigation): it would wait for the same lock, or fail the same way, and the
+        # visitor would get a bare 500 instead of this page.
+        g._login_user = login_manager.anonymous_user()
+    unavailable = unavailable_service(error)
+    if unavailable is not None:
+        current_app.logger.warning("%s, answered 503", unavailable)
+        response = current_app.make_response(render_error(503))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    current_app.logger.exception("unhandled error", exc_info=error)
+    return current_app.make_response(render_error(500))

@@ -98,13 +98,6 @@ def register(app: Flask) -> None:
     a member keeps a language for their account with a POST (``account.set_language``)."""
 
     @app.before_request
-    def forget_previous_locale() -> None:
-        # Flask-Babel caches the locale on `g`, which lives as long as the application context.
-        # A request normally gets a fresh one, but not when a context is already pushed (the test
-        # suite, CLI commands): start each request from a clean slate so its own choice applies.
-        flask_babel.refresh()
-
-    @app.before_request
     def keep_members_choice() -> None:
         # A member who switched the language while logged in gets their mail in it too: their
         # next state-changing request (CSRF-checked, committed by its view) keeps it.

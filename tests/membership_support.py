@@ -37,8 +37,12 @@ def registration_data(**overrides) -> dict:
     return data
 
 
-def row_counts() -> dict[str, int]:
-    """Rows in the tables a membership refusal must leave alone."""
+def row_counts(app=None) -> dict[str, int]:
+    """Rows in the tables a membership refusal must leave alone (read in a context of its own
+    when given the application)."""
+    if app is not None:
+        with app.app_context():
+            return row_counts()
     db.session.expire_all()
     return {
         model.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(model))

@@ -5,6 +5,7 @@ import pytest
 from app import create_app
 from config import InsecureConfigurationError
 from tests.builders import make_campaign
+from tests.conftest import app_context
 
 
 def test_healthz_reports_database_ok(client):
@@ -14,10 +15,11 @@ def test_healthz_reports_database_ok(client):
 
 
 def test_home_lists_active_campaigns(app, client):
-    make_campaign("Save the Tigris")
     from app.extensions import db
 
-    db.session.commit()
+    with app_context(app):
+        make_campaign("Save the Tigris")
+        db.session.commit()
     html = client.get("/").get_data(as_text=True)
     assert "Save the Tigris" in html
 

@@ -34,8 +34,8 @@ def test_file_backend_writes_eml_files_and_logs_only_the_path(make_app, tmp_path
 
 
 def test_memory_backend_captures_messages(app, outbox):
-    user = make_user(email="amal@example.org")
     with app.test_request_context():
+        user = make_user(email="amal@example.org")
         mail.send_email_confirmation(user)
         db.session.commit()
     [message] = outbox

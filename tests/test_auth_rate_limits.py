@@ -9,7 +9,7 @@ import pytest
 
 from app.extensions import db, limiter
 from tests.builders import DEFAULT_PASSWORD, make_user
-from tests.conftest import empty_all_tables
+from tests.conftest import app_context, empty_all_tables
 from tests.membership_support import registration_data, row_counts
 
 LIMIT = "3 per minute"
@@ -19,9 +19,8 @@ NEW = "a brand new long passphrase 42"
 @pytest.fixture
 def limited_app(make_app):
     application = make_app(RATELIMIT_ENABLED=True, AUTH_RATE_LIMIT=LIMIT)
-    with application.app_context():
-        yield application
-        db.session.remove()
+    yield application
+    with app_context(application):
         empty_all_tables()
 
 
@@ -48,14 +47,15 @@ def test_limited_registration_writes_nothing(limited_app):
     client = limited_app.test_client()
     for _ in range(3):
         client.post("/auth/register", data=registration_data(password="short", confirm="short"))
-    before = row_counts()
+    before = row_counts(limited_app)
     assert client.post("/auth/register", data=registration_data()).status_code == 429
-    assert row_counts() == before
+    assert row_counts(limited_app) == before
 
 
 def test_invitations_are_limited(limited_app):
-    make_user(email="owner@example.org")
-    db.session.commit()
+    with app_context(limited_app):
+        make_user(email="owner@example.org")
+        db.session.commit()
     client = limited_app.test_client()
     client.post(
         "/auth/login", data={"email": "owner@example.org", "password": "correct horse battery staple"}
@@ -69,8 +69,9 @@ def test_invitations_are_limited(limited_app):
 
 
 def test_current_password_checks_are_limited(limited_app):
-    make_user(email="owner@example.org")
-    db.session.commit()
+    with app_context(limited_app):
+        make_user(email="owner@example.org")
+        db.session.commit()
     client = limited_app.test_client()
     client.post("/auth/login", data={"email": "owner@example.org", "password": DEFAULT_PASSWORD})
     guess = {"current_password": "a guessed password", "new_password": NEW, "confirm": NEW}

@@ -22,7 +22,7 @@ STEPS = 200
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-def test_counters_match_the_rows_after_every_operation(app, seed):
+def test_counters_match_the_rows_after_every_operation(app_ctx, seed):
     rng = random.Random(seed)
     moderator = make_moderator()
     campaigns = [make_campaign(f"Campaign {n}") for n in range(4)]

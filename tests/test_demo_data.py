@@ -18,6 +18,7 @@ from app.models import (
 from app.seeding import demo_data
 from app.services import counters
 from tests.builders import make_campaign
+from tests.conftest import app_context, count, run_command, scalar, scalars
 
 SIX_CAMPAIGNS = {
     "Save the Tigris",
@@ -37,15 +38,15 @@ NAMED_ORGANIZATIONS = (
 )
 
 
-def table_counts() -> dict[str, int]:
+def table_counts(app) -> dict[str, int]:
     return {
-        model.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        model.__tablename__: count(app, model)
         for model in (Campaign, Organization, Pledge, Project, ProjectCampaign, User)
     }
 
 
 def run(app, *args: str):
-    result = app.test_cli_runner().invoke(args=["demo-data", *args])
+    result = run_command(app, "demo-data", *args)
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -56,48 +57,50 @@ def test_demo_data_loads_campaigns_organizations_and_accounts(app):
     assert "demo-password-2026" in output
     assert "moderator@tadamun.example" in output and "admin@tadamun.example" in output
 
-    titles = set(db.session.scalars(sa.select(Campaign.title)))
+    titles = set(scalars(app, sa.select(Campaign.title)))
     assert titles == SIX_CAMPAIGNS
-    names = " ".join(db.session.scalars(sa.select(Organization.name)))
+    names = " ".join(scalars(app, sa.select(Organization.name)))
     for name in NAMED_ORGANIZATIONS:
         assert name in names
-    statuses = set(db.session.scalars(sa.select(Organization.status)))
+    statuses = set(scalars(app, sa.select(Organization.status)))
     assert statuses == {s for s in OrganizationStatus}
-    descriptions = list(db.session.scalars(sa.select(Organization.description)))
+    descriptions = scalars(app, sa.select(Organization.description))
     assert sum(d.startswith("Sample organization —") for d in descriptions) >= 10
     assert any("\u0600" <= ch <= "\u06ff" for ch in names)  # some Arabic names
-    visibilities = set(db.session.scalars(sa.select(Pledge.visibility)))
+    visibilities = set(scalars(app, sa.select(Pledge.visibility)))
     assert len(visibilities) == 3
-    roles = {u.role.value for u in db.session.scalars(sa.select(User))}
+    roles = {role.value for role in scalars(app, sa.select(User.role))}
     assert roles == {"member", "moderator", "admin"}
 
 
 def test_demo_data_keeps_counters_right(app):
     run(app)
-    assert counters.stored_counts() == counters.computed_counts()
-    tigris = db.session.scalar(sa.select(Campaign).where(Campaign.slug == "save-the-tigris"))
+    with app_context(app):
+        assert counters.stored_counts() == counters.computed_counts()
+    tigris = scalar(app, sa.select(Campaign).where(Campaign.slug == "save-the-tigris"))
     assert tigris.supporter_count > 0 and tigris.project_count > 0
 
 
 def test_demo_data_twice_changes_nothing(app):
     run(app)
-    before = table_counts()
+    before = table_counts(app)
     output = run(app)
     assert "nothing changed" in output
-    assert table_counts() == before
+    assert table_counts(app) == before
 
 
 def test_demo_data_if_empty_skips_a_database_with_campaigns(app):
-    make_campaign("Existing Campaign")
-    db.session.commit()
+    with app_context(app):
+        make_campaign("Existing Campaign")
+        db.session.commit()
     output = run(app, "--if-empty")
     assert "not loaded" in output
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Campaign)) == 1
+    assert count(app, Campaign) == 1
 
 
 def test_demo_data_if_empty_loads_an_empty_database(app):
     run(app, "--if-empty")
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Campaign)) == 6
+    assert count(app, Campaign) == 6
 
 
 def test_demo_accounts_can_log_in_and_every_public_page_shows_something(app, client, auth):
@@ -133,11 +136,12 @@ def test_unapproved_demo_organizations_stay_off_public_pages(app, client):
 
 def test_demo_campaigns_speak_the_networks_languages(app, client):
     run(app)
-    translations = db.session.execute(
-        sa.select(Campaign.slug, CampaignTranslation.locale, CampaignTranslation.title).join(
-            CampaignTranslation, CampaignTranslation.campaign_id == Campaign.id
-        )
-    ).all()
+    with app_context(app):
+        translations = db.session.execute(
+            sa.select(Campaign.slug, CampaignTranslation.locale, CampaignTranslation.title).join(
+                CampaignTranslation, CampaignTranslation.campaign_id == Campaign.id
+            )
+        ).all()
     assert {(slug, locale) for slug, locale, _ in translations} == {
         (slug, locale) for slug in demo_data.CAMPAIGN_TRANSLATIONS for locale in ("ar", "ckb", "fr")
     }
@@ -149,15 +153,15 @@ def test_demo_campaigns_speak_the_networks_languages(app, client):
 
 def test_reloading_keeps_a_translation_a_moderator_edited(app):
     run(app)
-    edited = db.session.scalar(
+    french = (
         sa.select(CampaignTranslation)
         .join(Campaign)
         .where(Campaign.slug == "save-the-tigris", CampaignTranslation.locale == "fr")
     )
-    edited.title = "Sauver le Tigre"
-    db.session.commit()
+    with app_context(app):
+        db.session.scalar(french).title = "Sauver le Tigre"
+        db.session.commit()
 
     run(app)
-    db.session.refresh(edited)
-    assert edited.title == "Sauver le Tigre"
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(CampaignTranslation)) == 18
+    assert scalar(app, french).title == "Sauver le Tigre"
+    assert count(app, CampaignTranslation) == 18

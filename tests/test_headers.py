@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from tests.builders import make_campaign, make_user
+from tests.conftest import app_context, empty_all_tables
 
 REQUIRED_CSP_DIRECTIVES = (
     "default-src 'self'",
@@ -64,8 +65,9 @@ def test_hsts_is_sent_only_over_https(client):
 
 
 def test_pages_for_a_logged_in_user_are_never_cached(app, client, auth):
-    make_user(email="member@example.org")
-    db.session.commit()
+    with app_context(app):
+        make_user(email="member@example.org")
+        db.session.commit()
     assert "no-store" not in client.get("/").headers.get("Cache-Control", "")
 
     auth.login("member@example.org")
@@ -105,9 +107,9 @@ def failing_app(make_app):
         db.session.execute(sa.text("SELECT secret_column FROM no_such_table_xyz"))
         return "unreachable"
 
+    yield application
     with application.app_context():
-        yield application
-        db.session.remove()
+        empty_all_tables()
 
 
 @pytest.mark.parametrize("path", ["/_test/boom", "/_test/bad-sql"])
@@ -143,8 +145,9 @@ def test_the_error_is_logged_with_its_details_for_the_team(failing_app, caplog):
 def test_a_failed_request_leaves_the_session_usable(failing_app):
     client = failing_app.test_client()
     assert client.get("/_test/bad-sql").status_code == 500
-    make_campaign("Still works")
-    db.session.commit()
+    with app_context(failing_app):
+        make_campaign("Still works")
+        db.session.commit()
     assert "Still works" in client.get("/").get_data(as_text=True)
 
 

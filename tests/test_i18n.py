@@ -6,10 +6,12 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import User
 from tests import builders
+from tests.conftest import app_context, scalar
 
 LANGUAGES = ("en", "ar", "ckb", "fr")
 DIRECTIONS = {"en": "ltr", "ar": "rtl", "ckb": "rtl", "fr": "ltr"}
@@ -36,10 +38,11 @@ def with_lang(path: str, lang: str) -> str:
 
 @pytest.fixture
 def directory_data(app):
-    campaign = builders.make_campaign("Water for Basra", slug="water-for-basra")
-    org = builders.make_organization("Tigris Friends", slug="tigris-friends")
-    builders.make_pledge(org, campaign)
-    db.session.commit()
+    with app_context(app):
+        campaign = builders.make_campaign("Water for Basra", slug="water-for-basra")
+        org = builders.make_organization("Tigris Friends", slug="tigris-friends")
+        builders.make_pledge(org, campaign)
+        db.session.commit()
 
 
 def html_tag(response) -> str:
@@ -137,8 +140,9 @@ def test_without_a_choice_the_browser_language_is_used_when_supported(client, he
 
 
 def test_a_members_language_link_changes_only_the_cookie(app, client, auth, count_queries):
-    user = builders.make_user(email="lina@example.org")
-    db.session.commit()
+    with app_context(app):
+        user = builders.make_user(email="lina@example.org")
+        db.session.commit()
     auth.login("lina@example.org")
 
     with count_queries() as queries:
@@ -148,13 +152,13 @@ def test_a_members_language_link_changes_only_the_cookie(app, client, auth, coun
     assert response.headers["Set-Cookie"].startswith("lang=ckb;")
     writes = ("UPDATE", "INSERT", "DELETE")
     assert not [q for q in queries.statements if q.lstrip().upper().startswith(writes)]
-    db.session.expire_all()
-    assert db.session.get(User, user.id).locale is None
+    assert scalar(app, sa.select(User.locale).where(User.id == user.id)) is None
 
 
 def test_a_member_keeps_a_language_for_their_account_with_a_post(app, client, auth):
-    user = builders.make_user(email="lina@example.org")
-    db.session.commit()
+    with app_context(app):
+        user = builders.make_user(email="lina@example.org")
+        db.session.commit()
     auth.login("lina@example.org")
     assert 'action="/account/language"' in client.get("/account/").get_data(as_text=True)
 
@@ -162,8 +166,7 @@ def test_a_member_keeps_a_language_for_their_account_with_a_post(app, client, au
 
     assert response.status_code == 302
     assert response.headers["Set-Cookie"].startswith("lang=ckb;")
-    db.session.expire_all()
-    assert db.session.get(User, user.id).locale == "ckb"
+    assert scalar(app, sa.select(User.locale).where(User.id == user.id)) == "ckb"
     # Another device: no cookie, a French browser; the member's setting wins once logged in.
     other = app.test_client()
     other.post("/auth/login", data={"email": "lina@example.org", "password": builders.DEFAULT_PASSWORD})
@@ -171,11 +174,12 @@ def test_a_member_keeps_a_language_for_their_account_with_a_post(app, client, au
     assert html_tag(response) == '<html lang="ckb" dir="rtl">'
 
 
-def test_the_account_language_list_is_valid_html(client, auth):
+def test_the_account_language_list_is_valid_html(app, client, auth):
     """HTML forbids `required` on a list whose first option is a real choice, not an empty
     placeholder (the Nu HTML checker's error on the dashboard); the server checks the value."""
-    builders.make_user(email="lina@example.org")
-    db.session.commit()
+    with app_context(app):
+        builders.make_user(email="lina@example.org")
+        db.session.commit()
     auth.login("lina@example.org")
     page = client.get("/account/").get_data(as_text=True)
     select = re.search(r'<select[^>]*name="locale"[^>]*>\s*<option([^>]*)>', page)
@@ -185,16 +189,16 @@ def test_the_account_language_list_is_valid_html(client, auth):
 
 
 def test_an_unknown_language_for_the_account_is_refused(app, client, auth):
-    user = builders.make_user(email="lina@example.org")
-    user.locale = "fr"
-    db.session.commit()
+    with app_context(app):
+        user = builders.make_user(email="lina@example.org")
+        user.locale = "fr"
+        db.session.commit()
     auth.login("lina@example.org")
 
     response = client.post("/account/language", data={"locale": "xx"})
 
     assert response.status_code == 400
-    db.session.expire_all()
-    assert db.session.get(User, user.id).locale == "fr"
+    assert scalar(app, sa.select(User.locale).where(User.id == user.id)) == "fr"
 
 
 def test_visitors_choice_writes_nothing_to_the_database(client, count_queries):
@@ -284,9 +288,10 @@ MEMBER_PAGES = ("/account/", "/account/profile", "/account/password", "/account/
 
 
 @pytest.mark.parametrize("lang", ["ar", "ckb"])
-def test_moderator_pages_render_right_to_left_too(client, auth, directory_data, lang):
-    builders.make_moderator("mod@example.org", admin=True)  # admins also see the users page
-    db.session.commit()
+def test_moderator_pages_render_right_to_left_too(app, client, auth, directory_data, lang):
+    with app_context(app):
+        builders.make_moderator("mod@example.org", admin=True)  # admins also see the users page
+        db.session.commit()
     auth.login("mod@example.org")
 
     for path in MODERATOR_PAGES:
@@ -296,9 +301,10 @@ def test_moderator_pages_render_right_to_left_too(client, auth, directory_data, 
 
 
 @pytest.mark.parametrize("lang", ["ar", "fr"])
-def test_member_pages_render_in_the_chosen_language(client, auth, lang):
-    builders.make_user(email="member@example.org")
-    db.session.commit()
+def test_member_pages_render_in_the_chosen_language(app, client, auth, lang):
+    with app_context(app):
+        builders.make_user(email="member@example.org")
+        db.session.commit()
     auth.login("member@example.org")
 
     for path in MEMBER_PAGES:

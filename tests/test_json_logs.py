@@ -14,6 +14,7 @@ from app import logs
 from app.extensions import db
 from config import DevelopmentConfig, ProductionConfig
 from tests.builders import DEFAULT_PASSWORD, make_campaign, make_user
+from tests.conftest import app_context, empty_all_tables
 
 
 @pytest.fixture
@@ -24,11 +25,8 @@ def json_app(make_app):
     buffer = io.StringIO()
     application.logger.handlers[0].setStream(buffer)
     application.log_buffer = buffer
-    with application.app_context():
-        yield application
-        db.session.remove()
-        from tests.conftest import empty_all_tables
-
+    yield application
+    with app_context(application):
         empty_all_tables()
 
 
@@ -46,10 +44,11 @@ def test_production_writes_json_lines_for_every_request_and_development_text():
 
 
 def test_a_request_line_names_the_user_route_status_and_duration(json_app):
-    user = make_user(email="amal@example.org")
-    make_campaign("Save the Tigris", slug="save-the-tigris")
-    db.session.commit()
-    user_id = user.id
+    with app_context(json_app):
+        user = make_user(email="amal@example.org")
+        make_campaign("Save the Tigris", slug="save-the-tigris")
+        db.session.commit()
+        user_id = user.id
     client = json_app.test_client()
     client.environ_base["REMOTE_ADDR"] = "203.0.113.7"
     client.post("/auth/login", data={"email": "amal@example.org", "password": DEFAULT_PASSWORD})
@@ -88,8 +87,9 @@ def test_a_token_in_the_path_never_reaches_the_logs(json_app):
 
 
 def test_security_events_carry_the_same_context(json_app):
-    make_user(email="amal@example.org")
-    db.session.commit()
+    with app_context(json_app):
+        make_user(email="amal@example.org")
+        db.session.commit()
     client = json_app.test_client()
 
     response = client.post("/auth/login", data={"email": "amal@example.org", "password": "wrong one"})

@@ -14,6 +14,7 @@ from app.search_engine.folding import fold
 from app.seeding import large_data
 from app.services import DomainError, counters
 from tests.builders import make_organization
+from tests.conftest import app_context, run_command
 
 SCALE = 0.01  # 100 organizations, 50 campaigns, 2,000 pledges, 200 projects
 
@@ -22,7 +23,8 @@ def count(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
-def test_generates_the_network_with_counters_that_match_the_rows(app):
+@pytest.mark.usefixtures("app_ctx")
+def test_generates_the_network_with_counters_that_match_the_rows():
     summary = large_data.generate(scale=SCALE)
     db.session.commit()
 
@@ -41,7 +43,8 @@ def test_generates_the_network_with_counters_that_match_the_rows(app):
     assert db.session.scalar(sa.select(sa.func.count()).where(Pledge.withdrawn_at.is_not(None)))
 
 
-def test_generated_rows_are_found_by_search_in_arabic_and_latin(app):
+@pytest.mark.usefixtures("app_ctx")
+def test_generated_rows_are_found_by_search_in_arabic_and_latin():
     large_data.generate(scale=SCALE)
     db.session.commit()
 
@@ -53,7 +56,8 @@ def test_generated_rows_are_found_by_search_in_arabic_and_latin(app):
     assert engine.find("projects", some_project.place, limit=10)
 
 
-def test_same_seed_gives_the_same_network(app):
+@pytest.mark.usefixtures("app_ctx")
+def test_same_seed_gives_the_same_network():
     large_data.generate(scale=SCALE, seed=7)
     db.session.commit()
     again = large_data._organizations(random.Random(7), large_data.sizes(SCALE)["organizations"])
@@ -61,7 +65,8 @@ def test_same_seed_gives_the_same_network(app):
     assert stored == [row["name"] for row in again]
 
 
-def test_refuses_a_database_that_holds_real_rows(app):
+@pytest.mark.usefixtures("app_ctx")
+def test_refuses_a_database_that_holds_real_rows():
     make_organization("A real member")
     db.session.commit()
     with pytest.raises(DomainError):
@@ -69,7 +74,8 @@ def test_refuses_a_database_that_holds_real_rows(app):
     assert count(Organization) == 1
 
 
-def test_new_rows_after_the_load_get_fresh_ids(app):
+@pytest.mark.usefixtures("app_ctx")
+def test_new_rows_after_the_load_get_fresh_ids():
     large_data.generate(scale=SCALE)
     db.session.commit()
     org = make_organization("Joined after the load")
@@ -78,18 +84,19 @@ def test_new_rows_after_the_load_get_fresh_ids(app):
 
 
 def test_commands_generate_and_recount(app):
-    runner = app.test_cli_runner()
-    result = runner.invoke(args=["large-data", "--scale", str(SCALE)])
+    result = run_command(app, "large-data", "--scale", str(SCALE))
     assert result.exit_code == 0, result.output
     assert "Generated 100 organizations" in result.output
 
-    db.session.execute(sa.update(Campaign).values(supporter_count=Campaign.supporter_count + 1))
-    db.session.commit()
-    result = runner.invoke(args=["recount"])
+    with app_context(app):
+        db.session.execute(sa.update(Campaign).values(supporter_count=Campaign.supporter_count + 1))
+        db.session.commit()
+    result = run_command(app, "recount")
     assert result.exit_code == 0, result.output
     assert "50 row(s) corrected" in result.output
-    assert counters.stored_counts() == counters.computed_counts()
+    with app_context(app):
+        assert counters.stored_counts() == counters.computed_counts()
 
-    result = runner.invoke(args=["large-data", "--scale", str(SCALE)])
+    result = run_command(app, "large-data", "--scale", str(SCALE))
     assert result.exit_code != 0
     assert "empty database" in result.output

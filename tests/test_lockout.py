@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from app.extensions import db
@@ -13,17 +14,25 @@ from app.models.base import utcnow
 from app.services import accounts
 from app.services.accounts import AccountLocked, authenticate
 from tests.builders import DEFAULT_PASSWORD, make_user
-from tests.conftest import empty_all_tables
+from tests.conftest import app_context, empty_all_tables
 
 EMAIL = "amal@example.org"
 WRONG = "not the right password"
 
 
 @pytest.fixture
-def user(app):
-    account = make_user(email=EMAIL)
-    db.session.commit()
-    return account
+def user(app) -> User:
+    """The account, as committed (a snapshot: read changes back with `fresh`)."""
+    with app_context(app):
+        account = make_user(email=EMAIL)
+        db.session.commit()
+        return account
+
+
+@pytest.fixture
+def account(app_ctx, user) -> User:
+    """The account in the context a test of services holds."""
+    return db.session.get(User, user.id)
 
 
 @pytest.fixture
@@ -46,22 +55,23 @@ def fail(times: int, email: str = EMAIL) -> None:
         assert authenticate(email, WRONG) is None
 
 
-def reload(user: User) -> User:
-    db.session.expire_all()
-    return db.session.get(User, user.id)
+def fresh(app, user: User) -> User:
+    """The account as the database holds it now."""
+    with app_context(app):
+        return db.session.get(User, user.id)
 
 
 # The service -----------------------------------------------------------------------------------
 
 
-def test_nine_failures_do_not_lock_and_a_success_resets_the_count(user, frozen_clock):
+def test_nine_failures_do_not_lock_and_a_success_resets_the_count(account, frozen_clock):
     fail(9)
-    assert authenticate(EMAIL, DEFAULT_PASSWORD) == user
+    assert authenticate(EMAIL, DEFAULT_PASSWORD) == account
     fail(9)  # a fresh count: still not locked
-    assert authenticate(EMAIL, DEFAULT_PASSWORD) == user
+    assert authenticate(EMAIL, DEFAULT_PASSWORD) == account
 
 
-def test_ten_failures_in_fifteen_minutes_lock_even_the_right_password(user, frozen_clock):
+def test_ten_failures_in_fifteen_minutes_lock_even_the_right_password(account, frozen_clock):
     fail(9)
     with pytest.raises(AccountLocked, match="15 more minutes"):
         authenticate(EMAIL, WRONG)
@@ -71,20 +81,20 @@ def test_ten_failures_in_fifteen_minutes_lock_even_the_right_password(user, froz
         authenticate(EMAIL, DEFAULT_PASSWORD)
 
     frozen_clock.advance(minutes=10, seconds=1)
-    assert authenticate(EMAIL, DEFAULT_PASSWORD) == user
+    assert authenticate(EMAIL, DEFAULT_PASSWORD) == account
 
 
-def test_failures_spread_over_more_than_fifteen_minutes_do_not_lock(user, frozen_clock):
+def test_failures_spread_over_more_than_fifteen_minutes_do_not_lock(account, frozen_clock):
     fail(9)
     frozen_clock.advance(minutes=16)
     fail(9)
-    assert authenticate(EMAIL, DEFAULT_PASSWORD) == user
+    assert authenticate(EMAIL, DEFAULT_PASSWORD) == account
 
 
-def test_at_most_a_hundred_failures_an_hour(user, frozen_clock):
+def test_at_most_a_hundred_failures_an_hour(account, frozen_clock):
     # Ninety-nine failures already this hour (say, spread between short locks).
-    user.failed_login_hour_count = 99
-    user.failed_login_hour_start = frozen_clock.now - timedelta(minutes=30)
+    account.failed_login_hour_count = 99
+    account.failed_login_hour_start = frozen_clock.now - timedelta(minutes=30)
     db.session.commit()
 
     with pytest.raises(AccountLocked, match="30 more minutes"):
@@ -93,10 +103,10 @@ def test_at_most_a_hundred_failures_an_hour(user, frozen_clock):
         authenticate(EMAIL, DEFAULT_PASSWORD)
 
     frozen_clock.advance(minutes=30)
-    assert authenticate(EMAIL, DEFAULT_PASSWORD) == user
+    assert authenticate(EMAIL, DEFAULT_PASSWORD) == account
 
 
-def test_the_hourly_cap_holds_through_repeated_short_locks(user, frozen_clock, monkeypatch):
+def test_the_hourly_cap_holds_through_repeated_short_locks(account, frozen_clock, monkeypatch):
     monkeypatch.setattr(accounts, "LOCK_DURATION", timedelta(seconds=1))
     for _ in range(10):  # ten rounds of ten failures, each round locking for a second
         fail(9)
@@ -104,23 +114,24 @@ def test_the_hourly_cap_holds_through_repeated_short_locks(user, frozen_clock, m
             authenticate(EMAIL, WRONG)
         frozen_clock.advance(seconds=2)
 
-    assert reload(user).failed_login_hour_count == 100
+    stored = db.session.scalar(sa.select(User.failed_login_hour_count).where(User.id == account.id))
+    assert stored == 100
     with pytest.raises(AccountLocked):
         authenticate(EMAIL, DEFAULT_PASSWORD)
 
 
-def test_a_new_password_lifts_the_lock(user, frozen_clock):
+def test_a_new_password_lifts_the_lock(account, frozen_clock):
     fail(9)
     with pytest.raises(AccountLocked):
         authenticate(EMAIL, WRONG)
 
-    accounts.set_password(user, "a brand new long passphrase 42")
+    accounts.set_password(account, "a brand new long passphrase 42")
     db.session.commit()
 
-    assert authenticate(EMAIL, "a brand new long passphrase 42") == user
+    assert authenticate(EMAIL, "a brand new long passphrase 42") == account
 
 
-def test_unknown_emails_are_never_locked_and_nothing_is_written(app, frozen_clock):
+def test_unknown_emails_are_never_locked_and_nothing_is_written(app_ctx, frozen_clock):
     fail(20, email="nobody@example.org")
     assert db.session.query(User).count() == 0
 
@@ -132,13 +143,13 @@ def login(client, password, email=EMAIL):
     return client.post("/auth/login", data={"email": email, "password": password})
 
 
-def test_the_login_page_counts_failures_in_the_database(user, client, frozen_clock):
+def test_the_login_page_counts_failures_in_the_database(app, user, client, frozen_clock):
     login(client, WRONG)
     login(client, WRONG)
-    assert reload(user).failed_login_count == 2
+    assert fresh(app, user).failed_login_count == 2
 
 
-def test_the_login_page_says_the_account_is_locked(user, client, frozen_clock):
+def test_the_login_page_says_the_account_is_locked(app, user, client, frozen_clock):
     for _ in range(9):
         assert "not correct" in login(client, WRONG).get_data(as_text=True)
 
@@ -167,14 +178,14 @@ def change_password(client, current):
     )
 
 
-def test_wrong_current_passwords_lock_the_account_like_failed_logins(user, client, frozen_clock):
+def test_wrong_current_passwords_lock_the_account_like_failed_logins(app, user, client, frozen_clock):
     # A stolen session must not become a way to guess the password without limit.
     assert login(client, DEFAULT_PASSWORD).status_code == 302
     for _ in range(9):
         answer = change_password(client, WRONG)
         assert answer.status_code == 400
         assert "not correct" in answer.get_data(as_text=True)
-    assert reload(user).failed_login_count == 9
+    assert fresh(app, user).failed_login_count == 9
 
     tenth = change_password(client, WRONG)
     assert "locked" in tenth.get_data(as_text=True)
@@ -182,26 +193,28 @@ def test_wrong_current_passwords_lock_the_account_like_failed_logins(user, clien
     right = change_password(client, DEFAULT_PASSWORD)
     assert right.status_code == 400
     assert "locked" in right.get_data(as_text=True)
-    assert reload(user).password_hash == user.password_hash  # unchanged
+    assert fresh(app, user).password_hash == user.password_hash  # unchanged
     other_browser = client.application.test_client()
     assert "locked" in login(other_browser, DEFAULT_PASSWORD).get_data(as_text=True)
 
     frozen_clock.advance(minutes=16)
     assert change_password(client, DEFAULT_PASSWORD).status_code == 302
-    assert authenticate(EMAIL, NEW_PASSWORD) == reload(user)
+    with app_context(app):
+        assert authenticate(EMAIL, NEW_PASSWORD) == db.session.get(User, user.id)
 
 
-def test_failed_logins_and_wrong_current_passwords_share_one_count(user, client, frozen_clock):
+def test_failed_logins_and_wrong_current_passwords_share_one_count(app, user, client, frozen_clock):
     assert login(client, DEFAULT_PASSWORD).status_code == 302
-    fail(5)  # someone else guessing at the login page
-    db.session.commit()
+    with app_context(app):
+        fail(5)  # someone else guessing at the login page
+        db.session.commit()
     for _ in range(4):
         assert "not correct" in change_password(client, WRONG).get_data(as_text=True)
 
     assert "locked" in change_password(client, WRONG).get_data(as_text=True)
 
 
-def test_the_lock_holds_across_workers(user, make_app, frozen_clock):
+def test_the_lock_holds_across_workers(app, user, make_app, frozen_clock):
     # Two application instances, as two gunicorn workers: the count lives in the database.
     first, second = make_app().test_client(), make_app().test_client()
     for _ in range(5):
@@ -212,7 +225,7 @@ def test_the_lock_holds_across_workers(user, make_app, frozen_clock):
     assert "locked" in login(second, DEFAULT_PASSWORD).get_data(as_text=True)
 
 
-def test_unknown_email_and_wrong_password_answer_alike(user, client, frozen_clock):
+def test_unknown_email_and_wrong_password_answer_alike(app, user, client, frozen_clock):
     unknown = login(client, WRONG, email="nobody@example.org")
     wrong = login(client, WRONG)
 
@@ -236,16 +249,16 @@ def test_unknown_email_and_wrong_password_cost_the_same_work(make_app, monkeypat
 
     monkeypatch.setattr(PasswordHasher, "verify", recording_verify)
     application = make_app(PASSWORD_HASH_FAST=False)  # the production cost
-    with application.app_context():
+    with app_context(application):
         make_user(email=EMAIL)
         db.session.commit()
-        client = application.test_client()
+    client = application.test_client()
 
-        unknown = login(client, WRONG, email="nobody@example.org")
-        unknown_hashes, verified_hashes[:] = list(verified_hashes), []
-        known = login(client, WRONG)
-        known_hashes = list(verified_hashes)
-        db.session.remove()
+    unknown = login(client, WRONG, email="nobody@example.org")
+    unknown_hashes, verified_hashes[:] = list(verified_hashes), []
+    known = login(client, WRONG)
+    known_hashes = list(verified_hashes)
+    with app_context(application):
         empty_all_tables()  # this test builds its own app, so the `app` fixture does not clean up
 
     assert unknown.status_code == known.status_code

@@ -17,6 +17,7 @@ import pytest
 from app import security
 from app.extensions import db
 from tests.builders import make_user
+from tests.conftest import app_context, empty_all_tables
 from tests.membership_support import STRONG_PASSWORD, link_in, registration_data, token_from
 
 NEW_PASSWORD = "a completely different passphrase 77"
@@ -34,11 +35,8 @@ def logged_app(make_app):
     buffer = io.StringIO()
     application.logger.handlers[0].setStream(buffer)
     application.log_buffer = buffer
-    with application.app_context():
-        yield application
-        db.session.remove()
-        from tests.conftest import empty_all_tables
-
+    yield application
+    with app_context(application):
         empty_all_tables()
 
 
@@ -96,8 +94,9 @@ def test_secret_values_never_reach_the_logs(logged_app, everything_logged, outbo
 
 
 def test_every_log_line_carries_the_request_id(logged_app):
-    make_user(email="amal@example.org")
-    db.session.commit()
+    with app_context(logged_app):
+        make_user(email="amal@example.org")
+        db.session.commit()
     client = logged_app.test_client()
 
     response = client.post("/auth/login", data={"email": "amal@example.org", "password": WRONG_PASSWORD})
@@ -124,10 +123,11 @@ def test_an_unhandled_error_is_logged_under_the_id_the_page_shows(logged_app):
 
 
 def test_access_refusals_are_logged_without_the_path(logged_app):
-    user = make_user(email="amal@example.org")
-    db.session.commit()
+    with app_context(logged_app):
+        make_user(email="amal@example.org")
+        db.session.commit()
     client = logged_app.test_client()
-    client.post("/auth/login", data={"email": user.email, "password": "correct horse battery staple"})
+    client.post("/auth/login", data={"email": "amal@example.org", "password": "correct horse battery staple"})
 
     assert client.get("/moderation/").status_code == 403
 

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import Project
 from app.services.text import render_markdown
 from tests.builders import make_campaign, make_user
+from tests.conftest import app_context, scalars
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -66,11 +67,12 @@ def test_each_block_of_markdown_takes_its_own_direction():
     assert '<p dir="auto">English text.</p>' in html
 
 
-def test_hostile_project_description_is_sanitized_on_the_project_page(client, auth):
-    campaign = make_campaign()
-    member = make_user()
-    db.session.commit()
-    auth.login(member.email)
+def test_hostile_project_description_is_sanitized_on_the_project_page(app, client, auth):
+    with app_context(app):
+        campaign_id = make_campaign().id
+        member_email = make_user().email
+        db.session.commit()
+    auth.login(member_email)
     description = "\n\n".join(HOSTILE)
     client.post(
         "/projects/new",
@@ -78,11 +80,10 @@ def test_hostile_project_description_is_sanitized_on_the_project_page(client, au
             "title": "Hostile",
             "description": description,
             "status": "running",
-            "campaigns": [str(campaign.id)],
+            "campaigns": [str(campaign_id)],
         },
     )
-    db.session.rollback()
-    project = db.session.scalar(sa.select(Project))
+    [project] = scalars(app, sa.select(Project))
     assert project.description == description  # stored as written, sanitized when shown
     page = client.get(f"/projects/{project.slug}").get_data(as_text=True)
     body = page.split('id="main"', 1)[1]

@@ -20,6 +20,7 @@ from app.models import OrganizationStatus, OutboxStatus
 from app.models.base import utcnow
 from app.services import outbox
 from tests.builders import make_organization
+from tests.conftest import app_context
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "metrics-token-for-the-scraper-0123456789"
@@ -68,11 +69,12 @@ def test_paths_never_become_labels(client):
     assert "a-secret-token" not in text
 
 
-def test_pending_applications_are_counted_at_scrape_time(client):
-    make_organization("Waiting one", status=OrganizationStatus.PENDING)
-    make_organization("Waiting two", status=OrganizationStatus.PENDING)
-    make_organization("Member", status=OrganizationStatus.APPROVED)
-    db.session.commit()
+def test_pending_applications_are_counted_at_scrape_time(app, client):
+    with app_context(app):
+        make_organization("Waiting one", status=OrganizationStatus.PENDING)
+        make_organization("Waiting two", status=OrganizationStatus.PENDING)
+        make_organization("Member", status=OrganizationStatus.APPROVED)
+        db.session.commit()
 
     assert sample(scrape(client), "tadamun_pending_applications") == 2
 
@@ -89,12 +91,13 @@ def test_the_outbox_reports_its_depth_and_failures(app, client, monkeypatch):
         OutboxStatus.SENT,
         OutboxStatus.DISCARDED,
     ]
-    for n, status in enumerate(statuses):
-        row = outbox.enqueue_mail(f"member{n}@example.org", "Subject", "Body")
-        row.status = status
-        if status == OutboxStatus.SENDING:
-            row.lease_token, row.lease_until = "lease", utcnow()
-    db.session.commit()
+    with app_context(app):
+        for n, status in enumerate(statuses):
+            row = outbox.enqueue_mail(f"member{n}@example.org", "Subject", "Body")
+            row.status = status
+            if status == OutboxStatus.SENDING:
+                row.lease_token, row.lease_until = "lease", utcnow()
+        db.session.commit()
 
     text = scrape(client)
     assert sample(text, "tadamun_queue_depth") == 3  # waiting or being sent

@@ -253,10 +253,11 @@ def test_arabic_long_dates_use_the_month_names_of_iraq(app):
 
     from app.templating import format_date
 
-    with app.test_request_context("/?lang=ar"):
+    # Each in an application context of its own, as each request has (its own `g`, its locale).
+    with app.app_context(), app.test_request_context("/?lang=ar"):
         app.preprocess_request()
         assert format_date(date(2026, 11, 22), "long") == "22 تشرين الثاني 2026"
-    with app.test_request_context("/?lang=fr"):
+    with app.app_context(), app.test_request_context("/?lang=fr"):
         app.preprocess_request()
         assert format_date(date(2026, 11, 22), "long") == "22 novembre 2026"
 

@@ -11,6 +11,7 @@ from app import create_app
 from app.extensions import db
 from config import InsecureConfigurationError, ProductionConfig
 from tests.builders import make_user
+from tests.conftest import app_context
 
 PRODUCTION_SECRET = "r4nd0m-" * 8
 
@@ -64,8 +65,9 @@ def cookie_attributes(response, name: str) -> set[str]:
 
 
 def test_login_in_production_sets_secure_cookies(app, production_app):
-    make_user(email="member@example.org")
-    db.session.commit()
+    with app_context(app):
+        make_user(email="member@example.org")
+        db.session.commit()
     client = production_app.test_client()
 
     response = client.post(

@@ -7,7 +7,6 @@ import logging
 
 import pytest
 
-from app.extensions import db
 from tests.conftest import empty_all_tables
 
 PROXY = "10.0.0.2"  # the reverse proxy, as gunicorn sees it
@@ -16,20 +15,17 @@ LOGIN = {"email": "nobody@example.org", "password": "a wrong guess here"}
 
 @pytest.fixture
 def app_with_hops(make_app):
-    pushed = []
+    made = []
 
     def _make(hops: int):
         application = make_app(PROXY_HOPS=hops, RATELIMIT_ENABLED=True, AUTH_RATE_LIMIT="2 per minute")
-        context = application.app_context()
-        context.push()
-        pushed.append(context)
+        made.append(application)
         return application
 
     yield _make
-    for context in reversed(pushed):
-        db.session.remove()
-        empty_all_tables()
-        context.pop()
+    for application in made:
+        with application.app_context():
+            empty_all_tables()
 
 
 def through_proxy(client, client_address: str, *, proto: str = "http"):

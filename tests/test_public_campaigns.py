@@ -14,16 +14,18 @@ from tests.builders import (
     make_project,
     make_user,
 )
+from tests.conftest import app_context
 from tests.pages import page, queries_for
 
 
-def test_campaign_list_shows_every_campaign_with_totals_and_status(client):
-    tigris = make_campaign("Save the Tigris", summary="Keep the river alive.")
-    make_campaign("Old Campaign", status=CampaignStatus.ARCHIVED)
-    make_pledge(make_organization(country="IQ"), tigris)
-    make_pledge(make_organization(country="IT"), tigris)
-    make_pledge(make_organization(country="NO"), tigris, visibility=PledgeVisibility.COUNTED)
-    db.session.commit()
+def test_campaign_list_shows_every_campaign_with_totals_and_status(app, client):
+    with app_context(app):
+        tigris = make_campaign("Save the Tigris", summary="Keep the river alive.")
+        make_campaign("Old Campaign", status=CampaignStatus.ARCHIVED)
+        make_pledge(make_organization(country="IQ"), tigris)
+        make_pledge(make_organization(country="IT"), tigris)
+        make_pledge(make_organization(country="NO"), tigris, visibility=PledgeVisibility.COUNTED)
+        db.session.commit()
 
     html = page(client, "/campaigns/")
     assert "Save the Tigris" in html
@@ -38,20 +40,22 @@ def test_campaign_list_without_campaigns_says_so(client):
     assert "No campaigns yet" in page(client, "/campaigns/")
 
 
-def test_campaign_page_shows_description_as_safe_markdown_and_status(client):
-    campaign = make_campaign(
-        "Freedom of Expression", description="We defend **journalists**.\n\n<script>alert(1)</script>"
-    )
-    db.session.commit()
+def test_campaign_page_shows_description_as_safe_markdown_and_status(app, client):
+    with app_context(app):
+        campaign = make_campaign(
+            "Freedom of Expression", description="We defend **journalists**.\n\n<script>alert(1)</script>"
+        )
+        db.session.commit()
     html = page(client, f"/campaigns/{campaign.slug}")
     assert "<strong>journalists</strong>" in html
     assert "<script>alert(1)" not in html
     assert "badge-active" in html and "Active" in html
 
 
-def test_archived_campaign_page_says_archived(client):
-    campaign = make_campaign(status=CampaignStatus.ARCHIVED)
-    db.session.commit()
+def test_archived_campaign_page_says_archived(app, client):
+    with app_context(app):
+        campaign = make_campaign(status=CampaignStatus.ARCHIVED)
+        db.session.commit()
     assert "badge-archived" in page(client, f"/campaigns/{campaign.slug}")
 
 
@@ -59,17 +63,22 @@ def test_unknown_campaign_is_404(client):
     assert client.get("/campaigns/no-such-campaign").status_code == 404
 
 
-def test_visitor_sees_only_public_supporters_but_totals_count_everyone(client):
-    campaign = make_campaign()
-    make_pledge(make_organization("Open Iraqi Union", country="IQ"), campaign)
-    make_pledge(
-        make_organization("Members Only Group", country="IQ"), campaign, visibility=PledgeVisibility.MEMBERS
-    )
-    make_pledge(
-        make_organization("Discreet Foundation", country="CH"), campaign, visibility=PledgeVisibility.COUNTED
-    )
-    make_pledge(make_organization("Withdrawn Org"), campaign, withdrawn=True)
-    db.session.commit()
+def test_visitor_sees_only_public_supporters_but_totals_count_everyone(app, client):
+    with app_context(app):
+        campaign = make_campaign()
+        make_pledge(make_organization("Open Iraqi Union", country="IQ"), campaign)
+        make_pledge(
+            make_organization("Members Only Group", country="IQ"),
+            campaign,
+            visibility=PledgeVisibility.MEMBERS,
+        )
+        make_pledge(
+            make_organization("Discreet Foundation", country="CH"),
+            campaign,
+            visibility=PledgeVisibility.COUNTED,
+        )
+        make_pledge(make_organization("Withdrawn Org"), campaign, withdrawn=True)
+        db.session.commit()
 
     html = page(client, f"/campaigns/{campaign.slug}")
     assert "Open Iraqi Union" in html
@@ -81,12 +90,13 @@ def test_visitor_sees_only_public_supporters_but_totals_count_everyone(client):
     assert "chose not to be named publicly" in html
 
 
-def test_approved_member_also_sees_members_only_supporters(client, auth):
-    campaign = make_campaign()
-    make_pledge(make_organization("Members Only Group"), campaign, visibility=PledgeVisibility.MEMBERS)
-    make_pledge(make_organization("Discreet Foundation"), campaign, visibility=PledgeVisibility.COUNTED)
-    member = make_user(make_organization(status=OrganizationStatus.APPROVED))
-    db.session.commit()
+def test_approved_member_also_sees_members_only_supporters(app, client, auth):
+    with app_context(app):
+        campaign = make_campaign()
+        make_pledge(make_organization("Members Only Group"), campaign, visibility=PledgeVisibility.MEMBERS)
+        make_pledge(make_organization("Discreet Foundation"), campaign, visibility=PledgeVisibility.COUNTED)
+        member = make_user(make_organization(status=OrganizationStatus.APPROVED))
+        db.session.commit()
     auth.login(member.email)
 
     html = page(client, f"/campaigns/{campaign.slug}")
@@ -98,21 +108,23 @@ def test_approved_member_also_sees_members_only_supporters(client, auth):
 @pytest.mark.parametrize(
     "status", [OrganizationStatus.PENDING, OrganizationStatus.REJECTED, OrganizationStatus.SUSPENDED]
 )
-def test_member_of_an_unapproved_organization_does_not_see_members_only_supporters(client, auth, status):
-    campaign = make_campaign()
-    make_pledge(make_organization("Members Only Group"), campaign, visibility=PledgeVisibility.MEMBERS)
-    member = make_user(make_organization(status=status))
-    db.session.commit()
+def test_member_of_an_unapproved_organization_does_not_see_members_only_supporters(app, client, auth, status):
+    with app_context(app):
+        campaign = make_campaign()
+        make_pledge(make_organization("Members Only Group"), campaign, visibility=PledgeVisibility.MEMBERS)
+        member = make_user(make_organization(status=status))
+        db.session.commit()
     auth.login(member.email)
 
     assert "Members Only Group" not in page(client, f"/campaigns/{campaign.slug}")
 
 
-def test_moderator_sees_members_only_supporters(client, auth):
-    campaign = make_campaign()
-    make_pledge(make_organization("Members Only Group"), campaign, visibility=PledgeVisibility.MEMBERS)
-    moderator = make_moderator()
-    db.session.commit()
+def test_moderator_sees_members_only_supporters(app, client, auth):
+    with app_context(app):
+        campaign = make_campaign()
+        make_pledge(make_organization("Members Only Group"), campaign, visibility=PledgeVisibility.MEMBERS)
+        moderator = make_moderator()
+        db.session.commit()
     auth.login(moderator.email)
     assert "Members Only Group" in page(client, f"/campaigns/{campaign.slug}")
 
@@ -120,12 +132,13 @@ def test_moderator_sees_members_only_supporters(client, auth):
 @pytest.mark.parametrize(
     "status", [OrganizationStatus.PENDING, OrganizationStatus.REJECTED, OrganizationStatus.SUSPENDED]
 )
-def test_unapproved_supporters_and_their_projects_never_appear_nor_count(client, status):
-    campaign = make_campaign()
-    hidden_org = make_organization("Unapproved Org", status=status)
-    make_pledge(hidden_org, campaign)
-    make_project(hidden_org, [campaign], "Unapproved Project")
-    db.session.commit()
+def test_unapproved_supporters_and_their_projects_never_appear_nor_count(app, client, status):
+    with app_context(app):
+        campaign = make_campaign()
+        hidden_org = make_organization("Unapproved Org", status=status)
+        make_pledge(hidden_org, campaign)
+        make_project(hidden_org, [campaign], "Unapproved Project")
+        db.session.commit()
 
     html = page(client, f"/campaigns/{campaign.slug}")
     assert "Unapproved Org" not in html
@@ -135,11 +148,12 @@ def test_unapproved_supporters_and_their_projects_never_appear_nor_count(client,
 
 
 def test_supporters_are_paginated_newest_first(app, client):
-    app.config["PAGE_SIZE"] = 2
-    campaign = make_campaign()
-    for name in ("First Org", "Second Org", "Third Org"):
-        make_pledge(make_organization(name), campaign)
-    db.session.commit()
+    with app_context(app):
+        app.config["PAGE_SIZE"] = 2
+        campaign = make_campaign()
+        for name in ("First Org", "Second Org", "Third Org"):
+            make_pledge(make_organization(name), campaign)
+        db.session.commit()
 
     first = page(client, f"/campaigns/{campaign.slug}")
     assert "Third Org" in first and "Second Org" in first and "First Org" not in first
@@ -149,27 +163,30 @@ def test_supporters_are_paginated_newest_first(app, client):
 
 
 @pytest.mark.parametrize("bad", ["0", "-1", "99"])
-def test_page_out_of_range_is_404(client, bad):
-    campaign = make_campaign()
-    make_pledge(make_organization(), campaign)
-    db.session.commit()
+def test_page_out_of_range_is_404(app, client, bad):
+    with app_context(app):
+        campaign = make_campaign()
+        make_pledge(make_organization(), campaign)
+        db.session.commit()
     assert client.get(f"/campaigns/{campaign.slug}?page={bad}").status_code == 404
 
 
-def test_page_that_is_not_a_number_shows_the_first_page(client):
-    campaign = make_campaign()
-    db.session.commit()
+def test_page_that_is_not_a_number_shows_the_first_page(app, client):
+    with app_context(app):
+        campaign = make_campaign()
+        db.session.commit()
     assert client.get(f"/campaigns/{campaign.slug}?page=abc").status_code == 200
     assert client.get("/campaigns/?page=abc").status_code == 200
 
 
-def test_campaign_page_lists_visible_projects_and_links_to_all(client):
-    campaign = make_campaign()
-    org = make_organization("Runner Org")
-    for n in range(7):
-        make_project(org, [campaign], f"Visible Project {n}")
-    make_project(org, [campaign], "Hidden Project", hidden_at=db.func.now())
-    db.session.commit()
+def test_campaign_page_lists_visible_projects_and_links_to_all(app, client):
+    with app_context(app):
+        campaign = make_campaign()
+        org = make_organization("Runner Org")
+        for n in range(7):
+            make_project(org, [campaign], f"Visible Project {n}")
+        make_project(org, [campaign], "Hidden Project", hidden_at=db.func.now())
+        db.session.commit()
 
     html = page(client, f"/campaigns/{campaign.slug}")
     assert "Visible Project 6" in html
@@ -179,9 +196,10 @@ def test_campaign_page_lists_visible_projects_and_links_to_all(client):
     assert "All 7 projects of this campaign" in html
 
 
-def test_campaign_without_projects_says_what_to_do(client):
-    campaign = make_campaign()
-    db.session.commit()
+def test_campaign_without_projects_says_what_to_do(app, client):
+    with app_context(app):
+        campaign = make_campaign()
+        db.session.commit()
     assert "No projects linked yet" in page(client, f"/campaigns/{campaign.slug}")
 
 
@@ -193,12 +211,13 @@ def _supporters(campaign, count: int) -> None:
 
 
 @pytest.mark.parametrize("logged_in", [False, True])
-def test_campaign_page_runs_a_constant_number_of_queries(client, auth, count_queries, logged_in):
-    small, large = make_campaign(), make_campaign()
-    _supporters(small, 3)
-    _supporters(large, 30)
-    member = make_user()
-    db.session.commit()
+def test_campaign_page_runs_a_constant_number_of_queries(app, client, auth, count_queries, logged_in):
+    with app_context(app):
+        small, large = make_campaign(), make_campaign()
+        _supporters(small, 3)
+        _supporters(large, 30)
+        member = make_user()
+        db.session.commit()
     urls = [f"/campaigns/{small.slug}", f"/campaigns/{large.slug}"]
     if logged_in:
         auth.login(member.email)
@@ -207,12 +226,14 @@ def test_campaign_page_runs_a_constant_number_of_queries(client, auth, count_que
     assert few.count == many.count, (few, many)
 
 
-def test_campaign_list_runs_a_constant_number_of_queries(client, count_queries):
-    make_campaign()
-    db.session.commit()
-    few = queries_for(client, count_queries, "/campaigns/")
-    for _ in range(30):
+def test_campaign_list_runs_a_constant_number_of_queries(app, client, count_queries):
+    with app_context(app):
         make_campaign()
-    db.session.commit()
+        db.session.commit()
+    few = queries_for(client, count_queries, "/campaigns/")
+    with app_context(app):
+        for _ in range(30):
+            make_campaign()
+        db.session.commit()
     many = queries_for(client, count_queries, "/campaigns/")
     assert few.count == many.count, (few, many)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import g
 
 from app.extensions import db
 from app.models import CampaignStatus, OrganizationStatus, PledgeVisibility
 from tests.builders import make_campaign, make_moderator, make_organization, make_pledge, make_user
+from tests.conftest import app_context
 
 
 def home(client) -> str:
@@ -30,13 +30,14 @@ def test_home_says_what_the_network_is(client):
     assert 'href="/campaigns/"' in html and 'href="/organizations/"' in html
 
 
-def test_home_shows_active_campaigns_as_cards_with_totals(client):
-    campaign = make_campaign("Save the Tigris", summary="Keep the river alive.")
-    make_campaign("Archived One", status=CampaignStatus.ARCHIVED)
-    make_pledge(make_organization(country="IQ"), campaign)
-    make_pledge(make_organization(country="IQ"), campaign, visibility=PledgeVisibility.COUNTED)
-    make_pledge(make_organization(country="NO"), campaign)
-    db.session.commit()
+def test_home_shows_active_campaigns_as_cards_with_totals(app, client):
+    with app_context(app):
+        campaign = make_campaign("Save the Tigris", summary="Keep the river alive.")
+        make_campaign("Archived One", status=CampaignStatus.ARCHIVED)
+        make_pledge(make_organization(country="IQ"), campaign)
+        make_pledge(make_organization(country="IQ"), campaign, visibility=PledgeVisibility.COUNTED)
+        make_pledge(make_organization(country="NO"), campaign)
+        db.session.commit()
 
     html = home(client)
     assert "Save the Tigris" in html and "Keep the river alive." in html
@@ -46,11 +47,12 @@ def test_home_shows_active_campaigns_as_cards_with_totals(client):
     assert "Archived One" not in html
 
 
-def test_home_lists_newest_approved_members_only(client):
-    make_organization("Approved Member")
-    for status in (OrganizationStatus.PENDING, OrganizationStatus.REJECTED, OrganizationStatus.SUSPENDED):
-        make_organization(f"Org {status}", status=status)
-    db.session.commit()
+def test_home_lists_newest_approved_members_only(app, client):
+    with app_context(app):
+        make_organization("Approved Member")
+        for status in (OrganizationStatus.PENDING, OrganizationStatus.REJECTED, OrganizationStatus.SUSPENDED):
+            make_organization(f"Org {status}", status=status)
+        db.session.commit()
 
     html = home(client)
     assert "Approved Member" in html
@@ -58,14 +60,15 @@ def test_home_lists_newest_approved_members_only(client):
         assert f"Org {status}" not in html
 
 
-def test_home_names_only_pledges_a_visitor_may_see(client):
-    campaign = make_campaign("Workers' Rights")
-    make_pledge(make_organization("Public Union"), campaign)
-    make_pledge(make_organization("Members Union"), campaign, visibility=PledgeVisibility.MEMBERS)
-    make_pledge(make_organization("Counted Union"), campaign, visibility=PledgeVisibility.COUNTED)
-    make_pledge(make_organization("Withdrawn Union"), campaign, withdrawn=True)
-    make_pledge(make_organization("Suspended Union", status=OrganizationStatus.SUSPENDED), campaign)
-    db.session.commit()
+def test_home_names_only_pledges_a_visitor_may_see(app, client):
+    with app_context(app):
+        campaign = make_campaign("Workers' Rights")
+        make_pledge(make_organization("Public Union"), campaign)
+        make_pledge(make_organization("Members Union"), campaign, visibility=PledgeVisibility.MEMBERS)
+        make_pledge(make_organization("Counted Union"), campaign, visibility=PledgeVisibility.COUNTED)
+        make_pledge(make_organization("Withdrawn Union"), campaign, withdrawn=True)
+        make_pledge(make_organization("Suspended Union", status=OrganizationStatus.SUSPENDED), campaign)
+        db.session.commit()
 
     html = pledges_section(home(client))
     assert "Public Union supports Workers&#39; Rights" in html
@@ -96,13 +99,14 @@ def test_each_latest_pledge_names_its_organization_and_campaign_once(client):
 
 
 @pytest.mark.parametrize("approved", [True, False])
-def test_members_only_pledges_on_home_only_for_approved_members(client, auth, approved):
-    campaign = make_campaign()
-    make_pledge(make_organization("Members Union"), campaign, visibility=PledgeVisibility.MEMBERS)
-    make_pledge(make_organization("Counted Union"), campaign, visibility=PledgeVisibility.COUNTED)
-    status = OrganizationStatus.APPROVED if approved else OrganizationStatus.PENDING
-    member = make_user(make_organization("Viewer", status=status))
-    db.session.commit()
+def test_members_only_pledges_on_home_only_for_approved_members(app, client, auth, approved):
+    with app_context(app):
+        campaign = make_campaign()
+        make_pledge(make_organization("Members Union"), campaign, visibility=PledgeVisibility.MEMBERS)
+        make_pledge(make_organization("Counted Union"), campaign, visibility=PledgeVisibility.COUNTED)
+        status = OrganizationStatus.APPROVED if approved else OrganizationStatus.PENDING
+        member = make_user(make_organization("Viewer", status=status))
+        db.session.commit()
     auth.login(member.email)
 
     html = pledges_section(home(client))
@@ -110,10 +114,11 @@ def test_members_only_pledges_on_home_only_for_approved_members(client, auth, ap
     assert "Counted Union" not in html
 
 
-def test_moderator_sees_members_only_pledges_on_home(client, auth):
-    make_pledge(make_organization("Members Union"), make_campaign(), visibility=PledgeVisibility.MEMBERS)
-    moderator = make_moderator()
-    db.session.commit()
+def test_moderator_sees_members_only_pledges_on_home(app, client, auth):
+    with app_context(app):
+        make_pledge(make_organization("Members Union"), make_campaign(), visibility=PledgeVisibility.MEMBERS)
+        moderator = make_moderator()
+        db.session.commit()
     auth.login(moderator.email)
     assert "Members Union" in pledges_section(home(client))
 
@@ -143,21 +148,21 @@ def _fill(n: int) -> None:
         make_pledge(org, campaign)
 
 
-def test_home_runs_a_constant_number_of_queries(client, auth, count_queries):
-    member = make_user()
-    _fill(8)  # more than the feeds show, so the viewer's own organization is not among them
-    db.session.commit()
+def test_home_runs_a_constant_number_of_queries(app, client, auth, count_queries):
+    with app_context(app):
+        member = make_user()
+        _fill(8)  # more than the feeds show, so the viewer's own organization is not among them
+        db.session.commit()
     auth.login(member.email)
 
     def measure():
-        db.session.expunge_all()
-        g.pop("_login_user", None)
         with count_queries() as counter:
             home(client)
         return counter
 
     few = measure()
-    _fill(30)
-    db.session.commit()
+    with app_context(app):
+        _fill(30)
+        db.session.commit()
     many = measure()
     assert few.count == many.count, (few, many)

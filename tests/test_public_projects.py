@@ -7,27 +7,30 @@ import pytest
 from app.extensions import db
 from app.models import Campaign, OrganizationKind, OrganizationStatus
 from tests.builders import make_campaign, make_organization, make_project
+from tests.conftest import app_context
 from tests.pages import page, queries_for
 
 
-def test_project_list_shows_projects_with_organization_and_campaigns(client):
-    tigris = make_campaign("Save the Tigris")
-    make_project(
-        make_organization("River Keepers"), [tigris], "Clean Banks", summary="Cleaning the river banks."
-    )
-    db.session.commit()
+def test_project_list_shows_projects_with_organization_and_campaigns(app, client):
+    with app_context(app):
+        tigris = make_campaign("Save the Tigris")
+        make_project(
+            make_organization("River Keepers"), [tigris], "Clean Banks", summary="Cleaning the river banks."
+        )
+        db.session.commit()
 
     html = page(client, "/projects/")
     assert "Clean Banks" in html and "Cleaning the river banks." in html
     assert "River Keepers" in html and "Save the Tigris" in html
 
 
-def test_project_list_filters_by_campaign(client):
-    tigris, women = make_campaign("Save the Tigris"), make_campaign("Women's Rights")
-    org = make_organization()
-    make_project(org, [tigris], "River Project")
-    make_project(org, [women], "Shelter Project")
-    db.session.commit()
+def test_project_list_filters_by_campaign(app, client):
+    with app_context(app):
+        tigris, women = make_campaign("Save the Tigris"), make_campaign("Women's Rights")
+        org = make_organization()
+        make_project(org, [tigris], "River Project")
+        make_project(org, [women], "Shelter Project")
+        db.session.commit()
 
     html = page(client, f"/projects/?campaign={tigris.slug}")
     assert "River Project" in html and "Shelter Project" not in html
@@ -82,10 +85,11 @@ def test_project_list_for_unknown_campaign_is_404(client):
 @pytest.mark.parametrize(
     "status", [OrganizationStatus.PENDING, OrganizationStatus.REJECTED, OrganizationStatus.SUSPENDED]
 )
-def test_projects_of_unapproved_organizations_never_appear(client, status):
-    campaign = make_campaign()
-    project = make_project(make_organization(status=status), [campaign], "Unapproved Project")
-    db.session.commit()
+def test_projects_of_unapproved_organizations_never_appear(app, client, status):
+    with app_context(app):
+        campaign = make_campaign()
+        project = make_project(make_organization(status=status), [campaign], "Unapproved Project")
+        db.session.commit()
 
     assert "Unapproved Project" not in page(client, "/projects/")
     assert "Unapproved Project" not in page(client, f"/projects/?campaign={campaign.slug}")
@@ -93,22 +97,24 @@ def test_projects_of_unapproved_organizations_never_appear(client, status):
     assert client.get(f"/projects/{project.id}").status_code == 404
 
 
-def test_hidden_projects_never_appear(client):
-    project = make_project(make_organization(), [], "Hidden Project", hidden_at=db.func.now())
-    db.session.commit()
+def test_hidden_projects_never_appear(app, client):
+    with app_context(app):
+        project = make_project(make_organization(), [], "Hidden Project", hidden_at=db.func.now())
+        db.session.commit()
     assert "Hidden Project" not in page(client, "/projects/")
     assert client.get(f"/projects/{project.slug}").status_code == 404
 
 
-def test_project_page_by_slug_or_id(client):
-    campaign = make_campaign("Sports Against Violence")
-    project = make_project(
-        make_organization("Youth Club"),
-        [campaign],
-        "Football for Peace",
-        description="Matches **across** lines.",
-    )
-    db.session.commit()
+def test_project_page_by_slug_or_id(app, client):
+    with app_context(app):
+        campaign = make_campaign("Sports Against Violence")
+        project = make_project(
+            make_organization("Youth Club"),
+            [campaign],
+            "Football for Peace",
+            description="Matches **across** lines.",
+        )
+        db.session.commit()
 
     for key in (project.slug, str(project.id)):
         html = page(client, f"/projects/{key}")
@@ -123,11 +129,12 @@ def test_unknown_project_is_404(client):
 
 
 def test_projects_are_paginated_newest_first(app, client):
-    app.config["PAGE_SIZE"] = 2
-    org = make_organization()
-    for title in ("Oldest", "Middle", "Newest"):
-        make_project(org, [], title)
-    db.session.commit()
+    with app_context(app):
+        app.config["PAGE_SIZE"] = 2
+        org = make_organization()
+        for title in ("Oldest", "Middle", "Newest"):
+            make_project(org, [], title)
+        db.session.commit()
 
     first = page(client, "/projects/")
     assert "Newest" in first and "Middle" in first and "Oldest" not in first
@@ -139,21 +146,23 @@ def test_empty_project_list_says_what_to_do(client):
     assert "from their dashboard" in page(client, "/projects/")
 
 
-def test_project_pages_run_a_constant_number_of_queries(client, count_queries):
-    campaigns = [make_campaign() for _ in range(4)]
-    org = make_organization()
-    first = make_project(org, campaigns[:1])
-    busy = make_project(org, campaigns)
-    db.session.commit()
+def test_project_pages_run_a_constant_number_of_queries(app, client, count_queries):
+    with app_context(app):
+        campaigns = [make_campaign() for _ in range(4)]
+        org = make_organization()
+        first = make_project(org, campaigns[:1])
+        busy = make_project(org, campaigns)
+        db.session.commit()
     urls = [f"/projects/{p.slug}" for p in (first, busy)]
     campaign_ids = [c.id for c in campaigns]
     few_list = queries_for(client, count_queries, "/projects/")
     small, large = (queries_for(client, count_queries, url) for url in urls)
     assert small.count == large.count, (small, large)
 
-    campaigns = [db.session.get(Campaign, campaign_id) for campaign_id in campaign_ids]
-    for n in range(30):
-        make_project(make_organization(), campaigns[: 1 + n % 4])
-    db.session.commit()
+    with app_context(app):
+        campaigns = [db.session.get(Campaign, campaign_id) for campaign_id in campaign_ids]
+        for n in range(30):
+            make_project(make_organization(), campaigns[: 1 + n % 4])
+        db.session.commit()
     many_list = queries_for(client, count_queries, "/projects/")
     assert few_list.count == many_list.count, (few_list, many_list)

@@ -18,6 +18,7 @@ from app.extensions import db
 from app.page_cache import Generation
 from app.readiness import migration_heads
 from tests.builders import DEFAULT_PASSWORD, make_user
+from tests.conftest import app_context
 
 
 def closed_port() -> int:
@@ -31,12 +32,11 @@ def closed_port() -> int:
 def at_head(app):
     """The database stamped with the newest migration, as `flask db upgrade` leaves it."""
     (head,) = migration_heads(app)
-    with db.engine.begin() as connection:
+    with app_context(app), db.engine.begin() as connection:
         connection.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
         connection.execute(sa.text("INSERT INTO alembic_version VALUES (:v)"), {"v": head})
     yield head
-    db.session.remove()
-    with db.engine.begin() as connection:
+    with app_context(app), db.engine.begin() as connection:
         connection.exec_driver_sql("DROP TABLE alembic_version")
 
 
@@ -58,8 +58,8 @@ def test_not_ready_before_the_migrations_ran(client):
     assert response.get_json()["checks"]["migrations"] == "not applied"
 
 
-def test_not_ready_when_a_migration_is_missing(client, at_head):
-    with db.engine.begin() as connection:
+def test_not_ready_when_a_migration_is_missing(app, client, at_head):
+    with app_context(app), db.engine.begin() as connection:
         connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0001_initial'")
 
     response = client.get("/readyz")
@@ -145,8 +145,9 @@ def redis_down(make_app):
 
 
 def test_without_redis_login_fails_closed_with_503(app, redis_down):
-    make_user(email="amal@example.org")
-    db.session.commit()
+    with app_context(app):
+        make_user(email="amal@example.org")
+        db.session.commit()
 
     response = redis_down.test_client().post(
         "/auth/login", data={"email": "amal@example.org", "password": DEFAULT_PASSWORD}

@@ -14,6 +14,7 @@ import pytest
 from app.extensions import db
 from app.urls import is_safe_redirect_target
 from tests.builders import DEFAULT_PASSWORD, make_user
+from tests.conftest import app_context
 
 BAD_TARGETS = [
     "http://example.com",
@@ -89,18 +90,19 @@ def stays_on_site(location: str) -> bool:
 
 
 @pytest.fixture
-def member(app):
-    user = make_user(email="amal@example.org")
-    db.session.commit()
-    return user
+def member_email(app) -> str:
+    with app_context(app):
+        make_user(email="amal@example.org")
+        db.session.commit()
+    return "amal@example.org"
 
 
 @pytest.mark.parametrize("target", [t for t in BAD_TARGETS if t], ids=repr)
-def test_login_never_redirects_off_site(client, member, target):
+def test_login_never_redirects_off_site(client, member_email, target):
     response = client.post(
         "/auth/login",
         query_string={"next": target},
-        data={"email": member.email, "password": DEFAULT_PASSWORD},
+        data={"email": member_email, "password": DEFAULT_PASSWORD},
     )
     if "\x00" in target:
         assert response.status_code == 400  # NUL is refused before any view runs
@@ -111,24 +113,24 @@ def test_login_never_redirects_off_site(client, member, target):
 
 
 @pytest.mark.parametrize("target", [t for t in BAD_TARGETS if t][:10], ids=repr)
-def test_login_ignores_a_bad_next_in_the_form_too(client, member, target):
+def test_login_ignores_a_bad_next_in_the_form_too(client, member_email, target):
     response = client.post(
-        "/auth/login", data={"email": member.email, "password": DEFAULT_PASSWORD, "next": target}
+        "/auth/login", data={"email": member_email, "password": DEFAULT_PASSWORD, "next": target}
     )
     assert response.status_code == 302
     assert stays_on_site(response.headers["Location"])
 
 
-def test_login_follows_a_next_on_this_site(client, member):
+def test_login_follows_a_next_on_this_site(client, member_email):
     response = client.post(
         "/auth/login",
         query_string={"next": "/campaigns/?page=2"},
-        data={"email": member.email, "password": DEFAULT_PASSWORD},
+        data={"email": member_email, "password": DEFAULT_PASSWORD},
     )
     assert response.headers["Location"] == "/campaigns/?page=2"
 
 
-def test_every_redirect_in_the_app_is_on_site(app, client, member):
+def test_every_redirect_in_the_app_is_on_site(app, client, member_email):
     """Visiting login-only pages as a visitor: the login redirect carries a safe `next`."""
     for path in ("/account/", "/account/profile", "/moderation/"):
         response = client.get(path)

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import AuditAction, AuditEntry, Organization, OrganizationStatus, User
 from app.services import moderation, retention
 from tests.builders import make_moderator, make_organization, make_user
+from tests.conftest import app_context, count, run_command
 
 NOW = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -34,7 +35,8 @@ def test_the_rules_are_registered_in_order():
     ]
 
 
-def test_applications_never_confirmed_are_erased_after_30_days(app):
+@pytest.mark.usefixtures("app_ctx")
+def test_applications_never_confirmed_are_erased_after_30_days():
     application("old-unconfirmed", age=timedelta(days=31), confirmed=False)
     application("young-unconfirmed", age=timedelta(days=29), confirmed=False)
     application("old-confirmed", age=timedelta(days=90), confirmed=True)
@@ -49,7 +51,8 @@ def test_applications_never_confirmed_are_erased_after_30_days(app):
     assert exists("young-unconfirmed") and exists("old-confirmed") and exists("approved-unconfirmed")
 
 
-def test_rejected_applications_are_erased_after_the_configured_time(app):
+@pytest.mark.usefixtures("app_ctx")
+def test_rejected_applications_are_erased_after_the_configured_time():
     moderator = make_moderator()
     old = application("rejected-long-ago", age=timedelta(days=400), confirmed=True)
     recent = application("rejected-lately", age=timedelta(days=400), confirmed=True)
@@ -97,7 +100,8 @@ def test_the_rejection_time_is_a_setting(make_app):
         empty_all_tables()
 
 
-def test_deleted_organizations_are_erased_once_the_grace_period_is_over(app):
+@pytest.mark.usefixtures("app_ctx")
+def test_deleted_organizations_are_erased_once_the_grace_period_is_over():
     over = make_organization(slug="grace-over", deletion_requested_at=NOW - timedelta(days=14))
     make_user(over)
     waiting = make_organization(slug="grace-running", deletion_requested_at=NOW - timedelta(days=13))
@@ -109,7 +113,8 @@ def test_deleted_organizations_are_erased_once_the_grace_period_is_over(app):
     assert not exists("grace-over") and exists("grace-running")
 
 
-def test_another_area_plugs_its_rule_in(app):
+@pytest.mark.usefixtures("app_ctx")
+def test_another_area_plugs_its_rule_in():
     calls = []
     rule = retention.PurgeRule("test_records", "records of the test", lambda now: calls.append(now) or 3)
     retention.register(rule)
@@ -123,9 +128,10 @@ def test_another_area_plugs_its_rule_in(app):
 
 
 def test_flask_purge_prints_counts_only(app):
-    application("stale-unconfirmed", age=timedelta(days=400), confirmed=False)
-    db.session.commit()
-    result = app.test_cli_runner().invoke(args=["purge"])
+    with app_context(app):
+        application("stale-unconfirmed", age=timedelta(days=400), confirmed=False)
+        db.session.commit()
+    result = run_command(app, "purge")
     assert result.exit_code == 0, result.output
     assert "unconfirmed_applications: 1 erased" in result.output
     assert "rejected_applications: 0 erased" in result.output
@@ -133,29 +139,29 @@ def test_flask_purge_prints_counts_only(app):
     assert "login_records: 0 erased" in result.output
     assert "access_records: 0 erased" in result.output
     assert "stale-unconfirmed" not in result.output
-    db.session.expire_all()
-    assert not exists("stale-unconfirmed")
+    with app_context(app):
+        assert not exists("stale-unconfirmed")
 
 
 def test_flask_purge_erases_login_and_access_records_older_than_180_days(app):
     from app.models import ContactDetailView, LoginSession
 
     now = datetime.now(UTC)
-    org = make_organization(name="Records Org", slug="records-org")
-    viewed = make_organization(name="Viewed Org", slug="viewed-org")
-    user = make_user(org, email="records@example.org")
-    for days in (10, 400):
-        seen = now - timedelta(days=days)
-        db.session.add(LoginSession(user_id=user.id, created_at=seen, last_seen_at=seen))
-        db.session.add(
-            ContactDetailView(viewer_id=user.id, organization_id=viewed.id, day=seen.date(), views=1)
-        )
-    db.session.commit()
+    with app_context(app):
+        org = make_organization(name="Records Org", slug="records-org")
+        viewed = make_organization(name="Viewed Org", slug="viewed-org")
+        user = make_user(org, email="records@example.org")
+        for days in (10, 400):
+            seen = now - timedelta(days=days)
+            db.session.add(LoginSession(user_id=user.id, created_at=seen, last_seen_at=seen))
+            db.session.add(
+                ContactDetailView(viewer_id=user.id, organization_id=viewed.id, day=seen.date(), views=1)
+            )
+        db.session.commit()
 
-    result = app.test_cli_runner().invoke(args=["purge"])
+    result = run_command(app, "purge")
     assert result.exit_code == 0, result.output
     assert "login_records: 1 erased" in result.output
     assert "access_records: 1 erased" in result.output
-    db.session.expire_all()
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginSession)) == 1
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(ContactDetailView)) == 1
+    assert count(app, LoginSession) == 1
+    assert count(app, ContactDetailView) == 1

@@ -11,6 +11,7 @@ from app.models import OrganizationKind, OrganizationStatus
 from app.search_engine import engine
 from app.search_engine.folding import fold, query_terms
 from tests.builders import make_campaign, make_organization, make_pledge, make_project
+from tests.conftest import app_context, run_command
 
 
 def names(kind: str, query: str) -> list[str]:
@@ -42,7 +43,7 @@ def test_query_words_are_folded_and_stripped_of_syntax():
     assert query_terms("   ") == []
 
 
-def test_arabic_name_is_found_with_or_without_diacritics(app):
+def test_arabic_name_is_found_with_or_without_diacritics(app_ctx):
     make_organization("جمعية الرّافدين للثقافة")
     make_organization("جمعية الرافدين للشباب")
     make_organization("Baghdad Women Association")
@@ -52,7 +53,7 @@ def test_arabic_name_is_found_with_or_without_diacritics(app):
         assert sorted(names("organizations", typed)) == ["جمعية الرافدين للشباب", "جمعية الرّافدين للثقافة"]
 
 
-def test_last_word_matches_as_a_prefix_and_title_ranks_first(app):
+def test_last_word_matches_as_a_prefix_and_title_ranks_first(app_ctx):
     make_organization("Tigris Keepers", description="Water and rivers.")
     make_organization("River People", description="We defend the Tigris and the marshes.")
     db.session.commit()
@@ -61,7 +62,7 @@ def test_last_word_matches_as_a_prefix_and_title_ranks_first(app):
     assert names("organizations", "river peo") == ["River People"]
 
 
-def test_only_approved_organizations_and_visible_projects_are_found(app):
+def test_only_approved_organizations_and_visible_projects_are_found(app_ctx):
     approved = make_organization("Basra Water Watch")
     make_organization("Basra Pending Group", status=OrganizationStatus.PENDING)
     make_organization("Basra Suspended Group", status=OrganizationStatus.SUSPENDED)
@@ -75,7 +76,7 @@ def test_only_approved_organizations_and_visible_projects_are_found(app):
     assert names("projects", "basra") == ["Basra clean water project"]
 
 
-def test_index_follows_every_write(app):
+def test_index_follows_every_write(app_ctx):
     org = make_organization("Old Name Collective", description="Artists.")
     campaign = make_campaign("Save the Marshes")
     db.session.commit()
@@ -94,21 +95,24 @@ def test_index_follows_every_write(app):
 
 
 def test_search_syntax_typed_by_a_visitor_is_harmless(app, client):
-    make_organization('Union "NEAR" OR Group')
-    db.session.commit()
+    with app_context(app):
+        make_organization('Union "NEAR" OR Group')
+        db.session.commit()
     for query in ['"', "NEAR(", "a OR", "*", "title:x", "'; DROP TABLE organizations; --", "^"]:
         response = client.get("/search", query_string={"q": query})
         assert response.status_code == 200, query
     # NUL never reaches the database: refused as a bad request, not a server error.
     assert client.get("/search", query_string={"q": "ab\x00c"}).status_code in (200, 400)
-    assert names("organizations", 'near" or') == ['Union "NEAR" OR Group']
+    with app_context(app):
+        assert names("organizations", 'near" or') == ['Union "NEAR" OR Group']
 
 
 def test_search_page_shows_each_kind_with_links(app, client):
-    org = make_organization("Tigris Friends", slug="tigris-friends")
-    campaign = make_campaign("Save the Tigris", slug="save-the-tigris")
-    make_project(org, [campaign], title="Tigris school boats", slug="tigris-boats")
-    db.session.commit()
+    with app_context(app):
+        org = make_organization("Tigris Friends", slug="tigris-friends")
+        campaign = make_campaign("Save the Tigris", slug="save-the-tigris")
+        make_project(org, [campaign], title="Tigris school boats", slug="tigris-boats")
+        db.session.commit()
 
     html = client.get("/search?q=tigris").get_data(as_text=True)
     assert 'href="/organizations/tigris-friends"' in html
@@ -117,9 +121,10 @@ def test_search_page_shows_each_kind_with_links(app, client):
 
 
 def test_search_page_caps_sections_and_links_to_more(app, client):
-    for n in range(7):
-        make_campaign(f"Water campaign {n}")
-    db.session.commit()
+    with app_context(app):
+        for n in range(7):
+            make_campaign(f"Water campaign {n}")
+        db.session.commit()
 
     html = client.get("/search?q=water").get_data(as_text=True)
     assert html.count('class="search-result"') == 5
@@ -138,22 +143,24 @@ def test_every_page_has_a_labelled_search_box(app, client):
 
 
 def test_search_page_runs_one_query_per_kind(app, client, count_queries):
-    org = make_organization("Tigris Friends")
-    make_project(org, [make_campaign("Tigris")], title="Tigris boats")
-    db.session.commit()
+    with app_context(app):
+        org = make_organization("Tigris Friends")
+        make_project(org, [make_campaign("Tigris")], title="Tigris boats")
+        db.session.commit()
     with count_queries() as counter:
         assert client.get("/search?q=tigris").status_code == 200
     assert counter.count <= 3, counter
 
 
 def test_directory_search_combines_with_kind_country_and_campaign(app, client):
-    tigris = make_campaign("Save the Tigris", slug="save-the-tigris")
-    basra_ngo = make_organization("Basra Water Watch", kind=OrganizationKind.NGO, country="IQ")
-    make_organization("Basra Youth Water", kind=OrganizationKind.YOUTH_GROUP, country="IQ")
-    make_organization("Water Friends Basra", kind=OrganizationKind.NGO, country="IT")
-    make_organization("Mosul Water Union", kind=OrganizationKind.NGO, country="IQ")
-    make_pledge(basra_ngo, tigris)
-    db.session.commit()
+    with app_context(app):
+        tigris = make_campaign("Save the Tigris", slug="save-the-tigris")
+        basra_ngo = make_organization("Basra Water Watch", kind=OrganizationKind.NGO, country="IQ")
+        make_organization("Basra Youth Water", kind=OrganizationKind.YOUTH_GROUP, country="IQ")
+        make_organization("Water Friends Basra", kind=OrganizationKind.NGO, country="IT")
+        make_organization("Mosul Water Union", kind=OrganizationKind.NGO, country="IQ")
+        make_pledge(basra_ngo, tigris)
+        db.session.commit()
 
     def directory(**args) -> list[str]:
         html = client.get("/organizations/", query_string=args).get_data(as_text=True)
@@ -169,14 +176,16 @@ def test_directory_search_combines_with_kind_country_and_campaign(app, client):
 
 
 def test_search_index_command_repairs_a_lost_index(app):
-    make_organization("Nineveh Heritage Circle")
-    db.session.commit()
-    with db.engine.begin() as connection:
-        if connection.dialect.name == "sqlite":
-            connection.exec_driver_sql("DELETE FROM organizations_fts")
-    result = app.test_cli_runner().invoke(args=["search-index"])
+    with app_context(app):
+        make_organization("Nineveh Heritage Circle")
+        db.session.commit()
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("DELETE FROM organizations_fts")
+    result = run_command(app, "search-index")
     assert result.exit_code == 0, result.output
-    assert names("organizations", "nineveh") == ["Nineveh Heritage Circle"]
+    with app_context(app):
+        assert names("organizations", "nineveh") == ["Nineveh Heritage Circle"]
 
 
 @pytest.mark.parametrize("url", ["/search", "/search?q=water"])

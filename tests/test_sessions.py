@@ -19,25 +19,27 @@ from flask_login.utils import encode_cookie
 
 from app import security
 from app.extensions import db
-from app.models import LoginSession, OrganizationStatus
+from app.models import LoginSession, Organization, OrganizationStatus
 from tests.builders import DEFAULT_PASSWORD, make_moderator, make_user
-from tests.conftest import log_in
+from tests.conftest import app_context, log_in, scalar
 
 NEW_PASSWORD = "an entirely new passphrase 2024"
 
 
 @pytest.fixture
 def member(app):
-    user = make_user(email="amal@example.org")
-    db.session.commit()
-    return user
+    with app_context(app):
+        user = make_user(email="amal@example.org")
+        db.session.commit()
+        return user
 
 
 @pytest.fixture
 def moderator(app):
-    user = make_moderator("mod@example.org")
-    db.session.commit()
-    return user
+    with app_context(app):
+        user = make_moderator("mod@example.org")
+        db.session.commit()
+        return user
 
 
 def login(client, email, password=DEFAULT_PASSWORD, remember=False):
@@ -129,8 +131,10 @@ def test_suspending_an_organization_ends_its_members_sessions(member, moderator,
     )
 
     assert response.status_code == 302
-    db.session.rollback()  # end this test's read snapshot to see the other app's commit
-    assert member.organization.status == OrganizationStatus.SUSPENDED
+    status = scalar(
+        application, sa.select(Organization.status).where(Organization.id == member.organization_id)
+    )
+    assert status == OrganizationStatus.SUSPENDED
     assert not logged_in(members_browser)
 
 
@@ -196,8 +200,7 @@ def test_moderators_get_no_remember_cookie(moderator, client):
 def test_a_remember_cookie_never_restores_a_moderator_session(moderator, make_app):
     application = make_app()
     login(application.test_client(), moderator.email)  # a live login record to point at
-    db.session.rollback()  # end this test's read snapshot to see the other app's commit
-    record = db.session.scalar(sa.select(LoginSession).where(LoginSession.user_id == moderator.id))
+    record = scalar(application, sa.select(LoginSession).where(LoginSession.user_id == moderator.id))
     with application.test_request_context():
         # Signed with the site's key, freshly issued, for a live login: as genuine as a cookie can be.
         forged = encode_cookie(security.login_token(moderator, record.id, security.now_seconds()))

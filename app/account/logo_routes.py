@@ -10,9 +10,9 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SubmitField
 
+from app import transactions
 from app.access import member_required, upload_rate_limited
 from app.account import bp
-from app.extensions import db
 from app.models import OrganizationStatus
 from app.services import NotAllowed, logos
 
@@ -48,17 +48,14 @@ def logo():
         try:
             previous = logos.replace_logo(organization, form.logo.data.stream, current_user)
         except NotAllowed:
-            db.session.rollback()
             status = 403  # the page says why: the email address is not confirmed yet
         except logos.LogoTooLarge:
-            db.session.rollback()
             abort(413)
         except logos.InvalidLogo as error:
-            db.session.rollback()
             form.logo.errors.append(str(error))
         else:
-            db.session.commit()
-            logos.delete_file(previous)
+            # The old file goes once the new logo is committed, never before.
+            transactions.after_commit(lambda: logos.delete_file(previous))
             flash(_("The logo is saved."), "success")
             return redirect(url_for("account.logo"))
     if form.errors:
@@ -80,7 +77,6 @@ def remove_logo():
     if not form.validate_on_submit():
         abort(400)
     previous = logos.remove_logo(organization)
-    db.session.commit()
-    logos.delete_file(previous)
+    transactions.after_commit(lambda: logos.delete_file(previous))
     flash(_("The logo is removed."), "info")
     return redirect(url_for("account.logo"))

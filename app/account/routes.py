@@ -2,11 +2,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from app import i18n
+from app import i18n, transactions
 from app.access import member_required, rate_limited
 from app.account import bp
 from app.account.forms import ChangePasswordForm, InviteForm, LanguageForm, TimeZoneForm
-from app.extensions import db
 from app.forms.organization import OrganizationProfileForm
 from app.i18n import current_locale
 from app.models import OrganizationStatus
@@ -64,10 +63,8 @@ def set_language():
     try:
         accounts.set_preferred_locale(current_user, form.locale.data)
     except DomainError as error:
-        db.session.rollback()
         form.locale.errors.append(str(error))
         return _render_dashboard(form), 400
-    db.session.commit()
     flash(_("Your account's language is saved."), "success")
     response = redirect(url_for("account.dashboard"))
     i18n.remember_in_cookie(response, form.locale.data)  # and this browser shows it at once
@@ -85,10 +82,8 @@ def set_time_zone():
     try:
         accounts.set_time_zone(current_user, form.time_zone.data)
     except DomainError as error:
-        db.session.rollback()
         form.time_zone.errors.append(str(error))
         return _render_dashboard(language_form, form), 400
-    db.session.commit()
     flash(_("Your account's time zone is saved."), "success")
     return redirect(url_for("account.dashboard"))
 
@@ -113,17 +108,13 @@ def edit_profile():
             else:
                 membership.update_profile(organization, current_user, form.profile_data())
         except NotAllowed:
-            db.session.rollback()
             abort(403)
         except membership.NameTooClose as error:
-            db.session.rollback()
             form.name.errors.append(str(error))
         except DomainError as error:
-            db.session.rollback()
             flash(str(error), "error")
             refused = True
         else:
-            db.session.commit()
             if resubmitting:
                 flash(_("Your application has been sent again. A moderator will review it."), "success")
             elif applying:
@@ -154,13 +145,11 @@ def change_password():
         try:
             accounts.change_password(current_user, form.current_password.data, form.new_password.data)
         except (accounts.WrongPassword, accounts.AccountLocked) as error:
-            db.session.commit()  # keep the failure counted, as for a failed login
+            transactions.commit_even_if_refused()  # keep the failure counted, as for a failed login
             form.current_password.errors.append(str(error))
         except accounts.WeakPassword as error:
-            db.session.rollback()
             form.new_password.errors.append(str(error))
         else:
-            db.session.commit()
             # Every session has ended, this one too: log in again with the new password.
             logout_user()
             flash(_("Your password is changed. Please log in with the new one."), "success")
@@ -182,7 +171,6 @@ def invite():
             abort(403)
         if token is not None:
             mail.send_invitation(current_user, form.email.data.strip().lower(), token)
-            db.session.commit()
         # The same answer whether or not the email already has an account.
         flash(
             _("If %(email)s can be invited, an invitation is on its way.", email=form.email.data), "success"

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 
+from app import transactions
 from app.access import member_required, rate_limited
 from app.account import bp
 from app.account.forms import (
@@ -18,7 +19,6 @@ from app.account.forms import (
     RestoreOrganizationForm,
 )
 from app.dates import format_date
-from app.extensions import db
 from app.models import Organization
 from app.services import DomainError, NotAllowed, accounts, export, going_dark, leaving, mail
 from app.services.going_dark import check_owner
@@ -35,7 +35,7 @@ def _owned_organization() -> Organization:
 
 
 def _password_refused(form, error) -> None:
-    db.session.commit()  # keep the failure counted, as for a failed login
+    transactions.commit_even_if_refused()  # keep the failure counted, as for a failed login
     form.password.errors.append(str(error))
 
 
@@ -62,15 +62,12 @@ def go_dark():
     try:
         going_dark.go_dark(organization, current_user)
     except NotAllowed:
-        db.session.rollback()
         abort(403)
     except DomainError as error:
-        db.session.rollback()
         form.confirm.errors.append(str(error))
         return _render_dark(organization, dark_form=form, status=400)
     going_dark.tell_moderators(organization, "dark")
-    going_dark.tell_members(organization, "dark")
-    db.session.commit()  # with the mail: queued in the same transaction, sent after it
+    going_dark.tell_members(organization, "dark")  # the mail leaves after the request's commit
     flash(_("Your organization is out of public view. Nobody outside it can find it on the site."), "success")
     return redirect(url_for("account.go_dark"))
 
@@ -89,12 +86,10 @@ def come_back():
         _password_refused(form, error)
         return _render_dark(organization, back_form=form, status=400)
     except DomainError as error:
-        db.session.rollback()
         form.password.errors.append(str(error))
         return _render_dark(organization, back_form=form, status=400)
     going_dark.tell_moderators(organization, "back")
     going_dark.tell_members(organization, "back")
-    db.session.commit()
     flash(_("Your organization is back in public view."), "success")
     return redirect(url_for("account.go_dark"))
 
@@ -116,7 +111,6 @@ def export_data():
             _password_refused(form, error)
         else:
             archive = export.build_archive(organization)
-            db.session.commit()  # the successful check cleared nothing, but ends the transaction
             accounts.security_log.info(
                 "organization %s: data exported by user %s", organization.id, current_user.id
             )
@@ -159,7 +153,6 @@ def delete_organization():
         _password_refused(form, error)
         return _render_delete_organization(organization, form, status=400)
     except DomainError as error:
-        db.session.rollback()
         form.password.errors.append(str(error))
         return _render_delete_organization(organization, form, status=400)
     going_dark.tell_moderators(organization, "deletion", erase_on=erase_on)
@@ -169,7 +162,6 @@ def delete_organization():
         _l("Your organization will be deleted from Tadamun"),
         erase_on=erase_on,
     )
-    db.session.commit()
     flash(
         _(
             "Your organization will be erased on %(date)s. Until then an owner can restore it.",
@@ -194,14 +186,12 @@ def restore_organization():
         _password_refused(form, error)
         return _render_delete_organization(organization, restore_form=form, status=400)
     except DomainError as error:
-        db.session.rollback()
         form.password.errors.append(str(error))
         return _render_delete_organization(organization, restore_form=form, status=400)
     going_dark.tell_moderators(organization, "deletion_cancelled")
     mail.send_decision(
         organization, "organization_deletion_cancelled", _l("The deletion of your organization is cancelled")
     )
-    db.session.commit()
     flash(_("Your organization is restored: nothing will be erased."), "success")
     return redirect(url_for("account.dashboard"))
 
@@ -222,13 +212,10 @@ def delete_account():
         except (accounts.WrongPassword, accounts.AccountLocked) as error:
             _password_refused(form, error)
         except leaving.NewOwnerNeeded as error:
-            db.session.rollback()
             form.new_owner.errors.append(str(error))
         except DomainError as error:  # the last admin, the last person, not a colleague
-            db.session.rollback()
             form.password.errors.append(str(error))
         else:
-            db.session.commit()
             logout_user()
             flash(_("Your account is deleted. Thank you for having been part of the network."), "success")
             return redirect(url_for("main.home"))

@@ -7,7 +7,7 @@ from flask import abort, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app import ceremony
+from app import ceremony, transactions
 from app.access import rate_limited
 from app.account import bp
 from app.account.security_forms import (
@@ -16,7 +16,6 @@ from app.account.security_forms import (
     ConfirmFactorForm,
     OrganizationTwoFactorForm,
 )
-from app.extensions import db
 from app.services import NotAllowed, accounts, mail, two_factor
 
 REMOVE_TOTP = "remove-authenticator"
@@ -75,18 +74,18 @@ def _confirm(form: ConfirmFactorForm) -> bool:
             challenge=challenge,
         )
     except accounts.WrongPassword as error:
-        db.session.commit()  # the failure counts, as for a login
+        transactions.commit_even_if_refused()  # the failure counts, as for a login
         form.password.errors.append(str(error))
         return False
     except (two_factor.WrongCode, accounts.AccountLocked) as error:
-        db.session.commit()
+        transactions.commit_even_if_refused()
         form.code.errors.append(str(error))
         return False
-    # The code is spent (and a used recovery code logged) whatever the change then does. The mail
-    # is queued before the commit, which sends it (the outbox).
+    # The code is spent (and a used recovery code logged) whatever the change then does: kept
+    # even if the change is refused. The mail leaves after the commit (the outbox).
     if method == two_factor.RECOVERY_CODE:
         mail.send_recovery_code_used(current_user, two_factor.unused_recovery_codes(current_user))
-    db.session.commit()
+    transactions.commit_even_if_refused()
     return True
 
 
@@ -110,14 +109,12 @@ def setup_authenticator():
             two_factor.check_password(current_user, form.password.data)
             codes = two_factor.enable_totp(current_user, secret, form.code.data)
         except (accounts.WrongPassword, accounts.AccountLocked) as error:
-            db.session.commit()  # the failure counts, as for a login
+            transactions.commit_even_if_refused()  # the failure counts, as for a login
             form.password.errors.append(str(error))
         except two_factor.WrongCode as error:
-            db.session.rollback()
             form.code.errors.append(str(error))
         else:
-            mail.send_two_factor_changed(current_user, "app_added")  # sent by the commit
-            db.session.commit()
+            mail.send_two_factor_changed(current_user, "app_added")  # sent after the commit
             ceremony.end_totp_setup()
             if codes:
                 flash(_("Two-factor login is on. Keep your recovery codes now."), "success")
@@ -143,11 +140,9 @@ def remove_authenticator():
     try:
         two_factor.remove_totp(current_user)
     except two_factor.LastFactorRequired as error:
-        db.session.rollback()
         form.code.errors.append(str(error))
         return _page(400, **{REMOVE_TOTP: form})
-    mail.send_two_factor_changed(current_user, "app_removed")  # sent by the commit
-    db.session.commit()
+    mail.send_two_factor_changed(current_user, "app_removed")  # sent after the commit
     flash(_("The authenticator app is removed from your account."), "success")
     return redirect(url_for("account.security"))
 
@@ -172,7 +167,7 @@ def add_passkey():
     try:
         two_factor.check_password(current_user, form.password.data)
     except (accounts.WrongPassword, accounts.AccountLocked) as error:
-        db.session.commit()  # the failure counts, as for a login
+        transactions.commit_even_if_refused()  # the failure counts, as for a login
         form.password.errors.append(str(error))
         return _page(400, **{ADD_PASSKEY: form})
     if taken is None:
@@ -184,11 +179,9 @@ def add_passkey():
             current_user, form.response.data, challenge, handle, form.name.data
         )
     except two_factor.PasskeyError as error:
-        db.session.rollback()
         form.response.errors.append(str(error))
         return _page(400, **{ADD_PASSKEY: form})
-    mail.send_two_factor_changed(current_user, "passkey_added")  # sent by the commit
-    db.session.commit()
+    mail.send_two_factor_changed(current_user, "passkey_added")  # sent after the commit
     if codes:
         flash(_("Two-factor login is on. Keep your recovery codes now."), "success")
         return _recovery_codes_page(codes)
@@ -209,14 +202,11 @@ def remove_passkey(passkey_id: int):
     try:
         two_factor.remove_passkey(current_user, passkey_id)
     except two_factor.LastFactorRequired as error:
-        db.session.rollback()
         form.code.errors.append(str(error))
         return _page(400, **{prefix: form})
     except NotAllowed:
-        db.session.rollback()
         abort(404)
-    mail.send_two_factor_changed(current_user, "passkey_removed")  # sent by the commit
-    db.session.commit()
+    mail.send_two_factor_changed(current_user, "passkey_removed")  # sent after the commit
     flash(_("The passkey is removed from your account."), "success")
     return redirect(url_for("account.security"))
 
@@ -242,8 +232,7 @@ def renew_recovery_codes():
     if not (form.validate_on_submit() and _confirm(form)):
         return _page(400, **{RENEW_CODES: form})
     codes = two_factor.new_recovery_codes(current_user)
-    mail.send_two_factor_changed(current_user, "codes_renewed")  # sent by the commit
-    db.session.commit()
+    mail.send_two_factor_changed(current_user, "codes_renewed")  # sent after the commit
     flash(_("Here are your new recovery codes; the old ones no longer work."), "success")
     return _recovery_codes_page(codes)
 
@@ -261,16 +250,14 @@ def organization_two_factor():
     try:
         two_factor.check_password(current_user, form.password.data)
     except (accounts.WrongPassword, accounts.AccountLocked) as error:
-        db.session.commit()  # the failure counts, as for a login
+        transactions.commit_even_if_refused()  # the failure counts, as for a login
         form.password.errors.append(str(error))
         return _page(400, **{ORGANIZATION: form})
     try:
         two_factor.set_organization_requirement(current_user, organization, bool(form.required.data))
     except NotAllowed as error:
-        db.session.rollback()
         form.required.errors.append(str(error))
         return _page(400, **{ORGANIZATION: form})
-    db.session.commit()
     if form.required.data:
         flash(_("Every member of your organization now logs in with a second factor."), "success")
     else:

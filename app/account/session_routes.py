@@ -8,7 +8,6 @@ from flask_login import current_user, login_required, logout_user
 from app import labels, security
 from app.access import member_required
 from app.account import bp
-from app.extensions import db
 from app.services import access_log, login_sessions
 
 
@@ -41,9 +40,7 @@ def end_session(session_id: int):
     try:
         login_sessions.end_session(current_user, session_id, security.session_now())
     except login_sessions.SessionNotFound:
-        db.session.rollback()
         abort(404)
-    db.session.commit()
     if session_id == security.current_login_session_id():
         logout_user()
         flash(_("This session has ended. Please log in again."), "info")
@@ -58,7 +55,6 @@ def end_other_sessions():
     ended = login_sessions.end_other_sessions(
         current_user, security.current_login_session_id(), security.session_now()
     )
-    db.session.commit()
     if ended:
         flash(_("Every other session has ended. Only this browser is still logged in."), "success")
     else:

@@ -11,9 +11,9 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
+from app import transactions
 from app.access import member_required
 from app.account import bp
-from app.extensions import db
 from app.forms import OneLine
 from app.i18n import text_direction
 from app.models import OrganizationStatus
@@ -65,16 +65,14 @@ def organization_translation(locale: str):
                 name=form.name.data or "",
             )
         except NotAllowed:
-            db.session.rollback()
             abort(403)
         except service.InvalidName as error:
-            db.session.rollback()
+            transactions.refused()  # the form is shown again with a 200
             form.name.errors.append(str(error))
         except DomainError as error:
-            db.session.rollback()
+            transactions.refused()  # the form is shown again with a 200
             form.description.errors.append(str(error))
         else:
-            db.session.commit()
             if saved is None:
                 flash(_("The description in this language was removed."), "success")
             elif saved.proposed_name:
@@ -121,13 +119,11 @@ def project_translation(project_id: int, locale: str):
                 description=form.description.data,
             )
         except NotAllowed:
-            db.session.rollback()
             abort(403)
         except DomainError as error:
-            db.session.rollback()
+            transactions.refused()  # the form is shown again with a 200
             form.title.errors.append(str(error))
         else:
-            db.session.commit()
             if saved is None:
                 flash(_("The project's text in this language was removed."), "success")
             else:

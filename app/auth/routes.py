@@ -1,8 +1,8 @@
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from app import ceremony, security
+from app import ceremony, security, transactions
 from app.access import hold_until_second_factor, rate_limited
 from app.auth import bp
 from app.auth.forms import (
@@ -13,18 +13,10 @@ from app.auth.forms import (
     ResetPasswordForm,
     ResetRequestForm,
 )
-from app.extensions import db
 from app.i18n import current_locale
 from app.models import OrganizationStatus, User
 from app.services import DomainError, accounts, mail, membership, tokens, two_factor
 from app.urls import safe_next_url
-
-
-@bp.before_app_request
-def forget_user_of_previous_request() -> None:
-    # Flask-Login caches the user in `g`; when requests share an application context
-    # (tests, CLI-driven clients) the previous request's user must not carry over.
-    g.pop("_login_user", None)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -37,15 +29,15 @@ def login():
         try:
             user = accounts.authenticate(form.email.data, form.password.data)
         except accounts.AccountLocked as error:
-            db.session.commit()  # keep the failure counters authenticate() updated
+            transactions.commit_even_if_refused()  # the failure counters authenticate() updated
             return render_template(
                 "auth/login.html",
                 form=form,
                 passkey_form=PasskeyLoginForm(prefix="passkey"),
                 failure=str(error),
             )
-        db.session.commit()
         if user is None:
+            transactions.commit_even_if_refused()  # the failure counters authenticate() updated
             # The same words whether the email is unknown or the password wrong: said once, above
             # the form, not also beside a field (it is about the pair, not one of them).
             return render_template(
@@ -69,10 +61,10 @@ def landing_endpoint(user: User) -> str:
 
 def finish_login(user: User, remember: bool, method: str, next_url: str):
     """The end of every login on the web, whatever proved it (``method``): security.log_in (the
-    login record, the session and cookies; the one call of login_user), the commit, and on: to
-    set up two-factor login first when it is required of the user and missing."""
+    login record, the session and cookies; the one call of login_user), and on: to set up
+    two-factor login first when it is required of the user and missing. The request commits
+    the login record when it answers."""
     security.log_in(user, remember=remember, method=method)
-    db.session.commit()
     session.pop(REGISTERED_EMAIL, None)  # the session cookie is signed, not encrypted
     if two_factor.setup_needed(user):
         return send_to_setup(user)
@@ -105,7 +97,6 @@ def send_to_setup(user: User):
 @login_required
 def logout():
     accounts.end_all_sessions(current_user)
-    db.session.commit()
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("main.home"))
@@ -128,24 +119,19 @@ def register():
             )
         except membership.EmailAlreadyRegistered as taken:
             # Answer exactly as on success; tell the account's owner instead of the visitor.
-            db.session.rollback()
+            # Nothing of the registration was written: the notice alone is committed.
             mail.send_registration_attempt_notice(taken.user)
-            db.session.commit()
             session[REGISTERED_EMAIL] = accounts.normalize_email(form.email.data)
             return redirect(url_for("auth.registered"))
         except accounts.WeakPassword as error:
-            db.session.rollback()
             form.password.errors.append(str(error))
         except membership.NameTooClose as error:
-            db.session.rollback()
             form.name.errors.append(str(error))
         except DomainError as error:
-            db.session.rollback()
             flash(str(error), "error")
             return render_template("auth/register.html", form=form), 400
         else:
             mail.send_email_confirmation(registration.user)
-            db.session.commit()
             session[REGISTERED_EMAIL] = registration.user.email
             return redirect(url_for("auth.registered"))
     return render_template("auth/register.html", form=form), 400 if form.errors else 200
@@ -169,7 +155,6 @@ def resend_registration_link():
     email = session.get(REGISTERED_EMAIL)
     if email:
         membership.resend_email_confirmation(email)
-        db.session.commit()  # the message leaves after the commit (the outbox)
     flash(_("If this address is waiting for confirmation, a new link is on its way to it."), "info")
     return redirect(url_for("auth.registered"))
 
@@ -184,9 +169,7 @@ def confirm_email(token: str):
         try:
             user = membership.confirm_email(token)
         except tokens.InvalidToken as error:
-            db.session.rollback()
             return render_template("auth/token_problem.html", message=str(error)), 400
-        db.session.commit()
         session[CONFIRMED_WAITING] = (
             user.organization is not None and user.organization.status == OrganizationStatus.PENDING
         )
@@ -209,8 +192,7 @@ def email_confirmed():
 @rate_limited
 def resend_confirmation():
     if current_user.email_confirmed_at is None:
-        mail.send_email_confirmation(current_user)
-        db.session.commit()
+        mail.send_email_confirmation(current_user)  # leaves after the request's commit
     flash(_("We have sent you a new confirmation link."), "info")
     return redirect(url_for("account.dashboard"))
 
@@ -220,8 +202,7 @@ def resend_confirmation():
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        membership.request_password_reset(form.email.data)
-        db.session.commit()  # the message leaves after the commit (the outbox)
+        membership.request_password_reset(form.email.data)  # the message leaves after the commit
         flash(
             _("If this email address has an account, we have sent it a link to set a new password."), "info"
         )
@@ -241,10 +222,9 @@ def reset_password(token: str):
         try:
             membership.reset_password(token, form.password.data)
         except accounts.WeakPassword as error:
-            db.session.rollback()
+            transactions.refused()  # the form is shown again with a 200
             form.password.errors.append(str(error))
         else:
-            db.session.commit()
             if current_user.is_authenticated:
                 logout_user()
             flash(_("Your password is changed. Please log in with the new one."), "success")
@@ -266,7 +246,7 @@ def accept_invitation(token: str):
         try:
             user = membership.accept_invitation(token, form.password.data, locale=current_locale())
         except accounts.WeakPassword as error:
-            db.session.rollback()
+            transactions.refused()  # the form is shown again with a 200
             form.password.errors.append(str(error))
         else:
             flash(

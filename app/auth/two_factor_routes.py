@@ -8,12 +8,11 @@ from flask import abort, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import ceremony
+from app import ceremony, transactions
 from app.access import rate_limited
 from app.auth import bp
 from app.auth.forms import PasskeyLoginForm, SecondStepForm
 from app.auth.routes import finish_login, landing_endpoint
-from app.extensions import db
 from app.services import accounts, mail, two_factor
 from app.urls import safe_next_url
 
@@ -47,19 +46,19 @@ def second_step():
         except accounts.AccountLocked as error:
             if error.just_locked:
                 # The password was right and the codes wrong: someone knows the password.
-                # Queued before the commit, which sends it (the outbox).
+                # Queued in the request: it leaves after the commit (the outbox).
                 mail.send_two_factor_changed(user, "locked")
-            db.session.commit()  # keep the failure counted
+            transactions.commit_even_if_refused()  # keep the failure counted
             ceremony.end_pending_login()
             flash(str(error), "error")
             return redirect(url_for("auth.login"))
         except two_factor.WrongCode as error:
-            db.session.commit()  # keep the failure counted
+            transactions.commit_even_if_refused()  # keep the failure counted
             form.code.errors.append(str(error))
         else:
             ceremony.end_pending_login()
             if method == two_factor.RECOVERY_CODE:
-                # Queued before finish_login's commit, which sends it (the outbox).
+                # Queued in the request: it leaves after the commit (the outbox).
                 mail.send_recovery_code_used(user, two_factor.unused_recovery_codes(user))
             return finish_login(user, state["remember"], method, state["next"])
     return render_template(
@@ -113,7 +112,7 @@ def passkey_login():
     except two_factor.PasskeyError:
         with contextlib.suppress(accounts.AccountLocked):  # the next attempt is told
             accounts.count_failure(owner)
-        db.session.commit()
+        transactions.commit_even_if_refused()  # keep the failure counted
         flash(refused, "error")
         return redirect(url_for("auth.login")), 303
     ceremony.end_pending_login()

@@ -1,7 +1,7 @@
 """Pledging support on a campaign page: pledge, change, withdraw.
 
 Every state change is a POST with CSRF, authorized by the pledge service (the
-organization must be the user's own and approved); the view commits once.
+organization must be the user's own and approved); the request commits once.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from flask_login import current_user
 from app.access import member_required
 from app.campaigns import bp
 from app.campaigns.forms import PledgeForm
-from app.extensions import db
 from app.i18n import current_locale
 from app.models import Campaign, Pledge
 from app.services import DomainError, NotAllowed, directory
@@ -121,10 +120,8 @@ def pledge(slug: str):
             )
             message = _("Your pledge has been updated.")
     except DomainError as error:
-        db.session.rollback()
         status = 403 if isinstance(error, NotAllowed) else 409
         return _pledge_page(campaign, form, refusal=str(error)), status
-    db.session.commit()
     flash(message, PANEL_FLASH)
     return redirect(url_for("campaigns.detail", slug=campaign.slug, _anchor="pledge"))
 
@@ -145,6 +142,5 @@ def withdraw_pledge(slug: str):
             text=localized_campaign(campaign, current_locale()),
         )
     pledge_service.withdraw(own, current_user)
-    db.session.commit()
     flash(_("Your pledge has been withdrawn. You can pledge again at any time."), PANEL_FLASH)
     return redirect(url_for("campaigns.detail", slug=campaign.slug, _anchor="pledge"))

@@ -1,8 +1,7 @@
-import sqlalchemy as sa
 from flask import jsonify, render_template
 from flask_login import current_user
 
-from app.extensions import db
+from app import readiness
 from app.i18n import current_locale
 from app.main import bp
 from app.services import directory, translations
@@ -12,10 +11,7 @@ from app.services.campaigns import home_page_campaigns
 @bp.get("/healthz")
 def healthz():
     """For load balancers and monitors: is the database answering?"""
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-    except sa.exc.SQLAlchemyError:
-        db.session.rollback()
+    if readiness.check_database() != readiness.OK:
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
 

@@ -1,6 +1,6 @@
 """Moderators curate campaigns and hide content that breaks the rules (with a reason).
 
-Every decision goes through a service that records it in the audit log; the view commits once.
+Every decision goes through a service that records it in the audit log; the request commits once.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from app import transactions
 from app.access import moderator_required
 from app.extensions import db
 from app.models import Campaign, Pledge, Project
@@ -52,10 +53,8 @@ def new_campaign():
         try:
             campaign = campaign_service.create_campaign(current_user, **form.service_fields())
         except DomainError as error:
-            db.session.rollback()
             form.form_errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("The campaign “%(title)s” has been created.", title=campaign.title), "success")
             return redirect(url_for("moderation.campaigns"))
     status = 400 if form.is_submitted() else 200
@@ -71,10 +70,8 @@ def edit_campaign(campaign_id: int):
         try:
             campaign_service.update_campaign(campaign, current_user, **form.service_fields())
         except DomainError as error:
-            db.session.rollback()
             form.form_errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("The campaign has been saved."), "success")
             return redirect(url_for("moderation.campaigns"))
     status = 400 if form.is_submitted() else 200
@@ -91,10 +88,9 @@ def change_campaign_status(campaign_id: int, action: str):
     try:
         change(campaign, current_user, reason=request.form.get("reason", "")[:1000])
     except DomainError as error:
-        db.session.rollback()
+        transactions.refused()  # answered with a redirect and the message
         flash(str(error), "error")
     else:
-        db.session.commit()
         if action == "archive":
             flash(_("“%(title)s” is archived: it takes no new pledges.", title=campaign.title), "success")
         else:
@@ -136,10 +132,8 @@ def _hide(kind: str, obj, hide, back: str):
         try:
             hide(obj, current_user, form.reason.data)
         except DomainError as error:
-            db.session.rollback()
             form.form_errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("Hidden. The organization sees your reason on its dashboard and by mail."), "success")
             return redirect(_back(back))
     status = 400 if form.is_submitted() else 200
@@ -150,10 +144,9 @@ def _unhide(obj, unhide, back: str):
     try:
         unhide(obj, current_user, request.form.get("reason", "")[:1000])
     except DomainError as error:
-        db.session.rollback()
+        transactions.refused()  # answered with a redirect and the message
         flash(str(error), "error")
     else:
-        db.session.commit()
         flash(_("Shown again."), "success")
     return redirect(_back(back))
 
@@ -198,10 +191,9 @@ def decline_review(project_id: int):
         try:
             moderation_content.decline_review(project, current_user, form.reason.data)
         except DomainError as error:
-            db.session.rollback()
+            transactions.refused()  # answered with a redirect
             flash(str(error), "error")
         else:
-            db.session.commit()
             flash(_("The project stays hidden; the reason has been sent."), "success")
     else:
         flash(_("Say why the project stays hidden."), "error")

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app import dates, labels
+from app import dates, labels, transactions
 from app.access import admin_required, moderator_required
 from app.extensions import db
 from app.i18n import current_locale
@@ -69,8 +69,7 @@ def queue():
         reject_form=ReasonForm(),
         approve_form=NoteForm(),
     )
-    db.session.commit()
-    return html
+    return html  # the review is recorded by the request's commit
 
 
 # How the queue names an application's fields in "what changed since the rejection".
@@ -131,8 +130,10 @@ def _render_organization(organization, status=200, **forms):
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
         .limit(20)
     ).all()
-    # The page shows the organization whole, hidden contact details included.
+    # The page shows the organization whole, hidden contact details included: the record is
+    # kept even when the page shows a form's errors.
     access_log.record_review(current_user, [organization])
+    transactions.commit_even_if_refused()
     html = render_template(
         "moderation/organization.html",
         organization=organization,
@@ -146,7 +147,6 @@ def _render_organization(organization, status=200, **forms):
         approve_name_form=forms.get("approve_name_form") or NoteForm(),
         reject_name_form=forms.get("reject_name_form") or ReasonForm(),
     )
-    db.session.commit()
     return html, status
 
 
@@ -211,14 +211,11 @@ def decide(organization_id: int, decision: str):
     try:
         service(current_user, organization, form.reason.data or "")
     except NotAllowed:
-        db.session.rollback()
         abort(403)
     except DomainError as error:
-        db.session.rollback()
         form.reason.errors.append(str(error))
         return _render_organization(get_organization(organization_id), 400, **{f"{decision}_form": form})
     mail.send_decision(organization, template, subject, reason=(form.reason.data or "").strip())
-    db.session.commit()
     flash(str(done) % {"name": organization.name}, "success")
     if decision in ("approve", "reject"):
         return redirect(url_for("moderation.queue"))
@@ -240,16 +237,13 @@ def decide_name(organization_id: int, decision: str):
         else:
             moderation_service.reject_name(current_user, organization, form.reason.data or "")
     except NotAllowed:
-        db.session.rollback()
         abort(403)
     except DomainError as error:
-        db.session.rollback()
         form.reason.errors.append(str(error))
         organization = get_organization(organization_id)
         return _render_organization(organization, 400, **{f"{decision}_name_form": form})
     if decision == "approve":
         mail.send_decision(organization, "name_approved", _l("Your organization's new name is approved"))
-        db.session.commit()  # with the mail: it leaves after the commit
         flash(_("%(name)s now carries its new name.", name=organization.name), "success")
     else:
         mail.send_decision(
@@ -259,7 +253,6 @@ def decide_name(organization_id: int, decision: str):
             refused_name=asked_for,
             reason=form.reason.data.strip(),
         )
-        db.session.commit()
         flash(
             _("The new name of %(name)s is refused; the reason has been sent.", name=organization.name),
             "success",
@@ -285,10 +278,8 @@ def decide_translated_name(organization_id: int, locale: str, decision: str):
                 current_user, organization, locale, form.reason.data or ""
             )
     except NotAllowed:
-        db.session.rollback()
         abort(403)
     except DomainError as error:
-        db.session.rollback()
         form.reason.errors.append(str(error))
         organization = get_organization(organization_id)
         return _render_organization(organization, 400, **{f"{decision}_name_form": form})
@@ -299,7 +290,6 @@ def decide_translated_name(organization_id: int, locale: str, decision: str):
             _l("Your organization's new name is approved"),
             approved_name=organization.name_in(locale),
         )
-        db.session.commit()
         flash(_("%(name)s now carries its new name.", name=organization.name), "success")
     else:
         mail.send_decision(
@@ -310,7 +300,6 @@ def decide_translated_name(organization_id: int, locale: str, decision: str):
             current_name=organization.name_in(locale),
             reason=form.reason.data.strip(),
         )
-        db.session.commit()
         flash(
             _("The new name of %(name)s is refused; the reason has been sent.", name=organization.name),
             "success",
@@ -390,9 +379,8 @@ def change_role(user_id: int, change: str):
     try:
         service(current_user, user)
     except DomainError as error:  # NotAllowed included: demoting oneself is refused with a message
-        db.session.rollback()
+        transactions.refused()
         flash(str(error), "error")
         return redirect(url_for("moderation.users"))
-    db.session.commit()
     flash(_("%(email)s is now: %(role)s.", email=user.email, role=labels.ROLE(user.role)), "success")
     return redirect(url_for("moderation.users"))

@@ -10,8 +10,8 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
+from app import transactions
 from app.access import moderator_required
-from app.extensions import db
 from app.forms import OneLine
 from app.i18n import text_direction
 from app.moderation import bp
@@ -47,10 +47,9 @@ def campaign_translation(slug: str, locale: str):
                 description=form.description.data,
             )
         except DomainError as error:
-            db.session.rollback()
+            transactions.refused()  # the form is shown again with a 200
             form.title.errors.append(str(error))
         else:
-            db.session.commit()
             if saved is None:
                 flash(_("The translation was removed; the English text is shown instead."), "success")
             else:

@@ -2,7 +2,6 @@ from flask import abort, render_template, request
 from flask_login import current_user
 
 from app import labels, params, urls
-from app.extensions import db
 from app.i18n import current_locale
 from app.models import OrganizationKind
 from app.organizations import bp
@@ -51,7 +50,6 @@ def detail(slug: str):
         projects=projects,
         campaign_texts=translations.campaign_texts(campaigns, locale),
     )
-    # After rendering, so that the page's objects are not reloaded; if the record cannot be
-    # written, the page is not shown (the error handler answers instead).
-    db.session.commit()
+    # The request commits the access-log record after rendering, so the page's objects are not
+    # reloaded; if the record cannot be written, the page is not shown (a 503 answers instead).
     return html

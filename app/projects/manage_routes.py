@@ -10,8 +10,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import transactions
 from app.access import member_required
-from app.extensions import db
 from app.models import Project
 from app.projects import bp
 from app.projects.forms import ProjectForm
@@ -58,10 +58,8 @@ def new():
         try:
             project = project_service.create_project(current_user, **form.service_fields())
         except DomainError as error:
-            db.session.rollback()
             form.form_errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("The project “%(title)s” has been created.", title=project.title), "success")
             return redirect(url_for("account.dashboard"))
     status = 400 if form.is_submitted() else 200
@@ -85,10 +83,8 @@ def edit(project_id: int):
         try:
             project_service.update_project(project, current_user, **form.service_fields())
         except DomainError as error:
-            db.session.rollback()
             form.form_errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("The project has been saved."), "success")
             return redirect(url_for("account.dashboard"))
     status = 400 if form.is_submitted() else 200
@@ -101,7 +97,6 @@ def delete(project_id: int):
     project = _own_project_or_404(project_id)
     title = project.title
     project_service.delete_project(project, current_user)
-    db.session.commit()
     flash(_("The project “%(title)s” has been deleted.", title=title), "success")
     return redirect(url_for("account.dashboard"))
 
@@ -114,10 +109,9 @@ def request_review(project_id: int):
     try:
         moderation_content.request_review(project, current_user, request.form.get("note", ""))
     except DomainError as error:
-        db.session.rollback()
+        transactions.refused()  # answered with a redirect
         flash(str(error), "error")
     else:
-        db.session.commit()
         flash(
             _("A moderator will look at the project again; you will get a mail with the answer."), "success"
         )
