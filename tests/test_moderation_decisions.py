@@ -315,3 +315,12 @@ def test_refused_decision_shows_the_reason_field_error(app, client, moderator):
     organization_id = new_organization(app)
     html = decide(client, organization_id, "suspend", "").get_data(as_text=True)
     assert 'class="error-summary"' in html
+
+
+def test_every_application_field_has_a_label_in_the_queues_changes():
+    """What changed since a rejection is shown with the field's name as the form says it, never
+    the column's name: every field kept at rejection has a label."""
+    from app.moderation.routes import APPLICATION_FIELD_LABELS
+    from app.services.membership import PROFILE_FIELDS
+
+    assert set(PROFILE_FIELDS) <= set(APPLICATION_FIELD_LABELS)

@@ -89,6 +89,12 @@ APPLICATION_FIELD_LABELS = {
     "address_visibility": _l("Who may see the address"),
     "contact_person": _l("Contact person"),
     "contact_person_visibility": _l("Who may see the contact person"),
+    "facebook": _l("Facebook page"),
+    "facebook_visibility": _l("Who may see the Facebook page"),
+    "telegram": _l("Telegram"),
+    "telegram_visibility": _l("Who may see the Telegram account"),
+    "whatsapp": _l("WhatsApp number"),
+    "whatsapp_visibility": _l("Who may see the WhatsApp number"),
 }
 
 # New names and requests for review wait on the queue page, oldest first; more than this is
