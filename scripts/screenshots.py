@@ -1,9 +1,10 @@
 """Pictures of the main pages for the README: ``make screenshots``.
 
-Serves the application with the demo data on a free local port, opens each main page (and the member's and moderator's) in
-Debian's Chromium (desktop 1280x800 and phone 390x844, English and Arabic) and saves what a
-person sees first (above the fold) as ``docs/screenshots/<page>-<device>-<lang>.png``, reduced
-to a 128-colour palette (a third of the size, no visible difference for flat page colours).
+Serves the application with the demo data on a free local port, opens each main page, and the
+member's and the moderator's, in Debian's Chromium (desktop 1280x800 and phone 390x844, English
+and Arabic) and saves what a person sees first (above the fold) as
+``docs/screenshots/<page>-<device>-<lang>.png``, reduced to a 128-colour palette (a third of the
+size, no visible difference for flat page colours).
 """
 
 from __future__ import annotations
