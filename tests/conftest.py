@@ -96,7 +96,6 @@ def empty_all_tables() -> None:
 # fixture still holds one context across the whole test. Remove a module once it is converted.
 HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
     {
-        "test_access_log",
         "test_access_matrix",
         "test_account_membership",
         "test_auth_registration",
