@@ -124,7 +124,6 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_reader_time_and_language",
         "test_review_requests",
         "test_search_languages",
-        "test_two_factor",
     }
 )
 
