@@ -96,15 +96,12 @@ def empty_all_tables() -> None:
 # fixture still holds one context across the whole test. Remove a module once it is converted.
 HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
     {
-        "test_access_log",
         "test_access_matrix",
         "test_account_membership",
-        "test_auth_check_email",
         "test_auth_registration",
         "test_auth_tokens",
         "test_backup",
         "test_caching",
-        "test_counters",
         "test_csrf",
         "test_curation",
         "test_fuzz",
@@ -115,7 +112,6 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_logos",
         "test_moderation_log_and_roles",
         "test_moderation_queue",
-        "test_names_in_each_language",
         "test_organization_names",
         "test_outbox",
         "test_page_cache",
@@ -128,8 +124,6 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_reader_time_and_language",
         "test_review_requests",
         "test_search_languages",
-        "test_social_links",
-        "test_two_factor",
     }
 )
 

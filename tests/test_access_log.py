@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import ContactDetailView, Organization, OrganizationStatus, User, Visibility
 from app.services import access_log
 from tests.builders import make_moderator, make_organization, make_user
-from tests.conftest import log_in
+from tests.conftest import app_context, log_in, scalar, scalars
 from tests.pages import page, queries_for
 
 PHONE = "+964 770 123 4567"
@@ -24,21 +24,23 @@ PERSON = "Amal (members only)"
 @pytest.fixture
 def discreet(app):
     """An organization with a public email, a members-only phone and a hidden person."""
-    organization = make_organization(
-        "Basra Women", slug="basra-women", contact_email="hello@basra.example",
-        contact_email_visibility=Visibility.PUBLIC, contact_phone=PHONE,
-        contact_phone_visibility=Visibility.MEMBERS, contact_person=PERSON,
-        contact_person_visibility=Visibility.HIDDEN,
-    )  # fmt: skip
-    make_user(organization, email="owner@basra.example")
-    db.session.commit()
+    with app_context(app):
+        organization = make_organization(
+            "Basra Women", slug="basra-women", contact_email="hello@basra.example",
+            contact_email_visibility=Visibility.PUBLIC, contact_phone=PHONE,
+            contact_phone_visibility=Visibility.MEMBERS, contact_person=PERSON,
+            contact_person_visibility=Visibility.HIDDEN,
+        )  # fmt: skip
+        make_user(organization, email="owner@basra.example")
+        db.session.commit()
     return organization
 
 
 @pytest.fixture
 def outsider(app):
-    user = make_user(make_organization("Tigris Friends", slug="tigris-friends"), email="b@tigris.example")
-    db.session.commit()
+    with app_context(app):
+        user = make_user(make_organization("Tigris Friends", slug="tigris-friends"), email="b@tigris.example")
+        db.session.commit()
     return user
 
 
@@ -53,9 +55,8 @@ def client_of(app, email):
     return client
 
 
-def log_rows() -> list[tuple]:
-    db.session.rollback()  # see the requests' commits
-    rows = db.session.scalars(sa.select(ContactDetailView).order_by(ContactDetailView.id))
+def log_rows(app) -> list[tuple]:
+    rows = scalars(app, sa.select(ContactDetailView).order_by(ContactDetailView.id))
     return [
         (r.organization_id, r.viewer_id, r.viewer_organization_id, r.viewer_is_moderator, r.views)
         for r in rows
@@ -72,50 +73,53 @@ def test_a_member_of_another_organization_shown_members_only_details_is_counted_
     assert PHONE in page(client, "/organizations/basra-women")
     page(client, "/organizations/basra-women")
 
-    assert log_rows() == [(discreet.id, outsider.id, outsider.organization_id, False, 2)]
-    (row,) = db.session.scalars(sa.select(ContactDetailView))
+    assert log_rows(app) == [(discreet.id, outsider.id, outsider.organization_id, False, 2)]
+    (row,) = scalars(app, sa.select(ContactDetailView))
     assert row.day == datetime.now(UTC).date()
 
 
 def test_the_organizations_own_members_visitors_and_unapproved_members_are_not_counted(app, discreet):
-    pending = make_user(make_organization(status=OrganizationStatus.PENDING), email="p@example.org")
-    db.session.commit()
+    with app_context(app):
+        pending = make_user(make_organization(status=OrganizationStatus.PENDING), email="p@example.org")
+        db.session.commit()
     own = client_of(app, "owner@basra.example")
     assert PHONE in page(own, "/organizations/basra-women")
     assert PHONE not in page(app.test_client(), "/organizations/basra-women")
     assert PHONE not in page(client_of(app, pending.email), "/organizations/basra-women")
-    assert log_rows() == []
+    assert log_rows(app) == []
 
 
 def test_public_details_alone_are_not_counted(app, outsider):
-    make_organization(
-        "Open Org", slug="open-org", contact_email="open@example.org",
-        contact_email_visibility=Visibility.PUBLIC, contact_phone=PHONE,
-        contact_phone_visibility=Visibility.HIDDEN,  # hidden: no outsider sees it
-    )  # fmt: skip
-    db.session.commit()
+    with app_context(app):
+        make_organization(
+            "Open Org", slug="open-org", contact_email="open@example.org",
+            contact_email_visibility=Visibility.PUBLIC, contact_phone=PHONE,
+            contact_phone_visibility=Visibility.HIDDEN,  # hidden: no outsider sees it
+        )  # fmt: skip
+        db.session.commit()
     html = page(client_of(app, outsider.email), "/organizations/open-org")
     assert "open@example.org" in html and PHONE not in html
-    assert log_rows() == []
+    assert log_rows(app) == []
 
 
 def test_moderators_are_counted_on_the_profile_and_on_their_own_pages(app, discreet):
-    moderator = make_moderator("mod@example.org")
-    pending = make_organization(
-        "Waiting Org",
-        status=OrganizationStatus.PENDING,
-        contact_phone="+964 1",
-        contact_phone_visibility=Visibility.HIDDEN,
-    )
-    make_organization("Nothing Private", status=OrganizationStatus.PENDING)  # shown, not counted
-    db.session.commit()
+    with app_context(app):
+        moderator = make_moderator("mod@example.org")
+        pending = make_organization(
+            "Waiting Org",
+            status=OrganizationStatus.PENDING,
+            contact_phone="+964 1",
+            contact_phone_visibility=Visibility.HIDDEN,
+        )
+        make_organization("Nothing Private", status=OrganizationStatus.PENDING)  # shown, not counted
+        db.session.commit()
     client = client_of(app, moderator.email)
 
     assert PHONE in page(client, "/organizations/basra-women")  # members-only
     assert PERSON in page(client, f"/moderation/organizations/{discreet.id}")  # hidden too
     assert "+964 1" in page(client, "/moderation/")  # the queue shows applications whole
 
-    assert log_rows() == [
+    assert log_rows(app) == [
         (discreet.id, moderator.id, None, True, 2),
         (pending.id, moderator.id, None, True, 1),
     ]
@@ -123,11 +127,13 @@ def test_moderators_are_counted_on_the_profile_and_on_their_own_pages(app, discr
 
 def test_another_day_starts_a_new_row(app, discreet, outsider):
     today = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-    for moment in (today, today + timedelta(hours=3), today + timedelta(days=1)):
-        access_log.record_views(outsider, [discreet], now=moment)
-    access_log.record_views(outsider.organization.users[0], [outsider.organization], now=today)  # their own
-    db.session.commit()
-    days = {r.day: r.views for r in db.session.scalars(sa.select(ContactDetailView))}
+    with app_context(app):
+        viewer, organization = db.session.get(User, outsider.id), db.session.get(Organization, discreet.id)
+        for moment in (today, today + timedelta(hours=3), today + timedelta(days=1)):
+            access_log.record_views(viewer, [organization], now=moment)
+        access_log.record_views(viewer.organization.users[0], [viewer.organization], now=today)  # their own
+        db.session.commit()
+    days = {r.day: r.views for r in scalars(app, sa.select(ContactDetailView))}
     assert days == {date(2026, 12, 1): 2, date(2026, 12, 2): 1}
 
 
@@ -138,21 +144,23 @@ def test_showing_private_details_costs_the_profile_one_write(app, discreet, outs
     assert len(writes) == 1 and "contact_detail_views" in writes[0] and "ON CONFLICT" in writes[0].upper()
 
     # The same page once every detail is public: the write, and only it, is gone.
-    db.session.execute(
-        sa.update(Organization)
-        .where(Organization.slug == "basra-women")
-        .values(contact_phone_visibility=Visibility.PUBLIC, contact_person_visibility=Visibility.PUBLIC)
-    )
-    db.session.commit()
+    with app_context(app):
+        db.session.execute(
+            sa.update(Organization)
+            .where(Organization.slug == "basra-women")
+            .values(contact_phone_visibility=Visibility.PUBLIC, contact_person_visibility=Visibility.PUBLIC)
+        )
+        db.session.commit()
     public = queries_for(client, count_queries, "/organizations/basra-women")
     assert public.statements == [s for s in counter.statements if s not in writes]
 
 
 def test_a_deleted_viewers_visits_stay_in_the_log(app, discreet, outsider):
     page(client_of(app, outsider.email), "/organizations/basra-women")
-    db.session.delete(db.session.get(User, outsider.id))
-    db.session.commit()
-    assert log_rows() == [(discreet.id, None, outsider.organization_id, False, 1)]
+    with app_context(app):
+        db.session.delete(db.session.get(User, outsider.id))
+        db.session.commit()
+    assert log_rows(app) == [(discreet.id, None, outsider.organization_id, False, 1)]
     assert "a member of <bdi>Tigris Friends</bdi>" in page(
         client_of(app, "owner@basra.example"), "/account/access-log"
     )
@@ -162,11 +170,12 @@ def test_a_deleted_viewers_visits_stay_in_the_log(app, discreet, outsider):
 
 
 def test_the_organization_reads_its_log_newest_first_naming_organizations_not_people(app, discreet, outsider):
-    moderator = make_moderator("mod@example.org")
-    db.session.commit()
-    yesterday = datetime.now(UTC) - timedelta(days=1)
-    access_log.record_views(moderator, [discreet], now=yesterday)
-    db.session.commit()
+    with app_context(app):
+        moderator = make_moderator("mod@example.org")
+        db.session.commit()
+        yesterday = datetime.now(UTC) - timedelta(days=1)
+        access_log.record_views(moderator, [db.session.get(Organization, discreet.id)], now=yesterday)
+        db.session.commit()
     page(client_of(app, outsider.email), "/organizations/basra-women")
 
     html = page(client_of(app, "owner@basra.example"), "/account/access-log")
@@ -181,9 +190,11 @@ def test_the_organization_reads_its_log_newest_first_naming_organizations_not_pe
 def test_the_log_is_paginated(app, discreet, outsider):
     app.config["PAGE_SIZE"] = 2
     start = datetime(2026, 11, 1, tzinfo=UTC)
-    for n in range(5):
-        access_log.record_views(outsider, [discreet], now=start + timedelta(days=n))
-    db.session.commit()
+    with app_context(app):
+        viewer, organization = db.session.get(User, outsider.id), db.session.get(Organization, discreet.id)
+        for n in range(5):
+            access_log.record_views(viewer, [organization], now=start + timedelta(days=n))
+        db.session.commit()
     owner = client_of(app, "owner@basra.example")
     first, last = page(owner, "/account/access-log"), page(owner, "/account/access-log?page=3")
     assert "2026-11-05" in first and "2026-11-04" in first and "2026-11-01" not in first
@@ -193,15 +204,17 @@ def test_the_log_is_paginated(app, discreet, outsider):
 
 def test_the_log_page_costs_the_same_queries_with_one_entry_or_many(app, discreet, count_queries):
     owner = client_of(app, "owner@basra.example")
-    viewers = [make_user(make_organization(), email=f"v{n}@example.org") for n in range(6)]
-    access_log.record_views(viewers[0], [discreet])
-    db.session.commit()
+    with app_context(app):
+        viewers = [make_user(make_organization(), email=f"v{n}@example.org") for n in range(6)]
+        access_log.record_views(viewers[0], [db.session.get(Organization, discreet.id)])
+        db.session.commit()
     one = queries_for(owner, count_queries, "/account/access-log").count
-    organization = db.session.scalar(sa.select(Organization).where(Organization.slug == "basra-women"))
-    for n in range(1, 6):
-        viewer = db.session.scalar(sa.select(User).where(User.email == f"v{n}@example.org"))
-        access_log.record_views(viewer, [organization])
-    db.session.commit()
+    with app_context(app):
+        organization = db.session.scalar(sa.select(Organization).where(Organization.slug == "basra-women"))
+        for n in range(1, 6):
+            viewer = db.session.scalar(sa.select(User).where(User.email == f"v{n}@example.org"))
+            access_log.record_views(viewer, [organization])
+        db.session.commit()
     many = queries_for(owner, count_queries, "/account/access-log")
     assert many.count == one
     assert page(owner, "/account/access-log").count("a member of <bdi>") == 6
@@ -212,8 +225,9 @@ def test_nobody_else_reads_an_organizations_log(app, discreet, outsider):
     # The viewer's own log holds nothing of it; visitors and moderators cannot open the page.
     assert "Basra Women" not in page(client_of(app, outsider.email), "/account/access-log")
     assert "/auth/login" in app.test_client().get("/account/access-log").headers["Location"]
-    make_moderator("mod@example.org")
-    db.session.commit()
+    with app_context(app):
+        make_moderator("mod@example.org")
+        db.session.commit()
     assert client_of(app, "mod@example.org").get("/account/access-log").status_code == 403
 
 
@@ -227,14 +241,17 @@ def test_the_dashboard_links_to_the_log(app, discreet):
 
 def test_access_records_are_purged_after_180_days(app, discreet, outsider):
     now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-    for days in (0, 180, 181, 365):
-        access_log.record_views(outsider, [discreet], now=now - timedelta(days=days))
-    db.session.commit()
+    with app_context(app):
+        viewer, organization = db.session.get(User, outsider.id), db.session.get(Organization, discreet.id)
+        for days in (0, 180, 181, 365):
+            access_log.record_views(viewer, [organization], now=now - timedelta(days=days))
+        db.session.commit()
 
-    assert access_log.purge_old_access_records(now) == 2
-    db.session.commit()
+    with app_context(app):
+        assert access_log.purge_old_access_records(now) == 2
+        db.session.commit()
 
-    kept = sorted((now.date() - r.day).days for r in db.session.scalars(sa.select(ContactDetailView)))
+    kept = sorted((now.date() - r.day).days for r in scalars(app, sa.select(ContactDetailView)))
     assert kept == [0, 180]
 
 
@@ -252,7 +269,7 @@ def test_a_page_that_records_a_view_waits_for_the_write_lock_instead_of_failing(
 
     path = tmp_path / "busy.db"
     application = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", SQLITE_BUSY_TIMEOUT_MS=20_000)
-    with application.app_context():
+    with app_context(application):
         builders.create_schema()
         make_organization(
             "Basra Women", slug="basra-women", contact_phone=PHONE,
@@ -260,7 +277,6 @@ def test_a_page_that_records_a_view_waits_for_the_write_lock_instead_of_failing(
         )  # fmt: skip
         make_user(make_organization("Tigris Friends", slug="tigris-friends"), email="b@tigris.example")
         db.session.commit()
-        db.session.remove()
     client = client_of(application, "b@tigris.example")
     visitor = application.test_client()
 
@@ -275,9 +291,7 @@ def test_a_page_that_records_a_view_waits_for_the_write_lock_instead_of_failing(
         holder.close()
 
     assert response.status_code == 200 and PHONE in response.get_data(as_text=True)
-    with application.app_context():
-        assert db.session.scalar(sa.select(ContactDetailView.views)) == 1
-        db.session.remove()
+    assert scalar(application, sa.select(ContactDetailView.views)) == 1
     # A visitor's view records nothing: it reads without taking the lock.
     held = sqlite3.connect(path, isolation_level=None)
     held.execute("BEGIN IMMEDIATE")

@@ -30,6 +30,7 @@ from tests.builders import (
     make_project,
     make_user,
 )
+from tests.conftest import app_context, scalars
 from tests.pages import page, queries_for
 
 
@@ -39,18 +40,27 @@ def member_of(organization, email="member@example.org"):
     return user
 
 
+def translation_of(app, model, key):
+    """A translation row as the database holds it now (None when there is none)."""
+    with app_context(app):
+        return db.session.get(model, key)
+
+
 # --- An organization's name in each language ----------------------------------------------
 
 
-def test_the_profile_shows_the_name_in_the_readers_language_with_fallback(client):
-    org = make_organization("Tigris Friends", slug="tigris-friends")
-    member = member_of(org)
-    service.save_organization_translation(member, org, "ar", description="", name="أصدقاء دجلة")
+def test_the_profile_shows_the_name_in_the_readers_language_with_fallback(app, client):
+    with app_context(app):
+        org = make_organization("Tigris Friends", slug="tigris-friends")
+        member = member_of(org)
+        service.save_organization_translation(member, org, "ar", description="", name="أصدقاء دجلة")
+        db.session.commit()
     # Approved: the name waits for a moderator, as a rename does.
     assert "أصدقاء دجلة" not in page(client, "/organizations/tigris-friends?lang=ar")
-    moderator = make_moderator("mod@example.org")
-    moderation_service.approve_translated_name(moderator, org, "ar")
-    db.session.commit()
+    with app_context(app):
+        moderator = make_moderator("mod@example.org")
+        moderation_service.approve_translated_name(moderator, db.session.get(Organization, org.id), "ar")
+        db.session.commit()
 
     arabic = page(client, "/organizations/tigris-friends?lang=ar")
     assert '<h1 dir="auto">أصدقاء دجلة</h1>' in arabic
@@ -61,7 +71,7 @@ def test_the_profile_shows_the_name_in_the_readers_language_with_fallback(client
     assert "<bdi>Tigris Friends</bdi>" in page(client, "/organizations/?lang=en")
 
 
-def test_a_pending_organizations_name_in_a_language_applies_at_once(app):
+def test_a_pending_organizations_name_in_a_language_applies_at_once(app_ctx):
     org = make_organization("Amal", status=OrganizationStatus.PENDING)
     member = member_of(org)
     translation = service.save_organization_translation(member, org, "ar", description="", name="أمل")
@@ -69,12 +79,13 @@ def test_a_pending_organizations_name_in_a_language_applies_at_once(app):
     assert org.name_in("ar") == "أمل" and org.name_in("fr") == "Amal"
 
 
-def test_a_moderator_refuses_a_name_in_a_language_with_a_reason(client, auth):
-    org = make_organization("Tigris Friends")
-    member = member_of(org)
-    service.save_organization_translation(member, org, "ar", description="", name="أصدقاء دجلة")
-    make_moderator("mod@example.org")
-    db.session.commit()
+def test_a_moderator_refuses_a_name_in_a_language_with_a_reason(app, client, auth):
+    with app_context(app):
+        org = make_organization("Tigris Friends")
+        member = member_of(org)
+        service.save_organization_translation(member, org, "ar", description="", name="أصدقاء دجلة")
+        make_moderator("mod@example.org")
+        db.session.commit()
     auth.login("mod@example.org")
     queue = page(client, "/moderation/")
     assert "أصدقاء دجلة" in queue  # the request waits on the queue with the other new names
@@ -82,11 +93,9 @@ def test_a_moderator_refuses_a_name_in_a_language_with_a_reason(client, auth):
         f"/moderation/organizations/{org.id}/name/ar/reject", data={"reason": "Not your name."}
     )
     assert response.status_code == 302
-    translation = db.session.get(OrganizationTranslation, (org.id, "ar"))
+    translation = translation_of(app, OrganizationTranslation, (org.id, "ar"))
     assert translation.proposed_name is None and translation.name is None
-    reasons = db.session.scalars(
-        sa.select(AuditEntry.reason).where(AuditEntry.organization_id == org.id)
-    ).all()
+    reasons = scalars(app, sa.select(AuditEntry.reason).where(AuditEntry.organization_id == org.id))
     assert any("[ar] أصدقاء دجلة" in (reason or "") for reason in reasons)
 
 
@@ -100,7 +109,7 @@ def test_a_moderator_refuses_a_name_in_a_language_with_a_reason(client, auth):
         "...",  # no letter
     ],
 )
-def test_a_name_in_a_language_goes_through_the_same_name_checks(app, name):
+def test_a_name_in_a_language_goes_through_the_same_name_checks(app_ctx, name):
     make_organization("Tigris Friends")
     other = make_organization("Basra Youth")
     member = member_of(other)
@@ -115,7 +124,7 @@ def test_a_name_in_a_language_goes_through_the_same_name_checks(app, name):
     assert db.session.get(OrganizationTranslation, (other.id, "fr")) is None
 
 
-def test_a_main_name_too_close_to_another_organizations_name_in_a_language_is_refused(client):
+def test_a_main_name_too_close_to_another_organizations_name_in_a_language_is_refused(app_ctx):
     org = make_organization("Tigris Friends", status=OrganizationStatus.PENDING)
     service.save_organization_translation(member_of(org), org, "ar", description="", name="أصدقاء دجلة")
     db.session.commit()
@@ -125,35 +134,38 @@ def test_a_main_name_too_close_to_another_organizations_name_in_a_language_is_re
         membership.check_name_available("اصدقاء دجله")  # the same name, letters folded
 
 
-def test_the_editor_refuses_a_look_alike_name_next_to_the_field(client, auth):
-    make_organization("Tigris Friends")
-    org = make_organization("Basra Youth")
-    member_of(org)
-    db.session.commit()
+def test_the_editor_refuses_a_look_alike_name_next_to_the_field(app, client, auth):
+    with app_context(app):
+        make_organization("Tigris Friends")
+        org = make_organization("Basra Youth")
+        member_of(org)
+        db.session.commit()
     auth.login("member@example.org")
     response = client.post(
         "/account/translations/fr", data={"name": "Tigris Fr\u0456ends", "description": ""}
     )
     assert response.status_code == 200
     assert "too close" in response.get_data(as_text=True)
-    assert db.session.get(OrganizationTranslation, (org.id, "fr")) is None
+    assert translation_of(app, OrganizationTranslation, (org.id, "fr")) is None
 
 
-def test_a_suspended_organization_cannot_give_a_name_in_a_language(client, auth):
-    org = make_organization("Amal", status=OrganizationStatus.SUSPENDED)
-    member = member_of(org)
-    db.session.commit()
-    with pytest.raises(NotAllowed):
-        service.save_organization_translation(member, org, "ar", description="", name="أمل")
+def test_a_suspended_organization_cannot_give_a_name_in_a_language(app, client, auth):
+    with app_context(app):
+        org = make_organization("Amal", status=OrganizationStatus.SUSPENDED)
+        member = member_of(org)
+        db.session.commit()
+        with pytest.raises(NotAllowed):
+            service.save_organization_translation(member, org, "ar", description="", name="أمل")
     auth.login("member@example.org")
     assert client.post("/account/translations/ar", data={"name": "أمل", "description": ""}).status_code == 403
 
 
-def test_search_finds_an_organization_by_its_name_in_another_language(client):
-    org = make_organization("Tigris Friends", status=OrganizationStatus.PENDING)
-    service.save_organization_translation(member_of(org), org, "ar", description="", name="أصدقاء دجلة")
-    org.status = OrganizationStatus.APPROVED
-    db.session.commit()
+def test_search_finds_an_organization_by_its_name_in_another_language(app, client):
+    with app_context(app):
+        org = make_organization("Tigris Friends", status=OrganizationStatus.PENDING)
+        service.save_organization_translation(member_of(org), org, "ar", description="", name="أصدقاء دجلة")
+        org.status = OrganizationStatus.APPROVED
+        db.session.commit()
     html = page(client, "/search?q=دجلة&lang=ar")
     assert "أصدقاء دجلة" in html
 
@@ -161,11 +173,12 @@ def test_search_finds_an_organization_by_its_name_in_another_language(client):
 # --- Projects in each language --------------------------------------------------------------
 
 
-def test_a_member_translates_a_project_and_readers_see_it_with_fallback(client, auth):
-    org = make_organization("Amal")
-    member_of(org)
-    project = make_project(org, title="Clean Water", summary="Wells for villages.", description="How.")
-    db.session.commit()
+def test_a_member_translates_a_project_and_readers_see_it_with_fallback(app, client, auth):
+    with app_context(app):
+        org = make_organization("Amal")
+        member_of(org)
+        project = make_project(org, title="Clean Water", summary="Wells for villages.", description="How.")
+        db.session.commit()
     auth.login("member@example.org")
     editor = page(client, f"/account/projects/{project.id}/translations/ar")
     assert 'lang="ar"' in editor and 'dir="rtl"' in editor
@@ -174,7 +187,7 @@ def test_a_member_translates_a_project_and_readers_see_it_with_fallback(client, 
         data={"title": "ماء نظيف", "summary": "", "description": "كيف نعمل."},
     )
     assert response.status_code == 302
-    assert db.session.get(ProjectTranslation, (project.id, "ar")).title == "ماء نظيف"
+    assert translation_of(app, ProjectTranslation, (project.id, "ar")).title == "ماء نظيف"
 
     arabic = page(client, f"/projects/{project.slug}?lang=ar")
     assert '<h1 dir="auto" lang="ar">ماء نظيف</h1>' in arabic
@@ -184,18 +197,19 @@ def test_a_member_translates_a_project_and_readers_see_it_with_fallback(client, 
     assert "ماء نظيف" not in page(client, f"/projects/{project.slug}?lang=fr")
 
 
-def test_another_organization_cannot_translate_a_project(client, auth):
-    project = make_project(make_organization("Amal"), title="Clean Water")
-    member_of(make_organization("Other"))
-    db.session.commit()
+def test_another_organization_cannot_translate_a_project(app, client, auth):
+    with app_context(app):
+        project = make_project(make_organization("Amal"), title="Clean Water")
+        member_of(make_organization("Other"))
+        db.session.commit()
     auth.login("member@example.org")
     assert client.get(f"/account/projects/{project.id}/translations/ar").status_code == 404
     response = client.post(f"/account/projects/{project.id}/translations/ar", data={"title": "ماء"})
     assert response.status_code == 404
-    assert db.session.get(ProjectTranslation, (project.id, "ar")) is None
+    assert translation_of(app, ProjectTranslation, (project.id, "ar")) is None
 
 
-def test_a_suspended_organization_cannot_translate_its_project(app):
+def test_a_suspended_organization_cannot_translate_its_project(app_ctx):
     org = make_organization("Amal")
     project = make_project(org, title="Clean Water")
     member = member_of(org)
@@ -204,21 +218,23 @@ def test_a_suspended_organization_cannot_translate_its_project(app):
         service.save_project_translation(member, project, "ar", title="ماء")
 
 
-def test_search_finds_a_project_by_its_title_in_another_language(client):
-    org = make_organization("Amal")
-    project = make_project(org, title="Clean Water")
-    service.save_project_translation(member_of(org), project, "ar", title="آبار الفرات")
-    db.session.commit()
+def test_search_finds_a_project_by_its_title_in_another_language(app, client):
+    with app_context(app):
+        org = make_organization("Amal")
+        project = make_project(org, title="Clean Water")
+        service.save_project_translation(member_of(org), project, "ar", title="آبار الفرات")
+        db.session.commit()
     assert "آبار الفرات" in page(client, "/search?q=الفرات&lang=ar")
 
 
-def test_project_lists_in_another_language_cost_no_more_queries(client, count_queries):
-    org = make_organization("Amal")
-    member = member_of(org)
-    for n in range(3):
-        project = make_project(org, title=f"Project {n}")
-        service.save_project_translation(member, project, "ar", title=f"مشروع {n}")
-    db.session.commit()
+def test_project_lists_in_another_language_cost_no_more_queries(app, client, count_queries):
+    with app_context(app):
+        org = make_organization("Amal")
+        member = member_of(org)
+        for n in range(3):
+            project = make_project(org, title=f"Project {n}")
+            service.save_project_translation(member, project, "ar", title=f"مشروع {n}")
+        db.session.commit()
     english = queries_for(client, count_queries, "/projects/?lang=en").count
     assert queries_for(client, count_queries, "/projects/?lang=ar").count == english
 
@@ -239,10 +255,11 @@ def test_arabic_names_sort_as_arabic_readers_expect():
     assert sort_key("مصطفى", "ar") == sort_key("مصطفي", "ar")
 
 
-def test_the_directory_is_sorted_in_the_readers_language(client):
-    for name in ARABIC_NAMES:
-        make_organization(name)
-    db.session.commit()
+def test_the_directory_is_sorted_in_the_readers_language(app, client):
+    with app_context(app):
+        for name in ARABIC_NAMES:
+            make_organization(name)
+        db.session.commit()
     html = page(client, "/organizations/?lang=ar")
     positions = [
         html.index(f"<bdi>{name}</bdi>")
@@ -254,12 +271,13 @@ def test_the_directory_is_sorted_in_the_readers_language(client):
     assert english.index("<bdi>Zed Group</bdi>") < english.index("<bdi>آفاق</bdi>")
 
 
-def test_a_name_in_a_language_sorts_the_directory_in_that_language(client):
-    make_organization("Basra Youth")
-    org = make_organization("Zakho Friends", status=OrganizationStatus.PENDING)
-    service.save_organization_translation(member_of(org), org, "ar", description="", name="أصدقاء زاخو")
-    org.status = OrganizationStatus.APPROVED
-    db.session.commit()
+def test_a_name_in_a_language_sorts_the_directory_in_that_language(app, client):
+    with app_context(app):
+        make_organization("Basra Youth")
+        org = make_organization("Zakho Friends", status=OrganizationStatus.PENDING)
+        service.save_organization_translation(member_of(org), org, "ar", description="", name="أصدقاء زاخو")
+        org.status = OrganizationStatus.APPROVED
+        db.session.commit()
     arabic = page(client, "/organizations/?lang=ar")
     assert arabic.index("أصدقاء زاخو") < arabic.index("Basra Youth")
     english = page(client, "/organizations/?lang=en")
@@ -270,9 +288,10 @@ def test_the_directory_pages_keep_their_order(app, client):
     app.config["PAGE_SIZE"] = 10
     letters = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
     names = [f"{first}{second} جمعية" for first in "أبت" for second in letters[:9]][:25]
-    for name in reversed(names):
-        make_organization(name)
-    db.session.commit()
+    with app_context(app):
+        for name in reversed(names):
+            make_organization(name)
+        db.session.commit()
     seen = []
     for number in (1, 2, 3):
         html = page(client, f"/organizations/?lang=ar&page={number}")
@@ -315,12 +334,13 @@ def elements(html: str) -> list[tuple[str, dict, str]]:
     return parser.found
 
 
-def test_user_written_text_is_isolated_on_every_page(client):
-    campaign = make_campaign(slug="water", title="Water")
-    org = make_organization("Iraqi Women Network", slug="iwn", description="We **work**.", city="Basra")
-    make_pledge(org, campaign, message="We stand with Basra.")
-    make_project(org, [campaign], title="Clean Water", summary="Wells.")
-    db.session.commit()
+def test_user_written_text_is_isolated_on_every_page(app, client):
+    with app_context(app):
+        campaign = make_campaign(slug="water", title="Water")
+        org = make_organization("Iraqi Women Network", slug="iwn", description="We **work**.", city="Basra")
+        make_pledge(org, campaign, message="We stand with Basra.")
+        make_project(org, [campaign], title="Clean Water", summary="Wells.")
+        db.session.commit()
 
     profile = elements(page(client, "/organizations/iwn?lang=ar"))
     assert any(
@@ -361,11 +381,12 @@ def test_lists_use_the_locales_separators(app):
         assert format_list(["a", "b", "c"]) == "a, b, and c"
 
 
-def test_a_projects_campaigns_are_joined_the_arabic_way(client):
-    org = make_organization("Amal")
-    campaigns = [make_campaign(title=title) for title in ("Water", "Schools", "Clinics")]
-    make_project(org, campaigns, title="Clean Water")
-    db.session.commit()
+def test_a_projects_campaigns_are_joined_the_arabic_way(app, client):
+    with app_context(app):
+        org = make_organization("Amal")
+        campaigns = [make_campaign(title=title) for title in ("Water", "Schools", "Clinics")]
+        make_project(org, campaigns, title="Clean Water")
+        db.session.commit()
     html = page(client, "/projects/?lang=ar")
     assert html.count("</a>، <a") == 1 and html.count("</a> و <a") == 1
 
@@ -376,22 +397,25 @@ def test_a_projects_campaigns_are_joined_the_arabic_way(client):
 def test_erasing_an_organization_erases_its_names_in_every_language(app):
     from app.services import leaving
 
-    org = make_organization("Tigris Friends")
-    member = member_of(org)
-    project = make_project(org, title="Clean Water")
-    service.save_project_translation(member, project, "ar", title="آبار الفرات")
-    service.save_organization_translation(member, org, "ar", description="", name="أصدقاء دجلة")
-    moderator = make_moderator("mod@example.org")
-    moderation_service.approve_translated_name(moderator, org, "ar", "Fine.")
-    moderation_service.suspend_organization(moderator, org, "A complaint about أصدقاء دجلة and آبار الفرات.")
-    db.session.commit()
-    org_id = org.id
-    db.session.expunge_all()  # as the scheduled erasure runs: in a session of its own
+    with app_context(app):
+        org = make_organization("Tigris Friends")
+        member = member_of(org)
+        project = make_project(org, title="Clean Water")
+        service.save_project_translation(member, project, "ar", title="آبار الفرات")
+        service.save_organization_translation(member, org, "ar", description="", name="أصدقاء دجلة")
+        moderator = make_moderator("mod@example.org")
+        moderation_service.approve_translated_name(moderator, org, "ar", "Fine.")
+        moderation_service.suspend_organization(
+            moderator, org, "A complaint about أصدقاء دجلة and آبار الفرات."
+        )
+        db.session.commit()
+        org_id = org.id
 
-    leaving.erase_organization(db.session.get(Organization, org_id), "test")
-    db.session.commit()
+    with app_context(app):  # as the scheduled erasure runs: in a session of its own
+        leaving.erase_organization(db.session.get(Organization, org_id), "test")
+        db.session.commit()
 
-    assert db.session.scalars(sa.select(ProjectTranslation)).all() == []
-    reasons = "\n".join(db.session.scalars(sa.select(AuditEntry.reason)).all() or [""])
+    assert scalars(app, sa.select(ProjectTranslation)) == []
+    reasons = "\n".join(scalars(app, sa.select(AuditEntry.reason)) or [""])
     assert "أصدقاء دجلة" not in reasons and "آبار الفرات" not in reasons
     assert f"organization #{org_id}" in reasons

@@ -17,7 +17,7 @@ from app.models import ContactDetailView, Organization, Visibility
 from app.services import contact_details
 from app.services.contact_details import InvalidContactDetail
 from tests.builders import DEFAULT_PASSWORD, make_moderator, make_organization, make_user
-from tests.conftest import log_in
+from tests.conftest import app_context, count, log_in, scalar
 from tests.membership_support import registration_data
 from tests.pages import page
 
@@ -101,7 +101,7 @@ def test_what_is_not_a_whatsapp_number_is_refused(typed):
 # Registration and profile ----------------------------------------------------------------------
 
 
-def test_registration_stores_the_social_links_normalized_with_their_visibility(client):
+def test_registration_stores_the_social_links_normalized_with_their_visibility(app, client):
     data = registration_data(
         website="amal.example.org",
         facebook="facebook.com/basra.women",
@@ -114,26 +114,28 @@ def test_registration_stores_the_social_links_normalized_with_their_visibility(c
     response = client.post("/auth/register", data=data)
     assert response.status_code == 302
 
-    organization = db.session.scalar(sa.select(Organization))
+    organization = scalar(app, sa.select(Organization))
     assert organization.website == "https://amal.example.org"
     assert (organization.facebook, organization.facebook_visibility) == (FACEBOOK, Visibility.PUBLIC)
     assert (organization.telegram, organization.telegram_visibility) == (TELEGRAM, Visibility.MEMBERS)
     assert (organization.whatsapp, organization.whatsapp_visibility) == (WHATSAPP, Visibility.HIDDEN)
 
 
-def test_a_wrong_social_link_is_a_field_error_and_nothing_is_written(client):
+def test_a_wrong_social_link_is_a_field_error_and_nothing_is_written(app, client):
     response = client.post("/auth/register", data=registration_data(facebook="example.org/page"))
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert 'href="#facebook"' in html
     assert "The address of a Facebook page" in html
-    assert db.session.scalar(sa.select(sa.func.count(Organization.id))) == 0
+    assert count(app, Organization) == 0
 
 
-def test_the_member_edits_the_social_links_on_the_profile(client, auth):
-    organization = make_organization("Basra Women", slug="basra-women")
-    make_user(organization, email="owner@basra.example")
-    db.session.commit()
+def test_the_member_edits_the_social_links_on_the_profile(app, client, auth):
+    with app_context(app):
+        organization = make_organization("Basra Women", slug="basra-women")
+        make_user(organization, email="owner@basra.example")
+        db.session.commit()
+        organization_id = organization.id
     auth.login("owner@basra.example")
     form = {
         "name": "Basra Women", "kind": "ngo", "country": "IQ", "description": "Literacy.",
@@ -141,7 +143,7 @@ def test_the_member_edits_the_social_links_on_the_profile(client, auth):
         "telegram": "@basra_women", "telegram_visibility": "public",
     }  # fmt: skip
     assert client.post("/account/profile", data=form).status_code == 302
-    db.session.refresh(organization)
+    organization = scalar(app, sa.select(Organization).where(Organization.id == organization_id))
     assert (organization.facebook, organization.facebook_visibility) == (FACEBOOK, Visibility.MEMBERS)
     assert (organization.telegram, organization.telegram_visibility) == (TELEGRAM, Visibility.PUBLIC)
     assert organization.whatsapp is None
@@ -194,16 +196,17 @@ def test_the_error_summary_follows_the_order_of_the_form(client):
 @pytest.fixture
 def social(app):
     """Facebook public, Telegram members only, WhatsApp moderators only."""
-    organization = make_organization(
-        "Basra Women", slug="basra-women",
-        facebook=FACEBOOK, facebook_visibility=Visibility.PUBLIC,
-        telegram=TELEGRAM, telegram_visibility=Visibility.MEMBERS,
-        whatsapp=WHATSAPP, whatsapp_visibility=Visibility.HIDDEN,
-    )  # fmt: skip
-    make_user(organization, email="owner@basra.example")
-    make_user(make_organization("Tigris Friends", slug="tigris-friends"), email="b@tigris.example")
-    make_moderator("mod@network.example")
-    db.session.commit()
+    with app_context(app):
+        organization = make_organization(
+            "Basra Women", slug="basra-women",
+            facebook=FACEBOOK, facebook_visibility=Visibility.PUBLIC,
+            telegram=TELEGRAM, telegram_visibility=Visibility.MEMBERS,
+            whatsapp=WHATSAPP, whatsapp_visibility=Visibility.HIDDEN,
+        )  # fmt: skip
+        make_user(organization, email="owner@basra.example")
+        make_user(make_organization("Tigris Friends", slug="tigris-friends"), email="b@tigris.example")
+        make_moderator("mod@network.example")
+        db.session.commit()
     return organization
 
 
@@ -239,8 +242,7 @@ def test_a_members_only_social_link_shown_to_an_outsider_is_in_the_access_log(ap
     client = app.test_client()
     assert log_in(client, "b@tigris.example").status_code == 302
     page(client, "/organizations/basra-women")
-    db.session.rollback()
-    assert db.session.scalar(sa.select(sa.func.sum(ContactDetailView.views))) == 1
+    assert scalar(app, sa.select(sa.func.sum(ContactDetailView.views))) == 1
 
 
 def test_the_export_includes_the_social_links_and_their_visibility(app, social):
