@@ -118,7 +118,6 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_organization_names",
         "test_outbox",
         "test_pages_integration",
-        "test_performance_queries",
         "test_pledge_visibility",
         "test_pledges",
         "test_project_link_visibility",
