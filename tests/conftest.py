@@ -121,7 +121,6 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_pledges",
         "test_project_link_visibility",
         "test_projects_manage",
-        "test_reader_time_and_language",
         "test_review_requests",
         "test_search_languages",
         "test_social_links",
