@@ -122,7 +122,6 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_project_link_visibility",
         "test_projects_manage",
         "test_review_requests",
-        "test_search_languages",
         "test_social_links",
         "test_two_factor",
     }
