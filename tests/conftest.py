@@ -115,7 +115,6 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_moderation_queue",
         "test_names_in_each_language",
         "test_organization_names",
-        "test_outbox",
         "test_pages_integration",
         "test_pledge_visibility",
         "test_pledges",
