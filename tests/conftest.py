@@ -101,9 +101,7 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_auth_registration",
         "test_auth_tokens",
         "test_backup",
-        "test_caching",
         "test_csrf",
-        "test_curation",
         "test_fuzz",
         "test_going_dark",
         "test_i18n_content",
@@ -113,17 +111,12 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_moderation_log_and_roles",
         "test_moderation_queue",
         "test_organization_names",
-        "test_outbox",
-        "test_page_cache",
         "test_pages_integration",
-        "test_performance_queries",
         "test_pledge_visibility",
         "test_pledges",
         "test_project_link_visibility",
         "test_projects_manage",
-        "test_reader_time_and_language",
         "test_review_requests",
-        "test_search_languages",
     }
 )
 

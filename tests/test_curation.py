@@ -17,31 +17,39 @@ from tests.builders import (
     make_project,
     make_user,
 )
+from tests.conftest import app_context, count, scalar
 
 
-@pytest.fixture(autouse=True)
-def request_context(app):
-    """Service messages are translated, which needs a request to pick the language."""
+@pytest.fixture
+def request_ctx(app):
+    """For the tests of services alone: their messages are translated, which needs a request to
+    pick the language."""
     with app.test_request_context():
         yield
 
 
-def actions() -> list[tuple[str, str, int, str]]:
-    db.session.rollback()
+def actions(app=None) -> list[tuple[str, str, int, str]]:
+    """The audit entries, oldest first (read in a context of their own when given the application)."""
+    if app is not None:
+        with app_context(app):
+            return actions()
     return [
         (e.action, e.target_type, e.target_id, e.reason)
         for e in db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id))
     ]
 
 
-def assert_counters_consistent():
+def assert_counters_consistent(app=None):
+    if app is not None:
+        with app_context(app):
+            return assert_counters_consistent()
     assert counters.stored_counts() == counters.computed_counts()
 
 
 # --- Services ------------------------------------------------------------------------------
 
 
-def test_moderator_creates_edits_archives_and_reactivates_a_campaign(app):
+def test_moderator_creates_edits_archives_and_reactivates_a_campaign(request_ctx):
     moderator = make_moderator()
     campaign = campaign_service.create_campaign(
         moderator, title="Save the Marshes", summary="Water for the marshes.", accent="reed"
@@ -62,7 +70,7 @@ def test_moderator_creates_edits_archives_and_reactivates_a_campaign(app):
     ]
 
 
-def test_member_cannot_curate_campaigns(app):
+def test_member_cannot_curate_campaigns(request_ctx):
     member = make_user()
     with pytest.raises(NotAllowed):
         campaign_service.create_campaign(member, title="Mine", summary="Mine.")
@@ -70,14 +78,14 @@ def test_member_cannot_curate_campaigns(app):
         campaign_service.archive_campaign(make_campaign(), member)
 
 
-def test_campaign_slug_must_be_unique(app):
+def test_campaign_slug_must_be_unique(request_ctx):
     moderator = make_moderator()
     make_campaign(slug="water")
     with pytest.raises(DomainError, match="already uses"):
         campaign_service.create_campaign(moderator, title="Water", summary="Water.")
 
 
-def test_hiding_a_project_uncounts_it_and_tells_the_organization_why(app):
+def test_hiding_a_project_uncounts_it_and_tells_the_organization_why(request_ctx):
     moderator = make_moderator()
     campaign = make_campaign()
     project = make_project(make_organization(), [campaign])
@@ -97,7 +105,7 @@ def test_hiding_a_project_uncounts_it_and_tells_the_organization_why(app):
     ]
 
 
-def test_hiding_needs_a_reason_and_a_moderator(app):
+def test_hiding_needs_a_reason_and_a_moderator(request_ctx):
     moderator, member = make_moderator(), make_user()
     pledge = make_pledge(member.organization, make_campaign(), message="Buy our products")
     with pytest.raises(DomainError, match="reason"):
@@ -108,7 +116,7 @@ def test_hiding_needs_a_reason_and_a_moderator(app):
     assert actions() == []
 
 
-def test_hidden_pledge_message_still_counts(app):
+def test_hidden_pledge_message_still_counts(request_ctx):
     moderator, member = make_moderator(), make_user()
     campaign = make_campaign()
     pledge = make_pledge(member.organization, campaign, message="Buy our products")
@@ -122,10 +130,15 @@ def test_hidden_pledge_message_still_counts(app):
 # --- Pages ---------------------------------------------------------------------------------
 
 
-def test_campaign_curation_pages_are_for_moderators_only(client, auth):
-    campaign = make_campaign()
-    member = make_user()
-    db.session.commit()
+def status_of(app, campaign_id) -> CampaignStatus:
+    return scalar(app, sa.select(Campaign.status).where(Campaign.id == campaign_id))
+
+
+def test_campaign_curation_pages_are_for_moderators_only(app, client, auth):
+    with app_context(app):
+        campaign = make_campaign()
+        member = make_user()
+        db.session.commit()
     assert client.get("/moderation/campaigns/").status_code == 302
     auth.login(member.email)
     for path in (
@@ -137,14 +150,14 @@ def test_campaign_curation_pages_are_for_moderators_only(client, auth):
     assert client.post(f"/moderation/campaigns/{campaign.id}/archive").status_code == 403
     response = client.post("/moderation/campaigns/new", data={"title": "Mine", "summary": "Mine."})
     assert response.status_code == 403
-    db.session.rollback()
-    assert db.session.get(Campaign, campaign.id).status == CampaignStatus.ACTIVE
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Campaign)) == 1
+    assert status_of(app, campaign.id) == CampaignStatus.ACTIVE
+    assert count(app, Campaign) == 1
 
 
-def test_moderator_curates_campaigns_through_the_pages(client, auth):
-    moderator = make_moderator()
-    db.session.commit()
+def test_moderator_curates_campaigns_through_the_pages(app, client, auth):
+    with app_context(app):
+        moderator = make_moderator()
+        db.session.commit()
     auth.login(moderator.email)
     assert "No campaigns yet" in client.get("/moderation/campaigns/").get_data(as_text=True)
     response = client.post(
@@ -153,25 +166,23 @@ def test_moderator_curates_campaigns_through_the_pages(client, auth):
               "accent": "clay", "position": "2"},
     )  # fmt: skip
     assert response.status_code == 302
-    db.session.rollback()
-    campaign = db.session.scalar(sa.select(Campaign))
+    campaign = scalar(app, sa.select(Campaign))
     assert (campaign.slug, campaign.accent) == ("save-the-tigris", "clay")
 
     page = client.get(f"/moderation/campaigns/{campaign.id}/edit").get_data(as_text=True)
     assert "Keep the river alive." in page
     client.post(f"/moderation/campaigns/{campaign.id}/archive")
-    db.session.rollback()
-    assert db.session.get(Campaign, campaign.id).status == CampaignStatus.ARCHIVED
+    assert status_of(app, campaign.id) == CampaignStatus.ARCHIVED
     assert "Reactivate" in client.get("/moderation/campaigns/").get_data(as_text=True)
     client.post(f"/moderation/campaigns/{campaign.id}/reactivate")
-    db.session.rollback()
-    assert db.session.get(Campaign, campaign.id).status == CampaignStatus.ACTIVE
+    assert status_of(app, campaign.id) == CampaignStatus.ACTIVE
 
 
-def test_invalid_campaign_form_shows_errors_and_writes_nothing(client, auth):
-    moderator = make_moderator()
-    make_campaign(slug="taken")
-    db.session.commit()
+def test_invalid_campaign_form_shows_errors_and_writes_nothing(app, client, auth):
+    with app_context(app):
+        moderator = make_moderator()
+        make_campaign(slug="taken")
+        db.session.commit()
     auth.login(moderator.email)
     response = client.post(
         "/moderation/campaigns/new",
@@ -181,16 +192,17 @@ def test_invalid_campaign_form_shows_errors_and_writes_nothing(client, auth):
     assert "already uses" in response.get_data(as_text=True)
     response = client.post("/moderation/campaigns/new", data={"title": "", "summary": "", "accent": "neon"})
     assert response.status_code == 400
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Campaign)) == 1
-    assert actions() == []
+    assert count(app, Campaign) == 1
+    assert actions(app) == []
 
 
-def test_moderator_hides_a_project_and_the_organization_sees_the_reason(client, auth):
-    moderator = make_moderator()
-    owner = make_user()
-    campaign = make_campaign()
-    project = make_project(owner.organization, [campaign], title="Miracle cures")
-    db.session.commit()
+def test_moderator_hides_a_project_and_the_organization_sees_the_reason(app, client, auth):
+    with app_context(app):
+        moderator = make_moderator()
+        owner = make_user()
+        campaign = make_campaign()
+        project = make_project(owner.organization, [campaign], title="Miracle cures")
+        db.session.commit()
     project_id = project.id
     auth.login(moderator.email)
     assert "Miracle cures" in client.get("/moderation/content/?show=projects").get_data(as_text=True)
@@ -208,50 +220,51 @@ def test_moderator_hides_a_project_and_the_organization_sees_the_reason(client, 
     page = client.get("/account/").get_data(as_text=True)
     assert "Hidden by a moderator: <bdi>Health misinformation.</bdi>" in page
     assert client.get(f"/projects/{project.slug}").status_code == 404
-    assert_counters_consistent()
+    assert_counters_consistent(app)
 
 
-def test_moderator_hides_a_pledge_message_and_shows_it_again(client, auth):
-    moderator = make_moderator()
-    owner = make_user()
-    campaign = make_campaign()
-    pledge = make_pledge(owner.organization, campaign, message="Visit our shop")
-    db.session.commit()
+def test_moderator_hides_a_pledge_message_and_shows_it_again(app, client, auth):
+    with app_context(app):
+        moderator = make_moderator()
+        owner = make_user()
+        campaign = make_campaign()
+        pledge = make_pledge(owner.organization, campaign, message="Visit our shop")
+        db.session.commit()
     pledge_id = pledge.id
     auth.login(moderator.email)
     assert "Visit our shop" in client.get("/moderation/content/").get_data(as_text=True)
     client.post(f"/moderation/pledges/{pledge_id}/hide", data={"reason": "Advertising."})
     assert "Visit our shop" not in client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
     client.post(f"/moderation/pledges/{pledge_id}/unhide")
-    db.session.rollback()
-    assert db.session.get(Pledge, pledge_id).message_hidden_at is None
-    assert [a[0] for a in actions()] == [
+    assert scalar(app, sa.select(Pledge.message_hidden_at).where(Pledge.id == pledge_id)) is None
+    assert [a[0] for a in actions(app)] == [
         AuditAction.PLEDGE_MESSAGE_HIDDEN,
         AuditAction.PLEDGE_MESSAGE_UNHIDDEN,
     ]
 
 
-def test_members_cannot_hide_content(client, auth):
-    member = make_user()
-    project = make_project(make_organization(), [make_campaign()])
-    db.session.commit()
+def test_members_cannot_hide_content(app, client, auth):
+    with app_context(app):
+        member = make_user()
+        project = make_project(make_organization(), [make_campaign()])
+        db.session.commit()
     auth.login(member.email)
     assert client.post(f"/moderation/projects/{project.id}/hide", data={"reason": "Rival"}).status_code == 403
-    db.session.rollback()
-    assert db.session.get(Project, project.id).hidden_at is None
+    assert scalar(app, sa.select(Project.hidden_at).where(Project.id == project.id)) is None
 
 
-def test_decision_log_shows_curation_decisions(client, auth):
-    moderator = make_moderator()
-    project = make_project(make_organization(), [make_campaign()])
-    db.session.commit()
+def test_decision_log_shows_curation_decisions(app, client, auth):
+    with app_context(app):
+        moderator = make_moderator()
+        project = make_project(make_organization(), [make_campaign()])
+        db.session.commit()
     auth.login(moderator.email)
     client.post(f"/moderation/projects/{project.id}/hide", data={"reason": "Off topic."})
     page = client.get("/moderation/log").get_data(as_text=True)
     assert "Project hidden" in page and "Off topic." in page
 
 
-def test_hide_link_partial_is_for_moderators_only(app):
+def test_hide_link_partial_is_for_moderators_only(app, request_ctx):
     moderator, member = make_moderator(), make_user()
     pledge = make_pledge(member.organization, make_campaign(), message="Hello")
     db.session.commit()

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from app import worker
 from app.extensions import db
@@ -21,7 +22,7 @@ from app.models.base import utcnow
 from app.services import mail
 from app.services import outbox as outbox_service
 from tests.builders import make_user
-from tests.conftest import empty_all_tables
+from tests.conftest import app_context, empty_all_tables, run_command, scalar, scalars
 
 
 class FakeMailServer:
@@ -82,11 +83,12 @@ def mail_server(monkeypatch) -> FakeMailServer:
 
 @pytest.fixture
 def smtp_app(make_app, mail_server):
-    """The site sending through SMTP (the fake server), four attempts per message."""
+    """The site sending through SMTP (the fake server), four attempts per message; as with
+    ``app_ctx``, one application context for the test, which calls services and makes no request."""
     application = make_app(MAIL_BACKEND="smtp", OUTBOX_MAX_ATTEMPTS=4)
     with application.app_context():
         yield application
-        db.session.remove()
+    with app_context(application):
         empty_all_tables()
 
 
@@ -113,8 +115,9 @@ def queue_mail(to: str = "amal@example.org", *, commit: bool = True) -> int:
 
 
 def row(row_id: int) -> OutboxMessage:
-    db.session.expire_all()
-    return db.session.get(OutboxMessage, row_id)
+    """The row as it stands, read in a context of its own (the test's session may hold an older copy)."""
+    with current_app.app_context():
+        return db.session.get(OutboxMessage, row_id)
 
 
 def after_grace() -> timedelta:
@@ -124,7 +127,7 @@ def after_grace() -> timedelta:
 # The request's transaction decides ---------------------------------------------------------------
 
 
-def test_mail_queued_in_a_transaction_that_rolls_back_is_never_sent(app, outbox):
+def test_mail_queued_in_a_transaction_that_rolls_back_is_never_sent(app, app_ctx, outbox):
     user = make_user(email="amal@example.org")
     db.session.commit()
     with app.test_request_context():
@@ -139,7 +142,7 @@ def test_mail_queued_in_a_transaction_that_rolls_back_is_never_sent(app, outbox)
     assert outbox == []
 
 
-def test_mail_queued_in_a_transaction_that_commits_is_sent_once(app, outbox):
+def test_mail_queued_in_a_transaction_that_commits_is_sent_once(app, app_ctx, outbox):
     user = make_user(email="amal@example.org")
     with app.test_request_context():
         mail.send_password_reset(user)
@@ -157,24 +160,24 @@ def test_mail_queued_in_a_transaction_that_commits_is_sent_once(app, outbox):
     assert len(outbox) == 1
 
 
-def test_a_request_sends_its_mail_after_its_commit_once_the_answer_has_gone(client, outbox):
-    make_user(email="amal@example.org")
-    db.session.commit()
+def test_a_request_sends_its_mail_after_its_commit_once_the_answer_has_gone(app, client, outbox):
+    with app_context(app):
+        make_user(email="amal@example.org")
+        db.session.commit()
 
     response = client.post("/auth/reset", data={"email": "amal@example.org"}, buffered=False)
 
     assert response.status_code == 302
     # Committed, but the visitor does not wait for the mail server: nothing has left yet.
     assert outbox == []
-    assert db.session.scalar(sa.select(OutboxMessage.status)) == OutboxStatus.PENDING
+    assert scalar(app, sa.select(OutboxMessage.status)) == OutboxStatus.PENDING
     response.close()  # the server has sent the whole answer
     [message] = outbox
     assert message.recipients == ["amal@example.org"]
-    db.session.rollback()  # a fresh look (this session's snapshot predates the delivery)
-    assert db.session.scalar(sa.select(OutboxMessage.status)) == OutboxStatus.SENT
+    assert scalar(app, sa.select(OutboxMessage.status)) == OutboxStatus.SENT
 
 
-def test_a_message_marked_discard_goes_the_whole_way_and_is_never_sent(app, outbox, monkeypatch):
+def test_a_message_marked_discard_goes_the_whole_way_and_is_never_sent(app_ctx, outbox, monkeypatch):
     def queue_discarded() -> int:
         row = outbox_service.enqueue_mail("nobody@example.org", "Reset", "a link", discard=True)
         db.session.commit()  # handed over after the commit, like any other message
@@ -201,7 +204,7 @@ def test_a_message_marked_discard_goes_the_whole_way_and_is_never_sent(app, outb
     assert {row(first).status, row(second).status} == {OutboxStatus.DISCARDED}
 
 
-def test_a_key_queues_a_message_only_once(app, outbox):
+def test_a_key_queues_a_message_only_once(app_ctx, outbox):
     def weekly_digest():
         return outbox_service.enqueue_mail(
             "amal@example.org", "Your week", "3 pledges.", key="digest-W05-amal"
@@ -219,7 +222,7 @@ def test_a_key_queues_a_message_only_once(app, outbox):
 # Crashes -----------------------------------------------------------------------------------------
 
 
-def test_a_crash_between_commit_and_send_loses_nothing(app, outbox, lost_hand_over):
+def test_a_crash_between_commit_and_send_loses_nothing(app_ctx, outbox, lost_hand_over):
     row_id = queue_mail()
     assert outbox == []
     assert row(row_id).status == OutboxStatus.PENDING
@@ -260,7 +263,7 @@ def test_mail_interrupted_mid_delivery_is_held_for_the_operator_never_sent_twice
 
     # The operator, having checked, sends it again.
     lost_hand_over()
-    result = smtp_app.test_cli_runner().invoke(args=["outbox", "retry", str(row_id)])
+    result = run_command(smtp_app, "outbox", "retry", str(row_id))
     assert result.exit_code == 0, result.output
     assert len(mail_server.accepted) == 1
     assert row(row_id).status == OutboxStatus.SENT
@@ -331,13 +334,13 @@ def test_mail_server_trouble_is_retried_with_growing_waits_then_marked_failed(sm
     assert worker.sweep(now=utcnow() + timedelta(days=1)).outcomes == {}
     assert mail_server.connections == 4
 
-    listing = smtp_app.test_cli_runner().invoke(args=["outbox", "failed"])
+    listing = run_command(smtp_app, "outbox", "failed")
     assert f"#{row_id}" in listing.output and "amal@example.org" in listing.output
     assert "1 failed message(s)." in listing.output
 
     # The server is back; the operator sends what failed.
     mail_server.mode = "accept"
-    result = smtp_app.test_cli_runner().invoke(args=["outbox", "retry", "--all"])
+    result = run_command(smtp_app, "outbox", "retry", "--all")
     assert result.exit_code == 0, result.output
     assert len(mail_server.accepted) == 1
     assert row(row_id).status == OutboxStatus.SENT
@@ -367,14 +370,14 @@ def test_a_real_refused_connection_is_retried(make_app):
     application = make_app(
         MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=closed_port, MAIL_TIMEOUT=2
     )
-    with application.app_context():
-        try:
+    try:
+        with app_context(application):
             row_id = queue_mail()
             waiting = row(row_id)
-            assert (waiting.status, waiting.attempts) == (OutboxStatus.PENDING, 1)
-            assert "ConnectionRefusedError" in waiting.last_error
-        finally:
-            db.session.remove()
+        assert (waiting.status, waiting.attempts) == (OutboxStatus.PENDING, 1)
+        assert "ConnectionRefusedError" in waiting.last_error
+    finally:
+        with app_context(application):
             empty_all_tables()
 
 
@@ -442,7 +445,7 @@ def runs():
     RUNS.clear()
 
 
-def test_a_job_runs_once_after_the_commit_and_never_after_a_rollback(app, runs):
+def test_a_job_runs_once_after_the_commit_and_never_after_a_rollback(app_ctx, runs):
     outbox_service.enqueue_job("tests.record", n=1)
     db.session.rollback()
     outbox_service.enqueue_job("tests.record", n=2, email="made-by-a-job@example.org")
@@ -457,7 +460,7 @@ def test_a_job_runs_once_after_the_commit_and_never_after_a_rollback(app, runs):
     assert len(runs) == 1
 
 
-def test_a_failing_job_is_retried_and_its_changes_undone(app, runs):
+def test_a_failing_job_is_retried_and_its_changes_undone(app_ctx, runs):
     job_row = outbox_service.enqueue_job("tests.record", fail=True)
     db.session.commit()
     waiting = row(job_row.id)
@@ -475,7 +478,7 @@ def test_an_unknown_job_is_refused_when_queued():
 # Operator commands -------------------------------------------------------------------------------
 
 
-def test_outbox_status_and_purge(app, outbox):
+def test_outbox_status_and_purge(app, app_ctx, outbox):
     old = queue_mail()
     discarded = outbox_service.enqueue_mail("nobody@example.org", "Reset", "a link", discard=True)
     db.session.commit()
@@ -487,27 +490,26 @@ def test_outbox_status_and_purge(app, outbox):
     )
     db.session.commit()
     recent = queue_mail()
-    runner = app.test_cli_runner()
 
-    assert "sent 2, failed 0, discarded 1" in runner.invoke(args=["outbox", "status"]).output
-    result = runner.invoke(args=["outbox", "purge"])
+    assert "sent 2, failed 0, discarded 1" in run_command(app, "outbox", "status").output
+    result = run_command(app, "outbox", "purge")
 
     assert "2 delivered or discarded message(s) older than 30 days deleted." in result.output
-    assert [r.id for r in db.session.scalars(sa.select(OutboxMessage))] == [recent]
+    assert scalars(app, sa.select(OutboxMessage.id)) == [recent]
 
 
-def test_the_worker_without_redis_sweeps(app, outbox, lost_hand_over):
+def test_the_worker_without_redis_sweeps(app, app_ctx, outbox, lost_hand_over):
     queue_mail()
     db.session.execute(sa.update(OutboxMessage).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
     db.session.commit()
 
-    result = app.test_cli_runner().invoke(args=["worker", "--burst"])
+    result = run_command(app, "worker", "--burst")
 
     assert result.exit_code == 0, result.output
     assert len(outbox) == 1
 
 
-def test_a_sweep_with_nothing_to_do_writes_nothing(app, count_queries, lost_hand_over):
+def test_a_sweep_with_nothing_to_do_writes_nothing(app_ctx, count_queries, lost_hand_over):
     queue_mail()  # pending, but not due yet
     with count_queries() as counter:
         report = worker.sweep()

@@ -3,6 +3,7 @@ and is emptied only by writes to what public pages show."""
 
 from __future__ import annotations
 
+import os
 import runpy
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 
 from app import page_cache
 from app.extensions import db
-from app.models import Campaign, PledgeVisibility, Role
+from app.models import Campaign, PledgeVisibility, Role, User
 from app.page_cache import Generation
 from tests.builders import (
     DEFAULT_PASSWORD,
@@ -21,7 +22,7 @@ from tests.builders import (
     make_pledge,
     make_user,
 )
-from tests.conftest import AuthActions, empty_all_tables
+from tests.conftest import AuthActions, app_context, empty_all_tables, scalar
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "/campaigns/save-the-tigris"
@@ -29,8 +30,8 @@ PAGE = "/campaigns/save-the-tigris"
 
 @pytest.fixture
 def cached_app_with(make_app, tmp_path):
-    """An application with the page cache on, its context pushed and the campaign page's row."""
-    pushed = []
+    """An application with the page cache on, and the campaign page's row."""
+    created = []
 
     def _make(**overrides):
         settings = {
@@ -40,18 +41,16 @@ def cached_app_with(make_app, tmp_path):
         }
         settings.update(overrides)
         application = make_app(**settings)
-        context = application.app_context()
-        context.push()
-        pushed.append(context)
-        make_campaign("Save the Tigris", slug="save-the-tigris")
-        db.session.commit()
+        created.append(application)
+        with app_context(application):
+            make_campaign("Save the Tigris", slug="save-the-tigris")
+            db.session.commit()
         return application
 
     yield _make
-    for context in reversed(pushed):
-        db.session.remove()
-        empty_all_tables()
-        context.pop()
+    for application in reversed(created):
+        with app_context(application):
+            empty_all_tables()
 
 
 @pytest.fixture
@@ -74,6 +73,7 @@ def cache_of(application) -> page_cache.PageCache:
 
 
 def public_pledge_by(name: str) -> None:
+    """Inside an application context: a public pledge on the campaign page's campaign."""
     campaign = db.session.execute(sa.select(Campaign).filter_by(slug="save-the-tigris")).scalar_one()
     make_pledge(make_organization(name), campaign, visibility=PledgeVisibility.PUBLIC)
 
@@ -184,8 +184,9 @@ def test_a_failed_renewal_empties_the_cache_and_stops_it_until_a_renewal_succeed
 
     monkeypatch.setattr(Generation, "bump", unreachable)
     monkeypatch.setattr(page_cache, "RENEWAL_RETRY_SECONDS", 3600.0)
-    public_pledge_by("Basra Water Watch")
-    db.session.commit()  # the write stands
+    with app_context(cached_app):
+        public_pledge_by("Basra Water Watch")
+        db.session.commit()  # the write stands
     assert "could not replace the generation token" in caplog.text
 
     # Whatever the token store says, this worker serves nothing it stored before, and stores nothing.
@@ -218,8 +219,9 @@ def test_the_renewal_is_retried_so_other_workers_drop_their_stale_pages(cached_a
         raise ConnectionError("token store unreachable")
 
     monkeypatch.setattr(Generation, "bump", unreachable)
-    public_pledge_by("Basra Water Watch")
-    db.session.commit()
+    with app_context(cached_app):
+        public_pledge_by("Basra Water Watch")
+        db.session.commit()
     monkeypatch.setattr(Generation, "bump", real_bump)
     monkeypatch.setattr(page_cache, "RENEWAL_RETRY_SECONDS", 0.0)
 
@@ -229,7 +231,7 @@ def test_the_renewal_is_retried_so_other_workers_drop_their_stale_pages(cached_a
     assert "Basra Water Watch" in page.get_data(as_text=True)
 
 
-REDIS_URL = "redis://127.0.0.1:6379/7"
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 
 
 @pytest.mark.redis
@@ -251,8 +253,9 @@ def test_a_redis_failure_during_a_write_stops_the_cache_until_redis_answers(cach
 
     monkeypatch.setattr(store, "set", timed_out)
     monkeypatch.setattr(page_cache, "RENEWAL_RETRY_SECONDS", 0.0)
-    public_pledge_by("Basra Water Watch")
-    db.session.commit()
+    with app_context(application):
+        public_pledge_by("Basra Water Watch")
+        db.session.commit()
     # Redis still hands out the old token, yet nothing from before the write is served.
     assert store.get("tadamun:page-generation") == before
     for _ in range(2):
@@ -291,8 +294,9 @@ def test_entries_expire_after_the_time_limit(cached_app_with, monkeypatch):
 
 
 def test_failed_and_successful_logins_leave_the_cache_warm(cached_app, visitor):
-    user = make_user(make_organization(), email="amal@example.org")
-    db.session.commit()
+    with app_context(cached_app):
+        user = make_user(make_organization(), email="amal@example.org")
+        db.session.commit()
     warm(visitor)
 
     guesser = cached_app.test_client()
@@ -301,9 +305,11 @@ def test_failed_and_successful_logins_leave_the_cache_warm(cached_app, visitor):
         guesser.post("/auth/login", data={"email": "nobody@example.org", "password": "a wrong guess here"})
     assert is_hit(visitor.get(PAGE))
 
-    user.failed_login_count = 0
-    user.locked_until = None
-    db.session.commit()  # users only: still warm
+    with app_context(cached_app):
+        user = db.session.get(User, user.id)
+        user.failed_login_count = 0
+        user.locked_until = None
+        db.session.commit()  # users only: still warm
     assert is_hit(visitor.get(PAGE))
 
     member = cached_app.test_client()
@@ -315,17 +321,18 @@ def test_failed_and_successful_logins_leave_the_cache_warm(cached_app, visitor):
 
 
 def test_a_moderators_role_change_leaves_the_cache_warm(cached_app, visitor):
-    make_moderator("admin@example.org", admin=True)
-    member = make_user(make_organization(), email="member@example.org")
-    db.session.commit()
+    with app_context(cached_app):
+        make_moderator("admin@example.org", admin=True)
+        member = make_user(make_organization(), email="member@example.org")
+        db.session.commit()
     warm(visitor)
 
     client = cached_app.test_client()
     AuthActions(client).login("admin@example.org")
     response = client.post(f"/moderation/users/{member.id}/promote")
     assert response.status_code == 302
-    db.session.expire_all()
-    assert member.role == Role.MODERATOR  # written, with its audit entry
+    role = scalar(cached_app, sa.select(User.role).where(User.id == member.id))
+    assert role == Role.MODERATOR  # written, with its audit entry
     assert is_hit(visitor.get(PAGE))
 
 
@@ -333,14 +340,15 @@ def test_login_records_and_the_access_log_leave_the_cache_warm(cached_app, visit
     from app import security
     from app.models import ContactDetailView, LoginSession, Visibility
 
-    make_organization(
-        "Discreet Org",
-        slug="discreet-org",
-        contact_phone="+964 1",
-        contact_phone_visibility=Visibility.MEMBERS,
-    )
-    make_user(make_organization(), email="member@example.org")
-    db.session.commit()
+    with app_context(cached_app):
+        make_organization(
+            "Discreet Org",
+            slug="discreet-org",
+            contact_phone="+964 1",
+            contact_phone_visibility=Visibility.MEMBERS,
+        )
+        make_user(make_organization(), email="member@example.org")
+        db.session.commit()
     warm(visitor)
 
     member = cached_app.test_client()
@@ -349,17 +357,18 @@ def test_login_records_and_the_access_log_leave_the_cache_warm(cached_app, visit
     monkeypatch.setattr(security, "now_seconds", lambda: later)
     assert "+964 1" in member.get("/organizations/discreet-org").get_data(as_text=True)
 
-    db.session.expire_all()
-    login = db.session.scalar(sa.select(LoginSession))
-    assert login.last_seen_at > login.created_at  # its last use written...
-    assert db.session.scalar(sa.select(ContactDetailView.views)) == 1  # ...and the view counted
+    with app_context(cached_app):
+        login = db.session.scalar(sa.select(LoginSession))
+        assert login.last_seen_at > login.created_at  # its last use written...
+        assert db.session.scalar(sa.select(ContactDetailView.views)) == 1  # ...and the view counted
     assert is_hit(visitor.get(PAGE))
 
 
 def test_a_pledge_empties_the_cache(cached_app, visitor):
     warm(visitor)
-    public_pledge_by("Basra Water Watch")
-    db.session.commit()
+    with app_context(cached_app):
+        public_pledge_by("Basra Water Watch")
+        db.session.commit()
     page = visitor.get(PAGE)
     assert not is_hit(page)
     assert "Basra Water Watch" in page.get_data(as_text=True)
@@ -367,15 +376,17 @@ def test_a_pledge_empties_the_cache(cached_app, visitor):
 
 def test_a_write_the_cache_cannot_attribute_counts_as_public(cached_app, visitor):
     warm(visitor)
-    db.session.execute(sa.text("UPDATE campaigns SET summary = 'Rivers first' WHERE id > 0"))
-    db.session.commit()
+    with app_context(cached_app):
+        db.session.execute(sa.text("UPDATE campaigns SET summary = 'Rivers first' WHERE id > 0"))
+        db.session.commit()
     assert not is_hit(visitor.get(PAGE))
 
 
 def test_a_rolled_back_public_write_leaves_the_cache_warm(cached_app, visitor):
     warm(visitor)
-    make_organization("Never committed")
-    db.session.rollback()
+    with app_context(cached_app):
+        make_organization("Never committed")
+        db.session.rollback()
     assert is_hit(visitor.get(PAGE))
 
 

@@ -16,11 +16,17 @@ from app.extensions import db
 from app.models import Campaign, Organization, OrganizationStatus, PledgeVisibility, Project
 from app.seeding import large_data
 from tests.builders import make_organization, make_pledge, make_project, make_user
+from tests.conftest import app_context
 
 MAX_QUERIES = 8
 
 
-def page_urls() -> dict[str, str]:
+def page_urls(app) -> dict[str, str]:
+    with app_context(app):
+        return _page_urls()
+
+
+def _page_urls() -> dict[str, str]:
     approved = Organization.status == OrganizationStatus.APPROVED
     campaign = db.session.scalar(sa.select(Campaign).order_by(Campaign.supporter_count.desc()))
     org = db.session.scalar(sa.select(Organization).where(approved).order_by(Organization.id))
@@ -51,8 +57,6 @@ def page_urls() -> dict[str, str]:
 def measure(client, count_queries, urls: dict[str, str]) -> dict[str, int]:
     counts = {}
     for name, url in urls.items():
-        # A fresh session, as every request has in production (the test's session lives on).
-        db.session.remove()
         with count_queries() as counter:
             response = client.get(url)
         assert response.status_code == 200, (name, url, response.status_code)
@@ -60,8 +64,13 @@ def measure(client, count_queries, urls: dict[str, str]) -> dict[str, int]:
     return counts
 
 
-def grow(urls: dict[str, str]) -> None:
+def grow(app) -> None:
     """Add rows around what the pages show: they must not cost a query more."""
+    with app_context(app):
+        _grow()
+
+
+def _grow() -> None:
     campaign = db.session.scalar(sa.select(Campaign).order_by(Campaign.supporter_count.desc()))
     first = db.session.scalar(sa.select(Organization).order_by(Organization.id))
     for n in range(30):
@@ -74,11 +83,12 @@ def grow(urls: dict[str, str]) -> None:
 
 
 def test_public_pages_cost_the_same_few_queries_at_any_size(app, client, count_queries):
-    large_data.generate(scale=0.005)
-    db.session.commit()
-    urls = page_urls()
+    with app_context(app):
+        large_data.generate(scale=0.005)
+        db.session.commit()
+    urls = page_urls(app)
     before = measure(client, count_queries, urls)
-    grow(urls)
+    grow(app)
     after = measure(client, count_queries, urls)
 
     assert after == before
@@ -88,22 +98,23 @@ def test_public_pages_cost_the_same_few_queries_at_any_size(app, client, count_q
 
 @pytest.mark.parametrize("who", ["member", "moderator"])
 def test_logged_in_pages_stay_within_the_bound(app, client, auth, count_queries, who):
-    large_data.generate(scale=0.005)
-    if who == "member":
-        org = make_organization("Member Org")
-        # Long a member: not among the home page's newest, before or after the growth (else
-        # the identity map would spare the lazy load of current_user.organization only once).
-        org.approved_at = datetime(2020, 1, 1, tzinfo=UTC)
-        user = make_user(org)
-    else:
-        from tests.builders import make_moderator
+    with app_context(app):
+        large_data.generate(scale=0.005)
+        if who == "member":
+            org = make_organization("Member Org")
+            # Long a member: not among the home page's newest, before or after the growth (else
+            # the identity map would spare the lazy load of current_user.organization only once).
+            org.approved_at = datetime(2020, 1, 1, tzinfo=UTC)
+            user = make_user(org)
+        else:
+            from tests.builders import make_moderator
 
-        user = make_moderator()
-    db.session.commit()
+            user = make_moderator()
+        db.session.commit()
     auth.login(user.email)
-    urls = page_urls()
+    urls = page_urls(app)
     counts = measure(client, count_queries, urls)
-    grow(urls)
+    grow(app)
     assert measure(client, count_queries, urls) == counts
     # Showing another organization's private contact details writes one access-log row (an upsert).
     bounds = {"organization": MAX_QUERIES + 1}
@@ -117,15 +128,15 @@ def test_supporter_pages_follow_each_other_by_cursor_at_any_depth(app, client, c
     from tests.builders import make_campaign
 
     app.config["PAGE_SIZE"] = 3
-    campaign = make_campaign("Deep", slug="deep")
-    for n in range(10):
-        make_pledge(make_organization(f"Supporter {n:02d}"), campaign)
-    make_pledge(make_organization("Quiet Supporter"), campaign, visibility=PledgeVisibility.COUNTED)
-    db.session.commit()
+    with app_context(app):
+        campaign = make_campaign("Deep", slug="deep")
+        for n in range(10):
+            make_pledge(make_organization(f"Supporter {n:02d}"), campaign)
+        make_pledge(make_organization("Quiet Supporter"), campaign, visibility=PledgeVisibility.COUNTED)
+        db.session.commit()
 
     seen, url, costs = [], "/campaigns/deep", set()
     while url:
-        db.session.remove()
         with count_queries() as counter:
             html = client.get(url).get_data(as_text=True)
         costs.add(counter.count)

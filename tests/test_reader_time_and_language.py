@@ -24,7 +24,7 @@ from tests.builders import (
     make_pledge,
     make_user,
 )
-from tests.conftest import csrf_token_from, empty_all_tables, log_in
+from tests.conftest import app_context, csrf_token_from, empty_all_tables, log_in, scalar, scalars
 from tests.membership_support import registration_data
 
 SUBMITTED = datetime(2026, 11, 30, 18, 5, 42, tzinfo=UTC)  # 21:05 in Baghdad, 19:05 in Paris
@@ -40,13 +40,22 @@ def visible_text(html: str) -> str:
     return re.sub(r"<[^>]+>", " ", html)
 
 
+def time_zone_of(app, user_id: int) -> str | None:
+    return scalar(app, sa.select(User.time_zone).where(User.id == user_id))
+
+
+def locale_of(app, user_id: int) -> str | None:
+    return scalar(app, sa.select(User.locale).where(User.id == user_id))
+
+
 # --- Dates -----------------------------------------------------------------------------------
 
 
-def test_a_moment_shows_in_iraq_time_without_seconds(client, auth):
-    organization = pending_application()
-    make_moderator(email="mod@example.org")
-    db.session.commit()
+def test_a_moment_shows_in_iraq_time_without_seconds(app, client, auth):
+    with app_context(app):
+        organization = pending_application()
+        make_moderator(email="mod@example.org")
+        db.session.commit()
     auth.login("mod@example.org")
 
     html = client.get(f"/moderation/organizations/{organization.id}").get_data(as_text=True)
@@ -58,10 +67,11 @@ def test_a_moment_shows_in_iraq_time_without_seconds(client, auth):
     assert 'datetime="2026-11-30T18:05:42+00:00"' in html
 
 
-def test_the_queue_shows_the_moment_in_arabic_in_iraq_time(client, auth):
-    pending_application()
-    make_moderator(email="mod@example.org")
-    db.session.commit()
+def test_the_queue_shows_the_moment_in_arabic_in_iraq_time(app, client, auth):
+    with app_context(app):
+        pending_application()
+        make_moderator(email="mod@example.org")
+        db.session.commit()
     auth.login("mod@example.org")
 
     html = client.get("/moderation/?lang=ar").get_data(as_text=True)
@@ -70,11 +80,12 @@ def test_the_queue_shows_the_moment_in_arabic_in_iraq_time(client, auth):
     assert "9:05:42" not in html
 
 
-def test_a_member_who_chose_another_zone_sees_dates_in_it(client, auth):
-    organization = pending_application()
-    moderator = make_moderator(email="mod@example.org")
-    moderator.time_zone = "Europe/Paris"
-    db.session.commit()
+def test_a_member_who_chose_another_zone_sees_dates_in_it(app, client, auth):
+    with app_context(app):
+        organization = pending_application()
+        moderator = make_moderator(email="mod@example.org")
+        moderator.time_zone = "Europe/Paris"
+        db.session.commit()
     auth.login("mod@example.org")
 
     html = client.get(f"/moderation/organizations/{organization.id}").get_data(as_text=True)
@@ -83,13 +94,16 @@ def test_a_member_who_chose_another_zone_sees_dates_in_it(client, auth):
     assert "9:05\u202fPM" not in html
 
 
-def test_a_day_is_the_day_in_iraq(client):
+def test_a_day_is_the_day_in_iraq(app, client):
     """23:30 UTC on 30 November is already 1 December in Baghdad."""
-    campaign = make_campaign("Save the Tigris", slug="save-the-tigris")
-    make_pledge(
-        make_organization("Nahrain Women"), campaign, created_at=datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
-    )
-    db.session.commit()
+    with app_context(app):
+        campaign = make_campaign("Save the Tigris", slug="save-the-tigris")
+        make_pledge(
+            make_organization("Nahrain Women"),
+            campaign,
+            created_at=datetime(2026, 11, 30, 23, 30, tzinfo=UTC),
+        )
+        db.session.commit()
 
     html = client.get("/campaigns/save-the-tigris").get_data(as_text=True)
 
@@ -97,9 +111,10 @@ def test_a_day_is_the_day_in_iraq(client):
     assert 'datetime="2026-11-30T23:30:00+00:00"' in html
 
 
-def test_a_member_chooses_a_time_zone_in_their_account(client, auth):
-    user = make_user(email="lina@example.org")
-    db.session.commit()
+def test_a_member_chooses_a_time_zone_in_their_account(app, client, auth):
+    with app_context(app):
+        user = make_user(email="lina@example.org")
+        db.session.commit()
     auth.login("lina@example.org")
     page = client.get("/account/").get_data(as_text=True)
     assert 'action="/account/time-zone"' in page
@@ -109,21 +124,20 @@ def test_a_member_chooses_a_time_zone_in_their_account(client, auth):
     response = client.post("/account/time-zone", data={"zone-time_zone": "Europe/Paris"})
 
     assert response.status_code == 302
-    db.session.expire_all()
-    assert db.session.get(User, user.id).time_zone == "Europe/Paris"
+    assert time_zone_of(app, user.id) == "Europe/Paris"
     assert '<option selected value="Europe/Paris">' in client.get("/account/").get_data(as_text=True)
 
     # Back to Iraq's time, the site's own: nothing kept.
     assert client.post("/account/time-zone", data={"zone-time_zone": ""}).status_code == 302
-    db.session.expire_all()
-    assert db.session.get(User, user.id).time_zone is None
+    assert time_zone_of(app, user.id) is None
 
 
 @pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "../../etc/passwd", "Asia/Baghdad\n", "x" * 300])
-def test_an_unknown_time_zone_is_refused_with_a_form_error(client, auth, zone):
-    user = make_user(email="lina@example.org")
-    user.time_zone = "Asia/Amman"
-    db.session.commit()
+def test_an_unknown_time_zone_is_refused_with_a_form_error(app, client, auth, zone):
+    with app_context(app):
+        user = make_user(email="lina@example.org")
+        user.time_zone = "Asia/Amman"
+        db.session.commit()
     auth.login("lina@example.org")
 
     response = client.post("/account/time-zone", data={"zone-time_zone": zone})
@@ -132,39 +146,35 @@ def test_an_unknown_time_zone_is_refused_with_a_form_error(client, auth, zone):
     html = response.get_data(as_text=True)
     assert 'id="zone-time_zone-error"' in html
     assert "This time zone is not known" in html
-    db.session.expire_all()
-    assert db.session.get(User, user.id).time_zone == "Asia/Amman"
+    assert time_zone_of(app, user.id) == "Asia/Amman"
 
 
-def test_a_time_zone_form_without_a_choice_writes_nothing(client, auth):
-    user = make_user(email="lina@example.org")
-    user.time_zone = "Asia/Amman"
-    db.session.commit()
+def test_a_time_zone_form_without_a_choice_writes_nothing(app, client, auth):
+    with app_context(app):
+        user = make_user(email="lina@example.org")
+        user.time_zone = "Asia/Amman"
+        db.session.commit()
     auth.login("lina@example.org")
 
     assert client.post("/account/time-zone", data={}).status_code == 400
-    db.session.expire_all()
-    assert db.session.get(User, user.id).time_zone == "Asia/Amman"
+    assert time_zone_of(app, user.id) == "Asia/Amman"
 
 
 # --- Mail in the reader's language -------------------------------------------------------------
 
 
-def outbox_rows(recipient: str) -> list[OutboxMessage]:
-    db.session.expire_all()
-    return list(
-        db.session.scalars(
-            sa.select(OutboxMessage).where(OutboxMessage.recipient == recipient).order_by(OutboxMessage.id)
-        )
+def outbox_rows(app, recipient: str) -> list[OutboxMessage]:
+    return scalars(
+        app, sa.select(OutboxMessage).where(OutboxMessage.recipient == recipient).order_by(OutboxMessage.id)
     )
 
 
-def test_registering_keeps_the_language_of_the_form(client):
+def test_registering_keeps_the_language_of_the_form(app, client):
     client.post("/auth/register?lang=ar", data=registration_data(email="owner@amal.example.org"))
 
-    user = db.session.scalar(sa.select(User).where(User.email == "owner@amal.example.org"))
+    user = scalar(app, sa.select(User).where(User.email == "owner@amal.example.org"))
     assert user.locale == "ar"
-    [confirmation] = outbox_rows("owner@amal.example.org")
+    [confirmation] = outbox_rows(app, "owner@amal.example.org")
     assert confirmation.subject == "أكِّد عنوان بريدك الإلكتروني لدى «تضامن»"
 
 
@@ -173,9 +183,10 @@ def test_an_arabic_applicant_approved_by_a_moderator_working_in_english_gets_ara
 ):
     applicant = app.test_client()
     applicant.post("/auth/register?lang=ar", data=registration_data(email="owner@amal.example.org"))
-    organization = db.session.scalar(sa.select(Organization))
-    make_moderator(email="mod@example.org")
-    db.session.commit()
+    with app_context(app):
+        organization = db.session.scalar(sa.select(Organization))
+        make_moderator(email="mod@example.org")
+        db.session.commit()
     auth.login("mod@example.org")
 
     response = client.post(
@@ -186,7 +197,7 @@ def test_an_arabic_applicant_approved_by_a_moderator_working_in_english_gets_ara
 
     assert response.status_code == 302
     # The queued row (its body is dropped once sent) and the message that left.
-    assert outbox_rows("owner@amal.example.org")[-1].subject == "تم قبول منظمتك في «تضامن»"
+    assert outbox_rows(app, "owner@amal.example.org")[-1].subject == "تم قبول منظمتك في «تضامن»"
     approval = outbox[-1]
     assert approval.recipients == ["owner@amal.example.org"]
     assert approval.subject == "تم قبول منظمتك في «تضامن»"
@@ -195,62 +206,60 @@ def test_an_arabic_applicant_approved_by_a_moderator_working_in_english_gets_ara
 
 
 def test_a_language_chosen_while_logged_in_is_kept_for_mail_by_the_next_post(app, client, auth):
-    user = make_user(email="lina@example.org")
-    user.locale = "en"
-    db.session.commit()
+    with app_context(app):
+        user = make_user(email="lina@example.org")
+        user.locale = "en"
+        db.session.commit()
     auth.login("lina@example.org")
 
     client.get("/?lang=ckb")  # the switcher: a GET, it writes nothing
-    db.session.expire_all()
-    assert db.session.get(User, user.id).locale == "en"
+    assert locale_of(app, user.id) == "en"
 
     client.post("/account/time-zone", data={"zone-time_zone": "Europe/Berlin"})  # any POST
 
-    db.session.expire_all()
-    assert db.session.get(User, user.id).locale == "ckb"
+    assert locale_of(app, user.id) == "ckb"
 
 
 def test_a_forged_post_keeps_no_language(make_app):
     """The language is kept only by a POST that passes the CSRF check: a cross-site form that
     lands after a switcher link keeps nothing."""
     application = make_app(WTF_CSRF_ENABLED=True)
-    with application.app_context():
-        try:
+    try:
+        with app_context(application):
             user = make_user(email="lina@example.org")
             user.locale = "en"
             db.session.commit()
-            client = application.test_client()
-            token = csrf_token_from(client, "/auth/login")
-            assert log_in(client, "lina@example.org", DEFAULT_PASSWORD, csrf_token=token).status_code == 302
-            client.get("/?lang=fr")
+        client = application.test_client()
+        token = csrf_token_from(client, "/auth/login")
+        assert log_in(client, "lina@example.org", DEFAULT_PASSWORD, csrf_token=token).status_code == 302
+        client.get("/?lang=fr")
 
-            response = client.post("/account/time-zone", data={"zone-time_zone": "Europe/Paris"})
+        response = client.post("/account/time-zone", data={"zone-time_zone": "Europe/Paris"})
 
-            assert response.status_code == 400
-            db.session.expire_all()
-            assert db.session.get(User, user.id).locale == "en"
-        finally:
-            db.session.rollback()
-            db.session.remove()
+        assert response.status_code == 400
+        assert locale_of(application, user.id) == "en"
+    finally:
+        with app_context(application):
             empty_all_tables()
 
 
 def test_a_language_chosen_before_logging_in_is_kept_at_login(app, client):
-    user = make_user(email="lina@example.org")
-    user.locale = "en"
-    db.session.commit()
+    with app_context(app):
+        user = make_user(email="lina@example.org")
+        user.locale = "en"
+        db.session.commit()
 
     client.get("/auth/login?lang=fr")
     log_in(client, "lina@example.org", DEFAULT_PASSWORD)
 
-    db.session.expire_all()
-    assert db.session.get(User, user.id).locale == "fr"
+    assert locale_of(app, user.id) == "fr"
 
 
 def test_logging_in_without_a_choice_keeps_the_registered_language(app, client):
-    user = make_user(email="lina@example.org")
-    user.locale = "ar"
-    db.session.commit()
+    with app_context(app):
+        user = make_user(email="lina@example.org")
+        user.locale = "ar"
+        db.session.commit()
 
     client.post(
         "/auth/login",
@@ -258,11 +267,10 @@ def test_logging_in_without_a_choice_keeps_the_registered_language(app, client):
         headers={"Accept-Language": "fr"},
     )
 
-    db.session.expire_all()
-    assert db.session.get(User, user.id).locale == "ar"
+    assert locale_of(app, user.id) == "ar"
 
 
-def test_mail_dates_are_in_the_recipients_language_and_zone(app, outbox):
+def test_mail_dates_are_in_the_recipients_language_and_zone(app, app_ctx, outbox):
     from types import SimpleNamespace
 
     from app.services import mail
@@ -284,12 +292,13 @@ def test_mail_dates_are_in_the_recipients_language_and_zone(app, outbox):
 # --- The moderator sees the applicant's language -----------------------------------------------
 
 
-def test_the_moderator_sees_the_applicants_language(client, auth):
-    organization = pending_application()
-    owner = make_user(organization, email="owner@nahrain.example.org")
-    owner.locale = "ar"
-    make_moderator(email="mod@example.org")
-    db.session.commit()
+def test_the_moderator_sees_the_applicants_language(app, client, auth):
+    with app_context(app):
+        organization = pending_application()
+        owner = make_user(organization, email="owner@nahrain.example.org")
+        owner.locale = "ar"
+        make_moderator(email="mod@example.org")
+        db.session.commit()
     auth.login("mod@example.org")
 
     for path in ("/moderation/", f"/moderation/organizations/{organization.id}"):

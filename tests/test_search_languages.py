@@ -18,9 +18,11 @@ from app.search_engine import ddl, engine, folding
 from app.services import translations
 from app.services.places import find_place, place_name
 from tests.builders import make_campaign, make_moderator, make_organization, make_project, make_user
+from tests.conftest import app_context
 
 
 def titles(kind: str, query: str) -> list[str]:
+    """What the search engine finds (in an application context)."""
     rows = engine.find(kind, query, limit=50)
     return sorted(row.name if kind == "organizations" else row.title for row in rows)
 
@@ -50,15 +52,16 @@ ISF_CAMPAIGNS = {
 
 @pytest.fixture
 def isf_campaigns(app):
-    for title, texts in ISF_CAMPAIGNS.items():
-        campaign = make_campaign(title, summary=f"{title} in English.", description="")
-        for locale, (translated_title, summary) in texts.items():
-            db.session.add(
-                CampaignTranslation(
-                    campaign_id=campaign.id, locale=locale, title=translated_title, summary=summary
+    with app_context(app):
+        for title, texts in ISF_CAMPAIGNS.items():
+            campaign = make_campaign(title, summary=f"{title} in English.", description="")
+            for locale, (translated_title, summary) in texts.items():
+                db.session.add(
+                    CampaignTranslation(
+                        campaign_id=campaign.id, locale=locale, title=translated_title, summary=summary
+                    )
                 )
-            )
-    db.session.commit()
+        db.session.commit()
 
 
 # --- every language's text -----------------------------------------------------------------
@@ -79,19 +82,20 @@ def isf_campaigns(app):
         ("travailleurs", ["Workers' Rights"]),
     ],
 )
-def test_campaigns_are_found_by_their_text_in_every_language(isf_campaigns, query, found):
+def test_campaigns_are_found_by_their_text_in_every_language(isf_campaigns, app_ctx, query, found):
     assert titles("campaigns", query) == found
 
 
-def test_search_page_finds_the_arabic_title_of_a_campaign(isf_campaigns, client):
+def test_search_page_finds_the_arabic_title_of_a_campaign(app, isf_campaigns, client):
     html = client.get("/search", query_string={"q": "أنقذوا دجلة"}).get_data(as_text=True)
-    tigris = db.session.scalar(
-        sa.select(CampaignTranslation).where(CampaignTranslation.title == "أنقذوا دجلة")
-    )
-    assert f'href="/campaigns/{tigris.campaign.slug}"' in html
+    with app_context(app):
+        tigris = db.session.scalar(
+            sa.select(CampaignTranslation).where(CampaignTranslation.title == "أنقذوا دجلة")
+        )
+        assert f'href="/campaigns/{tigris.campaign.slug}"' in html
 
 
-def test_a_translation_saved_changed_or_removed_is_searched_at_once(app):
+def test_a_translation_saved_changed_or_removed_is_searched_at_once(app_ctx):
     moderator = make_moderator()
     campaign = make_campaign("Save the Marshes", summary="Water for the marshes.")
     db.session.commit()
@@ -124,13 +128,13 @@ def test_a_translation_saved_changed_or_removed_is_searched_at_once(app):
 def test_two_translations_saved_at_the_same_time_are_both_searched(app):
     # Each writer computes the campaign's search text from the translations it sees; without
     # a lock, the later one would write a text without the other's.
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite lets one writer at a time (requests that write begin IMMEDIATE)")
-    moderator = make_moderator()
-    campaign = make_campaign("Save the Marshes")
-    db.session.commit()
+    with app_context(app):
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite lets one writer at a time (requests that write begin IMMEDIATE)")
+        moderator = make_moderator()
+        campaign = make_campaign("Save the Marshes")
+        db.session.commit()
     campaign_id, moderator_id = campaign.id, moderator.id
-    db.session.rollback()
     first_flushed = threading.Event()
     errors: list[BaseException] = []
 
@@ -147,7 +151,6 @@ def test_two_translations_saved_at_the_same_time_are_both_searched(app):
                     first_flushed.set()
                     time.sleep(0.5)  # the other writer flushes meanwhile
                 db.session.commit()
-                db.session.remove()
         except BaseException as error:  # reported below, in the main thread
             errors.append(error)
             first_flushed.set()
@@ -161,12 +164,12 @@ def test_two_translations_saved_at_the_same_time_are_both_searched(app):
     for thread in threads:
         thread.join(timeout=30)
     assert not errors
-    db.session.rollback()
-    assert titles("campaigns", "الأهوار") == ["Save the Marshes"]
-    assert titles("campaigns", "marais") == ["Save the Marshes"]
+    with app_context(app):
+        assert titles("campaigns", "الأهوار") == ["Save the Marshes"]
+        assert titles("campaigns", "marais") == ["Save the Marshes"]
 
 
-def test_organization_descriptions_in_other_languages_are_found_for_approved_members_only(app):
+def test_organization_descriptions_in_other_languages_are_found_for_approved_members_only(app_ctx):
     approved = make_organization("Amal Association", description="We teach children to read.")
     pending = make_organization(
         "Waiting Association", description="We teach too.", status=OrganizationStatus.PENDING
@@ -186,7 +189,7 @@ def test_organization_descriptions_in_other_languages_are_found_for_approved_mem
     assert titles("organizations", "الأطفال") == []
 
 
-def test_hidden_projects_stay_hidden_whatever_the_language(app):
+def test_hidden_projects_stay_hidden_whatever_the_language(app_ctx):
     org = make_organization("River Friends")
     make_project(org, title="مدرسة النهر", summary="دروس للأطفال.")
     make_project(org, title="قوارب النهر", summary="دروس أخرى.", hidden_at=db.func.now())
@@ -194,7 +197,7 @@ def test_hidden_projects_stay_hidden_whatever_the_language(app):
     assert titles("projects", "نهر") == ["مدرسة النهر"]
 
 
-def test_demo_data_campaigns_are_found_in_arabic_and_kurdish(app):
+def test_demo_data_campaigns_are_found_in_arabic_and_kurdish(app_ctx):
     from app.seeding import demo_data
 
     demo_data.load()
@@ -226,13 +229,13 @@ def test_demo_data_campaigns_are_found_in_arabic_and_kurdish(app):
         ("المرأة العاملة", "مرأة"),
     ],
 )
-def test_arabic_words_are_found_with_or_without_their_article(app, written, typed):
+def test_arabic_words_are_found_with_or_without_their_article(app_ctx, written, typed):
     make_organization(written, description="")
     db.session.commit()
     assert titles("organizations", typed) == [written]
 
 
-def test_the_stemmer_is_light_and_a_word_being_typed_still_matches(app):
+def test_the_stemmer_is_light_and_a_word_being_typed_still_matches(app_ctx):
     make_organization("والده", description="")  # "his father": not و + ال + ده
     make_organization("جمعية النساء", description="")
     db.session.commit()
@@ -265,7 +268,7 @@ def test_query_words_lose_the_article_as_the_index_does():
         ("مستشفى", "مستشفي"),  # alef maqsura
     ],
 )
-def test_kurdish_letters_match_however_they_are_typed(app, written, typed):
+def test_kurdish_letters_match_however_they_are_typed(app_ctx, written, typed):
     make_organization(written, description="")
     db.session.commit()
     assert titles("organizations", typed) == [written]
@@ -312,7 +315,7 @@ def test_place_names_read_in_the_readers_language():
 
 
 @pytest.mark.parametrize("typed", ["البصرة", "بصرة", "بالبصرة", "بەسرە", "Bassora", "basra"])
-def test_an_organization_is_found_by_its_city_in_any_language(app, typed):
+def test_an_organization_is_found_by_its_city_in_any_language(app_ctx, typed):
     make_organization("Water Watch", city="Basra", description="Clean water.")
     make_organization("مرصد المياه", city="البصرة", description="مياه نظيفة.")
     make_organization("Mosul Water", city="Mosul", description="Clean water.")
@@ -320,7 +323,7 @@ def test_an_organization_is_found_by_its_city_in_any_language(app, typed):
     assert titles("organizations", typed) == ["Water Watch", "مرصد المياه"]
 
 
-def test_places_are_found_in_descriptions_and_projects_and_by_several_words(app):
+def test_places_are_found_in_descriptions_and_projects_and_by_several_words(app_ctx):
     org = make_organization("Marsh Friends", city="ذي قار", description="We work around الناصرية.")
     make_organization("Tikrit Youth", city="Salah al-Din", description="Sport.")
     make_project(org, title="Boat school", place="أربيل")
@@ -335,9 +338,10 @@ def test_places_are_found_in_descriptions_and_projects_and_by_several_words(app)
 
 
 def test_directory_shows_the_city_in_the_readers_language(app, client):
-    make_organization("Water Watch", city="Basra", country="IQ", slug="water-watch")
-    make_organization("Nowhere Group", city="Springfield", country="IQ")
-    db.session.commit()
+    with app_context(app):
+        make_organization("Water Watch", city="Basra", country="IQ", slug="water-watch")
+        make_organization("Nowhere Group", city="Springfield", country="IQ")
+        db.session.commit()
 
     arabic = client.get("/organizations/?lang=ar").get_data(as_text=True)
     assert "العراق · <bdi>البصرة</bdi>" in arabic
@@ -352,8 +356,9 @@ def test_directory_shows_the_city_in_the_readers_language(app, client):
 
 
 def test_project_place_reads_in_the_readers_language(app, client):
-    make_project(make_organization(), title="Boat school", place="Erbil", slug="boat-school")
-    db.session.commit()
+    with app_context(app):
+        make_project(make_organization(), title="Boat school", place="Erbil", slug="boat-school")
+        db.session.commit()
     html = client.get("/projects/boat-school?lang=ar").get_data(as_text=True)
     assert "أربيل" in html
 
@@ -370,7 +375,7 @@ def test_project_place_reads_in_the_readers_language(app, client):
         ("منذ ۱۹۹۱", "١٩٩١"),
     ],
 )
-def test_numbers_are_found_whatever_digits_they_are_written_in(app, written, typed):
+def test_numbers_are_found_whatever_digits_they_are_written_in(app_ctx, written, typed):
     make_organization("Year Group", description=written)
     db.session.commit()
     assert titles("organizations", typed) == ["Year Group"]
