@@ -114,7 +114,6 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_logos",
         "test_moderation_log_and_roles",
         "test_names_in_each_language",
-        "test_organization_names",
         "test_outbox",
         "test_page_cache",
         "test_pages_integration",
