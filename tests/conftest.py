@@ -97,7 +97,6 @@ def empty_all_tables() -> None:
 HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
     {
         "test_access_log",
-        "test_access_matrix",
         "test_account_membership",
         "test_auth_check_email",
         "test_auth_registration",
