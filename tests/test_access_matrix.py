@@ -21,10 +21,19 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import LoginSession, OrganizationStatus, PledgeVisibility, Project, Role, User, Visibility
+from app.models import (
+    LoginSession,
+    Organization,
+    OrganizationStatus,
+    PledgeVisibility,
+    Project,
+    Role,
+    User,
+    Visibility,
+)
 from tests import builders
 from tests.builders import DEFAULT_PASSWORD
-from tests.conftest import log_in
+from tests.conftest import app_context, log_in, scalar
 
 ACTORS = ("visitor", "pending", "member_a", "member_b", "moderator", "admin")
 LOGIN = "L"
@@ -142,12 +151,17 @@ ANY_CHOICE = {"decision": "approve", "action": "archive", "change": "promote"}
 
 @dataclass
 class World:
-    users: dict[str, User | None]
+    users: dict[str, User | None]  # as built (snapshots): read what a request changed in a block
     values: dict[str, object]
 
 
 @pytest.fixture
 def world(app) -> World:
+    with app_context(app):
+        return build_world()
+
+
+def build_world() -> World:
     campaign = builders.make_campaign("Save the Tigris", slug="save-the-tigris")
     # A members-only detail: members of B and moderators who open A's profile are recorded.
     org_a = builders.make_organization(
@@ -245,9 +259,14 @@ def is_refusal(status: str) -> bool:
     return status in (LOGIN, "401", "403", "404", "405")
 
 
-def snapshot() -> dict[str, list[tuple]]:
+def snapshot(app) -> dict[str, list[tuple]]:
     """Every row of every table, except login bookkeeping and the access log (showing private
     contact details to an outsider is recorded there, on GET too: that is its purpose)."""
+    with app.app_context():
+        return _rows()
+
+
+def _rows() -> dict[str, list[tuple]]:
     skip = {
         "last_login_at", "failed_login_count", "failed_login_window_start", "failed_login_hour_count",
         "failed_login_hour_start", "last_seen_at",
@@ -297,7 +316,7 @@ def test_no_route_changes_state_over_get(app):
 @pytest.mark.parametrize("actor", ACTORS)
 def test_get_answers_match_the_table_and_change_nothing(app, world, actor):
     client = client_for(app, actor, world)
-    before = snapshot()
+    before = snapshot(app)
     mismatches, table = [], {}
     for rule in walked_rules(app):
         if rule.endpoint not in EXPECTED:
@@ -312,13 +331,13 @@ def test_get_answers_match_the_table_and_change_nothing(app, world, actor):
     if os.environ.get("PRINT_ACCESS_MATRIX"):
         print(f"\nGET as {actor}: {table}")
     assert not mismatches, "\n".join(mismatches)
-    assert snapshot() == before, "a GET changed the database"
+    assert snapshot(app) == before, "a GET changed the database"
 
 
 @pytest.mark.parametrize("actor", ACTORS)
 def test_refused_posts_are_refused_and_write_nothing(app, world, actor):
     client = client_for(app, actor, world)
-    before = snapshot()
+    before = snapshot(app)
     mismatches, table = [], {}
     for rule in walked_rules(app):
         if "POST" not in rule.methods or "POST" not in EXPECTED.get(rule.endpoint, {}):
@@ -337,7 +356,7 @@ def test_refused_posts_are_refused_and_write_nothing(app, world, actor):
         print(f"\nPOST as {actor}: {table}")
         return
     assert not mismatches, "\n".join(mismatches)
-    assert snapshot() == before, "a refused POST changed the database"
+    assert snapshot(app) == before, "a refused POST changed the database"
 
 
 def allowed_posts():
@@ -382,12 +401,12 @@ def test_forged_fields_on_the_profile_form_are_ignored(app, world):
     }
     response = client.post("/account/profile", data=form)
     assert response.status_code in (200, 302, 400)
-    db.session.rollback()
-    db.session.refresh(pending)
-    assert pending.role == Role.MEMBER
-    assert pending.organization.status == OrganizationStatus.PENDING
-    assert pending.organization.slug == "pending-org"
-    assert org_b.name == "Organization B"
+    with app_context(app):
+        pending = db.session.get(User, pending.id)
+        assert pending.role == Role.MEMBER
+        assert pending.organization.status == OrganizationStatus.PENDING
+        assert pending.organization.slug == "pending-org"
+        assert db.session.get(Organization, org_b.id).name == "Organization B"
 
 
 def test_forged_fields_on_the_pledge_form_are_ignored(app, world):
@@ -400,13 +419,13 @@ def test_forged_fields_on_the_pledge_form_are_ignored(app, world):
     response = client.post("/campaigns/save-the-tigris/pledge", data=form)
 
     assert response.status_code == 302
-    db.session.rollback()
     from app.models import Pledge
 
-    messages = {p.organization_id: p.message for p in db.session.scalars(sa.select(Pledge))}
-    assert messages[member_b.organization_id] == "From B."
-    assert messages[org_a_id] == "Together."
-    assert db.session.get(User, member_b.id).role == Role.MEMBER
+    with app_context(app):
+        messages = {p.organization_id: p.message for p in db.session.scalars(sa.select(Pledge))}
+        assert messages[member_b.organization_id] == "From B."
+        assert messages[org_a_id] == "Together."
+        assert db.session.get(User, member_b.id).role == Role.MEMBER
 
 
 def test_forged_fields_on_the_project_form_are_ignored(app, world):
@@ -429,7 +448,6 @@ def test_forged_fields_on_the_project_form_are_ignored(app, world):
     response = client.post("/projects/new", data=form)
 
     assert response.status_code == 302
-    db.session.rollback()
-    project = db.session.scalar(sa.select(Project).where(Project.title == "B's own project"))
+    project = scalar(app, sa.select(Project).where(Project.title == "B's own project"))
     assert project.organization_id == member_b.organization_id
     assert project.hidden_at is None

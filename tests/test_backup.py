@@ -16,46 +16,60 @@ from app.ops import backup as backup_service
 from app.ops.backup import table_row_counts
 from app.services import outbox as outbox_service
 from tests import builders
+from tests.conftest import app_context, scalars
 
 pytestmark = pytest.mark.slow
 
 
 @contextmanager
 def app_on(url: str, **settings):
+    """An application on another database (no context held: reach it in blocks of its own)."""
     application = create_app({"SQLALCHEMY_DATABASE_URI": url, **settings})
-    with application.app_context():
-        try:
-            yield application
-        finally:
-            db.session.remove()
+    try:
+        yield application
+    finally:
+        with application.app_context():
             db.engine.dispose()
 
 
-def some_of_everything() -> None:
-    campaign = builders.make_campaign("Save the Tigris")
-    org = builders.make_organization("Tigris Friends")
-    builders.make_organization("Waiting Org", status=builders.OrganizationStatus.PENDING)
-    builders.make_user(org, email="owner@tigris.example")
-    builders.make_moderator("mod@tadamun.example")
-    builders.make_pledge(org, campaign, visibility=PledgeVisibility.MEMBERS, message="معاً من أجل دجلة")
-    builders.make_project(org, campaigns=[campaign])
-    db.session.commit()
+def some_of_everything(application) -> None:
+    with app_context(application):
+        campaign = builders.make_campaign("Save the Tigris")
+        org = builders.make_organization("Tigris Friends")
+        builders.make_organization("Waiting Org", status=builders.OrganizationStatus.PENDING)
+        builders.make_user(org, email="owner@tigris.example")
+        builders.make_moderator("mod@tadamun.example")
+        builders.make_pledge(org, campaign, visibility=PledgeVisibility.MEMBERS, message="معاً من أجل دجلة")
+        builders.make_project(org, campaigns=[campaign])
+        db.session.commit()
+
+
+def counts_of(application) -> dict[str, int]:
+    with application.app_context():
+        return table_row_counts(db.engine)
+
+
+def add_campaign(application, title: str) -> None:
+    with app_context(application):
+        builders.make_campaign(title)
+        db.session.commit()
 
 
 def run(application, *args, input=None):
-    result = application.test_cli_runner().invoke(args=list(args), input=input)
-    return result
+    """``flask <args>``, in an application context of its own as the ``flask`` command gives it."""
+    with application.app_context():
+        return application.test_cli_runner().invoke(args=list(args), input=input)
 
 
 @pytest.fixture
 def sqlite_site(tmp_path):
-    """A SQLite site on a file, with some of everything in it; yields (url, counts)."""
+    """A SQLite site on a file, with some of everything in it; yields (application, counts)."""
     url = f"sqlite:///{tmp_path / 'site.db'}"
     with app_on(url) as application:
-        builders.create_schema()
-        some_of_everything()
-        counts = table_row_counts(db.engine)
-        yield application, counts
+        with application.app_context():
+            builders.create_schema()
+        some_of_everything(application)
+        yield application, counts_of(application)
 
 
 def test_sqlite_backup_boots_a_site_with_every_count_equal(sqlite_site, tmp_path):
@@ -67,7 +81,7 @@ def test_sqlite_backup_boots_a_site_with_every_count_equal(sqlite_site, tmp_path
     assert result.exit_code == 0, result.output
     assert target.is_file()
     with app_on(f"sqlite:///{target}") as restored:
-        assert table_row_counts(db.engine) == counts
+        assert counts_of(restored) == counts
         assert counts["pledges"] == 1 and counts["users"] == 2
         response = restored.test_client().get("/")
         assert response.status_code == 200
@@ -91,27 +105,25 @@ def test_restore_replaces_the_database_with_the_backup(sqlite_site, tmp_path):
     assert run(application, "backup", "--output", str(target)).exit_code == 0
 
     # Later changes are lost by the restore: the backup is the truth.
-    builders.make_campaign("Made after the backup")
-    db.session.commit()
-    assert table_row_counts(db.engine)["campaigns"] == counts["campaigns"] + 1
+    add_campaign(application, "Made after the backup")
+    assert counts_of(application)["campaigns"] == counts["campaigns"] + 1
 
     result = run(application, "restore", str(target), "--yes")
 
     assert result.exit_code == 0, result.output
-    assert table_row_counts(db.engine) == counts
+    assert counts_of(application) == counts
 
 
 def test_restore_asks_before_replacing_anything(sqlite_site, tmp_path):
     application, counts = sqlite_site
     target = tmp_path / "tadamun.sqlite3"
     assert run(application, "backup", "--output", str(target)).exit_code == 0
-    builders.make_campaign("Made after the backup")
-    db.session.commit()
+    add_campaign(application, "Made after the backup")
 
     result = run(application, "restore", str(target), input="n\n")
 
     assert result.exit_code != 0
-    assert table_row_counts(db.engine)["campaigns"] == counts["campaigns"] + 1
+    assert counts_of(application)["campaigns"] == counts["campaigns"] + 1
 
 
 def test_restore_refuses_a_file_that_is_not_a_backup(sqlite_site, tmp_path):
@@ -123,7 +135,7 @@ def test_restore_refuses_a_file_that_is_not_a_backup(sqlite_site, tmp_path):
 
     assert result.exit_code != 0
     assert "not a SQLite backup" in result.output
-    assert table_row_counts(db.engine) == counts
+    assert counts_of(application) == counts
 
 
 def test_in_memory_database_cannot_be_backed_up(tmp_path):
@@ -140,8 +152,8 @@ def test_postgresql_backup_restores_into_a_new_database_with_every_count_equal(a
         pytest.skip("PostgreSQL run only (TEST_DATABASE_URL)")
     if not (shutil.which("pg_dump") and shutil.which("pg_restore")):
         pytest.skip("pg_dump/pg_restore are not installed")
-    some_of_everything()
-    counts = table_row_counts(db.engine)
+    some_of_everything(app)
+    counts = counts_of(app)
     target = tmp_path / "tadamun.dump"
 
     result = run(app, "backup", "--output", str(target))
@@ -157,7 +169,7 @@ def test_postgresql_backup_restores_into_a_new_database_with_every_count_equal(a
         with app_on(restore_string) as restored:
             result = run(restored, "restore", str(target), "--yes")
             assert result.exit_code == 0, result.output
-            assert table_row_counts(db.engine) == counts
+            assert counts_of(restored) == counts
             assert restored.test_client().get("/").status_code == 200
     finally:
         with admin.connect() as connection:
@@ -228,8 +240,8 @@ def test_backup_rotate_writes_a_new_backup_and_deletes_only_old_backups(sqlite_s
     assert notes.exists()
     assert not list(folder.glob("*.partial"))
     assert newest.stat().st_mode & 0o777 == 0o600
-    with app_on(f"sqlite:///{newest}"):
-        assert table_row_counts(db.engine)["pledges"] == 1
+    with app_on(f"sqlite:///{newest}") as written:
+        assert counts_of(written)["pledges"] == 1
 
 
 def test_a_failed_backup_rotates_nothing_out(tmp_path):
@@ -259,8 +271,9 @@ def test_restore_holds_mail_the_backup_had_not_sent_yet(sqlite_site, tmp_path, m
 
     application, _ = sqlite_site
     monkeypatch.setattr(worker, "_deliver_now", lambda app, ids: None)  # queued, not yet sent
-    outbox_service.enqueue_mail("amal@example.org", "Welcome", "Hello")
-    db.session.commit()
+    with app_context(application):
+        outbox_service.enqueue_mail("amal@example.org", "Welcome", "Hello")
+        db.session.commit()
     target = tmp_path / "with-pending-mail.sqlite3"
     assert run(application, "backup", "--output", str(target)).exit_code == 0
 
@@ -268,7 +281,7 @@ def test_restore_holds_mail_the_backup_had_not_sent_yet(sqlite_site, tmp_path, m
 
     assert result.exit_code == 0, result.output
     assert "1 mail(s) queued in the backup may have been sent since" in result.output
-    [held] = db.session.scalars(sa.select(OutboxMessage)).all()
+    [held] = scalars(application, sa.select(OutboxMessage))
     assert held.status == OutboxStatus.FAILED
     assert held.last_error == worker.RESTORED
 
@@ -281,21 +294,22 @@ def test_postgresql_restore_over_the_live_database_brings_back_the_backup(app, t
         pytest.skip("PostgreSQL run only (TEST_DATABASE_URL)")
     if not (shutil.which("pg_dump") and shutil.which("pg_restore")):
         pytest.skip("pg_dump/pg_restore are not installed")
-    some_of_everything()
-    counts = table_row_counts(db.engine)
+    some_of_everything(app)
+    counts = counts_of(app)
     target = tmp_path / "tadamun.dump"
     assert run(app, "backup", "--output", str(target)).exit_code == 0
 
     # The bad change: a campaign added, a pledge lost.
-    builders.make_campaign("Made after the backup")
-    db.session.execute(sa.text("DELETE FROM pledges"))
-    db.session.commit()
-    assert table_row_counts(db.engine) != counts
+    with app_context(app):
+        builders.make_campaign("Made after the backup")
+        db.session.execute(sa.text("DELETE FROM pledges"))
+        db.session.commit()
+    assert counts_of(app) != counts
 
     result = run(app, "restore", str(target), "--yes")
 
     assert result.exit_code == 0, result.output
-    assert table_row_counts(db.engine) == counts
+    assert counts_of(app) == counts
     client = app.test_client()
     assert "Save the Tigris" in client.get("/campaigns/").get_data(as_text=True)
     # The search index came back with the rows.

@@ -36,7 +36,7 @@ from tests.builders import (
     make_project,
     make_user,
 )
-from tests.conftest import log_in
+from tests.conftest import app_context, log_in, scalar, scalars
 from tests.pages import page
 
 OWNER = "owner@amal.example.org"
@@ -52,36 +52,53 @@ def logged_in(app, email):
 
 
 @pytest.fixture
-def amal(app):
-    campaign = make_campaign("Save the Tigris", slug="save-the-tigris")
-    org = make_organization(
-        "Al-Amal Literacy",
-        slug="al-amal",
-        contact_email="hello@amal.example.org",
-        contact_email_visibility="public",
-        contact_person="Zainab Hassan",
-    )
-    owner = make_user(org, email=OWNER)
-    make_user(org, email=COLLEAGUE, is_owner=False)
-    make_pledge(org, campaign, visibility=PledgeVisibility.PUBLIC)
-    make_pledge(
-        org, make_campaign("Workers' Rights", slug="workers-rights"), visibility=PledgeVisibility.COUNTED
-    )
-    make_project(org, [campaign], "Reading Boats", slug="reading-boats")
-    db.session.add(OrganizationTranslation(organization_id=org.id, locale="ar", description="محو الأمية"))
-    moderator = make_moderator("mod@network.example.org")
-    db.session.commit()
-    # A rename approved by a moderator: the log holds the old and the new name.
-    membership.update_profile(org, owner, {"name": NAME})
-    moderation.approve_name(moderator, org, "Fine.")
-    moderation.suspend_organization(moderator, org, f"Complaint about {NAME}, write to {OWNER}.")
-    moderation.reinstate_organization(moderator, org)
-    db.session.commit()
-    buffer = io.BytesIO()
-    Image.new("RGB", (30, 30), (0, 120, 60)).save(buffer, format="PNG")
-    logos.replace_logo(org, io.BytesIO(buffer.getvalue()), owner)
-    db.session.commit()
-    return org
+def amal(app) -> Organization:
+    """The organization, as it was once built (a snapshot: read what changes in a block)."""
+    with app_context(app):
+        campaign = make_campaign("Save the Tigris", slug="save-the-tigris")
+        org = make_organization(
+            "Al-Amal Literacy",
+            slug="al-amal",
+            contact_email="hello@amal.example.org",
+            contact_email_visibility="public",
+            contact_person="Zainab Hassan",
+        )
+        owner = make_user(org, email=OWNER)
+        make_user(org, email=COLLEAGUE, is_owner=False)
+        make_pledge(org, campaign, visibility=PledgeVisibility.PUBLIC)
+        make_pledge(
+            org, make_campaign("Workers' Rights", slug="workers-rights"), visibility=PledgeVisibility.COUNTED
+        )
+        make_project(org, [campaign], "Reading Boats", slug="reading-boats")
+        db.session.add(OrganizationTranslation(organization_id=org.id, locale="ar", description="محو الأمية"))
+        moderator = make_moderator("mod@network.example.org")
+        db.session.commit()
+        # A rename approved by a moderator: the log holds the old and the new name.
+        membership.update_profile(org, owner, {"name": NAME})
+        moderation.approve_name(moderator, org, "Fine.")
+        moderation.suspend_organization(moderator, org, f"Complaint about {NAME}, write to {OWNER}.")
+        moderation.reinstate_organization(moderator, org)
+        db.session.commit()
+        buffer = io.BytesIO()
+        Image.new("RGB", (30, 30), (0, 120, 60)).save(buffer, format="PNG")
+        logos.replace_logo(org, io.BytesIO(buffer.getvalue()), owner)
+        db.session.commit()
+        return org
+
+
+def deletion_requested_at(app, org_id):
+    return scalar(app, sa.select(Organization.deletion_requested_at).where(Organization.id == org_id))
+
+
+def user_by_email(app, email) -> User | None:
+    return scalar(app, sa.select(User).where(User.email == email))
+
+
+def purge(app, moment) -> dict:
+    with app_context(app):
+        report = retention.purge(moment)
+        db.session.commit()
+        return report
 
 
 def ask_for_deletion(app, password=DEFAULT_PASSWORD, confirm="y"):
@@ -95,8 +112,7 @@ def ask_for_deletion(app, password=DEFAULT_PASSWORD, confirm="y"):
 def test_deleting_asks_for_the_password_and_a_tick(app, amal):
     assert ask_for_deletion(app, confirm="").status_code == 400
     assert ask_for_deletion(app, password="wrong password typed here").status_code == 400
-    db.session.expire_all()
-    assert amal.deletion_requested_at is None
+    assert deletion_requested_at(app, amal.id) is None
 
 
 def test_a_deleted_organization_is_hidden_at_once_and_its_people_are_told(app, amal, outbox):
@@ -117,11 +133,10 @@ def test_an_owner_restores_the_organization_during_the_grace_period(app, amal):
     ask_for_deletion(app)
     owner = logged_in(app, OWNER)
     assert owner.post("/account/organization/restore", data={"password": DEFAULT_PASSWORD}).status_code == 302
-    db.session.expire_all()
-    assert amal.deletion_requested_at is None
+    assert deletion_requested_at(app, amal.id) is None
     assert "Al-Amal Women" in page(app.test_client(), "/organizations/al-amal")
     # Nothing happens at the end of what would have been the grace period.
-    assert retention.purge(utcnow() + timedelta(days=30))["deleted_organizations"] == 0
+    assert purge(app, utcnow() + timedelta(days=30))["deleted_organizations"] == 0
 
 
 def test_the_erasure_after_the_grace_period_leaves_no_personal_data(app, amal):
@@ -129,27 +144,24 @@ def test_the_erasure_after_the_grace_period_leaves_no_personal_data(app, amal):
     logo_file = Path(app.config["UPLOAD_FOLDER"]) / amal.logo_filename
     assert logo_file.exists()
     ask_for_deletion(app)
-    db.session.expire_all()
-    asked = amal.deletion_requested_at
+    asked = deletion_requested_at(app, org_id)
 
-    assert retention.purge(asked + timedelta(days=13, hours=23))["deleted_organizations"] == 0
-    db.session.commit()
-    assert retention.purge(asked + timedelta(days=14))["deleted_organizations"] == 1
-    db.session.commit()
-    db.session.expunge_all()
+    assert purge(app, asked + timedelta(days=13, hours=23))["deleted_organizations"] == 0
+    assert purge(app, asked + timedelta(days=14))["deleted_organizations"] == 1
 
-    assert db.session.get(Organization, org_id) is None
-    assert not logo_file.exists()
-    for model, column in (
-        (User, User.organization_id),
-        (Pledge, Pledge.organization_id),
-        (Project, Project.organization_id),
-        (OrganizationTranslation, OrganizationTranslation.organization_id),
-    ):
-        assert db.session.scalars(sa.select(model).where(column == org_id)).all() == [], model
-    assert db.session.scalar(sa.select(User).where(User.email.in_([OWNER, COLLEAGUE]))) is None
+    with app_context(app):
+        assert db.session.get(Organization, org_id) is None
+        assert not logo_file.exists()
+        for model, column in (
+            (User, User.organization_id),
+            (Pledge, Pledge.organization_id),
+            (Project, Project.organization_id),
+            (OrganizationTranslation, OrganizationTranslation.organization_id),
+        ):
+            assert db.session.scalars(sa.select(model).where(column == org_id)).all() == [], model
+        assert db.session.scalar(sa.select(User).where(User.email.in_([OWNER, COLLEAGUE]))) is None
 
-    entries = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)).all()
+        entries = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)).all()
     text = "\n".join(f"{e.actor_email} {e.reason}" for e in entries)
     for secret in (
         NAME,
@@ -192,24 +204,25 @@ def test_the_pledges_of_a_deleted_organization_leave_the_counts(app, amal):
     ask_for_deletion(app)
     # The public pledge goes with the name; the counted-only one at the next refresh.
     assert (supporters("save-the-tigris"), supporters("workers-rights")) == (0, 1)
-    counters.refresh()
-    db.session.commit()
+    with app_context(app):
+        counters.refresh()
+        db.session.commit()
     assert supporters("workers-rights") == 0
-    retention.purge(utcnow() + timedelta(days=15))
-    db.session.commit()
+    purge(app, utcnow() + timedelta(days=15))
     assert (supporters("save-the-tigris"), supporters("workers-rights")) == (0, 0)
-    assert counters.stored_counts() == counters.computed_counts()
+    with app_context(app):
+        assert counters.stored_counts() == counters.computed_counts()
 
 
 def test_a_moderator_of_an_erased_organization_keeps_the_account(app, amal):
-    admin = make_moderator("admin@network.example.org", admin=True)
-    colleague = db.session.scalar(sa.select(User).where(User.email == COLLEAGUE))
-    moderation.promote_user(admin, colleague)
-    db.session.commit()
+    with app_context(app):
+        admin = make_moderator("admin@network.example.org", admin=True)
+        colleague = db.session.scalar(sa.select(User).where(User.email == COLLEAGUE))
+        moderation.promote_user(admin, colleague)
+        db.session.commit()
     ask_for_deletion(app)
-    retention.purge(utcnow() + timedelta(days=15))
-    db.session.commit()
-    kept = db.session.scalar(sa.select(User).where(User.email == COLLEAGUE))
+    purge(app, utcnow() + timedelta(days=15))
+    kept = user_by_email(app, COLLEAGUE)
     assert kept is not None and kept.role == Role.MODERATOR and kept.organization_id is None
 
 
@@ -225,7 +238,7 @@ def test_a_colleague_deletes_their_account_with_the_password(app, amal):
     assert client.post("/account/delete", data={"password": DEFAULT_PASSWORD}).status_code == 400  # no tick
     response = client.post("/account/delete", data={"password": DEFAULT_PASSWORD, "confirm": "y"})
     assert response.status_code == 302
-    assert db.session.scalar(sa.select(User).where(User.email == COLLEAGUE)) is None
+    assert user_by_email(app, COLLEAGUE) is None
     assert client.get("/account/").status_code == 302  # logged out
     assert "Al-Amal Women" in page(app.test_client(), "/organizations/al-amal")
 
@@ -237,33 +250,34 @@ def test_the_last_owner_names_a_new_owner_before_leaving(app, amal):
     response = client.post("/account/delete", data={"password": DEFAULT_PASSWORD, "confirm": "y"})
     assert response.status_code == 400
     assert "You are the last owner" in response.get_data(as_text=True)
-    colleague = db.session.scalar(sa.select(User).where(User.email == COLLEAGUE))
+    colleague = user_by_email(app, COLLEAGUE)
     response = client.post(
         "/account/delete", data={"password": DEFAULT_PASSWORD, "confirm": "y", "new_owner": str(colleague.id)}
     )
     assert response.status_code == 302
-    db.session.expire_all()
-    assert colleague.is_owner
-    assert db.session.scalar(sa.select(User).where(User.email == OWNER)) is None
+    assert scalar(app, sa.select(User.is_owner).where(User.id == colleague.id))
+    assert user_by_email(app, OWNER) is None
 
 
 def test_the_last_person_deletes_the_organization_instead(app):
-    org = make_organization("Lonely Group", slug="lonely")
-    user = make_user(org, email="alone@example.org")
-    db.session.commit()
-    with pytest.raises(leaving.LastPerson):
-        leaving.delete_account(user, DEFAULT_PASSWORD)
+    with app_context(app):
+        org = make_organization("Lonely Group", slug="lonely")
+        user = make_user(org, email="alone@example.org")
+        db.session.commit()
+        with pytest.raises(leaving.LastPerson):
+            leaving.delete_account(user, DEFAULT_PASSWORD)
     client = logged_in(app, "alone@example.org")
     assert "delete the organization instead" in page(client, "/account/delete").lower()
     assert (
         client.post("/account/delete", data={"password": DEFAULT_PASSWORD, "confirm": "y"}).status_code == 400
     )
-    assert db.session.scalar(sa.select(User).where(User.email == "alone@example.org")) is not None
+    assert user_by_email(app, "alone@example.org") is not None
 
 
 def test_the_networks_last_admin_cannot_leave(app):
-    make_moderator("admin@network.example.org", admin=True)
-    db.session.commit()
+    with app_context(app):
+        make_moderator("admin@network.example.org", admin=True)
+        db.session.commit()
     client = logged_in(app, "admin@network.example.org")
     response = client.post("/account/delete", data={"password": DEFAULT_PASSWORD, "confirm": "y"})
     assert response.status_code == 400
@@ -271,16 +285,14 @@ def test_the_networks_last_admin_cannot_leave(app):
 
 
 def test_a_moderators_decisions_stay_in_the_log_under_a_number_when_they_leave(app, amal):
-    moderator = db.session.scalar(sa.select(User).where(User.email == "mod@network.example.org"))
-    moderator_id = moderator.id
+    moderator_id = user_by_email(app, "mod@network.example.org").id
     client = logged_in(app, "mod@network.example.org")
     assert (
         client.post("/account/delete", data={"password": DEFAULT_PASSWORD, "confirm": "y"}).status_code == 302
     )
-    db.session.expire_all()
-    decisions = db.session.scalars(
-        sa.select(AuditEntry).where(AuditEntry.action == AuditAction.ORGANIZATION_SUSPENDED)
-    ).all()
+    decisions = scalars(
+        app, sa.select(AuditEntry).where(AuditEntry.action == AuditAction.ORGANIZATION_SUSPENDED)
+    )
     assert [(e.actor_email, e.actor_id) for e in decisions] == [(f"user #{moderator_id}", None)]
-    text = " ".join(e.actor_email + e.reason for e in db.session.scalars(sa.select(AuditEntry)))
+    text = " ".join(e.actor_email + e.reason for e in scalars(app, sa.select(AuditEntry)))
     assert "mod@network.example.org" not in text

@@ -7,15 +7,18 @@ import re
 import pytest
 
 from app.extensions import db
-from app.models import OrganizationStatus
+from app.models import OrganizationStatus, User
 from tests.builders import make_moderator, make_organization, make_user
+from tests.conftest import app_context
 
 
 @pytest.fixture
-def moderator(auth):
-    user = make_moderator(email="mod@example.org")
-    db.session.commit()
-    return user
+def moderator(app) -> int:
+    """A moderator (not logged in); their id."""
+    with app_context(app):
+        user = make_moderator(email="mod@example.org")
+        db.session.commit()
+        return user.id
 
 
 def test_a_moderator_lands_on_the_queue_after_logging_in(client, auth, moderator):
@@ -24,9 +27,10 @@ def test_a_moderator_lands_on_the_queue_after_logging_in(client, auth, moderator
     assert response.headers["Location"] == "/moderation/"
 
 
-def test_a_member_still_lands_on_the_dashboard(client, auth):
-    make_user(email="amal@example.org")
-    db.session.commit()
+def test_a_member_still_lands_on_the_dashboard(app, client, auth):
+    with app_context(app):
+        make_user(email="amal@example.org")
+        db.session.commit()
     assert auth.login("amal@example.org").headers["Location"] == "/account/"
 
 
@@ -36,11 +40,12 @@ def header_of(page: str) -> str:
     ]
 
 
-def test_the_header_shows_moderators_how_many_applications_wait(client, auth, moderator):
-    for n in range(3):
-        make_organization(f"Waiting {n}", status=OrganizationStatus.PENDING)
-    make_organization("Approved one")
-    db.session.commit()
+def test_the_header_shows_moderators_how_many_applications_wait(app, client, auth, moderator):
+    with app_context(app):
+        for n in range(3):
+            make_organization(f"Waiting {n}", status=OrganizationStatus.PENDING)
+        make_organization("Approved one")
+        db.session.commit()
     auth.login("mod@example.org")
     header = header_of(client.get("/campaigns/").get_data(as_text=True))
     assert re.search(r'class="count-badge" aria-hidden="true">3<', header)
@@ -52,16 +57,17 @@ def test_no_badge_when_nothing_waits(client, auth, moderator):
     assert "count-badge" not in client.get("/campaigns/").get_data(as_text=True)
 
 
-def test_members_see_no_count(client, auth):
-    make_organization("Waiting", status=OrganizationStatus.PENDING)
-    make_user(email="amal@example.org")
-    db.session.commit()
+def test_members_see_no_count(app, client, auth):
+    with app_context(app):
+        make_organization("Waiting", status=OrganizationStatus.PENDING)
+        make_user(email="amal@example.org")
+        db.session.commit()
     auth.login("amal@example.org")
     assert "count-badge" not in client.get("/campaigns/").get_data(as_text=True)
 
 
-def reject(client, organization, reason):
-    return client.post(f"/moderation/organizations/{organization.id}/reject", data={"reason": reason})
+def reject(client, organization_id, reason):
+    return client.post(f"/moderation/organizations/{organization_id}/reject", data={"reason": reason})
 
 
 def card_of(page: str, name: str) -> str:
@@ -69,9 +75,10 @@ def card_of(page: str, name: str) -> str:
     return page[start : page.index("</li>", page.index('class="decisions"', start))]
 
 
-def test_each_application_is_a_card_whose_reject_reason_opens_only_when_chosen(client, auth, moderator):
-    make_organization("Waiting Group", status=OrganizationStatus.PENDING)
-    db.session.commit()
+def test_each_application_is_a_card_whose_reject_reason_opens_only_when_chosen(app, client, auth, moderator):
+    with app_context(app):
+        make_organization("Waiting Group", status=OrganizationStatus.PENDING)
+        db.session.commit()
     auth.login("mod@example.org")
     card = card_of(client.get("/moderation/").get_data(as_text=True), "Waiting Group")
     assert "Approve" in card
@@ -80,22 +87,28 @@ def test_each_application_is_a_card_whose_reject_reason_opens_only_when_chosen(c
     assert "Resubmitted" not in card
 
 
-def test_a_resubmitted_application_is_marked_with_the_reason_and_what_changed(client, auth, moderator):
+def test_a_resubmitted_application_is_marked_with_the_reason_and_what_changed(app, client, auth, moderator):
+    from app.models import Organization
     from app.services import membership
 
-    organization = make_organization(
-        "Green Marsh", status=OrganizationStatus.PENDING, city="Basra", website="https://old.example.org"
-    )
-    owner = make_user(organization, email="owner@marsh.example.org")
-    db.session.commit()
-    auth.login("mod@example.org")
-    assert reject(client, organization, "Tell us more about your work.").status_code == 302
-
-    with client.application.test_request_context():
-        membership.resubmit_application(
-            organization, owner, {"city": "Nasiriyah", "website": "https://new.example.org"}
+    with app_context(app):
+        organization = make_organization(
+            "Green Marsh", status=OrganizationStatus.PENDING, city="Basra", website="https://old.example.org"
         )
-    db.session.commit()
+        owner = make_user(organization, email="owner@marsh.example.org")
+        db.session.commit()
+        organization_id, owner_id = organization.id, owner.id
+    auth.login("mod@example.org")
+    assert reject(client, organization_id, "Tell us more about your work.").status_code == 302
+
+    with app_context(app):
+        with app.test_request_context():
+            membership.resubmit_application(
+                db.session.get(Organization, organization_id),
+                db.session.get(User, owner_id),
+                {"city": "Nasiriyah", "website": "https://new.example.org"},
+            )
+        db.session.commit()
     card = card_of(client.get("/moderation/").get_data(as_text=True), "Green Marsh")
     assert "Resubmitted" in card
     assert "Tell us more about your work." in card
@@ -107,7 +120,7 @@ def test_a_resubmitted_application_is_marked_with_the_reason_and_what_changed(cl
     assert len(rows) == 2  # only what changed
 
 
-def test_erasing_an_organization_clears_the_fields_kept_with_its_rejection(app, moderator):
+def test_erasing_an_organization_clears_the_fields_kept_with_its_rejection(app, moderator, app_ctx):
     from app.models import AuditAction, AuditEntry
     from app.services import leaving
     from app.services import moderation as moderation_service
@@ -117,7 +130,9 @@ def test_erasing_an_organization_clears_the_fields_kept_with_its_rejection(app, 
     )
     db.session.commit()
     with app.test_request_context():
-        moderation_service.reject_organization(moderator, organization, "Not a civil society group.")
+        moderation_service.reject_organization(
+            db.session.get(User, moderator), organization, "Not a civil society group."
+        )
     db.session.commit()
     entry = db.session.scalar(
         db.select(AuditEntry).where(AuditEntry.action == AuditAction.ORGANIZATION_REJECTED)
@@ -126,5 +141,4 @@ def test_erasing_an_organization_clears_the_fields_kept_with_its_rejection(app, 
     with app.test_request_context():
         leaving.erase_organization(organization, "asked to leave")
     db.session.commit()
-    db.session.expire_all()
     assert db.session.get(AuditEntry, entry.id).snapshot is None

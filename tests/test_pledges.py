@@ -13,13 +13,15 @@ from app.models import CampaignStatus, OrganizationStatus, Pledge, PledgeVisibil
 from app.services import DomainError, NotAllowed, counters
 from app.services import pledges as pledge_service
 from tests.builders import make_campaign, make_organization, make_pledge, make_user
+from tests.conftest import app_context, count, scalar
 
 
-@pytest.fixture(autouse=True)
-def request_context(app):
-    """Service messages are translated, which needs a request to pick the language."""
-    with app.test_request_context():
-        yield
+@pytest.fixture
+def in_request(app_ctx):
+    """One context for a test of the services alone, inside a request: service messages are
+    translated, which needs a request to pick the language."""
+    with app_ctx.test_request_context():
+        yield app_ctx
 
 
 def active_pledges(org, campaign) -> list[Pledge]:
@@ -34,11 +36,17 @@ def active_pledges(org, campaign) -> list[Pledge]:
     )
 
 
-def assert_counters_consistent():
+def assert_counters_consistent(app=None):
+    """The stored counters equal what the rows say (read in a context of its own when given the
+    application)."""
+    if app is not None:
+        with app_context(app):
+            assert_counters_consistent()
+        return
     assert counters.stored_counts() == counters.computed_counts()
 
 
-def test_approved_organization_pledges_and_counts(app):
+def test_approved_organization_pledges_and_counts(in_request):
     campaign = make_campaign()
     member = make_user(make_organization(country="IQ"))
     pledge = pledge_service.pledge(
@@ -60,7 +68,7 @@ def test_approved_organization_pledges_and_counts(app):
         (OrganizationStatus.SUSPENDED, "suspended"),
     ],
 )
-def test_unapproved_organization_cannot_pledge(app, status, words):
+def test_unapproved_organization_cannot_pledge(in_request, status, words):
     campaign = make_campaign()
     member = make_user(make_organization(status=status))
     with pytest.raises(NotAllowed, match=words):
@@ -70,7 +78,7 @@ def test_unapproved_organization_cannot_pledge(app, status, words):
     assert_counters_consistent()
 
 
-def test_member_cannot_pledge_for_another_organization(app):
+def test_member_cannot_pledge_for_another_organization(in_request):
     campaign = make_campaign()
     member = make_user()
     other = make_organization()
@@ -78,7 +86,7 @@ def test_member_cannot_pledge_for_another_organization(app):
         pledge_service.pledge(other, campaign, ["endorsement"], "", "public", member)
 
 
-def test_archived_campaign_takes_no_new_pledges_but_withdrawal_works(app):
+def test_archived_campaign_takes_no_new_pledges_but_withdrawal_works(in_request):
     campaign = make_campaign()
     member = make_user()
     existing = make_pledge(member.organization, campaign)
@@ -103,7 +111,7 @@ def test_archived_campaign_takes_no_new_pledges_but_withdrawal_works(app):
         (["endorsement"], "", "everyone", "who may see"),
     ],
 )
-def test_invalid_pledge_is_refused_and_writes_nothing(app, kinds, message, visibility, words):
+def test_invalid_pledge_is_refused_and_writes_nothing(in_request, kinds, message, visibility, words):
     campaign = make_campaign()
     member = make_user()
     with pytest.raises(DomainError, match=words):
@@ -112,7 +120,7 @@ def test_invalid_pledge_is_refused_and_writes_nothing(app, kinds, message, visib
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Pledge)) == 0
 
 
-def test_second_pledge_to_same_campaign_is_refused_with_a_message(app):
+def test_second_pledge_to_same_campaign_is_refused_with_a_message(in_request):
     campaign = make_campaign()
     member = make_user()
     pledge_service.pledge(member.organization, campaign, ["endorsement"], "", "public", member)
@@ -123,7 +131,7 @@ def test_second_pledge_to_same_campaign_is_refused_with_a_message(app):
     assert_counters_consistent()
 
 
-def test_database_refuses_a_second_active_pledge_even_if_the_check_is_passed(app, monkeypatch):
+def test_database_refuses_a_second_active_pledge_even_if_the_check_is_passed(in_request, monkeypatch):
     """The race as the loser sees it: its check found nothing, but its INSERT collides."""
     campaign = make_campaign()
     member = make_user()
@@ -138,7 +146,7 @@ def test_database_refuses_a_second_active_pledge_even_if_the_check_is_passed(app
     assert_counters_consistent()
 
 
-def test_changing_visibility_moves_the_public_count(app):
+def test_changing_visibility_moves_the_public_count(in_request):
     campaign = make_campaign()
     member = make_user()
     pledge = pledge_service.pledge(member.organization, campaign, ["endorsement"], "", "public", member)
@@ -158,7 +166,7 @@ def test_changing_visibility_moves_the_public_count(app):
     assert_counters_consistent()
 
 
-def test_withdraw_then_pledge_again_creates_a_new_active_pledge(app):
+def test_withdraw_then_pledge_again_creates_a_new_active_pledge(in_request):
     campaign = make_campaign()
     member = make_user()
     first = pledge_service.pledge(member.organization, campaign, ["endorsement"], "", "members", member)
@@ -179,7 +187,7 @@ def test_withdraw_then_pledge_again_creates_a_new_active_pledge(app):
     assert_counters_consistent()
 
 
-def test_another_organization_cannot_withdraw_or_change_a_pledge(app):
+def test_another_organization_cannot_withdraw_or_change_a_pledge(in_request):
     campaign = make_campaign()
     owner = make_user()
     pledge = make_pledge(owner.organization, campaign)
@@ -191,7 +199,7 @@ def test_another_organization_cannot_withdraw_or_change_a_pledge(app):
     assert pledge.is_active
 
 
-def test_suspended_organization_may_still_withdraw(app):
+def test_suspended_organization_may_still_withdraw(in_request):
     campaign = make_campaign()
     member = make_user()
     pledge = make_pledge(member.organization, campaign)
@@ -203,7 +211,7 @@ def test_suspended_organization_may_still_withdraw(app):
     assert_counters_consistent()
 
 
-def test_dashboard_solidarity_lists_active_pledges_and_projects(app):
+def test_dashboard_solidarity_lists_active_pledges_and_projects(in_request):
     from tests.builders import make_project
 
     campaign = make_campaign()
@@ -221,11 +229,11 @@ def test_dashboard_solidarity_lists_active_pledges_and_projects(app):
 
 
 def test_two_concurrent_pledge_requests_create_exactly_one_pledge(app, make_app):
-    campaign = make_campaign()
-    member = make_user()
-    db.session.commit()
+    with app_context(app):
+        campaign = make_campaign()
+        member = make_user()
+        db.session.commit()
     slug, email, org_id, campaign_id = campaign.slug, member.email, member.organization_id, campaign.id
-    db.session.rollback()
 
     racing_app = make_app()
     clients = []
@@ -256,30 +264,35 @@ def test_two_concurrent_pledge_requests_create_exactly_one_pledge(app, make_app)
     assert not errors
     assert len(statuses) == 2
     assert all(status < 500 for status in statuses), statuses
-    db.session.rollback()  # end the test's own read transaction to see what the requests committed
-    count = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Pledge)
-        .where(
-            Pledge.organization_id == org_id, Pledge.campaign_id == campaign_id, Pledge.withdrawn_at.is_(None)
-        )
+    active = count(
+        app,
+        Pledge,
+        Pledge.organization_id == org_id,
+        Pledge.campaign_id == campaign_id,
+        Pledge.withdrawn_at.is_(None),
     )
-    assert count == 1
-    assert_counters_consistent()
+    assert active == 1
+    assert_counters_consistent(app)
 
 
 # --- Through the pages ---------------------------------------------------------------------
 
 
-def pledge_count() -> int:
-    db.session.rollback()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Pledge))
+def pledge_count(app) -> int:
+    return count(app, Pledge)
 
 
-def test_member_pledges_changes_and_withdraws_through_the_campaign_page(client, auth):
-    campaign = make_campaign()
-    member = make_user()
-    db.session.commit()
+def new_campaign_and_member(app, organization_status=OrganizationStatus.APPROVED, **campaign_fields):
+    """A campaign and a member of an organization (with that status): both, as built."""
+    with app_context(app):
+        campaign = make_campaign(**campaign_fields)
+        member = make_user(make_organization(status=organization_status))
+        db.session.commit()
+        return campaign, member
+
+
+def test_member_pledges_changes_and_withdraws_through_the_campaign_page(app, client, auth):
+    campaign, member = new_campaign_and_member(app)
     auth.login(member.email)
 
     page = client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
@@ -296,22 +309,18 @@ def test_member_pledges_changes_and_withdraws_through_the_campaign_page(client, 
     assert re.search(r'<input checked[^>]*name="visibility"[^>]*value="members"', page)
 
     client.post(f"/campaigns/{campaign.slug}/pledge", data={"kinds": ["funding"], "visibility": "counted"})
-    db.session.rollback()
-    pledge = db.session.scalar(sa.select(Pledge))
+    pledge = scalar(app, sa.select(Pledge))
     assert (pledge.support_kinds, pledge.visibility) == ("funding", PledgeVisibility.COUNTED)
-    assert pledge_count() == 1
+    assert pledge_count(app) == 1
 
     response = client.post(f"/campaigns/{campaign.slug}/pledge/withdraw", data={"confirm": "yes"})
     assert response.status_code == 302
-    db.session.rollback()
-    assert db.session.scalar(sa.select(Pledge)).withdrawn_at is not None
-    assert_counters_consistent()
+    assert scalar(app, sa.select(Pledge)).withdrawn_at is not None
+    assert_counters_consistent(app)
 
 
-def test_form_errors_are_shown_and_nothing_is_written(client, auth):
-    campaign = make_campaign()
-    member = make_user()
-    db.session.commit()
+def test_form_errors_are_shown_and_nothing_is_written(app, client, auth):
+    campaign, member = new_campaign_and_member(app)
     auth.login(member.email)
     response = client.post(
         f"/campaigns/{campaign.slug}/pledge",
@@ -321,14 +330,12 @@ def test_form_errors_are_shown_and_nothing_is_written(client, auth):
     page = response.get_data(as_text=True)
     assert "Choose at least one kind of support." in page
     assert "x" * 1001 in page  # what the member wrote is kept for correction
-    assert pledge_count() == 0
+    assert pledge_count(app) == 0
 
 
 @pytest.mark.parametrize("status", [OrganizationStatus.PENDING, OrganizationStatus.SUSPENDED])
-def test_pending_or_suspended_member_is_refused_on_the_server(client, auth, status):
-    campaign = make_campaign()
-    member = make_user(make_organization(status=status))
-    db.session.commit()
+def test_pending_or_suspended_member_is_refused_on_the_server(app, client, auth, status):
+    campaign, member = new_campaign_and_member(app, status)
     auth.login(member.email)
     page = client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
     assert "Pledge support</button>" not in page
@@ -338,12 +345,13 @@ def test_pending_or_suspended_member_is_refused_on_the_server(client, auth, stat
         f"/campaigns/{campaign.slug}/pledge", data={"kinds": ["endorsement"], "visibility": "public"}
     )
     assert response.status_code == 403
-    assert pledge_count() == 0
+    assert pledge_count(app) == 0
 
 
-def test_visitor_is_invited_to_log_in_and_cannot_post(client):
-    campaign = make_campaign()
-    db.session.commit()
+def test_visitor_is_invited_to_log_in_and_cannot_post(app, client):
+    with app_context(app):
+        campaign = make_campaign()
+        db.session.commit()
     page = client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
     assert "Log in to pledge" in page
     response = client.post(
@@ -351,13 +359,11 @@ def test_visitor_is_invited_to_log_in_and_cannot_post(client):
     )
     assert response.status_code == 302
     assert "/auth/login" in response.headers["Location"]
-    assert pledge_count() == 0
+    assert pledge_count(app) == 0
 
 
-def test_archived_campaign_page_offers_no_pledge_form(client, auth):
-    campaign = make_campaign(status=CampaignStatus.ARCHIVED)
-    member = make_user()
-    db.session.commit()
+def test_archived_campaign_page_offers_no_pledge_form(app, client, auth):
+    campaign, member = new_campaign_and_member(app, status=CampaignStatus.ARCHIVED)
     auth.login(member.email)
     page = client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
     assert "takes no new pledges" in page
@@ -366,19 +372,17 @@ def test_archived_campaign_page_offers_no_pledge_form(client, auth):
     )
     assert response.status_code == 409
     assert "archived" in response.get_data(as_text=True)
-    assert pledge_count() == 0
+    assert pledge_count(app) == 0
 
 
 def test_pledge_without_csrf_token_is_refused(make_app):
+    from tests.conftest import csrf_token_from, empty_all_tables
+
     csrf_app = make_app(WTF_CSRF_ENABLED=True)
-    with csrf_app.app_context():
-        campaign = make_campaign()
-        member = make_user()
-        db.session.commit()
+    try:
+        campaign, member = new_campaign_and_member(csrf_app)
         slug = campaign.slug
         client = csrf_app.test_client()
-        from tests.conftest import csrf_token_from
-
         token = csrf_token_from(client, "/auth/login")
         client.post(
             "/auth/login",
@@ -388,7 +392,7 @@ def test_pledge_without_csrf_token_is_refused(make_app):
             f"/campaigns/{slug}/pledge", data={"kinds": ["endorsement"], "visibility": "public"}
         )
         assert response.status_code == 400
-        assert pledge_count() == 0
+        assert pledge_count(csrf_app) == 0
         # With the page's token, the same request works.
         token = csrf_token_from(client, f"/campaigns/{slug}")
         response = client.post(
@@ -396,19 +400,19 @@ def test_pledge_without_csrf_token_is_refused(make_app):
             data={"kinds": ["endorsement"], "visibility": "public", "csrf_token": token},
         )
         assert response.status_code == 302
-        assert pledge_count() == 1
-        db.session.remove()
-        from tests.conftest import empty_all_tables
+        assert pledge_count(csrf_app) == 1
+    finally:
+        with csrf_app.app_context():
+            empty_all_tables()
 
-        empty_all_tables()
 
-
-def test_changing_a_pledge_on_an_archived_campaign_is_refused_with_the_reason(client, auth):
-    campaign = make_campaign()
-    member = make_user()
-    make_pledge(member.organization, campaign, message="Before")
-    campaign.status = CampaignStatus.ARCHIVED
-    db.session.commit()
+def test_changing_a_pledge_on_an_archived_campaign_is_refused_with_the_reason(app, client, auth):
+    with app_context(app):
+        campaign = make_campaign()
+        member = make_user()
+        make_pledge(member.organization, campaign, message="Before")
+        campaign.status = CampaignStatus.ARCHIVED
+        db.session.commit()
     auth.login(member.email)
     response = client.post(
         f"/campaigns/{campaign.slug}/pledge",
@@ -416,17 +420,14 @@ def test_changing_a_pledge_on_an_archived_campaign_is_refused_with_the_reason(cl
     )
     assert response.status_code == 409
     assert "can be withdrawn but not changed" in response.get_data(as_text=True)
-    db.session.rollback()
-    assert db.session.scalar(sa.select(Pledge.message)) == "Before"
+    assert scalar(app, sa.select(Pledge.message)) == "Before"
 
 
 # --- Feedback where the eye is -------------------------------------------------------------
 
 
-def pledged_member(client, auth, visibility="members"):
-    campaign = make_campaign()
-    member = make_user()
-    db.session.commit()
+def pledged_member(app, client, auth, visibility="members"):
+    campaign, member = new_campaign_and_member(app)
     auth.login(member.email)
     client.post(f"/campaigns/{campaign.slug}/pledge", data={"kinds": ["advocacy"], "visibility": visibility})
     return campaign
@@ -437,10 +438,8 @@ def panel_of(page: str) -> str:
     return page[start : page.index("</section>", start)]
 
 
-def test_confirmation_shows_inside_the_pledge_panel_and_is_announced(client, auth):
-    campaign = make_campaign()
-    member = make_user()
-    db.session.commit()
+def test_confirmation_shows_inside_the_pledge_panel_and_is_announced(app, client, auth):
+    campaign, member = new_campaign_and_member(app)
     auth.login(member.email)
     response = client.post(
         f"/campaigns/{campaign.slug}/pledge", data={"kinds": ["advocacy"], "visibility": "public"}
@@ -459,19 +458,18 @@ def test_confirmation_shows_inside_the_pledge_panel_and_is_announced(client, aut
     )
 
 
-def test_withdrawing_without_confirmation_changes_nothing_and_asks_first(client, auth):
-    campaign = pledged_member(client, auth)
+def test_withdrawing_without_confirmation_changes_nothing_and_asks_first(app, client, auth):
+    campaign = pledged_member(app, client, auth)
     response = client.post(f"/campaigns/{campaign.slug}/pledge/withdraw")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "Withdraw the pledge?" in page
     assert 'name="confirm" value="yes"' in page
-    db.session.rollback()
-    assert db.session.scalar(sa.select(Pledge)).withdrawn_at is None
+    assert scalar(app, sa.select(Pledge)).withdrawn_at is None
 
 
-def test_the_panel_asks_before_withdrawing_without_javascript(client, auth):
-    campaign = pledged_member(client, auth)
+def test_the_panel_asks_before_withdrawing_without_javascript(app, client, auth):
+    campaign = pledged_member(app, client, auth)
     panel = panel_of(client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True))
     details = panel[panel.index('<details class="confirm-action">') :]
     assert (
@@ -479,13 +477,12 @@ def test_the_panel_asks_before_withdrawing_without_javascript(client, auth):
     )
 
 
-def test_confirmed_withdrawal_is_told_in_the_panel_and_keeps_the_visibility(client, auth):
-    campaign = pledged_member(client, auth, visibility="counted")
+def test_confirmed_withdrawal_is_told_in_the_panel_and_keeps_the_visibility(app, client, auth):
+    campaign = pledged_member(app, client, auth, visibility="counted")
     response = client.post(f"/campaigns/{campaign.slug}/pledge/withdraw", data={"confirm": "yes"})
     assert response.status_code == 302
     assert response.headers["Location"].endswith("#pledge")
-    db.session.rollback()
-    assert db.session.scalar(sa.select(Pledge)).withdrawn_at is not None
+    assert scalar(app, sa.select(Pledge)).withdrawn_at is not None
     panel = panel_of(client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True))
     assert "Your pledge has been withdrawn." in panel
     assert re.search(r'<input checked[^>]*name="visibility"[^>]*value="counted"', panel)
