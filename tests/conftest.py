@@ -105,7 +105,6 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_backup",
         "test_caching",
         "test_counters",
-        "test_csrf",
         "test_curation",
         "test_fuzz",
         "test_going_dark",
