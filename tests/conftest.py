@@ -116,7 +116,6 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_organization_names",
         "test_outbox",
         "test_page_cache",
-        "test_pages_integration",
         "test_performance_queries",
         "test_pledge_visibility",
         "test_pledges",
