@@ -104,7 +104,6 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_caching",
         "test_counters",
         "test_curation",
-        "test_fuzz",
         "test_going_dark",
         "test_i18n_content",
         "test_leaving",
