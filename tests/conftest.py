@@ -96,19 +96,12 @@ def empty_all_tables() -> None:
 # fixture still holds one context across the whole test. Remove a module once it is converted.
 HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
     {
-        "test_account_membership",
         "test_auth_registration",
-        "test_auth_tokens",
-        "test_csrf",
-        "test_fuzz",
         "test_going_dark",
         "test_i18n_content",
         "test_login_sessions",
-        "test_logos",
         "test_moderation_log_and_roles",
-        "test_pages_integration",
         "test_pledge_visibility",
-        "test_project_link_visibility",
         "test_projects_manage",
     }
 )

@@ -11,11 +11,11 @@ from argon2 import PasswordHasher
 from flask import template_rendered
 
 from app.extensions import db, mail
-from app.models import OutboxMessage, OutboxStatus
+from app.models import OutboxMessage, OutboxStatus, User
 from app.services import tokens
 from app.services.passwords import verify_password
 from tests.builders import DEFAULT_PASSWORD, make_user
-from tests.conftest import empty_all_tables
+from tests.conftest import app_context, empty_all_tables, scalar
 from tests.membership_support import STRONG_PASSWORD, link_in, registration_data, row_counts, token_from
 
 NEW_PASSWORD = "a quiet garden by the tigris"
@@ -26,28 +26,36 @@ def register_and_get_confirmation_link(client, outbox) -> str:
     return link_in(outbox[-1], "/auth/confirm/")
 
 
-def test_confirmation_link_confirms_the_email_once(client, outbox):
+def new_user(app, email="amal@example.org", **fields) -> User:
+    """A user, committed; a snapshot to name its id and password hash by."""
+    with app_context(app):
+        user = make_user(email=email, **fields)
+        db.session.commit()
+    return user
+
+
+def password_hash_of(app, user) -> str:
+    return scalar(app, sa.select(User.password_hash).where(User.id == user.id))
+
+
+def test_confirmation_link_confirms_the_email_once(app, client, outbox):
     link = register_and_get_confirmation_link(client, outbox)
     assert client.get(link).status_code == 200  # a page with a button: GET changes nothing
-    from app.models import User
-
-    user = db.session.scalar(db.select(User))
-    assert user.email_confirmed_at is None
+    assert scalar(app, sa.select(User.email_confirmed_at)) is None
     assert client.post(link).status_code == 302
-    db.session.refresh(user)
-    assert user.email_confirmed_at is not None
+    assert scalar(app, sa.select(User.email_confirmed_at)) is not None
 
     reused = client.post(link)
     assert reused.status_code == 400
     assert "not valid or has already been used" in reused.get_data(as_text=True)
 
 
-def test_tampered_confirmation_link_is_refused(client, outbox):
+def test_tampered_confirmation_link_is_refused(app, client, outbox):
     link = register_and_get_confirmation_link(client, outbox)
     tampered = link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB")
-    before = row_counts()
+    before = row_counts(app)
     assert client.post(tampered).status_code == 400
-    assert row_counts() == before
+    assert row_counts(app) == before
 
 
 def test_expired_confirmation_link_is_refused(app, client, outbox):
@@ -58,10 +66,11 @@ def test_expired_confirmation_link_is_refused(app, client, outbox):
     assert "expired" in response.get_data(as_text=True)
 
 
-def test_a_token_for_one_purpose_is_refused_for_another(client):
-    user = make_user(email="amal@example.org", confirmed=False)
-    db.session.commit()
-    confirmation = tokens.make_token(tokens.EMAIL_CONFIRMATION, {"uid": user.id, "pw": "x"})
+def test_a_token_for_one_purpose_is_refused_for_another(app, client):
+    with app_context(app):
+        user = make_user(email="amal@example.org", confirmed=False)
+        db.session.commit()
+        confirmation = tokens.make_token(tokens.EMAIL_CONFIRMATION, {"uid": user.id, "pw": "x"})
     assert client.get(f"/auth/reset/{confirmation}").status_code == 400
 
 
@@ -72,8 +81,7 @@ def request_reset(client, outbox, email="amal@example.org") -> str:
 
 
 def test_password_reset_sets_a_new_password_and_ends_every_session(client, auth, outbox, app):
-    user = make_user(email="amal@example.org")
-    db.session.commit()
+    user = new_user(app)
     other_device = app.test_client()
     other_device.post("/auth/login", data={"email": "amal@example.org", "password": DEFAULT_PASSWORD})
     assert other_device.get("/account/").status_code == 200
@@ -82,15 +90,15 @@ def test_password_reset_sets_a_new_password_and_ends_every_session(client, auth,
     assert client.get(link).status_code == 200
     response = client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert response.status_code == 302
-    db.session.refresh(user)
-    assert verify_password(user.password_hash, NEW_PASSWORD)
+    new_hash = password_hash_of(app, user)
+    with app_context(app):  # the hasher's settings are the application's
+        assert verify_password(new_hash, NEW_PASSWORD)
     assert other_device.get("/account/").status_code == 302  # logged out everywhere
     assert auth.login("amal@example.org", NEW_PASSWORD).status_code == 302
 
 
-def test_reset_link_works_only_once(client, outbox):
-    make_user(email="amal@example.org")
-    db.session.commit()
+def test_reset_link_works_only_once(app, client, outbox):
+    new_user(app)
     link = request_reset(client, outbox)
     client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     again = client.post(link, data={"password": STRONG_PASSWORD, "confirm": STRONG_PASSWORD})
@@ -99,21 +107,18 @@ def test_reset_link_works_only_once(client, outbox):
 
 
 def test_expired_reset_link_is_refused(app, client, outbox):
-    user = make_user(email="amal@example.org")
-    db.session.commit()
+    user = new_user(app)
     old_hash = user.password_hash
     link = request_reset(client, outbox)
     app.config["PASSWORD_RESET_MAX_AGE"] = timedelta(seconds=-1)
     response = client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert response.status_code == 400
     assert "expired" in response.get_data(as_text=True)
-    db.session.refresh(user)
-    assert user.password_hash == old_hash
+    assert password_hash_of(app, user) == old_hash
 
 
-def test_tampered_reset_link_is_refused(client, outbox):
-    make_user(email="amal@example.org")
-    db.session.commit()
+def test_tampered_reset_link_is_refused(app, client, outbox):
+    new_user(app)
     link = request_reset(client, outbox)
     token = token_from(link)
     payload, _, signature = token.rpartition(".")
@@ -126,21 +131,18 @@ def test_tampered_reset_link_is_refused(client, outbox):
     )
 
 
-def test_weak_new_password_is_refused(client, outbox):
-    user = make_user(email="amal@example.org")
-    db.session.commit()
+def test_weak_new_password_is_refused(app, client, outbox):
+    user = new_user(app)
     old_hash = user.password_hash
     link = request_reset(client, outbox)
     response = client.post(link, data={"password": "password1234", "confirm": "password1234"})
     assert response.status_code == 200
     assert "too common" in response.get_data(as_text=True)
-    db.session.refresh(user)
-    assert user.password_hash == old_hash
+    assert password_hash_of(app, user) == old_hash
 
 
-def test_reset_request_does_not_tell_whether_the_email_exists(client, outbox):
-    make_user(email="amal@example.org")
-    db.session.commit()
+def test_reset_request_does_not_tell_whether_the_email_exists(app, client, outbox):
+    new_user(app)
     known = client.post("/auth/reset", data={"email": "amal@example.org"}, follow_redirects=True)
     unknown = client.post("/auth/reset", data={"email": "nobody@example.org"}, follow_redirects=True)
     assert known.status_code == unknown.status_code == 200
@@ -148,9 +150,8 @@ def test_reset_request_does_not_tell_whether_the_email_exists(client, outbox):
     assert [m.recipients for m in outbox] == [["amal@example.org"]]
 
 
-def test_reset_link_uses_the_configured_site_not_the_request_host(client, outbox):
-    make_user(email="amal@example.org")
-    db.session.commit()
+def test_reset_link_uses_the_configured_site_not_the_request_host(app, client, outbox):
+    new_user(app)
     client.post("/auth/reset", data={"email": "amal@example.org"}, headers={"Host": "evil.example"}).close()
     [message] = outbox
     assert "http://tadamun.test/auth/reset/" in message.body

@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 
 from tests.builders import DEFAULT_PASSWORD
-from tests.conftest import csrf_token_from, log_in
+from tests.conftest import app_context, csrf_token_from, log_in
 from tests.test_access_matrix import World, snapshot, url_for_rule, walked_rules
-from tests.test_access_matrix import world as world  # the fixture
+from tests.test_access_matrix import world as matrix_world  # noqa: F401 (the fixture, requested by name)
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -23,6 +23,18 @@ def csrf_app(make_app, app):
     # Not pushed: each request then gets an app context of its own, as in production (a pushed
     # context would share flask.g, and so one cached CSRF token, between the test's clients).
     return make_app(WTF_CSRF_ENABLED=True)
+
+
+@pytest.fixture
+def world(app, request) -> World:
+    """The access matrix's world, built in a short block of its own."""
+    with app_context(app):
+        return request.getfixturevalue("matrix_world")
+
+
+def table_rows(application):
+    with app_context(application):
+        return snapshot()
 
 
 def logged_in_client(application, world: World, actor: str):
@@ -55,7 +67,7 @@ def test_every_post_without_this_sessions_token_is_refused_and_writes_nothing(
         "made-up token": "IjEyMzQ1Njc4OTAi.ZZZZZZ.forged",
         "another session's token": other_token,
     }[forgery]
-    before = snapshot()
+    before = table_rows(csrf_app)
     accepted = []
     for rule in state_changing_rules(csrf_app):
         url = url_for_rule(csrf_app, rule, world)
@@ -64,7 +76,7 @@ def test_every_post_without_this_sessions_token_is_refused_and_writes_nothing(
         if response.status_code != 400:
             accepted.append(f"POST {url}: {response.status_code}")
     assert not accepted, "accepted without this session's CSRF token:\n" + "\n".join(accepted)
-    assert snapshot() == before
+    assert table_rows(csrf_app) == before
 
 
 def test_a_logout_link_on_another_site_cannot_log_a_member_out(csrf_app, world):

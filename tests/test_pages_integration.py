@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import g
 
 from app.extensions import db
-from app.models import CampaignTranslation
+from app.models import CampaignTranslation, Organization, OrganizationStatus
 from app.services import pledges as pledge_service
 from tests.builders import (
     make_campaign,
@@ -25,6 +24,7 @@ from tests.builders import (
     make_project,
     make_user,
 )
+from tests.conftest import app_context
 
 HOSTILE_NAME = "<script>alert(1)</script> & Co"
 HOSTILE_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co"
@@ -44,10 +44,11 @@ def translate(campaign, locale="ar", title="الماء للبصرة", summary="�
 # --- 1. Links to the translation editors ---------------------------------------------------
 
 
-def test_moderators_reach_a_campaigns_translations_from_the_curation_pages(client, auth):
-    campaign = make_campaign("Water for Basra", slug="water-for-basra")
-    moderator = make_moderator()
-    db.session.commit()
+def test_moderators_reach_a_campaigns_translations_from_the_curation_pages(app, client, auth):
+    with app_context(app):
+        campaign = make_campaign("Water for Basra", slug="water-for-basra")
+        moderator = make_moderator()
+        db.session.commit()
     auth.login(moderator.email)
 
     for url in ("/moderation/campaigns/", f"/moderation/campaigns/{campaign.id}/edit"):
@@ -57,21 +58,21 @@ def test_moderators_reach_a_campaigns_translations_from_the_curation_pages(clien
 
 
 @pytest.mark.parametrize("approved", [True, False])
-def test_members_reach_their_descriptions_translations_from_the_dashboard(client, auth, approved):
-    from app.models import OrganizationStatus
-
+def test_members_reach_their_descriptions_translations_from_the_dashboard(app, client, auth, approved):
     status = OrganizationStatus.APPROVED if approved else OrganizationStatus.PENDING
-    member = make_user(make_organization("Basra Women", status=status))
-    db.session.commit()
+    with app_context(app):
+        member = make_user(make_organization("Basra Women", status=status))
+        db.session.commit()
     auth.login(member.email)
 
     html = get(client, "/account/")
     assert all(f"/account/translations/{code}" in html for code in ("en", "ar", "ckb", "fr"))
 
 
-def test_users_without_an_organization_see_no_description_links(client, auth):
-    moderator = make_moderator()
-    db.session.commit()
+def test_users_without_an_organization_see_no_description_links(app, client, auth):
+    with app_context(app):
+        moderator = make_moderator()
+        db.session.commit()
     auth.login(moderator.email)
 
     assert "/account/translations/" not in get(client, "/account/")
@@ -82,13 +83,14 @@ def test_users_without_an_organization_see_no_description_links(client, auth):
 
 @pytest.fixture
 def translated_network(app):
-    campaign = make_campaign("Water for Basra", slug="water-for-basra")
-    translate(campaign)
-    org = make_organization("Tigris Friends", slug="tigris-friends")
-    make_pledge(org, campaign)
-    project = make_project(org, [campaign], title="Clean wells", slug="clean-wells")
-    member = make_user(org)
-    db.session.commit()
+    with app_context(app):
+        campaign = make_campaign("Water for Basra", slug="water-for-basra")
+        translate(campaign)
+        org = make_organization("Tigris Friends", slug="tigris-friends")
+        make_pledge(org, campaign)
+        project = make_project(org, [campaign], title="Clean wells", slug="clean-wells")
+        member = make_user(org)
+        db.session.commit()
     return campaign, org, project, member
 
 
@@ -120,20 +122,19 @@ def test_the_dashboard_names_campaigns_in_the_readers_language(client, auth, tra
     assert "الماء للبصرة" in get(client, "/campaigns/water-for-basra/pledge?lang=ar")
 
 
-def test_home_page_costs_the_same_in_arabic_whatever_the_size(client, count_queries):
+def test_home_page_costs_the_same_in_arabic_whatever_the_size(app, client, count_queries):
     def measure(lang: str) -> int:
-        db.session.expunge_all()
-        g.pop("_login_user", None)
         with count_queries() as counter:
             get(client, f"/?lang={lang}")
         return counter.count
 
     def grow(n: int) -> None:
-        for _ in range(n):
-            campaign = make_campaign()
-            translate(campaign, title=f"حملة {campaign.id}")
-            make_pledge(make_organization(), campaign)
-        db.session.commit()
+        with app_context(app):
+            for _ in range(n):
+                campaign = make_campaign()
+                translate(campaign, title=f"حملة {campaign.id}")
+                make_pledge(make_organization(), campaign)
+            db.session.commit()
 
     grow(2)
     english, arabic = measure("en"), measure("ar")
@@ -153,35 +154,35 @@ def test_home_page_costs_the_same_in_arabic_whatever_the_size(client, count_quer
     ],
 )
 def test_arabic_pages_naming_campaigns_cost_the_same_whatever_the_size(
-    client, count_queries, translated_network, url
+    app, client, count_queries, translated_network, url
 ):
-    _, org, project, _ = translated_network
+    _, org, _project, _ = translated_network
 
     def measure() -> int:
-        db.session.expunge_all()
-        g.pop("_login_user", None)
         with count_queries() as counter:
             get(client, f"{url}{'&' if '?' in url else '?'}lang=ar")
         return counter.count
 
     few = measure()
-    org, project = db.session.merge(org), db.session.merge(project)
-    for n in range(6):
-        campaign = make_campaign(f"Water campaign {n}")
-        translate(campaign, title=f"حملة الماء {n}")
-        make_pledge(org, campaign)
-        make_project(org, [campaign], title=f"Water project {n}")
-    db.session.commit()
+    with app_context(app):
+        organization = db.session.get(Organization, org.id)
+        for n in range(6):
+            campaign = make_campaign(f"Water campaign {n}")
+            translate(campaign, title=f"حملة الماء {n}")
+            make_pledge(organization, campaign)
+            make_project(organization, [campaign], title=f"Water project {n}")
+        db.session.commit()
     assert measure() == few
 
 
 # --- 3. Names isolated, and escaped, inside sentences ---------------------------------------
 
 
-def test_a_hostile_organization_name_is_escaped_inside_the_pledge_sentence(client):
-    campaign = make_campaign("Water for Basra")
-    make_pledge(make_organization(HOSTILE_NAME), campaign)
-    db.session.commit()
+def test_a_hostile_organization_name_is_escaped_inside_the_pledge_sentence(app, client):
+    with app_context(app):
+        campaign = make_campaign("Water for Basra")
+        make_pledge(make_organization(HOSTILE_NAME), campaign)
+        db.session.commit()
 
     for lang in ("en", "ar"):
         html = get(client, f"/?lang={lang}")
@@ -189,13 +190,14 @@ def test_a_hostile_organization_name_is_escaped_inside_the_pledge_sentence(clien
         assert f"<bdi>{HOSTILE_ESCAPED}</bdi>" in html
 
 
-def test_arabic_sentences_isolate_english_names(client):
-    campaign = make_campaign("Water for Basra")
-    translate(campaign)
-    org = make_organization("Iraqi Women Network")
-    make_pledge(org, campaign)
-    make_project(org, [campaign], title="Clean wells")
-    db.session.commit()
+def test_arabic_sentences_isolate_english_names(app, client):
+    with app_context(app):
+        campaign = make_campaign("Water for Basra")
+        translate(campaign)
+        org = make_organization("Iraqi Women Network")
+        make_pledge(org, campaign)
+        make_project(org, [campaign], title="Clean wells")
+        db.session.commit()
 
     home = get(client, "/?lang=ar")
     feed = home.split('id="pledges-heading"', 1)[1]
@@ -206,12 +208,13 @@ def test_arabic_sentences_isolate_english_names(client):
     assert "<bdi>Iraqi Women Network</bdi>" in campaign_page  # "by %(organization)s" under a project
 
 
-def test_moderation_pages_isolate_and_escape_names(client, auth):
-    org = make_organization(HOSTILE_NAME, city="Basra")
-    campaign = make_campaign("Water for Basra")
-    pledge = make_pledge(org, campaign, message="Rivers are life")
-    moderator = make_moderator()
-    db.session.commit()
+def test_moderation_pages_isolate_and_escape_names(app, client, auth):
+    with app_context(app):
+        org = make_organization(HOSTILE_NAME, city="Basra")
+        campaign = make_campaign("Water for Basra")
+        pledge = make_pledge(org, campaign, message="Rivers are life")
+        moderator = make_moderator()
+        db.session.commit()
     auth.login(moderator.email)
 
     for url in (
@@ -230,13 +233,14 @@ def test_moderation_pages_isolate_and_escape_names(client, auth):
 # --- 4. Dates in the reader's locale --------------------------------------------------------
 
 
-def test_moderation_dates_follow_the_readers_locale_with_iraqi_months(client, auth):
+def test_moderation_dates_follow_the_readers_locale_with_iraqi_months(app, client, auth):
     from datetime import UTC, datetime
 
-    org = make_organization("Basra Women")
-    org.submitted_at = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
-    moderator = make_moderator()
-    db.session.commit()
+    with app_context(app):
+        org = make_organization("Basra Women")
+        org.submitted_at = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
+        moderator = make_moderator()
+        db.session.commit()
     auth.login(moderator.email)
 
     english = get(client, f"/moderation/organizations/{org.id}?lang=en")
@@ -267,13 +271,14 @@ def test_arabic_long_dates_use_the_month_names_of_iraq(app):
 
 @pytest.fixture
 def readable_content(app):
-    campaign = make_campaign("Water for Basra", slug="water-for-basra")
-    org = make_organization("Tigris Friends")
-    pledge = make_pledge(org, campaign, message="Rivers are life")
-    project = make_project(org, [campaign], title="Clean wells", slug="clean-wells")
-    member = make_user(make_organization("Another Member"))
-    moderator = make_moderator()
-    db.session.commit()
+    with app_context(app):
+        campaign = make_campaign("Water for Basra", slug="water-for-basra")
+        org = make_organization("Tigris Friends")
+        pledge = make_pledge(org, campaign, message="Rivers are life")
+        project = make_project(org, [campaign], title="Clean wells", slug="clean-wells")
+        member = make_user(make_organization("Another Member"))
+        moderator = make_moderator()
+        db.session.commit()
     return pledge, project, member, moderator
 
 
@@ -296,15 +301,16 @@ def test_only_moderators_see_hide_links_on_the_pages_they_read(client, auth, rea
 # --- 6. The dashboard's lists are bounded ---------------------------------------------------
 
 
-def test_the_dashboard_shows_only_the_newest_pledges_and_projects(client, auth, monkeypatch):
+def test_the_dashboard_shows_only_the_newest_pledges_and_projects(app, client, auth, monkeypatch):
     monkeypatch.setattr(pledge_service, "DASHBOARD_LIMIT", 3)
-    org = make_organization("Busy Union", slug="busy-union")
-    for n in range(5):
-        campaign = make_campaign(f"Campaign {n:02d}")
-        make_pledge(org, campaign)
-        make_project(org, [campaign], title=f"Project {n:02d}")
-    member = make_user(org)
-    db.session.commit()
+    with app_context(app):
+        org = make_organization("Busy Union", slug="busy-union")
+        for n in range(5):
+            campaign = make_campaign(f"Campaign {n:02d}")
+            make_pledge(org, campaign)
+            make_project(org, [campaign], title=f"Project {n:02d}")
+        member = make_user(org)
+        db.session.commit()
     auth.login(member.email)
 
     html = get(client, "/account/")
@@ -316,17 +322,18 @@ def test_the_dashboard_shows_only_the_newest_pledges_and_projects(client, auth, 
     assert html.count('href="/organizations/busy-union"') >= 2
 
 
-def test_a_small_dashboard_has_no_limit_note(client, auth):
-    org = make_organization("Small Union")
-    make_pledge(org, make_campaign("Water for Basra"))
-    member = make_user(org)
-    db.session.commit()
+def test_a_small_dashboard_has_no_limit_note(app, client, auth):
+    with app_context(app):
+        org = make_organization("Small Union")
+        make_pledge(org, make_campaign("Water for Basra"))
+        member = make_user(org)
+        db.session.commit()
     auth.login(member.email)
 
     assert "newest are shown here" not in get(client, "/account/")
 
 
-def test_dashboard_solidarity_says_when_there_is_more(app):
+def test_dashboard_solidarity_says_when_there_is_more(app_ctx):
     org = make_organization()
     for _ in range(3):
         make_pledge(org, make_campaign())

@@ -13,7 +13,16 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import LinkVisibility, OrganizationStatus, PledgeVisibility, ProjectCampaign
+from app.models import (
+    Campaign,
+    LinkVisibility,
+    OrganizationStatus,
+    Pledge,
+    PledgeVisibility,
+    Project,
+    ProjectCampaign,
+    User,
+)
 from app.services import pledges as pledge_service
 from app.services import projects as project_service
 from tests.builders import (
@@ -24,31 +33,35 @@ from tests.builders import (
     make_project,
     make_user,
 )
+from tests.conftest import app_context, count, scalar, scalars
 from tests.pages import page
 
 
-def link_visibility(project, campaign) -> LinkVisibility:
-    return db.session.scalar(
+def link_visibility(app, project, campaign) -> LinkVisibility:
+    return scalar(
+        app,
         sa.select(ProjectCampaign.visibility).where(
             ProjectCampaign.project_id == project.id, ProjectCampaign.campaign_id == campaign.id
-        )
+        ),
     )
 
 
 @pytest.fixture
-def discreet_project():
+def discreet_project(app):
     """A project linked to a campaign its organization supports counted-only: members-only by default."""
-    campaign = make_campaign("Save the Tigris")
-    org = make_organization("Discreet Basra Union")
-    make_pledge(org, campaign, visibility=PledgeVisibility.COUNTED)
-    other = make_campaign("Workers' Rights")
-    make_pledge(org, other)
-    member = make_user(org)
-    db.session.commit()
-    project = project_service.create_project(
-        member, title="River Clinic", campaign_ids=[campaign.id, other.id]
-    )
-    db.session.commit()
+    with app_context(app):
+        campaign = make_campaign("Save the Tigris")
+        org = make_organization("Discreet Basra Union")
+        make_pledge(org, campaign, visibility=PledgeVisibility.COUNTED)
+        other = make_campaign("Workers' Rights")
+        make_pledge(org, other)
+        member = make_user(org)
+        db.session.commit()
+        project = project_service.create_project(
+            member, title="River Clinic", campaign_ids=[campaign.id, other.id]
+        )
+        db.session.commit()
+        assert project.organization.slug  # loaded: the tests name the profile by it
     return project, campaign, other
 
 
@@ -61,17 +74,17 @@ def discreet_project():
         (None, LinkVisibility.MEMBERS),
     ],
 )
-def test_a_link_is_public_by_default_only_where_the_pledge_is_public(app, pledge, expected):
+def test_a_link_is_public_by_default_only_where_the_pledge_is_public(app_ctx, pledge, expected):
     campaign = make_campaign()
     member = make_user()
     if pledge is not None:
         make_pledge(member.organization, campaign, visibility=pledge)
     project = project_service.create_project(member, title="Water", campaign_ids=[campaign.id])
     db.session.commit()
-    assert link_visibility(project, campaign) == expected
+    assert link_visibility(app_ctx, project, campaign) == expected
 
 
-def test_editing_without_a_choice_keeps_each_links_visibility(app):
+def test_editing_without_a_choice_keeps_each_links_visibility(app_ctx):
     campaign, other = make_campaign(), make_campaign()
     member = make_user()
     make_pledge(member.organization, other)
@@ -80,8 +93,10 @@ def test_editing_without_a_choice_keeps_each_links_visibility(app):
     )
     project_service.update_project(project, member, title="Water", campaign_ids=[campaign.id, other.id])
     db.session.commit()
-    assert link_visibility(project, campaign) == LinkVisibility.PUBLIC  # the member's choice stays
-    assert link_visibility(project, other) == LinkVisibility.PUBLIC  # new: the pledge there is public
+    assert link_visibility(app_ctx, project, campaign) == LinkVisibility.PUBLIC  # the member's choice stays
+    assert (
+        link_visibility(app_ctx, project, other) == LinkVisibility.PUBLIC
+    )  # new: the pledge there is public
 
 
 def test_visitors_see_no_members_only_link_anywhere(client, discreet_project):
@@ -104,13 +119,16 @@ def test_visitors_see_no_members_only_link_anywhere(client, discreet_project):
 
 
 @pytest.mark.parametrize("who", ["member", "moderator"])
-def test_members_and_moderators_see_members_only_links_marked_as_such(client, auth, discreet_project, who):
+def test_members_and_moderators_see_members_only_links_marked_as_such(
+    app, client, auth, discreet_project, who
+):
     project, campaign, _other = discreet_project
-    if who == "member":
-        viewer = make_user(make_organization("Another Member"), email="viewer@example.org")
-    else:
-        viewer = make_moderator("viewer@example.org")
-    db.session.commit()
+    with app_context(app):
+        if who == "member":
+            viewer = make_user(make_organization("Another Member"), email="viewer@example.org")
+        else:
+            viewer = make_moderator("viewer@example.org")
+        db.session.commit()
     auth.login(viewer.email)
 
     campaign_page = page(client, f"/campaigns/{campaign.slug}")
@@ -120,31 +138,38 @@ def test_members_and_moderators_see_members_only_links_marked_as_such(client, au
     assert "River Clinic" in page(client, f"/projects/?campaign={campaign.slug}")
 
 
-def test_a_member_of_a_pending_organization_sees_only_public_links(client, auth, discreet_project):
+def test_a_member_of_a_pending_organization_sees_only_public_links(app, client, auth, discreet_project):
     project, campaign, _other = discreet_project
-    make_user(make_organization(status=OrganizationStatus.PENDING), email="waiting@example.org")
-    db.session.commit()
+    with app_context(app):
+        make_user(make_organization(status=OrganizationStatus.PENDING), email="waiting@example.org")
+        db.session.commit()
     auth.login("waiting@example.org")
     assert "River Clinic" not in page(client, f"/campaigns/{campaign.slug}")
     assert "Save the Tigris" not in page(client, f"/projects/{project.slug}")
 
 
-def test_a_pledge_leaving_the_public_list_takes_its_project_links_with_it(client):
-    campaign = make_campaign("Save the Tigris")
-    member = make_user(make_organization("Basra Union"))
-    pledge = make_pledge(member.organization, campaign)
-    project = make_project(member.organization, [campaign], "River Clinic", link_visibility=None)
-    db.session.commit()
-    assert link_visibility(project, campaign) == LinkVisibility.PUBLIC
+def test_a_pledge_leaving_the_public_list_takes_its_project_links_with_it(app, client):
+    with app_context(app):
+        campaign = make_campaign("Save the Tigris")
+        member = make_user(make_organization("Basra Union"))
+        pledge = make_pledge(member.organization, campaign)
+        project = make_project(member.organization, [campaign], "River Clinic", link_visibility=None)
+        db.session.commit()
+    assert link_visibility(app, project, campaign) == LinkVisibility.PUBLIC
     assert "River Clinic" in page(client, f"/campaigns/{campaign.slug}")
 
-    pledge_service.update_pledge(pledge, ["advocacy"], visibility="counted", actor=member)
-    db.session.commit()
-    assert link_visibility(project, campaign) == LinkVisibility.MEMBERS
+    with app_context(app):
+        pledge_service.update_pledge(
+            db.session.get(Pledge, pledge.id),
+            ["advocacy"],
+            visibility="counted",
+            actor=db.session.get(User, member.id),
+        )
+        db.session.commit()
+    assert link_visibility(app, project, campaign) == LinkVisibility.MEMBERS
     html = page(client, f"/campaigns/{campaign.slug}")
     assert "River Clinic" not in html and "Basra Union" not in html
-    db.session.refresh(campaign)
-    assert campaign.project_count == 0
+    assert scalar(app, sa.select(Campaign.project_count).where(Campaign.id == campaign.id)) == 0
 
 
 # --- The form -----------------------------------------------------------------------------------------
@@ -157,12 +182,13 @@ def public_box_ticked(html: str, campaign) -> bool:
     return " checked" in box.group(0)
 
 
-def test_the_form_says_what_a_public_link_reveals_and_ticks_the_default(client, auth):
-    tigris, workers = make_campaign("Save the Tigris"), make_campaign("Workers' Rights")
-    member = make_user(make_organization("Basra Union"), email="member@example.org")
-    make_pledge(member.organization, tigris)
-    make_pledge(member.organization, workers, visibility=PledgeVisibility.MEMBERS)
-    db.session.commit()
+def test_the_form_says_what_a_public_link_reveals_and_ticks_the_default(app, client, auth):
+    with app_context(app):
+        tigris, workers = make_campaign("Save the Tigris"), make_campaign("Workers' Rights")
+        member = make_user(make_organization("Basra Union"), email="member@example.org")
+        make_pledge(member.organization, tigris)
+        make_pledge(member.organization, workers, visibility=PledgeVisibility.MEMBERS)
+        db.session.commit()
     auth.login("member@example.org")
 
     html = page(client, "/projects/new")
@@ -172,11 +198,12 @@ def test_the_form_says_what_a_public_link_reveals_and_ticks_the_default(client, 
     assert "does not support this campaign publicly" in html
 
 
-def test_the_form_saves_each_links_visibility(client, auth):
-    tigris, workers = make_campaign("Save the Tigris"), make_campaign("Workers' Rights")
-    member = make_user(make_organization("Basra Union"), email="member@example.org")
-    make_pledge(member.organization, tigris)  # public: ticked by default, unticked by the member
-    db.session.commit()
+def test_the_form_saves_each_links_visibility(app, client, auth):
+    with app_context(app):
+        tigris, workers = make_campaign("Save the Tigris"), make_campaign("Workers' Rights")
+        member = make_user(make_organization("Basra Union"), email="member@example.org")
+        make_pledge(member.organization, tigris)  # public: ticked by default, unticked by the member
+        db.session.commit()
     auth.login("member@example.org")
     response = client.post(
         "/projects/new",
@@ -188,18 +215,19 @@ def test_the_form_saves_each_links_visibility(client, auth):
         },
     )
     assert response.status_code == 302
-    project = member.organization.projects[0]
-    assert link_visibility(project, tigris) == LinkVisibility.MEMBERS
-    assert link_visibility(project, workers) == LinkVisibility.PUBLIC
+    (project,) = scalars(app, sa.select(Project).where(Project.organization_id == member.organization_id))
+    assert link_visibility(app, project, tigris) == LinkVisibility.MEMBERS
+    assert link_visibility(app, project, workers) == LinkVisibility.PUBLIC
 
     edit = page(client, f"/projects/{project.id}/edit")
     assert public_box_ticked(edit, workers) and not public_box_ticked(edit, tigris)
 
 
-def test_a_public_link_to_an_unknown_campaign_is_refused(client, auth):
-    tigris = make_campaign("Save the Tigris")
-    make_user(make_organization(), email="member@example.org")
-    db.session.commit()
+def test_a_public_link_to_an_unknown_campaign_is_refused(app, client, auth):
+    with app_context(app):
+        tigris = make_campaign("Save the Tigris")
+        make_user(make_organization(), email="member@example.org")
+        db.session.commit()
     auth.login("member@example.org")
     response = client.post(
         "/projects/new",
@@ -211,4 +239,4 @@ def test_a_public_link_to_an_unknown_campaign_is_refused(client, auth):
         },
     )
     assert response.status_code == 400
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProjectCampaign)) == 0
+    assert count(app, ProjectCampaign) == 0
