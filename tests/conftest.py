@@ -121,7 +121,6 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_page_cache",
         "test_pages_integration",
         "test_performance_queries",
-        "test_pledge_visibility",
         "test_pledges",
         "test_project_link_visibility",
         "test_projects_manage",
