@@ -100,7 +100,6 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_access_matrix",
         "test_account_membership",
         "test_auth_check_email",
-        "test_auth_registration",
         "test_auth_tokens",
         "test_backup",
         "test_caching",
