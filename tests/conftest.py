@@ -112,7 +112,6 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_leaving",
         "test_login_sessions",
         "test_logos",
-        "test_moderation_log_and_roles",
         "test_moderation_queue",
         "test_names_in_each_language",
         "test_organization_names",
