@@ -108,7 +108,6 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_curation",
         "test_fuzz",
         "test_going_dark",
-        "test_i18n_content",
         "test_leaving",
         "test_login_sessions",
         "test_logos",
