@@ -120,7 +120,6 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_performance_queries",
         "test_pledges",
         "test_project_link_visibility",
-        "test_projects_manage",
         "test_reader_time_and_language",
         "test_review_requests",
         "test_search_languages",
