@@ -109,7 +109,6 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_fuzz",
         "test_going_dark",
         "test_leaving",
-        "test_login_sessions",
         "test_logos",
         "test_moderation_queue",
         "test_names_in_each_language",
