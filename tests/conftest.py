@@ -107,7 +107,6 @@ HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
         "test_csrf",
         "test_curation",
         "test_fuzz",
-        "test_going_dark",
         "test_leaving",
         "test_logos",
         "test_moderation_queue",
