@@ -96,13 +96,6 @@ def empty_all_tables() -> None:
 # fixture still holds one context across the whole test. Remove a module once it is converted.
 HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
     {
-        "test_auth_registration",
-        "test_going_dark",
-        "test_i18n_content",
-        "test_login_sessions",
-        "test_moderation_log_and_roles",
-        "test_pledge_visibility",
-        "test_projects_manage",
     }
 )
 

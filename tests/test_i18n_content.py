@@ -12,6 +12,13 @@ from app.models import AuditEntry, CampaignTranslation, OrganizationTranslation
 from app.services import DomainError, NotAllowed
 from app.services import translations as service
 from tests import builders
+from tests.conftest import app_context, count, scalar
+
+
+def translation_of(app, model, owner_id: int, locale: str):
+    """A campaign's or organization's translation as the database holds it, or None."""
+    with app.app_context():
+        return db.session.get(model, (owner_id, locale))
 
 
 def add_campaign_translation(campaign, locale, title, summary="", description=""):
@@ -26,7 +33,7 @@ def add_campaign_translation(campaign, locale, title, summary="", description=""
 # --- Reading: the fallbacks ----------------------------------------------------------------
 
 
-def test_a_campaign_reads_in_the_readers_language_when_translated(app):
+def test_a_campaign_reads_in_the_readers_language_when_translated(app_ctx):
     campaign = builders.make_campaign("Water for Basra", summary="Clean water", description="Long story")
     add_campaign_translation(campaign, "ar", "الماء للبصرة", "ماء نظيف", "قصة طويلة")
 
@@ -38,7 +45,7 @@ def test_a_campaign_reads_in_the_readers_language_when_translated(app):
     assert shown.slug == campaign.slug and shown.supporter_count == campaign.supporter_count
 
 
-def test_a_campaign_falls_back_to_english_when_not_translated(app):
+def test_a_campaign_falls_back_to_english_when_not_translated(app_ctx):
     campaign = builders.make_campaign("Water for Basra", summary="Clean water")
     add_campaign_translation(campaign, "ar", "الماء للبصرة", "ماء نظيف")
 
@@ -48,7 +55,7 @@ def test_a_campaign_falls_back_to_english_when_not_translated(app):
     assert shown.lang == "en" and not shown.translated
 
 
-def test_a_half_written_translation_falls_back_field_by_field(app):
+def test_a_half_written_translation_falls_back_field_by_field(app_ctx):
     campaign = builders.make_campaign("Water for Basra", summary="Clean water", description="Long story")
     add_campaign_translation(campaign, "fr", "De l'eau pour Bassora", summary="", description="")
 
@@ -59,10 +66,11 @@ def test_a_half_written_translation_falls_back_field_by_field(app):
     assert (shown.lang, shown.summary_lang, shown.description_lang) == ("fr", "en", "en")
 
 
-def test_the_campaign_page_reads_in_the_readers_language_with_english_fallback(client):
-    campaign = builders.make_campaign("Water for Basra", slug="water-for-basra", summary="Clean water")
-    add_campaign_translation(campaign, "ar", "الماء للبصرة", "ماء نظيف", "")
-    db.session.commit()
+def test_the_campaign_page_reads_in_the_readers_language_with_english_fallback(app, client):
+    with app_context(app):
+        campaign = builders.make_campaign("Water for Basra", slug="water-for-basra", summary="Clean water")
+        add_campaign_translation(campaign, "ar", "الماء للبصرة", "ماء نظيف", "")
+        db.session.commit()
 
     arabic = client.get("/campaigns/water-for-basra?lang=ar").get_data(as_text=True)
     kurdish = client.get("/campaigns/water-for-basra?lang=ckb").get_data(as_text=True)
@@ -73,7 +81,7 @@ def test_the_campaign_page_reads_in_the_readers_language_with_english_fallback(c
     assert '<h1 lang="en" dir="auto">Water for Basra</h1>' in kurdish
 
 
-def test_an_organization_description_falls_back_to_its_main_description(app):
+def test_an_organization_description_falls_back_to_its_main_description(app_ctx):
     org = builders.make_organization("Tigris Friends", description="Friends of the river.")
     db.session.add(
         OrganizationTranslation(organization_id=org.id, locale="ckb", description="هاوڕێیانی دیجلە.")
@@ -87,12 +95,11 @@ def test_an_organization_description_falls_back_to_its_main_description(app):
 
 
 @pytest.mark.parametrize("size", [2, 12])
-def test_a_list_of_campaigns_is_localized_in_one_query_whatever_its_length(app, count_queries, size):
+def test_a_list_of_campaigns_is_localized_in_one_query_whatever_its_length(app_ctx, count_queries, size):
     campaigns = [builders.make_campaign() for _ in range(size)]
     for campaign in campaigns[::2]:
         add_campaign_translation(campaign, "ar", f"عنوان {campaign.id}", "ملخص")
     db.session.commit()
-    db.session.expire_all()
     campaigns = list(db.session.scalars(sa.select(type(campaigns[0]))))
 
     with count_queries() as queries:
@@ -104,7 +111,7 @@ def test_a_list_of_campaigns_is_localized_in_one_query_whatever_its_length(app, 
 
 
 @pytest.mark.parametrize("size", [2, 12])
-def test_a_pages_campaigns_are_localized_once_each_in_one_query(app, count_queries, size):
+def test_a_pages_campaigns_are_localized_once_each_in_one_query(app_ctx, count_queries, size):
     campaigns = [builders.make_campaign(f"Campaign {n}") for n in range(size)]
     add_campaign_translation(campaigns[0], "ckb", "هەڵمەت", "کورتە")
     db.session.commit()
@@ -118,7 +125,7 @@ def test_a_pages_campaigns_are_localized_once_each_in_one_query(app, count_queri
     assert [texts[c.id].title for c in campaigns] == ["هەڵمەت"] + [f"Campaign {n}" for n in range(1, size)]
 
 
-def test_english_pages_need_no_translation_query(app, count_queries):
+def test_english_pages_need_no_translation_query(app_ctx, count_queries):
     campaigns = [builders.make_campaign() for _ in range(3)]
 
     with count_queries() as queries:
@@ -127,12 +134,15 @@ def test_english_pages_need_no_translation_query(app, count_queries):
     assert queries.count == 0
 
 
-def test_the_organization_profile_shows_the_description_in_the_readers_language(client):
-    org = builders.make_organization(
-        "Tigris Friends", slug="tigris-friends", description="Friends of the river."
-    )
-    db.session.add(OrganizationTranslation(organization_id=org.id, locale="ar", description="أصدقاء دجلة."))
-    db.session.commit()
+def test_the_organization_profile_shows_the_description_in_the_readers_language(app, client):
+    with app_context(app):
+        org = builders.make_organization(
+            "Tigris Friends", slug="tigris-friends", description="Friends of the river."
+        )
+        db.session.add(
+            OrganizationTranslation(organization_id=org.id, locale="ar", description="أصدقاء دجلة.")
+        )
+        db.session.commit()
 
     arabic = client.get("/organizations/tigris-friends?lang=ar").get_data(as_text=True)
     french = client.get("/organizations/tigris-friends?lang=fr").get_data(as_text=True)
@@ -148,10 +158,11 @@ def translation_url(campaign, locale):
     return f"/moderation/campaigns/{campaign.slug}/translations/{locale}"
 
 
-def test_a_moderator_translates_a_campaign(client, auth):
-    moderator = builders.make_moderator("mod@example.org")
-    campaign = builders.make_campaign("Water for Basra")
-    db.session.commit()
+def test_a_moderator_translates_a_campaign(app, client, auth):
+    with app_context(app):
+        moderator = builders.make_moderator("mod@example.org")
+        campaign = builders.make_campaign("Water for Basra")
+        db.session.commit()
     auth.login("mod@example.org")
 
     page = client.get(translation_url(campaign, "ar"))
@@ -164,44 +175,47 @@ def test_a_moderator_translates_a_campaign(client, auth):
     )
 
     assert response.status_code == 302
-    row = db.session.get(CampaignTranslation, (campaign.id, "ar"))
+    row = translation_of(app, CampaignTranslation, campaign.id, "ar")
     assert (row.title, row.summary) == ("الماء للبصرة", "ماء نظيف")
-    entry = db.session.scalar(sa.select(AuditEntry))
+    entry = scalar(app, sa.select(AuditEntry))
     assert entry.actor_id == moderator.id and entry.target_id == campaign.id
     assert "ar" in entry.reason
 
 
-def test_emptying_every_field_removes_the_translation(client, auth):
-    builders.make_moderator("mod@example.org")
-    campaign = builders.make_campaign()
-    add_campaign_translation(campaign, "fr", "Titre", "Résumé")
-    db.session.commit()
+def test_emptying_every_field_removes_the_translation(app, client, auth):
+    with app_context(app):
+        builders.make_moderator("mod@example.org")
+        campaign = builders.make_campaign()
+        add_campaign_translation(campaign, "fr", "Titre", "Résumé")
+        db.session.commit()
     auth.login("mod@example.org")
 
     client.post(translation_url(campaign, "fr"), data={"title": "", "summary": "", "description": ""})
 
-    assert db.session.get(CampaignTranslation, (campaign.id, "fr")) is None
+    assert translation_of(app, CampaignTranslation, campaign.id, "fr") is None
 
 
-def test_a_translation_without_summary_is_refused_and_nothing_is_written(client, auth):
-    builders.make_moderator("mod@example.org")
-    campaign = builders.make_campaign()
-    db.session.commit()
+def test_a_translation_without_summary_is_refused_and_nothing_is_written(app, client, auth):
+    with app_context(app):
+        builders.make_moderator("mod@example.org")
+        campaign = builders.make_campaign()
+        db.session.commit()
     auth.login("mod@example.org")
 
     response = client.post(translation_url(campaign, "ckb"), data={"title": "ئاو بۆ بەسرە", "summary": ""})
 
     assert response.status_code == 200
     assert "summary" in response.get_data(as_text=True)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(CampaignTranslation)) == 0
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 0
+    assert count(app, CampaignTranslation) == 0
+    assert count(app, AuditEntry) == 0
 
 
 @pytest.mark.parametrize("locale", ["en", "de", "xx"])
-def test_only_the_other_interface_languages_can_be_written(client, auth, locale):
-    builders.make_moderator("mod@example.org")
-    campaign = builders.make_campaign()
-    db.session.commit()
+def test_only_the_other_interface_languages_can_be_written(app, client, auth, locale):
+    with app_context(app):
+        builders.make_moderator("mod@example.org")
+        campaign = builders.make_campaign()
+        db.session.commit()
     auth.login("mod@example.org")
 
     assert client.get(translation_url(campaign, locale)).status_code == 404
@@ -210,28 +224,30 @@ def test_only_the_other_interface_languages_can_be_written(client, auth, locale)
     )
 
 
-def test_members_cannot_translate_campaigns(client, auth):
-    builders.make_user(email="member@example.org")
-    campaign = builders.make_campaign()
-    db.session.commit()
+def test_members_cannot_translate_campaigns(app, client, auth):
+    with app_context(app):
+        builders.make_user(email="member@example.org")
+        campaign = builders.make_campaign()
+        db.session.commit()
     auth.login("member@example.org")
 
     response = client.post(translation_url(campaign, "ar"), data={"title": "T", "summary": "S"})
 
     assert response.status_code == 403
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(CampaignTranslation)) == 0
+    assert count(app, CampaignTranslation) == 0
 
 
-def test_visitors_are_sent_to_log_in(client):
-    campaign = builders.make_campaign()
-    db.session.commit()
+def test_visitors_are_sent_to_log_in(app, client):
+    with app_context(app):
+        campaign = builders.make_campaign()
+        db.session.commit()
 
     response = client.get(translation_url(campaign, "ar"))
 
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
-def test_the_service_refuses_non_moderators(app):
+def test_the_service_refuses_non_moderators(app_ctx):
     member = builders.make_user()
     campaign = builders.make_campaign()
 
@@ -239,7 +255,7 @@ def test_the_service_refuses_non_moderators(app):
         service.save_campaign_translation(member, campaign, "ar", title="T", summary="S", description="")
 
 
-def test_the_service_refuses_a_language_outside_the_interface(app):
+def test_the_service_refuses_a_language_outside_the_interface(app_ctx):
     moderator = builders.make_moderator()
     campaign = builders.make_campaign()
 
@@ -250,23 +266,24 @@ def test_the_service_refuses_a_language_outside_the_interface(app):
 # --- Writing: members translate their organization's description -------------------------
 
 
-def test_a_member_writes_the_organization_description_in_another_language(client, auth):
-    user = builders.make_user(email="member@example.org")
-    db.session.commit()
+def test_a_member_writes_the_organization_description_in_another_language(app, client, auth):
+    with app_context(app):
+        user = builders.make_user(email="member@example.org")
+        db.session.commit()
     auth.login("member@example.org")
 
     assert client.get("/account/translations/ckb").status_code == 200
     response = client.post("/account/translations/ckb", data={"description": "ڕێکخراوێکی مەدەنی."})
 
     assert response.status_code == 302
-    row = db.session.get(OrganizationTranslation, (user.organization_id, "ckb"))
+    row = translation_of(app, OrganizationTranslation, user.organization_id, "ckb")
     assert row.description == "ڕێکخراوێکی مەدەنی."
     # Saving it empty removes it again.
     client.post("/account/translations/ckb", data={"description": "  "})
-    assert db.session.get(OrganizationTranslation, (user.organization_id, "ckb")) is None
+    assert translation_of(app, OrganizationTranslation, user.organization_id, "ckb") is None
 
 
-def test_a_member_edits_only_their_own_organization(app):
+def test_a_member_edits_only_their_own_organization(app_ctx):
     member = builders.make_user()
     other = builders.make_organization()
 
@@ -275,29 +292,32 @@ def test_a_member_edits_only_their_own_organization(app):
     assert db.session.get(OrganizationTranslation, (other.id, "ar")) is None
 
 
-def test_moderators_without_an_organization_have_no_description_to_translate(client, auth):
-    builders.make_moderator("mod@example.org")
-    db.session.commit()
+def test_moderators_without_an_organization_have_no_description_to_translate(app, client, auth):
+    with app_context(app):
+        builders.make_moderator("mod@example.org")
+        db.session.commit()
     auth.login("mod@example.org")
 
     assert client.get("/account/translations/ar").status_code == 403
 
 
-def test_an_unknown_language_for_a_description_is_not_found(client, auth):
-    builders.make_user(email="member@example.org")
-    db.session.commit()
+def test_an_unknown_language_for_a_description_is_not_found(app, client, auth):
+    with app_context(app):
+        builders.make_user(email="member@example.org")
+        db.session.commit()
     auth.login("member@example.org")
 
     assert client.get("/account/translations/de").status_code == 404
 
 
 @pytest.mark.parametrize("path", ["/", "/campaigns/"])
-def test_campaign_cards_read_in_the_readers_language_at_a_constant_cost(client, count_queries, path):
+def test_campaign_cards_read_in_the_readers_language_at_a_constant_cost(app, client, count_queries, path):
     def queries_for(n_campaigns):
-        for n in range(n_campaigns):
-            campaign = builders.make_campaign(f"Campaign {n}")
-            add_campaign_translation(campaign, "ar", f"حملة {campaign.id}", "ملخص")
-        db.session.commit()
+        with app_context(app):
+            for n in range(n_campaigns):
+                campaign = builders.make_campaign(f"Campaign {n}")
+                add_campaign_translation(campaign, "ar", f"حملة {campaign.id}", "ملخص")
+            db.session.commit()
         with count_queries() as queries:
             html = client.get(f"{path}?lang=ar").get_data(as_text=True)
         return queries.count, html
@@ -309,7 +329,7 @@ def test_campaign_cards_read_in_the_readers_language_at_a_constant_cost(client, 
     assert many == few
 
 
-def test_the_link_partials_lead_to_the_translation_pages(app):
+def test_the_link_partials_lead_to_the_translation_pages(app, app_ctx):
     from flask import render_template
 
     campaign = builders.make_campaign(slug="water-for-basra")

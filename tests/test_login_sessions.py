@@ -15,10 +15,10 @@ from flask_login.utils import encode_cookie
 
 from app import security
 from app.extensions import db
-from app.models import LoginSession
+from app.models import LoginSession, User
 from app.services import login_sessions
 from tests.builders import DEFAULT_PASSWORD, make_moderator, make_user
-from tests.conftest import log_in
+from tests.conftest import app_context, log_in, scalar, scalars
 from tests.geoip_support import write_country_database
 
 FIREFOX_ANDROID = "Mozilla/5.0 (Android 14; Mobile; rv:128.0) Gecko/128.0 Firefox/128.0"
@@ -34,8 +34,10 @@ SAFARI_IPHONE = (
 
 @pytest.fixture
 def member(app):
-    user = make_user(email="amal@example.org")
-    db.session.commit()
+    """A member (a snapshot: id, email, session version)."""
+    with app_context(app):
+        user = make_user(email="amal@example.org")
+        db.session.commit()
     return user
 
 
@@ -68,9 +70,9 @@ def logged_in(client) -> bool:
     return client.get("/account/").status_code == 200
 
 
-def records(user) -> list[LoginSession]:
-    db.session.rollback()  # end this test's read snapshot to see the requests' commits
-    return list(db.session.scalars(sa.select(LoginSession).where(LoginSession.user_id == user.id)))
+def records(app, user) -> list[LoginSession]:
+    """The user's login records as the database holds them now."""
+    return scalars(app, sa.select(LoginSession).where(LoginSession.user_id == user.id))
 
 
 def sessions_page(client) -> str:
@@ -101,9 +103,9 @@ def test_every_login_is_listed_with_its_browser_place_and_times(app, member):
 
 def test_the_full_address_is_never_stored(app, member):
     login(browser(app, address="203.0.113.77"))
-    (record,) = records(member)
+    (record,) = records(app, member)
     assert record.network == "203.0.113.0/24"
-    with db.engine.connect() as connection:
+    with app.app_context(), db.engine.connect() as connection:
         row = connection.execute(sa.select(LoginSession.__table__)).one()
     assert not any("203.0.113.77" in str(value) for value in row)
 
@@ -119,7 +121,9 @@ def test_ended_and_expired_logins_are_not_listed(app, member, move_clock):
     assert "Safari on iOS" in html and "Chrome on Windows" not in html
 
     move_clock(13 * 3600)  # the login is past the session lifetime: gone from the list too
-    assert login_sessions.active_sessions(member, security.session_now()) == []
+    with app_context(app):
+        user = db.session.get(User, member.id)
+        assert login_sessions.active_sessions(user, security.session_now()) == []
 
 
 def test_the_sessions_page_costs_the_same_queries_with_one_login_or_many(app, member, count_queries):
@@ -143,7 +147,7 @@ def test_ending_one_session_logs_that_browser_out_at_its_next_request(app, membe
     login(phone, remember=True)
     stolen = browser(app)  # a copy of the phone's remember cookie, as from a seized phone
     stolen.set_cookie("remember_token", phone.get_cookie("remember_token").value)
-    phones_login = next(r for r in records(member) if r.browser == "Firefox")
+    phones_login = next(r for r in records(app, member) if r.browser == "Firefox")
 
     response = laptop.post(f"/account/sessions/{phones_login.id}/end")
 
@@ -166,33 +170,34 @@ def test_ending_every_other_session_keeps_only_this_browser(app, member):
     assert logged_in(here)
     assert not logged_in(elsewhere)
     assert not logged_in(remembered)
-    assert [r.browser for r in records(member) if r.ended_at is None] == ["Chrome"]
+    assert [r.browser for r in records(app, member) if r.ended_at is None] == ["Chrome"]
 
 
 def test_ending_this_browsers_own_session_logs_it_out(app, member):
     client = browser(app)
     login(client)
-    (record,) = records(member)
+    (record,) = records(app, member)
     response = client.post(f"/account/sessions/{record.id}/end")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
     assert not logged_in(client)
 
 
 def test_nobody_can_end_or_see_another_users_session(app, member):
-    other = make_user(email="other@example.org")
-    db.session.commit()
+    with app_context(app):
+        other = make_user(email="other@example.org")
+        db.session.commit()
     victim, intruder = browser(app), browser(app, CHROME_WINDOWS)
     login(victim)
     login(intruder, "other@example.org")
-    (victims_login,) = records(member)
+    (victims_login,) = records(app, member)
 
     assert intruder.post(f"/account/sessions/{victims_login.id}/end").status_code == 404
     assert intruder.post("/account/sessions/end-others").status_code == 302
     assert "Firefox on Android" not in sessions_page(intruder)
 
     assert logged_in(victim)
-    assert records(member)[0].ended_at is None
-    assert [r.ended_at is None for r in records(other)] == [True]
+    assert records(app, member)[0].ended_at is None
+    assert [r.ended_at is None for r in records(app, other)] == [True]
 
 
 def test_ending_an_unknown_or_ended_session_is_a_404(app, member):
@@ -200,7 +205,7 @@ def test_ending_an_unknown_or_ended_session_is_a_404(app, member):
     login(client)
     old = browser(app, CHROME_WINDOWS)
     login(old)
-    olds = next(r for r in records(member) if r.browser == "Chrome")
+    olds = next(r for r in records(app, member) if r.browser == "Chrome")
     assert client.post(f"/account/sessions/{olds.id}/end").status_code == 302
     assert client.post(f"/account/sessions/{olds.id}/end").status_code == 404
     assert client.post("/account/sessions/2147483647/end").status_code == 404
@@ -219,7 +224,7 @@ def test_ending_sessions_needs_the_forms_csrf_token(make_app, member):
             "/auth/login", data={"email": member.email, "password": DEFAULT_PASSWORD, "csrf_token": token}
         )
         assert response.status_code == 302
-    theirs = next(r for r in records(member) if r.browser == "Firefox")
+    theirs = next(r for r in records(application, member) if r.browser == "Firefox")
 
     assert here.post(f"/account/sessions/{theirs.id}/end").status_code == 400
     assert here.post("/account/sessions/end-others", data={"csrf_token": "made-up"}).status_code == 400
@@ -234,7 +239,7 @@ def test_logout_and_a_new_password_end_the_login_records(app, member):
     client = browser(app)
     login(client)
     client.post("/auth/logout")
-    assert [r.ended_at is not None for r in records(member)] == [True]
+    assert [r.ended_at is not None for r in records(app, member)] == [True]
 
     laptop, phone = browser(app, CHROME_WINDOWS), browser(app)
     login(laptop)
@@ -244,7 +249,7 @@ def test_logout_and_a_new_password_end_the_login_records(app, member):
         "/account/password", data={"current_password": DEFAULT_PASSWORD, "new_password": new, "confirm": new}
     )
     assert response.status_code == 302
-    assert [r.ended_at is not None for r in records(member)] == [True, True, True]
+    assert [r.ended_at is not None for r in records(app, member)] == [True, True, True]
 
 
 def test_a_cookie_of_the_format_before_login_records_is_refused(app, member):
@@ -259,8 +264,9 @@ def test_a_cookie_of_the_format_before_login_records_is_refused(app, member):
 
 
 def test_a_moderators_idle_session_leaves_the_list(app, move_clock):
-    moderator = make_moderator("mod@example.org")
-    db.session.commit()
+    with app_context(app):
+        moderator = make_moderator("mod@example.org")
+        db.session.commit()
     idle, active = browser(app, CHROME_WINDOWS), browser(app)
     login(idle, "mod@example.org")
     login(active, "mod@example.org")
@@ -274,14 +280,14 @@ def test_a_moderators_idle_session_leaves_the_list(app, move_clock):
 
 
 def test_a_session_ended_by_its_time_limit_ends_its_record(app, move_clock):
-    make_moderator("mod@example.org")
-    db.session.commit()
+    with app_context(app):
+        make_moderator("mod@example.org")
+        db.session.commit()
     client = browser(app)
     login(client, "mod@example.org")
     move_clock(31 * 60)
     assert client.get("/moderation/").status_code == 302  # idle: logged out
-    db.session.rollback()
-    assert db.session.scalar(sa.select(LoginSession.ended_at)) is not None
+    assert scalar(app, sa.select(LoginSession.ended_at)) is not None
 
 
 # The last use ------------------------------------------------------------------------------------
@@ -290,7 +296,7 @@ def test_a_session_ended_by_its_time_limit_ends_its_record(app, move_clock):
 def test_the_last_use_is_written_at_most_every_five_minutes(app, member, move_clock, count_queries):
     client = browser(app)
     login(client)
-    (record,) = records(member)
+    (record,) = records(app, member)
     started = record.last_seen_at
 
     def updates_during(url: str) -> int:
@@ -301,11 +307,11 @@ def test_the_last_use_is_written_at_most_every_five_minutes(app, member, move_cl
     for minutes in (1, 2, 4):
         move_clock(minutes * 60)
         assert updates_during("/account/") == 0
-    assert records(member)[0].last_seen_at == started
+    assert records(app, member)[0].last_seen_at == started
 
     move_clock(6 * 60)
     assert updates_during("/") == 1
-    assert records(member)[0].last_seen_at == started + timedelta(minutes=6)
+    assert records(app, member)[0].last_seen_at == started + timedelta(minutes=6)
     move_clock(7 * 60)
     assert updates_during("/account/") == 0  # the next write is due at 11 minutes
     move_clock(11 * 60 + 5)
@@ -320,7 +326,7 @@ def test_an_ended_session_is_not_touched_back_to_life(app, member, move_clock):
     client.post("/auth/logout")
     move_clock(10 * 60)
     assert not logged_in(copy)
-    (record,) = records(member)
+    (record,) = records(app, member)
     assert record.ended_at is not None and record.last_seen_at == record.created_at
 
 
@@ -346,8 +352,9 @@ def test_a_login_from_a_new_browser_mails_the_member_and_a_known_one_does_not(ap
 
 
 def test_the_device_cookie_is_httponly_and_does_not_link_accounts(app, member):
-    make_user(email="second@example.org")
-    db.session.commit()
+    with app_context(app):
+        make_user(email="second@example.org")
+        db.session.commit()
     shared = browser(app)
     response = login(shared)
     (cookie,) = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("tadamun_device=")]
@@ -355,7 +362,7 @@ def test_the_device_cookie_is_httponly_and_does_not_link_accounts(app, member):
     shared.post("/auth/logout")
     login(shared, "second@example.org")
 
-    hashes = {r.device_hash for r in db.session.scalars(sa.select(LoginSession))}
+    hashes = {r.device_hash for r in scalars(app, sa.select(LoginSession))}
     assert len(hashes) == 2  # one browser, two accounts: nothing in the table ties them
 
 
@@ -375,16 +382,15 @@ def test_the_country_comes_from_a_local_geoip_database_when_one_is_configured(ma
         tmp_path / "countries.mmdb", {"203.0.113.0/24": "IQ", "2001:db8:1::/48": "NO"}
     )
     application = make_app(GEOIP_DATABASE=str(database))
-    with application.app_context():
-        iraq, norway, nowhere = (
-            browser(application, address="203.0.113.7"),
-            browser(application, CHROME_WINDOWS, "2001:db8:1::99"),
-            browser(application, SAFARI_IPHONE, "192.0.2.1"),
-        )
-        for client in (iraq, norway, nowhere):
-            login(client)
-        html = sessions_page(iraq)
-    assert {r.browser: r.country for r in records(member)} == {
+    iraq, norway, nowhere = (
+        browser(application, address="203.0.113.7"),
+        browser(application, CHROME_WINDOWS, "2001:db8:1::99"),
+        browser(application, SAFARI_IPHONE, "192.0.2.1"),
+    )
+    for client in (iraq, norway, nowhere):
+        login(client)
+    html = sessions_page(iraq)
+    assert {r.browser: r.country for r in records(application, member)} == {
         "Firefox": "IQ",
         "Chrome": "NO",
         "Safari": None,
@@ -395,11 +401,10 @@ def test_the_country_comes_from_a_local_geoip_database_when_one_is_configured(ma
 
 def test_a_missing_geoip_database_leaves_places_unknown(make_app, member, tmp_path):
     application = make_app(GEOIP_DATABASE=str(tmp_path / "absent.mmdb"))
-    with application.app_context():
-        client = browser(application)
-        login(client)
-        assert "unknown" in sessions_page(client)
-    assert records(member)[0].country is None
+    client = browser(application)
+    login(client)
+    assert "unknown" in sessions_page(client)
+    assert records(application, member)[0].country is None
 
 
 @pytest.mark.parametrize(
@@ -448,13 +453,15 @@ def test_addresses_are_cut_to_their_network(address, network):
 
 def test_login_records_are_purged_180_days_after_their_last_use(app, member):
     now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-    for days in (10, 179, 181, 400):
-        seen = now - timedelta(days=days)
-        db.session.add(LoginSession(user_id=member.id, created_at=seen, last_seen_at=seen))
-    db.session.commit()
+    with app_context(app):
+        for days in (10, 179, 181, 400):
+            seen = now - timedelta(days=days)
+            db.session.add(LoginSession(user_id=member.id, created_at=seen, last_seen_at=seen))
+        db.session.commit()
 
-    assert login_sessions.purge_old_login_records(now) == 2
-    db.session.commit()
+    with app_context(app):
+        assert login_sessions.purge_old_login_records(now) == 2
+        db.session.commit()
 
-    left = sorted((now - r.last_seen_at).days for r in records(member))
+    left = sorted((now - r.last_seen_at).days for r in records(app, member))
     assert left == [10, 179]
