@@ -29,10 +29,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import flask_babel
 import pytest
 import sqlalchemy as sa
-from flask import current_app, g, has_app_context
+from flask import current_app, has_app_context
 from flask.testing import FlaskClient
 
 from app import create_app
@@ -92,14 +91,6 @@ def empty_all_tables() -> None:
                 connection.execute(table.delete())
 
 
-# Test modules not yet written in short application-context blocks: for them the ``app``
-# fixture still holds one context across the whole test. Remove a module once it is converted.
-HELD_CONTEXT_MODULES: frozenset[str] = frozenset(
-    {
-    }
-)
-
-
 class AnsweredClient(FlaskClient):
     """A test client that reads each answer to its end, as a browser does.
 
@@ -113,23 +104,17 @@ class AnsweredClient(FlaskClient):
 
     def open(self, *args, buffered: bool = True, **kwargs):
         if has_app_context() and current_app._get_current_object() is self.application:
-            if not self.application.held_context:
-                raise AssertionError(
-                    "a request inside a held application context: leave the `with app_context(app)` "
-                    "block (or the app_ctx fixture) before using the client"
-                )
-            # Not yet converted modules (HELD_CONTEXT_MODULES): start the request from the clean
-            # slate a request of its own would have.
-            g.pop("_login_user", None)
-            flask_babel.refresh()
+            raise AssertionError(
+                "a request inside a held application context: leave the `with app_context(app)` "
+                "block (or the app_ctx fixture) before using the client"
+            )
         return super().open(*args, buffered=buffered, **kwargs)
 
 
 @pytest.fixture
-def make_app(database_url, tmp_path, request):
+def make_app(database_url, tmp_path):
     """Build an application with extra settings: ``make_app(WTF_CSRF_ENABLED=True)``."""
     created = []
-    held = request.module.__name__.rpartition(".")[2] in HELD_CONTEXT_MODULES
 
     def _make(**overrides):
         settings = {
@@ -140,7 +125,6 @@ def make_app(database_url, tmp_path, request):
         settings.update(overrides)
         application = create_app(settings)
         application.test_client_class = AnsweredClient
-        application.held_context = held
         created.append(application)
         return application
 
@@ -155,12 +139,6 @@ def make_app(database_url, tmp_path, request):
 def app(make_app):
     """The application, with no application context held (see the module's docstring)."""
     application = make_app()
-    if application.held_context:
-        with application.app_context():
-            yield application
-            db.session.remove()
-            empty_all_tables()
-        return
     yield application
     with application.app_context():
         db.session.remove()

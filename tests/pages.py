@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from flask import has_app_context
-
-from app.extensions import db
-
 
 def page(client, url: str) -> str:
     response = client.get(url)
@@ -14,11 +10,7 @@ def page(client, url: str) -> str:
 
 
 def queries_for(client, count_queries, url: str):
-    """The queries one page view runs, as in a fresh request."""
-    if has_app_context():
-        # A module that still holds one context across the test (conftest.HELD_CONTEXT_MODULES)
-        # shares its session with the request: start from a clean one.
-        db.session.expunge_all()
+    """The queries one page view runs (each request has a context and a session of its own)."""
     with count_queries() as counter:
         page(client, url)
     return counter

@@ -76,13 +76,14 @@ def test_home_names_only_pledges_a_visitor_may_see(app, client):
         assert hidden not in html
 
 
-def test_each_latest_pledge_names_its_organization_and_campaign_once(client):
-    tigris, women = make_campaign("Save the Tigris"), make_campaign("Women Rights")
-    basra = make_organization("Basra Friends")
-    make_pledge(basra, tigris)
-    make_pledge(basra, women)
-    make_pledge(make_organization("Oslo Friends", country="NO"), tigris)
-    db.session.commit()
+def test_each_latest_pledge_names_its_organization_and_campaign_once(app, client):
+    with app_context(app):
+        tigris, women = make_campaign("Save the Tigris"), make_campaign("Women Rights")
+        basra = make_organization("Basra Friends")
+        make_pledge(basra, tigris)
+        make_pledge(basra, women)
+        make_pledge(make_organization("Oslo Friends", country="NO"), tigris)
+        db.session.commit()
 
     html = home(client)
     feed = html.split('id="pledges-heading"', 1)[1].split("</section>", 1)[0]

@@ -37,14 +37,17 @@ def test_project_list_filters_by_campaign(app, client):
     assert "Projects of Save the Tigris" in html
 
 
-def test_project_list_filters_by_country_and_kind_of_the_organization(client):
-    tigris = make_campaign("Save the Tigris")
-    make_project(
-        make_organization("Basra Women", kind=OrganizationKind.WOMENS_GROUP), [tigris], "Literacy Boats"
-    )
-    make_project(make_organization("Oslo Friends", country="NO"), [tigris], "Nordic Twinning")
-    make_project(make_organization("Baghdad Union", kind=OrganizationKind.LABOUR_UNION), [], "Workers School")
-    db.session.commit()
+def test_project_list_filters_by_country_and_kind_of_the_organization(app, client):
+    with app_context(app):
+        tigris = make_campaign("Save the Tigris")
+        make_project(
+            make_organization("Basra Women", kind=OrganizationKind.WOMENS_GROUP), [tigris], "Literacy Boats"
+        )
+        make_project(make_organization("Oslo Friends", country="NO"), [tigris], "Nordic Twinning")
+        make_project(
+            make_organization("Baghdad Union", kind=OrganizationKind.LABOUR_UNION), [], "Workers School"
+        )
+        db.session.commit()
 
     html = page(client, "/projects/?country=NO")
     assert "Nordic Twinning" in html and "Literacy Boats" not in html and "Workers School" not in html
@@ -58,9 +61,10 @@ def test_project_list_filters_by_country_and_kind_of_the_organization(client):
     assert "Literacy Boats" in html and "Nordic Twinning" in html and "Workers School" in html
 
 
-def test_project_filters_look_like_the_directory_filters(client):
-    make_project(make_organization(), [make_campaign("Save the Tigris")], "River Project")
-    db.session.commit()
+def test_project_filters_look_like_the_directory_filters(app, client):
+    with app_context(app):
+        make_project(make_organization(), [make_campaign("Save the Tigris")], "River Project")
+        db.session.commit()
     for url in ("/projects/", "/organizations/"):
         html = page(client, url)
         assert '<details class="filters"' in html
@@ -68,11 +72,12 @@ def test_project_filters_look_like_the_directory_filters(client):
             assert f'<select id="filter-{name}" name="{name}">' in html, (url, name)
 
 
-def test_filtered_project_pages_keep_their_filters_in_the_page_links(client):
-    org = make_organization(country="NO")
-    for n in range(25):
-        make_project(org, [], f"Project {n}")
-    db.session.commit()
+def test_filtered_project_pages_keep_their_filters_in_the_page_links(app, client):
+    with app_context(app):
+        org = make_organization(country="NO")
+        for n in range(25):
+            make_project(org, [], f"Project {n}")
+        db.session.commit()
     html = page(client, "/projects/?country=NO")
     assert "25 projects" in html
     assert "country=NO" in html.split('rel="next"')[0].rsplit("href=", 1)[1]
