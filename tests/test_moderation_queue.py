@@ -142,3 +142,16 @@ def test_erasing_an_organization_clears_the_fields_kept_with_its_rejection(app, 
         leaving.erase_organization(organization, "asked to leave")
     db.session.commit()
     assert db.session.get(AuditEntry, entry.id).snapshot is None
+
+
+def test_the_queue_names_the_place_in_the_readers_language(app, client, auth, moderator):
+    """An application from Kirkuk reads «العراق · كركوك» on the Arabic queue, as the directory
+    does, not a Latin city after a Latin comma."""
+    with app_context(app):
+        make_organization("Kirkuk Dialogue", status=OrganizationStatus.PENDING, city="Kirkuk")
+        db.session.commit()
+    auth.login("mod@example.org")
+    html = client.get("/moderation/?lang=ar").get_data(as_text=True)
+    assert "العراق · <bdi>كركوك</bdi>" in html
+    html = client.get("/moderation/?lang=en").get_data(as_text=True)
+    assert "Iraq · <bdi>Kirkuk</bdi>" in html
