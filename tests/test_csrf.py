@@ -12,8 +12,7 @@ import pytest
 
 from tests.builders import DEFAULT_PASSWORD
 from tests.conftest import app_context, csrf_token_from, log_in
-from tests.test_access_matrix import World, snapshot, url_for_rule, walked_rules
-from tests.test_access_matrix import world as matrix_world  # noqa: F401 (the fixture, requested by name)
+from tests.test_access_matrix import World, build_world, snapshot, url_for_rule, walked_rules
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -26,15 +25,14 @@ def csrf_app(make_app, app):
 
 
 @pytest.fixture
-def world(app, request) -> World:
+def world(app) -> World:
     """The access matrix's world, built in a short block of its own."""
     with app_context(app):
-        return request.getfixturevalue("matrix_world")
+        return build_world()
 
 
 def table_rows(application):
-    with app_context(application):
-        return snapshot()
+    return snapshot(application)
 
 
 def logged_in_client(application, world: World, actor: str):

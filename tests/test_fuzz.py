@@ -26,8 +26,15 @@ from hypothesis import strategies as st
 from app.models import Organization, Pledge
 from app.services.text import slugify
 from tests.conftest import app_context, scalar
-from tests.test_access_matrix import EXPECTED, World, client_for, snapshot, url_for_rule, walked_rules
-from tests.test_access_matrix import world as matrix_world  # noqa: F401 (the fixture, requested by name)
+from tests.test_access_matrix import (
+    EXPECTED,
+    World,
+    build_world,
+    client_for,
+    snapshot,
+    url_for_rule,
+    walked_rules,
+)
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
 FUZZ_SETTINGS = settings(
@@ -144,16 +151,15 @@ def endpoints(rules) -> list[str]:
 
 
 @pytest.fixture
-def world(app, request) -> World:
+def world(app) -> World:
     """The access matrix's world, built in a short block of its own."""
     with app_context(app):
-        return request.getfixturevalue("matrix_world")
+        return build_world()
 
 
 def table_rows(app):
     """Every row of every table (``snapshot``), read in a context of its own."""
-    with app_context(app):
-        return snapshot()
+    return snapshot(app)
 
 
 @pytest.fixture
