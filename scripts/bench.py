@@ -500,10 +500,10 @@ class LoginNoise(threading.Thread):
         self.duration = duration
         self.limit = int(rate * duration) + 1  # bounded whatever the clock does
         self.statuses: dict[str, int] = {}
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopping.set()
 
     @property
     def sent(self) -> int:
@@ -521,7 +521,7 @@ class LoginNoise(threading.Thread):
         started = time.monotonic()
         for number in range(self.limit):
             at = started + number / self.rate
-            if at >= stop_at or self._stop.wait(max(0.0, at - time.monotonic())):
+            if at >= stop_at or self._stopping.wait(max(0.0, at - time.monotonic())):
                 return
             email = self.guessed if number % 2 == 0 else f"nobody-{number}@example.org"
             fields = {"csrf_token": token, "email": email, "password": f"wrong guess {number}"}
