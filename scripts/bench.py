@@ -4,13 +4,19 @@ For each database (a scratch SQLite file; PostgreSQL ``tadamun_bench`` when reac
 each data set (the large synthetic network, then the small demo set) this script:
 
 1. builds the database from scratch (migrations, then ``flask large-data`` or ``flask demo-data``);
-2. counts the SQL queries of each page in-process (the "queries" column);
+2. counts the SQL queries of each page in-process (the "queries" column), and creates a member of
+   an approved organization, a moderator with an authenticator app, and an account to guess at;
 3. serves the app with gunicorn (``gunicorn.conf.py``: sync workers, gc.freeze) on 127.0.0.1
-   and a free port, with the empty ``/bench/baseline`` route switched on;
-4. drives each page with wrk (or a small Python client when wrk is missing): 16 connections,
-   a fixed duration per page, gzip accepted like a browser;
-5. prints requests/s, p50 and p99 latency, queries, the ratio to the baseline route of the
-   same run, and the large/small latency ratio; writes it all to docs/performance.md.
+   and a free port, with the empty ``/bench/baseline`` route switched on, and beside it the
+   ceiling: an empty Flask application (``scripts/bench_ceiling_app.py``) under the same settings;
+4. logs the member and the moderator in through the real login pages (CSRF token, password,
+   second step with a TOTP code) and keeps their session cookies;
+5. drives each page with wrk (or a small Python client when wrk is missing): 16 connections,
+   a fixed duration per page, gzip accepted like a browser; as a visitor, as a visitor while a
+   bot posts 5 failed logins a second, as the member and as the moderator (page cache on), as a
+   visitor alone (page cache off); the ceiling is measured again before each page;
+6. prints requests/s, p50 and p99 latency, queries, the share of the ceiling and of the app's
+   empty route, and the large/small latency ratio; writes it all to docs/performance.md.
 
 It is a script, not a test: timings depend on the machine and on what else runs on it.
 Usage: .venv/bin/python scripts/bench.py [--duration 5] [--scale 1.0] [--no-postgres]
