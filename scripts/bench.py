@@ -125,12 +125,12 @@ def flask(env: dict[str, str], *args: str) -> str:
         [str(VENV_BIN / "flask"), "--app", "wsgi", *args],
         cwd=ROOT,
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,  # the summary; the stages go on to the terminal as they end
         text=True,
         check=False,
     )
     if completed.returncode != 0:
-        raise SystemExit(f"flask {' '.join(args)} failed:\n{completed.stdout}\n{completed.stderr}")
+        raise SystemExit(f"flask {' '.join(args)} failed:\n{completed.stdout}")
     return completed.stdout.strip()
 
 
@@ -485,7 +485,13 @@ def log_in(base_url: str, email: str, password: str, totp_secret: str | None = N
             landed = urllib.parse.urlsplit(response.geturl()).path
     if landed.startswith("/auth/login"):
         raise SystemExit(f"login of {email} failed (landed on {landed})")
-    return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
+    cookie = "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
+    # The cookie alone (what wrk sends) opens the account page: the session is a real one.
+    request = urllib.request.Request(f"{base}/account/", headers={"Cookie": cookie})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        if urllib.parse.urlsplit(response.geturl()).path != "/account/":
+            raise SystemExit(f"the session cookie of {email} does not open the account page")
+    return cookie
 
 
 class LoginNoise(threading.Thread):
