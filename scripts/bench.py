@@ -335,12 +335,19 @@ def start_gunicorn(
 ) -> subprocess.Popen:
     env = dict(env, GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS=str(workers))
     env["GUNICORN_LOG_LEVEL"] = "warning"
-    process = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
-        [str(VENV_BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), app],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
+    # The application's own log (a line per logged-in request) goes to a file, as in production
+    # it goes to the journal: written, but not onto the terminal the results are printed on.
+    log_path = Path(env.get("TADAMUN_INSTANCE_DIR", tempfile.gettempdir())) / f"gunicorn-{port}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
+            [str(VENV_BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), app],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -349,7 +356,7 @@ def start_gunicorn(
         except OSError:
             time.sleep(0.2)
     stop_gunicorn(process)
-    raise SystemExit(f"gunicorn ({app}) did not start")
+    raise SystemExit(f"gunicorn ({app}) did not start:\n{log_path.read_text()[-3000:]}")
 
 
 def start_ceiling(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
@@ -500,7 +507,11 @@ class LoginNoise(threading.Thread):
 
     It plays by the form's rules, as a real bot must for its guesses to reach the password check:
     it fetches the login page once for a CSRF token and the session cookie it is bound to, then
-    posts wrong passwords, in turn for an existing account (``guessed``) and for unknown ones."""
+    posts wrong passwords, in turn for an existing account (``guessed``) and for unknown ones.
+    Each post leaves on time in a thread of its own (a slow answer does not slow the bot down),
+    at most ``MAX_IN_FLIGHT`` at once; a post that finds that many waiting is counted as skipped."""
+
+    MAX_IN_FLIGHT = 10
 
     def __init__(
         self, base_url: str, guessed: str, rate: float = BOT_LOGINS_PER_SECOND, duration: float = 10.0
@@ -513,13 +524,29 @@ class LoginNoise(threading.Thread):
         self.limit = int(rate * duration) + 1  # bounded whatever the clock does
         self.statuses: dict[str, int] = {}
         self._stopping = threading.Event()
+        self._lock = threading.Lock()
 
     def stop(self) -> None:
         self._stopping.set()
 
     @property
     def sent(self) -> int:
-        return sum(self.statuses.values())
+        return sum(n for status, n in self.statuses.items() if status != "skipped")
+
+    def _count(self, status: str) -> None:
+        with self._lock:
+            self.statuses[status] = self.statuses.get(status, 0) + 1
+
+    def _post(self, opener, fields: dict[str, str]) -> None:
+        try:
+            with _post_form(opener, f"{self.base}/auth/login", fields) as response:
+                response.read()
+                status = str(response.status)
+        except urllib.error.HTTPError as error:
+            status = str(error.code)
+        except OSError:
+            status = "error"
+        self._count(status)
 
     def run(self) -> None:
         opener, _jar = _browser()
@@ -528,23 +555,24 @@ class LoginNoise(threading.Thread):
             with opener.open(f"{self.base}/auth/login", timeout=5) as response:
                 token = _csrf_token(response.read().decode())
         except (OSError, ValueError):
-            self.statuses["no login page"] = 1
+            self._count("no login page")
             return
+        posts: list[threading.Thread] = []
         started = time.monotonic()
         for number in range(self.limit):
             at = started + number / self.rate
             if at >= stop_at or self._stopping.wait(max(0.0, at - time.monotonic())):
-                return
+                break
+            if sum(post.is_alive() for post in posts) >= self.MAX_IN_FLIGHT:
+                self._count("skipped")
+                continue
             email = self.guessed if number % 2 == 0 else f"nobody-{number}@example.org"
             fields = {"csrf_token": token, "email": email, "password": f"wrong guess {number}"}
-            try:
-                with _post_form(opener, f"{self.base}/auth/login", fields) as response:
-                    status = str(response.status)
-            except urllib.error.HTTPError as error:
-                status = str(error.code)
-            except OSError:
-                status = "error"
-            self.statuses[status] = self.statuses.get(status, 0) + 1
+            post = threading.Thread(target=self._post, args=(opener, fields), daemon=True)
+            post.start()
+            posts.append(post)
+        for post in posts:
+            post.join(15)
 
 
 # --- measuring -------------------------------------------------------------------------------
