@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 VENV_BIN = Path(sys.executable).parent
 PG_SERVER = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
-PG_DATABASE = "tadamun_bench"
+PG_DATABASE = os.environ.get("BENCH_POSTGRES_DATABASE", "tadamun_bench")  # dropped and re-created
 CONNECTIONS = 16
 
 PAGE_TYPES = [
