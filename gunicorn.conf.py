@@ -29,11 +29,14 @@ forwarded_allow_ips = ""
 
 
 def post_fork(server, worker):
-    # ...but never its database connections: each worker opens its own.
-    from app.extensions import db
+    # ...but never its database connections: each worker opens its own. (The benchmark's
+    # ceiling, an empty Flask application served with these same settings, has no database.)
+    application = server.app.wsgi()
+    if "sqlalchemy" in application.extensions:
+        from app.extensions import db
 
-    with server.app.wsgi().app_context():
-        db.engine.dispose(close=False)
+        with application.app_context():
+            db.engine.dispose(close=False)
     # Everything loaded so far (modules, templates, the app) lives as long as the worker:
     # move it out of the garbage collector's reach. Without this, a full (generation 2)
     # collection walks all of it every so often and sets the p99 latency.

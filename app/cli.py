@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -13,6 +14,26 @@ COMMANDS: list[click.Command] = []
 def register(app: Flask) -> None:
     for command in COMMANDS:
         app.cli.add_command(command)
+
+
+class Stages:
+    """The progress of a long command: ``stages(stage, **counts)`` prints a line on stderr as each
+    stage ends, with its counts, its time and the time so far; the summary (on stdout, what
+    scripts read) ends with the total time. The functions the commands call take it as their
+    ``progress`` argument, so no command sits silent for more than a few seconds."""
+
+    def __init__(self) -> None:
+        self.started = self.last = time.perf_counter()
+
+    def __call__(self, stage: str, **counts: int) -> None:
+        now = time.perf_counter()
+        detail = ", ".join(f"{n:,} {what.replace('_', ' ')}" for what, n in counts.items())
+        timing = f"{now - self.last:.1f} s; {now - self.started:.1f} s so far"
+        click.echo(f"  {stage}{': ' + detail if detail else ''} ({timing})", err=True)
+        self.last = now
+
+    def summary(self, text: str) -> None:
+        click.echo(f"{text} in {time.perf_counter() - self.started:.1f} s")
 
 
 # Backup and restore ------------------------------------------------------------------------------
@@ -41,14 +62,18 @@ def backup_command(output: str | None, rotate_dir: str | None, keep_daily: int, 
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
     folder = rotate_dir or Path(current_app.instance_path) / "backups"
     target = output or backup.default_backup_path(url, folder)
+    stages = Stages()
     try:
-        written = backup.backup(url, target)
+        written = backup.backup(url, target, stages)
     except backup.BackupError as error:
         # Nothing is rotated out when the new backup could not be made.
         raise click.ClickException(str(error)) from error
-    click.echo(f"Backup written to {written}")
+    deleted = []
     if rotate_dir:
         deleted = backup.rotate(rotate_dir, daily=keep_daily, weekly=keep_weekly)
+        stages("rotated", deleted=len(deleted))
+    stages.summary(f"Backup written to {written} ({written.stat().st_size:,} bytes)")
+    if rotate_dir:
         click.echo(f"Rotated: {len(deleted)} older backup(s) deleted" + "".join(f"\n  {p}" for p in deleted))
 
 
@@ -68,13 +93,17 @@ def restore_command(path: str, yes: bool) -> None:
     url = current_app.config["SQLALCHEMY_DATABASE_URI"]
     db.session.remove()
     db.engine.dispose()
+    stages = Stages()
     try:
-        backup.restore(url, path)
+        backup.restore(url, path, stages)
     except backup.BackupError as error:
         raise click.ClickException(str(error)) from error
     held = worker.hold_after_restore()
+    stages("queued mail held", held=held)
     counts = backup.table_row_counts(db.engine)
-    click.echo(f"Restored {path}: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
+    stages("rows counted", tables=len(counts), rows=sum(counts.values()))
+    stages.summary(f"Restored {path} ({sum(counts.values()):,} rows in {len(counts)} tables)")
+    click.echo("Rows per table: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
     if held:
         click.echo(
             f"{held} mail(s) queued in the backup may have been sent since: held as failed, "
@@ -124,23 +153,21 @@ COMMANDS.append(create_moderator_command)
 @click.option("--seed", default=2013, show_default=True, help="Same seed, same network.")
 def large_data_command(scale: float, seed: int) -> None:
     """Fill an EMPTY database with a synthetic network for benchmarks (never on real data)."""
-    import time
-
     from app.extensions import db
     from app.seeding import large_data
     from app.services import DomainError
 
-    started = time.perf_counter()
+    stages = Stages()
     try:
-        summary = large_data.generate(scale=scale, seed=seed)
+        summary = large_data.generate(scale=scale, seed=seed, progress=stages)
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
     db.session.commit()
-    click.echo(
+    stages("committed")
+    stages.summary(
         f"Generated {summary.organizations} organizations, {summary.campaigns} campaigns, "
-        f"{summary.pledges} pledges, {summary.projects} projects ({summary.project_links} campaign links) "
-        f"in {time.perf_counter() - started:.1f} s"
+        f"{summary.pledges} pledges, {summary.projects} projects ({summary.project_links} campaign links)"
     )
 
 
@@ -150,9 +177,11 @@ def recount_command() -> None:
     from app.extensions import db
     from app.services import counters
 
-    corrected = counters.recount_all()
+    stages = Stages()
+    corrected = counters.recount_all(progress=stages)
     db.session.commit()
-    click.echo(f"Counters checked; {corrected} row(s) corrected.")
+    stages("committed")
+    stages.summary(f"Counters checked; {corrected} row(s) corrected")
 
 
 @click.command("refresh-counters")
@@ -173,11 +202,14 @@ def search_index_command() -> None:
     from app.extensions import db
     from app.search_engine import engine
 
+    stages = Stages()
     with db.engine.begin() as connection:
         engine.install(connection)
-    rows = engine.reindex()
+    stages("index tables and triggers installed where missing")
+    rows = engine.reindex(progress=stages)
     db.session.commit()
-    click.echo(f"Search index rebuilt ({rows} rows).")
+    stages("committed")
+    stages.summary(f"Search index rebuilt ({rows} rows)")
 
 
 COMMANDS.extend([large_data_command, recount_command, refresh_counters_command, search_index_command])

@@ -114,6 +114,36 @@ def test_restore_replaces_the_database_with_the_backup(sqlite_site, tmp_path):
     assert counts_of(application) == counts
 
 
+def stage_lines(result) -> list[str]:
+    """The progress lines a long command printed on stderr (each with its time)."""
+    return [line.strip() for line in result.stderr.splitlines() if line.strip().endswith("s so far)")]
+
+
+def test_backup_and_restore_say_each_stage_and_end_with_a_summary(sqlite_site, tmp_path):
+    application, counts = sqlite_site
+    target = tmp_path / "tadamun.sqlite3"
+
+    result = run(application, "backup", "--output", str(target))
+    assert result.exit_code == 0, result.output
+    stages = stage_lines(result)
+    assert [line.split(":")[0] for line in stages] == [
+        "copied",
+        "written in place, readable by its owner only",
+    ]
+    assert stages[0].startswith("copied: ") and " pages (" in stages[0]
+    summary = result.stdout.strip().splitlines()[-1]
+    assert summary.startswith(f"Backup written to {target} (") and summary.endswith(" s")
+
+    result = run(application, "restore", str(target), "--yes")
+    assert result.exit_code == 0, result.output
+    stages = [line.split(":")[0].split(" (")[0] for line in stage_lines(result)]
+    assert stages == ["backup integrity checked", "copied", "queued mail held", "rows counted"]
+    summary = [line for line in result.stdout.splitlines() if line.startswith("Restored")]
+    assert summary == [f"Restored {target} ({sum(counts.values()):,} rows in {len(counts)} tables) in "
+                       + summary[0].rsplit(" in ", 1)[1]]  # fmt: skip
+    assert summary[0].endswith(" s")
+
+
 def test_restore_asks_before_replacing_anything(sqlite_site, tmp_path):
     application, counts = sqlite_site
     target = tmp_path / "tadamun.sqlite3"

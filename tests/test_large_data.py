@@ -100,3 +100,66 @@ def test_commands_generate_and_recount(app):
     result = run_command(app, "large-data", "--scale", str(SCALE))
     assert result.exit_code != 0
     assert "empty database" in result.output
+
+
+def stage_names(result) -> list[str]:
+    """The stages a long command named on stderr, one line each with its counts and time."""
+    lines = [line.strip() for line in result.stderr.splitlines() if line.strip().endswith("s so far)")]
+    return [line.split(" (")[0].split(":")[0] for line in lines]
+
+
+def test_large_data_says_each_stage_with_its_counts_and_ends_with_a_summary(app):
+    result = run_command(app, "large-data", "--scale", str(SCALE))
+    assert result.exit_code == 0, result.output
+    assert stage_names(result) == [
+        "organizations and campaigns made up",
+        "pledges made up",
+        "projects made up, pledges attributed",
+        "search text computed",
+        "campaigns written",
+        "organizations written",
+        "pledges written",
+        "projects written",
+        "project_campaigns written",
+        "counted from the pledges and projects",
+        "campaigns compared and corrected",
+        "organizations compared and corrected",
+        "statistics gathered with ANALYZE",
+        "committed",
+    ]
+    assert "  pledges made up: 2,000 pledges (" in result.stderr
+    summary = result.stdout.strip().splitlines()
+    assert len(summary) == 1 and summary[0].startswith("Generated 100 organizations")
+    assert summary[0].endswith(" s")
+
+
+def test_recount_says_each_stage_and_ends_with_a_summary(app):
+    with app_context(app):
+        large_data.generate(scale=SCALE)
+        db.session.commit()
+    result = run_command(app, "recount")
+    assert result.exit_code == 0, result.output
+    assert stage_names(result) == [
+        "counted from the pledges and projects",
+        "campaigns compared and corrected",
+        "organizations compared and corrected",
+        "committed",
+    ]
+    assert "  campaigns compared and corrected: 50 checked, 0 corrected (" in result.stderr
+    summary = result.stdout.strip().splitlines()
+    assert len(summary) == 1 and summary[0].startswith("Counters checked; 0 row(s) corrected in ")
+
+
+def test_search_index_says_each_table_and_ends_with_a_summary(app):
+    with app_context(app):
+        large_data.generate(scale=SCALE)
+        db.session.commit()
+    result = run_command(app, "search-index")
+    assert result.exit_code == 0, result.output
+    names = stage_names(result)
+    assert names[0] == "index tables and triggers installed where missing"
+    assert names[-1] == "committed"
+    assert {"organizations reindexed", "campaigns reindexed", "projects reindexed"} <= set(names)
+    assert "  organizations reindexed: 100 rows (" in result.stderr
+    summary = result.stdout.strip().splitlines()
+    assert len(summary) == 1 and summary[0].startswith("Search index rebuilt (350 rows) in ")

@@ -14,6 +14,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +28,14 @@ class BackupError(DomainError):
     """The backup or restore could not be made; the message says why."""
 
 
+Progress = Callable[..., None]  # progress(stage, **counts), as the long commands print it
+COPY_PAGES = 4096  # SQLite pages per step of the online backup (16 MB at 4 KB a page)
+
+
+def _silent(stage: str, **counts: int) -> None:
+    pass
+
+
 # The names default_backup_path gives: what rotation may delete (and nothing else).
 BACKUP_NAME = re.compile(r"^tadamun-(\d{8}T\d{6}Z)\.(?:sqlite3|dump)$")
 STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -38,12 +47,14 @@ def default_backup_path(database_url: str, folder: str | Path, *, now: datetime 
     return Path(folder) / f"tadamun-{stamp}{suffix}"
 
 
-def backup(database_url: str, output: str | Path) -> Path:
+def backup(database_url: str, output: str | Path, progress: Progress | None = None) -> Path:
     """Write a consistent copy of the database to ``output``; returns its path.
 
     Raises BackupError when the database cannot be backed up (in-memory SQLite,
-    pg_dump missing or failing).
+    pg_dump missing or failing). ``progress(stage, **counts)``, when given, hears of each
+    stage (and of a long SQLite copy every second or so).
     """
+    progress = progress or _silent
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     backend = _backend(database_url)
@@ -54,13 +65,15 @@ def backup(database_url: str, output: str | Path) -> Path:
     partial = output.with_name(output.name + ".partial")
     try:
         if backend == "sqlite":
-            _sqlite_copy(_sqlite_path(database_url), partial)
+            _sqlite_copy(_sqlite_path(database_url), partial, progress)
         else:
             _run_pg("pg_dump", database_url, ["--format=custom", "--no-owner", f"--file={partial}"])
+            progress("dumped with pg_dump", bytes=partial.stat().st_size)
         partial.chmod(0o600)  # every member's contact details are in it
         partial.replace(output)
     finally:
         partial.unlink(missing_ok=True)
+    progress("written in place, readable by its owner only", bytes=output.stat().st_size)
     return output
 
 
@@ -106,25 +119,29 @@ def rotate(folder: str | Path, *, daily: int = 7, weekly: int = 4) -> list[Path]
     return deleted
 
 
-def restore(database_url: str, source: str | Path) -> None:
+def restore(database_url: str, source: str | Path, progress: Progress | None = None) -> None:
     """Replace the database's whole content with the backup at ``source``.
 
     The caller must have closed its own connections (``db.engine.dispose()``).
     Raises BackupError when the file is missing or is not a backup of this kind.
+    ``progress(stage, **counts)``, when given, hears of each stage.
     """
+    progress = progress or _silent
     source = Path(source)
     if not source.is_file():
         raise BackupError(f"No backup file at {source}.")
     backend = _backend(database_url)
     if backend == "sqlite":
         _check_sqlite_file(source)
-        _sqlite_copy(source, _sqlite_path(database_url))
+        progress("backup integrity checked", bytes=source.stat().st_size)
+        _sqlite_copy(source, _sqlite_path(database_url), progress)
     elif backend == "postgresql":
         _run_pg(
             "pg_restore",
             database_url,
             ["--clean", "--if-exists", "--no-owner", "--single-transaction", str(source)],
         )
+        progress("restored with pg_restore", bytes=source.stat().st_size)
     else:
         raise BackupError(f"Restoring is not supported for {backend} databases.")
 
@@ -154,18 +171,29 @@ def _sqlite_path(database_url: str) -> Path:
     return Path(database)
 
 
-def _sqlite_copy(source: Path, target: Path) -> None:
-    """Copy one SQLite database into another with the online backup API."""
+def _sqlite_copy(source: Path, target: Path, progress: Progress | None = None) -> None:
+    """Copy one SQLite database into another with the online backup API, a few thousand pages
+    at a time, telling ``progress`` how far it got about every second, and when done."""
     if not source.is_file():
         raise BackupError(f"No SQLite database at {source}.")
+    progress = progress or _silent
     target.parent.mkdir(parents=True, exist_ok=True)
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     dst = sqlite3.connect(target)
+    said = [time.monotonic(), 0]
+
+    def copied(status: int, remaining: int, total: int) -> None:
+        said[1] = total
+        if remaining and time.monotonic() - said[0] >= 1:
+            said[0] = time.monotonic()
+            progress("copying", pages=total - remaining, of_pages=total)
+
     try:
-        src.backup(dst)
+        src.backup(dst, pages=COPY_PAGES, progress=copied)
     finally:
         dst.close()
         src.close()
+    progress("copied", pages=said[1])
 
 
 def _check_sqlite_file(path: Path) -> None:

@@ -29,7 +29,7 @@ copy of the DDL in :mod:`app.search_engine.ddl` and of the folding.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -179,12 +179,18 @@ def _refresh_documents(session: Session, _flush_context: Any, _instances: Any) -
 sa.event.listen(db.session, "before_flush", _refresh_documents)
 
 
-def reindex(batch_size: int = 500) -> int:
+PROGRESS_EVERY = 10_000  # rows between two progress lines within a table
+
+
+def reindex(batch_size: int = 500, progress: Callable[..., None] | None = None) -> int:
     """Recompute the stored search text of every row (after the folding or the place list
-    changed, or rows were written without the ORM). Returns the number of rows; flushes."""
+    changed, or rows were written without the ORM). Returns the number of rows; flushes.
+    ``progress(stage, **counts)``, when given, hears of each table done and of every
+    10,000 rows within one."""
     session = db.session
     total = 0
     for model, (title_columns, body_columns) in DOCUMENTS.items():
+        done_here = 0
         translation_specs = [(t, spec) for t, spec in TRANSLATIONS.items() if spec[0] is model]
         columns = [getattr(model, name) for name in ("id", *title_columns, *body_columns)]
         last_id = 0
@@ -210,6 +216,11 @@ def reindex(batch_size: int = 500) -> int:
                 [{"id": row["id"], **document_columns(model, row, translations[row["id"]])} for row in rows],
             )
             total += len(rows)
+            done_here += len(rows)
+            if progress and done_here % PROGRESS_EVERY < len(rows) and len(rows) == batch_size:
+                progress(f"{model.__tablename__}: reindexing", rows=done_here)
+        if progress:
+            progress(f"{model.__tablename__} reindexed", rows=done_here)
     session.flush()
     return total
 

@@ -16,6 +16,7 @@ Like the services it flushes and never commits: ``flask large-data`` commits onc
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -47,6 +48,7 @@ from app.services import DomainError, counters
 
 FULL_SIZE = {"organizations": 10_000, "campaigns": 50, "pledges": 200_000, "projects": 20_000}
 BATCH = 5_000
+PROGRESS_EVERY = 50_000  # rows between two progress lines while a long table is written
 EPOCH = datetime(2026, 11, 1, tzinfo=UTC)  # fixed, so that two runs give the same rows
 
 IRAQI_PLACES = [
@@ -133,12 +135,14 @@ def sizes(scale: float) -> dict[str, int]:
     }
 
 
-def generate(scale: float = 1.0, seed: int = 2013) -> Summary:
+def generate(scale: float = 1.0, seed: int = 2013, progress: Callable[..., None] | None = None) -> Summary:
     """Write the synthetic network into an empty database.
 
     Raises DomainError if the database already holds organizations or campaigns (this
-    adds tens of thousands of fake rows: never on a real database).
+    adds tens of thousands of fake rows: never on a real database). ``progress(stage,
+    **counts)``, when given, hears of each stage as it ends (``flask large-data`` prints them).
     """
+    progress = progress or _silent
     has_rows = db.session.scalar(sa.select(sa.func.count()).select_from(Organization)) or db.session.scalar(
         sa.select(sa.func.count()).select_from(Campaign)
     )
@@ -150,13 +154,19 @@ def generate(scale: float = 1.0, seed: int = 2013) -> Summary:
 
     organizations = _organizations(rng, n["organizations"])
     campaigns = _campaigns(rng, n["campaigns"])
+    progress(
+        "organizations and campaigns made up", organizations=len(organizations), campaigns=n["campaigns"]
+    )
     pledges = _pledges(rng, organizations, n["campaigns"], n["pledges"])
+    progress("pledges made up", pledges=len(pledges))
     projects, links = _projects(rng, organizations, n["campaigns"], n["projects"])
     _attribute(organizations, pledges)
+    progress("projects made up, pledges attributed", projects=len(projects), campaign_links=len(links))
     # Bulk inserts bypass the session, which computes the search text of rows it writes.
     for model, rows in ((Organization, organizations), (Campaign, campaigns), (Project, projects)):
         for row in rows:
             row.update(search_engine.document_columns(model, row))
+    progress("search text computed", rows=len(organizations) + len(campaigns) + len(projects))
 
     # Ids are given here (the tables are empty), so children can point at their parents
     # without reading anything back; PostgreSQL's sequences are moved past them at the end.
@@ -195,12 +205,14 @@ def generate(scale: float = 1.0, seed: int = 2013) -> Summary:
         (Project, projects),
         (ProjectCampaign, link_rows),
     ):
-        _bulk_insert(model.__table__, rows)
+        _bulk_insert(model.__table__, rows, progress)
+        progress(f"{model.__tablename__} written", rows=len(rows))
     _advance_sequences((Campaign, Organization, Pledge, Project))
-    counters.recount_all()
+    counters.recount_all(progress)
     # Fresh statistics, or the query planners guess: without them SQLite walks 200,000 pledges
     # for the home page's newest eight instead of reading the created_at index backwards.
     db.session.execute(sa.text("ANALYZE"))
+    progress("statistics gathered with ANALYZE")
 
     summary.organizations, summary.campaigns = len(organizations), len(campaigns)
     summary.pledges, summary.projects, summary.project_links = len(pledges), len(projects), len(links)
@@ -215,8 +227,13 @@ def _assign_ids(model, rows: list[dict]) -> list[int]:
     return ids
 
 
-def _bulk_insert(table: sa.Table, rows: list[dict]) -> None:
-    """Insert many rows fast: COPY on PostgreSQL, executemany on SQLite.
+def _silent(stage: str, **counts: int) -> None:
+    pass
+
+
+def _bulk_insert(table: sa.Table, rows: list[dict], progress: Callable[..., None] = _silent) -> None:
+    """Insert many rows fast: COPY on PostgreSQL, executemany on SQLite; tells ``progress``
+    every PROGRESS_EVERY rows of a long table.
 
     Every row carries every NOT NULL column (COPY applies no Python-side defaults)."""
     if not rows:
@@ -227,11 +244,16 @@ def _bulk_insert(table: sa.Table, rows: list[dict]) -> None:
         quote = connection.dialect.identifier_preparer.quote
         copy_sql = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
         with connection.connection.driver_connection.cursor() as cursor, cursor.copy(copy_sql) as copy:
-            for row in rows:
+            for number, row in enumerate(rows, 1):
                 copy.write_row([row[c] for c in columns])
+                if number % PROGRESS_EVERY == 0 and number < len(rows):
+                    progress(f"{table.name}: writing", rows=number)
     else:
         for start in range(0, len(rows), BATCH):
             connection.execute(table.insert(), rows[start : start + BATCH])
+            done = start + BATCH
+            if done % PROGRESS_EVERY == 0 and done < len(rows):
+                progress(f"{table.name}: writing", rows=done)
 
 
 def _advance_sequences(models) -> None:

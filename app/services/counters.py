@@ -43,7 +43,7 @@ requests that both add a pledge each count the other's once it has committed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -300,9 +300,14 @@ def _lock(model, ids: list[int]) -> None:
         )
 
 
-def recount(campaign_ids: Iterable[int] | None = None, organization_ids: Iterable[int] | None = None) -> int:
+def recount(
+    campaign_ids: Iterable[int] | None = None,
+    organization_ids: Iterable[int] | None = None,
+    progress: Callable[..., None] | None = None,
+) -> int:
     """Rewrite the counters of these campaigns and organizations (every one when None) from
-    the one aggregate; returns how many rows changed. Flushes first."""
+    the one aggregate; returns how many rows changed. Flushes first. ``progress(stage,
+    **counts)``, when given, hears of each stage as it ends (the long commands print it)."""
     db.session.flush()
     campaigns = None if campaign_ids is None else set(campaign_ids)
     organizations = None if organization_ids is None else set(organization_ids)
@@ -313,6 +318,12 @@ def recount(campaign_ids: Iterable[int] | None = None, organization_ids: Iterabl
     if campaigns == set() and organizations == set():
         return 0
     computed = computed_counts(campaigns, organizations)
+    if progress:
+        progress(
+            "counted from the pledges and projects",
+            campaigns=len(computed["campaigns"]),
+            organizations=len(computed["organizations"]),
+        )
     changed = 0
     for model, counters, key in (
         (Campaign, CAMPAIGN_COUNTERS, "campaigns"),
@@ -341,12 +352,14 @@ def recount(campaign_ids: Iterable[int] | None = None, organization_ids: Iterabl
         if changed_here:
             _expire(model, counters)
         changed += changed_here
+        if progress:
+            progress(f"{key} compared and corrected", checked=len(ids), corrected=changed_here)
     return changed
 
 
-def recount_all() -> int:
+def recount_all(progress: Callable[..., None] | None = None) -> int:
     """Rewrite every counter from the rows (``flask recount``); returns how many rows changed."""
-    return recount(None, None)
+    return recount(None, None, progress)
 
 
 def _expire(model, attributes: Iterable[str]) -> None:

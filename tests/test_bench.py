@@ -1,0 +1,173 @@
+"""The measuring tools of `make bench` (scripts/bench.py), without measuring anything: the ceiling
+application answers, the report turns figures into shares of the ceiling, the bench logs in
+through the real login pages, and the login bot stays on 127.0.0.1 and stops by itself."""
+
+from __future__ import annotations
+
+import gc
+import http.server
+import importlib.util
+import sys
+import threading
+import time
+import urllib.parse
+from contextlib import contextmanager
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from werkzeug.serving import make_server
+
+from app.extensions import db
+from tests.builders import make_organization
+from tests.conftest import app_context
+
+SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+
+
+def _load(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _load("bench_script", SCRIPTS / "bench.py")
+
+
+@contextmanager
+def served(wsgi_app):
+    """``wsgi_app`` answering on 127.0.0.1 in a thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def test_the_ceiling_is_an_empty_flask_app_with_one_short_route():
+    ceiling = _load("bench_ceiling_app", SCRIPTS / "bench_ceiling_app.py")
+    response = ceiling.app.test_client().get("/")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "ok\n"
+    assert not ceiling.app.extensions  # nothing of Tadamun, no database
+    assert not ceiling.app.before_request_funcs and not ceiling.app.after_request_funcs
+
+
+def test_gunicorn_serves_the_ceiling_with_the_same_settings():
+    """gunicorn.conf.py's worker start-up (database connections, gc.freeze) works for an app
+    without a database, so the ceiling runs under exactly the app's settings."""
+    ceiling = _load("bench_ceiling_app", SCRIPTS / "bench_ceiling_app.py")
+    settings = _load("gunicorn_settings", SCRIPTS.parent / "gunicorn.conf.py")
+    server = SimpleNamespace(app=SimpleNamespace(wsgi=lambda: ceiling.app))
+    try:
+        settings.post_fork(server, None)
+    finally:
+        gc.unfreeze()
+    assert settings.preload_app and settings.worker_class == "sync"
+
+
+def _result(page, rps, ceiling, column=bench.VISITOR, p99=10.0):
+    return bench.Result(page, f"/{page}", rps, 5.0, p99, 3, 0, ceiling, column)
+
+
+def test_the_report_gives_every_figure_as_a_share_of_the_ceiling_and_of_the_baseline():
+    run = bench.Run("sqlite", "large", {"organizations": 10})
+    run.ceiling = _result("ceiling", 1000, 1000, "ceiling")
+    run.results = {
+        bench.VISITOR: {"baseline": _result("baseline", 600, 1000), "home": _result("home", 400, 800)},
+        bench.MEMBER: {
+            "baseline": _result("baseline", 500, 1000, bench.MEMBER),
+            "home": _result("home", 100, 1000, bench.MEMBER, p99=250.0),
+        },
+    }
+    assert run.results[bench.VISITOR]["home"].of_ceiling == pytest.approx(0.5)
+    assert run.of_baseline(bench.VISITOR, "home") == pytest.approx(0.5 / 0.6)
+
+    visitor = bench.table(run, None, bench.VISITOR)
+    assert "| ceiling (empty Flask app) | 1,000 | 100.0% |" in visitor
+    assert "| baseline | 600 | 60.0% | 100.0% |" in visitor
+    assert "| home | 400 | 50.0% | 83.3% |" in visitor
+    assert "| home | 100 | 10.0% | 20.0% |" in bench.table(run, None, bench.MEMBER)
+
+    missed = bench.verdicts("sqlite, page cache on", run, None)
+    assert missed == [
+        "sqlite, page cache on, member: home at 10.0% of the ceiling (target 15%)",
+        "sqlite, page cache on, member: home p99 250.0 ms (target < 100)",
+    ]
+
+
+def test_the_bench_talks_to_127_0_0_1_only():
+    for url in ("http://example.org", "http://localhost:8000", "https://127.0.0.1:8000", "http://10.0.0.1"):
+        with pytest.raises(ValueError, match=r"127\.0\.0\.1"):
+            bench.LoginNoise(url, "someone@example.org")
+        with pytest.raises(ValueError, match=r"127\.0\.0\.1"):
+            bench.log_in(url, "someone@example.org", "a password")
+
+
+class FakeLogin(http.server.BaseHTTPRequestHandler):
+    posts: list[dict[str, list[str]]] = []
+
+    def do_GET(self):
+        body = b'<form><input type="hidden" name="csrf_token" value="the-token"></form>'
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        length = int(self.headers["Content-Length"])
+        FakeLogin.posts.append(urllib.parse.parse_qs(self.rfile.read(length).decode()))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_the_login_bot_posts_at_its_rate_with_a_csrf_token_and_stops_by_itself():
+    FakeLogin.posts = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeLogin)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        bot = bench.LoginNoise(
+            f"http://127.0.0.1:{server.server_port}", "guessed@example.org", rate=20, duration=0.5
+        )
+        started = time.monotonic()
+        bot.start()
+        bot.join(5)  # never told to stop
+        assert not bot.is_alive()
+        assert time.monotonic() - started < 2
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert 5 <= len(FakeLogin.posts) <= 11  # 20 a second for half a second, bounded
+    assert bot.statuses == {"200": len(FakeLogin.posts)}
+    assert all(post["csrf_token"] == ["the-token"] for post in FakeLogin.posts)
+    assert FakeLogin.posts[0]["email"] == ["guessed@example.org"]
+    assert FakeLogin.posts[1]["email"] != ["guessed@example.org"]  # unknown accounts too
+
+
+def test_the_bench_logs_members_and_moderators_in_through_the_real_login_pages(app, make_app):
+    application = make_app(WTF_CSRF_ENABLED=True)
+    with app_context(application):
+        profiled = make_organization("Profiled Org")
+        make_organization("Members Org")
+        db.session.commit()
+        accounts = bench.make_accounts(profiled)
+    with served(application) as base:
+        for column in (bench.MEMBER, bench.MODERATOR):
+            account = accounts[column]
+            cookie = bench.log_in(base, account["email"], account["password"], account.get("totp"))
+            client = application.test_client()
+            name, _, value = cookie.partition("; ")[0].partition("=")
+            client.set_cookie(name, value)
+            assert client.get("/account/").status_code == 200, column  # logged in
+        with pytest.raises(SystemExit, match="failed"):
+            bench.log_in(base, accounts[bench.MEMBER]["email"], "not the password")
