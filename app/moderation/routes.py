@@ -1,7 +1,17 @@
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, has_request_context, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -24,15 +34,12 @@ from app.transactions import records_views
 @bp.app_context_processor
 def moderation_header() -> dict:
     """The header's count of waiting applications: one COUNT query per request, and only for
-    moderators (kept with the request, so a second render, a mail, does not count again)."""
+    moderators (kept on the request's ``g``, so a second render, a mail, does not count again)."""
     if not has_request_context() or not (current_user.is_authenticated and current_user.is_moderator):
         return {}
-    if WAITING_KEY not in request.environ:
-        request.environ[WAITING_KEY] = moderation_service.waiting_count()
-    return {"moderation_waiting": request.environ[WAITING_KEY]}
-
-
-WAITING_KEY = "tadamun.moderation_waiting"
+    if "moderation_waiting" not in g:
+        g.moderation_waiting = moderation_service.waiting_count()
+    return {"moderation_waiting": g.moderation_waiting}
 
 
 def _page() -> int:
