@@ -71,7 +71,7 @@ def make_accounts(password: str) -> str:
         )
         member = User(
             email=MEMBER_EMAIL,
-            password_hash="-",
+            password_hash=hash_password(password),
             role=Role.MEMBER,
             organization_id=organization.id,
             is_owner=False,
@@ -116,7 +116,9 @@ def log_in(app, email: str, password: str, totp_secret: str | None = None):
             data={"csrf_token": _csrf(step_page), "code": pyotp.TOTP(totp_secret).now()},
         )
     if response.status_code != 302 or "/auth/login" in response.headers.get("Location", ""):
-        raise SystemExit(f"login of {email} failed ({response.status_code} {response.headers.get('Location')})")
+        raise SystemExit(
+            f"login of {email} failed ({response.status_code} {response.headers.get('Location')})"
+        )
     return client
 
 
