@@ -9,7 +9,7 @@ worker's CPU and which functions take it. Run it on a database built like the be
     .venv/bin/python scripts/profile_pages.py --requests 200
     .venv/bin/python scripts/profile_pages.py --page "campaign page" --as member --profile 25
 
-It adds three accounts to that database (a member, a moderator with an authenticator app, both
+It adds two accounts to that database (a member, a moderator with an authenticator app, both
 with a random password) the first time, as ``scripts/bench.py`` does on its own database.
 """
 
