@@ -47,6 +47,9 @@ from app.page_cache import MAX_BODY_BYTES, PageCache, _normal_host
 from app.services.directory import viewer_sees_members_only
 
 VISITOR, MEMBER, MODERATOR = "visitor", "member", "moderator"
+# What the fragments of one worker may hold in all (the oldest used go first): a body is a few
+# to a few tens of kilobytes, so thousands of pages and audiences fit.
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 
 # The templates rendered as shared fragments (checked by tests/test_fragments.py).
 FRAGMENT_TEMPLATES = (
@@ -154,4 +157,5 @@ def register(app: Flask) -> None:
         site_url=app.config["SITE_URL"],
         trusted_hosts=app.config.get("TRUSTED_HOSTS"),
         ttl=page_cache.ttl,
+        max_bytes=int(app.config.get("FRAGMENT_CACHE_MAX_BYTES", DEFAULT_MAX_BYTES)),
     )

@@ -252,3 +252,19 @@ def test_fragment_templates_hold_nothing_of_the_reader(template):
     for included in re.findall(r'{%\s*include\s+"([^"]+)"', source):
         text = JINJA_COMMENT.sub("", (ROOT / "templates" / included).read_text())
         assert not FORBIDDEN_IN_FRAGMENTS.search(text), (included, FORBIDDEN_IN_FRAGMENTS.search(text))
+
+
+def test_the_store_keeps_to_its_size_dropping_the_least_recently_used(tmp_path):
+    from app.page_cache import Generation, PageCache
+
+    generation = Generation(None, tmp_path / "generation")
+    store = PageCache(generation, site_url="http://localhost", max_bytes=250)
+    token = generation.current()
+    for name in "abc":
+        store.put(name, token, name.encode() * 100, "text/html")
+    assert store.get("a", token) is None  # 300 bytes: the oldest went
+    assert store.get("b", token) is not None
+    store.put("d", token, b"d" * 100, "text/html")  # "c" is now the least recently used
+    assert store.get("c", token) is None and store.get("b", token) is not None
+    store.put("b", token, b"B" * 50, "text/html")  # replacing counts the new size only
+    assert store._bytes == 150
