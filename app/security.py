@@ -368,8 +368,10 @@ def register(app: Flask) -> None:
         headers["X-Request-ID"] = getattr(g, "request_id", "-")
         if request.is_secure and "strict-transport-security" not in present:
             headers.add("Strict-Transport-Security", HSTS)
-        if has_login():
+        if has_login() and request.endpoint != "static":
             # Pages for a logged-in user may hold members-only details: never keep them in a cache.
+            # Static files are the same for everyone: they keep their lifetime (a year when
+            # fingerprinted), so a member's browser does not fetch the CSS again on every page.
             headers["Cache-Control"] = "no-store"
             headers["Vary"] = "Cookie"
         return response

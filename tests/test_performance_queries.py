@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import Campaign, Organization, OrganizationStatus, PledgeVisibility, Project
 from app.seeding import large_data
 from tests.builders import make_organization, make_pledge, make_project, make_user
-from tests.conftest import app_context
+from tests.conftest import AuthActions, app_context
 
 MAX_QUERIES = 8
 
@@ -211,3 +211,25 @@ def test_logged_in_pages_with_shared_fragments_run_only_their_own_queries(app, m
         expected["campaign page"] -= 1
         expected["campaign page 2"] -= 1
     assert before == expected
+
+
+def test_a_logged_in_request_that_needs_no_user_runs_no_query(app, client, auth, count_queries):
+    """The session's limits are decided from the signed session and the headers from its
+    cookie: a static file (as the app's empty route) costs a logged-in member or moderator no
+    query."""
+    from tests.builders import make_moderator
+
+    with app_context(app):
+        member = make_user(make_organization("Quiet Org"))
+        moderator = make_moderator()
+        db.session.commit()
+    for user in (member, moderator):
+        browser = app.test_client()
+        assert AuthActions(browser).login(user.email).status_code == 302
+        with count_queries() as counter:
+            response = browser.get("/static/css/tadamun.css")
+        assert response.status_code == 200
+        assert counter.count == 0, counter
+        with count_queries() as counter:
+            assert browser.get("/account/").status_code == 200
+        assert counter.count >= 1  # a page that needs the user loads it
