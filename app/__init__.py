@@ -120,13 +120,25 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from app import access, benchmark, caching, i18n, logs, metrics, page_cache, security, transactions
+    from app import (
+        access,
+        benchmark,
+        caching,
+        fragments,
+        i18n,
+        logs,
+        metrics,
+        page_cache,
+        security,
+        transactions,
+    )
 
     logs.register(app)  # before all: times the whole request, writes its line last
     transactions.register(app)  # a request that may write says so before any query
     metrics.register(app)
     caching.register(app)  # its after-request hook runs after the others' but the log's
     page_cache.register(app)
+    fragments.register(app)  # the public parts of logged-in pages, under the page cache's token
     security.register(app)
     i18n.register(app)
     access.register(app)  # after security (an ended session is logged out, not held) and i18n

@@ -16,7 +16,8 @@ compressed body, so a revalidation may come back with either form; both match.
 from __future__ import annotations
 
 from flask import Flask, Response, request, session
-from flask_login import current_user
+
+from app.security import has_login
 
 CACHEABLE_METHODS = frozenset({"GET", "HEAD"})
 STATIC_TEXT = frozenset({"text/css", "text/javascript", "application/javascript", "image/svg+xml"})
@@ -33,7 +34,7 @@ def is_anonymous_page(response: Response) -> bool:
         # The session cookie is written after this hook: a page that changed the session
         # (a new CSRF token, a flashed message read) is about to set one.
         and not session.modified
-        and not current_user.is_authenticated
+        and not has_login()
     )
 
 

@@ -109,9 +109,10 @@ def register(app: Flask) -> None:
         lang = explicit_choice()
         if lang is not None and request.cookies.get(LANGUAGE_COOKIE) != lang:
             remember_in_cookie(response, lang)
-        # The same URL is served in another language depending on these headers.
-        response.vary.add("Accept-Language")
-        response.vary.add("Cookie")
+        # The same URL is served in another language depending on these headers (one parse of
+        # the header for both).
+        vary = response.vary
+        vary.update(("Accept-Language", "Cookie"))
         if response.mimetype == "text/html":
             response.headers.setdefault("Content-Language", str(flask_babel.get_locale()))
         return response

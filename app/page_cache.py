@@ -201,9 +201,13 @@ class PageCache:
         site_url: str,
         trusted_hosts: list[str] | None = None,
         ttl: float = DEFAULT_TTL_SECONDS,
+        max_bytes: int | None = None,
     ):
         self.generation = generation
         self.ttl = ttl
+        # A bound on the bodies' total size (the oldest used go first), on top of MAX_ENTRIES.
+        self.max_bytes = max_bytes
+        self._bytes = 0
         site = urlsplit(site_url)
         # The address every cached page is built for: SITE_URL's host (with its port) and path...
         self.site_host = _normal_host(site.netloc, site.scheme)
@@ -237,6 +241,7 @@ class PageCache:
                 return None
             if monotonic() >= entry[1]:
                 del self._pages[key]
+                self._bytes -= len(entry[2])
                 return None
             self._pages.move_to_end(key)
             return entry[2], entry[3]
@@ -247,14 +252,21 @@ class PageCache:
         with self._lock:
             if self._renewal_failed:
                 return  # rendered before the failure: it may show what the failed renewal should retire
+            previous = self._pages.get(key)
+            if previous is not None:
+                self._bytes -= len(previous[2])
             self._pages[key] = (token, monotonic() + self.ttl, body, content_type)
+            self._bytes += len(body)
             self._pages.move_to_end(key)
-            while len(self._pages) > MAX_ENTRIES:
-                self._pages.popitem(last=False)
+            while len(self._pages) > MAX_ENTRIES or (
+                self.max_bytes is not None and self._bytes > self.max_bytes and len(self._pages) > 1
+            ):
+                self._bytes -= len(self._pages.popitem(last=False)[1][2])
 
     def clear(self) -> None:
         with self._lock:
             self._pages.clear()
+            self._bytes = 0
 
     def renew(self) -> bool:
         """Replace the shared token after a committed public write. When the token store fails,
@@ -267,6 +279,7 @@ class PageCache:
             with self._lock:
                 self._renewal_failed = True
                 self._pages.clear()
+                self._bytes = 0
             # The write is committed; failing the request now would only confuse the user.
             _log_token_failure(
                 "page cache: could not replace the generation token; serving uncached until it works", error

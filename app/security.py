@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -39,6 +41,32 @@ CONTENT_SECURITY_POLICY = (
 # remember cookie at once through the user's session_version (accounts.end_all_sessions).
 # The value also carries the id of the login's record (LoginSession): the member ends one login,
 # or all others, from /account/sessions, and the loader refuses a cookie whose record has ended.
+
+
+# Built once: the headers every answer carries unless the view set its own.
+SECURITY_HEADERS = tuple(
+    (name.lower(), name, value)
+    for name, value in (
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    )
+)
+HSTS = "max-age=31536000; includeSubDomains"
+
+# Request ids: a random prefix per process (drawn again in each forked worker) and a counter,
+# unique across workers and restarts without a system call per request.
+_request_ids: tuple[int, str, itertools.count] | None = None
+
+
+def new_request_id() -> str:
+    global _request_ids
+    pid = os.getpid()
+    if _request_ids is None or _request_ids[0] != pid:
+        _request_ids = (pid, secrets.token_hex(5), itertools.count(1))
+    return f"{_request_ids[1]}{next(_request_ids[2]):06x}"
 
 
 def now_seconds() -> int:
@@ -189,9 +217,19 @@ def touch_login_session() -> None:
     session["touched_at"] = now
 
 
+# Whether the session's user has the moderators' idle limit, kept in the (signed) session at the
+# login so that a request need not load the user to enforce it. A role change ends every session
+# of the user (accounts.end_all_sessions), so the flag cannot outlive the role it records.
+IDLE_LIMITED = "idle_limited"
+# The idle clock (``seen_at``) is moved at most this often: a session written on every request
+# would send a new cookie with each answer. The idle limit is thus up to this much laxer.
+SEEN_AT_STEP = 60
+
+
 def _start_session_clock(sender, user, **_extra) -> None:
     now = now_seconds()
     session["login_at"] = session["seen_at"] = now
+    session[IDLE_LIMITED] = user.is_moderator
     if user.is_moderator:
         # No remember-me cookie for moderators: it could outlive the idle limit.
         session.pop("_remember", None)
@@ -204,12 +242,15 @@ def _session_from_remember_cookie(sender, user, **_extra) -> None:
     if not user.is_moderator:
         session["login_at"] = _issued_at(session["_user_id"])
         session["seen_at"] = now_seconds()
+        session[IDLE_LIMITED] = False
     session.pop("touched_at", None)  # a new session: its next request writes the last use
 
 
 def _end_session(message: str, why: str) -> None:
-    logging.getLogger("app.security").info("session of user %s ended: %s", current_user.id, why)
     parsed = parse_login_token(session.get("_user_id"))
+    logging.getLogger("app.security").info(
+        "session of user %s ended: %s", parsed.user_id if parsed else current_user.get_id(), why
+    )
     if parsed is not None:
         # The login is over for good: /account/sessions stops listing it, and every copy of its
         # cookies is refused (a copy could otherwise carry a later idle clock).
@@ -221,21 +262,44 @@ def _end_session(message: str, why: str) -> None:
             if not is_database_busy(error):
                 raise
     logout_user()
-    for key in ("login_at", "seen_at", "touched_at"):
+    for key in ("login_at", "seen_at", "touched_at", IDLE_LIMITED):
         session.pop(key, None)
     flash(message, "info")
 
 
+def has_login() -> bool:
+    """Whether this request may be a logged-in user's, told without loading the user: a login in
+    the session, a remember-me cookie, or a user already loaded. What is shown only to visitors
+    (the page cache, ETags) is refused when this is true, so a doubt counts as a login."""
+    user = g.get("_login_user")
+    if user is not None and user.is_authenticated:
+        return True
+    remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    return "_user_id" in session or remember_cookie in request.cookies
+
+
 def enforce_session_limits() -> None:
-    if not current_user.is_authenticated:
-        return
+    """End a session older than the lifetime, or a moderator's idle one, before any page runs.
+
+    Decided from the times and the flag the signed session carries, without loading the user: a
+    page that needs no user (the empty route, a static file) costs no query. A session that holds
+    no login but a remember-me cookie loads the user here (the cookie is turned into a session
+    then), and so does an older session without the flag."""
+    if "_user_id" not in session and not current_user.is_authenticated:
+        return  # no login (a remember-me cookie was tried: the loader turns it into a session)
+    idle_limited = session.get(IDLE_LIMITED)
+    if not isinstance(idle_limited, bool):
+        if not current_user.is_authenticated:
+            return
+        idle_limited = current_user.is_moderator
+        session[IDLE_LIMITED] = idle_limited
     config = current_app.config
     now = now_seconds()
     login_at = session.get("login_at")
     if not isinstance(login_at, int) or now - login_at > config["PERMANENT_SESSION_LIFETIME"].total_seconds():
         _end_session(_("Your session has ended. Please log in again."), "older than the lifetime")
         return
-    if current_user.is_moderator:
+    if idle_limited:
         seen_at = session.get("seen_at")
         idle = config["MODERATOR_IDLE_TIMEOUT"].total_seconds()
         if not isinstance(seen_at, int) or now - seen_at > idle:
@@ -243,7 +307,8 @@ def enforce_session_limits() -> None:
                 _("You were logged out after a period without activity. Please log in again."), "idle"
             )
             return
-        session["seen_at"] = now
+        if not 0 <= now - seen_at < SEEN_AT_STEP:
+            session["seen_at"] = now
 
 
 def refuse_nul_characters() -> None:
@@ -286,7 +351,7 @@ def register(app: Flask) -> None:
         if 8 <= len(incoming) <= 64 and incoming.replace("-", "").isalnum():
             g.request_id = incoming
         else:
-            g.request_id = secrets.token_hex(8)
+            g.request_id = new_request_id()
 
     app.before_request(refuse_nul_characters)
     app.before_request(refuse_absurd_page_numbers)
@@ -296,16 +361,17 @@ def register(app: Flask) -> None:
     @app.after_request
     def set_security_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        present = {name.lower() for name, _value in headers.items()}
+        for lower, name, value in SECURITY_HEADERS:
+            if lower not in present:  # a view may have set its own
+                headers.add(name, value)
         headers["X-Request-ID"] = getattr(g, "request_id", "-")
-        if request.is_secure:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if current_user.is_authenticated:
+        if request.is_secure and "strict-transport-security" not in present:
+            headers.add("Strict-Transport-Security", HSTS)
+        if has_login() and request.endpoint != "static":
             # Pages for a logged-in user may hold members-only details: never keep them in a cache.
+            # Static files are the same for everyone: they keep their lifetime (a year when
+            # fingerprinted), so a member's browser does not fetch the CSS again on every page.
             headers["Cache-Control"] = "no-store"
             headers["Vary"] = "Cookie"
         return response

@@ -25,6 +25,7 @@ from pathlib import Path
 # Files allowed to call Markup(), and why.
 MARKUP_ALLOWED = {
     "app/services/text.py": "wraps nh3-sanitized HTML from render_markdown",
+    "app/fragments.py": "wraps HTML Jinja rendered (autoescaped) and kept in the fragment cache",
 }
 FORBIDDEN_CALLS = {
     "render_template_string": "renders a string as a template",

@@ -76,6 +76,14 @@ def test_pages_for_a_logged_in_user_are_never_cached(app, client, auth):
         response = client.get(path)
         assert "no-store" in response.headers.get("Cache-Control", ""), path
 
+    # Static files are the same for everyone: a member's browser keeps the fingerprinted CSS.
+    from app.static_files import static_url
+
+    with app.test_request_context():
+        css = static_url("css/tadamun.css")
+    cache_control = client.get(css).headers["Cache-Control"]
+    assert "no-store" not in cache_control and "immutable" in cache_control
+
 
 def test_each_response_has_a_request_id(client):
     first = client.get("/").headers["X-Request-ID"]

@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import Campaign, Organization, OrganizationStatus, PledgeVisibility, Project
 from app.seeding import large_data
 from tests.builders import make_organization, make_pledge, make_project, make_user
-from tests.conftest import app_context
+from tests.conftest import AuthActions, app_context
 
 MAX_QUERIES = 8
 
@@ -150,3 +150,86 @@ def test_supporter_pages_follow_each_other_by_cursor_at_any_depth(app, client, c
     assert client.get("/campaigns/deep?after=garbage").status_code == 400
     assert client.get("/campaigns/deep?after=1.1").status_code == 404  # before every pledge: empty
     assert "Supporter 06" in client.get("/campaigns/deep?page=2").get_data(as_text=True)
+
+
+# With the fragment cache (app/fragments.py) a logged-in reader's page runs only what is theirs:
+# the session's user (one query with their login record and organization; a moderator's header
+# adds the count of waiting applications), the page's own row where the view needs it (the
+# campaign for the pledge panel, the organization for its contact details, the campaign a
+# projects filter names) and what is per reader (their pledge; the access log's upsert).
+OWN_QUERIES = {"member": 1, "moderator": 2}
+PAGE_QUERIES = {"campaign page": 2, "campaign page 2": 2, "organization": 2, "projects of a campaign": 1}
+
+
+@pytest.mark.parametrize("who", ["member", "moderator"])
+def test_logged_in_pages_with_shared_fragments_run_only_their_own_queries(app, make_app, tmp_path, who):
+    # `app`: its teardown empties the tables this test fills.
+    from tests.builders import make_moderator
+    from tests.conftest import NOT_COUNTED, log_in
+
+    application = make_app(
+        PAGE_CACHE=True, PAGE_CACHE_GENERATION_FILE=str(tmp_path / "generation"), SITE_URL="http://localhost"
+    )
+    with app_context(application):
+        large_data.generate(scale=0.005)
+        if who == "member":
+            org = make_organization("Member Org")
+            org.approved_at = datetime(2020, 1, 1, tzinfo=UTC)
+            user = make_user(org)
+        else:
+            user = make_moderator()
+        db.session.commit()
+    client = application.test_client()
+    assert log_in(client, user.email).status_code == 302
+    urls = page_urls(application)
+    with application.app_context():
+        engine = db.engine
+
+    def measure_shared() -> dict[str, int]:
+        counts = {}
+        for name, url in urls.items():
+            assert client.get(url).status_code == 200  # rendered once, the fragment stored...
+            statements: list[str] = []
+
+            def record(conn, cursor, statement, parameters, context, executemany, statements=statements):
+                if not statement.lstrip().upper().startswith(NOT_COUNTED):
+                    statements.append(statement)
+
+            sa.event.listen(engine, "before_cursor_execute", record)
+            try:
+                assert client.get(url).status_code == 200  # ...and shared from then on
+            finally:
+                sa.event.remove(engine, "before_cursor_execute", record)
+            counts[name] = len(statements)
+        return counts
+
+    before = measure_shared()
+    grow(application)  # a public write: every fragment is rendered again, at the new size
+    assert measure_shared() == before
+    expected = {name: OWN_QUERIES[who] + PAGE_QUERIES.get(name, 0) for name in urls}
+    if who == "moderator":  # moderators pledge nothing: their panel reads no pledge
+        expected["campaign page"] -= 1
+        expected["campaign page 2"] -= 1
+    assert before == expected
+
+
+def test_a_logged_in_request_that_needs_no_user_runs_no_query(app, client, auth, count_queries):
+    """The session's limits are decided from the signed session and the headers from its
+    cookie: a static file (as the app's empty route) costs a logged-in member or moderator no
+    query."""
+    from tests.builders import make_moderator
+
+    with app_context(app):
+        member = make_user(make_organization("Quiet Org"))
+        moderator = make_moderator()
+        db.session.commit()
+    for user in (member, moderator):
+        browser = app.test_client()
+        assert AuthActions(browser).login(user.email).status_code == 302
+        with count_queries() as counter:
+            response = browser.get("/static/css/tadamun.css")
+        assert response.status_code == 200
+        assert counter.count == 0, counter
+        with count_queries() as counter:
+            assert browser.get("/account/").status_code == 200
+        assert counter.count >= 1  # a page that needs the user loads it

@@ -1,6 +1,7 @@
 from flask import abort, render_template, request
 from flask_login import current_user
 
+from app import fragments
 from app.campaigns import bp
 from app.campaigns.pledge_routes import PANEL_FLASH, pledge_panel
 from app.i18n import current_locale
@@ -9,9 +10,13 @@ from app.services import directory, translations
 
 @bp.get("/")
 def index():
+    return render_template("campaigns/index.html", body=fragments.cached("campaigns", _public_index)[0])
+
+
+def _public_index() -> str:
     campaigns = directory.campaigns_page(page=request.args.get("page", 1, type=int))
     return render_template(
-        "campaigns/index.html",
+        "campaigns/_index_body.html",
         campaigns=campaigns,
         campaign_texts=translations.campaign_texts(campaigns.items, current_locale()),
     )
@@ -22,6 +27,18 @@ def detail(slug: str):
     campaign = directory.get_campaign(slug)
     if campaign is None:
         abort(404)
+    body = fragments.cached("campaign", lambda: _public_body(campaign), slots=3)
+    return render_template(
+        "campaigns/detail.html",
+        campaign=campaign,
+        body=body,
+        panel=pledge_panel(campaign),
+        flashes_shown_in_page=(PANEL_FLASH,),
+    )
+
+
+def _public_body(campaign) -> str:
+    """What every reader of this audience sees of the campaign page (app/fragments.py)."""
     try:
         supporters = directory.campaign_supporters(
             campaign,
@@ -33,15 +50,13 @@ def detail(slug: str):
         abort(400)
     if supporters is None:
         abort(404)
+    locale = current_locale()
     return render_template(
-        "campaigns/detail.html",
+        "campaigns/_detail_body.html",
         campaign=campaign,
-        text=translations.localized_campaign(campaign, current_locale()),
-        panel=pledge_panel(campaign),
+        text=translations.localized_campaign(campaign, locale),
         supporters=supporters,
-        projects=translations.localized_projects(
-            directory.campaign_projects(campaign, current_user), current_locale()
-        ),
+        projects=translations.localized_projects(directory.campaign_projects(campaign, current_user), locale),
         project_limit=directory.CAMPAIGN_PROJECTS,
-        flashes_shown_in_page=(PANEL_FLASH,),
+        audience=fragments.audience(),
     )

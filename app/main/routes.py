@@ -1,7 +1,7 @@
 from flask import jsonify, render_template
 from flask_login import current_user
 
-from app import readiness
+from app import fragments, readiness
 from app.i18n import current_locale
 from app.main import bp
 from app.services import directory, translations
@@ -18,11 +18,16 @@ def healthz():
 
 @bp.get("/")
 def home():
+    return render_template("main/home.html", body=fragments.cached("home", _public_home)[0])
+
+
+def _public_home() -> str:
+    """The home page's body: the same for every reader of one audience (app/fragments.py)."""
     campaigns = home_page_campaigns()
     organizations = directory.newest_organizations()
     pledges = directory.newest_pledges(current_user)
     return render_template(
-        "main/home.html",
+        "main/_home_body.html",
         campaigns=campaigns,
         organizations=organizations,
         pledges=pledges,

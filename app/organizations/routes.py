@@ -1,7 +1,7 @@
 from flask import abort, render_template, request
 from flask_login import current_user
 
-from app import labels, params, urls
+from app import fragments, labels, params, urls
 from app.i18n import current_locale
 from app.models import OrganizationKind
 from app.organizations import bp
@@ -11,12 +11,17 @@ from app.transactions import records_views
 
 @bp.get("/")
 def index():
+    return render_template("organizations/index.html", body=fragments.cached("directory", _public_index)[0])
+
+
+def _public_index() -> str:
+    """The directory's body: the same for every reader of one audience (app/fragments.py)."""
     filters = params.directory_filters(request.args)
     organizations = directory.directory_page(
         filters, current_user, page=request.args.get("page", 1, type=int), locale=current_locale()
     )
     return render_template(
-        "organizations/index.html",
+        "organizations/_index_body.html",
         organizations=organizations,
         filters=filters,
         kinds=list(OrganizationKind),
@@ -31,6 +36,21 @@ def detail(slug: str):
     organization = directory.get_organization(slug)
     if organization is None:
         abort(404)
+    body = fragments.cached("organization", lambda: _public_detail(organization), slots=2)
+    html = render_template(
+        "organizations/detail.html",
+        body=body,
+        # Decided for each reader, never shared: records in the organization's access log when it
+        # shows private details to an outsider.
+        contacts=directory.visible_contacts(organization, current_user),
+    )
+    # The request commits the access-log record after rendering, so the page's objects are not
+    # reloaded; if the record cannot be written, the page is not shown (a 503 answers instead).
+    return html
+
+
+def _public_detail(organization) -> str:
+    """The profile's body but the contact details (app/fragments.py)."""
     locale = current_locale()
     pledges = directory.organization_pledges(organization, current_user)
     projects = directory.organization_projects(
@@ -39,17 +59,12 @@ def detail(slug: str):
     projects.items = translations.localized_projects(projects.items, locale)
     campaigns = [pledge.campaign for pledge in pledges]
     campaigns += [link.campaign for project in projects.items for link in project.campaign_links]
-    html = render_template(
-        "organizations/detail.html",
+    return render_template(
+        "organizations/_detail_body.html",
         org=organization,
         about=translations.localized_organization(organization, locale),
         website=urls.website_url(organization.website),
-        # Records in the organization's access log when it shows private details to an outsider.
-        contacts=directory.visible_contacts(organization, current_user),
         pledges=pledges,
         projects=projects,
         campaign_texts=translations.campaign_texts(campaigns, locale),
     )
-    # The request commits the access-log record after rendering, so the page's objects are not
-    # reloaded; if the record cannot be written, the page is not shown (a 503 answers instead).
-    return html

@@ -1,7 +1,7 @@
 from flask import abort, render_template, request
 from flask_login import current_user
 
-from app import labels, params
+from app import fragments, labels, params
 from app.i18n import current_locale
 from app.models import OrganizationKind
 from app.projects import bp
@@ -13,6 +13,12 @@ def index():
     filters = params.project_filters(request.args)
     if params.campaign_slug(request.args) and filters.campaign is None:
         abort(404)  # a campaign's projects page whose campaign is gone
+    body = fragments.cached("projects", lambda: _public_index(filters), slots=1)
+    return render_template("projects/index.html", body=body)
+
+
+def _public_index(filters) -> str:
+    """The projects page's body: the same for every reader of one audience (app/fragments.py)."""
     projects = directory.projects_page(filters, current_user, page=request.args.get("page", 1, type=int))
     projects.items = translations.localized_projects(projects.items, current_locale())
     campaign = filters.campaign
@@ -21,7 +27,7 @@ def index():
     campaign_texts = translations.campaign_texts(all_campaigns, current_locale())
     campaigns = [campaign_texts[c.id] for c in all_campaigns]
     return render_template(
-        "projects/index.html",
+        "projects/_index_body.html",
         projects=projects,
         filters=filters,
         campaign=campaign,
@@ -35,11 +41,18 @@ def index():
 
 @bp.get("/<key>")
 def detail(key: str):
+    return render_template(
+        "projects/detail.html", body=fragments.cached("project", lambda: _public_detail(key), slots=2)
+    )
+
+
+def _public_detail(key: str) -> str:
+    """A project page's body: the same for every reader of one audience (app/fragments.py)."""
     project = directory.get_project(key, current_user)
     if project is None:
         abort(404)
     return render_template(
-        "projects/detail.html",
+        "projects/_detail_body.html",
         project=translations.localized_project(project, current_locale()),
         campaign_texts=translations.campaign_texts(
             [link.campaign for link in project.campaign_links], current_locale()

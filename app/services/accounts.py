@@ -6,6 +6,7 @@ import logging
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 
 from app import dates
 from app.extensions import db
@@ -166,15 +167,28 @@ def _locked(until: datetime, now: datetime) -> AccountLocked:
     )
 
 
+# Built once: the statement of every logged-in request (building a select costs more than
+# running this one on an index). Outer join: moderators belong to no organization.
+_USER_FOR_SESSION = (
+    sa.select(User)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .outerjoin(User.organization)
+    .options(contains_eager(User.organization))
+    .where(
+        User.id == sa.bindparam("user_id"),
+        LoginSession.id == sa.bindparam("session_id"),
+        LoginSession.ended_at.is_(None),
+    )
+)
+
+
 def load_user_for_session(user_id: int, version: int, session_id: int) -> User | None:
     """Flask-Login's loader (through app.security.load_user): the user, when the session version
     is current and the login record ``session_id`` is theirs and has not ended; else None.
-    One query, whatever the page."""
-    user = db.session.scalar(
-        sa.select(User)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(User.id == user_id, LoginSession.id == session_id, LoginSession.ended_at.is_(None))
-    )
+
+    One query by primary keys, whatever the page: the login record, the user and their
+    organization (which decides what members-only content they see) together."""
+    user = db.session.scalar(_USER_FOR_SESSION, {"user_id": user_id, "session_id": session_id})
     if user is None or user.session_version != version:
         return None
     return user
