@@ -1,0 +1,311 @@
+"""What the network publishes as open data: one record per campaign, organization, pledge and
+project, shared by the API (app/api), the Atom feeds (app/feeds) and the exports (app/opendata).
+
+Every record is built from what app/services/directory.py returned for a visitor, and holds
+only public fields: an organization's contact details only where their visibility is public
+(``directory.visible_contacts`` for a visitor), a pledge only when it is public, a project's
+campaigns only through public links. No record carries a database id, an email address
+other than a public contact email, a moderator's reason or a pending name. New kinds of
+records (campaign updates, gatherings) are added here, beside the others, so that every door
+publishes them the same way and the leak test (tests/test_open_data_leaks.py) walks them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from app.models import Campaign, Organization, Pledge, Project
+from app.models.organization import CONTACT_FIELDS
+from app.services import directory
+from app.services.translations import CAMPAIGN_SOURCE_LOCALE
+
+LANGUAGES = ("en", "ar", "ckb", "fr")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment is not None else None
+
+
+def campaign_path(slug: str) -> str:
+    return f"/campaigns/{slug}"
+
+
+def organization_path(slug: str) -> str:
+    return f"/organizations/{slug}"
+
+
+def project_path(slug: str) -> str:
+    return f"/projects/{slug}"
+
+
+# --- Records ----------------------------------------------------------------------------
+
+
+def campaign_record(campaign: Campaign, base_url: str, lang: str | None = None) -> dict[str, Any]:
+    """A campaign with its texts in every language it has, and its public counters."""
+    texts = {CAMPAIGN_SOURCE_LOCALE: _campaign_text(campaign)}
+    for translation in campaign.translations:
+        texts[translation.locale] = {
+            "title": translation.title,
+            "summary": translation.summary,
+            "description": translation.description,
+        }
+    shown = _in_language(texts, lang, CAMPAIGN_SOURCE_LOCALE)
+    return {
+        "slug": campaign.slug,
+        "url": base_url + campaign_path(campaign.slug),
+        "language": lang or CAMPAIGN_SOURCE_LOCALE,
+        "title": shown["title"],
+        "summary": shown["summary"],
+        "description": shown["description"],
+        "status": str(campaign.status),
+        "translations": texts,
+        "counts": {
+            "supporters": campaign.supporter_count,
+            "iraqi_supporters": campaign.iraqi_supporter_count,
+            "international_supporters": campaign.international_supporter_count,
+            "projects": campaign.project_count,
+        },
+        "created_at": _iso(campaign.created_at),
+        "updated_at": _iso(campaign.updated_at),
+    }
+
+
+def _campaign_text(campaign: Campaign) -> dict[str, str]:
+    return {"title": campaign.title, "summary": campaign.summary, "description": campaign.description}
+
+
+def _in_language(texts: dict[str, dict[str, str]], lang: str | None, source: str) -> dict[str, str]:
+    """The texts in ``lang``, falling back field by field to the source language's."""
+    base = texts.get(source) or next(iter(texts.values()))
+    wanted = texts.get(lang or source, {})
+    return {field: (wanted.get(field) or value) for field, value in base.items()}
+
+
+def public_contacts(organization: Organization) -> dict[str, str]:
+    """The organization's contact details a visitor is shown (the profile page's rule)."""
+    return directory.visible_contacts(organization, directory.VISITOR)
+
+
+def organization_record(organization: Organization, base_url: str, lang: str | None = None) -> dict[str, Any]:
+    """An organization in public view: its public profile and its public contact details."""
+    translations: dict[str, dict[str, str]] = {}
+    for translation in organization.translations:
+        entry = {}
+        if translation.name:  # the approved name (a proposed one waits for review)
+            entry["name"] = translation.name
+        if translation.description:
+            entry["description"] = translation.description
+        if entry:
+            translations[translation.locale] = entry
+    wanted = translations.get(lang or "", {})
+    contacts = public_contacts(organization)
+    return {
+        "slug": organization.slug,
+        "url": base_url + organization_path(organization.slug),
+        "language": lang,
+        "name": wanted.get("name") or organization.name,
+        "description": wanted.get("description") or organization.description,
+        "kind": str(organization.kind),
+        "country": organization.country,
+        "city": organization.city,
+        "website": organization.website,
+        "founded_year": organization.founded_year,
+        "contacts": {field: contacts.get(field) for field in CONTACT_FIELDS},
+        "translations": translations,
+        "public_pledges": organization.public_pledge_count,
+        "member_since": _iso(organization.approved_at),
+    }
+
+
+def pledge_record(pledge: Pledge, base_url: str) -> dict[str, Any]:
+    """A public pledge: who supports which campaign, how, and their public message."""
+    return {
+        "campaign": pledge.campaign.slug,
+        "campaign_url": base_url + campaign_path(pledge.campaign.slug),
+        "organization": pledge.organization.slug,
+        "organization_name": pledge.organization.name,
+        "organization_url": base_url + organization_path(pledge.organization.slug),
+        "country": pledge.organization.country,
+        "kind": str(pledge.organization.kind),
+        "support": [str(kind) for kind in pledge.kinds],
+        "message": pledge.visible_message,
+        "created_at": _iso(pledge.created_at),
+    }
+
+
+def project_record(project: Project, base_url: str, lang: str | None = None) -> dict[str, Any]:
+    """A visible project of an organization in public view, with its publicly linked campaigns."""
+    texts = {"": {"title": project.title, "summary": project.summary, "description": project.description}}
+    translations = {}
+    for translation in project.translations:
+        entry = {
+            field: value
+            for field, value in (
+                ("title", translation.title),
+                ("summary", translation.summary),
+                ("description", translation.description),
+            )
+            if value
+        }
+        if entry:
+            translations[translation.locale] = entry
+            texts[translation.locale] = entry
+    shown = _in_language(texts, lang, "")
+    organization = project.organization
+    return {
+        "slug": project.slug,
+        "url": base_url + project_path(project.slug),
+        "language": lang,
+        "title": shown["title"],
+        "summary": shown["summary"],
+        "description": shown["description"],
+        "status": str(project.status),
+        "start_date": project.start_date.isoformat() if project.start_date else None,
+        "end_date": project.end_date.isoformat() if project.end_date else None,
+        "place": project.place,
+        "organization": organization.slug,
+        "organization_name": organization.name,
+        "organization_url": base_url + organization_path(organization.slug),
+        "country": organization.country,
+        "campaigns": sorted(link.campaign.slug for link in project.campaign_links if link.is_public),
+        "translations": translations,
+        "created_at": _iso(project.created_at),
+        "updated_at": _iso(project.updated_at),
+    }
+
+
+# --- Tables (CSV and JSON exports) ------------------------------------------------------
+#
+# Each table: (column, HXL hashtag, what the column holds), in a fixed order that never
+# changes except by adding columns at the end. The data dictionary page is built from them.
+
+ORGANIZATION_COLUMNS = (
+    ("slug", "#org+code", "The organization's identifier in the directory (stable)."),
+    ("name", "#org+name", "Its name."),
+    ("kind", "#org+type", "Its kind (ngo, labour_union, ...)."),
+    ("country", "#country+code", "Its country, ISO 3166-1 alpha-2."),
+    ("city", "#adm1+name", "Its city or governorate."),
+    ("sectors", "#sector", "The campaigns it publicly supports (slugs, space-separated)."),
+    ("website", "#meta+url", "Its website."),
+    ("founded_year", "#date+year+founded", "The year it was founded."),
+    *((field, f"#contact+{field.replace('_', '')}", f"Its {field.replace('_', ' ')}, when public.") for field in CONTACT_FIELDS),
+    ("profile_url", "#meta+url+profile", "Its page in the directory."),
+    ("member_since", "#date+approved", "When it joined the network (UTC, ISO 8601)."),
+)
+
+SUPPORTER_COLUMNS = (
+    ("campaign", "#sector+code", "The campaign's slug."),
+    ("organization", "#org+code", "The supporting organization's slug."),
+    ("organization_name", "#org+name", "Its name."),
+    ("country", "#country+code", "Its country, ISO 3166-1 alpha-2."),
+    ("kind", "#org+type", "Its kind."),
+    ("support", "#activity+type", "How it supports the campaign (space-separated)."),
+    ("message", "#description", "Its public message."),
+    ("created_at", "#date+pledged", "When it pledged (UTC, ISO 8601)."),
+)
+
+PROJECT_COLUMNS = (
+    ("slug", "#activity+code", "The project's identifier (stable)."),
+    ("title", "#activity+name", "Its title."),
+    ("summary", "#description", "Its summary."),
+    ("status", "#status", "planned, running or finished."),
+    ("start_date", "#date+start", "Its start date."),
+    ("end_date", "#date+end", "Its end date."),
+    ("place", "#loc+name", "Where it happens."),
+    ("organization", "#org+code", "The slug of the organization that runs it."),
+    ("organization_name", "#org+name", "Its name."),
+    ("country", "#country+code", "The organization's country."),
+    ("campaigns", "#sector", "The campaigns it is publicly linked to (slugs, space-separated)."),
+    ("url", "#meta+url", "Its page."),
+)
+
+TABLES = {
+    "organizations": ORGANIZATION_COLUMNS,
+    "supporters": SUPPORTER_COLUMNS,
+    "projects": PROJECT_COLUMNS,
+}
+
+BATCH = 200  # rows read per query while streaming an export
+
+
+def organization_row(organization: Organization, base_url: str, sectors: Iterable[str]) -> dict[str, Any]:
+    record = organization_record(organization, base_url)
+    row = {
+        "slug": record["slug"],
+        "name": record["name"],
+        "kind": record["kind"],
+        "country": record["country"],
+        "city": record["city"],
+        "sectors": " ".join(sorted(sectors)),
+        "website": record["website"] or "",
+        "founded_year": record["founded_year"] or "",
+        "profile_url": record["url"],
+        "member_since": record["member_since"] or "",
+    }
+    row.update({field: value or "" for field, value in record["contacts"].items()})
+    return row
+
+
+def supporter_row(pledge: Pledge, base_url: str) -> dict[str, Any]:
+    record = pledge_record(pledge, base_url)
+    return {
+        "campaign": record["campaign"],
+        "organization": record["organization"],
+        "organization_name": record["organization_name"],
+        "country": record["country"],
+        "kind": record["kind"],
+        "support": " ".join(record["support"]),
+        "message": record["message"],
+        "created_at": record["created_at"],
+    }
+
+
+def project_row(project: Project, base_url: str) -> dict[str, Any]:
+    record = project_record(project, base_url)
+    return {name: _flat(record.get(name)) for name, _tag, _text in PROJECT_COLUMNS}
+
+
+def _flat(value: Any) -> Any:
+    if isinstance(value, list):
+        return " ".join(value)
+    return "" if value is None else value
+
+
+def directory_rows(base_url: str) -> Iterator[dict[str, Any]]:
+    """Every organization in public view, by slug, read in batches (constant memory)."""
+    after = None
+    while True:
+        organizations, more = directory.open_organizations(directory.DirectoryFilters(), after=after, limit=BATCH)
+        sectors = directory.public_campaign_slugs([organization.id for organization in organizations])
+        for organization in organizations:
+            yield organization_row(organization, base_url, sectors.get(organization.id, ()))
+        if not more:
+            return
+        after = organizations[-1].slug
+
+
+def supporter_rows(campaign: Campaign, base_url: str) -> Iterator[dict[str, Any]]:
+    """The campaign's public supporters, newest first, read in batches."""
+    after = None
+    while True:
+        pledges, more = directory.open_pledges(directory.PledgeFilters(campaign=campaign), after=after, limit=BATCH)
+        for pledge in pledges:
+            yield supporter_row(pledge, base_url)
+        if not more:
+            return
+        after = directory.pledge_cursor(pledges[-1])
+
+
+def project_rows(campaign: Campaign, base_url: str) -> Iterator[dict[str, Any]]:
+    """The projects publicly linked to the campaign, by slug, read in batches."""
+    after = None
+    while True:
+        found, more = directory.open_projects(directory.ProjectFilters(campaign=campaign), after=after, limit=BATCH)
+        for project in found:
+            yield project_row(project, base_url)
+        if not more:
+            return
+        after = found[-1].slug
