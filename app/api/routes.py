@@ -16,7 +16,7 @@ from app.services import directory, open_data
 READ_ONLY = "GET, HEAD, OPTIONS"
 EXPOSED = "ETag, Link, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After, X-Request-ID"
 
-ERRORS_OF_LISTS = (400, 429)
+ERRORS_OF_LISTS = (400, 404, 429)  # 404: the campaign or organization filtered on does not exist
 ERRORS_OF_ITEMS = (400, 404, 429)
 
 
@@ -62,7 +62,7 @@ def _campaign_filter(slug: str | None):
         return None
     campaign = directory.get_campaign(slug)
     if campaign is None:
-        abort(400, description="No campaign has this slug.")
+        abort(404, description="No campaign has this slug.")
     return campaign
 
 
@@ -71,7 +71,7 @@ def _organization_filter(slug: str | None):
         return None
     organization = directory.open_organization(slug)
     if organization is None:
-        abort(400, description="No organization in the directory has this slug.")
+        abort(404, description="No organization in the directory has this slug.")
     return organization
 
 
@@ -124,7 +124,7 @@ class Campaigns(MethodView):
         return _page(items, more, args, lambda item: item["slug"])
 
 
-@bp.route("/campaigns/<slug>")
+@bp.route("/campaigns/<slug>", parameters=[schemas.SLUG_PARAMETER])
 class CampaignItem(MethodView):
     @bp.arguments(schemas.LangQuery, location="query")
     @bp.response(200, schemas.CampaignOut)
@@ -153,7 +153,7 @@ class Organizations(MethodView):
         return _page(items, more, args, lambda item: item["slug"])
 
 
-@bp.route("/organizations/<slug>")
+@bp.route("/organizations/<slug>", parameters=[schemas.SLUG_PARAMETER])
 class OrganizationItem(MethodView):
     @bp.arguments(schemas.LangQuery, location="query")
     @bp.response(200, schemas.OrganizationOut)
@@ -203,7 +203,7 @@ class Projects(MethodView):
         return _page(items, more, args, lambda item: item["slug"])
 
 
-@bp.route("/projects/<slug>")
+@bp.route("/projects/<slug>", parameters=[schemas.SLUG_PARAMETER])
 class ProjectItem(MethodView):
     @bp.arguments(schemas.LangQuery, location="query")
     @bp.response(200, schemas.ProjectOut)

@@ -10,7 +10,10 @@ from app.models.organization import CONTACT_FIELDS
 from app.services.open_data import LANGUAGES
 
 MAX_LIMIT = 100
-SLUG = validate.Length(min=1, max=140)
+# A slug: letters (any script), digits and hyphens; never a control character, space, / or ~.
+SLUG_PATTERN = r"^[^\u0000-\u0020/~\u007f]{1,140}$"
+SLUG = validate.Regexp(SLUG_PATTERN, error="Not a slug.")
+SLUG_PARAMETER = {"in": "path", "name": "slug", "required": True, "schema": {"type": "string", "pattern": SLUG_PATTERN}}
 COUNTRY = validate.Regexp(r"^[A-Z]{2}$", error="A country is two capital letters (ISO 3166-1 alpha-2).")
 
 
@@ -21,8 +24,7 @@ class _Query(Schema):
         metadata={"description": "Items per page (1 to 100)."},
     )
     after = fields.String(
-        validate=validate.Length(min=1, max=300),
-        metadata={"description": "The cursor from the previous page's `next` link."},
+        validate=SLUG, metadata={"description": "The cursor from the previous page's `next` link."}
     )
     lang = fields.String(
         validate=validate.OneOf(LANGUAGES),
@@ -41,6 +43,10 @@ class DirectoryQuery(_Query):
 
 
 class PledgeQuery(DirectoryQuery):
+    after = fields.String(
+        validate=validate.Regexp(r"^[0-9]{1,17}~[^\u0000-\u0020/~\u007f]{1,140}~[^\u0000-\u0020/~\u007f]{1,140}$", error="Not a cursor of this list."),
+        metadata={"description": "The cursor from the previous page's `next` link."},
+    )
     organization = fields.String(validate=SLUG, metadata={"description": "An organization's slug."})
 
 
