@@ -106,8 +106,10 @@ def register_blueprints(app: Flask) -> None:
     from app.account import bp as account_bp
     from app.auth import bp as auth_bp
     from app.campaigns import bp as campaigns_bp
+    from app.feeds import bp as feeds_bp
     from app.main import bp as main_bp
     from app.moderation import bp as moderation_bp
+    from app.opendata import bp as opendata_bp
     from app.organizations import bp as organizations_bp
     from app.projects import bp as projects_bp
     from app.search import bp as search_bp
@@ -120,6 +122,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(moderation_bp, url_prefix="/moderation")
     app.register_blueprint(search_bp)
+    app.register_blueprint(feeds_bp)
+    app.register_blueprint(opendata_bp)
     api.init_app(app)  # /api/v1 and its OpenAPI document (flask-smorest)
 
 

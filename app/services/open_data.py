@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from app.models import Campaign, Organization, Pledge, Project
 from app.models.organization import CONTACT_FIELDS
 from app.services import directory
@@ -183,43 +185,49 @@ def project_record(project: Project, base_url: str, lang: str | None = None) -> 
 # changes except by adding columns at the end. The data dictionary page is built from them.
 
 ORGANIZATION_COLUMNS = (
-    ("slug", "#org+code", "The organization's identifier in the directory (stable)."),
-    ("name", "#org+name", "Its name."),
-    ("kind", "#org+type", "Its kind (ngo, labour_union, ...)."),
-    ("country", "#country+code", "Its country, ISO 3166-1 alpha-2."),
-    ("city", "#adm1+name", "Its city or governorate."),
-    ("sectors", "#sector", "The campaigns it publicly supports (slugs, space-separated)."),
-    ("website", "#meta+url", "Its website."),
-    ("founded_year", "#date+year+founded", "The year it was founded."),
-    *((field, f"#contact+{field.replace('_', '')}", f"Its {field.replace('_', ' ')}, when public.") for field in CONTACT_FIELDS),
-    ("profile_url", "#meta+url+profile", "Its page in the directory."),
-    ("member_since", "#date+approved", "When it joined the network (UTC, ISO 8601)."),
+    ("slug", "#org+code", _l("The organization's identifier in the directory (stable).")),
+    ("name", "#org+name", _l("Its name.")),
+    ("kind", "#org+type", _l("Its kind (ngo, labour_union, ...).")),
+    ("country", "#country+code", _l("Its country, ISO 3166-1 alpha-2.")),
+    ("city", "#adm1+name", _l("Its city or governorate.")),
+    ("sectors", "#sector", _l("The campaigns it publicly supports (slugs, space-separated).")),
+    ("website", "#meta+url", _l("Its website.")),
+    ("founded_year", "#date+year+founded", _l("The year it was founded.")),
+    ("contact_email", "#contact+email", _l("Its contact email address, when public.")),
+    ("contact_phone", "#contact+phone", _l("Its phone number, when public.")),
+    ("address", "#contact+address", _l("Its postal address, when public.")),
+    ("contact_person", "#contact+name", _l("Its contact person, when public.")),
+    ("facebook", "#contact+url+facebook", _l("Its Facebook page, when public.")),
+    ("telegram", "#contact+telegram", _l("Its Telegram handle, when public.")),
+    ("whatsapp", "#contact+whatsapp", _l("Its WhatsApp number, when public.")),
+    ("profile_url", "#meta+url+profile", _l("Its page in the directory.")),
+    ("member_since", "#date+approved", _l("When it joined the network (UTC, ISO 8601).")),
 )
 
 SUPPORTER_COLUMNS = (
-    ("campaign", "#sector+code", "The campaign's slug."),
-    ("organization", "#org+code", "The supporting organization's slug."),
-    ("organization_name", "#org+name", "Its name."),
-    ("country", "#country+code", "Its country, ISO 3166-1 alpha-2."),
-    ("kind", "#org+type", "Its kind."),
-    ("support", "#activity+type", "How it supports the campaign (space-separated)."),
-    ("message", "#description", "Its public message."),
-    ("created_at", "#date+pledged", "When it pledged (UTC, ISO 8601)."),
+    ("campaign", "#sector+code", _l("The campaign's slug.")),
+    ("organization", "#org+code", _l("The supporting organization's slug.")),
+    ("organization_name", "#org+name", _l("Its name.")),
+    ("country", "#country+code", _l("Its country, ISO 3166-1 alpha-2.")),
+    ("kind", "#org+type", _l("Its kind.")),
+    ("support", "#activity+type", _l("How it supports the campaign (space-separated).")),
+    ("message", "#description", _l("Its public message.")),
+    ("created_at", "#date+pledged", _l("When it pledged (UTC, ISO 8601).")),
 )
 
 PROJECT_COLUMNS = (
-    ("slug", "#activity+code", "The project's identifier (stable)."),
-    ("title", "#activity+name", "Its title."),
-    ("summary", "#description", "Its summary."),
-    ("status", "#status", "planned, running or finished."),
-    ("start_date", "#date+start", "Its start date."),
-    ("end_date", "#date+end", "Its end date."),
-    ("place", "#loc+name", "Where it happens."),
-    ("organization", "#org+code", "The slug of the organization that runs it."),
-    ("organization_name", "#org+name", "Its name."),
-    ("country", "#country+code", "The organization's country."),
-    ("campaigns", "#sector", "The campaigns it is publicly linked to (slugs, space-separated)."),
-    ("url", "#meta+url", "Its page."),
+    ("slug", "#activity+code", _l("The project's identifier (stable).")),
+    ("title", "#activity+name", _l("Its title.")),
+    ("summary", "#description", _l("Its summary.")),
+    ("status", "#status", _l("planned, running or finished.")),
+    ("start_date", "#date+start", _l("Its start date.")),
+    ("end_date", "#date+end", _l("Its end date.")),
+    ("place", "#loc+name", _l("Where it happens.")),
+    ("organization", "#org+code", _l("The slug of the organization that runs it.")),
+    ("organization_name", "#org+name", _l("Its name.")),
+    ("country", "#country+code", _l("The organization's country.")),
+    ("campaigns", "#sector", _l("The campaigns it is publicly linked to (slugs, space-separated).")),
+    ("url", "#meta+url", _l("Its page.")),
 )
 
 TABLES = {
@@ -308,4 +316,96 @@ def project_rows(campaign: Campaign, base_url: str) -> Iterator[dict[str, Any]]:
             yield project_row(project, base_url)
         if not more:
             return
+        after = found[-1].slug
+
+
+# --- Feed entries -----------------------------------------------------------------------
+#
+# What the Atom feeds publish, newest first: plain data, worded by the feeds' views. An entry's
+# id is a tag URI built from slugs and its time, never from a database id.
+
+FEED_ENTRIES = 30
+
+
+def _tag(site_host: str, moment: datetime, path: str) -> str:
+    return f"tag:{site_host},{moment:%Y-%m-%d}:{path}"
+
+
+def feed_entries(
+    base_url: str,
+    *,
+    campaign: Campaign | None = None,
+    organization: Organization | None = None,
+    limit: int = FEED_ENTRIES,
+) -> list[dict[str, Any]]:
+    """The newest public events: organizations that joined (network feed only), public pledges
+    and projects; for one campaign or one organization when given."""
+    host = base_url.split("://", 1)[-1].split("/", 1)[0]
+    entries: list[dict[str, Any]] = []
+    if campaign is None and organization is None:
+        for member in directory.newest_listed_organizations(limit):
+            entries.append(
+                {
+                    "kind": "member",
+                    "id": _tag(host, member.approved_at, f"member/{member.slug}"),
+                    "when": member.approved_at,
+                    "organization": member.name,
+                    "country": member.country,
+                    "url": base_url + organization_path(member.slug),
+                    "summary": member.description,
+                }
+            )
+    for pledge in directory.newest_open_pledges(limit, campaign=campaign, organization=organization):
+        entries.append(
+            {
+                "kind": "pledge",
+                "id": _tag(
+                    host, pledge.created_at, f"pledge/{pledge.organization.slug}/{pledge.campaign.slug}/{pledge.created_at:%Y%m%d%H%M%S%f}"
+                ),
+                "when": pledge.created_at,
+                "organization": pledge.organization.name,
+                "campaign": pledge.campaign,
+                "url": base_url + campaign_path(pledge.campaign.slug),
+                "summary": pledge.visible_message,
+            }
+        )
+    for project in directory.newest_projects(limit, organization=organization, campaign=campaign):
+        entries.append(
+            {
+                "kind": "project",
+                "id": _tag(host, project.created_at, f"project/{project.slug}"),
+                "when": project.created_at,
+                "organization": project.organization.name,
+                "title": project.title,
+                "url": base_url + project_path(project.slug),
+                "summary": project.summary,
+            }
+        )
+    entries.sort(key=lambda entry: entry["when"], reverse=True)
+    return entries[:limit]
+
+
+def public_page_paths() -> Iterator[str]:
+    """The path of every campaign page, and of every organization and project page in public
+    view (read in batches), for the sitemap."""
+    after = None
+    while True:
+        campaigns, more = directory.open_campaigns(after=after, limit=BATCH)
+        yield from (campaign_path(campaign.slug) for campaign in campaigns)
+        if not more:
+            break
+        after = campaigns[-1].slug
+    after = None
+    while True:
+        organizations, more = directory.open_organizations(directory.DirectoryFilters(), after=after, limit=BATCH)
+        yield from (organization_path(organization.slug) for organization in organizations)
+        if not more:
+            break
+        after = organizations[-1].slug
+    after = None
+    while True:
+        found, more = directory.open_projects(directory.ProjectFilters(), after=after, limit=BATCH)
+        yield from (project_path(project.slug) for project in found)
+        if not more:
+            break
         after = found[-1].slug
