@@ -137,7 +137,9 @@ def register(app: Flask) -> None:
         # Werkzeug's own descriptions are English-only and sometimes technical; ours are translated.
         data = getattr(error, "data", None)
         messages = data.get("messages") if isinstance(data, dict) else None
-        description = error.description if wants_problem() and error.description != type(error).description else None
+        description = (
+            error.description if wants_problem() and error.description != type(error).description else None
+        )
         response, status = render_error(error.code or 500, description, messages)
         if isinstance(error, ServiceUnavailable) or error.code == 503:
             response = app.make_response((response, status))

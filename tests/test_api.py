@@ -45,7 +45,10 @@ def network(app):
 
 
 def slugs(response) -> list[str]:
-    return [item.get("slug") or f"{item['organization']}>{item['campaign']}" for item in response.get_json()["items"]]
+    return [
+        item.get("slug") or f"{item['organization']}>{item['campaign']}"
+        for item in response.get_json()["items"]
+    ]
 
 
 def test_lists_show_only_what_a_visitor_sees(client, network):
@@ -58,7 +61,10 @@ def test_lists_show_only_what_a_visitor_sees(client, network):
     assert "id" not in amal
     assert slugs(client.get("/api/v1/pledges")) == ["al-amal>save-the-tigris"]
     projects = client.get("/api/v1/projects").get_json()["items"]
-    assert {p["slug"]: p["campaigns"] for p in projects} == {"clean-water": ["save-the-tigris"], "members-link": []}
+    assert {p["slug"]: p["campaigns"] for p in projects} == {
+        "clean-water": ["save-the-tigris"],
+        "members-link": [],
+    }
     assert client.get("/api/v1/organizations/gone-dark").status_code == 404
     assert client.get("/api/v1/organizations/waiting").status_code == 404
     assert client.get("/api/v1/projects/pending-project").status_code == 404
@@ -168,7 +174,9 @@ def test_translations_and_language(app, client):
 
     with app_context(app):
         campaign = make_campaign("Water", slug="water")
-        db.session.add(CampaignTranslation(campaign_id=campaign.id, locale="ar", title="الماء", summary="ملخص"))
+        db.session.add(
+            CampaignTranslation(campaign_id=campaign.id, locale="ar", title="الماء", summary="ملخص")
+        )
         db.session.commit()
     body = client.get("/api/v1/campaigns/water?lang=ar").get_json()
     assert body["title"] == "الماء" and body["language"] == "ar"

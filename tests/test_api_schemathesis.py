@@ -18,9 +18,18 @@ def build_network() -> None:
     tigris = make_campaign("Save the Tigris", slug="save-the-tigris")
     marsh = make_campaign("The marshes", slug="marshes")
     public = make_organization(
-        "Al-Amal", slug="al-amal", contact_email="amal@example.org", contact_email_visibility=Visibility.PUBLIC
+        "Al-Amal",
+        slug="al-amal",
+        contact_email="amal@example.org",
+        contact_email_visibility=Visibility.PUBLIC,
     )
-    quiet = make_organization("Quiet", slug="quiet", country="FR", contact_phone="+33 1", contact_phone_visibility=Visibility.MEMBERS)
+    quiet = make_organization(
+        "Quiet",
+        slug="quiet",
+        country="FR",
+        contact_phone="+33 1",
+        contact_phone_visibility=Visibility.MEMBERS,
+    )
     pending = make_organization("Pending", slug="pending", status=OrganizationStatus.PENDING)
     make_pledge(public, tigris)
     make_pledge(quiet, tigris, visibility=PledgeVisibility.MEMBERS)
@@ -30,8 +39,6 @@ def build_network() -> None:
     make_project(quiet, [marsh], slug="quiet-project", link_visibility=LinkVisibility.MEMBERS)
     make_project(pending, [tigris], slug="pending-project")
     db.session.commit()
-
-
 
 
 OPERATIONS = (

@@ -25,8 +25,12 @@ def network(app):
     with app_context(app):
         tigris = make_campaign("Save the Tigris", slug="save-the-tigris")
         amal = make_organization(
-            "Al-Amal", slug="al-amal", contact_email="amal@example.org", contact_email_visibility=Visibility.PUBLIC,
-            contact_phone="+964 770 1", contact_phone_visibility=Visibility.MEMBERS,
+            "Al-Amal",
+            slug="al-amal",
+            contact_email="amal@example.org",
+            contact_email_visibility=Visibility.PUBLIC,
+            contact_phone="+964 770 1",
+            contact_phone_visibility=Visibility.MEMBERS,
         )
         quiet = make_organization("Quiet Friends", slug="quiet-friends", country="FR")
         make_pledge(amal, tigris, message="Rivers are life")
@@ -53,7 +57,8 @@ def assert_valid_atom(body: bytes) -> feedparser.FeedParserDict:
 
 
 @pytest.mark.parametrize(
-    "path", ["/feeds/network.atom", "/feeds/campaigns/save-the-tigris.atom", "/feeds/organizations/al-amal.atom"]
+    "path",
+    ["/feeds/network.atom", "/feeds/campaigns/save-the-tigris.atom", "/feeds/organizations/al-amal.atom"],
 )
 def test_feeds_are_valid_atom_with_public_entries_only(client, network, path):
     answer = client.get(path)
@@ -86,7 +91,9 @@ def test_pages_link_their_feeds(client, network):
     home = client.get("/").get_data(as_text=True)
     assert 'href="/feeds/network.atom"' in home
     for lang in ("en", "ar", "ckb", "fr"):
-        assert f'hreflang="{lang}" href="http://tadamun.test/campaigns/save-the-tigris?lang={lang}"' in campaign
+        assert (
+            f'hreflang="{lang}" href="http://tadamun.test/campaigns/save-the-tigris?lang={lang}"' in campaign
+        )
 
 
 def read_csv(answer) -> list[list[str]]:

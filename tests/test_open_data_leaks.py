@@ -39,7 +39,9 @@ organization_specs = st.fixed_dictionaries(
         # status or absence the other half.
         "status": st.one_of(st.just(OrganizationStatus.APPROVED), st.sampled_from(list(OrganizationStatus))),
         "gone": st.one_of(st.none(), st.sampled_from(["dark_at", "delisted_at", "deletion_requested_at"])),
-        "contacts": st.fixed_dictionaries({name: st.sampled_from(list(Visibility)) for name in CONTACT_FIELDS}),
+        "contacts": st.fixed_dictionaries(
+            {name: st.sampled_from(list(Visibility)) for name in CONTACT_FIELDS}
+        ),
         "pledges": st.lists(
             st.fixed_dictionaries(
                 {
@@ -127,7 +129,11 @@ def build(specs: list[dict]) -> World:
                 pledge.message_hidden_at = utcnow()
                 pledge.message_hidden_reason = f"LEAKHIDDENWHY{n}x{p}"
                 world.secrets.add(pledge.message_hidden_reason)
-            public = listed and pledge_spec["visibility"] == PledgeVisibility.PUBLIC and not pledge_spec["withdrawn"]
+            public = (
+                listed
+                and pledge_spec["visibility"] == PledgeVisibility.PUBLIC
+                and not pledge_spec["withdrawn"]
+            )
             if public:
                 world.public_pairs.add((organization.slug, campaign.slug))
             if not public or pledge_spec["message_hidden"]:
@@ -185,7 +191,10 @@ def doors(world: World) -> list[str]:
         ]
     for slug in world.organizations:
         paths += [f"/api/v1/organizations/{slug}", f"/feeds/organizations/{slug}.atom"]
-    for slug in [*world.public_links, *(f"project-{n}-{p}" for n in range(len(world.organizations)) for p in range(2))]:
+    for slug in [
+        *world.public_links,
+        *(f"project-{n}-{p}" for n in range(len(world.organizations)) for p in range(2)),
+    ]:
         paths.append(f"/api/v1/projects/{slug}")
     return paths
 

@@ -43,7 +43,7 @@ api = OpenApi()
 
 
 def init_app(app: Flask) -> None:
-    from app.api import routes  # noqa: F401  (registers the views on bp)
+    from app.api import routes
 
     api.init_app(
         app,

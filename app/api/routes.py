@@ -37,7 +37,10 @@ def _problems(*statuses: int):
     def decorate(view):
         for status in statuses:
             view = bp.alt_response(
-                status, schema=schemas.Problem, content_type="application/problem+json", description="A problem."
+                status,
+                schema=schemas.Problem,
+                content_type="application/problem+json",
+                description="A problem.",
             )(view)
         return bp.alt_response(304, description="Not modified (the ETag matched).")(view)
 
@@ -146,7 +149,9 @@ class Organizations(MethodView):
         """Organizations in the directory, by slug; contact details only where they are public.
         ``campaign`` keeps those that support it publicly."""
         filters = directory.DirectoryFilters(
-            kind=_kind(args.get("kind")), country=args.get("country"), campaign=_campaign_filter(args.get("campaign"))
+            kind=_kind(args.get("kind")),
+            country=args.get("country"),
+            campaign=_campaign_filter(args.get("campaign")),
         )
         found, more = directory.open_organizations(filters, after=args.get("after"), limit=args["limit"])
         items = [open_data.organization_record(o, _site(), args.get("lang")) for o in found]
@@ -196,7 +201,9 @@ class Projects(MethodView):
     def get(self, args):
         """Projects, by slug, with the campaigns they are publicly linked to."""
         filters = directory.ProjectFilters(
-            campaign=_campaign_filter(args.get("campaign")), country=args.get("country"), kind=_kind(args.get("kind"))
+            campaign=_campaign_filter(args.get("campaign")),
+            country=args.get("country"),
+            kind=_kind(args.get("kind")),
         )
         found, more = directory.open_projects(filters, after=args.get("after"), limit=args["limit"])
         items = [open_data.project_record(p, _site(), args.get("lang")) for p in found]

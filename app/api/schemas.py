@@ -13,7 +13,12 @@ MAX_LIMIT = 100
 # A slug: letters (any script), digits and hyphens; never a control character, space, / or ~.
 SLUG_PATTERN = r"^[^\u0000-\u0020/~\u007f]{1,140}$"
 SLUG = validate.Regexp(SLUG_PATTERN, error="Not a slug.")
-SLUG_PARAMETER = {"in": "path", "name": "slug", "required": True, "schema": {"type": "string", "pattern": SLUG_PATTERN}}
+SLUG_PARAMETER = {
+    "in": "path",
+    "name": "slug",
+    "required": True,
+    "schema": {"type": "string", "pattern": SLUG_PATTERN},
+}
 COUNTRY = validate.Regexp(r"^[A-Z]{2}$", error="A country is two capital letters (ISO 3166-1 alpha-2).")
 
 
@@ -37,14 +42,19 @@ class CampaignQuery(_Query):
 
 
 class DirectoryQuery(_Query):
-    campaign = fields.String(validate=SLUG, metadata={"description": "A campaign's slug: its public supporters."})
+    campaign = fields.String(
+        validate=SLUG, metadata={"description": "A campaign's slug: its public supporters."}
+    )
     country = fields.String(validate=COUNTRY)
     kind = fields.String(validate=validate.OneOf([k.value for k in OrganizationKind]))
 
 
 class PledgeQuery(DirectoryQuery):
     after = fields.String(
-        validate=validate.Regexp(r"^[0-9]{1,17}~[^\u0000-\u0020/~\u007f]{1,140}~[^\u0000-\u0020/~\u007f]{1,140}$", error="Not a cursor of this list."),
+        validate=validate.Regexp(
+            r"^[0-9]{1,17}~[^\u0000-\u0020/~\u007f]{1,140}~[^\u0000-\u0020/~\u007f]{1,140}$",
+            error="Not a cursor of this list.",
+        ),
         metadata={"description": "The cursor from the previous page's `next` link."},
     )
     organization = fields.String(validate=SLUG, metadata={"description": "An organization's slug."})
@@ -103,7 +113,9 @@ class OrganizationOut(Schema):
     website = fields.String(allow_none=True, required=True)
     founded_year = fields.Integer(allow_none=True, required=True)
     contacts = fields.Nested(
-        Contacts, required=True, metadata={"description": "Contact details, only those made public (else null)."}
+        Contacts,
+        required=True,
+        metadata={"description": "Contact details, only those made public (else null)."},
     )
     translations = fields.Dict(keys=fields.String(), values=fields.Nested(Text), required=True)
     public_pledges = fields.Integer(required=True)
@@ -118,7 +130,9 @@ class PledgeOut(Schema):
     organization_url = fields.Url(required=True)
     country = fields.String(required=True)
     kind = fields.String(required=True)
-    support = fields.List(fields.String(validate=validate.OneOf([k.value for k in SupportKind])), required=True)
+    support = fields.List(
+        fields.String(validate=validate.OneOf([k.value for k in SupportKind])), required=True
+    )
     message = fields.String(required=True)
     created_at = fields.String(required=True)
 
@@ -149,7 +163,9 @@ def _page(item: type[Schema], name: str) -> type[Schema]:
         {
             "items": fields.List(fields.Nested(item), required=True),
             "next": fields.String(
-                allow_none=True, required=True, metadata={"description": "The next page, or null on the last."}
+                allow_none=True,
+                required=True,
+                metadata={"description": "The next page, or null on the last."},
             ),
         },
         name=name,

@@ -34,8 +34,14 @@ def _entry_title(entry: dict, locale: str) -> str:
         return _("New member: %(organization)s", organization=entry["organization"])
     if entry["kind"] == "pledge":
         campaign = localized_campaign(entry["campaign"], locale)
-        return _("%(organization)s supports %(campaign)s", organization=entry["organization"], campaign=campaign.title)
-    return _("New project: %(title)s (%(organization)s)", title=entry["title"], organization=entry["organization"])
+        return _(
+            "%(organization)s supports %(campaign)s",
+            organization=entry["organization"],
+            campaign=campaign.title,
+        )
+    return _(
+        "New project: %(title)s (%(organization)s)", title=entry["title"], organization=entry["organization"]
+    )
 
 
 def _atom(feed_id: str, title: str, page_url: str, entries: list[dict]) -> Response:

@@ -106,7 +106,12 @@ DISALLOWED = ("/account/", "/auth/", "/moderation/", "/search")
 
 @bp.get("/robots.txt")
 def robots():
-    lines = ["User-agent: *", *(f"Disallow: {path}" for path in DISALLOWED), f"Sitemap: {_site()}/sitemap.xml", ""]
+    lines = [
+        "User-agent: *",
+        *(f"Disallow: {path}" for path in DISALLOWED),
+        f"Sitemap: {_site()}/sitemap.xml",
+        "",
+    ]
     response = Response("\n".join(lines), mimetype="text/plain")
     response.cache_control.public = True
     response.cache_control.max_age = 3600
@@ -130,7 +135,8 @@ def sitemap():
     def entry(path: str) -> str:
         location = escape(site + path)
         links = "".join(
-            f'<xhtml:link rel="alternate" hreflang="{lang}" href="{location}?lang={lang}"/>' for lang in languages
+            f'<xhtml:link rel="alternate" hreflang="{lang}" href="{location}?lang={lang}"/>'
+            for lang in languages
         )
         return f"<url><loc>{location}</loc>{links}</url>\n"
 

@@ -584,7 +584,9 @@ def open_project(slug: str) -> Project | None:
     return db.session.scalar(stmt)
 
 
-def newest_projects(limit: int = 20, organization: Organization | None = None, campaign: Campaign | None = None):
+def newest_projects(
+    limit: int = 20, organization: Organization | None = None, campaign: Campaign | None = None
+):
     """The newest visible projects (of one organization, or publicly linked to one campaign)."""
     filters = ProjectFilters(campaign=campaign)
     stmt = projects_page_statement(filters, VISITOR).limit(limit)

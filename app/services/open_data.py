@@ -286,7 +286,9 @@ def directory_rows(base_url: str) -> Iterator[dict[str, Any]]:
     """Every organization in public view, by slug, read in batches (constant memory)."""
     after = None
     while True:
-        organizations, more = directory.open_organizations(directory.DirectoryFilters(), after=after, limit=BATCH)
+        organizations, more = directory.open_organizations(
+            directory.DirectoryFilters(), after=after, limit=BATCH
+        )
         sectors = directory.public_campaign_slugs([organization.id for organization in organizations])
         for organization in organizations:
             yield organization_row(organization, base_url, sectors.get(organization.id, ()))
@@ -299,7 +301,9 @@ def supporter_rows(campaign: Campaign, base_url: str) -> Iterator[dict[str, Any]
     """The campaign's public supporters, newest first, read in batches."""
     after = None
     while True:
-        pledges, more = directory.open_pledges(directory.PledgeFilters(campaign=campaign), after=after, limit=BATCH)
+        pledges, more = directory.open_pledges(
+            directory.PledgeFilters(campaign=campaign), after=after, limit=BATCH
+        )
         for pledge in pledges:
             yield supporter_row(pledge, base_url)
         if not more:
@@ -311,7 +315,9 @@ def project_rows(campaign: Campaign, base_url: str) -> Iterator[dict[str, Any]]:
     """The projects publicly linked to the campaign, by slug, read in batches."""
     after = None
     while True:
-        found, more = directory.open_projects(directory.ProjectFilters(campaign=campaign), after=after, limit=BATCH)
+        found, more = directory.open_projects(
+            directory.ProjectFilters(campaign=campaign), after=after, limit=BATCH
+        )
         for project in found:
             yield project_row(project, base_url)
         if not more:
@@ -360,7 +366,9 @@ def feed_entries(
             {
                 "kind": "pledge",
                 "id": _tag(
-                    host, pledge.created_at, f"pledge/{pledge.organization.slug}/{pledge.campaign.slug}/{pledge.created_at:%Y%m%d%H%M%S%f}"
+                    host,
+                    pledge.created_at,
+                    f"pledge/{pledge.organization.slug}/{pledge.campaign.slug}/{pledge.created_at:%Y%m%d%H%M%S%f}",
                 ),
                 "when": pledge.created_at,
                 "organization": pledge.organization.name,
@@ -397,7 +405,9 @@ def public_page_paths() -> Iterator[str]:
         after = campaigns[-1].slug
     after = None
     while True:
-        organizations, more = directory.open_organizations(directory.DirectoryFilters(), after=after, limit=BATCH)
+        organizations, more = directory.open_organizations(
+            directory.DirectoryFilters(), after=after, limit=BATCH
+        )
         yield from (organization_path(organization.slug) for organization in organizations)
         if not more:
             break
