@@ -149,6 +149,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "feeds.network": {"GET": "200 200 200 200 200 200"},
     "feeds.organization": {"GET": "200 200 200 200 200 200"},
     "opendata.dictionary": {"GET": "200 200 200 200 200 200"},
+    "opendata.campaign_card": {"GET": "200 200 200 200 200 200"},
     "opendata.campaign_projects": {"GET": "200 200 200 200 200 200"},
     "opendata.campaign_supporters": {"GET": "200 200 200 200 200 200"},
     "opendata.organizations": {"GET": "200 200 200 200 200 200"},

@@ -10,12 +10,13 @@ import json
 from collections.abc import Iterable, Iterator
 from xml.sax.saxutils import escape
 
-from flask import Response, abort, current_app, render_template, stream_with_context, url_for
+from flask import Response, abort, current_app, render_template, request, stream_with_context, url_for
+from jinja2.utils import htmlsafe_json_dumps
 
 from app.extensions import limiter
 from app.i18n import current_locale
 from app.opendata import bp
-from app.services import directory, open_data, translations
+from app.services import directory, open_data, share_cards, translations
 
 FORMATS = "<any(csv, json):format>"
 
@@ -153,3 +154,44 @@ def sitemap():
         yield "</urlset>\n"
 
     return Response(stream_with_context(generate()), mimetype="application/xml")
+
+
+# --- Share cards, JSON-LD and preview tags ------------------------------------------------
+
+
+@bp.get("/open-data/cards/campaigns/<slug>.png")
+@limiter.limit(_api_limit)
+def campaign_card(slug: str):
+    campaign = directory.get_campaign(slug)
+    if campaign is None:
+        abort(404)
+    png = share_cards.campaign_card(
+        campaign.title,
+        campaign.accent,
+        campaign.supporter_count,
+        campaign.project_count,
+        "Supporters: {supporters} · Projects: {projects}",
+    )
+    response = Response(png, mimetype="image/png")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.app_template_global()
+def open_data_jsonld(kind: str, obj, description: str | None = None) -> str:
+    """The page's schema.org JSON-LD, as a JSON string safe inside a <script> element."""
+    site = _site()
+    if kind == "organization":
+        data = open_data.organization_jsonld(obj, site, description)
+    elif kind == "campaign":
+        data = open_data.campaign_jsonld(obj, site)
+    else:
+        data = open_data.project_jsonld(obj, site)
+    return htmlsafe_json_dumps(data)
+
+
+@bp.app_template_global()
+def open_data_site() -> str:
+    return _site()

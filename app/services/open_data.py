@@ -419,3 +419,91 @@ def public_page_paths() -> Iterator[str]:
         if not more:
             break
         after = found[-1].slug
+
+
+# --- schema.org JSON-LD and share previews ----------------------------------------------
+#
+# The pages' machine-readable descriptions, the same for every reader (pages are cached for
+# visitors, and a member's page must not publish more than a visitor's): public fields only,
+# from objects the page has already loaded (no query).
+
+SCHEMA_ORG = "https://schema.org"
+
+
+def organization_jsonld(organization: Any, base_url: str, description: str | None = None) -> dict[str, Any]:
+    """``NGO`` (or ``Organization`` for unions, media and movements) with its public contacts."""
+    ngo_kinds = {"ngo", "international_ngo", "human_rights_association", "womens_group", "youth_group",
+                 "cultural_association", "foundation"}  # fmt: skip
+    contacts = public_contacts(organization)
+    data: dict[str, Any] = {
+        "@context": SCHEMA_ORG,
+        "@type": "NGO" if str(organization.kind) in ngo_kinds else "Organization",
+        "@id": base_url + organization_path(organization.slug),
+        "name": organization.name,
+        "url": base_url + organization_path(organization.slug),
+        "description": description if description is not None else organization.description,
+        "address": {
+            "@type": "PostalAddress",
+            "addressCountry": organization.country,
+            "addressLocality": organization.city,
+        },
+    }
+    if organization.website:
+        data["sameAs"] = [organization.website]
+    if organization.founded_year:
+        data["foundingDate"] = str(organization.founded_year)
+    if contacts.get("contact_email"):
+        data["email"] = contacts["contact_email"]
+    if contacts.get("contact_phone"):
+        data["telephone"] = contacts["contact_phone"]
+    if contacts.get("address"):
+        data["address"]["streetAddress"] = contacts["address"]
+    return data
+
+
+def campaign_jsonld(campaign: Any, base_url: str) -> dict[str, Any]:
+    """A campaign as a schema.org ``Project`` (a collective undertaking) of the network."""
+    return {
+        "@context": SCHEMA_ORG,
+        "@type": "Project",
+        "@id": base_url + campaign_path(campaign.slug),
+        "name": campaign.title,
+        "description": campaign.summary,
+        "url": base_url + campaign_path(campaign.slug),
+        "image": base_url + card_path(campaign.slug),
+        "parentOrganization": {"@type": "Organization", "name": "Tadamun", "url": base_url + "/"},
+    }
+
+
+def project_jsonld(project: Any, base_url: str) -> dict[str, Any]:
+    """A project as a schema.org ``Project``, run by its organization, for its public campaigns."""
+    organization = project.organization
+    data: dict[str, Any] = {
+        "@context": SCHEMA_ORG,
+        "@type": "Project",
+        "@id": base_url + project_path(project.slug),
+        "name": project.title,
+        "description": project.summary,
+        "url": base_url + project_path(project.slug),
+        "parentOrganization": {
+            "@type": "Organization",
+            "name": organization.name,
+            "url": base_url + organization_path(organization.slug),
+        },
+    }
+    if project.place:
+        data["location"] = {"@type": "Place", "name": project.place}
+    if project.start_date:
+        data["startDate"] = project.start_date.isoformat()
+    if project.end_date:
+        data["endDate"] = project.end_date.isoformat()
+    public = [link.campaign for link in project.campaign_links if link.is_public]
+    if public:
+        data["isPartOf"] = [
+            {"@type": "Project", "name": c.title, "url": base_url + campaign_path(c.slug)} for c in public
+        ]
+    return data
+
+
+def card_path(slug: str) -> str:
+    return f"/open-data/cards/campaigns/{slug}.png"
