@@ -150,6 +150,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "feeds.organization": {"GET": "200 200 200 200 200 200"},
     "opendata.dictionary": {"GET": "200 200 200 200 200 200"},
     "opendata.campaign_card": {"GET": "200 200 200 200 200 200"},
+    # The sample campaign's slug names no organization publishing a profile.
+    "opendata.murmurations": {"GET": "404 404 404 404 404 404"},
     "opendata.campaign_projects": {"GET": "200 200 200 200 200 200"},
     "opendata.campaign_supporters": {"GET": "200 200 200 200 200 200"},
     "opendata.organizations": {"GET": "200 200 200 200 200 200"},

@@ -1,6 +1,6 @@
 """The leak test of the open-data doors (issue #18): Hypothesis builds random networks with every
 status (pending, approved, rejected, suspended), dark, delisted and being-deleted organizations,
-every visibility of contact details, pledges and project links, withdrawn pledges, hidden messages
+every visibility of contact details (registration identifiers included), Murmurations opt-ins, pledges and project links, withdrawn pledges, hidden messages
 and hidden projects, moderators' reasons and pending names; then walks every API endpoint, feed,
 export, the sitemap and robots.txt as a visitor (and with a member's cookie, which must change
 nothing), and fails on any datum a visitor may not see.
@@ -62,6 +62,7 @@ organization_specs = st.fixed_dictionaries(
             max_size=2,
         ),
         "proposed_name": st.booleans(),
+        "murmurations": st.booleans(),
     }
 )
 
@@ -96,6 +97,7 @@ def build(specs: list[dict]) -> World:
             status=spec["status"],
             status_reason=f"LEAKREASON{n}",
             proposed_name=f"LEAKPROPOSED{n}" if spec["proposed_name"] else None,
+            publishes_murmurations=spec["murmurations"],
             **contacts,
         )
         if spec["gone"]:
@@ -191,7 +193,11 @@ def doors(world: World) -> list[str]:
             f"/open-data/campaigns/{slug}/projects.json",
         ]
     for slug in world.organizations:
-        paths += [f"/api/v1/organizations/{slug}", f"/feeds/organizations/{slug}.atom"]
+        paths += [
+            f"/api/v1/organizations/{slug}",
+            f"/feeds/organizations/{slug}.atom",
+            f"/open-data/murmurations/{slug}.json",
+        ]
     for slug in [
         *world.public_links,
         *(f"project-{n}-{p}" for n in range(len(world.organizations)) for p in range(2)),

@@ -119,6 +119,11 @@ class OrganizationOut(Schema):
     )
     translations = fields.Dict(keys=fields.String(), values=fields.Nested(Text), required=True)
     public_pledges = fields.Integer(required=True)
+    murmurations = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={"description": "Its Murmurations profile, when it publishes one."},
+    )
     member_since = fields.String(allow_none=True, required=True)
 
 

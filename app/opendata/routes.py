@@ -10,7 +10,16 @@ import json
 from collections.abc import Iterable, Iterator
 from xml.sax.saxutils import escape
 
-from flask import Response, abort, current_app, render_template, request, stream_with_context, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from jinja2.utils import htmlsafe_json_dumps
 
 from app.extensions import limiter
@@ -195,3 +204,19 @@ def open_data_jsonld(kind: str, obj, description: str | None = None) -> str:
 @bp.app_template_global()
 def open_data_site() -> str:
     return _site()
+
+
+@bp.get("/open-data/murmurations/<slug>.json")
+@limiter.limit(_api_limit)
+def murmurations(slug: str):
+    """A Murmurations profile, only while the organization opts in and is in public view (404
+    otherwise, so an index that checks the address drops it)."""
+    organization = directory.murmurations_organization(slug)
+    if organization is None:
+        abort(404)
+    response = jsonify(open_data.murmurations_profile(organization, _site()))
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    response.add_etag()
+    return response.make_conditional(request)

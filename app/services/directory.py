@@ -624,3 +624,12 @@ def public_campaign_slugs(organization_ids: list[int]) -> dict[int, list[str]]:
     for organization_id, slug in rows:
         found.setdefault(organization_id, []).append(slug)
     return found
+
+
+def murmurations_organization(slug: str) -> Organization | None:
+    """An organization in public view that chose to publish a Murmurations profile."""
+    return db.session.scalar(
+        sa.select(Organization).where(
+            Organization.slug == slug, Organization.publishes_murmurations.is_(True), _listed()
+        )
+    )

@@ -118,6 +118,9 @@ def organization_record(organization: Organization, base_url: str, lang: str | N
         "contacts": {field: contacts.get(field) for field in CONTACT_FIELDS},
         "translations": translations,
         "public_pledges": organization.public_pledge_count,
+        "murmurations": base_url + murmurations_path(organization.slug)
+        if organization.publishes_murmurations
+        else None,
         "member_since": _iso(organization.approved_at),
     }
 
@@ -200,6 +203,11 @@ ORGANIZATION_COLUMNS = (
     ("facebook", "#contact+url+facebook", _l("Its Facebook page, when public.")),
     ("telegram", "#contact+telegram", _l("Its Telegram handle, when public.")),
     ("whatsapp", "#contact+whatsapp", _l("Its WhatsApp number, when public.")),
+    (
+        "org_identifier",
+        "#org+id",
+        _l("Its registration identifier in the org-id.guide form (IQ-NGO-…), when public."),
+    ),
     ("profile_url", "#meta+url+profile", _l("Its page in the directory.")),
     ("member_since", "#date+approved", _l("When it joined the network (UTC, ISO 8601).")),
 )
@@ -507,3 +515,39 @@ def project_jsonld(project: Any, base_url: str) -> dict[str, Any]:
 
 def card_path(slug: str) -> str:
     return f"/open-data/cards/campaigns/{slug}.png"
+
+
+# --- Murmurations -----------------------------------------------------------------------
+
+MURMURATIONS_SCHEMA = "organizations_schema-v1.0.0"
+
+
+def murmurations_path(slug: str) -> str:
+    return f"/open-data/murmurations/{slug}.json"
+
+
+def murmurations_profile(organization: Organization, base_url: str) -> dict[str, Any]:
+    """The organization's profile in the Murmurations organizations schema: public fields only
+    (its public contact email and public registration identifier, never another detail)."""
+    contacts = public_contacts(organization)
+    profile_url = base_url + organization_path(organization.slug)
+    sectors = directory.public_campaign_slugs([organization.id]).get(organization.id, [])
+    profile: dict[str, Any] = {
+        "linked_schemas": [MURMURATIONS_SCHEMA],
+        "name": organization.name,
+        "primary_url": organization.website or profile_url,
+        "urls": [{"name": "Tadamun", "url": profile_url}],
+        "description": organization.description,
+        "tags": [str(organization.kind), *sectors],
+        "country_iso_3166": organization.country,
+        "rss": base_url + f"/feeds/organizations/{organization.slug}.atom",
+    }
+    if organization.website:
+        profile["urls"].append({"name": "Website", "url": organization.website})
+    if organization.city:
+        profile["locality"] = organization.city
+    if contacts.get("contact_email"):
+        profile["contact_details"] = {"email": contacts["contact_email"]}
+    if contacts.get("org_identifier"):
+        profile["urls"].append({"name": contacts["org_identifier"], "url": "https://org-id.guide/"})
+    return profile
