@@ -1,9 +1,10 @@
 """The leak test of the open-data doors (issue #18): Hypothesis builds random networks with every
 status (pending, approved, rejected, suspended), dark, delisted and being-deleted organizations,
-every visibility of contact details (registration identifiers included), Murmurations opt-ins, pledges and project links, withdrawn pledges, hidden messages
-and hidden projects, moderators' reasons and pending names; then walks every API endpoint, feed,
-export, the sitemap and robots.txt as a visitor (and with a member's cookie, which must change
-nothing), and fails on any datum a visitor may not see.
+every visibility of contact details (registration identifiers included), Murmurations opt-ins,
+pledges and project links, withdrawn pledges, hidden messages and hidden projects, moderators'
+reasons and pending names; then walks every API endpoint, feed, export, Murmurations profile, the
+sitemap, robots.txt and the pages' JSON-LD and preview tags as a visitor (and with a member's
+cookie, which must change nothing), and fails on any datum a visitor may not see.
 
 Each private datum carries a unique marker (``LEAK...``), so "not in any answer" is a plain search.
 New doors (campaign updates, gatherings) are added to ``doors()``; new private data to
