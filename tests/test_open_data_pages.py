@@ -106,3 +106,16 @@ def test_share_card_is_a_cached_png(client, network):
     )
     assert again.status_code == 304
     assert client.get("/open-data/cards/campaigns/nothing.png").status_code == 404
+
+
+def test_a_website_that_is_not_http_is_never_published(app, client):
+    with app_context(app):
+        make_organization("Tricky", slug="tricky", website="javascript:alert(1)", publishes_murmurations=True)
+        db.session.commit()
+    assert client.get("/api/v1/organizations/tricky").get_json()["website"] is None
+    for path in (
+        "/organizations/tricky",
+        "/open-data/murmurations/tricky.json",
+        "/open-data/organizations.csv",
+    ):
+        assert "javascript:" not in client.get(path).get_data(as_text=True), path

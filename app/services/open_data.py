@@ -26,6 +26,15 @@ from app.services.translations import CAMPAIGN_SOURCE_LOCALE
 LANGUAGES = ("en", "ar", "ckb", "fr")
 
 
+def public_website(url: str | None) -> str | None:
+    """A member-given website, only if it is an http(s) address (never a javascript: link): the
+    rule of the profile page (app/urls.py), for every record that publishes it."""
+    url = (url or "").strip()
+    if url.lower().startswith(("http://", "https://")) and len(url) > len("https://"):
+        return url
+    return None
+
+
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat().replace("+00:00", "Z") if moment is not None else None
 
@@ -113,7 +122,7 @@ def organization_record(organization: Organization, base_url: str, lang: str | N
         "kind": str(organization.kind),
         "country": organization.country,
         "city": organization.city,
-        "website": organization.website,
+        "website": public_website(organization.website),
         "founded_year": organization.founded_year,
         "contacts": {field: contacts.get(field) for field in CONTACT_FIELDS},
         "translations": translations,
@@ -456,8 +465,8 @@ def organization_jsonld(organization: Any, base_url: str, description: str | Non
             "addressLocality": organization.city,
         },
     }
-    if organization.website:
-        data["sameAs"] = [organization.website]
+    if public_website(organization.website):
+        data["sameAs"] = [public_website(organization.website)]
     if organization.founded_year:
         data["foundingDate"] = str(organization.founded_year)
     if contacts.get("contact_email"):
@@ -535,15 +544,15 @@ def murmurations_profile(organization: Organization, base_url: str) -> dict[str,
     profile: dict[str, Any] = {
         "linked_schemas": [MURMURATIONS_SCHEMA],
         "name": organization.name,
-        "primary_url": organization.website or profile_url,
+        "primary_url": public_website(organization.website) or profile_url,
         "urls": [{"name": "Tadamun", "url": profile_url}],
         "description": organization.description,
         "tags": [str(organization.kind), *sectors],
         "country_iso_3166": organization.country,
         "rss": base_url + f"/feeds/organizations/{organization.slug}.atom",
     }
-    if organization.website:
-        profile["urls"].append({"name": "Website", "url": organization.website})
+    if public_website(organization.website):
+        profile["urls"].append({"name": "Website", "url": public_website(organization.website)})
     if organization.city:
         profile["locality"] = organization.city
     if contacts.get("contact_email"):
