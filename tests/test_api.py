@@ -211,3 +211,40 @@ def test_openapi_document_and_docs_page(client, static_dir):
     assert "Set-Cookie" not in spec.headers
     page = (static_dir / "api" / "index.html").read_text()
     assert "openapi.json" in page and "http" not in page.replace("http://www.w3.org", "")
+
+
+OPEN_URLS = (
+    "/api/v1/campaigns",
+    "/api/v1/organizations?campaign=save-the-tigris",
+    "/api/v1/pledges",
+    "/api/v1/projects",
+    "/api/v1/organizations/al-amal",
+    "/feeds/network.atom",
+    "/feeds/campaigns/save-the-tigris.atom",
+)
+
+
+def test_open_doors_cost_the_same_few_queries_at_any_size(app, client, network, count_queries):
+    def measure() -> dict[str, int]:
+        counts = {}
+        for url in OPEN_URLS:
+            with count_queries() as counter:
+                assert client.get(url).status_code == 200, url
+            counts[url] = len(counter.statements)
+        return counts
+
+    before = measure()
+    with app_context(app):
+        import sqlalchemy as sa
+
+        from app.models import Campaign
+
+        tigris = db.session.scalar(sa.select(Campaign).where(Campaign.slug == "save-the-tigris"))
+        for n in range(15):
+            organization = make_organization(slug=f"more-{n}", contact_email=f"m{n}@example.org")
+            make_pledge(organization, tigris)
+            make_project(organization, [tigris])
+        db.session.commit()
+    after = measure()
+    assert after == before
+    assert max(after.values()) <= 6, after
