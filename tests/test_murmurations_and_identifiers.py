@@ -64,7 +64,7 @@ def test_the_member_opts_in_and_out_on_the_profile_form(app, client, auth, organ
     assert "IQ-NGO-1234" in str(data["urls"])
     assert "+964" not in profile.get_data(as_text=True)
     html = anonymous.get("/organizations/al-amal").get_data(as_text=True)
-    assert f'href="{PROFILE}" title="Murmurations"' in html
+    assert f'href="{PROFILE}" title="Murmurations profile"' in html
     form.pop("publishes_murmurations")
     assert client.post("/account/profile", data=form).status_code == 302
     assert anonymous.get(PROFILE).status_code == 404
