@@ -132,6 +132,14 @@ class Config:
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute;50 per hour")
     # Logo uploads, per user and per client address: decoding an image costs CPU and memory.
     LOGO_UPLOAD_RATE_LIMIT = os.environ.get("LOGO_UPLOAD_RATE_LIMIT", "5 per minute;20 per hour")
+    # The public API (/api/v1), the feeds and the exports, per client address (read-only).
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute;3000 per hour")
+    # The OpenAPI document of /api/v1 (flask-smorest): version 3.1, served at /api/v1/openapi.json.
+    API_TITLE = "Tadamun open data API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.1.0"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
 
     # Logs: "text" for people, "json" for log collectors; LOG_REQUESTS adds one line per request.
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")

@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_proxy_fix(app)
+    register_open_doors(app)
     prepare_translations(app)
     register_extensions(app)
     register_url_converters(app)
@@ -49,6 +50,13 @@ def register_proxy_fix(app: Flask) -> None:
         # Host and prefix stay as the proxy sent them: the proxy passes the Host header on, and
         # nothing may choose the script root (links in every page are built from it).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
+
+
+def register_open_doors(app: Flask) -> None:
+    """The API, feeds, exports, sitemap and robots.txt never see a cookie (app/open_doors.py)."""
+    from app.open_doors import CookielessOpenDoors
+
+    app.wsgi_app = CookielessOpenDoors(app.wsgi_app)
 
 
 def prepare_translations(app: Flask) -> None:
@@ -94,11 +102,14 @@ def register_url_converters(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from app import api
     from app.account import bp as account_bp
     from app.auth import bp as auth_bp
     from app.campaigns import bp as campaigns_bp
+    from app.feeds import bp as feeds_bp
     from app.main import bp as main_bp
     from app.moderation import bp as moderation_bp
+    from app.opendata import bp as opendata_bp
     from app.organizations import bp as organizations_bp
     from app.projects import bp as projects_bp
     from app.search import bp as search_bp
@@ -111,6 +122,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(moderation_bp, url_prefix="/moderation")
     app.register_blueprint(search_bp)
+    app.register_blueprint(feeds_bp)
+    app.register_blueprint(opendata_bp)
+    api.init_app(app)  # /api/v1 and its OpenAPI document (flask-smorest)
 
 
 def register_errorhandlers(app: Flask) -> None:

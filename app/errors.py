@@ -53,7 +53,34 @@ def _can_build_urls() -> bool:
     return request_ctx.url_adapter is not None
 
 
-def render_error(status: int, description: str | None = None):
+# Answers under these paths are RFC 9457 problem details (application/problem+json).
+PROBLEM_PREFIXES = ("/api/",)
+
+
+def wants_problem() -> bool:
+    return request.path.startswith(PROBLEM_PREFIXES)
+
+
+def problem(status: int, title: str, detail: str, errors: dict | None = None) -> Response:
+    body: dict = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+    }
+    request_id = getattr(g, "request_id", None)
+    if request_id:
+        body["request_id"] = request_id
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def render_error(status: int, description: str | None = None, errors: dict | None = None):
     title, default_text = MESSAGES.get(status, (_l("Error"), _l("The request could not be completed.")))
     text = description or default_text
     if status == 413 and description is None:
@@ -67,6 +94,8 @@ def render_error(status: int, description: str | None = None):
         # A request for a host not in TRUSTED_HOSTS has no URL adapter, so the page
         # template (which links to the site) cannot render: answer in plain text.
         return Response(f"{status} {title}\n{text}\n", status=status, mimetype="text/plain"), status
+    if wants_problem():
+        return problem(status, str(title), str(text), errors), status
     if wants_json():
         body = {"error": {"status": status, "title": str(title), "message": str(text)}}
         if request_id:
@@ -106,7 +135,12 @@ def register(app: Flask) -> None:
             client = f" from {request.remote_addr}" if error.code == 429 else ""
             app.logger.info("answered %s on %s %s%s", error.code, request.method, request.endpoint, client)
         # Werkzeug's own descriptions are English-only and sometimes technical; ours are translated.
-        response, status = render_error(error.code or 500)
+        data = getattr(error, "data", None)
+        messages = data.get("messages") if isinstance(data, dict) else None
+        description = (
+            error.description if wants_problem() and error.description != type(error).description else None
+        )
+        response, status = render_error(error.code or 500, description, messages)
         if isinstance(error, ServiceUnavailable) or error.code == 503:
             response = app.make_response((response, status))
             response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

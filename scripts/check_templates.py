@@ -34,7 +34,10 @@ FORBIDDEN_CALLS = {
 
 SAFE_FILTER = re.compile(r"\|\s*safe\b")
 AUTOESCAPE_OFF = re.compile(r"{%-?\s*autoescape\s+(false|False)\b")
-INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc\s*=)[^>]*>", re.IGNORECASE)
+# A JSON-LD block (type="application/ld+json") is data, never run: the CSP does not apply to it.
+INLINE_SCRIPT = re.compile(
+    r"<script\b(?![^>]*\bsrc\s*=)(?![^>]*\btype=\"application/ld\+json\")[^>]*>", re.IGNORECASE
+)
 STYLE_ATTRIBUTE = re.compile(r"<[a-zA-Z][^>]*\sstyle\s*=", re.IGNORECASE | re.DOTALL)
 STYLE_BLOCK = re.compile(r"<style\b", re.IGNORECASE)
 EVENT_HANDLER = re.compile(r"<[a-zA-Z][^>]*\son[a-z]+\s*=", re.IGNORECASE | re.DOTALL)

@@ -152,6 +152,7 @@ def route_urls(app, world: World) -> list[str]:
         "key": [world.project_slug, str(world.project_id)],
         "locale": ["ar"],
         "token": ["not-a-token"],
+        "format": ["csv", "json"],  # the open-data exports
     }
     urls = []
     adapter = app.url_map.bind("localhost")

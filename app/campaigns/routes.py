@@ -27,7 +27,7 @@ def detail(slug: str):
     campaign = directory.get_campaign(slug)
     if campaign is None:
         abort(404)
-    body = fragments.cached("campaign", lambda: _public_body(campaign), slots=3)
+    body = fragments.cached("campaign", lambda: _public_body(campaign), slots=4)
     return render_template(
         "campaigns/detail.html",
         campaign=campaign,

@@ -8,6 +8,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     EmailField,
     SelectChoice,
     SelectField,
@@ -138,6 +139,15 @@ class OrganizationProfileForm(FlaskForm):
         render_kw={"inputmode": "tel", "dir": "ltr"},
     )
     whatsapp_visibility = _visibility_field(_l("Who may see the WhatsApp number"))
+    org_identifier = StringField(
+        _l("Registration identifier (org-id.guide)"),
+        validators=[Optional(), OneLine(), Normalized("org_identifier"), Length(max=80)],
+        render_kw={"dir": "ltr", "autocapitalize": "characters", "spellcheck": "false"},
+    )
+    org_identifier_visibility = _visibility_field(_l("Who may see the registration identifier"))
+    publishes_murmurations = BooleanField(
+        _l("Publish a Murmurations profile (public details only) so solidarity-economy maps can list us")
+    )
 
     submit = SubmitField(_l("Save"))
 
@@ -152,5 +162,5 @@ class OrganizationProfileForm(FlaskForm):
     def profile_data(self) -> dict:
         """Only the profile fields, for the membership services."""
         names = ["name", "kind", "country", "city", "description", "website", "founded_year"]
-        names += [*CONTACT_FIELDS, *(f"{f}_visibility" for f in CONTACT_FIELDS)]
+        names += [*CONTACT_FIELDS, *(f"{f}_visibility" for f in CONTACT_FIELDS), "publishes_murmurations"]
         return {name: getattr(self, name).data for name in names}

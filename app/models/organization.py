@@ -33,6 +33,8 @@ CONTACT_FIELDS = (
     "facebook",
     "telegram",
     "whatsapp",
+    # Its registration number in the org-id.guide form (IQ-NGO-… for the Iraqi NGO Directorate).
+    "org_identifier",
 )
 
 
@@ -102,6 +104,15 @@ class Organization(db.Model):
     whatsapp_visibility: Mapped[Visibility] = mapped_column(
         enum_column(Visibility, "whatsapp_visibility"), default=Visibility.HIDDEN, server_default="hidden"
     )
+    org_identifier: Mapped[str | None] = mapped_column(sa.String(80))
+    org_identifier_visibility: Mapped[Visibility] = mapped_column(
+        enum_column(Visibility, "org_identifier_visibility"),
+        default=Visibility.HIDDEN,
+        server_default="hidden",
+    )
+    # The organization chose to publish a Murmurations profile (public fields only) at
+    # /open-data/murmurations/<slug>.json, for solidarity-economy maps to index.
+    publishes_murmurations: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     # What search indexes: the row's text in every language, folded and stemmed in Python
     # (app.search_engine.engine keeps it current on every flush). Never loaded with the row.

@@ -102,6 +102,9 @@ APPLICATION_FIELD_LABELS = {
     "telegram_visibility": _l("Who may see the Telegram account"),
     "whatsapp": _l("WhatsApp number"),
     "whatsapp_visibility": _l("Who may see the WhatsApp number"),
+    "org_identifier": _l("Registration identifier (org-id.guide)"),
+    "org_identifier_visibility": _l("Who may see the registration identifier"),
+    "publishes_murmurations": _l("Publishes a Murmurations profile"),
 }
 
 # New names and requests for review wait on the queue page, oldest first; more than this is

@@ -36,7 +36,7 @@ def detail(slug: str):
     organization = directory.get_organization(slug)
     if organization is None:
         abort(404)
-    body = fragments.cached("organization", lambda: _public_detail(organization), slots=2)
+    body = fragments.cached("organization", lambda: _public_detail(organization), slots=3)
     html = render_template(
         "organizations/detail.html",
         body=body,

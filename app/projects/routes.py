@@ -42,7 +42,7 @@ def _public_index(filters) -> str:
 @bp.get("/<key>")
 def detail(key: str):
     return render_template(
-        "projects/detail.html", body=fragments.cached("project", lambda: _public_detail(key), slots=2)
+        "projects/detail.html", body=fragments.cached("project", lambda: _public_detail(key), slots=3)
     )
 
 

@@ -91,12 +91,28 @@ def whatsapp_number(text: str) -> str:
     return number
 
 
+# org-id.guide identifiers: a list code (country and register, such as IQ-NGO or GB-CHC) and the
+# number in that register.
+_ORG_ID = re.compile(r"^[A-Z]{2}-[A-Z0-9]{2,10}-[A-Z0-9][A-Z0-9./_-]{0,60}$")
+
+
+def org_identifier(text: str) -> str:
+    """An org-id.guide identifier, upper case without spaces: ``iq-ngo-1234`` becomes ``IQ-NGO-1234``."""
+    value = re.sub(r"\s+", "", text).upper()
+    if not _ORG_ID.match(value):
+        raise InvalidContactDetail(
+            _("Write the identifier as on org-id.guide: the register's code, then the number (IQ-NGO-1234).")
+        )
+    return value
+
+
 # The details read through a function before they are stored, by field name.
 NORMALIZERS: dict[str, Callable[[str], str]] = {
     "website": web_address,
     "facebook": facebook_page,
     "telegram": telegram_handle,
     "whatsapp": whatsapp_number,
+    "org_identifier": org_identifier,
 }
 
 

@@ -392,7 +392,11 @@ def projects_page(filters: ProjectFilters | None = None, viewer: Any = None, pag
     viewer may see; filtered by a campaign (through a link the viewer may see) and by the country
     and kind of their organization (indexed: organizations by status and kind or country,
     projects by organization, links by campaign). A constant number of queries."""
-    filters = filters or ProjectFilters()
+    return _paginate(projects_page_statement(filters or ProjectFilters(), viewer), page)
+
+
+def projects_page_statement(filters: ProjectFilters, viewer: Any) -> sa.Select:
+    """The statement of :func:`projects_page` (also read by the open-data doors)."""
     stmt = (
         sa.select(Project)
         .join(Project.organization)
@@ -411,7 +415,7 @@ def projects_page(filters: ProjectFilters | None = None, viewer: Any = None, pag
             ProjectCampaign.visibility.in_(link_visibilities(viewer)),
         )
         stmt = stmt.where(Project.id.in_(linked))
-    return _paginate(stmt, page)
+    return stmt
 
 
 def get_project(key: str, viewer: Any = None) -> Project | None:
@@ -431,3 +435,201 @@ def get_project(key: str, viewer: Any = None) -> Project | None:
         .limit(1)
     )
     return db.session.scalar(stmt)
+
+
+# --- Open data: the API, the feeds and the exports -------------------------------------
+#
+# These doors answer every request as a visitor (no session is read: app/open_doors.py), so
+# each function here takes no viewer: the visitor's rule (``named_visibilities(None)``,
+# ``link_visibilities(None)``, ``publicly_listed()``) is applied inside. Lists are read by
+# keyset on public keys only (slugs, dates): a cursor never carries a database id, whose gaps
+# would tell how many hidden rows were made between two public ones.
+
+VISITOR = None  # the viewer every open-data read is made for
+
+
+class InvalidOpenCursor(ValueError):
+    """An ``after`` cursor that no page of ours could have made (the API answers 400)."""
+
+
+def _slug_after(column: Any, after: str | None) -> sa.ColumnElement[bool]:
+    return sa.true() if after is None else column > after
+
+
+def open_campaigns(*, status: CampaignStatus | None = None, after: str | None = None, limit: int = 20):
+    """Campaigns by slug, with their translations, the page after the slug ``after``."""
+    stmt = (
+        sa.select(Campaign)
+        .where(_slug_after(Campaign.slug, after))
+        .options(selectinload(Campaign.translations))
+        .order_by(Campaign.slug)
+        .limit(limit + 1)
+    )
+    if status is not None:
+        stmt = stmt.where(Campaign.status == status)
+    return _page_of(list(db.session.scalars(stmt)), limit)
+
+
+def open_campaign(slug: str) -> Campaign | None:
+    return db.session.scalar(
+        sa.select(Campaign).where(Campaign.slug == slug).options(selectinload(Campaign.translations))
+    )
+
+
+def open_organizations(filters: DirectoryFilters, *, after: str | None = None, limit: int = 20):
+    """Organizations in public view matching ``filters`` (the campaign filter reads only public
+    pledges), by slug, with their translations."""
+    stmt = (
+        directory_statement(DirectoryFilters(filters.kind, filters.country, filters.campaign), VISITOR)
+        .order_by(None)
+        .where(_slug_after(Organization.slug, after))
+        .options(selectinload(Organization.translations))
+        .order_by(Organization.slug)
+        .limit(limit + 1)
+    )
+    return _page_of(list(db.session.scalars(stmt)), limit)
+
+
+def open_organization(slug: str) -> Organization | None:
+    return db.session.scalar(
+        sa.select(Organization)
+        .where(Organization.slug == slug, _listed())
+        .options(selectinload(Organization.translations))
+    )
+
+
+@dataclass(frozen=True)
+class PledgeFilters:
+    """Filters of the public pledges: a campaign, and the country and kind of the organization."""
+
+    campaign: Campaign | None = None
+    country: str | None = None
+    kind: OrganizationKind | None = None
+    organization: Organization | None = None
+
+
+def pledge_cursor(pledge: Pledge) -> str:
+    """A public position in the pledges' order: the pledge's time and its two slugs."""
+    micros = (pledge.created_at - _EPOCH) // timedelta(microseconds=1)
+    return f"{micros}~{pledge.organization.slug}~{pledge.campaign.slug}"
+
+
+def _parse_pledge_cursor(cursor: str) -> tuple[datetime, str, str]:
+    parts = cursor.split("~")
+    if len(parts) != 3:
+        raise InvalidOpenCursor(cursor)
+    instant = parse_number(parts[0], maximum=_LAST_MICROSECOND)
+    if instant is None or not parts[1] or not parts[2]:
+        raise InvalidOpenCursor(cursor)
+    return _EPOCH + timedelta(microseconds=instant), parts[1], parts[2]
+
+
+def open_pledges(filters: PledgeFilters, *, after: str | None = None, limit: int = 20):
+    """Active public pledges of organizations in public view, newest first, with their
+    organizations and campaigns. Raises InvalidOpenCursor for a malformed ``after``."""
+    stmt = (
+        sa.select(Pledge)
+        .join(Pledge.organization)
+        .join(Pledge.campaign)
+        .where(_named_pledge(VISITOR), _listed())
+        .options(contains_eager(Pledge.organization), contains_eager(Pledge.campaign))
+        .order_by(Pledge.created_at.desc(), Organization.slug.desc(), Campaign.slug.desc())
+        .limit(limit + 1)
+    )
+    if filters.campaign is not None:
+        stmt = stmt.where(Pledge.campaign_id == filters.campaign.id)
+    if filters.organization is not None:
+        stmt = stmt.where(Pledge.organization_id == filters.organization.id)
+    if filters.country:
+        stmt = stmt.where(Organization.country == filters.country)
+    if filters.kind:
+        stmt = stmt.where(Organization.kind == filters.kind)
+    if after is not None:
+        created_at, org_slug, campaign_slug = _parse_pledge_cursor(after)
+        stmt = stmt.where(
+            Pledge.created_at <= created_at,
+            sa.or_(
+                Pledge.created_at < created_at,
+                Organization.slug < org_slug,
+                sa.and_(Organization.slug == org_slug, Campaign.slug < campaign_slug),
+            ),
+        )
+    return _page_of(list(db.session.scalars(stmt)), limit)
+
+
+def open_projects(filters: ProjectFilters, *, after: str | None = None, limit: int = 20):
+    """Visible projects of organizations in public view, by slug, with their public campaign
+    links and translations; filtered as the projects page filters for a visitor."""
+    stmt = (
+        projects_page_statement(filters, VISITOR)
+        .order_by(None)
+        .where(_slug_after(Project.slug, after))
+        .options(selectinload(Project.translations))
+        .order_by(Project.slug)
+        .limit(limit + 1)
+    )
+    return _page_of(list(db.session.scalars(stmt)), limit)
+
+
+def open_project(slug: str) -> Project | None:
+    stmt = (
+        sa.select(Project)
+        .join(Project.organization)
+        .where(Project.slug == slug, Project.hidden_at.is_(None), _listed())
+        .options(
+            contains_eager(Project.organization), _shown_links(VISITOR), selectinload(Project.translations)
+        )
+        .execution_options(populate_existing=True)
+    )
+    return db.session.scalar(stmt)
+
+
+def newest_projects(
+    limit: int = 20, organization: Organization | None = None, campaign: Campaign | None = None
+):
+    """The newest visible projects (of one organization, or publicly linked to one campaign)."""
+    filters = ProjectFilters(campaign=campaign)
+    stmt = projects_page_statement(filters, VISITOR).limit(limit)
+    if organization is not None:
+        stmt = stmt.where(Project.organization_id == organization.id)
+    return list(db.session.scalars(stmt))
+
+
+def newest_open_pledges(limit: int = 20, **filters: Any) -> list[Pledge]:
+    """The newest public pledges (of a campaign or an organization), for the feeds."""
+    return open_pledges(PledgeFilters(**filters), limit=limit)[0]
+
+
+def newest_listed_organizations(limit: int = 20) -> list[Organization]:
+    """Organizations in public view, the newest approved first (the network feed's new members)."""
+    return newest_organizations(limit)
+
+
+def _page_of(rows: list, limit: int) -> tuple[list, bool]:
+    """(the first ``limit`` rows, whether there are more)."""
+    return rows[:limit], len(rows) > limit
+
+
+def public_campaign_slugs(organization_ids: list[int]) -> dict[int, list[str]]:
+    """The campaigns each organization supports by a public pledge (one query for the batch)."""
+    if not organization_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Pledge.organization_id, Campaign.slug)
+        .join(Pledge.campaign)
+        .where(Pledge.organization_id.in_(organization_ids), _named_pledge(VISITOR))
+        .order_by(Campaign.slug)
+    )
+    found: dict[int, list[str]] = {}
+    for organization_id, slug in rows:
+        found.setdefault(organization_id, []).append(slug)
+    return found
+
+
+def murmurations_organization(slug: str) -> Organization | None:
+    """An organization in public view that chose to publish a Murmurations profile."""
+    return db.session.scalar(
+        sa.select(Organization).where(
+            Organization.slug == slug, Organization.publishes_murmurations.is_(True), _listed()
+        )
+    )

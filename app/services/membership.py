@@ -51,6 +51,7 @@ PROFILE_FIELDS = (
     "founded_year",
     *CONTACT_FIELDS,
     *(f"{field}_visibility" for field in CONTACT_FIELDS),
+    "publishes_murmurations",
 )
 
 
@@ -111,6 +112,8 @@ def _clean_profile(data: dict[str, Any]) -> dict[str, Any]:
     for key in contact_details.NORMALIZERS:
         if key in profile:
             profile[key] = contact_details.normalized(key, profile[key])
+    if "publishes_murmurations" in profile:
+        profile["publishes_murmurations"] = bool(profile["publishes_murmurations"])
     for field in CONTACT_FIELDS:
         key = f"{field}_visibility"
         if key in profile:
