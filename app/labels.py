@@ -18,6 +18,9 @@ from app.models import (
     AuditAction,
     CampaignStatus,
     LoginSession,
+    OfferCategory,
+    OfferDirection,
+    OfferVisibility,
     OrganizationKind,
     OrganizationStatus,
     PledgeVisibility,
@@ -74,6 +77,29 @@ SUPPORT_KIND = Labels(
         SupportKind.FUNDING: _l("Funding"),
         SupportKind.IN_KIND: _l("In-kind support"),
         SupportKind.HOSTING_EVENTS: _l("Hosting events"),
+    }
+)
+
+# What an organization offers the network or needs from it (app/models/solidarity.py).
+OFFER_CATEGORY = Labels(
+    {
+        OfferCategory.LEGAL: _l("Legal expertise"),
+        OfferCategory.TECHNICAL: _l("Technical expertise"),
+        OfferCategory.MEDIA: _l("Media expertise"),
+        OfferCategory.RESEARCH: _l("Research"),
+        OfferCategory.FUNDING: _l("Funding"),
+        OfferCategory.VOLUNTEERS: _l("Volunteers"),
+        OfferCategory.ADVOCACY: _l("Advocacy"),
+        OfferCategory.HOSTING: _l("Hosting"),
+        OfferCategory.TRAINING: _l("Training"),
+        OfferCategory.EQUIPMENT: _l("Equipment"),
+    }
+)
+OFFER_DIRECTION = Labels({OfferDirection.OFFER: _l("We offer"), OfferDirection.NEED: _l("We need")})
+OFFER_VISIBILITY = Labels(
+    {
+        OfferVisibility.PUBLIC: _l("Public — anyone who can see your organization"),
+        OfferVisibility.MEMBERS: _l("Members only — logged-in members of approved organizations"),
     }
 )
 

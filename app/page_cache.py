@@ -82,6 +82,8 @@ PUBLIC_TABLES = frozenset(
         "projects",
         "project_campaigns",
         "project_translations",
+        # What organizations offer and need (their profiles and campaign pages show it).
+        "solidarity_offers",
         # SQLite's search index (kept by triggers on the tables above; rebuilt by a command).
         "campaigns_fts",
         "organizations_fts",

@@ -4,7 +4,7 @@ from flask_login import current_user
 from app.campaigns import bp
 from app.campaigns.pledge_routes import PANEL_FLASH, pledge_panel
 from app.i18n import current_locale
-from app.services import directory, translations
+from app.services import directory, offers, translations
 
 
 @bp.get("/")
@@ -43,5 +43,6 @@ def detail(slug: str):
             directory.campaign_projects(campaign, current_user), current_locale()
         ),
         project_limit=directory.CAMPAIGN_PROJECTS,
+        campaign_statements=offers.campaign_statements(campaign, current_user),
         flashes_shown_in_page=(PANEL_FLASH,),
     )

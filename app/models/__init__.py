@@ -22,6 +22,7 @@ from app.models.organization import CONTACT_FIELDS, IRAQ, Organization, Organiza
 from app.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from app.models.pledge import Pledge
 from app.models.project import Project, ProjectCampaign, ProjectTranslation
+from app.models.solidarity import Offer, OfferCategory, OfferDirection, OfferVisibility
 from app.models.two_factor import RecoveryCode, WebAuthnCredential
 from app.models.user import User
 
@@ -37,6 +38,10 @@ __all__ = [
     "ContactDetailView",
     "LinkVisibility",
     "LoginSession",
+    "Offer",
+    "OfferCategory",
+    "OfferDirection",
+    "OfferVisibility",
     "Organization",
     "OrganizationKind",
     "OrganizationStatus",

@@ -5,7 +5,7 @@ from app import labels, params, urls
 from app.i18n import current_locale
 from app.models import OrganizationKind
 from app.organizations import bp
-from app.services import directory, translations
+from app.services import directory, offers, translations
 from app.transactions import records_views
 
 
@@ -39,6 +39,8 @@ def detail(slug: str):
     projects.items = translations.localized_projects(projects.items, locale)
     campaigns = [pledge.campaign for pledge in pledges]
     campaigns += [link.campaign for project in projects.items for link in project.campaign_links]
+    org_statements = offers.organization_statements(organization, current_user)
+    campaigns += [offer.campaign for offer in org_statements.offers + org_statements.needs if offer.campaign]
     html = render_template(
         "organizations/detail.html",
         org=organization,
@@ -49,6 +51,7 @@ def detail(slug: str):
         pledges=pledges,
         projects=projects,
         campaign_texts=translations.campaign_texts(campaigns, locale),
+        org_statements=org_statements,
     )
     # The request commits the access-log record after rendering, so the page's objects are not
     # reloaded; if the record cannot be written, the page is not shown (a 503 answers instead).

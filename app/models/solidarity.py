@@ -1,0 +1,102 @@
+"""What an organization offers the network and what it needs (issue #20, "solidarity in practice").
+
+One row is one statement: an organization offers (or needs) one kind of help, with a short text,
+either on its profile as a whole (``campaign_id`` empty) or for one campaign. Who may read it is
+its visibility (public or members only), and, for a campaign's statement, whether the reader may
+see the organization named among that campaign's supporters (app/services/offers.py): a public
+offer must never reveal a discreet pledge.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+from app.models.enums import enum_column
+
+if TYPE_CHECKING:
+    from app.models.campaign import Campaign
+    from app.models.organization import Organization
+
+
+class OfferDirection(enum.StrEnum):
+    OFFER = "offer"
+    NEED = "need"
+
+
+class OfferCategory(enum.StrEnum):
+    LEGAL = "legal"
+    TECHNICAL = "technical"
+    MEDIA = "media"
+    RESEARCH = "research"
+    FUNDING = "funding"
+    VOLUNTEERS = "volunteers"
+    ADVOCACY = "advocacy"
+    HOSTING = "hosting"
+    TRAINING = "training"
+    EQUIPMENT = "equipment"
+
+
+class OfferVisibility(enum.StrEnum):
+    PUBLIC = "public"  # anyone who may see the organization (and, per campaign, its pledge)
+    MEMBERS = "members"  # logged-in members of approved organizations and moderators
+
+
+OFFER_TEXT_MAX_LENGTH = 300
+
+
+class Offer(db.Model):
+    __tablename__ = "solidarity_offers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id", ondelete="CASCADE"))
+    # Empty: on the profile as a whole; else for one campaign.
+    campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="CASCADE"))
+    direction: Mapped[OfferDirection] = mapped_column(enum_column(OfferDirection, "offer_direction"))
+    category: Mapped[OfferCategory] = mapped_column(enum_column(OfferCategory, "offer_category"))
+    text: Mapped[str] = mapped_column(sa.String(OFFER_TEXT_MAX_LENGTH), default="")
+    visibility: Mapped[OfferVisibility] = mapped_column(
+        enum_column(OfferVisibility, "offer_visibility"), default=OfferVisibility.MEMBERS
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    organization: Mapped[Organization] = relationship(viewonly=True)
+    campaign: Mapped[Campaign | None] = relationship(viewonly=True)
+
+    __table_args__ = (
+        # One statement per organization, scope, direction and kind: the profile's and each
+        # campaign's lists stay short (at most 20 rows each), whatever is submitted.
+        sa.Index(
+            "uq_solidarity_offers_profile",
+            "organization_id",
+            "direction",
+            "category",
+            unique=True,
+            sqlite_where=sa.text("campaign_id IS NULL"),
+            postgresql_where=sa.text("campaign_id IS NULL"),
+        ),
+        sa.Index(
+            "uq_solidarity_offers_campaign",
+            "organization_id",
+            "campaign_id",
+            "direction",
+            "category",
+            unique=True,
+            sqlite_where=sa.text("campaign_id IS NOT NULL"),
+            postgresql_where=sa.text("campaign_id IS NOT NULL"),
+        ),
+        # A campaign's statements by kind (campaign page, suggestions).
+        sa.Index("ix_solidarity_offers_campaign", "campaign_id", "direction", "category"),
+        # Suggestions look for offers (or needs) of a kind across organizations.
+        sa.Index("ix_solidarity_offers_direction_category", "direction", "category", "organization_id"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Offer {self.direction} {self.category} org={self.organization_id}>"
