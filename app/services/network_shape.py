@@ -9,8 +9,8 @@ what a visitor may see:
 
 Small numbers are suppressed: a cell below :data:`THRESHOLD` shows as "fewer than 3" (its
 count is never handed to the template). When a dimension's total is shown and only one of its
-cells is suppressed, the next smallest is suppressed too, so that no suppressed count can be
-worked out by subtracting the others from the total.
+cells is suppressed (and it is not zero), the next smallest is suppressed too, so that no
+suppressed count can be worked out by subtracting the others from the total.
 
 Governorates: an organization's ``city`` is free text ("city or governorate"); it is read
 with app/services/places.py (any of the four languages, any listed spelling) and a city is
@@ -96,8 +96,9 @@ def suppress(counts: dict[str, int], keys: list[str] | tuple[str, ...] | None = 
     values = {key: counts.get(key, 0) for key in keys}
     hidden = {key for key, value in values.items() if value < THRESHOLD}
     shown = [key for key in keys if key not in hidden]
-    if len(hidden) == 1 and shown:
-        # The total minus the others would give it away: withhold the smallest other one too.
+    if len(hidden) == 1 and shown and values[next(iter(hidden))] > 0:
+        # The total minus the others would give it away: withhold the smallest other one too
+        # (a zero names nobody: it needs no cover).
         hidden.add(min(shown, key=lambda key: (values[key], key)))
     largest = max((values[key] for key in keys if key not in hidden), default=0)
     return [
