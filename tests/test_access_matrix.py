@@ -23,6 +23,10 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import (
     LoginSession,
+    Offer,
+    OfferCategory,
+    OfferDirection,
+    OfferVisibility,
     Organization,
     OrganizationStatus,
     PledgeVisibility,
@@ -133,6 +137,14 @@ EXPECTED: dict[str, dict[str, str]] = {
     "projects.index": {"GET": "200 200 200 200 200 200"},
     "projects.new": {"GET": "L 302 200 200 403 403", "POST": "L 302 400 400 403 403"},
     "search.results": {"GET": "200 200 200 200 200 200"},
+    # Solidarity in practice (issue #20). Offers and needs: stated by members of approved
+    # organizations (a pending one is sent to its dashboard), read by anyone as visibility allows.
+    "solidarity.campaign_offers": {"GET": "200 200 200 200 200 200"},
+    "solidarity.offers_page": {"GET": "L 302 200 200 403 403", "POST": "L 302 400 400 403 403"},
+    # The sample statement is A's: B cannot tell it exists.
+    "solidarity.remove_offer": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 404 403 403"},
+    "solidarity.shape": {"GET": "200 200 200 200 200 200"},
+    "solidarity.campaign_shape": {"GET": "200 200 200 200 200 200"},
 }
 
 # Routes left out of the walk, and why.
@@ -185,6 +197,11 @@ def build_world() -> World:
     passkey = builders.make_passkey(users["member_a"])
     pledge = builders.make_pledge(org_a, campaign, visibility=PledgeVisibility.PUBLIC, message="Together.")
     project = builders.make_project(org_a, [campaign], "Clean River", slug="clean-river")
+    offer_of_a = Offer(
+        organization_id=org_a.id, direction=OfferDirection.OFFER, category=OfferCategory.LEGAL,
+        text="Legal help.", visibility=OfferVisibility.PUBLIC,
+    )  # fmt: skip
+    db.session.add(offer_of_a)
     login_of_a = LoginSession(user_id=users["member_a"].id, browser="Firefox", system="Android")
     db.session.add(login_of_a)
     db.session.commit()
@@ -202,6 +219,8 @@ def build_world() -> World:
         "user_id": users["member_b"].id,
         "passkey_id": passkey.id,
         "session_id": login_of_a.id,
+        "slug:solidarity": campaign.slug,
+        "offer_id": offer_of_a.id,
     }
     return World(users=users, values=values)
 
