@@ -6,7 +6,14 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Offer, OfferCategory, OfferDirection, OfferVisibility, OrganizationStatus, PledgeVisibility
+from app.models import (
+    Offer,
+    OfferCategory,
+    OfferDirection,
+    OfferVisibility,
+    OrganizationStatus,
+    PledgeVisibility,
+)
 from app.models.base import utcnow
 from app.services import DomainError, NotAllowed, offers
 from tests import builders
@@ -47,7 +54,8 @@ def network(app):
         _offer(hidden, OfferCategory.EQUIPMENT, campaign=campaign, text="Public offer on a counted pledge")
         member = builders.make_user(builders.make_organization("Reader Org"), email="reader@example.org")
         pending = builders.make_user(
-            builders.make_organization("Pending Org", status=OrganizationStatus.PENDING), email="pending@example.org"
+            builders.make_organization("Pending Org", status=OrganizationStatus.PENDING),
+            email="pending@example.org",
         )
         db.session.commit()
         return {"member": member.email, "pending": pending.email}
@@ -93,7 +101,9 @@ def test_a_member_of_a_pending_organization_reads_what_a_visitor_reads(app, netw
     profile = _page(app, "/organizations/tigris-lawyers", network["pending"])
     assert "Public profile offer" in profile
     assert "Members profile need" not in profile
-    assert "Public offer on a members pledge" not in _page(app, "/campaigns/save-the-tigris", network["pending"])
+    assert "Public offer on a members pledge" not in _page(
+        app, "/campaigns/save-the-tigris", network["pending"]
+    )
 
 
 @pytest.mark.parametrize("change", ["dark", "delisted", "suspended", "deleting"])
@@ -132,18 +142,32 @@ def test_a_member_states_an_offer_for_a_campaign_it_supports_and_removes_it(app)
     assert client.get("/solidarity/offers").status_code == 200
     response = client.post(
         "/solidarity/offers",
-        data={"direction": "offer", "category": "legal", "text": "Court cases on water rights",
-              "campaign": str(campaign_id), "visibility": "public"},  # fmt: skip
+        data={
+            "direction": "offer",
+            "category": "legal",
+            "text": "Court cases on water rights",
+            "campaign": str(campaign_id),
+            "visibility": "public",
+        },
     )
     assert response.status_code == 302
     # Saving the same kind again in the same place replaces it.
     client.post(
         "/solidarity/offers",
-        data={"direction": "offer", "category": "legal", "text": "Strategic litigation",
-              "campaign": str(campaign_id), "visibility": "members"},  # fmt: skip
+        data={
+            "direction": "offer",
+            "category": "legal",
+            "text": "Strategic litigation",
+            "campaign": str(campaign_id),
+            "visibility": "members",
+        },
     )
     (offer,) = scalars(app, sa.select(Offer))
-    assert (offer.text, offer.visibility, offer.campaign_id) == ("Strategic litigation", "members", campaign_id)
+    assert (offer.text, offer.visibility, offer.campaign_id) == (
+        "Strategic litigation",
+        "members",
+        campaign_id,
+    )
     assert client.post(f"/solidarity/offers/{offer.id}/remove").status_code == 302
     assert count(app, Offer) == 0
 
@@ -161,7 +185,13 @@ def test_bad_input_writes_nothing(app):
         {"direction": "offer", "category": "bribes", "campaign": "", "visibility": "public"},
         {"direction": "sell", "category": "legal", "campaign": "", "visibility": "public"},
         {"direction": "offer", "category": "legal", "campaign": "", "visibility": "everyone"},
-        {"direction": "offer", "category": "legal", "campaign": "", "visibility": "public", "text": "x" * 301},
+        {
+            "direction": "offer",
+            "category": "legal",
+            "campaign": "",
+            "visibility": "public",
+            "text": "x" * 301,
+        },
     ):
         assert client.post("/solidarity/offers", data=data).status_code == 400, data
     assert count(app, Offer) == 0
@@ -185,10 +215,14 @@ def test_only_members_of_an_approved_organization_state_offers(app_ctx):
     user = builders.make_user(pending)
     stranger = builders.make_user(builders.make_organization("Stranger"))
     with pytest.raises(NotAllowed):
-        offers.save_statement(pending, user, direction="offer", category="legal", text="", visibility="public")
+        offers.save_statement(
+            pending, user, direction="offer", category="legal", text="", visibility="public"
+        )
     approved = builders.make_organization("Approved")
     with pytest.raises(NotAllowed):
-        offers.save_statement(approved, stranger, direction="offer", category="legal", text="", visibility="public")
+        offers.save_statement(
+            approved, stranger, direction="offer", category="legal", text="", visibility="public"
+        )
     member = builders.make_user(approved)
     with pytest.raises(DomainError):
         offers.save_statement(approved, member, direction="offer", category="legal", text="", visibility="x")

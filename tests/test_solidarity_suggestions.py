@@ -6,7 +6,14 @@ from __future__ import annotations
 import pytest
 
 from app.extensions import db
-from app.models import Offer, OfferCategory, OfferDirection, OfferVisibility, OrganizationStatus, PledgeVisibility
+from app.models import (
+    Offer,
+    OfferCategory,
+    OfferDirection,
+    OfferVisibility,
+    OrganizationStatus,
+    PledgeVisibility,
+)
 from app.models.base import utcnow
 from tests import builders
 from tests.conftest import app_context, log_in
@@ -14,8 +21,14 @@ from tests.conftest import app_context, log_in
 
 def _state(org, category, direction=OfferDirection.OFFER, visibility=OfferVisibility.PUBLIC, campaign=None):
     db.session.add(
-        Offer(organization_id=org.id, campaign_id=campaign.id if campaign else None, direction=direction,
-              category=category, text="", visibility=visibility)  # fmt: skip
+        Offer(
+            organization_id=org.id,
+            campaign_id=campaign.id if campaign else None,
+            direction=direction,
+            category=category,
+            text="",
+            visibility=visibility,
+        )
     )
     db.session.flush()
 

@@ -102,7 +102,9 @@ def suppress(counts: dict[str, int], keys: list[str] | tuple[str, ...] | None = 
         hidden.add(min(shown, key=lambda key: (values[key], key)))
     largest = max((values[key] for key in keys if key not in hidden), default=0)
     return [
-        Cell(key, None) if key in hidden else Cell(key, values[key], values[key] / largest if largest else 0.0)
+        Cell(key, None)
+        if key in hidden
+        else Cell(key, values[key], values[key] / largest if largest else 0.0)
         for key in keys
     ]
 

@@ -111,7 +111,9 @@ def organization_statements(organization: Organization, viewer: Any) -> Statemen
         .join(Organization, Organization.id == Offer.organization_id)
         .options(contains_eager(Offer.organization), joinedload(Offer.campaign))
         .where(Offer.organization_id == organization.id, visible_to(viewer))
-        .order_by(Offer.campaign_id.is_not(None), Offer.campaign_id, Offer.direction, Offer.category, Offer.id)
+        .order_by(
+            Offer.campaign_id.is_not(None), Offer.campaign_id, Offer.direction, Offer.category, Offer.id
+        )
         .limit(PROFILE_OFFERS + 1)
     )
     return _split(list(db.session.scalars(stmt).unique()), PROFILE_OFFERS)
@@ -150,7 +152,9 @@ def own_statements(organization: Organization) -> list[Offer]:
         sa.select(Offer)
         .options(joinedload(Offer.campaign))
         .where(Offer.organization_id == organization.id)
-        .order_by(Offer.campaign_id.is_not(None), Offer.campaign_id, Offer.direction, Offer.category, Offer.id)
+        .order_by(
+            Offer.campaign_id.is_not(None), Offer.campaign_id, Offer.direction, Offer.category, Offer.id
+        )
     )
     return list(db.session.scalars(stmt))
 

@@ -56,7 +56,9 @@ class Suggestion:
         return MATCH_WEIGHT * (len(self.they_offer) + len(self.they_need)) + len(self.campaigns)
 
 
-def partner_suggestions(organization: Organization | None, viewer: Any, limit: int = SUGGESTIONS) -> list[Suggestion]:
+def partner_suggestions(
+    organization: Organization | None, viewer: Any, limit: int = SUGGESTIONS
+) -> list[Suggestion]:
     if organization is None or organization.status != OrganizationStatus.APPROVED:
         return []
     campaign_ids = list(

@@ -20,7 +20,10 @@ from app.solidarity.forms import OfferForm
 def _refuse_unapproved():
     """Members of organizations not (yet) approved are told why, and sent to their dashboard."""
     if not current_user.is_approved_member:
-        flash(_("Your organization can state what it offers and needs once a moderator has approved it."), "warning")
+        flash(
+            _("Your organization can state what it offers and needs once a moderator has approved it."),
+            "warning",
+        )
         return redirect(url_for("account.dashboard"))
     return None
 
@@ -82,4 +85,3 @@ def campaign_offers(slug: str):
         text=translations.localized_campaign(campaign, current_locale()),
         statements=page,
     )
-
