@@ -24,7 +24,7 @@ class OfferForm(FlaskForm):
     category = SelectField(
         _l("Kind of help"),
         choices=[SelectChoice(value.value, label) for value, label in labels.OFFER_CATEGORY.items()],
-        validators=[DataRequired()],
+        validate_choice=True,  # the choice is checked; no "required" on a list without a placeholder
     )
     text = StringField(_l("In a few words"), validators=[Length(max=OFFER_TEXT_MAX_LENGTH), OneLine()])
     campaign = SelectField(_l("Where"), validate_choice=True)

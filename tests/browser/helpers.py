@@ -103,6 +103,9 @@ class SitePages:
     moderation_content: str | None = None
     two_factor: str | None = None
     authenticator_setup: str | None = None
+    network_shape: str | None = None
+    campaign_shape: str | None = None
+    offers: str | None = None
     missing: str = "/this-page-does-not-exist"
 
 
@@ -160,6 +163,9 @@ def site_pages(app: Flask) -> SitePages:
             moderation_content=endpoint_url(app, "moderation.content"),
             two_factor=endpoint_url(app, "account.security"),
             authenticator_setup=endpoint_url(app, "account.setup_authenticator"),
+            network_shape=endpoint_url(app, "solidarity.shape"),
+            campaign_shape=endpoint_url(app, "solidarity.campaign_shape", slug=campaign.slug) if campaign else None,
+            offers=endpoint_url(app, "solidarity.offers_page"),
         )
         db.session.remove()
         return pages
@@ -275,6 +281,8 @@ VISITOR_PAGES = [
     "login",
     "register",
     "search",
+    "network_shape",
+    "campaign_shape",
     "missing",
 ]
 MEMBER_PAGES = [
@@ -285,6 +293,7 @@ MEMBER_PAGES = [
     "edit_profile",
     "two_factor",
     "authenticator_setup",
+    "offers",
 ]
 MODERATOR_PAGES = [
     "moderation_queue",
