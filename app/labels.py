@@ -188,6 +188,11 @@ AUDIT_ACTION = Labels(
         AuditAction.USER_DELETED: _l("Account deleted"),
         AuditAction.REVIEW_REQUESTED: _l("Review of hidden content asked for"),
         AuditAction.REVIEW_DECLINED: _l("Content kept hidden after review"),
+        AuditAction.INTRODUCTION_REQUESTED: _l("Introduction asked for"),
+        AuditAction.INTRODUCTION_ACCEPTED: _l("Introduction accepted"),
+        AuditAction.INTRODUCTION_DECLINED: _l("Introduction declined"),
+        AuditAction.INTRODUCTION_BLOCKED: _l("Introductions blocked"),
+        AuditAction.INTRODUCTION_REPORTED: _l("Introduction reported to moderators"),
     }
 )
 

@@ -103,6 +103,10 @@ PRIVATE_TABLES = frozenset(
         "outbox_messages",
         "login_sessions",
         "contact_detail_views",
+        # Introductions between organizations, blocks and abuse reports (no public page reads them).
+        "solidarity_introductions",
+        "solidarity_blocks",
+        "solidarity_reports",
     }
 )
 

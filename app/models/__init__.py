@@ -22,7 +22,16 @@ from app.models.organization import CONTACT_FIELDS, IRAQ, Organization, Organiza
 from app.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from app.models.pledge import Pledge
 from app.models.project import Project, ProjectCampaign, ProjectTranslation
-from app.models.solidarity import Offer, OfferCategory, OfferDirection, OfferVisibility
+from app.models.solidarity import (
+    Introduction,
+    IntroductionBlock,
+    IntroductionReport,
+    IntroductionStatus,
+    Offer,
+    OfferCategory,
+    OfferDirection,
+    OfferVisibility,
+)
 from app.models.two_factor import RecoveryCode, WebAuthnCredential
 from app.models.user import User
 
@@ -36,6 +45,10 @@ __all__ = [
     "CampaignStatus",
     "CampaignTranslation",
     "ContactDetailView",
+    "Introduction",
+    "IntroductionBlock",
+    "IntroductionReport",
+    "IntroductionStatus",
     "LinkVisibility",
     "LoginSession",
     "Offer",

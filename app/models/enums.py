@@ -121,6 +121,12 @@ class AuditAction(enum.StrEnum):
     # A member asks a moderator to look again at hidden content; a moderator keeps it hidden.
     REVIEW_REQUESTED = "review.requested"
     REVIEW_DECLINED = "review.declined"
+    # Introductions between organizations (issue #20); the moderators read the reports.
+    INTRODUCTION_REQUESTED = "introduction.requested"
+    INTRODUCTION_ACCEPTED = "introduction.accepted"
+    INTRODUCTION_DECLINED = "introduction.declined"
+    INTRODUCTION_BLOCKED = "introduction.blocked"
+    INTRODUCTION_REPORTED = "introduction.reported"
 
 
 def enum_column(enum_class: type[enum.StrEnum], name: str) -> sa.Enum:

@@ -100,3 +100,93 @@ class Offer(db.Model):
 
     def __repr__(self) -> str:
         return f"<Offer {self.direction} {self.category} org={self.organization_id}>"
+
+
+class IntroductionStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"  # the requester reads only "not now"
+
+
+INTRODUCTION_MESSAGE_MAX_LENGTH = 1000
+
+
+class Introduction(db.Model):
+    """A member organization asks to be introduced to another; the other accepts or declines.
+
+    Contact details are exchanged only on acceptance, and only the fields each side chose (names
+    of app.models.organization.CONTACT_FIELDS, space-separated): the requester's when asking,
+    the recipient's when accepting. The values are read from the organizations when shown."""
+
+    __tablename__ = "solidarity_introductions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requester_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id", ondelete="CASCADE"))
+    recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id", ondelete="CASCADE"))
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    message: Mapped[str] = mapped_column(sa.Text, default="")
+    requester_fields: Mapped[str] = mapped_column(sa.String(200), default="")
+    recipient_fields: Mapped[str] = mapped_column(sa.String(200), default="")
+    status: Mapped[IntroductionStatus] = mapped_column(
+        enum_column(IntroductionStatus, "introduction_status"), default=IntroductionStatus.PENDING
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    requester: Mapped[Organization] = relationship(foreign_keys=[requester_id], viewonly=True)
+    recipient: Mapped[Organization] = relationship(foreign_keys=[recipient_id], viewonly=True)
+
+    __table_args__ = (
+        sa.CheckConstraint("requester_id <> recipient_id", name="not_to_itself"),
+        # One open request between two organizations at a time.
+        sa.Index(
+            "uq_solidarity_introductions_pending",
+            "requester_id",
+            "recipient_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
+        # The requester's recent requests (the rate limit) and lists of both sides, newest first.
+        sa.Index("ix_solidarity_introductions_requester_created", "requester_id", "created_at"),
+        sa.Index("ix_solidarity_introductions_recipient_created", "recipient_id", "created_at"),
+    )
+
+    @property
+    def requester_field_list(self) -> list[str]:
+        return self.requester_fields.split()
+
+    @property
+    def recipient_field_list(self) -> list[str]:
+        return self.recipient_fields.split()
+
+
+class IntroductionBlock(db.Model):
+    """An organization receives no more introduction requests from another."""
+
+    __tablename__ = "solidarity_blocks"
+
+    blocker_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    blocked_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IntroductionReport(db.Model):
+    """A recipient tells the moderators an introduction request was abusive. Moderators read the
+    request and the reason, never either side's contact details."""
+
+    __tablename__ = "solidarity_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    introduction_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("solidarity_introductions.id", ondelete="CASCADE"), index=True
+    )
+    reported_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    introduction: Mapped[Introduction] = relationship(viewonly=True)
