@@ -1,13 +1,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField, SubmitField
+from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from app import labels
-from app.forms import OneLine
+from app.forms import MultiCheckboxField, OneLine
 from app.models import OfferVisibility
-from app.models.solidarity import OFFER_TEXT_MAX_LENGTH
+from app.models.solidarity import INTRODUCTION_MESSAGE_MAX_LENGTH, OFFER_TEXT_MAX_LENGTH
+from app.services import introductions
 
 # The profile as a whole; else a campaign's id.
 WHOLE_PROFILE = ""
@@ -45,3 +46,44 @@ class OfferForm(FlaskForm):
     @property
     def campaign_id(self) -> int | None:
         return int(self.campaign.data) if self.campaign.data else None
+
+
+# The contact details an organization may choose to share through an introduction.
+CONTACT_LABELS = {
+    "contact_email": _l("Email"),
+    "contact_phone": _l("Phone"),
+    "address": _l("Address"),
+    "contact_person": _l("Contact person"),
+    "facebook": _l("Facebook page"),
+    "telegram": _l("Telegram"),
+    "whatsapp": _l("WhatsApp"),
+}
+
+
+def contact_choices(fields: list[str]) -> list[SelectChoice]:
+    return [SelectChoice(field, CONTACT_LABELS[field]) for field in fields]
+
+
+class AskForm(FlaskForm):
+    message = TextAreaField(
+        _l("Message"),
+        validators=[
+            DataRequired(message=_l("Write a few words to introduce your organization.")),
+            Length(max=INTRODUCTION_MESSAGE_MAX_LENGTH),
+        ],
+    )
+    fields = MultiCheckboxField(_l("The contact details you will share if they accept"))
+    submit = SubmitField(_l("Ask for an introduction"))
+
+
+class AcceptForm(FlaskForm):
+    fields = MultiCheckboxField(_l("The contact details you share with them"))
+    submit = SubmitField(_l("Accept"))
+
+
+class ReportForm(FlaskForm):
+    reason = TextAreaField(
+        _l("What is wrong with this request"),
+        validators=[DataRequired(), Length(max=introductions.REASON_MAX_LENGTH)],
+    )
+    submit = SubmitField(_l("Report to the moderators"))
