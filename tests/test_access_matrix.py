@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import (
+    Introduction,
     LoginSession,
     Offer,
     OfferCategory,
@@ -144,6 +145,15 @@ EXPECTED: dict[str, dict[str, str]] = {
     # The sample statement is A's: B cannot tell it exists.
     "solidarity.remove_offer": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 404 403 403"},
     "solidarity.shape": {"GET": "200 200 200 200 200 200"},
+    # Introductions: B may ask A (the sample request is B's to A, so only A answers it); the
+    # moderators read the abuse reports.
+    "solidarity.ask_introduction": {"GET": "L 302 404 200 403 403", "POST": "L 302 404 400 403 403"},
+    "solidarity.introductions": {"GET": "L 302 200 200 403 403"},
+    "solidarity.accept_introduction": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 404 403 403"},
+    "solidarity.decline_introduction": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 404 403 403"},
+    "solidarity.block_requester": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 404 403 403"},
+    "solidarity.report_introduction": {"GET": "405 405 405 405 405 405", "POST": "L 302 400 404 403 403"},
+    "solidarity.reports": {"GET": "L 403 403 403 200 200"},
     "solidarity.campaign_shape": {"GET": "200 200 200 200 200 200"},
 }
 
@@ -202,6 +212,8 @@ def build_world() -> World:
         text="Legal help.", visibility=OfferVisibility.PUBLIC,
     )  # fmt: skip
     db.session.add(offer_of_a)
+    introduction = Introduction(requester_id=org_b.id, recipient_id=org_a.id, message="Hello A.")
+    db.session.add(introduction)
     login_of_a = LoginSession(user_id=users["member_a"].id, browser="Firefox", system="Android")
     db.session.add(login_of_a)
     db.session.commit()
@@ -221,6 +233,8 @@ def build_world() -> World:
         "session_id": login_of_a.id,
         "slug:solidarity": campaign.slug,
         "offer_id": offer_of_a.id,
+        "introduction_id": introduction.id,
+        "org": org_a.slug,
     }
     return World(users=users, values=values)
 

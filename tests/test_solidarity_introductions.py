@@ -73,7 +73,9 @@ def test_an_accepted_introduction_exchanges_only_the_chosen_details(app, orgs, o
     page = _text(recipient.get("/solidarity/introductions"))
     assert "We work on water rights cases." in page
     assert "desk@lawyers.example" not in page
-    assert "secret@basra.example" not in _text(_client(app, orgs["requester"]).get("/solidarity/introductions"))
+    assert "secret@basra.example" not in _text(
+        _client(app, orgs["requester"]).get("/solidarity/introductions")
+    )
 
     response = recipient.post(
         f"/solidarity/introductions/{intro.id}/accept", data={"fields": ["contact_phone", "contact_person"]}
@@ -94,7 +96,10 @@ def test_an_accepted_introduction_exchanges_only_the_chosen_details(app, orgs, o
 def test_a_declined_introduction_says_not_now_and_shares_nothing(app, orgs, outbox):
     _ask(app, orgs["requester"])
     intro_id = scalar(app, sa.select(Introduction.id))
-    assert _client(app, orgs["recipient"]).post(f"/solidarity/introductions/{intro_id}/decline").status_code == 302
+    assert (
+        _client(app, orgs["recipient"]).post(f"/solidarity/introductions/{intro_id}/decline").status_code
+        == 302
+    )
     page = _text(_client(app, orgs["requester"]).get("/solidarity/introductions"))
     assert "Not now." in page
     assert "secret@basra.example" not in page and "+964 780 111" not in page
@@ -122,8 +127,12 @@ def test_requests_are_rate_limited_per_organization(app, orgs):
         for n in range(introductions.DAILY_REQUESTS):
             target = builders.make_organization(f"Target {n}")
             db.session.add(
-                Introduction(requester_id=scalar_org(app, "lawyers-abroad"), recipient_id=target.id,
-                             message="Hello", status=IntroductionStatus.PENDING)  # fmt: skip
+                Introduction(
+                    requester_id=scalar_org(app, "lawyers-abroad"),
+                    recipient_id=target.id,
+                    message="Hello",
+                    status=IntroductionStatus.PENDING,
+                )
             )
         db.session.commit()
     response = _ask(app, orgs["requester"])
@@ -150,13 +159,18 @@ def test_one_open_request_per_pair_and_none_to_oneself_or_a_dark_organization(ap
         org = db.session.scalar(sa.select(Organization).where(Organization.slug == "basra-water-watch"))
         org.dark_at = utcnow()
         db.session.commit()
-    assert _client(app, orgs["requester"]).get("/solidarity/introductions/ask/basra-water-watch").status_code == 404
+    assert (
+        _client(app, orgs["requester"]).get("/solidarity/introductions/ask/basra-water-watch").status_code
+        == 404
+    )
 
 
 def test_shared_details_disappear_when_the_other_side_goes_dark(app, orgs):
     _ask(app, orgs["requester"])
     intro_id = scalar(app, sa.select(Introduction.id))
-    _client(app, orgs["recipient"]).post(f"/solidarity/introductions/{intro_id}/accept", data={"fields": ["contact_phone"]})
+    _client(app, orgs["recipient"]).post(
+        f"/solidarity/introductions/{intro_id}/accept", data={"fields": ["contact_phone"]}
+    )
     assert "+964 780 111" in _text(_client(app, orgs["requester"]).get("/solidarity/introductions"))
     with app_context(app):
         from app.models import Organization
@@ -171,13 +185,18 @@ def test_only_the_recipient_answers(app, orgs):
     _ask(app, orgs["requester"])
     intro_id = scalar(app, sa.select(Introduction.id))
     with app_context(app):
-        stranger = builders.make_user(builders.make_organization("Stranger"), email="stranger@example.org").email
+        stranger = builders.make_user(
+            builders.make_organization("Stranger"), email="stranger@example.org"
+        ).email
         db.session.commit()
     for email in (orgs["requester"], stranger):
         client = _client(app, email)
         for action in ("accept", "decline", "block"):
             assert client.post(f"/solidarity/introductions/{intro_id}/{action}").status_code == 404
-        assert client.post(f"/solidarity/introductions/{intro_id}/report", data={"reason": "x"}).status_code == 404
+        assert (
+            client.post(f"/solidarity/introductions/{intro_id}/report", data={"reason": "x"}).status_code
+            == 404
+        )
     assert scalar(app, sa.select(Introduction.status)) == IntroductionStatus.PENDING
 
 

@@ -90,7 +90,10 @@ def ask(actor: User | None, recipient: Organization, message: str, fields: list[
     )
     if recent >= DAILY_REQUESTS:
         raise DomainError(
-            _("Your organization has asked for %(num)d introductions today. Try again tomorrow.", num=DAILY_REQUESTS)
+            _(
+                "Your organization has asked for %(num)d introductions today. Try again tomorrow.",
+                num=DAILY_REQUESTS,
+            )
         )
     blocked = db.session.get(IntroductionBlock, (recipient.id, requester.id)) is not None
     introduction = Introduction(
@@ -106,7 +109,9 @@ def ask(actor: User | None, recipient: Organization, message: str, fields: list[
         with db.session.begin_nested():
             db.session.add(introduction)
     except IntegrityError:
-        raise DomainError(_("Your organization is already waiting for an answer from this organization.")) from None
+        raise DomainError(
+            _("Your organization is already waiting for an answer from this organization.")
+        ) from None
     audit.record(
         actor,
         AuditAction.INTRODUCTION_REQUESTED,
@@ -134,6 +139,15 @@ def _incoming(actor: User | None, introduction_id: int) -> tuple[Organization, I
     if introduction is None or introduction.recipient_id != organization.id:
         raise LookupError(introduction_id)
     return organization, introduction
+
+
+def received(actor: User | None, introduction_id: int) -> bool:
+    """Whether the actor's (approved) organization received this request."""
+    try:
+        _incoming(actor, introduction_id)
+    except (LookupError, NotAllowed):
+        return False
+    return True
 
 
 def _check_pending(introduction: Introduction) -> None:
@@ -199,7 +213,7 @@ def decline(actor: User | None, introduction_id: int, *, block: bool = False) ->
 
 def report(actor: User | None, introduction_id: int, reason: str) -> IntroductionReport:
     """Tell the moderators a request was abusive (it is declined too)."""
-    organization, introduction = _incoming(actor, introduction_id)
+    _organization, introduction = _incoming(actor, introduction_id)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Say in a few words what is wrong with this request."))
@@ -298,4 +312,6 @@ def reports_page(page: int):
         )
         .order_by(IntroductionReport.created_at.desc(), IntroductionReport.id.desc())
     )
-    return db.paginate(stmt, page=page, per_page=current_app.config["PAGE_SIZE"], error_out=True, max_per_page=100)
+    return db.paginate(
+        stmt, page=page, per_page=current_app.config["PAGE_SIZE"], error_out=True, max_per_page=100
+    )

@@ -18,13 +18,13 @@ from app.solidarity.forms import CONTACT_LABELS, AcceptForm, AskForm, ReportForm
 from app.solidarity.routes import _refuse_unapproved
 
 
-@bp.route("/introductions/ask/<slug>", methods=["GET", "POST"])
+@bp.route("/introductions/ask/<org>", methods=["GET", "POST"])
 @member_required
 @rate_limited
-def ask_introduction(slug: str):
+def ask_introduction(org: str):
     if (refusal := _refuse_unapproved()) is not None:
         return refusal
-    recipient = directory.get_organization(slug)
+    recipient = directory.get_organization(org)
     if recipient is None or recipient.id == current_user.organization_id:
         abort(404)
     form = AskForm()
@@ -60,9 +60,15 @@ def introductions_page():
     )
 
 
-def _answer(action):
+def _answer(introduction_id: int, action, form=None):
+    """Refuse members of unapproved organizations, answer 404 to any other organization than
+    the recipient, 400 to a form with errors; then act."""
     if (refusal := _refuse_unapproved()) is not None:
         return refusal
+    if not introductions.received(current_user, introduction_id):
+        abort(404)
+    if form is not None and not form.validate_on_submit():
+        abort(400)
     try:
         action()
     except LookupError:
@@ -78,14 +84,12 @@ def _answer(action):
 def accept_introduction(introduction_id: int):
     form = AcceptForm()
     form.fields.choices = contact_choices(introductions.shareable_fields(current_user.organization))
-    if not form.validate_on_submit():
-        abort(400)
 
     def action():
         introductions.accept(current_user, introduction_id, form.fields.data)
         flash(_("Accepted: you can now see each other's shared contact details."), "success")
 
-    return _answer(action)
+    return _answer(introduction_id, action, form)
 
 
 @bp.post("/introductions/<int:introduction_id>/decline")
@@ -95,7 +99,7 @@ def decline_introduction(introduction_id: int):
         introductions.decline(current_user, introduction_id)
         flash(_("Declined. They are told only “not now”."), "success")
 
-    return _answer(action)
+    return _answer(introduction_id, action)
 
 
 @bp.post("/introductions/<int:introduction_id>/block")
@@ -105,21 +109,19 @@ def block_requester(introduction_id: int):
         introductions.decline(current_user, introduction_id, block=True)
         flash(_("Declined, and your organization will receive no more requests from this one."), "success")
 
-    return _answer(action)
+    return _answer(introduction_id, action)
 
 
 @bp.post("/introductions/<int:introduction_id>/report")
 @member_required
 def report_introduction(introduction_id: int):
     form = ReportForm()
-    if not form.validate_on_submit():
-        abort(400)
 
     def action():
         introductions.report(current_user, introduction_id, form.reason.data)
         flash(_("Reported to the moderators, and declined."), "success")
 
-    return _answer(action)
+    return _answer(introduction_id, action, form)
 
 
 @bp.get("/reports")

@@ -164,7 +164,9 @@ def site_pages(app: Flask) -> SitePages:
             two_factor=endpoint_url(app, "account.security"),
             authenticator_setup=endpoint_url(app, "account.setup_authenticator"),
             network_shape=endpoint_url(app, "solidarity.shape"),
-            campaign_shape=endpoint_url(app, "solidarity.campaign_shape", slug=campaign.slug) if campaign else None,
+            campaign_shape=endpoint_url(app, "solidarity.campaign_shape", slug=campaign.slug)
+            if campaign
+            else None,
             offers=endpoint_url(app, "solidarity.offers_page"),
         )
         db.session.remove()
