@@ -73,6 +73,9 @@ def test_an_accepted_introduction_exchanges_only_the_chosen_details(app, orgs, o
     page = _text(recipient.get("/solidarity/introductions"))
     assert "We work on water rights cases." in page
     assert "desk@lawyers.example" not in page
+    # The accept form offers the recipient's own filled-in details to choose from.
+    assert 'value="contact_phone"' in page and 'value="contact_person"' in page
+    assert 'value="facebook"' not in page  # not filled in
     assert "secret@basra.example" not in _text(
         _client(app, orgs["requester"]).get("/solidarity/introductions")
     )

@@ -106,6 +106,7 @@ class SitePages:
     network_shape: str | None = None
     campaign_shape: str | None = None
     offers: str | None = None
+    introductions: str | None = None
     missing: str = "/this-page-does-not-exist"
 
 
@@ -168,6 +169,7 @@ def site_pages(app: Flask) -> SitePages:
             if campaign
             else None,
             offers=endpoint_url(app, "solidarity.offers_page"),
+            introductions=endpoint_url(app, "solidarity.introductions"),
         )
         db.session.remove()
         return pages
@@ -296,6 +298,7 @@ MEMBER_PAGES = [
     "two_factor",
     "authenticator_setup",
     "offers",
+    "introductions",
 ]
 MODERATOR_PAGES = [
     "moderation_queue",
