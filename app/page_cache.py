@@ -84,6 +84,8 @@ PUBLIC_TABLES = frozenset(
         "project_translations",
         # What organizations offer and need (their profiles and campaign pages show it).
         "solidarity_offers",
+        # Accepted co-sponsors show on project pages and on their own profiles.
+        "solidarity_cosponsors",
         # SQLite's search index (kept by triggers on the tables above; rebuilt by a command).
         "campaigns_fts",
         "organizations_fts",

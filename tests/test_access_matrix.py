@@ -32,6 +32,7 @@ from app.models import (
     OrganizationStatus,
     PledgeVisibility,
     Project,
+    ProjectCosponsor,
     Role,
     User,
     Visibility,
@@ -154,6 +155,11 @@ EXPECTED: dict[str, dict[str, str]] = {
     "solidarity.block_requester": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 404 403 403"},
     "solidarity.report_introduction": {"GET": "405 405 405 405 405 405", "POST": "L 302 400 404 403 403"},
     "solidarity.reports": {"GET": "L 403 403 403 200 200"},
+    # Co-sponsorship: A invites to its project (Clean River); B, invited, answers.
+    "solidarity.project_cosponsors": {"GET": "L 404 200 404 403 403", "POST": "L 404 400 404 403 403"},
+    "solidarity.cosponsorships": {"GET": "L 302 200 200 403 403"},
+    "solidarity.accept_cosponsorship": {"GET": "405 405 405 405 405 405", "POST": "L 302 404 302 403 403"},
+    "solidarity.decline_cosponsorship": {"GET": "405 405 405 405 405 405", "POST": "L 302 404 302 403 403"},
     "solidarity.campaign_shape": {"GET": "200 200 200 200 200 200"},
 }
 
@@ -214,6 +220,7 @@ def build_world() -> World:
     db.session.add(offer_of_a)
     introduction = Introduction(requester_id=org_b.id, recipient_id=org_a.id, message="Hello A.")
     db.session.add(introduction)
+    db.session.add(ProjectCosponsor(project_id=project.id, organization_id=org_b.id))
     login_of_a = LoginSession(user_id=users["member_a"].id, browser="Firefox", system="Android")
     db.session.add(login_of_a)
     db.session.commit()

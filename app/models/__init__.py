@@ -23,6 +23,7 @@ from app.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from app.models.pledge import Pledge
 from app.models.project import Project, ProjectCampaign, ProjectTranslation
 from app.models.solidarity import (
+    CosponsorStatus,
     Introduction,
     IntroductionBlock,
     IntroductionReport,
@@ -31,6 +32,7 @@ from app.models.solidarity import (
     OfferCategory,
     OfferDirection,
     OfferVisibility,
+    ProjectCosponsor,
 )
 from app.models.two_factor import RecoveryCode, WebAuthnCredential
 from app.models.user import User
@@ -45,6 +47,7 @@ __all__ = [
     "CampaignStatus",
     "CampaignTranslation",
     "ContactDetailView",
+    "CosponsorStatus",
     "Introduction",
     "IntroductionBlock",
     "IntroductionReport",
@@ -66,6 +69,7 @@ __all__ = [
     "PledgeVisibility",
     "Project",
     "ProjectCampaign",
+    "ProjectCosponsor",
     "ProjectStatus",
     "ProjectTranslation",
     "RecoveryCode",

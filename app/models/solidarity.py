@@ -23,6 +23,7 @@ from app.models.enums import enum_column
 if TYPE_CHECKING:
     from app.models.campaign import Campaign
     from app.models.organization import Organization
+    from app.models.project import Project
 
 
 class OfferDirection(enum.StrEnum):
@@ -190,3 +191,36 @@ class IntroductionReport(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     introduction: Mapped[Introduction] = relationship(viewonly=True)
+
+
+class CosponsorStatus(enum.StrEnum):
+    INVITED = "invited"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class ProjectCosponsor(db.Model):
+    """An organization invited to co-sponsor another's project; shown once it accepts."""
+
+    __tablename__ = "solidarity_cosponsors"
+
+    project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    organization_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[CosponsorStatus] = mapped_column(
+        enum_column(CosponsorStatus, "cosponsor_status"), default=CosponsorStatus.INVITED
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organization: Mapped[Organization] = relationship(viewonly=True)
+    project: Mapped[Project] = relationship(viewonly=True)
+
+    __table_args__ = (
+        # An organization's invitations and co-sponsored projects.
+        sa.Index("ix_solidarity_cosponsors_organization_status", "organization_id", "status"),
+    )

@@ -5,7 +5,7 @@ from app import labels, params, urls
 from app.i18n import current_locale
 from app.models import OrganizationKind
 from app.organizations import bp
-from app.services import directory, offers, translations
+from app.services import cosponsors, directory, offers, translations
 from app.transactions import records_views
 
 
@@ -52,6 +52,7 @@ def detail(slug: str):
         projects=projects,
         campaign_texts=translations.campaign_texts(campaigns, locale),
         org_statements=org_statements,
+        cosponsored=cosponsors.cosponsored_projects(organization),
     )
     # The request commits the access-log record after rendering, so the page's objects are not
     # reloaded; if the record cannot be written, the page is not shown (a 503 answers instead).

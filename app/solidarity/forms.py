@@ -87,3 +87,12 @@ class ReportForm(FlaskForm):
         validators=[DataRequired(), Length(max=introductions.REASON_MAX_LENGTH)],
     )
     submit = SubmitField(_l("Report to the moderators"))
+
+
+class CosponsorInviteForm(FlaskForm):
+    organization = StringField(
+        _l("The organization's address in the directory"),
+        description=_l("The last part of its profile's address, e.g. basra-water-watch."),
+        validators=[DataRequired(), Length(max=120), OneLine()],
+    )
+    submit = SubmitField(_l("Invite to co-sponsor"))

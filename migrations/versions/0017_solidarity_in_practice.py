@@ -13,6 +13,8 @@ Create Date: 2026-12-01 10:00:00
   per pair (partial unique index).
 - solidarity_blocks: an organization receives no more requests from another.
 - solidarity_reports: a recipient reports an abusive request to the moderators.
+- solidarity_cosponsors: an organization invited to co-sponsor another's project (status
+  invited / accepted / declined).
 - five audit actions (introduction.requested, .accepted, .declined, .blocked, .reported) in the
   CHECK of audit_entries.action: audit_entries is rebuilt (batch) on SQLite, as 0012 does.
   Downgrading deletes the audit entries of the new actions (the old CHECK refuses them).
@@ -35,6 +37,7 @@ CATEGORIES = (
 )  # fmt: skip
 VISIBILITIES = ("public", "members")
 INTRODUCTION_STATUSES = ("pending", "accepted", "declined")
+COSPONSOR_STATUSES = ("invited", "accepted", "declined")
 
 AUDIT_ACTIONS_BEFORE = [
     "organization.approved", "organization.rejected", "organization.suspended",
@@ -175,6 +178,31 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_solidarity_reports_introduction_id"), ["introduction_id"])
         batch_op.create_index(batch_op.f("ix_solidarity_reports_created_at"), ["created_at"])
 
+    op.create_table(
+        "solidarity_cosponsors",
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("invited_by_id", sa.Integer(), nullable=True),
+        sa.Column("status", _enum(COSPONSOR_STATUSES, "cosponsor_status"), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["invited_by_id"], ["users.id"],
+            name=op.f("fk_solidarity_cosponsors_invited_by_id_users"), ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"], ["organizations.id"],
+            name=op.f("fk_solidarity_cosponsors_organization_id_organizations"), ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["project_id"], ["projects.id"],
+            name=op.f("fk_solidarity_cosponsors_project_id_projects"), ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("project_id", "organization_id", name=op.f("pk_solidarity_cosponsors")),
+    )  # fmt: skip
+    with op.batch_alter_table("solidarity_cosponsors") as batch_op:
+        batch_op.create_index("ix_solidarity_cosponsors_organization_status", ["organization_id", "status"])
+
     with op.batch_alter_table("audit_entries") as batch_op:
         batch_op.drop_constraint(op.f(AUDIT_CHECK), type_="check")
         batch_op.create_check_constraint(
@@ -188,6 +216,10 @@ def downgrade():
     with op.batch_alter_table("audit_entries") as batch_op:
         batch_op.drop_constraint(op.f(AUDIT_CHECK), type_="check")
         batch_op.create_check_constraint(op.f(AUDIT_CHECK), _audit_check(AUDIT_ACTIONS_BEFORE))
+
+    with op.batch_alter_table("solidarity_cosponsors") as batch_op:
+        batch_op.drop_index("ix_solidarity_cosponsors_organization_status")
+    op.drop_table("solidarity_cosponsors")
 
     with op.batch_alter_table("solidarity_reports") as batch_op:
         batch_op.drop_index(batch_op.f("ix_solidarity_reports_created_at"))
