@@ -193,6 +193,9 @@ AUDIT_ACTION = Labels(
         AuditAction.INTRODUCTION_DECLINED: _l("Introduction declined"),
         AuditAction.INTRODUCTION_BLOCKED: _l("Introductions blocked"),
         AuditAction.INTRODUCTION_REPORTED: _l("Introduction reported to moderators"),
+        AuditAction.STATEMENT_PUBLISHED: _l("Joint statement published or revised"),
+        AuditAction.STATEMENT_SIGNED: _l("Joint statement signed"),
+        AuditAction.STATEMENT_WITHDRAWN: _l("Signature of a joint statement withdrawn"),
     }
 )
 

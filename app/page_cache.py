@@ -86,6 +86,10 @@ PUBLIC_TABLES = frozenset(
         "solidarity_offers",
         # Accepted co-sponsors show on project pages and on their own profiles.
         "solidarity_cosponsors",
+        # Joint statements, their texts and their (named) signatories are public pages.
+        "solidarity_statements",
+        "solidarity_statement_texts",
+        "solidarity_signatures",
         # SQLite's search index (kept by triggers on the tables above; rebuilt by a command).
         "campaigns_fts",
         "organizations_fts",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import (
     Introduction,
+    JointStatement,
     LoginSession,
     Offer,
     OfferCategory,
@@ -34,6 +36,7 @@ from app.models import (
     Project,
     ProjectCosponsor,
     Role,
+    StatementText,
     User,
     Visibility,
 )
@@ -160,6 +163,16 @@ EXPECTED: dict[str, dict[str, str]] = {
     "solidarity.cosponsorships": {"GET": "L 302 200 200 403 403"},
     "solidarity.accept_cosponsorship": {"GET": "405 405 405 405 405 405", "POST": "L 302 404 302 403 403"},
     "solidarity.decline_cosponsorship": {"GET": "405 405 405 405 405 405", "POST": "L 302 404 302 403 403"},
+    # Joint statements: moderators publish (the coordinator rule of app/services/statements.py);
+    # the sample statement is past its deadline (frozen), so its PDF and CSV are public and a
+    # signature or withdrawal by an approved member is refused with a message (302).
+    "solidarity.new_statement": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 400 400"},
+    "solidarity.campaign_statements": {"GET": "200 200 200 200 200 200"},
+    "solidarity.statement": {"GET": "200 200 200 200 200 200"},
+    "solidarity.sign_statement": {"GET": "405 405 405 405 405 405", "POST": "L 403 302 302 403 403"},
+    "solidarity.withdraw_signature": {"GET": "405 405 405 405 405 405", "POST": "L 403 302 302 403 403"},
+    "solidarity.statement_pdf": {"GET": "200 200 200 200 200 200"},
+    "solidarity.statement_csv": {"GET": "200 200 200 200 200 200"},
     "solidarity.campaign_shape": {"GET": "200 200 200 200 200 200"},
 }
 
@@ -221,6 +234,14 @@ def build_world() -> World:
     introduction = Introduction(requester_id=org_b.id, recipient_id=org_a.id, message="Hello A.")
     db.session.add(introduction)
     db.session.add(ProjectCosponsor(project_id=project.id, organization_id=org_b.id))
+    statement = JointStatement(
+        campaign_id=campaign.id, deadline=datetime(2020, 1, 1, tzinfo=UTC), allow_counted=True
+    )
+    db.session.add(statement)
+    db.session.flush()
+    db.session.add(
+        StatementText(statement_id=statement.id, version=1, locale="en", title="Water", body="Flow.")
+    )
     login_of_a = LoginSession(user_id=users["member_a"].id, browser="Firefox", system="Android")
     db.session.add(login_of_a)
     db.session.commit()
@@ -242,6 +263,7 @@ def build_world() -> World:
         "offer_id": offer_of_a.id,
         "introduction_id": introduction.id,
         "org": org_a.slug,
+        "statement_id": statement.id,
     }
     return World(users=users, values=values)
 

@@ -28,11 +28,14 @@ from app.models.solidarity import (
     IntroductionBlock,
     IntroductionReport,
     IntroductionStatus,
+    JointStatement,
     Offer,
     OfferCategory,
     OfferDirection,
     OfferVisibility,
     ProjectCosponsor,
+    StatementSignature,
+    StatementText,
 )
 from app.models.two_factor import RecoveryCode, WebAuthnCredential
 from app.models.user import User
@@ -52,6 +55,7 @@ __all__ = [
     "IntroductionBlock",
     "IntroductionReport",
     "IntroductionStatus",
+    "JointStatement",
     "LinkVisibility",
     "LoginSession",
     "Offer",
@@ -74,6 +78,8 @@ __all__ = [
     "ProjectTranslation",
     "RecoveryCode",
     "Role",
+    "StatementSignature",
+    "StatementText",
     "SupportKind",
     "User",
     "Visibility",

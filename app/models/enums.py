@@ -127,6 +127,10 @@ class AuditAction(enum.StrEnum):
     INTRODUCTION_DECLINED = "introduction.declined"
     INTRODUCTION_BLOCKED = "introduction.blocked"
     INTRODUCTION_REPORTED = "introduction.reported"
+    # Joint statements: published (and revised) by a coordinator; every signature and withdrawal.
+    STATEMENT_PUBLISHED = "statement.published"
+    STATEMENT_SIGNED = "statement.signed"
+    STATEMENT_WITHDRAWN = "statement.withdrawn"
 
 
 def enum_column(enum_class: type[enum.StrEnum], name: str) -> sa.Enum:

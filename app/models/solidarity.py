@@ -224,3 +224,66 @@ class ProjectCosponsor(db.Model):
         # An organization's invitations and co-sponsored projects.
         sa.Index("ix_solidarity_cosponsors_organization_status", "organization_id", "status"),
     )
+
+
+class JointStatement(db.Model):
+    """A statement a coordinator publishes on a campaign for organizations to sign (issue #20).
+
+    Its text is versioned, in one or more languages (:class:`StatementText`); signatures are
+    taken until the deadline, after which the text and the signatories are frozen."""
+
+    __tablename__ = "solidarity_statements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Whether an organization may sign without being named (it then only adds to the count).
+    allow_counted: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int] = mapped_column(default=1)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    campaign: Mapped[Campaign] = relationship(viewonly=True)
+    texts: Mapped[list[StatementText]] = relationship(viewonly=True, order_by="StatementText.locale")
+
+    __table_args__ = (sa.CheckConstraint("version >= 1", name="version_positive"),)
+
+
+class StatementText(db.Model):
+    __tablename__ = "solidarity_statement_texts"
+
+    statement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("solidarity_statements.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(primary_key=True)
+    locale: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StatementSignature(db.Model):
+    __tablename__ = "solidarity_signatures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(sa.ForeignKey("solidarity_statements.id", ondelete="CASCADE"))
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id", ondelete="CASCADE"))
+    signed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    named: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int]  # the version of the text signed
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organization: Mapped[Organization] = relationship(viewonly=True)
+
+    __table_args__ = (
+        sa.Index(
+            "uq_solidarity_signatures_active",
+            "statement_id",
+            "organization_id",
+            unique=True,
+            sqlite_where=sa.text("withdrawn_at IS NULL"),
+            postgresql_where=sa.text("withdrawn_at IS NULL"),
+        ),
+        sa.Index("ix_solidarity_signatures_statement_active", "statement_id", "withdrawn_at", "created_at"),
+    )

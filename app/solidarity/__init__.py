@@ -5,6 +5,6 @@ from flask import Blueprint
 bp = Blueprint("solidarity", __name__)
 
 # The route modules add their views to ``bp`` as they are imported, so they come after it.
-from app.solidarity import cosponsor_routes, introduction_routes, routes, shape_routes  # noqa: E402, F401
+from app.solidarity import cosponsor_routes, introduction_routes, routes, shape_routes, statement_routes  # noqa: E402, F401
 
 __all__ = ["bp"]

@@ -1,6 +1,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
@@ -96,3 +104,38 @@ class CosponsorInviteForm(FlaskForm):
         validators=[DataRequired(), Length(max=120), OneLine()],
     )
     submit = SubmitField(_l("Invite to co-sponsor"))
+
+
+class StatementForm(FlaskForm):
+    """The statement's text in the four languages (at least one), its deadline and rule."""
+
+    title_en = StringField(_l("Title in English"), validators=[Length(max=200), OneLine()])
+    body_en = TextAreaField(_l("Text in English"), validators=[Length(max=20000)])
+    title_ar = StringField(_l("Title in Arabic"), validators=[Length(max=200), OneLine()])
+    body_ar = TextAreaField(_l("Text in Arabic"), validators=[Length(max=20000)])
+    title_ckb = StringField(_l("Title in Kurdish"), validators=[Length(max=200), OneLine()])
+    body_ckb = TextAreaField(_l("Text in Kurdish"), validators=[Length(max=20000)])
+    title_fr = StringField(_l("Title in French"), validators=[Length(max=200), OneLine()])
+    body_fr = TextAreaField(_l("Text in French"), validators=[Length(max=20000)])
+    deadline = DateTimeLocalField(_l("Deadline for signatures (UTC)"), validators=[DataRequired()])
+    allow_counted = BooleanField(_l("Organizations may sign without being named (they are only counted)"))
+    submit = SubmitField(_l("Publish"))
+
+    def texts(self) -> dict[str, tuple[str, str]]:
+        return {
+            locale: (getattr(self, f"title_{locale}").data or "", getattr(self, f"body_{locale}").data or "")
+            for locale in ("en", "ar", "ckb", "fr")
+        }
+
+
+class SignForm(FlaskForm):
+    how = RadioField(
+        _l("How your organization signs"),
+        choices=[
+            SelectChoice("named", _l("Named among the signatories")),
+            SelectChoice("counted", _l("Counted only, never named")),
+        ],
+        default="named",
+        validators=[DataRequired()],
+    )
+    submit = SubmitField(_l("Sign"))

@@ -15,7 +15,10 @@ Create Date: 2026-12-01 10:00:00
 - solidarity_reports: a recipient reports an abusive request to the moderators.
 - solidarity_cosponsors: an organization invited to co-sponsor another's project (status
   invited / accepted / declined).
-- five audit actions (introduction.requested, .accepted, .declined, .blocked, .reported) in the
+- solidarity_statements, solidarity_statement_texts (versioned, per language),
+  solidarity_signatures (named or counted; one active signature per organization).
+- eight audit actions (introduction.requested, .accepted, .declined, .blocked, .reported;
+  statement.published, .signed, .withdrawn) in the
   CHECK of audit_entries.action: audit_entries is rebuilt (batch) on SQLite, as 0012 does.
   Downgrading deletes the audit entries of the new actions (the old CHECK refuses them).
 """
@@ -53,6 +56,7 @@ AUDIT_ACTIONS_BEFORE = [
 NEW_AUDIT_ACTIONS = [
     "introduction.requested", "introduction.accepted", "introduction.declined",
     "introduction.blocked", "introduction.reported",
+    "statement.published", "statement.signed", "statement.withdrawn",
 ]  # fmt: skip
 AUDIT_CHECK = "ck_audit_entries_audit_action"
 
@@ -203,6 +207,75 @@ def upgrade():
     with op.batch_alter_table("solidarity_cosponsors") as batch_op:
         batch_op.create_index("ix_solidarity_cosponsors_organization_status", ["organization_id", "status"])
 
+    op.create_table(
+        "solidarity_statements",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("deadline", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("allow_counted", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("version >= 1", name=op.f("ck_solidarity_statements_version_positive")),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"], ["campaigns.id"],
+            name=op.f("fk_solidarity_statements_campaign_id_campaigns"), ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"],
+            name=op.f("fk_solidarity_statements_created_by_id_users"), ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_solidarity_statements")),
+    )  # fmt: skip
+    with op.batch_alter_table("solidarity_statements") as batch_op:
+        batch_op.create_index(batch_op.f("ix_solidarity_statements_campaign_id"), ["campaign_id"])
+    op.create_table(
+        "solidarity_statement_texts",
+        sa.Column("statement_id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("locale", sa.String(length=8), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["statement_id"], ["solidarity_statements.id"],
+            name=op.f("fk_solidarity_statement_texts_statement_id_solidarity_statements"), ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("statement_id", "version", "locale", name=op.f("pk_solidarity_statement_texts")),
+    )  # fmt: skip
+    op.create_table(
+        "solidarity_signatures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("statement_id", sa.Integer(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("signed_by_id", sa.Integer(), nullable=True),
+        sa.Column("named", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["organization_id"], ["organizations.id"],
+            name=op.f("fk_solidarity_signatures_organization_id_organizations"), ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["signed_by_id"], ["users.id"],
+            name=op.f("fk_solidarity_signatures_signed_by_id_users"), ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["statement_id"], ["solidarity_statements.id"],
+            name=op.f("fk_solidarity_signatures_statement_id_solidarity_statements"), ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_solidarity_signatures")),
+    )  # fmt: skip
+    with op.batch_alter_table("solidarity_signatures") as batch_op:
+        batch_op.create_index(
+            "uq_solidarity_signatures_active", ["statement_id", "organization_id"], unique=True,
+            sqlite_where=sa.text("withdrawn_at IS NULL"), postgresql_where=sa.text("withdrawn_at IS NULL"),
+        )  # fmt: skip
+        batch_op.create_index(
+            "ix_solidarity_signatures_statement_active", ["statement_id", "withdrawn_at", "created_at"]
+        )
+
     with op.batch_alter_table("audit_entries") as batch_op:
         batch_op.drop_constraint(op.f(AUDIT_CHECK), type_="check")
         batch_op.create_check_constraint(
@@ -216,6 +289,18 @@ def downgrade():
     with op.batch_alter_table("audit_entries") as batch_op:
         batch_op.drop_constraint(op.f(AUDIT_CHECK), type_="check")
         batch_op.create_check_constraint(op.f(AUDIT_CHECK), _audit_check(AUDIT_ACTIONS_BEFORE))
+
+    with op.batch_alter_table("solidarity_signatures") as batch_op:
+        batch_op.drop_index("ix_solidarity_signatures_statement_active")
+        batch_op.drop_index(
+            "uq_solidarity_signatures_active",
+            sqlite_where=sa.text("withdrawn_at IS NULL"), postgresql_where=sa.text("withdrawn_at IS NULL"),
+        )  # fmt: skip
+    op.drop_table("solidarity_signatures")
+    op.drop_table("solidarity_statement_texts")
+    with op.batch_alter_table("solidarity_statements") as batch_op:
+        batch_op.drop_index(batch_op.f("ix_solidarity_statements_campaign_id"))
+    op.drop_table("solidarity_statements")
 
     with op.batch_alter_table("solidarity_cosponsors") as batch_op:
         batch_op.drop_index("ix_solidarity_cosponsors_organization_status")
