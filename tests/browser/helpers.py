@@ -107,6 +107,8 @@ class SitePages:
     campaign_shape: str | None = None
     offers: str | None = None
     introductions: str | None = None
+    cosponsorships: str | None = None
+    campaign_statements: str | None = None
     missing: str = "/this-page-does-not-exist"
 
 
@@ -170,6 +172,10 @@ def site_pages(app: Flask) -> SitePages:
             else None,
             offers=endpoint_url(app, "solidarity.offers_page"),
             introductions=endpoint_url(app, "solidarity.introductions"),
+            cosponsorships=endpoint_url(app, "solidarity.cosponsorships"),
+            campaign_statements=endpoint_url(app, "solidarity.campaign_statements", slug=campaign.slug)
+            if campaign
+            else None,
         )
         db.session.remove()
         return pages
@@ -287,6 +293,7 @@ VISITOR_PAGES = [
     "search",
     "network_shape",
     "campaign_shape",
+    "campaign_statements",
     "missing",
 ]
 MEMBER_PAGES = [
@@ -299,6 +306,7 @@ MEMBER_PAGES = [
     "authenticator_setup",
     "offers",
     "introductions",
+    "cosponsorships",
 ]
 MODERATOR_PAGES = [
     "moderation_queue",
