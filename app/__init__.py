@@ -113,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     from app.organizations import bp as organizations_bp
     from app.projects import bp as projects_bp
     from app.search import bp as search_bp
+    from app.solidarity import bp as solidarity_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(campaigns_bp, url_prefix="/campaigns")
@@ -125,6 +126,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(opendata_bp)
     api.init_app(app)  # /api/v1 and its OpenAPI document (flask-smorest)
+
+    app.register_blueprint(solidarity_bp, url_prefix="/solidarity")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -18,6 +18,9 @@ from app.models import (
     AuditAction,
     CampaignStatus,
     LoginSession,
+    OfferCategory,
+    OfferDirection,
+    OfferVisibility,
     OrganizationKind,
     OrganizationStatus,
     PledgeVisibility,
@@ -74,6 +77,29 @@ SUPPORT_KIND = Labels(
         SupportKind.FUNDING: _l("Funding"),
         SupportKind.IN_KIND: _l("In-kind support"),
         SupportKind.HOSTING_EVENTS: _l("Hosting events"),
+    }
+)
+
+# What an organization offers the network or needs from it (app/models/solidarity.py).
+OFFER_CATEGORY = Labels(
+    {
+        OfferCategory.LEGAL: _l("Legal expertise"),
+        OfferCategory.TECHNICAL: _l("Technical expertise"),
+        OfferCategory.MEDIA: _l("Media expertise"),
+        OfferCategory.RESEARCH: _l("Research"),
+        OfferCategory.FUNDING: _l("Funding"),
+        OfferCategory.VOLUNTEERS: _l("Volunteers"),
+        OfferCategory.ADVOCACY: _l("Advocacy"),
+        OfferCategory.HOSTING: _l("Hosting"),
+        OfferCategory.TRAINING: _l("Training"),
+        OfferCategory.EQUIPMENT: _l("Equipment"),
+    }
+)
+OFFER_DIRECTION = Labels({OfferDirection.OFFER: _l("We offer"), OfferDirection.NEED: _l("We need")})
+OFFER_VISIBILITY = Labels(
+    {
+        OfferVisibility.PUBLIC: _l("Public — anyone who can see your organization"),
+        OfferVisibility.MEMBERS: _l("Members only — logged-in members of approved organizations"),
     }
 )
 
@@ -162,6 +188,14 @@ AUDIT_ACTION = Labels(
         AuditAction.USER_DELETED: _l("Account deleted"),
         AuditAction.REVIEW_REQUESTED: _l("Review of hidden content asked for"),
         AuditAction.REVIEW_DECLINED: _l("Content kept hidden after review"),
+        AuditAction.INTRODUCTION_REQUESTED: _l("Introduction asked for"),
+        AuditAction.INTRODUCTION_ACCEPTED: _l("Introduction accepted"),
+        AuditAction.INTRODUCTION_DECLINED: _l("Introduction declined"),
+        AuditAction.INTRODUCTION_BLOCKED: _l("Introductions blocked"),
+        AuditAction.INTRODUCTION_REPORTED: _l("Introduction reported to moderators"),
+        AuditAction.STATEMENT_PUBLISHED: _l("Joint statement published or revised"),
+        AuditAction.STATEMENT_SIGNED: _l("Joint statement signed"),
+        AuditAction.STATEMENT_WITHDRAWN: _l("Signature of a joint statement withdrawn"),
     }
 )
 

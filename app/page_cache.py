@@ -82,6 +82,14 @@ PUBLIC_TABLES = frozenset(
         "projects",
         "project_campaigns",
         "project_translations",
+        # What organizations offer and need (their profiles and campaign pages show it).
+        "solidarity_offers",
+        # Accepted co-sponsors show on project pages and on their own profiles.
+        "solidarity_cosponsors",
+        # Joint statements, their texts and their (named) signatories are public pages.
+        "solidarity_statements",
+        "solidarity_statement_texts",
+        "solidarity_signatures",
         # SQLite's search index (kept by triggers on the tables above; rebuilt by a command).
         "campaigns_fts",
         "organizations_fts",
@@ -101,6 +109,10 @@ PRIVATE_TABLES = frozenset(
         "outbox_messages",
         "login_sessions",
         "contact_detail_views",
+        # Introductions between organizations, blocks and abuse reports (no public page reads them).
+        "solidarity_introductions",
+        "solidarity_blocks",
+        "solidarity_reports",
     }
 )
 

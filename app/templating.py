@@ -96,6 +96,8 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["pledge_visibility_label"] = labels.PLEDGE_VISIBILITY
     app.jinja_env.globals["support_kind_labels"] = labels.SUPPORT_KIND.table
     app.jinja_env.filters["kind_label"] = labels.ORGANIZATION_KIND
+    # Offers and needs (app/solidarity): {{ offer.category|offer_category }}.
+    app.jinja_env.filters["offer_category"] = labels.OFFER_CATEGORY
     app.jinja_env.filters["country_name"] = labels.country_name
     app.jinja_env.globals["login_browser_label"] = labels.login_browser
     app.jinja_env.globals["login_place_label"] = labels.login_place

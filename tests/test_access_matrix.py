@@ -16,18 +16,27 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import (
+    Introduction,
+    JointStatement,
     LoginSession,
+    Offer,
+    OfferCategory,
+    OfferDirection,
+    OfferVisibility,
     Organization,
     OrganizationStatus,
     PledgeVisibility,
     Project,
+    ProjectCosponsor,
     Role,
+    StatementText,
     User,
     Visibility,
 )
@@ -157,6 +166,38 @@ EXPECTED: dict[str, dict[str, str]] = {
     "opendata.organizations": {"GET": "200 200 200 200 200 200"},
     "opendata.robots": {"GET": "200 200 200 200 200 200"},
     "opendata.sitemap": {"GET": "200 200 200 200 200 200"},
+    # Solidarity in practice (issue #20). Offers and needs: stated by members of approved
+    # organizations (a pending one is sent to its dashboard), read by anyone as visibility allows.
+    "solidarity.campaign_offers": {"GET": "200 200 200 200 200 200"},
+    "solidarity.offers_page": {"GET": "L 302 200 200 403 403", "POST": "L 302 400 400 403 403"},
+    # The sample statement is A's: B cannot tell it exists.
+    "solidarity.remove_offer": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 404 403 403"},
+    "solidarity.shape": {"GET": "200 200 200 200 200 200"},
+    # Introductions: B may ask A (the sample request is B's to A, so only A answers it); the
+    # moderators read the abuse reports.
+    "solidarity.ask_introduction": {"GET": "L 302 404 200 403 403", "POST": "L 302 404 400 403 403"},
+    "solidarity.introductions": {"GET": "L 302 200 200 403 403"},
+    "solidarity.accept_introduction": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 404 403 403"},
+    "solidarity.decline_introduction": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 404 403 403"},
+    "solidarity.block_requester": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 404 403 403"},
+    "solidarity.report_introduction": {"GET": "405 405 405 405 405 405", "POST": "L 302 400 404 403 403"},
+    "solidarity.reports": {"GET": "L 403 403 403 200 200"},
+    # Co-sponsorship: A invites to its project (Clean River); B, invited, answers.
+    "solidarity.project_cosponsors": {"GET": "L 404 200 404 403 403", "POST": "L 404 400 404 403 403"},
+    "solidarity.cosponsorships": {"GET": "L 302 200 200 403 403"},
+    "solidarity.accept_cosponsorship": {"GET": "405 405 405 405 405 405", "POST": "L 302 404 302 403 403"},
+    "solidarity.decline_cosponsorship": {"GET": "405 405 405 405 405 405", "POST": "L 302 404 302 403 403"},
+    # Joint statements: moderators publish (the coordinator rule of app/services/statements.py);
+    # the sample statement is past its deadline (frozen), so its PDF and CSV are public and a
+    # signature or withdrawal by an approved member is refused with a message (302).
+    "solidarity.new_statement": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 400 400"},
+    "solidarity.campaign_statements": {"GET": "200 200 200 200 200 200"},
+    "solidarity.statement": {"GET": "200 200 200 200 200 200"},
+    "solidarity.sign_statement": {"GET": "405 405 405 405 405 405", "POST": "L 403 302 302 403 403"},
+    "solidarity.withdraw_signature": {"GET": "405 405 405 405 405 405", "POST": "L 403 302 302 403 403"},
+    "solidarity.statement_pdf": {"GET": "200 200 200 200 200 200"},
+    "solidarity.statement_csv": {"GET": "200 200 200 200 200 200"},
+    "solidarity.campaign_shape": {"GET": "200 200 200 200 200 200"},
 }
 
 # Routes left out of the walk, and why.
@@ -209,6 +250,22 @@ def build_world() -> World:
     passkey = builders.make_passkey(users["member_a"])
     pledge = builders.make_pledge(org_a, campaign, visibility=PledgeVisibility.PUBLIC, message="Together.")
     project = builders.make_project(org_a, [campaign], "Clean River", slug="clean-river")
+    offer_of_a = Offer(
+        organization_id=org_a.id, direction=OfferDirection.OFFER, category=OfferCategory.LEGAL,
+        text="Legal help.", visibility=OfferVisibility.PUBLIC,
+    )  # fmt: skip
+    db.session.add(offer_of_a)
+    introduction = Introduction(requester_id=org_b.id, recipient_id=org_a.id, message="Hello A.")
+    db.session.add(introduction)
+    db.session.add(ProjectCosponsor(project_id=project.id, organization_id=org_b.id))
+    statement = JointStatement(
+        campaign_id=campaign.id, deadline=datetime(2020, 1, 1, tzinfo=UTC), allow_counted=True
+    )
+    db.session.add(statement)
+    db.session.flush()
+    db.session.add(
+        StatementText(statement_id=statement.id, version=1, locale="en", title="Water", body="Flow.")
+    )
     login_of_a = LoginSession(user_id=users["member_a"].id, browser="Firefox", system="Android")
     db.session.add(login_of_a)
     db.session.commit()
@@ -229,6 +286,11 @@ def build_world() -> World:
         "user_id": users["member_b"].id,
         "passkey_id": passkey.id,
         "session_id": login_of_a.id,
+        "slug:solidarity": campaign.slug,
+        "offer_id": offer_of_a.id,
+        "introduction_id": introduction.id,
+        "org": org_a.slug,
+        "statement_id": statement.id,
     }
     return World(users=users, values=values)
 

@@ -117,7 +117,14 @@ def test_logged_in_pages_stay_within_the_bound(app, client, auth, count_queries,
     grow(app)
     assert measure(client, count_queries, urls) == counts
     # Showing another organization's private contact details writes one access-log row (an upsert).
-    bounds = {"organization": MAX_QUERIES + 1}
+    # The offers and needs a member may read (app/services/offers.py) cost one query more on the
+    # campaign and organization pages, the projects an organization co-sponsors one more on its
+    # profile (issue #20).
+    bounds = {
+        "organization": MAX_QUERIES + 3,
+        "campaign page": MAX_QUERIES + 1,
+        "campaign page 2": MAX_QUERIES + 1,
+    }
     too_many = {name: n for name, n in counts.items() if n > bounds.get(name, MAX_QUERIES)}
     assert not too_many, too_many
 

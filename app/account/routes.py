@@ -17,6 +17,7 @@ from app.services import (
     leaving,
     mail,
     membership,
+    suggestions,
     translations,
 )
 from app.services import pledges as pledge_service
@@ -40,10 +41,13 @@ def _render_dashboard(language_form: LanguageForm, time_zone_form: TimeZoneForm 
     if solidarity is not None:
         campaigns = [pledge.campaign for pledge in solidarity.pledges]
         campaigns += [link.campaign for project in solidarity.projects for link in project.campaign_links]
+    partners = suggestions.partner_suggestions(organization, current_user)
+    campaigns += [campaign for partner in partners for campaign in partner.campaigns]
     return render_template(
         "account/dashboard.html",
         organization=organization,
         solidarity=solidarity,
+        partners=partners,
         campaign_texts=translations.campaign_texts(campaigns, current_locale()),
         language_form=language_form,
         time_zone_form=time_zone_form or TimeZoneForm(time_zone=current_user.time_zone or ""),

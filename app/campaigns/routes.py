@@ -5,7 +5,7 @@ from app import fragments
 from app.campaigns import bp
 from app.campaigns.pledge_routes import PANEL_FLASH, pledge_panel
 from app.i18n import current_locale
-from app.services import directory, translations
+from app.services import directory, offers, translations
 
 
 @bp.get("/")
@@ -58,5 +58,6 @@ def _public_body(campaign) -> str:
         supporters=supporters,
         projects=translations.localized_projects(directory.campaign_projects(campaign, current_user), locale),
         project_limit=directory.CAMPAIGN_PROJECTS,
+        campaign_statements=offers.campaign_statements(campaign, current_user),
         audience=fragments.audience(),
     )

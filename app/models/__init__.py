@@ -22,6 +22,21 @@ from app.models.organization import CONTACT_FIELDS, IRAQ, Organization, Organiza
 from app.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from app.models.pledge import Pledge
 from app.models.project import Project, ProjectCampaign, ProjectTranslation
+from app.models.solidarity import (
+    CosponsorStatus,
+    Introduction,
+    IntroductionBlock,
+    IntroductionReport,
+    IntroductionStatus,
+    JointStatement,
+    Offer,
+    OfferCategory,
+    OfferDirection,
+    OfferVisibility,
+    ProjectCosponsor,
+    StatementSignature,
+    StatementText,
+)
 from app.models.two_factor import RecoveryCode, WebAuthnCredential
 from app.models.user import User
 
@@ -35,8 +50,18 @@ __all__ = [
     "CampaignStatus",
     "CampaignTranslation",
     "ContactDetailView",
+    "CosponsorStatus",
+    "Introduction",
+    "IntroductionBlock",
+    "IntroductionReport",
+    "IntroductionStatus",
+    "JointStatement",
     "LinkVisibility",
     "LoginSession",
+    "Offer",
+    "OfferCategory",
+    "OfferDirection",
+    "OfferVisibility",
     "Organization",
     "OrganizationKind",
     "OrganizationStatus",
@@ -48,10 +73,13 @@ __all__ = [
     "PledgeVisibility",
     "Project",
     "ProjectCampaign",
+    "ProjectCosponsor",
     "ProjectStatus",
     "ProjectTranslation",
     "RecoveryCode",
     "Role",
+    "StatementSignature",
+    "StatementText",
     "SupportKind",
     "User",
     "Visibility",

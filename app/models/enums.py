@@ -121,6 +121,16 @@ class AuditAction(enum.StrEnum):
     # A member asks a moderator to look again at hidden content; a moderator keeps it hidden.
     REVIEW_REQUESTED = "review.requested"
     REVIEW_DECLINED = "review.declined"
+    # Introductions between organizations (issue #20); the moderators read the reports.
+    INTRODUCTION_REQUESTED = "introduction.requested"
+    INTRODUCTION_ACCEPTED = "introduction.accepted"
+    INTRODUCTION_DECLINED = "introduction.declined"
+    INTRODUCTION_BLOCKED = "introduction.blocked"
+    INTRODUCTION_REPORTED = "introduction.reported"
+    # Joint statements: published (and revised) by a coordinator; every signature and withdrawal.
+    STATEMENT_PUBLISHED = "statement.published"
+    STATEMENT_SIGNED = "statement.signed"
+    STATEMENT_WITHDRAWN = "statement.withdrawn"
 
 
 def enum_column(enum_class: type[enum.StrEnum], name: str) -> sa.Enum:

@@ -5,7 +5,7 @@ from app import fragments, labels, params, urls
 from app.i18n import current_locale
 from app.models import OrganizationKind
 from app.organizations import bp
-from app.services import directory, translations
+from app.services import cosponsors, directory, offers, translations
 from app.transactions import records_views
 
 
@@ -36,10 +36,11 @@ def detail(slug: str):
     organization = directory.get_organization(slug)
     if organization is None:
         abort(404)
-    body = fragments.cached("organization", lambda: _public_detail(organization), slots=3)
+    body = fragments.cached("organization", lambda: _public_detail(organization), slots=4)
     html = render_template(
         "organizations/detail.html",
         body=body,
+        org=organization,
         # Decided for each reader, never shared: records in the organization's access log when it
         # shows private details to an outsider.
         contacts=directory.visible_contacts(organization, current_user),
@@ -59,6 +60,8 @@ def _public_detail(organization) -> str:
     projects.items = translations.localized_projects(projects.items, locale)
     campaigns = [pledge.campaign for pledge in pledges]
     campaigns += [link.campaign for project in projects.items for link in project.campaign_links]
+    org_statements = offers.organization_statements(organization, current_user)
+    campaigns += [offer.campaign for offer in org_statements.offers + org_statements.needs if offer.campaign]
     return render_template(
         "organizations/_detail_body.html",
         org=organization,
@@ -67,4 +70,6 @@ def _public_detail(organization) -> str:
         pledges=pledges,
         projects=projects,
         campaign_texts=translations.campaign_texts(campaigns, locale),
+        org_statements=org_statements,
+        cosponsored=cosponsors.cosponsored_projects(organization),
     )

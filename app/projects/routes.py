@@ -5,7 +5,7 @@ from app import fragments, labels, params
 from app.i18n import current_locale
 from app.models import OrganizationKind
 from app.projects import bp
-from app.services import directory, translations
+from app.services import cosponsors, directory, translations
 
 
 @bp.get("/")
@@ -57,4 +57,5 @@ def _public_detail(key: str) -> str:
         campaign_texts=translations.campaign_texts(
             [link.campaign for link in project.campaign_links], current_locale()
         ),
+        cosponsors=cosponsors.project_cosponsors(project),
     )

@@ -103,6 +103,12 @@ class SitePages:
     moderation_content: str | None = None
     two_factor: str | None = None
     authenticator_setup: str | None = None
+    network_shape: str | None = None
+    campaign_shape: str | None = None
+    offers: str | None = None
+    introductions: str | None = None
+    cosponsorships: str | None = None
+    campaign_statements: str | None = None
     missing: str = "/this-page-does-not-exist"
 
 
@@ -160,6 +166,16 @@ def site_pages(app: Flask) -> SitePages:
             moderation_content=endpoint_url(app, "moderation.content"),
             two_factor=endpoint_url(app, "account.security"),
             authenticator_setup=endpoint_url(app, "account.setup_authenticator"),
+            network_shape=endpoint_url(app, "solidarity.shape"),
+            campaign_shape=endpoint_url(app, "solidarity.campaign_shape", slug=campaign.slug)
+            if campaign
+            else None,
+            offers=endpoint_url(app, "solidarity.offers_page"),
+            introductions=endpoint_url(app, "solidarity.introductions"),
+            cosponsorships=endpoint_url(app, "solidarity.cosponsorships"),
+            campaign_statements=endpoint_url(app, "solidarity.campaign_statements", slug=campaign.slug)
+            if campaign
+            else None,
         )
         db.session.remove()
         return pages
@@ -275,6 +291,9 @@ VISITOR_PAGES = [
     "login",
     "register",
     "search",
+    "network_shape",
+    "campaign_shape",
+    "campaign_statements",
     "missing",
 ]
 MEMBER_PAGES = [
@@ -285,6 +304,9 @@ MEMBER_PAGES = [
     "edit_profile",
     "two_factor",
     "authenticator_setup",
+    "offers",
+    "introductions",
+    "cosponsorships",
 ]
 MODERATOR_PAGES = [
     "moderation_queue",

@@ -1,0 +1,141 @@
+"""Co-sponsorship of projects (issue #20).
+
+A member of an approved organization invites another organization in public view to co-sponsor
+one of its projects; a member of the invited organization accepts or declines. Accepted
+co-sponsors are shown on the project's page and the project on their profiles, only while both
+organizations are in public view (app/services/visibility.py) and the project is not hidden.
+An invitation is mailed through the outbox in each reader's language.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import aliased, contains_eager, joinedload
+
+from app.extensions import db
+from app.models import CosponsorStatus, Organization, OrganizationStatus, Project, ProjectCosponsor, User
+from app.models.base import utcnow
+from app.services import DomainError, NotAllowed, mail, tokens
+from app.services.visibility import is_publicly_listed, publicly_listed
+
+# A profile lists this many co-sponsored projects at most (newest first).
+PROFILE_PROJECTS = 20
+
+
+def _approved(actor: User | None) -> Organization:
+    organization = actor.organization if actor is not None else None
+    if organization is None or organization.status != OrganizationStatus.APPROVED:
+        raise NotAllowed(_("Only members of approved organizations can co-sponsor projects."))
+    return organization
+
+
+def own_project(actor: User | None, project_id: int) -> Project | None:
+    """The actor's organization's project with this id, or None."""
+    project = db.session.get(Project, project_id)
+    if project is None or actor is None or project.organization_id != actor.organization_id:
+        return None
+    return project
+
+
+def invite(actor: User | None, project: Project, slug: str) -> ProjectCosponsor:
+    owner = _approved(actor)
+    if project.organization_id != owner.id:
+        raise NotAllowed(_("Only the project's organization can invite co-sponsors."))
+    invited = db.session.scalar(sa.select(Organization).where(Organization.slug == (slug or "").strip()))
+    if invited is None or not is_publicly_listed(invited) or invited.id == owner.id:
+        raise DomainError(_("No organization in the directory has this address."))
+    if db.session.get(ProjectCosponsor, (project.id, invited.id)) is not None:
+        raise DomainError(_("This organization has already been invited to co-sponsor this project."))
+    row = ProjectCosponsor(project_id=project.id, organization_id=invited.id, invited_by_id=actor.id)
+    db.session.add(row)
+    db.session.flush()
+    link = tokens.external_url("solidarity.cosponsorships")
+    for user in invited.users:
+        mail.send_to_user(
+            user,
+            _l("%(organization)s invites you to co-sponsor a project on Tadamun", organization=owner.name),
+            "cosponsor_invited",
+            owner=owner,
+            project=project,
+            link=link,
+        )
+    return row
+
+
+def answer(actor: User | None, project_id: int, accept: bool) -> ProjectCosponsor:
+    """Raises LookupError when the actor's organization has no invitation to this project."""
+    organization = _approved(actor)
+    row = db.session.get(ProjectCosponsor, (project_id, organization.id))
+    if row is None:
+        raise LookupError(project_id)
+    if row.status != CosponsorStatus.INVITED:
+        raise DomainError(_("This invitation has already been answered."))
+    row.status = CosponsorStatus.ACCEPTED if accept else CosponsorStatus.DECLINED
+    row.decided_at = utcnow()
+    db.session.flush()
+    return row
+
+
+def invitations(organization: Organization) -> list[ProjectCosponsor]:
+    """What the organization was invited to and what it co-sponsors, newest first (one query)."""
+    return list(
+        db.session.scalars(
+            sa.select(ProjectCosponsor)
+            .options(joinedload(ProjectCosponsor.project).joinedload(Project.organization))
+            .where(ProjectCosponsor.organization_id == organization.id)
+            .order_by(ProjectCosponsor.created_at.desc())
+            .limit(100)
+        )
+    )
+
+
+def invited_by_project(project: Project) -> list[ProjectCosponsor]:
+    """Every invitation of a project, for its organization's members (one query)."""
+    return list(
+        db.session.scalars(
+            sa.select(ProjectCosponsor)
+            .options(joinedload(ProjectCosponsor.organization))
+            .where(ProjectCosponsor.project_id == project.id)
+            .order_by(ProjectCosponsor.created_at)
+        )
+    )
+
+
+def project_cosponsors(project: Project) -> list[Organization]:
+    """The accepted co-sponsors of a (visible) project that are in public view (one query)."""
+    return list(
+        db.session.scalars(
+            sa.select(Organization)
+            .join(ProjectCosponsor, ProjectCosponsor.organization_id == Organization.id)
+            .where(
+                ProjectCosponsor.project_id == project.id,
+                ProjectCosponsor.status == CosponsorStatus.ACCEPTED,
+                publicly_listed(Organization),
+            )
+            .order_by(Organization.name, Organization.id)
+        )
+    )
+
+
+def cosponsored_projects(organization: Organization) -> list[Project]:
+    """The visible projects of organizations in public view that ``organization`` co-sponsors
+    (one query)."""
+    owner = aliased(Organization)
+    return list(
+        db.session.scalars(
+            sa.select(Project)
+            .join(owner, Project.organization_id == owner.id)
+            .join(ProjectCosponsor, ProjectCosponsor.project_id == Project.id)
+            .options(contains_eager(Project.organization.of_type(owner)))
+            .where(
+                ProjectCosponsor.organization_id == organization.id,
+                ProjectCosponsor.status == CosponsorStatus.ACCEPTED,
+                Project.hidden_at.is_(None),
+                publicly_listed(owner),
+            )
+            .order_by(ProjectCosponsor.decided_at.desc(), Project.id)
+            .limit(PROFILE_PROJECTS)
+        )
+    )
