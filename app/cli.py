@@ -174,6 +174,8 @@ def large_data_command(scale: float, huge: bool, seed: int) -> None:
         raise click.ClickException(str(error)) from error
     db.session.commit()
     stages("committed")
+    if large_data.vacuum():
+        stages("vacuumed")
     stages.summary(
         f"Generated {summary.organizations} organizations, {summary.campaigns} campaigns, "
         f"{summary.pledges} pledges, {summary.projects} projects ({summary.project_links} campaign links)",

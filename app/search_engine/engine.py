@@ -345,25 +345,42 @@ _RESULT_COLUMNS = {
 
 
 # How many matches of each tier (title, anywhere) the search page ranks at most.
-CANDIDATES = 200
+CANDIDATES = 100
 
 
 def _candidates(kind: str, terms: list[str], title_only: bool, bound: int) -> sa.Subquery:
     """The first ``bound`` visible rows of ``kind`` whose title (``title_only``) or text matches,
     in the index's own order, with their rank (lower = better) computed for those rows only."""
     model = _MODELS[kind]
-    tier = sa.literal(0 if title_only else 1).label("tier")
+    number = 0 if title_only else 1
+    tier = sa.literal(number).label("tier")
+    name = f"{kind}_{'title' if title_only else 'text'}"
     if db.session.get_bind().dialect.name == "postgresql":
         vector = sa.literal_column(f"{kind}.search_vector")
         simple = sa.literal_column("'simple'")
-        wanted = sa.func.to_tsquery(
-            simple, sa.bindparam(f"tsq_{tier.element.value}", _tsquery(terms, title_only))
+        wanted = sa.func.to_tsquery(simple, sa.bindparam(f"tsq_{number}", _tsquery(terms, title_only)))
+        # The matches, as the planner would fetch them all: through the GIN index. A LIMIT in the
+        # same query would tempt it into a sequential scan that stops after ``bound`` rows, but
+        # reads the whole table when few rows match. MATERIALIZED keeps the two apart; the rows
+        # are still pulled one at a time, so only the first ``bound`` are fetched.
+        # Who may be seen is checked on each match fetched (most are: no other index is worth
+        # combining with the search's).
+        matches = (
+            sa.select(sa.literal_column(f"{kind}.id").label("id"))
+            .select_from(model.__table__)
+            .where(vector.op("@@")(wanted))
+            .cte(f"{name}_matches")
+            .prefix_with("MATERIALIZED")
         )
         # Ranked with the whole query in both tiers, so that ranks compare.
         ranked = sa.func.to_tsquery(simple, sa.bindparam("tsq_rank", _tsquery(terms)))
-        statement = sa.select(
-            model.id.label("id"), tier, (-sa.func.ts_rank(vector, ranked)).label("rank")
-        ).where(vector.op("@@")(wanted), *visible(kind))
+        return (
+            sa.select(model.id.label("id"), tier, (-sa.func.ts_rank(vector, ranked)).label("rank"))
+            .join_from(matches, model, model.id == matches.c.id)
+            .where(*visible(kind))
+            .limit(bound)
+            .subquery(name)
+        )
     else:
         fts = sa.table(f"{kind}_fts", sa.column("rowid"))
         statement = (
@@ -376,12 +393,12 @@ def _candidates(kind: str, terms: list[str], title_only: bool, bound: int) -> sa
             .join(model, model.id == fts.c.rowid)
             .where(
                 sa.literal_column(f"{kind}_fts").op("MATCH")(
-                    sa.bindparam(f"fts_{tier.element.value}", _fts5_query(terms, title_only))
+                    sa.bindparam(f"fts_{number}", _fts5_query(terms, title_only))
                 ),
                 *visible(kind),
             )
         )
-    return statement.limit(bound).subquery(f"{kind}_{'title' if title_only else 'text'}")
+    return statement.limit(bound).subquery(name)
 
 
 def find(kind: str, query: str | None, *, limit: int, offset: int = 0) -> list:
