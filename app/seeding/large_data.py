@@ -346,9 +346,9 @@ class _BulkLoader:
                 self.sqlite_pragmas[pragma] = self.connection.exec_driver_sql(f"PRAGMA {pragma}").scalar()
                 self.connection.exec_driver_sql(f"PRAGMA {pragma} = {value}")
             marks = ", ".join("?" * len(names))
+            query = f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({marks})"  # noqa: S608  # nosec B608
             found = self.connection.exec_driver_sql(
-                f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "  # noqa: S608
-                f"AND tbl_name IN ({marks}) ORDER BY name",
+                query + " AND sql IS NOT NULL ORDER BY name",
                 tuple(names),
             ).all()
             for table in ddl.SQLITE_FTS_TABLES:
@@ -415,7 +415,7 @@ class _BulkLoader:
                 converted.append(values)
             batch = converted
         marks = ", ".join("?" * len(columns))
-        insert = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"  # noqa: S608 (the model's names)
+        insert = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"  # noqa: S608  # nosec B608
         self._driver().executemany(insert, batch)
 
     def finish(self) -> None:
@@ -432,7 +432,7 @@ class _BulkLoader:
                 for statement in ddl.sqlite_refill(table):
                     self.connection.exec_driver_sql(statement)
                 # One b-tree per index instead of one per batch: what a search reads.
-                optimize = f"INSERT INTO {table}_fts({table}_fts) VALUES ('optimize')"  # noqa: S608
+                optimize = f"INSERT INTO {table}_fts({table}_fts) VALUES ('optimize')"  # noqa: S608  # nosec B608
                 self.connection.exec_driver_sql(optimize)
                 self.connection.exec_driver_sql(sql)
             self.progress("search index built", tables=len(self.triggers))
