@@ -730,6 +730,9 @@ def verdicts(label: str, large: Run, small: Run | None, huge: Run | None = None)
             other = small.results.get(column, {}).get(page) if small else None
             for size, run in (("large", large), ("huge", huge)):
                 mine = run.results.get(column, {}).get(page) if run else None
+                if mine is not None and not mine.rps:
+                    missed.append(f"{name}: no request answered within wrk's 2 s timeout on the {size} set")
+                    continue
                 if mine is None or other is None:
                     continue
                 growth = mine.p50_ms / max(other.p50_ms, 0.001)

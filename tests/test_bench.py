@@ -133,6 +133,10 @@ def test_the_report_gives_the_huge_set_search_at_one_connection_and_each_workers
         "postgresql, page cache off: search p50 25.0 ms at 1 connection, uncached, large set (target < 20)",
         "postgresql, page cache off: a worker's peak RSS 162 MB, huge set (goal < 150)",
     ]
+    # A page none of whose requests came back in time is a miss, not a "0.00x" growth.
+    huge.results[bench.VISITOR]["home"] = bench.Result("home", "/", 0.0, 0.0, 0.0, 3, 0, 1000, bench.VISITOR)
+    first = bench.verdicts("postgresql, page cache off", large, small, huge)[0]
+    assert first.endswith("visitor: home: no request answered within wrk's 2 s timeout on the huge set")
 
 
 def test_each_workers_peak_memory_is_read_from_proc_before_the_server_stops():
