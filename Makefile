@@ -80,11 +80,12 @@ load: install-dev
 # Benchmark on loopback (scripts/bench.py, results in docs/performance.md): the large synthetic network
 # and the demo set, on SQLite and on PostgreSQL when reachable, served by gunicorn, driven by wrk
 # (Debian's package, installed when missing and possible; else a Python load generator).
+# The huge set (flask large-data --huge) is left out unless asked: `make bench BENCH_ARGS=--huge`.
 bench: install-dev
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
 	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; } \
 	  || echo "!! wrk is missing: the benchmark uses its Python load generator."
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 # Translations (see README, "Languages"): extract the strings into app/translations/messages.pot,
 # merge them into the ar, ckb and fr catalogs, translate the .po files, then compile.

@@ -32,8 +32,9 @@ class Stages:
         click.echo(f"  {stage}{': ' + detail if detail else ''} ({timing})", err=True)
         self.last = now
 
-    def summary(self, text: str) -> None:
-        click.echo(f"{text} in {time.perf_counter() - self.started:.1f} s")
+    def summary(self, text: str, *after: str) -> None:
+        """``text in N s``, then ``after`` (e.g. the peak memory), on one line."""
+        click.echo("; ".join([f"{text} in {time.perf_counter() - self.started:.1f} s", *after]))
 
 
 # Backup and restore ------------------------------------------------------------------------------
@@ -150,13 +151,21 @@ COMMANDS.append(create_moderator_command)
 
 @click.command("large-data")
 @click.option("--scale", default=1.0, show_default=True, help="1.0 = 10,000 organizations, 200,000 pledges.")
+@click.option(
+    "--huge",
+    is_flag=True,
+    help="Ten times the full size (--scale 10): 100,000 organizations, 500 campaigns, "
+    "2,000,000 pledges, 200,000 projects.",
+)
 @click.option("--seed", default=2013, show_default=True, help="Same seed, same network.")
-def large_data_command(scale: float, seed: int) -> None:
+def large_data_command(scale: float, huge: bool, seed: int) -> None:
     """Fill an EMPTY database with a synthetic network for benchmarks (never on real data)."""
     from app.extensions import db
     from app.seeding import large_data
     from app.services import DomainError
 
+    if huge:
+        scale = large_data.HUGE_SCALE
     stages = Stages()
     try:
         summary = large_data.generate(scale=scale, seed=seed, progress=stages)
@@ -165,9 +174,12 @@ def large_data_command(scale: float, seed: int) -> None:
         raise click.ClickException(str(error)) from error
     db.session.commit()
     stages("committed")
+    if large_data.vacuum():
+        stages("vacuumed")
     stages.summary(
         f"Generated {summary.organizations} organizations, {summary.campaigns} campaigns, "
-        f"{summary.pledges} pledges, {summary.projects} projects ({summary.project_links} campaign links)"
+        f"{summary.pledges} pledges, {summary.projects} projects ({summary.project_links} campaign links)",
+        f"peak memory {large_data.peak_memory_mb():,.0f} MB",
     )
 
 

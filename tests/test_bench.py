@@ -7,6 +7,9 @@ from __future__ import annotations
 import gc
 import http.server
 import importlib.util
+import os
+import signal
+import subprocess
 import sys
 import threading
 import time
@@ -100,6 +103,77 @@ def test_the_report_gives_every_figure_as_a_share_of_the_ceiling_and_of_the_base
         "sqlite, page cache on, member: home at 10.0% of the ceiling (target 15%)",
         "sqlite, page cache on, member: home p99 250.0 ms (target < 100)",
     ]
+
+
+def test_the_report_gives_the_huge_set_search_at_one_connection_and_each_workers_peak_memory():
+    def run_of(dataset, p50, queries=3):
+        run = bench.Run("postgresql", dataset, {"organizations": 10})
+        run.ceiling = _result("ceiling", 1000, 1000, "ceiling")
+        home = bench.Result("home", "/", 400, p50, 20.0, queries, 0, 1000, bench.VISITOR)
+        run.results = {bench.VISITOR: {"home": home}}
+        return run
+
+    large, small, huge = run_of("large", 6.0), run_of("small", 5.0), run_of("huge", 9.0, queries=4)
+    large.single = {"search": bench.Result("search", "/search?q=x", 50, 25.0, 40.0, 3, 0, 0.0, bench.MEMBER)}
+    huge.single = {"search": bench.Result("search", "/search?q=x", 80, 12.0, 30.0, 3, 0, 0.0, bench.MEMBER)}
+    large.worker_peak_mb, huge.worker_peak_mb = [120.0, 131.0], [140.0, 162.0]
+
+    text = bench.table(large, small, bench.VISITOR, huge)
+    assert "| huge p50 ms | huge queries | huge/small p50 |" in text.splitlines()[0]
+    assert text.splitlines()[-1].endswith("| 5.0 | 1.20x | 9.0 | 4 | 1.80x |")
+    assert bench.extra_lines(large, small, huge) == [
+        "- large set, 1 connection, uncached: search p50 25.0 ms, p99 40.0 ms (member).",
+        "- large set, peak RSS per gunicorn worker after the run (VmHWM): 120 MB, 131 MB.",
+        "- huge set, 1 connection, uncached: search p50 12.0 ms, p99 30.0 ms (member).",
+        "- huge set, peak RSS per gunicorn worker after the run (VmHWM): 140 MB, 162 MB.",
+    ]
+    assert bench.verdicts("postgresql, page cache off", large, small, huge) == [
+        "postgresql, page cache off, visitor: home huge/small p50 1.80x (target <= 1.5x)",
+        "postgresql, page cache off, visitor: home runs 4 queries on the huge set, 3 on the large",
+        "postgresql, page cache off: search p50 25.0 ms at 1 connection, uncached, large set (target < 20)",
+        "postgresql, page cache off: a worker's peak RSS 162 MB, huge set (goal < 150)",
+    ]
+    # A page none of whose requests came back in time is a miss, not a "0.00x" growth.
+    huge.results[bench.VISITOR]["home"] = bench.Result("home", "/", 0.0, 0.0, 0.0, 3, 0, 1000, bench.VISITOR)
+    first = bench.verdicts("postgresql, page cache off", large, small, huge)[0]
+    assert first.endswith("visitor: home: no request answered within wrk's 2 s timeout on the huge set")
+
+
+def test_each_workers_peak_memory_is_read_from_proc_before_the_server_stops():
+    """Two children of one parent (as gunicorn's workers are of its master), each of which has
+    held 40 MB: their VmHWM is read, the parent's own is not."""
+    child = "import sys, time; block = bytearray(40 * 1024 * 1024); del block; time.sleep(60)"
+    parent_code = (
+        "import subprocess, sys, time\n"
+        f"children = [subprocess.Popen([sys.executable, '-c', {child!r}]) for _ in range(2)]\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", parent_code])  # noqa: S603 (this Python)
+    try:
+        deadline = time.monotonic() + 20
+        peaks: list[float] = []
+        while time.monotonic() < deadline:
+            peaks = bench.worker_peak_rss_mb(parent.pid)
+            if len(peaks) == 2 and min(peaks) >= 40:
+                break
+            time.sleep(0.2)
+        assert len(peaks) == 2 and min(peaks) >= 40, peaks
+    finally:
+        for pid in _children(parent.pid):
+            os.kill(pid, signal.SIGTERM)
+        parent.terminate()
+        parent.wait(10)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
 
 
 def test_the_bench_talks_to_127_0_0_1_only():

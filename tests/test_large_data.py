@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -112,25 +113,102 @@ def test_large_data_says_each_stage_with_its_counts_and_ends_with_a_summary(app)
     result = run_command(app, "large-data", "--scale", str(SCALE))
     assert result.exit_code == 0, result.output
     assert stage_names(result) == [
-        "organizations and campaigns made up",
-        "pledges made up",
-        "projects made up, pledges attributed",
-        "search text computed",
-        "campaigns written",
-        "organizations written",
+        "set aside for the load",
+        "organizations written, with their search text",
+        "campaigns written, with their search text",
         "pledges written",
-        "projects written",
-        "project_campaigns written",
+        "projects written, with their search text",
         "counted from the pledges and projects",
         "campaigns compared and corrected",
         "organizations compared and corrected",
+        "indexes built",
+        # SQLite's search index is filled in bulk; PostgreSQL's foreign keys are added back.
+        *(
+            ["search index built"]
+            if "sqlite" in app.config["SQLALCHEMY_DATABASE_URI"]
+            else ["foreign keys checked"]
+        ),
         "statistics gathered with ANALYZE",
         "committed",
+        *([] if "sqlite" in app.config["SQLALCHEMY_DATABASE_URI"] else ["vacuumed"]),
     ]
-    assert "  pledges made up: 2,000 pledges (" in result.stderr
+    assert "  pledges written: 2,000 rows (" in result.stderr
+    assert "  projects written, with their search text: 200 rows, " in result.stderr
     summary = result.stdout.strip().splitlines()
     assert len(summary) == 1 and summary[0].startswith("Generated 100 organizations")
-    assert summary[0].endswith(" s")
+    # The build's peak memory (ru_maxrss) ends the summary.
+    assert re.search(r" in [\d.]+ s; peak memory [\d,]+ MB$", summary[0]), summary[0]
+
+
+def test_long_tables_tell_their_progress_within_the_stage(app, monkeypatch):
+    # At the huge size a line comes every 200,000 rows; here every 500.
+    monkeypatch.setattr(large_data, "BATCH", 250)
+    monkeypatch.setattr(large_data, "PROGRESS_EVERY", 500)
+    result = run_command(app, "large-data", "--scale", str(SCALE))
+    assert result.exit_code == 0, result.output
+    within = [line.strip().split(" (")[0] for line in result.stderr.splitlines() if ": writing:" in line]
+    assert within == [
+        "pledges: writing: 500 rows",
+        "pledges: writing: 1,000 rows",
+        "pledges: writing: 1,500 rows",
+        "pledges: writing: 2,000 rows",
+    ]
+    with app_context(app):
+        assert count(Pledge) == 2_000 and count(Project) == 200
+        assert counters.stored_counts() == counters.computed_counts()
+
+
+def test_the_huge_set_has_the_sizes_of_the_issue(app, monkeypatch):
+    assert large_data.sizes(large_data.HUGE_SCALE) == {
+        "organizations": 100_000,
+        "campaigns": 500,
+        "pledges": 2_000_000,
+        "projects": 200_000,
+    }
+    asked = []
+
+    def generate(scale, seed, progress):
+        asked.append(scale)
+        return large_data.Summary()
+
+    monkeypatch.setattr(large_data, "generate", generate)
+    result = run_command(app, "large-data", "--huge")
+    assert result.exit_code == 0, result.output
+    assert asked == [10.0]
+
+
+def schema(connection) -> dict:
+    """Each table's indexes and foreign keys, and SQLite's triggers: what the load sets aside
+    and builds again."""
+    inspector = sa.inspect(connection)
+    tables = ("organizations", "campaigns", "pledges", "projects", "project_campaigns")
+    shape = {
+        table: sorted((index["name"], tuple(index["column_names"]), bool(index["unique"])) for index in found)
+        for table, found in ((table, inspector.get_indexes(table)) for table in tables)
+    }
+    for table in tables:
+        shape[f"{table} foreign keys"] = sorted(
+            (key["name"] or "", tuple(key["constrained_columns"]), key["referred_table"], str(key["options"]))
+            for key in inspector.get_foreign_keys(table)
+        )
+    if connection.dialect.name == "sqlite":
+        shape["triggers"] = sorted(
+            connection.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all()
+        )
+    return shape
+
+
+@pytest.mark.usefixtures("app_ctx")
+def test_the_load_leaves_every_index_foreign_key_and_search_trigger_as_it_found_them():
+    before = schema(db.session.connection())
+    large_data.generate(scale=SCALE)
+    db.session.commit()
+    assert schema(db.session.connection()) == before
+    # The search index holds the loaded rows, and the triggers index what comes after.
+    late = make_organization("Zanzibarian Solidarity Collective")
+    db.session.commit()
+    assert [org.id for org in engine.find("organizations", "zanzibarian", limit=5)] == [late.id]
+    assert len(engine.find("organizations", "collective", limit=1000)) > 1
 
 
 def test_recount_says_each_stage_and_ends_with_a_summary(app):

@@ -62,6 +62,25 @@ def test_last_word_matches_as_a_prefix_and_title_ranks_first(app_ctx):
     assert names("organizations", "river peo") == ["River People"]
 
 
+def test_a_bounded_candidate_set_is_ranked_with_title_matches_found_first(app_ctx, monkeypatch):
+    """Only the first CANDIDATES matches of each tier (title, anywhere) are ranked, here 3: of six
+    body matches, each mentioning the river more often than the one before, the best-ranked
+    shown is the third; a title match written after all of them is still found, and first;
+    invisible rows take no place in the set."""
+    monkeypatch.setattr(engine, "CANDIDATES", 3)
+    for n in range(6):
+        make_organization(f"Body Group {n}", description="Friends of the Tigris. " * (n + 1))
+    make_organization("Tigris Hidden Circle", status=OrganizationStatus.PENDING)
+    make_organization("Tigris Late Keepers", description="Water.")
+    db.session.commit()
+
+    found = [org.name for org in engine.find("organizations", "tigris", limit=3)]
+    assert found == ["Tigris Late Keepers", "Body Group 2", "Body Group 1"]
+    # Without the bound (a page that reaches further ranks a larger set) the best comes first.
+    found = [org.name for org in engine.find("organizations", "tigris", limit=10)]
+    assert found == ["Tigris Late Keepers", *(f"Body Group {n}" for n in (5, 4, 3, 2, 1, 0))]
+
+
 def test_only_approved_organizations_and_visible_projects_are_found(app_ctx):
     approved = make_organization("Basra Water Watch")
     make_organization("Basra Pending Group", status=OrganizationStatus.PENDING)

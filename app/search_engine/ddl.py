@@ -64,18 +64,21 @@ SQLITE_DDL = [
        END""",
 ]
 
+SQLITE_FTS_TABLES = ("organizations", "campaigns", "projects")
+
+
+def sqlite_refill(table: str) -> list[str]:
+    """Refill ``table``'s SQLite index from its stored columns, in bulk."""
+    # ``table`` is one of SQLITE_FTS_TABLES, never user input.
+    columns = "id, coalesce(search_title, ''), coalesce(search_body, '')"
+    return [
+        f"DELETE FROM {table}_fts",  # noqa: S608  # nosec B608
+        f"INSERT INTO {table}_fts(rowid, title, body) SELECT {columns} FROM {table}",  # noqa: S608  # nosec B608
+    ]
+
+
 # Refill the SQLite index from the stored columns (repairs an index the triggers missed).
-SQLITE_REBUILD = [
-    "DELETE FROM organizations_fts",
-    """INSERT INTO organizations_fts(rowid, title, body)
-       SELECT id, coalesce(search_title, ''), coalesce(search_body, '') FROM organizations""",
-    "DELETE FROM campaigns_fts",
-    """INSERT INTO campaigns_fts(rowid, title, body)
-       SELECT id, coalesce(search_title, ''), coalesce(search_body, '') FROM campaigns""",
-    "DELETE FROM projects_fts",
-    """INSERT INTO projects_fts(rowid, title, body)
-       SELECT id, coalesce(search_title, ''), coalesce(search_body, '') FROM projects""",
-]
+SQLITE_REBUILD = [statement for table in SQLITE_FTS_TABLES for statement in sqlite_refill(table)]
 
 SQLITE_DROP = [
     "DROP TABLE IF EXISTS organizations_fts",

@@ -257,7 +257,7 @@ def _query_groups(terms: list[str]) -> list[Alternatives]:
     return groups
 
 
-def _fts5_query(terms: list[str]) -> str:
+def _fts5_query(terms: list[str], title_only: bool = False) -> str:
     # Each word becomes a quoted string (quotes doubled), the last one a prefix: FTS5 operators
     # (OR, NOT, NEAR, column filters, ^, *) typed by a visitor are plain words here.
     def word(text: str, prefix: bool) -> str:
@@ -266,15 +266,24 @@ def _fts5_query(terms: list[str]) -> str:
     def any_of(items: list[str], operator: str) -> str:
         return items[0] if len(items) == 1 else "(" + f" {operator} ".join(items) + ")"
 
-    return " AND ".join(
+    query = " AND ".join(
         any_of([any_of([word(*w) for w in alternative], "AND") for alternative in group], "OR")
         for group in _query_groups(terms)
     )
+    return f"title : ({query})" if title_only else query
 
 
-def _tsquery(terms: list[str]) -> str:
+def _tsquery(terms: list[str], title_only: bool = False) -> str:
+    # Weight A is the title (app.search_engine.ddl): ``'x':A`` matches it there only.
+    weight = "A" if title_only else ""
+
     def word(text: str, prefix: bool) -> str:
-        return "'" + text.replace("'", "''") + "'" + (":*" if prefix else "")
+        return (
+            "'"
+            + text.replace("'", "''")
+            + "'"
+            + (f":*{weight}" if prefix else f":{weight}" if weight else "")
+        )
 
     def any_of(items: list[str], operator: str) -> str:
         return items[0] if len(items) == 1 else "(" + f" {operator} ".join(items) + ")"
@@ -335,18 +344,90 @@ _RESULT_COLUMNS = {
 }  # fmt: skip
 
 
+# How many matches of each tier (title, anywhere) the search page ranks at most.
+CANDIDATES = 100
+
+
+def _candidates(kind: str, terms: list[str], title_only: bool, bound: int) -> sa.Subquery:
+    """The first ``bound`` visible rows of ``kind`` whose title (``title_only``) or text matches,
+    in the index's own order, with their rank (lower = better) computed for those rows only."""
+    model = _MODELS[kind]
+    number = 0 if title_only else 1
+    tier = sa.literal(number).label("tier")
+    name = f"{kind}_{'title' if title_only else 'text'}"
+    if db.session.get_bind().dialect.name == "postgresql":
+        vector = sa.literal_column(f"{kind}.search_vector")
+        simple = sa.literal_column("'simple'")
+        wanted = sa.func.to_tsquery(simple, sa.bindparam(f"tsq_{number}", _tsquery(terms, title_only)))
+        # The matches, as the planner would fetch them all: through the GIN index. A LIMIT in the
+        # same query would tempt it into a sequential scan that stops after ``bound`` rows, but
+        # reads the whole table when few rows match. MATERIALIZED keeps the two apart; the rows
+        # are still pulled one at a time, so only the first ``bound`` are fetched.
+        # Who may be seen is checked on each match fetched (most are: no other index is worth
+        # combining with the search's).
+        matches = (
+            sa.select(sa.literal_column(f"{kind}.id").label("id"))
+            .select_from(model.__table__)
+            .where(vector.op("@@")(wanted))
+            .cte(f"{name}_matches")
+            .prefix_with("MATERIALIZED")
+        )
+        # Ranked with the whole query in both tiers, so that ranks compare.
+        ranked = sa.func.to_tsquery(simple, sa.bindparam("tsq_rank", _tsquery(terms)))
+        return (
+            sa.select(model.id.label("id"), tier, (-sa.func.ts_rank(vector, ranked)).label("rank"))
+            .join_from(matches, model, model.id == matches.c.id)
+            .where(*visible(kind))
+            .limit(bound)
+            .subquery(name)
+        )
+    else:
+        fts = sa.table(f"{kind}_fts", sa.column("rowid"))
+        statement = (
+            sa.select(
+                model.id.label("id"),
+                tier,
+                sa.literal_column(f"bm25({kind}_fts, {TITLE_WEIGHT}, 1.0)").label("rank"),
+            )
+            .select_from(fts)
+            .join(model, model.id == fts.c.rowid)
+            .where(
+                sa.literal_column(f"{kind}_fts").op("MATCH")(
+                    sa.bindparam(f"fts_{number}", _fts5_query(terms, title_only))
+                ),
+                *visible(kind),
+            )
+        )
+    return statement.limit(bound).subquery(name)
+
+
 def find(kind: str, query: str | None, *, limit: int, offset: int = 0) -> list:
-    """Up to ``limit`` visible rows of ``kind`` matching ``query``, best match first."""
-    match = matching(kind, query)
-    if match is None:
+    """Up to ``limit`` visible rows of ``kind`` matching ``query``, best match first: rows
+    whose title matches, then the others, each by rank (bm25 / ts_rank).
+
+    Only a bounded candidate set is ranked: the first CANDIDATES (or ``offset + limit``) matches
+    in the title and as many anywhere, taken in the index's order. Ranking every match would
+    read each matching row (tens of thousands for a common word at ten times today's size);
+    the cost here stays the same whatever the size of the network."""
+    terms = query_terms(query)
+    if not terms:
         return []
     model = _MODELS[kind]
+    bound = max(CANDIDATES, offset + limit)
+    tiers = [_candidates(kind, terms, title_only, bound) for title_only in (True, False)]
+    found = sa.union_all(*(sa.select(t.c.id, t.c.tier, t.c.rank) for t in tiers)).subquery("found")
+    best = (
+        sa.select(
+            found.c.id, sa.func.min(found.c.tier).label("tier"), sa.func.min(found.c.rank).label("rank")
+        )
+        .group_by(found.c.id)
+        .subquery("best")
+    )
     statement = (
         sa.select(model)
         .options(load_only(*_RESULT_COLUMNS[kind]))
-        .join(match, match.c.id == model.id)
-        .where(*visible(kind))
-        .order_by(match.c.rank, model.id)
+        .join(best, best.c.id == model.id)
+        .order_by(best.c.tier, best.c.rank, model.id)
         .limit(limit)
         .offset(offset)
     )

@@ -47,6 +47,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from app.extensions import db
 from app.models import (
@@ -332,29 +333,56 @@ def recount(
         ids = list(computed[key])
         if not ids:
             continue
-        changed_here = 0
-        stored = {
-            row[0]: tuple(row[1:])
-            for row in db.session.execute(
-                sa.select(model.id, *(getattr(model, c) for c in counters)).where(model.id.in_(ids))
-            )
-        }
-        for row_id, values in computed[key].items():
-            if stored.get(row_id) == values:
-                continue
-            db.session.execute(
-                sa.update(model)
-                .where(model.id == row_id)
-                .values(dict(zip(counters, values, strict=True)))
-                .execution_options(synchronize_session=False)
-            )
-            changed_here += 1
-        if changed_here:
+        stored_stmt = sa.select(model.id, *(getattr(model, c) for c in counters))
+        if (campaigns if key == "campaigns" else organizations) is not None:
+            # (Every row: no list of 100,000 ids, more than SQLite takes as parameters.)
+            stored_stmt = stored_stmt.where(model.id.in_(ids))
+        stored = {row[0]: tuple(row[1:]) for row in db.session.execute(stored_stmt)}
+        changes = [
+            {"row_id": row_id, **{f"new_{c}": v for c, v in zip(counters, values, strict=True)}}
+            for row_id, values in computed[key].items()
+            if stored.get(row_id) != values
+        ]
+        changed_here = len(changes)
+        if changes:
+            _write_counters(model, counters, changes)
             _expire(model, counters)
         changed += changed_here
         if progress:
             progress(f"{key} compared and corrected", checked=len(ids), corrected=changed_here)
     return changed
+
+
+def _write_counters(model, counters: tuple[str, ...], changes: list[dict]) -> None:
+    """Write the new values (``row_id``, ``new_<counter>``...) in bulk: on PostgreSQL one UPDATE
+    joined with arrays of the values, elsewhere one statement run for every row (executemany)."""
+    table = model.__table__
+    if db.session.get_bind().dialect.name == "postgresql":
+        values = (
+            sa.func.unnest(
+                sa.bindparam(
+                    "ids", [change["row_id"] for change in changes], type_=postgresql.ARRAY(sa.Integer)
+                ),
+                *(
+                    sa.bindparam(
+                        c, [change[f"new_{c}"] for change in changes], type_=postgresql.ARRAY(sa.Integer)
+                    )
+                    for c in counters
+                ),
+            )
+            .table_valued("row_id", *counters)
+            .render_derived(name="new_values")
+        )
+        db.session.execute(
+            sa.update(table).where(table.c.id == values.c.row_id).values({c: values.c[c] for c in counters})
+        )
+        return
+    db.session.execute(
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("row_id"))
+        .values({c: sa.bindparam(f"new_{c}") for c in counters}),
+        changes,
+    )
 
 
 def recount_all(progress: Callable[..., None] | None = None) -> int:
