@@ -82,6 +82,15 @@ PUBLIC_TABLES = frozenset(
         "projects",
         "project_campaigns",
         "project_translations",
+        # Gatherings: their pages, programmes, registration counts and named registrants.
+        "gatherings",
+        "gathering_translations",
+        "gathering_sessions",
+        "gathering_organizations",
+        "gathering_campaigns",
+        "gathering_projects",
+        "registration_types",
+        "registrations",
         # SQLite's search index (kept by triggers on the tables above; rebuilt by a command).
         "campaigns_fts",
         "organizations_fts",

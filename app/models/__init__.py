@@ -17,6 +17,20 @@ from app.models.enums import (
     SupportKind,
     Visibility,
 )
+from app.models.gathering import (
+    Gathering,
+    GatheringCampaign,
+    GatheringOrganization,
+    GatheringProject,
+    GatheringRole,
+    GatheringSession,
+    GatheringStatus,
+    GatheringTranslation,
+    Registration,
+    RegistrationKind,
+    RegistrationState,
+    RegistrationType,
+)
 from app.models.login_session import LoginSession
 from app.models.organization import CONTACT_FIELDS, IRAQ, Organization, OrganizationTranslation
 from app.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
@@ -35,6 +49,14 @@ __all__ = [
     "CampaignStatus",
     "CampaignTranslation",
     "ContactDetailView",
+    "Gathering",
+    "GatheringCampaign",
+    "GatheringOrganization",
+    "GatheringProject",
+    "GatheringRole",
+    "GatheringSession",
+    "GatheringStatus",
+    "GatheringTranslation",
     "LinkVisibility",
     "LoginSession",
     "Organization",
@@ -51,6 +73,10 @@ __all__ = [
     "ProjectStatus",
     "ProjectTranslation",
     "RecoveryCode",
+    "Registration",
+    "RegistrationKind",
+    "RegistrationState",
+    "RegistrationType",
     "Role",
     "SupportKind",
     "User",

@@ -121,6 +121,9 @@ class AuditAction(enum.StrEnum):
     # A member asks a moderator to look again at hidden content; a moderator keeps it hidden.
     REVIEW_REQUESTED = "review.requested"
     REVIEW_DECLINED = "review.declined"
+    # Gatherings: published and cancelled by their organizers (0016_gatherings).
+    GATHERING_PUBLISHED = "gathering.published"
+    GATHERING_CANCELLED = "gathering.cancelled"
 
 
 def enum_column(enum_class: type[enum.StrEnum], name: str) -> sa.Enum:
