@@ -17,11 +17,14 @@ from flask_babel import lazy_gettext as _l
 from app.models import (
     AuditAction,
     CampaignStatus,
+    GatheringStatus,
     LoginSession,
     OrganizationKind,
     OrganizationStatus,
     PledgeVisibility,
     ProjectStatus,
+    RegistrationKind,
+    RegistrationState,
     Role,
     SupportKind,
     Visibility,
@@ -162,6 +165,45 @@ AUDIT_ACTION = Labels(
         AuditAction.USER_DELETED: _l("Account deleted"),
         AuditAction.REVIEW_REQUESTED: _l("Review of hidden content asked for"),
         AuditAction.REVIEW_DECLINED: _l("Content kept hidden after review"),
+        AuditAction.GATHERING_PUBLISHED: _l("Gathering published"),
+        AuditAction.GATHERING_CANCELLED: _l("Gathering cancelled"),
+    }
+)
+
+GATHERING_STATUS = Labels(
+    {
+        GatheringStatus.DRAFT: _l("Draft"),
+        GatheringStatus.PUBLISHED: _l("Published"),
+        GatheringStatus.CANCELLED: _l("Cancelled"),
+    }
+)
+
+REGISTRATION_KIND = Labels(
+    {
+        RegistrationKind.DELEGATE: _l("Delegate"),
+        RegistrationKind.OBSERVER: _l("Observer"),
+        RegistrationKind.SPEAKER: _l("Speaker"),
+    }
+)
+
+REGISTRATION_STATE = Labels(
+    {
+        RegistrationState.PENDING: _l("Waiting for the organizer's approval"),
+        RegistrationState.CONFIRMED: _l("Confirmed"),
+        RegistrationState.WAITING: _l("On the waiting list"),
+        RegistrationState.CANCELLED: _l("Cancelled"),
+        RegistrationState.ATTENDED: _l("Attended"),
+    }
+)
+
+# Who may see that an organization takes part in a gathering (the pledge rule).
+REGISTRATION_VISIBILITY = Labels(
+    {
+        PledgeVisibility.PUBLIC: _l("Public — your organization is named on the gathering's page"),
+        PledgeVisibility.MEMBERS: _l(
+            "Members only — named only to logged-in members of approved organizations"
+        ),
+        PledgeVisibility.COUNTED: _l("Not named — only the organizers know"),
     }
 )
 
