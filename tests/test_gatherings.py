@@ -224,24 +224,61 @@ def test_needs_never_reach_the_public_page_and_registrants_follow_the_pledge_rul
     assert member.get("/gatherings/isf/registrants.csv").status_code == 403
 
 
-def test_dark_and_suspended_organizations_are_not_shown(app):
+GATHERING_PAGES = (
+    "/gatherings/",
+    "/gatherings/past",
+    "/gatherings/isf",
+    "/gatherings/isf/calendar.ics",
+    "/gatherings/calendar.ics",
+    "/gatherings/erbil",
+    "/gatherings/erbil/outcome",
+)
+
+
+def _walk(client) -> str:
+    return "\n".join(client.get(url).get_data(as_text=True) for url in GATHERING_PAGES)
+
+
+@pytest.mark.parametrize("how", ["dark", "suspended", "delisted", "being deleted"])
+def test_organizations_out_of_public_view_are_not_shown_on_any_gathering_page(app, how):
+    """As tests/test_going_dark.py does for the whole site: an organization out of public view
+    leaves no trace on gathering pages, whether it registers, organizes, supports or ran a
+    project that came out of a gathering."""
     with app_context(app):
         gathering, orgs, users, _mod = _people(capacity=5)
-        type_id = delegate_type(gathering).id
-        registrations.register(users[0], gathering, type_id, as_organization=True, visibility=PledgeVisibility.PUBLIC)
-        registrations.register(users[1], gathering, type_id, as_organization=True, visibility=PledgeVisibility.PUBLIC)
-        from app.models import GatheringOrganization, GatheringRole
+        hidden = builders.make_organization("Qasab Lantern Collective", slug="qasab")
+        owner = builders.make_user(hidden, email="owner@qasab.example.org")
+        project = builders.make_project(hidden, [], "Mudhif Reedlight School", slug="mudhif")
+        past = make_gathering("Erbil conference", slug="erbil", days_ahead=-400, supporters=[hidden])
+        from app.models import GatheringOrganization, GatheringProject, GatheringRole
 
+        db.session.add(GatheringProject(gathering_id=past.id, project_id=project.id))
         db.session.add(
-            GatheringOrganization(gathering_id=gathering.id, organization_id=orgs[2].id, role=GatheringRole.ORGANIZER)
+            GatheringOrganization(gathering_id=gathering.id, organization_id=hidden.id, role=GatheringRole.ORGANIZER)
         )
-        orgs[0].dark_at = utcnow()
-        orgs[1].status = OrganizationStatus.SUSPENDED
-        orgs[2].delisted_at = utcnow()
+        registrations.register(
+            owner, gathering, delegate_type(gathering).id, as_organization=True, visibility=PledgeVisibility.PUBLIC
+        )
         db.session.commit()
-    page = app.test_client().get("/gatherings/isf").get_data(as_text=True)
-    for name in ("Org 1", "Org 2", "Org 3"):
-        assert name not in page
+    visitor, member = app.test_client(), app.test_client()
+    log_in(member, users[0].email)
+    for client in (visitor, member):
+        pages = _walk(client)
+        assert "Qasab Lantern Collective" in pages and "Mudhif Reedlight School" in pages
+    with app_context(app):
+        row = db.session.get(type(hidden), hidden.id)
+        if how == "dark":
+            row.dark_at = utcnow()
+        elif how == "suspended":
+            row.status = OrganizationStatus.SUSPENDED
+        elif how == "delisted":
+            row.delisted_at = utcnow()
+        else:
+            row.deletion_requested_at = utcnow()
+        db.session.commit()
+    for client in (visitor, member):
+        pages = _walk(client)
+        assert "Qasab" not in pages and "qasab" not in pages and "Mudhif" not in pages
 
 
 def test_drafts_are_seen_by_organizers_only(app):
