@@ -54,11 +54,15 @@ def make_gathering(
     db.session.flush()
     for org in organizers:
         db.session.add(
-            GatheringOrganization(gathering_id=gathering.id, organization_id=org.id, role=GatheringRole.ORGANIZER)
+            GatheringOrganization(
+                gathering_id=gathering.id, organization_id=org.id, role=GatheringRole.ORGANIZER
+            )
         )
     for org in supporters:
         db.session.add(
-            GatheringOrganization(gathering_id=gathering.id, organization_id=org.id, role=GatheringRole.SUPPORTER)
+            GatheringOrganization(
+                gathering_id=gathering.id, organization_id=org.id, role=GatheringRole.SUPPORTER
+            )
         )
     if capacity is not None:
         db.session.add(

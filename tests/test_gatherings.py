@@ -95,7 +95,7 @@ def test_third_registration_waits_and_is_promoted_when_a_place_frees(app, outbox
 
 def test_registration_needs_approval_when_the_type_says_so(app, outbox):
     with app_context(app):
-        gathering, orgs, users, moderator = _people(capacity=1, requires_approval=True)
+        gathering, _orgs, users, moderator = _people(capacity=1, requires_approval=True)
         type_id = delegate_type(gathering).id
     member = app.test_client()
     log_in(member, users[0].email)
@@ -110,7 +110,7 @@ def test_registration_needs_approval_when_the_type_says_so(app, outbox):
 
 
 def test_deadline_and_draft_close_registration(app_ctx):
-    gathering, orgs, users, _mod = _people()
+    gathering, _orgs, users, _mod = _people()
     registration_type = delegate_type(gathering)
     registration_type.deadline = utcnow() - timedelta(hours=1)
     with pytest.raises(DomainError):
@@ -122,7 +122,7 @@ def test_deadline_and_draft_close_registration(app_ctx):
 
 
 def test_only_approved_organizations_register_as_such_and_only_once(app_ctx):
-    gathering, orgs, users, _mod = _people()
+    gathering, _orgs, users, _mod = _people()
     type_id = delegate_type(gathering).id
     pending = builders.make_organization("Pending", status=OrganizationStatus.PENDING)
     pending_user = builders.make_user(pending, email="pending@example.org")
@@ -137,8 +137,10 @@ def test_only_approved_organizations_register_as_such_and_only_once(app_ctx):
 
 def test_nobody_cancels_someone_elses_registration(app):
     with app_context(app):
-        gathering, orgs, users, _mod = _people()
-        registration = registrations.register(users[0], gathering, delegate_type(gathering).id, as_organization=True)
+        gathering, _orgs, users, _mod = _people()
+        registration = registrations.register(
+            users[0], gathering, delegate_type(gathering).id, as_organization=True
+        )
         db.session.commit()
     other = app.test_client()
     log_in(other, users[1].email)
@@ -147,7 +149,7 @@ def test_nobody_cancels_someone_elses_registration(app):
 
 
 def test_raising_the_capacity_promotes_those_waiting(app_ctx):
-    gathering, orgs, users, moderator = _people(capacity=1)
+    gathering, _orgs, users, moderator = _people(capacity=1)
     type_id = delegate_type(gathering).id
     for user in users:
         registrations.register(user, gathering, type_id, as_organization=True)
@@ -161,7 +163,7 @@ def test_two_registrations_for_the_last_place_one_waits(app, database_url):
     (PostgreSQL) or the write lock of the IMMEDIATE transaction (SQLite) decides them one after
     the other."""
     with app_context(app):
-        gathering, orgs, users, _mod = _people(capacity=1)
+        gathering, _orgs, users, _mod = _people(capacity=1)
         type_id = delegate_type(gathering).id
     clients = []
     for user in users[:2]:
@@ -191,7 +193,7 @@ def test_two_registrations_for_the_last_place_one_waits(app, database_url):
 
 def test_needs_never_reach_the_public_page_and_registrants_follow_the_pledge_rule(app):
     with app_context(app):
-        gathering, orgs, users, moderator = _people(capacity=5)
+        gathering, _orgs, users, moderator = _people(capacity=5)
         type_id = delegate_type(gathering).id
         for user, visibility in zip(users, PledgeVisibility, strict=True):
             registrations.register(
@@ -245,7 +247,7 @@ def test_organizations_out_of_public_view_are_not_shown_on_any_gathering_page(ap
     leaves no trace on gathering pages, whether it registers, organizes, supports or ran a
     project that came out of a gathering."""
     with app_context(app):
-        gathering, orgs, users, _mod = _people(capacity=5)
+        gathering, _orgs, users, _mod = _people(capacity=5)
         hidden = builders.make_organization("Qasab Lantern Collective", slug="qasab")
         owner = builders.make_user(hidden, email="owner@qasab.example.org")
         project = builders.make_project(hidden, [], "Mudhif Reedlight School", slug="mudhif")
@@ -254,10 +256,16 @@ def test_organizations_out_of_public_view_are_not_shown_on_any_gathering_page(ap
 
         db.session.add(GatheringProject(gathering_id=past.id, project_id=project.id))
         db.session.add(
-            GatheringOrganization(gathering_id=gathering.id, organization_id=hidden.id, role=GatheringRole.ORGANIZER)
+            GatheringOrganization(
+                gathering_id=gathering.id, organization_id=hidden.id, role=GatheringRole.ORGANIZER
+            )
         )
         registrations.register(
-            owner, gathering, delegate_type(gathering).id, as_organization=True, visibility=PledgeVisibility.PUBLIC
+            owner,
+            gathering,
+            delegate_type(gathering).id,
+            as_organization=True,
+            visibility=PledgeVisibility.PUBLIC,
         )
         db.session.commit()
     visitor, member = app.test_client(), app.test_client()
@@ -345,12 +353,18 @@ def test_a_moderator_creates_programmes_and_publishes(app):
     # 16:00 in Oslo in late October (CET, UTC+1) is 15:00 UTC.
     assert gathering.starts_at.hour == 15
     slug = gathering.slug
-    assert client.post(
-        f"/gatherings/{slug}/sessions",
-        data={"title": "Dialogue", "starts_at": "2031-10-28T09:00", "ends_at": "2031-10-28T11:00", "language": "ar",
-              "interpretation": ["en", "fr"]},
-    ).status_code == 302  # fmt: skip
-    assert client.post(f"/gatherings/{slug}/types", data={"kind": "delegate", "capacity": "2"}).status_code == 302
+    session = {
+        "title": "Dialogue",
+        "starts_at": "2031-10-28T09:00",
+        "ends_at": "2031-10-28T11:00",
+        "language": "ar",
+        "interpretation": ["en", "fr"],
+    }
+    assert client.post(f"/gatherings/{slug}/sessions", data=session).status_code == 302
+    assert (
+        client.post(f"/gatherings/{slug}/types", data={"kind": "delegate", "capacity": "2"}).status_code
+        == 302
+    )
     assert client.post(f"/gatherings/{slug}/publish").status_code == 302
     assert scalar(app, sa.select(Gathering.status)) == GatheringStatus.PUBLISHED
     assert count(app, AuditEntry, AuditEntry.action == AuditAction.GATHERING_PUBLISHED) == 1
@@ -369,7 +383,7 @@ def test_members_cannot_organize(app_ctx):
 
 def test_message_to_registrants_goes_in_each_readers_language(app, outbox):
     with app_context(app):
-        gathering, orgs, users, moderator = _people(capacity=5)
+        gathering, _orgs, users, moderator = _people(capacity=5)
         users[1].locale = "fr"
         for user in users[:2]:
             registrations.register(user, gathering, delegate_type(gathering).id, as_organization=True)
@@ -377,7 +391,9 @@ def test_message_to_registrants_goes_in_each_readers_language(app, outbox):
     outbox.clear()
     client = app.test_client()
     log_in(client, moderator.email)
-    response = client.post("/gatherings/isf/message", data={"subject": "Programme", "body": "See you in Baghdad."})
+    response = client.post(
+        "/gatherings/isf/message", data={"subject": "Programme", "body": "See you in Baghdad."}
+    )
     assert response.status_code == 302
     by_recipient = {m.recipients[0]: m for m in outbox}
     assert set(by_recipient) == {users[0].email, users[1].email}
@@ -388,7 +404,9 @@ def test_message_to_registrants_goes_in_each_readers_language(app, outbox):
 
 def test_attendance_is_marked_by_the_organizer(app_ctx):
     gathering, _orgs, users, moderator = _people()
-    registration = registrations.register(users[0], gathering, delegate_type(gathering).id, as_organization=True)
+    registration = registrations.register(
+        users[0], gathering, delegate_type(gathering).id, as_organization=True
+    )
     registrations.mark_attendance(moderator, registration, True)
     assert registration.state == RegistrationState.ATTENDED
     with pytest.raises(DomainError):
@@ -441,14 +459,19 @@ def test_reminders_go_once_a_week_before_and_once_a_day_before(app, outbox):
     assert len(outbox) == 2 and "tomorrow" in outbox[1].subject
 
 
-def test_cancelling_a_gathering_tells_its_registrants(app_ctx, outbox):
-    gathering, _orgs, users, moderator = _people()
-    registrations.register(users[0], gathering, delegate_type(gathering).id, as_organization=True)
-    db.session.commit()
+def test_cancelling_a_gathering_tells_its_registrants(app, outbox):
+    with app_context(app):
+        gathering, _orgs, users, moderator = _people()
+        registrations.register(users[0], gathering, delegate_type(gathering).id, as_organization=True)
+        db.session.commit()
     outbox.clear()
-    gathering_service.cancel(moderator, gathering, "No venue.")
-    db.session.commit()
-    assert gathering.status == GatheringStatus.CANCELLED
+    client = app.test_client()
+    log_in(client, moderator.email)
+    assert client.post("/gatherings/isf/cancel", data={"reason": "No venue."}).status_code == 302
+    assert scalar(app, sa.select(Gathering.status)) == GatheringStatus.CANCELLED
     assert [m.recipients for m in outbox] == [[users[0].email]]
     assert "cancelled" in outbox[0].subject
-    assert count(app_ctx, AuditEntry, AuditEntry.action == AuditAction.GATHERING_CANCELLED) == 1
+    assert count(app, AuditEntry, AuditEntry.action == AuditAction.GATHERING_CANCELLED) == 1
+    # Still shown, marked cancelled; nobody registers any more.
+    page = app.test_client().get("/gatherings/isf").get_data(as_text=True)
+    assert "Cancelled" in page and "Registration is closed." in page

@@ -172,7 +172,9 @@ def _grow_gathering(gathering_id: int, n: int) -> None:
     )
 
     gathering = db.session.get(Gathering, gathering_id)
-    type_id = db.session.scalar(sa.select(RegistrationType.id).where(RegistrationType.gathering_id == gathering_id))
+    type_id = db.session.scalar(
+        sa.select(RegistrationType.id).where(RegistrationType.gathering_id == gathering_id)
+    )
     for i in range(n):
         org = make_organization()
         user = make_user(org)
@@ -208,8 +210,8 @@ def test_gathering_pages_cost_the_same_few_queries_at_any_size(app, count_querie
     with app_context(app):
         upcoming = make_gathering("Forum", slug="forum", capacity=500)
         past = make_gathering("Conference", slug="conference", days_ahead=-300, capacity=500)
-        member = make_user(make_organization(), email="member@example.org")
-        moderator = make_moderator("mod@example.org")
+        make_user(make_organization(), email="member@example.org")
+        make_moderator("mod@example.org")
         db.session.commit()
         ids = (upcoming.id, past.id)
         session_id = upcoming.sessions[0].id
@@ -223,7 +225,10 @@ def test_gathering_pages_cost_the_same_few_queries_at_any_size(app, count_querie
         "session calendar": f"/gatherings/forum/sessions/{session_id}/calendar.ics",
         "calendar feed": "/gatherings/calendar.ics",
     }
-    organizer_urls = {"registrants": "/gatherings/forum/registrants", "export": "/gatherings/forum/registrants.csv"}
+    organizer_urls = {
+        "registrants": "/gatherings/forum/registrants",
+        "export": "/gatherings/forum/registrants.csv",
+    }
     clients = {"visitor": app.test_client(), "member": app.test_client(), "moderator": app.test_client()}
     log_in(clients["member"], "member@example.org")
     log_in(clients["moderator"], "mod@example.org")
