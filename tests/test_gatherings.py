@@ -475,3 +475,22 @@ def test_cancelling_a_gathering_tells_its_registrants(app, outbox):
     # Still shown, marked cancelled; nobody registers any more.
     page = app.test_client().get("/gatherings/isf").get_data(as_text=True)
     assert "Cancelled" in page and "Registration is closed." in page
+
+
+def test_a_member_of_a_pending_organization_registers_only_as_a_person(app):
+    with app_context(app):
+        gathering, _orgs, _users, _mod = _people()
+        pending = builders.make_organization("Pending Group", status=OrganizationStatus.PENDING)
+        builders.make_user(pending, email="pending@example.org")
+        db.session.commit()
+        type_id = delegate_type(gathering).id
+    client = app.test_client()
+    log_in(client, "pending@example.org")
+    page = client.get("/gatherings/isf").get_data(as_text=True)
+    assert "Myself only" in page and "My organization" not in page
+    assert _register(client, "isf", type_id).status_code == 302
+    (registration,) = scalars(app, sa.select(Registration))
+    assert registration.organization_id is None
+    # A person registering alone is never named, whatever visibility the form carried.
+    assert registration.visibility == PledgeVisibility.COUNTED
+    assert "Pending Group" not in app.test_client().get("/gatherings/isf").get_data(as_text=True)

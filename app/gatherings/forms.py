@@ -149,10 +149,9 @@ class RegisterForm(FlaskForm):
     def set_choices(self, types, can_register_organization: bool) -> None:
         self.registration_type.choices = [SelectChoice(t.id, labels.REGISTRATION_KIND(t.kind)) for t in types]
         if not can_register_organization:
+            # Only members of an approved organization may register it (the service checks too).
             self.as_organization.choices = [SelectChoice("person", _l("Myself only"))]
-            self.as_organization.data = self.as_organization.data or "person"
-            if self.as_organization.default == "organization":
-                self.as_organization.default = "person"
+            self.as_organization.data = "person"
 
     def needs(self) -> registration_service.Needs:
         return registration_service.Needs(
