@@ -113,7 +113,8 @@ QUERY_NAMES = ["q", "page", "lang", "campaign", "country", "kind", "type", "stat
                "organization", "after", "next", "sort"]  # fmt: skip
 
 # Who may use each area's forms: the fuzz must get past the door to reach the form.
-ACTOR_FOR = {"auth": "visitor", "moderation": "admin"}
+# Gatherings: the organizer (an admin here) reaches every page of the area, public ones too.
+ACTOR_FOR = {"auth": "visitor", "moderation": "admin", "gatherings": "admin"}
 SKIPPED_FORMS = {
     "auth.logout": "logs the fuzzing client out; has no fields",
     "account.change_password": "a success would log the fuzzing client out",
