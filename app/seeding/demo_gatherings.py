@@ -59,7 +59,7 @@ GATHERINGS = [
         "ends": (2009, 6, 2, 18),
         "city": "",
         "country": "IT",
-        "organizers": ["un-ponte-per"],
+        "organizers": [],
         "supporters": [],
         "campaigns": [],
         "outcome": (
@@ -86,7 +86,7 @@ GATHERINGS = [
         "city": "Erbil",
         "country": "IQ",
         "organizers": ["icssi"],
-        "supporters": ["un-ponte-per"],
+        "supporters": [],
         "campaigns": [],
         "outcome": (
             "The conference gave international participants a direct window on Iraqi civil society "
@@ -117,7 +117,7 @@ GATHERINGS = [
         "city": "Baghdad",
         "country": "IQ",
         "organizers": ["iraqi-social-forum"],
-        "supporters": ["icssi"],
+        "supporters": [],
         "campaigns": list(ALL_CAMPAIGNS),
         "outcome": (
             "The forum featured the campaigns of Iraqi civil society for human rights and social "
@@ -236,7 +236,7 @@ GATHERINGS = [
         "country": "NO",
         "venue": "Oslo Congress Centre (Folkets Hus)",
         "organizers": ["iraqi-social-forum"],
-        "supporters": ["norway-social-forum", "icssi"],
+        "supporters": ["norway-social-forum"],
         "campaigns": list(ALL_CAMPAIGNS),
         "outcome": "",
     },
