@@ -107,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.campaigns import bp as campaigns_bp
     from app.feeds import bp as feeds_bp
+    from app.gatherings import bp as gatherings_bp
     from app.main import bp as main_bp
     from app.moderation import bp as moderation_bp
     from app.opendata import bp as opendata_bp
@@ -119,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(campaigns_bp, url_prefix="/campaigns")
     app.register_blueprint(organizations_bp, url_prefix="/organizations")
     app.register_blueprint(projects_bp, url_prefix="/projects")
+    app.register_blueprint(gatherings_bp, url_prefix="/gatherings")
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(moderation_bp, url_prefix="/moderation")

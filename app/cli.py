@@ -273,6 +273,30 @@ def demo_data_command(if_empty: bool) -> None:
 COMMANDS.append(demo_data_command)
 
 
+# Gatherings --------------------------------------------------------------------------------------
+
+
+@click.group("gatherings")
+def gatherings_group() -> None:
+    """Gatherings: scheduled work."""
+
+
+@gatherings_group.command("reminders")
+def gathering_reminders_command() -> None:
+    """Scheduled (hourly): mail registrants a week and a day before their gathering; never twice."""
+    from app import database
+    from app.extensions import db
+    from app.services import registrations
+
+    database.expect_writes()
+    sent = registrations.send_reminders()
+    db.session.commit()
+    click.echo(f"{sent} reminder(s) queued.")
+
+
+COMMANDS.append(gatherings_group)
+
+
 # Outbox and worker: mail and jobs leave the request (app/worker.py) --------------------------------
 
 

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from app.models import (
     AuditAction,
     CampaignStatus,
+    GatheringStatus,
     LoginSession,
     OfferCategory,
     OfferDirection,
@@ -25,6 +26,8 @@ from app.models import (
     OrganizationStatus,
     PledgeVisibility,
     ProjectStatus,
+    RegistrationKind,
+    RegistrationState,
     Role,
     SupportKind,
     Visibility,
@@ -196,6 +199,45 @@ AUDIT_ACTION = Labels(
         AuditAction.STATEMENT_PUBLISHED: _l("Joint statement published or revised"),
         AuditAction.STATEMENT_SIGNED: _l("Joint statement signed"),
         AuditAction.STATEMENT_WITHDRAWN: _l("Signature of a joint statement withdrawn"),
+        AuditAction.GATHERING_PUBLISHED: _l("Gathering published"),
+        AuditAction.GATHERING_CANCELLED: _l("Gathering cancelled"),
+    }
+)
+
+GATHERING_STATUS = Labels(
+    {
+        GatheringStatus.DRAFT: _l("Draft"),
+        GatheringStatus.PUBLISHED: _l("Published"),
+        GatheringStatus.CANCELLED: _l("Cancelled"),
+    }
+)
+
+REGISTRATION_KIND = Labels(
+    {
+        RegistrationKind.DELEGATE: _l("Delegate"),
+        RegistrationKind.OBSERVER: _l("Observer"),
+        RegistrationKind.SPEAKER: _l("Speaker"),
+    }
+)
+
+REGISTRATION_STATE = Labels(
+    {
+        RegistrationState.PENDING: _l("Waiting for the organizer's approval"),
+        RegistrationState.CONFIRMED: _l("Confirmed"),
+        RegistrationState.WAITING: _l("On the waiting list"),
+        RegistrationState.CANCELLED: _l("Cancelled"),
+        RegistrationState.ATTENDED: _l("Attended"),
+    }
+)
+
+# Who may see that an organization takes part in a gathering (the pledge rule).
+REGISTRATION_VISIBILITY = Labels(
+    {
+        PledgeVisibility.PUBLIC: _l("Public — your organization is named on the gathering's page"),
+        PledgeVisibility.MEMBERS: _l(
+            "Members only — named only to logged-in members of approved organizations"
+        ),
+        PledgeVisibility.COUNTED: _l("Not named — only the organizers know"),
     }
 )
 

@@ -90,6 +90,15 @@ PUBLIC_TABLES = frozenset(
         "solidarity_statements",
         "solidarity_statement_texts",
         "solidarity_signatures",
+        # Gatherings: their pages, programmes, registration counts and named registrants.
+        "gatherings",
+        "gathering_translations",
+        "gathering_sessions",
+        "gathering_organizations",
+        "gathering_campaigns",
+        "gathering_projects",
+        "registration_types",
+        "registrations",
         # SQLite's search index (kept by triggers on the tables above; rebuilt by a command).
         "campaigns_fts",
         "organizations_fts",

@@ -35,6 +35,8 @@ from app.models import (
     PledgeVisibility,
     Project,
     ProjectCosponsor,
+    Registration,
+    RegistrationState,
     Role,
     StatementText,
     User,
@@ -43,6 +45,7 @@ from app.models import (
 from tests import builders
 from tests.builders import DEFAULT_PASSWORD
 from tests.conftest import app_context, log_in, scalar
+from tests.gathering_support import delegate_type, make_gathering
 
 ACTORS = ("visitor", "pending", "member_a", "member_b", "moderator", "admin")
 LOGIN = "L"
@@ -103,6 +106,33 @@ EXPECTED: dict[str, dict[str, str]] = {
     "campaigns.pledge_form": {"GET": "L 200 200 200 403 403"},
     # Without confirm=yes the member with a pledge (A) is asked first.
     "campaigns.withdraw_pledge": {"GET": "405 405 405 405 405 405", "POST": "L 302 200 302 403 403"},
+    "gatherings.add_session": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 400 400"},
+    "gatherings.attendance": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 302 302"},
+    "gatherings.cancel": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 302 302"},
+    # Only the registrant (member A's organization) and the organizers; nobody else learns it exists.
+    "gatherings.cancel_registration": {"GET": "405 405 405 405 405 405", "POST": "L 404 302 404 302 302"},
+    "gatherings.decide": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 302 302"},
+    "gatherings.detail": {"GET": "200 200 200 200 200 200"},
+    # An empty form keeps every field as it was (WTForms reads an empty body as no input).
+    "gatherings.edit": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 302 302"},
+    "gatherings.export": {"GET": "L 403 403 403 200 200"},
+    "gatherings.feed_ics": {"GET": "200 200 200 200 200 200"},
+    "gatherings.gathering_ics": {"GET": "200 200 200 200 200 200"},
+    "gatherings.index": {"GET": "200 200 200 200 200 200"},
+    "gatherings.manage": {"GET": "L 403 403 403 200 200"},
+    "gatherings.manage_index": {"GET": "L 403 403 403 200 200"},
+    "gatherings.message": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 400 400"},
+    "gatherings.new": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 400 400"},
+    # The world's gathering is upcoming: its outcome page does not exist yet.
+    "gatherings.outcome": {"GET": "404 404 404 404 404 404"},
+    "gatherings.past": {"GET": "200 200 200 200 200 200"},
+    "gatherings.publish": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 302 302"},
+    "gatherings.register": {"GET": "405 405 405 405 405 405", "POST": "L 400 400 400 400 400"},
+    "gatherings.registrants": {"GET": "L 403 403 403 200 200"},
+    "gatherings.remove_session": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 302 302"},
+    "gatherings.session_ics": {"GET": "200 200 200 200 200 200"},
+    "gatherings.set_type": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 400 400"},
+    "gatherings.translation": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 302 302"},
     "main.healthz": {"GET": "200 200 200 200 200 200"},
     "main.home": {"GET": "200 200 200 200 200 200"},
     # The test client comes from 127.0.0.1, an allowed address (test_metrics.py proves refusals).
@@ -266,6 +296,18 @@ def build_world() -> World:
     db.session.add(
         StatementText(statement_id=statement.id, version=1, locale="en", title="Water", body="Flow.")
     )
+
+    gathering = make_gathering("Iraqi Social Forum", slug="iraqi-social-forum", capacity=5)
+    registration = Registration(
+        gathering_id=gathering.id,
+        registration_type_id=delegate_type(gathering).id,
+        organization_id=org_a.id,
+        user_id=users["member_a"].id,
+        state=RegistrationState.CONFIRMED,
+        visibility=PledgeVisibility.PUBLIC,
+    )
+    db.session.add(registration)
+    db.session.flush()
     login_of_a = LoginSession(user_id=users["member_a"].id, browser="Firefox", system="Android")
     db.session.add(login_of_a)
     db.session.commit()
@@ -291,6 +333,9 @@ def build_world() -> World:
         "introduction_id": introduction.id,
         "org": org_a.slug,
         "statement_id": statement.id,
+        "slug:gatherings": gathering.slug,
+        "gathering_session_id": gathering.sessions[0].id,
+        "registration_id": registration.id,
     }
     return World(users=users, values=values)
 

@@ -113,9 +113,11 @@ QUERY_NAMES = ["q", "page", "lang", "campaign", "country", "kind", "type", "stat
                "organization", "after", "next", "sort"]  # fmt: skip
 
 # Who may use each area's forms: the fuzz must get past the door to reach the form.
+# Gatherings: the organizer (an admin here) reaches every page of the area, public ones too.
 ACTOR_FOR = {
     "auth": "visitor",
     "moderation": "admin",
+    "gatherings": "admin",
     # Moderators' pages of other areas, by endpoint (looked up before the area).
     "solidarity.new_statement": "admin",
     "solidarity.reports": "admin",

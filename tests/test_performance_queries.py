@@ -240,3 +240,102 @@ def test_a_logged_in_request_that_needs_no_user_runs_no_query(app, client, auth,
         with count_queries() as counter:
             assert browser.get("/account/").status_code == 200
         assert counter.count >= 1  # a page that needs the user loads it
+
+
+# Gatherings ----------------------------------------------------------------------------------
+
+GATHERING_MAX_QUERIES = 12
+
+
+def _grow_gathering(gathering_id: int, n: int) -> None:
+    """``n`` more organizations register (publicly), organize or support, and sessions are added."""
+    from datetime import timedelta
+
+    from app.models import (
+        Gathering,
+        GatheringOrganization,
+        GatheringRole,
+        GatheringSession,
+        Registration,
+        RegistrationState,
+        RegistrationType,
+    )
+
+    gathering = db.session.get(Gathering, gathering_id)
+    type_id = db.session.scalar(
+        sa.select(RegistrationType.id).where(RegistrationType.gathering_id == gathering_id)
+    )
+    for i in range(n):
+        org = make_organization()
+        user = make_user(org)
+        db.session.add(
+            Registration(
+                gathering_id=gathering_id,
+                registration_type_id=type_id,
+                organization_id=org.id,
+                user_id=user.id,
+                state=RegistrationState.CONFIRMED,
+                visibility=PledgeVisibility.PUBLIC,
+                dietary_needs="none",
+            )
+        )
+        role = GatheringRole.ORGANIZER if i % 2 else GatheringRole.SUPPORTER
+        db.session.add(GatheringOrganization(gathering_id=gathering_id, organization_id=org.id, role=role))
+        db.session.add(
+            GatheringSession(
+                gathering_id=gathering_id,
+                title=f"Session {i}",
+                starts_at=gathering.starts_at + timedelta(hours=i),
+                ends_at=gathering.starts_at + timedelta(hours=i + 1),
+            )
+        )
+    db.session.commit()
+
+
+def test_gathering_pages_cost_the_same_few_queries_at_any_size(app, count_queries):
+    from tests.builders import make_moderator
+    from tests.conftest import log_in
+    from tests.gathering_support import make_gathering
+
+    with app_context(app):
+        upcoming = make_gathering("Forum", slug="forum", capacity=500)
+        past = make_gathering("Conference", slug="conference", days_ahead=-300, capacity=500)
+        make_user(make_organization(), email="member@example.org")
+        make_moderator("mod@example.org")
+        db.session.commit()
+        ids = (upcoming.id, past.id)
+        session_id = upcoming.sessions[0].id
+    urls = {
+        "gatherings": "/gatherings/",
+        "past gatherings": "/gatherings/past",
+        "gathering": "/gatherings/forum",
+        "past gathering": "/gatherings/conference",
+        "outcome": "/gatherings/conference/outcome",
+        "gathering calendar": "/gatherings/forum/calendar.ics",
+        "session calendar": f"/gatherings/forum/sessions/{session_id}/calendar.ics",
+        "calendar feed": "/gatherings/calendar.ics",
+    }
+    organizer_urls = {
+        "registrants": "/gatherings/forum/registrants",
+        "export": "/gatherings/forum/registrants.csv",
+    }
+    clients = {"visitor": app.test_client(), "member": app.test_client(), "moderator": app.test_client()}
+    log_in(clients["member"], "member@example.org")
+    log_in(clients["moderator"], "mod@example.org")
+
+    def all_counts():
+        counts = {}
+        for who, client in clients.items():
+            for name, count in measure(client, count_queries, urls).items():
+                counts[f"{name} as {who}"] = count
+        for name, count in measure(clients["moderator"], count_queries, organizer_urls).items():
+            counts[f"{name} as organizer"] = count
+        return counts
+
+    small = all_counts()
+    with app_context(app):
+        for gathering_id in ids:
+            _grow_gathering(gathering_id, 30)
+    large = all_counts()
+    assert large == small
+    assert max(small.values()) <= GATHERING_MAX_QUERIES, small

@@ -17,6 +17,20 @@ from app.models.enums import (
     SupportKind,
     Visibility,
 )
+from app.models.gathering import (
+    Gathering,
+    GatheringCampaign,
+    GatheringOrganization,
+    GatheringProject,
+    GatheringRole,
+    GatheringSession,
+    GatheringStatus,
+    GatheringTranslation,
+    Registration,
+    RegistrationKind,
+    RegistrationState,
+    RegistrationType,
+)
 from app.models.login_session import LoginSession
 from app.models.organization import CONTACT_FIELDS, IRAQ, Organization, OrganizationTranslation
 from app.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
@@ -51,6 +65,14 @@ __all__ = [
     "CampaignTranslation",
     "ContactDetailView",
     "CosponsorStatus",
+    "Gathering",
+    "GatheringCampaign",
+    "GatheringOrganization",
+    "GatheringProject",
+    "GatheringRole",
+    "GatheringSession",
+    "GatheringStatus",
+    "GatheringTranslation",
     "Introduction",
     "IntroductionBlock",
     "IntroductionReport",
@@ -77,6 +99,10 @@ __all__ = [
     "ProjectStatus",
     "ProjectTranslation",
     "RecoveryCode",
+    "Registration",
+    "RegistrationKind",
+    "RegistrationState",
+    "RegistrationType",
     "Role",
     "StatementSignature",
     "StatementText",

@@ -132,6 +132,10 @@ class AuditAction(enum.StrEnum):
     STATEMENT_SIGNED = "statement.signed"
     STATEMENT_WITHDRAWN = "statement.withdrawn"
 
+    # Gatherings: published and cancelled by their organizers (0016_gatherings).
+    GATHERING_PUBLISHED = "gathering.published"
+    GATHERING_CANCELLED = "gathering.cancelled"
+
 
 def enum_column(enum_class: type[enum.StrEnum], name: str) -> sa.Enum:
     """A VARCHAR column type holding ``enum_class`` values, with a CHECK constraint."""

@@ -33,6 +33,7 @@ from app.models import (
     Visibility,
 )
 from app.models.base import utcnow
+from app.seeding import demo_gatherings
 from app.services import counters, projects
 from app.services.passwords import hash_password
 
@@ -615,7 +616,7 @@ USERS = [
 class DemoSummary:
     created: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(
-            ("campaigns", "organizations", "pledges", "projects", "users"), 0
+            ("campaigns", "organizations", "pledges", "projects", "users", "gatherings"), 0
         )
     )
     skipped: bool = False
@@ -646,6 +647,7 @@ def load(*, if_empty: bool = False, password: str = DEMO_PASSWORD) -> DemoSummar
     _pledges(summary, organizations, campaigns, start)
     _projects(summary, organizations, campaigns, start)
     _users(summary, organizations, password)
+    summary.created["gatherings"] += demo_gatherings.load()
     db.session.flush()
     counters.recount_all()
     return summary

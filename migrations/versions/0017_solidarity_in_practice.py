@@ -1,7 +1,7 @@
 """solidarity in practice: what organizations offer and need
 
 Revision ID: 0017_solidarity_in_practice
-Revises: 0015_open_data
+Revises: 0016_gatherings
 Create Date: 2026-12-01 10:00:00
 
 - solidarity_offers: one offer or need of an organization (a kind of help, a short text, a
@@ -28,7 +28,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0017_solidarity_in_practice"
-down_revision = "0015_open_data"
+down_revision = "0016_gatherings"
 branch_labels = None
 depends_on = None
 
@@ -52,6 +52,8 @@ AUDIT_ACTIONS_BEFORE = [
     "user.2fa_disabled", "user.recovery_code_used", "organization.dark", "organization.visible",
     "organization.delisted", "organization.relisted", "deletion.requested", "deletion.cancelled",
     "organization.erased", "user.deleted", "review.requested", "review.declined",
+    # 0016_gatherings
+    "gathering.published", "gathering.cancelled",
 ]  # fmt: skip
 NEW_AUDIT_ACTIONS = [
     "introduction.requested", "introduction.accepted", "introduction.declined",

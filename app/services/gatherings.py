@@ -1,0 +1,497 @@
+"""Gatherings: publishing them, reading them in the reader's language, and who may organize.
+
+Who organizes a gathering is decided once, by :func:`may_organize` (moderators here; the
+coordinators of its campaigns once campaign coordinators exist). Every organizer tool (edit,
+publish, programme, registrants and their needs, messages, export, attendance) asks it.
+
+Public reading follows the network's visibility rule (app/services/visibility.py): organizing
+and supporting organizations, and organizations named as registrants, appear only while they are
+publicly listed; registrants are named under the pledge rule (``directory.named_visibilities``);
+a person registering alone is never named. Drafts are seen by organizers only.
+
+Registration itself (places, waiting list, approval, reminders) is in
+app/services/registrations.py.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytz
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.extensions import db
+from app.models import (
+    AuditAction,
+    Campaign,
+    Gathering,
+    GatheringCampaign,
+    GatheringOrganization,
+    GatheringProject,
+    GatheringRole,
+    GatheringSession,
+    GatheringStatus,
+    GatheringTranslation,
+    Organization,
+    Project,
+    User,
+)
+from app.models.base import utcnow
+from app.services import DomainError, NotAllowed, audit
+from app.services.text import check_one_line
+from app.services.visibility import is_publicly_listed, publicly_listed
+
+SOURCE_LOCALE = "en"
+TITLE_MAX_LENGTH = 200
+TEXT_MAX_LENGTH = 20_000
+CITY_MAX_LENGTH = 120
+VENUE_MAX_LENGTH = 200
+URL_MAX_LENGTH = 300
+SESSION_TITLE_MAX_LENGTH = 200
+ROOM_MAX_LENGTH = 120
+SPEAKERS_MAX_LENGTH = 500
+TRANSLATED_FIELDS = ("title", "description", "logistics", "visa_notice", "outcome")
+
+
+# --- Who organizes ----------------------------------------------------------------------
+
+
+def may_organize(user: Any, gathering: Gathering | None = None) -> bool:
+    """Whether ``user`` may create, edit and publish ``gathering`` (None: a new one) and see its
+    registrants with their needs. The one decision: moderators today; at merge, also the
+    coordinators of a campaign the gathering is linked to."""
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_moderator)
+
+
+def require_organizer(user: Any, gathering: Gathering | None = None) -> None:
+    if not may_organize(user, gathering):
+        raise NotAllowed(_("Only the organizers of a gathering may do this."))
+
+
+# --- Writing ----------------------------------------------------------------------------
+
+
+@dataclass
+class GatheringFields:
+    """What an organizer types about a gathering (its main text, in English)."""
+
+    title: str
+    starts_at: datetime  # local time in ``time_zone`` (naive) or aware
+    ends_at: datetime
+    time_zone: str = "Asia/Baghdad"
+    description: str = ""
+    logistics: str = ""
+    visa_notice: str = ""
+    outcome: str = ""
+    city: str = ""
+    country: str | None = None
+    venue: str = ""
+    online_url: str | None = None
+    campaign_ids: Sequence[int] = field(default_factory=list)
+    organizer_ids: Sequence[int] = field(default_factory=list)
+    supporter_ids: Sequence[int] = field(default_factory=list)
+    project_ids: Sequence[int] = field(default_factory=list)
+
+
+def to_utc(moment: datetime, zone_name: str) -> datetime:
+    """A moment typed in the gathering's zone, in UTC (aware moments are only converted)."""
+    if moment.tzinfo is not None:
+        return moment.astimezone(UTC)
+    zone = pytz.timezone(zone_name)
+    return zone.localize(moment).astimezone(UTC)
+
+
+def in_zone(moment: datetime, zone_name: str) -> datetime:
+    """A stored moment as a naive local time of ``zone_name`` (to fill a form)."""
+    return moment.astimezone(pytz.timezone(zone_name)).replace(tzinfo=None)
+
+
+def _slugify(title: str) -> str:
+    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
+    return slug or "gathering"
+
+
+# Addresses of the area's own pages, never a gathering's slug.
+RESERVED_SLUGS = frozenset({"new", "manage", "past", "calendar"})
+
+
+def _unique_slug(title: str) -> str:
+    base = _slugify(title)
+    if base in RESERVED_SLUGS:
+        base = f"{base}-gathering"
+    taken = set(
+        db.session.scalars(
+            sa.select(Gathering.slug).where(sa.or_(Gathering.slug == base, Gathering.slug.like(f"{base}-%")))
+        )
+    )
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _check_fields(fields: GatheringFields) -> None:
+    title = (fields.title or "").strip()
+    if not title:
+        raise DomainError(_("Give the gathering a title."))
+    if len(title) > TITLE_MAX_LENGTH:
+        raise DomainError(_("The title may be at most %(max)d characters long.", max=TITLE_MAX_LENGTH))
+    check_one_line(title)
+    for value in (fields.city, fields.venue):
+        check_one_line(value or "")
+    if fields.time_zone not in pytz.all_timezones_set:
+        raise DomainError(_("Choose a known time zone."))
+    if fields.ends_at < fields.starts_at:
+        raise DomainError(_("A gathering cannot end before it starts."))
+    if fields.online_url and not fields.online_url.startswith("https://"):
+        raise DomainError(_("The online link must begin with https://."))
+    for text in (fields.description, fields.logistics, fields.visa_notice, fields.outcome):
+        if len(text or "") > TEXT_MAX_LENGTH:
+            raise DomainError(_("A text may be at most %(max)d characters long.", max=TEXT_MAX_LENGTH))
+    if not (fields.city or "").strip() and not fields.online_url:
+        raise DomainError(_("Give a city, or a link for an online gathering."))
+
+
+def _apply(gathering: Gathering, fields: GatheringFields) -> None:
+    gathering.title = fields.title.strip()
+    gathering.description = (fields.description or "").strip()
+    gathering.logistics = (fields.logistics or "").strip()
+    gathering.visa_notice = (fields.visa_notice or "").strip()
+    gathering.outcome = (fields.outcome or "").strip()
+    gathering.time_zone = fields.time_zone
+    gathering.starts_at = to_utc(fields.starts_at, fields.time_zone)
+    gathering.ends_at = to_utc(fields.ends_at, fields.time_zone)
+    gathering.city = (fields.city or "").strip()
+    gathering.country = fields.country or None
+    gathering.venue = (fields.venue or "").strip()
+    gathering.online_url = (fields.online_url or "").strip() or None
+    _set_links(gathering, fields)
+
+
+def _set_links(gathering: Gathering, fields: GatheringFields) -> None:
+    campaign_ids = set(fields.campaign_ids)
+    known = set(db.session.scalars(sa.select(Campaign.id).where(Campaign.id.in_(campaign_ids))))
+    gathering.campaign_links = [GatheringCampaign(campaign_id=cid) for cid in sorted(known)]
+    roles = {oid: GatheringRole.SUPPORTER for oid in fields.supporter_ids}
+    roles.update({oid: GatheringRole.ORGANIZER for oid in fields.organizer_ids})
+    known = set(db.session.scalars(sa.select(Organization.id).where(Organization.id.in_(roles))))
+    gathering.organizations = [
+        GatheringOrganization(organization_id=oid, role=roles[oid]) for oid in sorted(known)
+    ]
+    project_ids = set(fields.project_ids)
+    known = set(db.session.scalars(sa.select(Project.id).where(Project.id.in_(project_ids))))
+    gathering.project_links = [GatheringProject(project_id=pid) for pid in sorted(known)]
+
+
+def create_gathering(actor: User, fields: GatheringFields) -> Gathering:
+    """A new gathering, as a draft only its organizers see."""
+    require_organizer(actor)
+    _check_fields(fields)
+    gathering = Gathering(slug=_unique_slug(fields.title), status=GatheringStatus.DRAFT)
+    db.session.add(gathering)
+    _apply(gathering, fields)
+    db.session.flush()
+    return gathering
+
+
+def update_gathering(actor: User, gathering: Gathering, fields: GatheringFields) -> Gathering:
+    require_organizer(actor, gathering)
+    _check_fields(fields)
+    _apply(gathering, fields)
+    db.session.flush()
+    return gathering
+
+
+def publish(actor: User, gathering: Gathering) -> None:
+    require_organizer(actor, gathering)
+    if gathering.status == GatheringStatus.PUBLISHED:
+        return
+    if gathering.status == GatheringStatus.CANCELLED:
+        raise DomainError(_("A cancelled gathering cannot be published again."))
+    gathering.status = GatheringStatus.PUBLISHED
+    gathering.published_at = utcnow()
+    audit.record(actor, AuditAction.GATHERING_PUBLISHED, target_type="gathering", target_id=gathering.id)
+    db.session.flush()
+
+
+def cancel(actor: User, gathering: Gathering, reason: str = "") -> None:
+    """Cancel a gathering: it stays on its page, marked cancelled; its registrants are told
+    (app/services/registrations.py)."""
+    from app.services import registrations
+
+    require_organizer(actor, gathering)
+    if gathering.status == GatheringStatus.CANCELLED:
+        return
+    was_published = gathering.status == GatheringStatus.PUBLISHED
+    gathering.status = GatheringStatus.CANCELLED
+    gathering.cancelled_at = utcnow()
+    audit.record(
+        actor, AuditAction.GATHERING_CANCELLED, target_type="gathering", target_id=gathering.id, reason=reason
+    )
+    if was_published:
+        registrations.tell_cancelled(gathering)
+    db.session.flush()
+
+
+def save_translation(actor: User, gathering: Gathering, locale: str, texts: dict[str, str]) -> None:
+    """The gathering's texts in ``locale`` (any language but English); empty fields fall back to
+    the main text; all empty removes the translation."""
+    require_organizer(actor, gathering)
+    if locale not in translation_locales():
+        raise DomainError(_("Choose one of the site's languages."))
+    values = {name: (texts.get(name) or "").strip() for name in TRANSLATED_FIELDS}
+    if len(values["title"]) > TITLE_MAX_LENGTH:
+        raise DomainError(_("The title may be at most %(max)d characters long.", max=TITLE_MAX_LENGTH))
+    check_one_line(values["title"])
+    if any(len(v) > TEXT_MAX_LENGTH for v in values.values()):
+        raise DomainError(_("A text may be at most %(max)d characters long.", max=TEXT_MAX_LENGTH))
+    row = db.session.get(GatheringTranslation, (gathering.id, locale))
+    if not any(values.values()):
+        if row is not None:
+            db.session.delete(row)
+        db.session.flush()
+        return
+    if row is None:
+        row = GatheringTranslation(gathering_id=gathering.id, locale=locale)
+        db.session.add(row)
+    for name, value in values.items():
+        setattr(row, name, value)
+    db.session.flush()
+
+
+def translation_locales() -> list[str]:
+    return [loc for loc in current_app.config["LANGUAGES"] if loc != SOURCE_LOCALE]
+
+
+def add_session(
+    actor: User,
+    gathering: Gathering,
+    *,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    room: str = "",
+    speakers: str = "",
+    language: str = "en",
+    interpretation: Iterable[str] = (),
+) -> GatheringSession:
+    """One item of the programme; times are typed in the gathering's zone."""
+    require_organizer(actor, gathering)
+    title = (title or "").strip()
+    if not title or len(title) > SESSION_TITLE_MAX_LENGTH:
+        raise DomainError(
+            _("Give the session a title of at most %(max)d characters.", max=SESSION_TITLE_MAX_LENGTH)
+        )
+    for value in (title, room, speakers):
+        check_one_line(value or "")
+    if len(room or "") > ROOM_MAX_LENGTH or len(speakers or "") > SPEAKERS_MAX_LENGTH:
+        raise DomainError(_("The room or the speakers are too long."))
+    languages = current_app.config["LANGUAGES"]
+    interpreted = [loc for loc in interpretation if loc != language]
+    if language not in languages or any(loc not in languages for loc in interpreted):
+        raise DomainError(_("Choose languages among the site's languages."))
+    starts, ends = to_utc(starts_at, gathering.time_zone), to_utc(ends_at, gathering.time_zone)
+    if ends < starts:
+        raise DomainError(_("A session cannot end before it starts."))
+    session = GatheringSession(
+        gathering=gathering,
+        title=title,
+        starts_at=starts,
+        ends_at=ends,
+        room=(room or "").strip(),
+        speakers=(speakers or "").strip(),
+        language=language,
+        interpretation=" ".join(sorted(set(interpreted))),
+    )
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def remove_session(actor: User, session: GatheringSession) -> None:
+    require_organizer(actor, session.gathering)
+    db.session.delete(session)
+    db.session.flush()
+
+
+# --- Reading ----------------------------------------------------------------------------
+
+
+def _public_statuses() -> tuple[GatheringStatus, ...]:
+    return (GatheringStatus.PUBLISHED, GatheringStatus.CANCELLED)
+
+
+def _page(stmt: sa.Select, page: int) -> Pagination:
+    return db.paginate(
+        stmt, page=page, per_page=current_app.config["PAGE_SIZE"], error_out=True, max_per_page=100
+    )
+
+
+def upcoming_page(page: int = 1, now: datetime | None = None) -> Pagination:
+    """Published (and cancelled) gatherings that have not ended, soonest first."""
+    now = now or utcnow()
+    stmt = (
+        sa.select(Gathering)
+        .where(Gathering.status.in_(_public_statuses()), Gathering.ends_at >= now)
+        .order_by(Gathering.starts_at, Gathering.id)
+    )
+    return _page(stmt, page)
+
+
+def past_page(page: int = 1, now: datetime | None = None) -> Pagination:
+    """Gatherings that have ended, newest first."""
+    now = now or utcnow()
+    stmt = (
+        sa.select(Gathering)
+        .where(Gathering.status == GatheringStatus.PUBLISHED, Gathering.ends_at < now)
+        .order_by(Gathering.starts_at.desc(), Gathering.id.desc())
+    )
+    return _page(stmt, page)
+
+
+def all_page(actor: User, page: int = 1) -> Pagination:
+    """Every gathering, drafts included, newest first: the organizers' list."""
+    require_organizer(actor)
+    stmt = sa.select(Gathering).order_by(Gathering.starts_at.desc(), Gathering.id.desc())
+    return _page(stmt, page)
+
+
+def upcoming(limit: int, now: datetime | None = None) -> list[Gathering]:
+    """The next published gatherings (the calendar feed, the home page)."""
+    now = now or utcnow()
+    stmt = (
+        sa.select(Gathering)
+        .where(Gathering.status == GatheringStatus.PUBLISHED, Gathering.ends_at >= now)
+        .order_by(Gathering.starts_at, Gathering.id)
+        .limit(limit)
+        .options(selectinload(Gathering.sessions))
+    )
+    return list(db.session.scalars(stmt))
+
+
+def get_gathering(slug: str, viewer: Any = None) -> Gathering | None:
+    """A gathering with everything its page shows; drafts only for its organizers."""
+    stmt = (
+        sa.select(Gathering)
+        .where(Gathering.slug == slug)
+        .options(
+            selectinload(Gathering.sessions),
+            selectinload(Gathering.registration_types),
+            selectinload(Gathering.organizations).joinedload(GatheringOrganization.organization),
+            selectinload(Gathering.campaign_links).joinedload(GatheringCampaign.campaign),
+            selectinload(Gathering.project_links)
+            .joinedload(GatheringProject.project)
+            .joinedload(Project.organization),
+        )
+    )
+    gathering = db.session.scalar(stmt)
+    if gathering is None:
+        return None
+    if gathering.status == GatheringStatus.DRAFT and not may_organize(viewer, gathering):
+        return None
+    return gathering
+
+
+def get_session(gathering: Gathering, session_id: int) -> GatheringSession | None:
+    return next((s for s in gathering.sessions if s.id == session_id), None)
+
+
+def shown_organizations(gathering: Gathering, role: GatheringRole) -> list[Organization]:
+    """The organizing (or supporting) organizations in public view, by name."""
+    organizations = [
+        link.organization
+        for link in gathering.organizations
+        if link.role == role and is_publicly_listed(link.organization)
+    ]
+    return sorted(organizations, key=lambda o: (o.name.casefold(), o.id))
+
+
+def shown_projects(gathering: Gathering) -> list[Project]:
+    """Projects that came out of the gathering, as the public may see them (not hidden, of an
+    organization in public view)."""
+    return [
+        link.project
+        for link in gathering.project_links
+        if link.project.hidden_at is None and is_publicly_listed(link.project.organization)
+    ]
+
+
+def linked_campaigns(gathering: Gathering) -> list[Campaign]:
+    return sorted((link.campaign for link in gathering.campaign_links), key=lambda c: (c.position, c.id))
+
+
+def organization_choices() -> list[Organization]:
+    """Organizations an organizer may name as organizing or supporting: those in public view."""
+    return list(
+        db.session.scalars(sa.select(Organization).where(publicly_listed()).order_by(Organization.name))
+    )
+
+
+def project_choices() -> list[Project]:
+    stmt = (
+        sa.select(Project)
+        .join(Project.organization)
+        .where(Project.hidden_at.is_(None), publicly_listed())
+        .options(joinedload(Project.organization))
+        .order_by(Project.title)
+    )
+    return list(db.session.scalars(stmt))
+
+
+# --- In the reader's language -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LocalizedGathering:
+    """A gathering's texts in one language, each falling back to the main (English) text;
+    ``langs`` says which language each shown text is in."""
+
+    gathering: Gathering
+    title: str
+    description: str
+    logistics: str
+    visa_notice: str
+    outcome: str
+    langs: dict[str, str]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.gathering, name)
+
+
+def localized_gatherings(gatherings: Sequence[Gathering], locale: str) -> list[LocalizedGathering]:
+    """The gatherings in ``locale``: one query for all their translations (none in English)."""
+    rows: dict[int, GatheringTranslation] = {}
+    ids = [g.id for g in gatherings]
+    if locale != SOURCE_LOCALE and ids:
+        stmt = sa.select(GatheringTranslation).where(
+            GatheringTranslation.gathering_id.in_(ids), GatheringTranslation.locale == locale
+        )
+        rows = {row.gathering_id: row for row in db.session.scalars(stmt)}
+    shown = []
+    for gathering in gatherings:
+        row = rows.get(gathering.id)
+        texts, langs = {}, {}
+        for name in TRANSLATED_FIELDS:
+            value = getattr(row, name, "") if row is not None else ""
+            texts[name] = value or getattr(gathering, name)
+            langs[name] = locale if value else SOURCE_LOCALE
+        shown.append(LocalizedGathering(gathering=gathering, langs=langs, **texts))
+    return shown
+
+
+def localized_gathering(gathering: Gathering, locale: str) -> LocalizedGathering:
+    return localized_gatherings([gathering], locale)[0]
+
+
+def translation_of(gathering: Gathering, locale: str) -> GatheringTranslation | None:
+    return db.session.get(GatheringTranslation, (gathering.id, locale))
