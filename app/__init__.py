@@ -102,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     from app.organizations import bp as organizations_bp
     from app.projects import bp as projects_bp
     from app.search import bp as search_bp
+    from app.updates import bp as updates_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(campaigns_bp, url_prefix="/campaigns")
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(moderation_bp, url_prefix="/moderation")
     app.register_blueprint(search_bp)
+    app.register_blueprint(updates_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -82,6 +82,11 @@ PUBLIC_TABLES = frozenset(
         "projects",
         "project_campaigns",
         "project_translations",
+        # Campaign life: coordinators are named on the campaign page, updates shown there, on the
+        # project page and the home page.
+        "campaign_coordinators",
+        "updates",
+        "update_texts",
         # SQLite's search index (kept by triggers on the tables above; rebuilt by a command).
         "campaigns_fts",
         "organizations_fts",
@@ -101,6 +106,8 @@ PRIVATE_TABLES = frozenset(
         "outbox_messages",
         "login_sessions",
         "contact_detail_views",
+        # The former words of edited updates, shown only to those who may edit them.
+        "update_revisions",
     }
 )
 

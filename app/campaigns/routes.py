@@ -4,7 +4,7 @@ from flask_login import current_user
 from app.campaigns import bp
 from app.campaigns.pledge_routes import PANEL_FLASH, pledge_panel
 from app.i18n import current_locale
-from app.services import directory, translations
+from app.services import directory, translations, updates
 
 
 @bp.get("/")
@@ -44,4 +44,7 @@ def detail(slug: str):
         ),
         project_limit=directory.CAMPAIGN_PROJECTS,
         flashes_shown_in_page=(PANEL_FLASH,),
+        life=updates.campaign_page(
+            campaign, current_user, current_locale(), page=request.args.get("updates", 1, type=int)
+        ),
     )

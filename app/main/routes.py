@@ -4,7 +4,7 @@ from flask_login import current_user
 from app import readiness
 from app.i18n import current_locale
 from app.main import bp
-from app.services import directory, translations
+from app.services import directory, translations, updates
 from app.services.campaigns import home_page_campaigns
 
 
@@ -26,6 +26,7 @@ def home():
         campaigns=campaigns,
         organizations=organizations,
         pledges=pledges,
+        latest_updates=updates.home_page(current_locale()),
         campaign_texts=translations.campaign_texts(
             [*campaigns, *(pledge.campaign for pledge in pledges)], current_locale()
         ),

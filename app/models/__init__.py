@@ -23,6 +23,7 @@ from app.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from app.models.pledge import Pledge
 from app.models.project import Project, ProjectCampaign, ProjectTranslation
 from app.models.two_factor import RecoveryCode, WebAuthnCredential
+from app.models.update import CampaignCoordinator, Update, UpdateRevision, UpdateText
 from app.models.user import User
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "AuditAction",
     "AuditEntry",
     "Campaign",
+    "CampaignCoordinator",
     "CampaignStatus",
     "CampaignTranslation",
     "ContactDetailView",
@@ -53,6 +55,9 @@ __all__ = [
     "RecoveryCode",
     "Role",
     "SupportKind",
+    "Update",
+    "UpdateRevision",
+    "UpdateText",
     "User",
     "Visibility",
     "WebAuthnCredential",

@@ -121,6 +121,12 @@ class AuditAction(enum.StrEnum):
     # A member asks a moderator to look again at hidden content; a moderator keeps it hidden.
     REVIEW_REQUESTED = "review.requested"
     REVIEW_DECLINED = "review.declined"
+    # Campaign life: a moderator names or removes a coordinating organization; an update is
+    # hidden (deleted, with a reason) or shown again.
+    COORDINATOR_NAMED = "coordinator.named"
+    COORDINATOR_REMOVED = "coordinator.removed"
+    UPDATE_HIDDEN = "update.hidden"
+    UPDATE_UNHIDDEN = "update.unhidden"
 
 
 def enum_column(enum_class: type[enum.StrEnum], name: str) -> sa.Enum:

@@ -5,7 +5,7 @@ from app import labels, params
 from app.i18n import current_locale
 from app.models import OrganizationKind
 from app.projects import bp
-from app.services import directory, translations
+from app.services import directory, translations, updates
 
 
 @bp.get("/")
@@ -44,4 +44,5 @@ def detail(key: str):
         campaign_texts=translations.campaign_texts(
             [link.campaign for link in project.campaign_links], current_locale()
         ),
+        life=updates.project_page(project, current_user, current_locale()),
     )
