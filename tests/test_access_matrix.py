@@ -22,12 +22,15 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import (
+    CampaignCoordinator,
     LoginSession,
     Organization,
     OrganizationStatus,
     PledgeVisibility,
     Project,
     Role,
+    Update,
+    UpdateText,
     User,
     Visibility,
 )
@@ -133,6 +136,20 @@ EXPECTED: dict[str, dict[str, str]] = {
     "projects.index": {"GET": "200 200 200 200 200 200"},
     "projects.new": {"GET": "L 302 200 200 403 403", "POST": "L 302 400 400 403 403"},
     "search.results": {"GET": "200 200 200 200 200 200"},
+    # Campaign life. Organization A coordinates the campaign and wrote its update: its members and
+    # the moderators edit it; to anyone else the update's own pages do not exist (404).
+    "updates.campaign_feed": {"GET": "200 200 200 200 200 200"},
+    "updates.coordinators": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 400 400"},
+    "updates.delete": {"GET": "L 404 200 404 200 200", "POST": "L 404 400 404 400 400"},
+    "updates.edit": {"GET": "L 404 200 404 200 200", "POST": "L 404 400 404 400 400"},
+    "updates.history": {"GET": "L 404 200 404 200 200"},
+    "updates.new_campaign_update": {"GET": "L 403 200 403 200 200", "POST": "L 403 400 403 400 400"},
+    # The project (Clean River) is A's: only its members post its updates.
+    "updates.new_project_update": {"GET": "L 403 200 403 403 403", "POST": "L 403 400 403 403 403"},
+    # Only moderators show a deleted update again; A is told so (a redirect with the message).
+    "updates.restore": {"GET": "405 405 405 405 405 405", "POST": "L 404 302 404 302 302"},
+    # The sample organization (pending) does not coordinate: the moderator is told so.
+    "updates.remove_coordinator": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 302 302"},
 }
 
 # Routes left out of the walk, and why.
@@ -187,11 +204,20 @@ def build_world() -> World:
     project = builders.make_project(org_a, [campaign], "Clean River", slug="clean-river")
     login_of_a = LoginSession(user_id=users["member_a"].id, browser="Firefox", system="Android")
     db.session.add(login_of_a)
+    # Organization A coordinates the campaign and posted an update on it.
+    db.session.add(CampaignCoordinator(campaign_id=campaign.id, organization_id=org_a.id))
+    update = Update(
+        campaign_id=campaign.id, organization_id=org_a.id, author_id=users["member_a"].id, locale="en",
+        texts=[UpdateText(locale="en", title="News from the river", body="The water is back.")],
+    )  # fmt: skip
+    db.session.add(update)
     db.session.commit()
     values = {
         "slug:campaigns": campaign.slug,
         "slug:moderation": campaign.slug,
         "slug:organizations": org_a.slug,
+        "slug:updates": campaign.slug,
+        "update_id": update.id,
         "key": project.slug,
         "token": "not-a-valid-token",
         "locale": "ar",

@@ -93,7 +93,9 @@ def coordinated_campaigns(user: Any) -> list[Campaign]:
 
 def candidate_organizations(campaign: Campaign) -> list[Organization]:
     """Approved organizations not yet coordinating the campaign, by name (the moderators' choice)."""
-    named = sa.select(CampaignCoordinator.organization_id).where(CampaignCoordinator.campaign_id == campaign.id)
+    named = sa.select(CampaignCoordinator.organization_id).where(
+        CampaignCoordinator.campaign_id == campaign.id
+    )
     return list(
         db.session.scalars(
             sa.select(Organization)

@@ -407,15 +407,19 @@ def feed_updates(campaign: Campaign, limit: int = FEED_UPDATES) -> list[Update]:
 
 def get_update(update_id: int) -> Update | None:
     """Any update (hidden ones included) with what its edit pages show: for those who may edit."""
-    return db.session.scalars(
-        sa.select(Update)
-        .where(Update.id == update_id)
-        .options(
-            joinedload(Update.texts),
-            joinedload(Update.campaign),
-            joinedload(Update.project).joinedload(Project.organization),
+    return (
+        db.session.scalars(
+            sa.select(Update)
+            .where(Update.id == update_id)
+            .options(
+                joinedload(Update.texts),
+                joinedload(Update.campaign),
+                joinedload(Update.project).joinedload(Project.organization),
+            )
         )
-    ).unique().first()
+        .unique()
+        .first()
+    )
 
 
 def history(update: Update, limit: int = HISTORY_LIMIT) -> list[UpdateRevision]:

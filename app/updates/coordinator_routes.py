@@ -36,7 +36,10 @@ def coordinators(campaign_id: int):
         except DomainError as error:
             form.form_errors.append(str(error))
         else:
-            flash(_("%(organization)s now coordinates this campaign.", organization=organization.name), "success")
+            flash(
+                _("%(organization)s now coordinates this campaign.", organization=organization.name),
+                "success",
+            )
             return redirect(url_for("updates.coordinators", campaign_id=campaign.id))
     status = 400 if form.is_submitted() else 200
     return render_template("updates/coordinators.html", campaign=campaign, form=form, **data), status

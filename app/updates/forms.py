@@ -15,7 +15,9 @@ class UpdateForm(FlaskForm):
     """An update's words in each language (at least one; the service says so) and, on a
     campaign, the project it points to."""
 
-    project_id = SelectField(_l("About a project (optional)"), choices=[], validators=[Optional()], coerce=str)
+    project_id = SelectField(
+        _l("About a project (optional)"), choices=[], validators=[Optional()], coerce=str
+    )
 
     def set_project_choices(self, projects) -> None:
         self.project_id.choices = [("", _l("No project"))] + [(str(p.id), p.title) for p in projects]
