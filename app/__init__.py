@@ -97,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
     from app.account import bp as account_bp
     from app.auth import bp as auth_bp
     from app.campaigns import bp as campaigns_bp
+    from app.following import bp as following_bp
     from app.main import bp as main_bp
     from app.moderation import bp as moderation_bp
     from app.organizations import bp as organizations_bp
@@ -113,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(moderation_bp, url_prefix="/moderation")
     app.register_blueprint(search_bp)
     app.register_blueprint(updates_bp)
+    app.register_blueprint(following_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -108,6 +108,8 @@ PRIVATE_TABLES = frozenset(
         "contact_detail_views",
         # The former words of edited updates, shown only to those who may edit them.
         "update_revisions",
+        # Who follows what: shown only to the follower.
+        "follows",
     }
 )
 

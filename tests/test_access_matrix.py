@@ -97,6 +97,14 @@ EXPECTED: dict[str, dict[str, str]] = {
     "campaigns.pledge_form": {"GET": "L 200 200 200 403 403"},
     # Without confirm=yes the member with a pledge (A) is asked first.
     "campaigns.withdraw_pledge": {"GET": "405 405 405 405 405 405", "POST": "L 302 200 302 403 403"},
+    # Following (the sample subject: the project Clean River). Anyone logged in follows from
+    # their account; visitors by email (the empty form: 400); the sample token is not valid.
+    "following.confirm": {"GET": "400 400 400 400 400 400", "POST": "400 400 400 400 400 400"},
+    "following.follow": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 302 302 302"},
+    "following.follow_by_email": {"GET": "200 200 200 200 200 200", "POST": "400 400 400 400 400 400"},
+    "following.list_follows": {"GET": "L 200 200 200 200 200"},
+    "following.unfollow": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 302 302 302"},
+    "following.unsubscribe": {"GET": "400 400 400 400 400 400", "POST": "400 400 400 400 400 400"},
     "main.healthz": {"GET": "200 200 200 200 200 200"},
     "main.home": {"GET": "200 200 200 200 200 200"},
     # The test client comes from 127.0.0.1, an allowed address (test_metrics.py proves refusals).
@@ -163,7 +171,7 @@ GET_FALLS_THROUGH = {
 }
 
 # A value for each URL argument (by endpoint first, then by name).
-ANY_CHOICE = {"decision": "approve", "action": "archive", "change": "promote"}
+ANY_CHOICE = {"decision": "approve", "action": "archive", "change": "promote", "kind": "project"}
 
 
 @dataclass

@@ -17,6 +17,7 @@ from app.models.enums import (
     SupportKind,
     Visibility,
 )
+from app.models.follow import FOLLOWABLE, Follow
 from app.models.login_session import LoginSession
 from app.models.organization import CONTACT_FIELDS, IRAQ, Organization, OrganizationTranslation
 from app.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
@@ -29,6 +30,7 @@ from app.models.user import User
 __all__ = [
     "ACCENTS",
     "CONTACT_FIELDS",
+    "FOLLOWABLE",
     "IRAQ",
     "AuditAction",
     "AuditEntry",
@@ -37,6 +39,7 @@ __all__ = [
     "CampaignStatus",
     "CampaignTranslation",
     "ContactDetailView",
+    "Follow",
     "LinkVisibility",
     "LoginSession",
     "Organization",

@@ -5,7 +5,7 @@ from app import labels, params, urls
 from app.i18n import current_locale
 from app.models import OrganizationKind
 from app.organizations import bp
-from app.services import directory, translations
+from app.services import directory, following, translations
 from app.transactions import records_views
 
 
@@ -49,6 +49,7 @@ def detail(slug: str):
         pledges=pledges,
         projects=projects,
         campaign_texts=translations.campaign_texts(campaigns, locale),
+        follow=following.panel("organization", organization, current_user),
     )
     # The request commits the access-log record after rendering, so the page's objects are not
     # reloaded; if the record cannot be written, the page is not shown (a 503 answers instead).

@@ -38,7 +38,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.services import DomainError, NotAllowed, audit
+from app.services import DomainError, NotAllowed, audit, following
 from app.services.checks import clean_reason
 from app.services.coordinators import may_coordinate, public_coordinators
 from app.services.text import check_one_line
@@ -447,6 +447,7 @@ def campaign_page(campaign: Campaign, viewer: Any, locale: str, page: int = 1) -
         "shown_updates": localized(updates.items, locale),
         "coordinators": coordinators,
         "may_post": may_coordinate(viewer, campaign, among=coordinators),
+        "follow": following.panel("campaign", campaign, viewer),
     }
 
 
@@ -455,6 +456,7 @@ def project_page(project: Project, viewer: Any, locale: str) -> dict[str, Any]:
     return {
         "shown_updates": localized(project_updates(project), locale),
         "may_post": _may_post_on_project(viewer, project),
+        "follow": following.panel("project", project, viewer),
     }
 
 

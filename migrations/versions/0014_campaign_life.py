@@ -7,6 +7,8 @@ Create Date: 2026-12-01 09:54:17.702714
 - campaign_coordinators: member organizations a moderator names to coordinate a campaign.
 - updates, update_texts (one row per language written), update_revisions (the words an edit
   replaced): news on campaigns and projects.
+- follows: a member or a confirmed visitor's address following a campaign, organization or project.
+- outbox_messages.headers (JSON, nullable): more headers of a mail (List-Unsubscribe).
 - four audit actions (coordinator.named, coordinator.removed, update.hidden, update.unhidden)
   in the CHECK of audit_entries.action (rebuilt in a batch, as 0012 does). Downgrading deletes
   the audit entries of the new actions (the old CHECK refuses them).
@@ -127,6 +129,33 @@ def upgrade():
     sa.PrimaryKeyConstraint('update_id', 'locale', name=op.f('pk_update_texts'))
     )
 
+    op.create_table('follows',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('email', sa.String(length=254), nullable=True),
+    sa.Column('locale', sa.String(length=8), nullable=True),
+    sa.Column('campaign_id', sa.Integer(), nullable=True),
+    sa.Column('organization_id', sa.Integer(), nullable=True),
+    sa.Column('project_id', sa.Integer(), nullable=True),
+    sa.Column('follower_key', sa.String(length=270), nullable=False),
+    sa.Column('subject_key', sa.String(length=40), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('(CASE WHEN campaign_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN organization_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN project_id IS NULL THEN 0 ELSE 1 END) = 1', name=op.f('ck_follows_one_subject')),
+    sa.CheckConstraint('(user_id IS NULL) <> (email IS NULL)', name=op.f('ck_follows_one_follower')),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_follows_campaign_id_campaigns'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_follows_organization_id_organizations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_follows_project_id_projects'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_follows_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_follows')),
+    sa.UniqueConstraint('follower_key', 'subject_key', name='follows_once')
+    )
+    with op.batch_alter_table('follows', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_follows_subject_key'), ['subject_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_follows_user_id'), ['user_id'], unique=False)
+
+    with op.batch_alter_table('outbox_messages', recreate="never") as batch_op:
+        batch_op.add_column(sa.Column('headers', sa.JSON(), nullable=True))
+
     with op.batch_alter_table("audit_entries") as batch_op:
         batch_op.drop_constraint(op.f(AUDIT_CHECK), type_="check")
         batch_op.create_check_constraint(
@@ -141,6 +170,14 @@ def downgrade():
         batch_op.drop_constraint(op.f(AUDIT_CHECK), type_="check")
         batch_op.create_check_constraint(op.f(AUDIT_CHECK), _audit_check(AUDIT_ACTIONS_BEFORE))
 
+    with op.batch_alter_table('outbox_messages', recreate="never") as batch_op:
+        batch_op.drop_column('headers')
+
+    with op.batch_alter_table('follows', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_follows_user_id'))
+        batch_op.drop_index(batch_op.f('ix_follows_subject_key'))
+
+    op.drop_table('follows')
     op.drop_table('update_texts')
     with op.batch_alter_table('update_revisions', schema=None) as batch_op:
         batch_op.drop_index('ix_update_revisions_update_created')
