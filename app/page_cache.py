@@ -110,6 +110,7 @@ PRIVATE_TABLES = frozenset(
         "update_revisions",
         # Who follows what: shown only to the follower.
         "follows",
+        "digest_deliveries",
     }
 )
 

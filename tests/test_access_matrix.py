@@ -103,6 +103,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "following.follow": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 302 302 302"},
     "following.follow_by_email": {"GET": "200 200 200 200 200 200", "POST": "400 400 400 400 400 400"},
     "following.list_follows": {"GET": "L 200 200 200 200 200"},
+    # Nobody follows the sample project: each is told so (a redirect with the message).
+    "following.set_frequency": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 302 302 302"},
     "following.unfollow": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 302 302 302"},
     "following.unsubscribe": {"GET": "400 400 400 400 400 400", "POST": "400 400 400 400 400 400"},
     "main.healthz": {"GET": "200 200 200 200 200 200"},

@@ -29,7 +29,15 @@ def services() -> list[Path]:
 
 def test_the_scheduled_work_has_its_units():
     names = {path.name for path in UNITS.iterdir()}
-    for task in ("outbox-sweep", "backup", "outbox-purge", "refresh-counters", "purge"):
+    for task in (
+        "outbox-sweep",
+        "backup",
+        "outbox-purge",
+        "refresh-counters",
+        "purge",
+        "digests-daily",
+        "digests-weekly",
+    ):
         assert {f"tadamun-{task}.service", f"tadamun-{task}.timer"} <= names
     assert "tadamun-worker.service" in names
 

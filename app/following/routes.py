@@ -92,7 +92,7 @@ def confirm(token: str):
         return render_template("following/link_problem.html", message=str(error)), 400
     form = ConfirmForm()
     if form.validate_on_submit():
-        follow_service.confirm_follow(token)
+        follow_service.confirm_follow(token, form.frequency.data)
         return render_template("following/confirmed.html", pending=pending)
     return render_template("following/confirm.html", form=form, pending=pending)
 
@@ -101,13 +101,29 @@ def confirm(token: str):
 @csrf.exempt
 def unsubscribe(token: str):
     try:
-        row = follow_service.follow_of_token(token)
+        rows = follow_service.follows_of_token(token)
     except tokens.InvalidToken as error:
         return render_template("following/link_problem.html", message=str(error)), 400
     if request.method == "POST":
         follow_service.unsubscribe(token)
         return render_template("following/unsubscribed.html")
-    return render_template("following/unsubscribe.html", row=row)
+    return render_template("following/unsubscribe.html", rows=rows)
+
+
+@bp.post(f"/following/<{KINDS}:kind>/<key>/frequency")
+@login_required
+def set_frequency(kind: str, key: str):
+    subject = follow_service.find_subject(kind, key, current_user)
+    if subject is None:
+        abort(404)
+    try:
+        follow_service.set_frequency(current_user, kind, subject, request.form.get("frequency", ""))
+    except DomainError as error:
+        transactions.refused()  # answered with a redirect and the message
+        flash(str(error), "error")
+    else:
+        flash(_("Saved."), "success")
+    return redirect(url_for("following.list_follows"))
 
 
 @bp.get("/following/")

@@ -17,7 +17,7 @@ from app.models.enums import (
     SupportKind,
     Visibility,
 )
-from app.models.follow import FOLLOWABLE, Follow
+from app.models.follow import DEFAULT_FREQUENCY, FOLLOWABLE, FREQUENCIES, DigestDelivery, Follow
 from app.models.login_session import LoginSession
 from app.models.organization import CONTACT_FIELDS, IRAQ, Organization, OrganizationTranslation
 from app.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
@@ -30,7 +30,9 @@ from app.models.user import User
 __all__ = [
     "ACCENTS",
     "CONTACT_FIELDS",
+    "DEFAULT_FREQUENCY",
     "FOLLOWABLE",
+    "FREQUENCIES",
     "IRAQ",
     "AuditAction",
     "AuditEntry",
@@ -39,6 +41,7 @@ __all__ = [
     "CampaignStatus",
     "CampaignTranslation",
     "ContactDetailView",
+    "DigestDelivery",
     "Follow",
     "LinkVisibility",
     "LoginSession",

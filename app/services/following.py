@@ -26,7 +26,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.models import FOLLOWABLE, Campaign, Follow, Organization, Project, User
+from app.models import (
+    DEFAULT_FREQUENCY,
+    FOLLOWABLE,
+    FREQUENCIES,
+    Campaign,
+    Follow,
+    Organization,
+    Project,
+    User,
+)
 from app.services import DomainError, NotAllowed, directory, mail, tokens
 from app.services.mail import header_text
 
@@ -291,7 +300,7 @@ def _subject_by_id(kind: str, raw_id: str) -> Subject | None:
 WELCOME_SUBJECT = _l("You follow %(title)s on Tadamun")
 
 
-def confirm_follow(token: str) -> Follow:
+def confirm_follow(token: str, frequency: str = DEFAULT_FREQUENCY) -> Follow:
     """The visitor pressed the button of their confirmation link: the row is written (once; the
     same link again changes nothing) and a welcome mail with the unsubscribe link is queued."""
     pending = read_confirmation(token)
@@ -299,10 +308,13 @@ def confirm_follow(token: str) -> Follow:
     existing = db.session.scalar(
         sa.select(Follow).where(Follow.follower_key == _email_key(pending.email), Follow.subject_key == key)
     )
+    if frequency not in FREQUENCIES:
+        raise DomainError(_("Choose daily, weekly or never."))
     if existing is not None:
         return existing
     row = Follow(
         email=pending.email, locale=pending.locale, follower_key=_email_key(pending.email), subject_key=key,
+        frequency=frequency,
         **_subject_columns(pending.kind, pending.subject),
     )  # fmt: skip
     db.session.add(row)
@@ -329,33 +341,61 @@ def unsubscribe_url(row: Follow) -> str:
     return tokens.external_url("following.unsubscribe", token=unsubscribe_token(row))
 
 
-def unsubscribe_headers(row: Follow) -> dict[str, str]:
+def unsubscribe_all_url(follower_key: str) -> str:
+    """A link that stops every follow of one follower (a digest's own link and header)."""
+    token = tokens.make_token(
+        tokens.UNSUBSCRIBE, {"all": tokens.fingerprint(follower_key), "fk": follower_key}
+    )
+    return tokens.external_url("following.unsubscribe", token=token)
+
+
+def unsubscribe_headers_for(url: str) -> dict[str, str]:
     """RFC 2369 and RFC 8058 headers: mail programs show an unsubscribe button that POSTs."""
-    return {
-        "List-Unsubscribe": f"<{unsubscribe_url(row)}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
-def follow_of_token(token: str) -> Follow | None:
-    """The row an unsubscribe link names, or None when it is gone already (unsubscribed).
-    Raises tokens.InvalidToken for a damaged link."""
+def unsubscribe_headers(row: Follow) -> dict[str, str]:
+    return unsubscribe_headers_for(unsubscribe_url(row))
+
+
+def follows_of_token(token: str) -> list[Follow]:
+    """The rows an unsubscribe link names (one follow, or every follow of one follower); empty
+    when they are gone already. Raises tokens.InvalidToken for a damaged link."""
     payload = tokens.read_token(tokens.UNSUBSCRIBE, token)
+    if "fk" in payload:
+        follower_key, fp = payload.get("fk"), payload.get("all")
+        if not isinstance(follower_key, str) or fp != tokens.fingerprint(follower_key):
+            raise tokens.invalid_token()
+        return list(db.session.scalars(sa.select(Follow).where(Follow.follower_key == follower_key)))
     follow_id, fp = payload.get("fid"), payload.get("fp")
     if not isinstance(follow_id, int) or not isinstance(fp, str):
         raise tokens.invalid_token()
     row = db.session.get(Follow, follow_id)
     if row is None or _fingerprint(row) != fp:
-        return None
-    return row
+        return []
+    return [row]
 
 
 def unsubscribe(token: str) -> None:
-    """One click: the row the link names is deleted (gone already: nothing changes)."""
-    row = follow_of_token(token)
-    if row is not None:
+    """One click: the rows the link names are deleted (gone already: nothing changes)."""
+    for row in follows_of_token(token):
         db.session.delete(row)
-        db.session.flush()
+    db.session.flush()
+
+
+def set_frequency(user: User, kind: str, subject: Subject, frequency: str) -> None:
+    """A member chooses how often they hear of one thing they follow. Raises DomainError."""
+    if frequency not in FREQUENCIES:
+        raise DomainError(_("Choose daily, weekly or never."))
+    row = db.session.scalar(
+        sa.select(Follow).where(
+            Follow.follower_key == _user_key(user), Follow.subject_key == subject_key(kind, subject)
+        )
+    )
+    if row is None:
+        raise DomainError(_("You do not follow it."))
+    row.frequency = frequency
+    db.session.flush()
 
 
 def recipient_of(row: Follow) -> tuple[str, str | None, str | None]:

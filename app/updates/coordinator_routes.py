@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from app import transactions
 from app.access import moderator_required
@@ -26,7 +27,7 @@ def coordinators(campaign_id: int):
     campaign = _campaign_or_404(campaign_id)
     data = coordinator_service.coordinators_page_data(campaign)
     form = CoordinatorForm()
-    form.organization_id.choices = [(str(o.id), o.name) for o in data["candidates"]]
+    form.organization_id.choices = [SelectChoice(str(o.id), o.name) for o in data["candidates"]]
     if form.validate_on_submit():
         organization = db.session.get(Organization, int(form.organization_id.data))
         if organization is None:

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.forms import OneLine
@@ -20,7 +21,9 @@ class UpdateForm(FlaskForm):
     )
 
     def set_project_choices(self, projects) -> None:
-        self.project_id.choices = [("", _l("No project"))] + [(str(p.id), p.title) for p in projects]
+        self.project_id.choices = [SelectChoice("", _l("No project"))] + [
+            SelectChoice(str(p.id), p.title) for p in projects
+        ]
 
     def texts(self) -> dict[str, tuple[str | None, str | None]]:
         return {

@@ -7,7 +7,9 @@ Create Date: 2026-12-01 09:54:17.702714
 - campaign_coordinators: member organizations a moderator names to coordinate a campaign.
 - updates, update_texts (one row per language written), update_revisions (the words an edit
   replaced): news on campaigns and projects.
-- follows: a member or a confirmed visitor's address following a campaign, organization or project.
+- follows: a member or a confirmed visitor's address following a campaign, organization or
+  project, with how often it hears of it (daily / weekly digest, never).
+- digest_deliveries: one row per reader and digest period (the idempotency key of digests).
 - outbox_messages.headers (JSON, nullable): more headers of a mail (List-Unsubscribe).
 - four audit actions (coordinator.named, coordinator.removed, update.hidden, update.unhidden)
   in the CHECK of audit_entries.action (rebuilt in a batch, as 0012 does). Downgrading deletes
@@ -139,9 +141,11 @@ def upgrade():
     sa.Column('project_id', sa.Integer(), nullable=True),
     sa.Column('follower_key', sa.String(length=270), nullable=False),
     sa.Column('subject_key', sa.String(length=40), nullable=False),
+    sa.Column('frequency', sa.String(length=10), server_default='weekly', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('(CASE WHEN campaign_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN organization_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN project_id IS NULL THEN 0 ELSE 1 END) = 1', name=op.f('ck_follows_one_subject')),
     sa.CheckConstraint('(user_id IS NULL) <> (email IS NULL)', name=op.f('ck_follows_one_follower')),
+    sa.CheckConstraint("frequency IN ('daily', 'weekly', 'never')", name=op.f('ck_follows_frequency_known')),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_follows_campaign_id_campaigns'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_follows_organization_id_organizations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_follows_project_id_projects'), ondelete='CASCADE'),
@@ -152,6 +156,23 @@ def upgrade():
     with op.batch_alter_table('follows', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_follows_subject_key'), ['subject_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_follows_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('ix_follows_frequency_follower', ['frequency', 'follower_key'], unique=False)
+
+    op.create_table('digest_deliveries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('follower_key', sa.String(length=270), nullable=False),
+    sa.Column('period', sa.String(length=10), nullable=False),
+    sa.Column('period_key', sa.String(length=12), nullable=False),
+    sa.Column('window_start', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('window_end', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('item_count', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("period IN ('daily', 'weekly')", name=op.f('ck_digest_deliveries_period_known')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_digest_deliveries')),
+    sa.UniqueConstraint('follower_key', 'period', 'period_key', name='one_digest_per_period')
+    )
+    with op.batch_alter_table('digest_deliveries', schema=None) as batch_op:
+        batch_op.create_index('ix_digest_deliveries_follower_period_end', ['follower_key', 'period', 'window_end'], unique=False)
 
     with op.batch_alter_table('outbox_messages', recreate="never") as batch_op:
         batch_op.add_column(sa.Column('headers', sa.JSON(), nullable=True))
@@ -173,7 +194,13 @@ def downgrade():
     with op.batch_alter_table('outbox_messages', recreate="never") as batch_op:
         batch_op.drop_column('headers')
 
+    with op.batch_alter_table('digest_deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_digest_deliveries_follower_period_end')
+
+    op.drop_table('digest_deliveries')
+
     with op.batch_alter_table('follows', schema=None) as batch_op:
+        batch_op.drop_index('ix_follows_frequency_follower')
         batch_op.drop_index(batch_op.f('ix_follows_user_id'))
         batch_op.drop_index(batch_op.f('ix_follows_subject_key'))
 
