@@ -152,6 +152,7 @@ def route_urls(app, world: World) -> list[str]:
         "key": [world.project_slug, str(world.project_id)],
         "locale": ["ar"],
         "token": ["not-a-token"],
+        "kind": ["campaign", "organization", "project"],  # what can be followed
     }
     urls = []
     adapter = app.url_map.bind("localhost")
