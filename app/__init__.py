@@ -100,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     from app.following import bp as following_bp
     from app.main import bp as main_bp
     from app.moderation import bp as moderation_bp
+    from app.notifications import bp as notifications_bp
     from app.organizations import bp as organizations_bp
     from app.projects import bp as projects_bp
     from app.search import bp as search_bp
@@ -115,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(updates_bp)
     app.register_blueprint(following_bp)
+    app.register_blueprint(notifications_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -136,6 +136,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "moderation.unhide_pledge_message": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 302 302"},
     "moderation.unhide_project": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 302 302"},
     "moderation.users": {"GET": "L 403 403 403 403 200"},
+    "notifications.index": {"GET": "L 200 200 200 200 200"},
+    "notifications.mark_read": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 302 302 302"},
     "organizations.detail": {"GET": "200 200 200 200 200 200"},
     "organizations.index": {"GET": "200 200 200 200 200 200"},
     "organizations.logo": {"GET": "404 404 404 404 404 404"},

@@ -38,7 +38,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.services import DomainError, NotAllowed, audit, following
+from app.services import DomainError, NotAllowed, audit, following, notifications
 from app.services.checks import clean_reason
 from app.services.coordinators import may_coordinate, public_coordinators
 from app.services.text import check_one_line
@@ -175,6 +175,7 @@ def post_campaign_update(
     )
     db.session.add(update)
     db.session.flush()
+    notifications.update_published(update)
     return update
 
 
@@ -199,6 +200,7 @@ def post_project_update(
     )
     db.session.add(update)
     db.session.flush()
+    notifications.update_published(update)
     return update
 
 

@@ -11,6 +11,7 @@ Create Date: 2026-12-01 09:54:17.702714
   project, with how often it hears of it (daily / weekly digest, never).
 - digest_deliveries: one row per reader and digest period (the idempotency key of digests).
 - outbox_messages.headers (JSON, nullable): more headers of a mail (List-Unsubscribe).
+- users.unread_notifications (integer, 0): the header's count of new updates on what one follows.
 - four audit actions (coordinator.named, coordinator.removed, update.hidden, update.unhidden)
   in the CHECK of audit_entries.action (rebuilt in a batch, as 0012 does). Downgrading deletes
   the audit entries of the new actions (the old CHECK refuses them).
@@ -177,6 +178,9 @@ def upgrade():
     with op.batch_alter_table('outbox_messages', recreate="never") as batch_op:
         batch_op.add_column(sa.Column('headers', sa.JSON(), nullable=True))
 
+    with op.batch_alter_table('users', recreate="never") as batch_op:
+        batch_op.add_column(sa.Column('unread_notifications', sa.Integer(), server_default='0', nullable=False))
+
     with op.batch_alter_table("audit_entries") as batch_op:
         batch_op.drop_constraint(op.f(AUDIT_CHECK), type_="check")
         batch_op.create_check_constraint(
@@ -193,6 +197,9 @@ def downgrade():
 
     with op.batch_alter_table('outbox_messages', recreate="never") as batch_op:
         batch_op.drop_column('headers')
+
+    with op.batch_alter_table('users', recreate="never") as batch_op:
+        batch_op.drop_column('unread_notifications')
 
     with op.batch_alter_table('digest_deliveries', schema=None) as batch_op:
         batch_op.drop_index('ix_digest_deliveries_follower_period_end')
