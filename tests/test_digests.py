@@ -212,8 +212,9 @@ def test_the_digest_unsubscribe_link_stops_the_next_digest(app, followed, outbox
     assert len(outbox) == 1
 
 
-def test_a_failed_digest_mail_is_retried_by_the_outbox(app, followed):
-    """The digest is an outbox row: a failed send leaves it pending with a later attempt."""
+def test_a_digest_is_an_outbox_row_under_its_idempotency_key(app, followed):
+    """The digest is queued as an outbox row (which the worker retries on failure, as for every
+    mail: tests/test_outbox.py), under a key of its reader and period."""
     with app_context(app):
         digests.send_due("daily")
         row = db.session.scalar(sa.select(OutboxMessage))
