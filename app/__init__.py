@@ -107,14 +107,17 @@ def register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.campaigns import bp as campaigns_bp
     from app.feeds import bp as feeds_bp
+    from app.following import bp as following_bp
     from app.gatherings import bp as gatherings_bp
     from app.main import bp as main_bp
     from app.moderation import bp as moderation_bp
+    from app.notifications import bp as notifications_bp
     from app.opendata import bp as opendata_bp
     from app.organizations import bp as organizations_bp
     from app.projects import bp as projects_bp
     from app.search import bp as search_bp
     from app.solidarity import bp as solidarity_bp
+    from app.updates import bp as updates_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(campaigns_bp, url_prefix="/campaigns")
@@ -130,6 +133,9 @@ def register_blueprints(app: Flask) -> None:
     api.init_app(app)  # /api/v1 and its OpenAPI document (flask-smorest)
 
     app.register_blueprint(solidarity_bp, url_prefix="/solidarity")
+    app.register_blueprint(updates_bp)
+    app.register_blueprint(following_bp)
+    app.register_blueprint(notifications_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

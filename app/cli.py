@@ -376,3 +376,26 @@ def worker_command(burst: bool, interval: float) -> None:
 
 
 COMMANDS.extend([outbox_group, worker_command])
+
+
+# Digests of what followers follow ---------------------------------------------------------------
+
+digests_group = click.Group("digests", help="Digests of what followers follow.")
+
+
+@digests_group.command("send")
+@click.option("--period", type=click.Choice(["daily", "weekly"]), required=True)
+def send_digests_command(period: str) -> None:
+    """Scheduled (daily and weekly timers): queue the digests of the period not yet sent; a second
+    run for the same period sends nothing more."""
+    from app.extensions import db
+    from app.services import digests
+
+    stages = Stages()
+    run = digests.send_due(period)
+    stages("digests built", readers=run.readers, sent=run.sent, already_sent=run.already_sent)
+    db.session.commit()
+    stages.summary(f"{run.sent} {period} digest(s) queued; {run.already_sent} already sent for this period")
+
+
+COMMANDS.append(digests_group)

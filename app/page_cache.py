@@ -99,6 +99,11 @@ PUBLIC_TABLES = frozenset(
         "gathering_projects",
         "registration_types",
         "registrations",
+        # Campaign life: coordinators are named on the campaign page, updates shown there, on the
+        # project page and the home page.
+        "campaign_coordinators",
+        "updates",
+        "update_texts",
         # SQLite's search index (kept by triggers on the tables above; rebuilt by a command).
         "campaigns_fts",
         "organizations_fts",
@@ -122,6 +127,11 @@ PRIVATE_TABLES = frozenset(
         "solidarity_introductions",
         "solidarity_blocks",
         "solidarity_reports",
+        # The former words of edited updates, shown only to those who may edit them.
+        "update_revisions",
+        # Who follows what: shown only to the follower.
+        "follows",
+        "digest_deliveries",
     }
 )
 

@@ -365,6 +365,7 @@ def _done(
     }
     if erase_body:
         values["body"] = None  # it carried signed links; the recipient has them now
+        values["headers"] = None  # so may they (an unsubscribe link)
     # Still ours? (A mail the sweep marked interrupted still carries our token: it was sent.)
     marked = db.session.execute(
         sa.update(OutboxMessage)

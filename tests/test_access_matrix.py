@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import (
+    CampaignCoordinator,
     Introduction,
     JointStatement,
     LoginSession,
@@ -39,6 +40,8 @@ from app.models import (
     RegistrationState,
     Role,
     StatementText,
+    Update,
+    UpdateText,
     User,
     Visibility,
 )
@@ -133,6 +136,16 @@ EXPECTED: dict[str, dict[str, str]] = {
     "gatherings.session_ics": {"GET": "200 200 200 200 200 200"},
     "gatherings.set_type": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 400 400"},
     "gatherings.translation": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 302 302"},
+    # Following (the sample subject: the project Clean River). Anyone logged in follows from
+    # their account; visitors by email (the empty form: 400); the sample token is not valid.
+    "following.confirm": {"GET": "400 400 400 400 400 400", "POST": "400 400 400 400 400 400"},
+    "following.follow": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 302 302 302"},
+    "following.follow_by_email": {"GET": "200 200 200 200 200 200", "POST": "400 400 400 400 400 400"},
+    "following.list_follows": {"GET": "L 200 200 200 200 200"},
+    # Nobody follows the sample project: each is told so (a redirect with the message).
+    "following.set_frequency": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 302 302 302"},
+    "following.unfollow": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 302 302 302"},
+    "following.unsubscribe": {"GET": "400 400 400 400 400 400", "POST": "400 400 400 400 400 400"},
     "main.healthz": {"GET": "200 200 200 200 200 200"},
     "main.home": {"GET": "200 200 200 200 200 200"},
     # The test client comes from 127.0.0.1, an allowed address (test_metrics.py proves refusals).
@@ -162,6 +175,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "moderation.unhide_pledge_message": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 302 302"},
     "moderation.unhide_project": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 302 302"},
     "moderation.users": {"GET": "L 403 403 403 403 200"},
+    "notifications.index": {"GET": "L 200 200 200 200 200"},
+    "notifications.mark_read": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 302 302 302"},
     "organizations.detail": {"GET": "200 200 200 200 200 200"},
     "organizations.index": {"GET": "200 200 200 200 200 200"},
     "organizations.logo": {"GET": "404 404 404 404 404 404"},
@@ -228,6 +243,20 @@ EXPECTED: dict[str, dict[str, str]] = {
     "solidarity.statement_pdf": {"GET": "200 200 200 200 200 200"},
     "solidarity.statement_csv": {"GET": "200 200 200 200 200 200"},
     "solidarity.campaign_shape": {"GET": "200 200 200 200 200 200"},
+    # Campaign life. Organization A coordinates the campaign and wrote its update: its members and
+    # the moderators edit it; to anyone else the update's own pages do not exist (404).
+    "updates.campaign_feed": {"GET": "200 200 200 200 200 200"},
+    "updates.coordinators": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 400 400"},
+    "updates.delete": {"GET": "L 404 200 404 200 200", "POST": "L 404 400 404 400 400"},
+    "updates.edit": {"GET": "L 404 200 404 200 200", "POST": "L 404 400 404 400 400"},
+    "updates.history": {"GET": "L 404 200 404 200 200"},
+    "updates.new_campaign_update": {"GET": "L 403 200 403 200 200", "POST": "L 403 400 403 400 400"},
+    # The project (Clean River) is A's: only its members post its updates.
+    "updates.new_project_update": {"GET": "L 403 200 403 403 403", "POST": "L 403 400 403 403 403"},
+    # Only moderators show a deleted update again; A is told so (a redirect with the message).
+    "updates.restore": {"GET": "405 405 405 405 405 405", "POST": "L 404 302 404 302 302"},
+    # The sample organization (pending) does not coordinate: the moderator is told so.
+    "updates.remove_coordinator": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 302 302"},
 }
 
 # Routes left out of the walk, and why.
@@ -242,6 +271,8 @@ GET_FALLS_THROUGH = {
 
 # A value for each URL argument (by endpoint first, then by name).
 ANY_CHOICE = {"decision": "approve", "action": "archive", "change": "promote", "format": "csv"}
+
+ANY_CHOICE = {"decision": "approve", "action": "archive", "change": "promote", "kind": "project"}
 
 
 @dataclass
@@ -310,6 +341,13 @@ def build_world() -> World:
     db.session.flush()
     login_of_a = LoginSession(user_id=users["member_a"].id, browser="Firefox", system="Android")
     db.session.add(login_of_a)
+    # Organization A coordinates the campaign and posted an update on it.
+    db.session.add(CampaignCoordinator(campaign_id=campaign.id, organization_id=org_a.id))
+    update = Update(
+        campaign_id=campaign.id, organization_id=org_a.id, author_id=users["member_a"].id, locale="en",
+        texts=[UpdateText(locale="en", title="News from the river", body="The water is back.")],
+    )  # fmt: skip
+    db.session.add(update)
     db.session.commit()
     values = {
         "slug:campaigns": campaign.slug,
@@ -318,6 +356,8 @@ def build_world() -> World:
         "slug:api": org_a.slug,  # each API item route is walked with this slug
         "slug:feeds": org_a.slug,
         "slug:opendata": campaign.slug,
+        "slug:updates": campaign.slug,
+        "update_id": update.id,
         "key": project.slug,
         "token": "not-a-valid-token",
         "locale": "ar",

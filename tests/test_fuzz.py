@@ -118,9 +118,12 @@ ACTOR_FOR = {
     "auth": "visitor",
     "moderation": "admin",
     "gatherings": "admin",
-    # Moderators' pages of other areas, by endpoint (looked up before the area).
+    # Moderators' pages of other areas, by endpoint (looked up before the area): joint
+    # statements, abuse reports, campaign coordinators.
     "solidarity.new_statement": "admin",
     "solidarity.reports": "admin",
+    "updates.coordinators": "admin",
+    "updates.remove_coordinator": "admin",
 }
 
 

@@ -153,6 +153,7 @@ def route_urls(app, world: World) -> list[str]:
         "locale": ["ar"],
         "token": ["not-a-token"],
         "format": ["csv", "json"],  # the open-data exports
+        "kind": ["campaign", "organization", "project"],  # what can be followed
     }
     urls = []
     adapter = app.url_map.bind("localhost")

@@ -36,6 +36,8 @@ def test_the_scheduled_work_has_its_units():
         "refresh-counters",
         "purge",
         "gathering-reminders",
+        "digests-daily",
+        "digests-weekly",
     ):
         assert {f"tadamun-{task}.service", f"tadamun-{task}.timer"} <= names
     assert "tadamun-worker.service" in names

@@ -13,6 +13,7 @@ from app.services import (
     DomainError,
     NotAllowed,
     accounts,
+    following,
     going_dark,
     leaving,
     mail,
@@ -53,6 +54,7 @@ def _render_dashboard(language_form: LanguageForm, time_zone_form: TimeZoneForm 
         time_zone_form=time_zone_form or TimeZoneForm(time_zone=current_user.time_zone or ""),
         delisting_reason=going_dark.delisting_reason(organization),
         erase_on=leaving.erasure_date(organization) if organization is not None else None,
+        followed=following.follows_of(current_user, current_locale()),
     )
 
 

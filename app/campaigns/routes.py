@@ -5,7 +5,7 @@ from app import fragments
 from app.campaigns import bp
 from app.campaigns.pledge_routes import PANEL_FLASH, pledge_panel
 from app.i18n import current_locale
-from app.services import directory, offers, translations
+from app.services import directory, offers, translations, updates
 
 
 @bp.get("/")
@@ -27,17 +27,22 @@ def detail(slug: str):
     campaign = directory.get_campaign(slug)
     if campaign is None:
         abort(404)
-    body = fragments.cached("campaign", lambda: _public_body(campaign), slots=4)
+    # The reader's own parts: may they post updates (coordinators share a body with the links to
+    # edit them), and their follow button.
+    reader = updates.campaign_reader(campaign, current_user)
+    name = "campaign:coordinating" if reader.may_post else "campaign"
+    body = fragments.cached(name, lambda: _public_body(campaign, reader.may_post), slots=5)
     return render_template(
         "campaigns/detail.html",
         campaign=campaign,
         body=body,
         panel=pledge_panel(campaign),
+        follow=reader.follow,
         flashes_shown_in_page=(PANEL_FLASH,),
     )
 
 
-def _public_body(campaign) -> str:
+def _public_body(campaign, may_post: bool) -> str:
     """What every reader of this audience sees of the campaign page (app/fragments.py)."""
     try:
         supporters = directory.campaign_supporters(
@@ -60,4 +65,6 @@ def _public_body(campaign) -> str:
         project_limit=directory.CAMPAIGN_PROJECTS,
         campaign_statements=offers.campaign_statements(campaign, current_user),
         audience=fragments.audience(),
+        life=updates.campaign_page(campaign, locale, page=request.args.get("updates", 1, type=int)),
+        may_post=may_post,
     )

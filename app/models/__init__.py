@@ -17,6 +17,7 @@ from app.models.enums import (
     SupportKind,
     Visibility,
 )
+from app.models.follow import DEFAULT_FREQUENCY, FOLLOWABLE, FREQUENCIES, DigestDelivery, Follow
 from app.models.gathering import (
     Gathering,
     GatheringCampaign,
@@ -52,19 +53,26 @@ from app.models.solidarity import (
     StatementText,
 )
 from app.models.two_factor import RecoveryCode, WebAuthnCredential
+from app.models.update import CampaignCoordinator, Update, UpdateRevision, UpdateText
 from app.models.user import User
 
 __all__ = [
     "ACCENTS",
     "CONTACT_FIELDS",
+    "DEFAULT_FREQUENCY",
+    "FOLLOWABLE",
+    "FREQUENCIES",
     "IRAQ",
     "AuditAction",
     "AuditEntry",
     "Campaign",
+    "CampaignCoordinator",
     "CampaignStatus",
     "CampaignTranslation",
     "ContactDetailView",
     "CosponsorStatus",
+    "DigestDelivery",
+    "Follow",
     "Gathering",
     "GatheringCampaign",
     "GatheringOrganization",
@@ -107,6 +115,9 @@ __all__ = [
     "StatementSignature",
     "StatementText",
     "SupportKind",
+    "Update",
+    "UpdateRevision",
+    "UpdateText",
     "User",
     "Visibility",
     "WebAuthnCredential",

@@ -136,6 +136,13 @@ class AuditAction(enum.StrEnum):
     GATHERING_PUBLISHED = "gathering.published"
     GATHERING_CANCELLED = "gathering.cancelled"
 
+    # Campaign life: a moderator names or removes a coordinating organization; an update is
+    # hidden (deleted, with a reason) or shown again.
+    COORDINATOR_NAMED = "coordinator.named"
+    COORDINATOR_REMOVED = "coordinator.removed"
+    UPDATE_HIDDEN = "update.hidden"
+    UPDATE_UNHIDDEN = "update.unhidden"
+
 
 def enum_column(enum_class: type[enum.StrEnum], name: str) -> sa.Enum:
     """A VARCHAR column type holding ``enum_class`` values, with a CHECK constraint."""

@@ -58,6 +58,9 @@ class OutboxMessage(db.Model):
     recipient: Mapped[str | None] = mapped_column(sa.String(254))
     subject: Mapped[str | None] = mapped_column(sa.Text)
     body: Mapped[str | None] = mapped_column(sa.Text)
+    # More headers of the message ({"List-Unsubscribe": ...}); they may carry signed links,
+    # so they are erased with the body once sent.
+    headers: Mapped[dict[str, str] | None] = mapped_column(sa.JSON)
     # Queued like any message, never sent (the stand-in's reset mail for an unknown address).
     discard: Mapped[bool] = mapped_column(default=False)
 

@@ -43,6 +43,10 @@ class User(UserMixin, db.Model):
     # older number is refused, so a copied cookie stops working.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
+    # Updates on what the user follows since they last marked their notifications as read: the
+    # header's count, kept here so that no page pays a query for it (app/services/notifications.py).
+    unread_notifications: Mapped[int] = mapped_column(default=0, server_default="0")
+
     # Failed-login throttling, held in the database so it holds across workers.
     failed_login_count: Mapped[int] = mapped_column(default=0, server_default="0")
     failed_login_window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -5,7 +5,7 @@ from app import fragments, labels, params, urls
 from app.i18n import current_locale
 from app.models import OrganizationKind
 from app.organizations import bp
-from app.services import cosponsors, directory, offers, translations
+from app.services import cosponsors, directory, following, offers, translations
 from app.transactions import records_views
 
 
@@ -36,11 +36,12 @@ def detail(slug: str):
     organization = directory.get_organization(slug)
     if organization is None:
         abort(404)
-    body = fragments.cached("organization", lambda: _public_detail(organization), slots=4)
+    body = fragments.cached("organization", lambda: _public_detail(organization), slots=5)
     html = render_template(
         "organizations/detail.html",
         body=body,
         org=organization,
+        follow=following.panel("organization", organization, current_user),
         # Decided for each reader, never shared: records in the organization's access log when it
         # shows private details to an outsider.
         contacts=directory.visible_contacts(organization, current_user),

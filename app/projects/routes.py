@@ -5,7 +5,7 @@ from app import fragments, labels, params
 from app.i18n import current_locale
 from app.models import OrganizationKind
 from app.projects import bp
-from app.services import cosponsors, directory, translations
+from app.services import cosponsors, directory, translations, updates
 
 
 @bp.get("/")
@@ -41,16 +41,22 @@ def _public_index(filters) -> str:
 
 @bp.get("/<key>")
 def detail(key: str):
-    return render_template(
-        "projects/detail.html", body=fragments.cached("project", lambda: _public_detail(key), slots=3)
-    )
-
-
-def _public_detail(key: str) -> str:
-    """A project page's body: the same for every reader of one audience (app/fragments.py)."""
     project = directory.get_project(key, current_user)
     if project is None:
         abort(404)
+    # The reader's own parts: may they post updates (the project's organization shares a body
+    # with the links to edit them), and their follow button.
+    reader = updates.project_reader(project, current_user)
+    name = "project:posting" if reader.may_post else "project"
+    return render_template(
+        "projects/detail.html",
+        body=fragments.cached(name, lambda: _public_detail(project, reader.may_post), slots=4),
+        follow=reader.follow,
+    )
+
+
+def _public_detail(project, may_post: bool) -> str:
+    """A project page's body: the same for every reader of one audience (app/fragments.py)."""
     return render_template(
         "projects/_detail_body.html",
         project=translations.localized_project(project, current_locale()),
@@ -58,4 +64,6 @@ def _public_detail(key: str) -> str:
             [link.campaign for link in project.campaign_links], current_locale()
         ),
         cosponsors=cosponsors.project_cosponsors(project),
+        life=updates.project_page(project, current_locale()),
+        may_post=may_post,
     )

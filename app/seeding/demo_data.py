@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import (
     Campaign,
+    CampaignCoordinator,
     CampaignStatus,
     CampaignTranslation,
     Organization,
@@ -29,6 +30,8 @@ from app.models import (
     ProjectCampaign,
     ProjectStatus,
     Role,
+    Update,
+    UpdateText,
     User,
     Visibility,
 )
@@ -601,6 +604,37 @@ PROJECTS = [
     ),
 ]
 
+# Campaign life: organizations coordinating a campaign (campaign slug, organization slug), and
+# updates (campaign slug or None, project slug or None, organization slug or None, days after the
+# start, {locale: (title, body)}), written in our own words.
+COORDINATORS = [("save-the-tigris", "icssi"), ("womens-rights", "basra-women-solidarity-network")]
+UPDATES = [
+    (
+        "save-the-tigris", None, "icssi", 380,
+        {
+            "en": ("Marsh villages meet in Chibayish",
+                   "Fishers and buffalo herders from six marsh villages met to map where the water "
+                   "has gone. Their notes go to the **water ministry** next month."),
+            "ar": ("لقاء قرى الأهوار في الجبايش",
+                   "التقى صيادون ومربو جاموس من ست قرى في الأهوار لرسم خريطة لما تبقى من المياه."),
+        },
+    ),
+    (
+        "save-the-tigris", "tigris-river-walk", None, 395,
+        {
+            "en": ("The river walk reaches Baghdad",
+                   "Walkers who set out from Mosul arrived in Baghdad with letters from river towns."),
+            "fr": ("La marche du fleuve arrive à Bagdad",
+                   "Partis de Mossoul, les marcheurs ont porté à Bagdad les lettres des villes du fleuve."),
+        },
+    ),
+    (
+        "womens-rights", None, "basra-women-solidarity-network", 390,
+        {"en": ("Legal help desk opens in Basra",
+                "Volunteer lawyers answer questions every Tuesday; a second desk is planned.")},
+    ),
+]  # fmt: skip
+
 # email, role, organization slug (members only)
 USERS = [
     ("moderator@tadamun.example", Role.MODERATOR, None),
@@ -648,6 +682,8 @@ def load(*, if_empty: bool = False, password: str = DEMO_PASSWORD) -> DemoSummar
     _projects(summary, organizations, campaigns, start)
     _users(summary, organizations, password)
     summary.created["gatherings"] += demo_gatherings.load()
+
+    _campaign_life(organizations, campaigns, start)
     db.session.flush()
     counters.recount_all()
     return summary
@@ -795,6 +831,43 @@ def _projects(
                     )
                 )
         summary.created["projects"] += 1
+    db.session.flush()
+
+
+def _campaign_life(
+    organizations: dict[str, Organization], campaigns: dict[str, Campaign], start: datetime
+) -> None:
+    """Coordinators and a few updates, once (none is added to a campaign that has updates)."""
+    named = set(
+        db.session.execute(sa.select(CampaignCoordinator.campaign_id, CampaignCoordinator.organization_id))
+    )
+    for campaign_slug, org_slug in COORDINATORS:
+        campaign, org = campaigns.get(campaign_slug), organizations.get(org_slug)
+        if campaign is not None and org is not None and (campaign.id, org.id) not in named:
+            db.session.add(CampaignCoordinator(campaign_id=campaign.id, organization_id=org.id))
+    with_updates = set(
+        db.session.scalars(sa.select(Update.campaign_id).where(Update.campaign_id.is_not(None)))
+    )
+    project_ids = dict(db.session.execute(sa.select(Project.slug, Project.id)).tuples().all())
+    for campaign_slug, project_slug, org_slug, days, texts in UPDATES:
+        campaign = campaigns.get(campaign_slug)
+        if campaign is None or campaign.id in with_updates:
+            continue
+        org = organizations.get(org_slug) if org_slug else None
+        when = start + timedelta(days=days)
+        db.session.add(
+            Update(
+                campaign_id=campaign.id,
+                project_id=project_ids.get(project_slug) if project_slug else None,
+                organization_id=org.id if org is not None else None,
+                locale=next(iter(texts)),
+                created_at=when,
+                updated_at=when,
+                texts=[
+                    UpdateText(locale=loc, title=title, body=body) for loc, (title, body) in texts.items()
+                ],
+            )
+        )
     db.session.flush()
 
 

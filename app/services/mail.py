@@ -52,6 +52,8 @@ def send(
     locale: str | None = None,
     time_zone: str | None = None,
     discard: bool = False,
+    key: str | None = None,
+    headers: dict[str, str] | None = None,
     **context: Any,
 ) -> None:
     """Render ``templates/email/<template>.txt`` for one recipient and queue it.
@@ -72,7 +74,9 @@ def send(
     with force_locale(locale or _current_locale()), dates.force_timezone(time_zone):
         body = render_template(f"email/{template}.txt", **context)
         subject = header_text(subject)
-    outbox.enqueue_mail(recipient, subject, body, discard=discard)
+    if headers and any(header_text(v) != v or header_text(k) != k for k, v in headers.items()):
+        raise ValueError("a mail header holds a line break or control character")
+    outbox.enqueue_mail(recipient, subject, body, discard=discard, key=key, headers=headers)
 
 
 def _current_locale() -> str:
@@ -95,6 +99,8 @@ def message_from_outbox(row: OutboxMessage) -> Message:
         date=row.created_at.timestamp(),
     )
     message.msgId = f"<{row.key}@{domain}>"
+    if row.headers:
+        message.extra_headers = dict(row.headers)
     return message
 
 

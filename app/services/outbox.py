@@ -45,7 +45,13 @@ DISCARDED_RECIPIENT = "discarded@invalid"
 
 
 def enqueue_mail(
-    recipient: str, subject: str, body: str, *, key: str | None = None, discard: bool = False
+    recipient: str,
+    subject: str,
+    body: str,
+    *,
+    key: str | None = None,
+    discard: bool = False,
+    headers: dict[str, str] | None = None,
 ) -> OutboxMessage:
     """Queue one rendered message; it is sent after the current transaction commits.
 
@@ -56,10 +62,11 @@ def enqueue_mail(
     addresses someone tried (the request did the same rendering work either way).
     """
     if discard:
-        recipient, body = DISCARDED_RECIPIENT, ""
+        recipient, body, headers = DISCARDED_RECIPIENT, "", None
     row = OutboxMessage(
-        kind=OutboxKind.MAIL, recipient=recipient, subject=subject, body=body, discard=discard
-    )
+        kind=OutboxKind.MAIL, recipient=recipient, subject=subject, body=body, discard=discard,
+        headers=headers or None,
+    )  # fmt: skip
     return _add(row, key)
 
 

@@ -20,11 +20,17 @@ from app.services import DomainError
 EMAIL_CONFIRMATION = "email-confirmation"
 PASSWORD_RESET = "password-reset"  # noqa: S105  # nosec B105
 INVITATION = "invitation"
+# A visitor's address following a campaign, organization or project (the double opt-in), and
+# the one-click unsubscribe link of every mail to a follower (no expiry: it must always work).
+FOLLOW_CONFIRMATION = "follow-confirmation"
+UNSUBSCRIBE = "unsubscribe"
 
-_MAX_AGE_SETTING = {
+_MAX_AGE_SETTING: dict[str, str | None] = {
     EMAIL_CONFIRMATION: "EMAIL_CONFIRM_MAX_AGE",
     PASSWORD_RESET: "PASSWORD_RESET_MAX_AGE",
     INVITATION: "INVITATION_MAX_AGE",
+    FOLLOW_CONFIRMATION: "EMAIL_CONFIRM_MAX_AGE",
+    UNSUBSCRIBE: None,
 }
 
 
@@ -49,9 +55,10 @@ def read_token(purpose: str, token: str) -> dict[str, Any]:
 
     Raises ExpiredToken when too old, InvalidToken when tampered with or made for another purpose.
     """
-    max_age: timedelta = current_app.config[_MAX_AGE_SETTING[purpose]]
+    setting = _MAX_AGE_SETTING[purpose]
+    max_age: timedelta | None = current_app.config[setting] if setting else None
     try:
-        payload = _serializer(purpose).loads(token, max_age=max_age.total_seconds())
+        payload = _serializer(purpose).loads(token, max_age=max_age.total_seconds() if max_age else None)
     except SignatureExpired:
         raise ExpiredToken(_expired_message()) from None
     except (BadSignature, UnicodeDecodeError, ValueError):

@@ -1,7 +1,7 @@
 """open data: organization identifiers (org-id.guide) with their visibility; Murmurations opt-in
 
 Revision ID: 0015_open_data
-Revises: 0013_social_links
+Revises: 0014_campaign_life
 Create Date: 2026-12-01 10:20:00
 
 Adds to organizations a registration identifier in the org-id.guide form (org_identifier, such as
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0015_open_data"
-down_revision = "0013_social_links"
+down_revision = "0014_campaign_life"
 branch_labels = None
 depends_on = None
 

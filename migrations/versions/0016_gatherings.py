@@ -61,6 +61,11 @@ AUDIT_ACTIONS_BEFORE = [
     "user.deleted",
     "review.requested",
     "review.declined",
+    # 0014_campaign_life
+    "coordinator.named",
+    "coordinator.removed",
+    "update.hidden",
+    "update.unhidden",
 ]
 NEW_AUDIT_ACTIONS = ["gathering.published", "gathering.cancelled"]
 AUDIT_CHECK = "ck_audit_entries_audit_action"

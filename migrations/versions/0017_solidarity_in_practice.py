@@ -52,6 +52,8 @@ AUDIT_ACTIONS_BEFORE = [
     "user.2fa_disabled", "user.recovery_code_used", "organization.dark", "organization.visible",
     "organization.delisted", "organization.relisted", "deletion.requested", "deletion.cancelled",
     "organization.erased", "user.deleted", "review.requested", "review.declined",
+    # 0014_campaign_life
+    "coordinator.named", "coordinator.removed", "update.hidden", "update.unhidden",
     # 0016_gatherings
     "gathering.published", "gathering.cancelled",
 ]  # fmt: skip

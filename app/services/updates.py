@@ -1,0 +1,480 @@
+"""Updates: news that campaign coordinators post on a campaign, and that member organizations
+post on their own projects.
+
+An update has a title and a Markdown body (rendered through app/services/text.py, as
+descriptions are) in one or more of the interface languages; a reader sees it in their language,
+else in the language it was first written in. A campaign update may point to a project. Editing
+keeps the former words (``UpdateRevision``); deleting hides the update with a reason, as content
+moderation does, and is recorded in the audit log; a moderator may show it again.
+
+What anyone sees follows app/services/visibility.py: an update posted by an organization shows
+only while that organization is in public view; a project update only while its project is
+visible and its organization in public view; a campaign update's project link only while that
+project would show. Who may post and edit: app/services/coordinators.py (campaigns) and the
+project's own organization (projects).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.orm import aliased, joinedload
+
+from app.extensions import db
+from app.models import (
+    AuditAction,
+    Campaign,
+    Organization,
+    OrganizationStatus,
+    Project,
+    Update,
+    UpdateRevision,
+    UpdateText,
+    User,
+)
+from app.models.base import utcnow
+from app.services import DomainError, NotAllowed, audit, following, notifications
+from app.services.checks import clean_reason
+from app.services.coordinators import may_coordinate, public_coordinators
+from app.services.text import check_one_line
+from app.services.visibility import is_publicly_listed, publicly_listed
+
+TITLE_MAX_LENGTH = 160
+BODY_MAX_LENGTH = 10_000
+CAMPAIGN_PAGE_SIZE = 5
+HOME_UPDATES = 3
+PROJECT_UPDATES = 10
+FEED_UPDATES = 30
+HISTORY_LIMIT = 100
+
+
+# --- Who may -----------------------------------------------------------------------------
+
+
+def may_edit(user: Any, update: Update) -> bool:
+    """Who may edit and delete (hide) ``update``: for a campaign update, whoever coordinates the
+    campaign; for a project update, moderators and approved members of the project's organization."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if update.campaign is not None:
+        return may_coordinate(user, update.campaign)
+    if user.is_moderator:
+        return True
+    project = update.project
+    return project is not None and _may_post_on_project(user, project)
+
+
+def _may_post_on_project(user: Any, project: Project) -> bool:
+    return (
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.organization_id == project.organization_id
+        and user.organization.status == OrganizationStatus.APPROVED
+    )
+
+
+def may_post_on_project(user: Any, project: Project) -> bool:
+    """Approved members of the project's own organization post its updates."""
+    return _may_post_on_project(user, project)
+
+
+# --- Writing -----------------------------------------------------------------------------
+
+
+def _languages() -> list[str]:
+    return list(current_app.config["LANGUAGES"])
+
+
+def _clean_texts(texts: Mapping[str, tuple[str | None, str | None]]) -> dict[str, tuple[str, str]]:
+    """``{locale: (title, body)}`` for the languages written; raises DomainError on bad input."""
+    cleaned: dict[str, tuple[str, str]] = {}
+    for locale in _languages():
+        title, body = texts.get(locale, (None, None))
+        title, body = (title or "").strip(), (body or "").strip()
+        if not title and not body:
+            continue
+        check_one_line(title)
+        if not title:
+            raise DomainError(_("Each language written needs a title."))
+        if len(title) > TITLE_MAX_LENGTH:
+            raise DomainError(_("The title may be at most %(max)d characters long.", max=TITLE_MAX_LENGTH))
+        if len(body) > BODY_MAX_LENGTH:
+            raise DomainError(_("The text may be at most %(max)d characters long.", max=BODY_MAX_LENGTH))
+        cleaned[locale] = (title, body)
+    if not cleaned:
+        raise DomainError(_("Write the update in at least one language."))
+    return cleaned
+
+
+def _first_locale(cleaned: Mapping[str, Any], preferred: str | None) -> str:
+    if preferred in cleaned:
+        return str(preferred)
+    return next(iter(cleaned))
+
+
+def _linkable_project(project_id: int | None, campaign: Campaign) -> Project | None:
+    """The project a campaign update points to: one in public view (else DomainError)."""
+    if not project_id:
+        return None
+    project = db.session.scalar(
+        sa.select(Project)
+        .join(Project.organization)
+        .where(Project.id == project_id, Project.hidden_at.is_(None), publicly_listed(Organization))
+    )
+    if project is None:
+        raise DomainError(_("Choose a project that is shown publicly."))
+    return project
+
+
+def linkable_projects(campaign: Campaign) -> list[Project]:
+    """Projects in public view linked to the campaign (publicly): the form's choice."""
+    from app.models import LinkVisibility, ProjectCampaign
+
+    return list(
+        db.session.scalars(
+            sa.select(Project)
+            .join(Project.organization)
+            .join(ProjectCampaign, ProjectCampaign.project_id == Project.id)
+            .where(
+                ProjectCampaign.campaign_id == campaign.id,
+                ProjectCampaign.visibility == LinkVisibility.PUBLIC,
+                Project.hidden_at.is_(None),
+                publicly_listed(Organization),
+            )
+            .order_by(Project.title, Project.id)
+        )
+    )
+
+
+def post_campaign_update(
+    campaign: Campaign,
+    actor: User,
+    texts: Mapping[str, tuple[str | None, str | None]],
+    *,
+    project_id: int | None = None,
+    preferred_locale: str | None = None,
+) -> Update:
+    """A coordinator posts an update on a campaign. Raises NotAllowed (not a coordinator),
+    DomainError (no language written, too long, a project not in public view)."""
+    if not may_coordinate(actor, campaign):
+        raise NotAllowed(_("Only the campaign's coordinators post its updates."))
+    cleaned = _clean_texts(texts)
+    project = _linkable_project(project_id, campaign)
+    update = Update(
+        campaign_id=campaign.id,
+        project_id=project.id if project is not None else None,
+        organization_id=None if actor.is_moderator else actor.organization_id,
+        author_id=actor.id,
+        locale=_first_locale(cleaned, preferred_locale),
+        texts=[UpdateText(locale=loc, title=title, body=body) for loc, (title, body) in cleaned.items()],
+    )
+    db.session.add(update)
+    db.session.flush()
+    notifications.update_published(update)
+    return update
+
+
+def post_project_update(
+    project: Project,
+    actor: User,
+    texts: Mapping[str, tuple[str | None, str | None]],
+    *,
+    preferred_locale: str | None = None,
+) -> Update:
+    """A member of the project's organization posts an update on it. Raises NotAllowed,
+    DomainError."""
+    if not _may_post_on_project(actor, project):
+        raise NotAllowed(_("Only the project's organization posts its updates."))
+    cleaned = _clean_texts(texts)
+    update = Update(
+        project_id=project.id,
+        organization_id=project.organization_id,
+        author_id=actor.id,
+        locale=_first_locale(cleaned, preferred_locale),
+        texts=[UpdateText(locale=loc, title=title, body=body) for loc, (title, body) in cleaned.items()],
+    )
+    db.session.add(update)
+    db.session.flush()
+    notifications.update_published(update)
+    return update
+
+
+def edit_update(
+    update: Update,
+    actor: User,
+    texts: Mapping[str, tuple[str | None, str | None]],
+    *,
+    project_id: int | None = None,
+) -> Update:
+    """Replace an update's words (every language written, at least one); the words replaced
+    are kept as revisions. Raises NotAllowed, DomainError."""
+    if not may_edit(actor, update):
+        raise NotAllowed(_("You may not edit this update."))
+    cleaned = _clean_texts(texts)
+    if update.campaign is not None:
+        project = _linkable_project(project_id, update.campaign)
+        update.project_id = project.id if project is not None else None
+    current = {text.locale: text for text in update.texts}
+    now = utcnow()
+    for locale, text in current.items():
+        new = cleaned.get(locale)
+        if new is None or new != (text.title, text.body):
+            db.session.add(
+                UpdateRevision(
+                    update_id=update.id, locale=locale, title=text.title, body=text.body,
+                    edited_by_id=actor.id, created_at=now,
+                )
+            )  # fmt: skip
+        if new is None:
+            update.texts.remove(text)
+        else:
+            text.title, text.body = new
+    for locale, (title, body) in cleaned.items():
+        if locale not in current:
+            update.texts.append(UpdateText(locale=locale, title=title, body=body))
+    if update.locale not in cleaned:
+        update.locale = next(iter(cleaned))
+    update.updated_at = now
+    db.session.flush()
+    return update
+
+
+def hide_update(update: Update, actor: User, reason: str) -> Update:
+    """Delete an update: it is hidden everywhere, with a reason kept for the record (and shown to
+    those who may edit it). Raises NotAllowed, DomainError (no reason, already hidden)."""
+    if not may_edit(actor, update):
+        raise NotAllowed(_("You may not delete this update."))
+    text = clean_reason(reason)
+    if update.is_hidden:
+        raise DomainError(_("This update is already deleted."))
+    update.hidden_at = utcnow()
+    update.hidden_reason = text
+    db.session.flush()
+    audit.record(
+        actor, AuditAction.UPDATE_HIDDEN, target_type="update", target_id=update.id,
+        organization_id=update.organization_id, reason=text,
+    )  # fmt: skip
+    return update
+
+
+def unhide_update(update: Update, actor: User, reason: str = "") -> Update:
+    """A moderator shows a deleted update again. Raises NotAllowed, DomainError (not hidden)."""
+    if actor is None or not actor.is_moderator:
+        raise NotAllowed(_("Only moderators show a deleted update again."))
+    text = clean_reason(reason, required=False)
+    if not update.is_hidden:
+        raise DomainError(_("This update is not deleted."))
+    update.hidden_at = None
+    update.hidden_reason = None
+    db.session.flush()
+    audit.record(
+        actor, AuditAction.UPDATE_UNHIDDEN, target_type="update", target_id=update.id,
+        organization_id=update.organization_id, reason=text,
+    )  # fmt: skip
+    return update
+
+
+# --- Reading -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LocalizedUpdate:
+    """An update as shown in one language: its words, their language, and the project it points
+    to when that project is in public view."""
+
+    update: Update
+    title: str
+    body: str
+    lang: str
+    project: Project | None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.update, name)
+
+
+def _project_shown(project: Project | None) -> Project | None:
+    if project is None or project.is_hidden or not is_publicly_listed(project.organization):
+        return None
+    return project
+
+
+def localized(updates: Iterable[Update], locale: str) -> list[LocalizedUpdate]:
+    views = []
+    for update in updates:
+        text = update.text_in(locale)
+        if text is None:
+            continue
+        views.append(
+            LocalizedUpdate(
+                update=update, title=text.title, body=text.body, lang=text.locale,
+                project=_project_shown(update.project),
+            )
+        )  # fmt: skip
+    return views
+
+
+_Poster = aliased(Organization, name="poster")
+
+
+def _shown_updates() -> sa.Select:
+    """Updates anyone may see: not deleted, and posted by the network or an organization in
+    public view; for a project update, its project visible. Loads what a page shows."""
+    project = aliased(Project, name="update_project")
+    owner = aliased(Organization, name="update_project_owner")
+    return (
+        sa.select(Update)
+        .outerjoin(_Poster, Update.organization_id == _Poster.id)
+        .outerjoin(project, Update.project_id == project.id)
+        .outerjoin(owner, project.organization_id == owner.id)
+        .where(
+            Update.hidden_at.is_(None),
+            sa.or_(Update.organization_id.is_(None), publicly_listed(_Poster)),
+            sa.or_(
+                Update.campaign_id.is_not(None),
+                sa.and_(project.hidden_at.is_(None), publicly_listed(owner)),
+            ),
+        )
+        # One query with everything a list shows (a LIMIT puts the rows in a subquery first).
+        .options(
+            joinedload(Update.texts),
+            joinedload(Update.organization),
+            joinedload(Update.project).joinedload(Project.organization),
+        )
+        .order_by(Update.created_at.desc(), Update.id.desc())
+    )
+
+
+@dataclass(frozen=True)
+class UpdatePage:
+    """One page of a campaign's updates; no total is counted (one query per page)."""
+
+    items: list[Update]
+    page: int
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def campaign_updates(campaign: Campaign, page: int = 1, per_page: int = CAMPAIGN_PAGE_SIZE) -> UpdatePage:
+    """The campaign's updates anyone may see, newest first, one page (read with one more row to
+    know whether another page follows)."""
+    page = min(max(page, 1), 10_000)
+    stmt = (
+        _shown_updates()
+        .where(Update.campaign_id == campaign.id)
+        .limit(per_page + 1)
+        .offset((page - 1) * per_page)
+    )
+    rows = list(db.session.scalars(stmt).unique())
+    return UpdatePage(items=rows[:per_page], page=page, has_next=len(rows) > per_page)
+
+
+def latest_campaign_updates(limit: int = HOME_UPDATES) -> list[Update]:
+    """The newest campaign updates anyone may see, for the home page."""
+    stmt = (
+        _shown_updates()
+        .where(Update.campaign_id.is_not(None))
+        .options(joinedload(Update.campaign))
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt).unique())
+
+
+def project_updates(project: Project, limit: int = PROJECT_UPDATES) -> list[Update]:
+    """A project's own updates anyone may see, newest first."""
+    stmt = _shown_updates().where(Update.project_id == project.id, Update.campaign_id.is_(None)).limit(limit)
+    return list(db.session.scalars(stmt).unique())
+
+
+def feed_updates(campaign: Campaign, limit: int = FEED_UPDATES) -> list[Update]:
+    """The newest updates of a campaign anyone may see, for its Atom feed."""
+    stmt = _shown_updates().where(Update.campaign_id == campaign.id).limit(limit)
+    return list(db.session.scalars(stmt).unique())
+
+
+def get_update(update_id: int) -> Update | None:
+    """Any update (hidden ones included) with what its edit pages show: for those who may edit."""
+    return (
+        db.session.scalars(
+            sa.select(Update)
+            .where(Update.id == update_id)
+            .options(
+                joinedload(Update.texts),
+                joinedload(Update.campaign),
+                joinedload(Update.project).joinedload(Project.organization),
+            )
+        )
+        .unique()
+        .first()
+    )
+
+
+def history(update: Update, limit: int = HISTORY_LIMIT) -> list[UpdateRevision]:
+    """The words an update had before each edit, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(UpdateRevision)
+            .where(UpdateRevision.update_id == update.id)
+            .order_by(UpdateRevision.created_at.desc(), UpdateRevision.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# --- What the shared pages show ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reader:
+    """What a page of updates shows one reader alone: may they post (and edit) updates there,
+    and their follow button. Never part of a shared fragment (app/fragments.py)."""
+
+    may_post: bool
+    follow: following.FollowPanel
+
+
+def campaign_page(campaign: Campaign, locale: str, page: int = 1) -> dict[str, Any]:
+    """What the campaign page shows every reader of its life: its updates (a page, in the
+    reader's language) and the organizations coordinating it."""
+    updates = campaign_updates(campaign, page=page)
+    return {
+        "updates": updates,
+        "shown_updates": localized(updates.items, locale),
+        "coordinators": public_coordinators(campaign),
+    }
+
+
+def campaign_reader(campaign: Campaign, viewer: Any) -> Reader:
+    return Reader(
+        may_post=may_coordinate(viewer, campaign), follow=following.panel("campaign", campaign, viewer)
+    )
+
+
+def project_page(project: Project, locale: str) -> dict[str, Any]:
+    """What the project page shows every reader: its updates."""
+    return {"shown_updates": localized(project_updates(project), locale)}
+
+
+def project_reader(project: Project, viewer: Any) -> Reader:
+    return Reader(
+        may_post=_may_post_on_project(viewer, project), follow=following.panel("project", project, viewer)
+    )
+
+
+def home_page(locale: str) -> list[LocalizedUpdate]:
+    return localized(latest_campaign_updates(), locale)
