@@ -270,9 +270,7 @@ GET_FALLS_THROUGH = {
 }
 
 # A value for each URL argument (by endpoint first, then by name).
-ANY_CHOICE = {"decision": "approve", "action": "archive", "change": "promote", "format": "csv"}
-
-ANY_CHOICE = {"decision": "approve", "action": "archive", "change": "promote", "kind": "project"}
+ANY_CHOICE = {"decision": "approve", "action": "archive", "change": "promote", "format": "csv", "kind": "project"}
 
 
 @dataclass
