@@ -40,7 +40,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.services import DomainError, NotAllowed, audit
+from app.services import DomainError, NotAllowed, audit, coordinators
 from app.services.visibility import publicly_listed
 
 LANGUAGES = ("en", "ar", "ckb", "fr")
@@ -52,9 +52,10 @@ RTL = ("ar", "ckb")
 
 
 def may_coordinate(user: Any, campaign: Campaign) -> bool:
-    """Whether ``user`` may publish and revise joint statements on ``campaign``: the one
-    decision (moderators; campaign coordinators are added here at merge)."""
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_moderator)
+    """Whether ``user`` may publish and revise joint statements on ``campaign``: its
+    coordinators (moderators, and members of the organizations a moderator named), the one
+    decision of app/services/coordinators.py."""
+    return coordinators.may_coordinate(user, campaign)
 
 
 def is_frozen(statement: JointStatement, now: datetime | None = None) -> bool:

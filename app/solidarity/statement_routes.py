@@ -6,10 +6,10 @@ from datetime import UTC
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from app import transactions
-from app.access import member_required, moderator_required
+from app.access import member_required
 from app.i18n import current_locale
 from app.services import DomainError, NotAllowed, directory, statements
 from app.solidarity import bp
@@ -24,7 +24,7 @@ def _statement_or_404(statement_id: int):
 
 
 @bp.route("/campaigns/<slug>/statements/new", methods=["GET", "POST"])
-@moderator_required
+@login_required  # the campaign's coordinators (statements.may_coordinate), checked below
 def new_statement(slug: str):
     campaign = directory.get_campaign(slug)
     if campaign is None:
