@@ -47,6 +47,9 @@ PUBLIC_PAGES = (
     "project",
     "register",
     "search",
+    "gatherings",
+    "gathering",
+    "network_shape",
 )
 
 

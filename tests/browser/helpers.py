@@ -16,6 +16,8 @@ from app.extensions import db
 from app.models import (
     Campaign,
     CampaignStatus,
+    Gathering,
+    GatheringStatus,
     Organization,
     OrganizationStatus,
     Pledge,
@@ -109,6 +111,12 @@ class SitePages:
     introductions: str | None = None
     cosponsorships: str | None = None
     campaign_statements: str | None = None
+    gatherings: str | None = None
+    gathering: str | None = None
+    open_data: str | None = None
+    notifications: str | None = None
+    following: str | None = None
+    gatherings_manage: str | None = None
     missing: str = "/this-page-does-not-exist"
 
 
@@ -136,6 +144,9 @@ def site_pages(app: Flask) -> SitePages:
                 Pledge.withdrawn_at.is_(None),
             )
             .order_by(Organization.id)
+        ).first()
+        gathering = db.session.scalars(
+            sa.select(Gathering).where(Gathering.status == GatheringStatus.PUBLISHED).order_by(Gathering.id)
         ).first()
         project = db.session.scalars(
             sa.select(Project)
@@ -176,6 +187,12 @@ def site_pages(app: Flask) -> SitePages:
             campaign_statements=endpoint_url(app, "solidarity.campaign_statements", slug=campaign.slug)
             if campaign
             else None,
+            gatherings=endpoint_url(app, "gatherings.index"),
+            gathering=endpoint_url(app, "gatherings.detail", slug=gathering.slug) if gathering else None,
+            open_data=endpoint_url(app, "opendata.dictionary"),
+            notifications=endpoint_url(app, "notifications.index"),
+            following=endpoint_url(app, "following.list_follows"),
+            gatherings_manage=endpoint_url(app, "gatherings.manage_index"),
         )
         db.session.remove()
         return pages
@@ -293,6 +310,9 @@ VISITOR_PAGES = [
     "search",
     "network_shape",
     "campaign_shape",
+    "gatherings",
+    "gathering",
+    "open_data",
     "campaign_statements",
     "missing",
 ]
@@ -307,6 +327,8 @@ MEMBER_PAGES = [
     "offers",
     "introductions",
     "cosponsorships",
+    "notifications",
+    "following",
 ]
 MODERATOR_PAGES = [
     "moderation_queue",
@@ -315,4 +337,5 @@ MODERATOR_PAGES = [
     "moderation_campaigns",
     "new_campaign",
     "moderation_content",
+    "gatherings_manage",
 ]
