@@ -28,7 +28,9 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, current_app
 from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.sql.functions import FunctionElement
 
 from app.extensions import db
 from app.models import (
@@ -217,19 +219,47 @@ def campaign_supporters(
     )
 
 
-def campaign_projects(
+class not_by_index(FunctionElement):  # noqa: N801 (an SQL construct, named as SQL functions are)
+    """A column that SQLite must not look up through an index (a unary ``+``, the way SQLite's
+    documentation gives to keep a term from choosing the plan); the column itself elsewhere."""
+
+    inherit_cache = True
+    name = "not_by_index"
+
+    @property
+    def type(self):  # type: ignore[override]
+        return self.clauses.clauses[0].type
+
+
+@compiles(not_by_index)
+def _not_by_index(element: not_by_index, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(not_by_index, "sqlite")
+def _not_by_index_sqlite(element: not_by_index, compiler: Any, **kw: Any) -> str:
+    return "+" + compiler.process(element.clauses, **kw)
+
+
+def campaign_projects_statement(
     campaign: Campaign, viewer: Any = None, limit: int = CAMPAIGN_PROJECTS
-) -> list[Project]:
-    """The newest visible projects linked to ``campaign`` by a link the viewer may see, with
-    their organizations and those links."""
-    stmt = (
+) -> sa.Select:
+    """The campaign page's projects, read from the campaign's links
+    (``ix_project_campaigns_campaign_id``), then each project by its key.
+
+    On SQLite, ``hidden_at IS NULL`` could be looked up in ``ix_projects_hidden_created``, whose
+    order is the list's: the planner would then walk every visible project of the network newest
+    first, checking each one's link to the campaign, until it found ``limit`` (0.3 s for a
+    campaign with 39 public links among 200,000 projects). That term is kept off the index, so the
+    cost follows the campaign's own links, not the size of the network."""
+    return (
         sa.select(Project)
         .join(ProjectCampaign, ProjectCampaign.project_id == Project.id)
         .join(Project.organization)
         .where(
             ProjectCampaign.campaign_id == campaign.id,
             ProjectCampaign.visibility.in_(link_visibilities(viewer)),
-            Project.hidden_at.is_(None),
+            not_by_index(Project.hidden_at).is_(None),
             _listed(),
         )
         .options(contains_eager(Project.organization), _shown_links(viewer))
@@ -237,7 +267,14 @@ def campaign_projects(
         .order_by(Project.created_at.desc(), Project.id.desc())
         .limit(limit)
     )
-    return list(db.session.scalars(stmt))
+
+
+def campaign_projects(
+    campaign: Campaign, viewer: Any = None, limit: int = CAMPAIGN_PROJECTS
+) -> list[Project]:
+    """The newest visible projects linked to ``campaign`` by a link the viewer may see, with
+    their organizations and those links."""
+    return list(db.session.scalars(campaign_projects_statement(campaign, viewer, limit)))
 
 
 # --- Home page feeds --------------------------------------------------------------------
