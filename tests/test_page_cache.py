@@ -397,7 +397,10 @@ def test_a_select_with_common_table_expressions_leaves_the_cache_warm(cached_app
     assert is_hit(visitor.get(PAGE))
     with app_context(cached_app):
         db.session.execute(
-            sa.text("WITH c AS (SELECT id FROM campaigns) UPDATE campaigns SET summary = 'Rivers' WHERE id IN (SELECT id FROM c)")
+            sa.text(
+                "WITH c AS (SELECT id FROM campaigns) "
+                "UPDATE campaigns SET summary = 'Rivers' WHERE id IN (SELECT id FROM c)"
+            )
         )
         db.session.commit()
     assert not is_hit(visitor.get(PAGE))

@@ -175,7 +175,9 @@ def test_home_shows_a_bounded_number_of_campaigns_with_a_link_to_all(app, client
     from app.services.campaigns import HOME_CAMPAIGNS
 
     with app_context(app):
-        titles = [make_campaign(f"Bounded campaign {n:02d}", position=n).title for n in range(HOME_CAMPAIGNS + 3)]
+        titles = [
+            make_campaign(f"Bounded campaign {n:02d}", position=n).title for n in range(HOME_CAMPAIGNS + 3)
+        ]
         db.session.commit()
 
     html = home(client)

@@ -421,7 +421,9 @@ def ranked_candidates(
     tiers = [_candidates(kind, terms, title_only, bound, where) for title_only in (True, False)]
     found = sa.union_all(*(sa.select(t.c.id, t.c.tier, t.c.rank) for t in tiers)).subquery("found")
     return (
-        sa.select(found.c.id, sa.func.min(found.c.tier).label("tier"), sa.func.min(found.c.rank).label("rank"))
+        sa.select(
+            found.c.id, sa.func.min(found.c.tier).label("tier"), sa.func.min(found.c.rank).label("rank")
+        )
         .group_by(found.c.id)
         .subquery("best")
     )

@@ -11,7 +11,6 @@ from app.services import DomainError, audit
 from app.services.checks import require_moderator
 from app.services.text import check_one_line, slugify
 
-
 # How many active campaigns the home page shows (the campaigns page lists them all, paged).
 HOME_CAMPAIGNS = 12
 

@@ -219,7 +219,7 @@ def campaign_supporters(
     )
 
 
-class not_by_index(FunctionElement):  # noqa: N801 (an SQL construct, named as SQL functions are)
+class not_by_index(FunctionElement):
     """A column that SQLite must not look up through an index (a unary ``+``, the way SQLite's
     documentation gives to keep a term from choosing the plan); the column itself elsewhere."""
 
