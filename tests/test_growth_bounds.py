@@ -90,3 +90,21 @@ def test_campaign_projects_still_lists_the_newest_visible_projects_first(app):
         shown = [project.title for project in directory.campaign_projects(campaign, VISITOR)]
         newest = sorted(projects, key=lambda project: (project.created_at, project.id), reverse=True)
         assert shown == [project.title for project in newest[: directory.CAMPAIGN_PROJECTS]]
+
+
+def test_directory_countries_are_those_of_listed_organizations_only(app):
+    """The loose index scan (one seek per country) gives what a DISTINCT over every listed
+    organization gives: each country once, in order, none from an organization out of public view."""
+    from app.models import OrganizationStatus
+    from app.models.base import utcnow
+
+    with app_context(app):
+        for country in ("IQ", "IQ", "NO", "IT", "IQ", "FR"):
+            make_organization(country=country)
+        make_organization(country="SE", status=OrganizationStatus.PENDING)
+        make_organization(country="AA").dark_at = utcnow()
+        make_organization(country="ZZ").delisted_at = utcnow()
+        make_organization(country="DE").deletion_requested_at = utcnow()
+        db.session.commit()
+
+        assert directory.directory_countries() == ["FR", "IQ", "IT", "NO"]

@@ -438,8 +438,25 @@ def directory_page(
 
 
 def directory_countries() -> list[str]:
-    """Country codes present among organizations in public view (for the filter's options)."""
-    stmt = sa.select(Organization.country).where(_listed()).distinct()
+    """Country codes present among organizations in public view (for the filter's options).
+
+    A loose index scan: the smallest country, then each time the next one above it, each step
+    one seek in ``ix_organizations_status_country`` (a ``DISTINCT`` over every listed
+    organization read all 100,000 of the huge set on PostgreSQL: 0.1 s). The cost follows the
+    number of countries, not of organizations."""
+    listed = _listed()
+    countries = (
+        sa.select(sa.func.min(Organization.country).label("country"))
+        .where(listed)
+        .cte("countries", recursive=True)
+    )
+    following = sa.select(
+        sa.select(sa.func.min(Organization.country))
+        .where(listed, Organization.country > countries.c.country)
+        .scalar_subquery()
+    ).where(countries.c.country.is_not(None))
+    countries = countries.union_all(following)
+    stmt = sa.select(countries.c.country).where(countries.c.country.is_not(None))
     return list(db.session.scalars(stmt))
 
 
