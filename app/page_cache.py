@@ -135,6 +135,7 @@ PRIVATE_TABLES = frozenset(
     }
 )
 
+_MODIFYING = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 _WRITTEN_TABLE = re.compile(
     r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+"
     r"(?:\w+\.)?[\"`\[]?(\w+)",
@@ -341,8 +342,21 @@ def written_table(statement: str, context) -> str | None:
     return match.group(1).lower() if match else None
 
 
+def _is_select_with_ctes(statement: str, context) -> bool:
+    """A SELECT that opens with ``WITH`` (the bounded search's materialized candidate sets on
+    PostgreSQL): compiled from a select, and no data-modifying common table expression."""
+    compiled_statement = getattr(getattr(context, "compiled", None), "statement", None)
+    return (
+        statement.lstrip()[:4].upper() == "WITH"
+        and isinstance(compiled_statement, sa.Select | sa.CompoundSelect)
+        and not _MODIFYING.search(statement)
+    )
+
+
 def _note_write(conn, cursor, statement, parameters, context, executemany) -> None:
     if statement.lstrip()[:9].upper().startswith(READ_ONLY_PREFIXES):
+        return
+    if _is_select_with_ctes(statement, context):
         return
     if written_table(statement, context) not in PRIVATE_TABLES:
         _writes.pending = True

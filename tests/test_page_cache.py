@@ -382,6 +382,30 @@ def test_a_write_the_cache_cannot_attribute_counts_as_public(cached_app, visitor
     assert not is_hit(visitor.get(PAGE))
 
 
+def test_a_select_with_common_table_expressions_leaves_the_cache_warm(cached_app, visitor):
+    """The bounded search's candidate sets are ``WITH … AS MATERIALIZED`` selects on PostgreSQL:
+    a read, not a write whose table cannot be told (else every search, then the next commit,
+    emptied the cache); a ``WITH`` that writes still counts."""
+    from app.models import Campaign
+
+    warm(visitor)
+    with app_context(cached_app):
+        first = sa.select(Campaign.id).cte("first_campaigns")
+        db.session.execute(sa.select(first.c.id).limit(1))
+        db.session.execute(sa.text("SELECT 1"))
+        db.session.commit()
+    assert is_hit(visitor.get(PAGE))
+    with app_context(cached_app):
+        db.session.execute(
+            sa.text(
+                "WITH c AS (SELECT id FROM campaigns) "
+                "UPDATE campaigns SET summary = 'Rivers' WHERE id IN (SELECT id FROM c)"
+            )
+        )
+        db.session.commit()
+    assert not is_hit(visitor.get(PAGE))
+
+
 def test_a_rolled_back_public_write_leaves_the_cache_warm(cached_app, visitor):
     warm(visitor)
     with app_context(cached_app):

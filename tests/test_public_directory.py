@@ -167,6 +167,66 @@ def test_directory_is_paginated_by_name_and_keeps_filters(app, client):
     assert "Charlie" in second and "Alpha" not in second and "Zulu Union" not in second
 
 
+def _names_on(html: str, names) -> list[str]:
+    listing = html.split('class="list table-like directory"', 1)[1].split("</ul>", 1)[0]
+    return [name for name in names if f">{name}<" in listing]
+
+
+def test_directory_counts_only_up_to_a_bound_and_pages_on_with_next(app, client, monkeypatch):
+    """The directory's total is counted up to DIRECTORY_COUNT_LIMIT (a count of every listed
+    organization grows with the network): past it the page says "more than", still numbers the
+    pages it knows and goes on with "Next"; the last page, once reached, is exact."""
+    from app.services import directory
+
+    monkeypatch.setattr(directory, "DIRECTORY_COUNT_LIMIT", 4)
+    names = [f"Bounded {letter}" for letter in "ABCDEFG"]
+    with app_context(app):
+        app.config["PAGE_SIZE"] = 2
+        for name in names:
+            make_organization(name)
+        db.session.commit()
+
+    first = page(client, "/organizations/")
+    assert "More than 4 organizations" in first and "7 organizations" not in first
+    assert "Page 1 of more than 2" in first and 'rel="next"' in first
+    assert _names_on(first, names) == names[:2]
+    third = page(client, "/organizations/?page=3")
+    assert _names_on(third, names) == names[4:6]
+    assert 'rel="next"' in third and 'rel="prev"' in third
+    last = page(client, "/organizations/?page=4")
+    assert _names_on(last, names) == names[6:]
+    assert "Page 4 of 4" in last and 'rel="next"' not in last
+    assert client.get("/organizations/?page=5").status_code == 404
+    assert client.get("/organizations/?page=0").status_code == 404
+
+
+def test_directory_search_with_filters_ranks_a_bounded_candidate_set_that_meets_the_filters(
+    app, client, monkeypatch
+):
+    """A search in the directory ranks at most DIRECTORY_SEARCH_LIMIT candidates, not every
+    match; the filters are applied while the candidates are gathered, so matches of the wrong
+    kind (first in the index) never crowd out the ones asked for."""
+    from app.services import directory
+
+    monkeypatch.setattr(directory, "DIRECTORY_SEARCH_LIMIT", 3)
+    with app_context(app):
+        app.config["PAGE_SIZE"] = 2
+        for n in range(5):
+            make_organization(f"Tigris Union {n}", kind=OrganizationKind.LABOUR_UNION)
+        for n in range(2):
+            make_organization(f"Tigris Keepers {n}", kind=OrganizationKind.NGO)
+        db.session.commit()
+
+    ngos = page(client, "/organizations/?q=tigris&kind=ngo")
+    assert "2 organizations" in ngos
+    assert "Tigris Keepers 0" in ngos and "Tigris Keepers 1" in ngos and "Tigris Union" not in ngos
+    everything = page(client, "/organizations/?q=tigris")
+    assert "More than 3 organizations" in everything and 'rel="next"' in everything
+    # Pages past the bound still come, from a candidate set as large as they need.
+    fourth = page(client, "/organizations/?q=tigris&page=4")
+    assert fourth.count("Tigris ") == 1 and 'rel="next"' not in fourth
+
+
 def test_empty_directory_says_what_happens_next(client):
     assert "once a moderator approves it" in page(client, "/organizations/")
 

@@ -167,3 +167,30 @@ def test_home_runs_a_constant_number_of_queries(app, client, auth, count_queries
         db.session.commit()
     many = measure()
     assert few.count == many.count, (few, many)
+
+
+def test_home_shows_a_bounded_number_of_campaigns_with_a_link_to_all(app, client):
+    """The home page's campaign list does not grow with the network: the first HOME_CAMPAIGNS
+    active campaigns in curated order, then a link to the campaigns page."""
+    from app.services.campaigns import HOME_CAMPAIGNS
+
+    with app_context(app):
+        titles = [
+            make_campaign(f"Bounded campaign {n:02d}", position=n).title for n in range(HOME_CAMPAIGNS + 3)
+        ]
+        db.session.commit()
+
+    html = home(client)
+    campaigns = html.split('id="campaigns-heading"', 1)[1].split("</section>", 1)[0]
+    shown = [title for title in titles if title in campaigns]
+    assert shown == titles[:HOME_CAMPAIGNS]
+    assert 'href="/campaigns/"' in campaigns
+
+
+def test_home_has_no_all_campaigns_link_when_every_campaign_is_shown(app, client):
+    with app_context(app):
+        make_campaign("The only campaign")
+        db.session.commit()
+
+    campaigns = home(client).split('id="campaigns-heading"', 1)[1].split("</section>", 1)[0]
+    assert "The only campaign" in campaigns and 'href="/campaigns/"' not in campaigns

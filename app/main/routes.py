@@ -23,12 +23,13 @@ def home():
 
 def _public_home() -> str:
     """The home page's body: the same for every reader of one audience (app/fragments.py)."""
-    campaigns = home_page_campaigns()
+    campaigns, more_campaigns = home_page_campaigns()
     organizations = directory.newest_organizations()
     pledges = directory.newest_pledges(current_user)
     return render_template(
         "main/_home_body.html",
         campaigns=campaigns,
+        more_campaigns=more_campaigns,
         organizations=organizations,
         pledges=pledges,
         latest_updates=updates.home_page(current_locale()),

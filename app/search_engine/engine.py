@@ -29,7 +29,7 @@ copy of the DDL in :mod:`app.search_engine.ddl` and of the folding.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -348,9 +348,12 @@ _RESULT_COLUMNS = {
 CANDIDATES = 100
 
 
-def _candidates(kind: str, terms: list[str], title_only: bool, bound: int) -> sa.Subquery:
-    """The first ``bound`` visible rows of ``kind`` whose title (``title_only``) or text matches,
-    in the index's own order, with their rank (lower = better) computed for those rows only."""
+def _candidates(
+    kind: str, terms: list[str], title_only: bool, bound: int, where: Sequence[sa.ColumnElement[bool]] = ()
+) -> sa.Subquery:
+    """The first ``bound`` visible rows of ``kind`` whose title (``title_only``) or text matches
+    (and that meet the caller's ``where``, e.g. the directory's filters), in the index's own
+    order, with their rank (lower = better) computed for those rows only."""
     model = _MODELS[kind]
     number = 0 if title_only else 1
     tier = sa.literal(number).label("tier")
@@ -377,7 +380,7 @@ def _candidates(kind: str, terms: list[str], title_only: bool, bound: int) -> sa
         return (
             sa.select(model.id.label("id"), tier, (-sa.func.ts_rank(vector, ranked)).label("rank"))
             .join_from(matches, model, model.id == matches.c.id)
-            .where(*visible(kind))
+            .where(*visible(kind), *where)
             .limit(bound)
             .subquery(name)
         )
@@ -396,9 +399,34 @@ def _candidates(kind: str, terms: list[str], title_only: bool, bound: int) -> sa
                     sa.bindparam(f"fts_{number}", _fts5_query(terms, title_only))
                 ),
                 *visible(kind),
+                *where,
             )
         )
     return statement.limit(bound).subquery(name)
+
+
+def ranked_candidates(
+    kind: str, query: str | None, *, bound: int, where: Sequence[sa.ColumnElement[bool]] = ()
+) -> sa.Subquery | None:
+    """A bounded candidate set of visible rows of ``kind`` matching ``query`` (and ``where``),
+    as a subquery with columns ``id``, ``tier`` (0: the title matches) and ``rank`` (lower =
+    better): at most ``bound`` rows whose title matches and ``bound`` whose text does, each tier
+    taken in the index's order, and ranked for those rows only. Order by ``tier, rank``. None
+    when the query holds no word. When fewer than ``bound`` rows come back, they are every
+    match (neither tier was cut: a title match is also a text match); ``bound`` or more means
+    "at least that many", learnt at a fixed cost."""
+    terms = query_terms(query)
+    if not terms:
+        return None
+    tiers = [_candidates(kind, terms, title_only, bound, where) for title_only in (True, False)]
+    found = sa.union_all(*(sa.select(t.c.id, t.c.tier, t.c.rank) for t in tiers)).subquery("found")
+    return (
+        sa.select(
+            found.c.id, sa.func.min(found.c.tier).label("tier"), sa.func.min(found.c.rank).label("rank")
+        )
+        .group_by(found.c.id)
+        .subquery("best")
+    )
 
 
 def find(kind: str, query: str | None, *, limit: int, offset: int = 0) -> list:
@@ -409,20 +437,10 @@ def find(kind: str, query: str | None, *, limit: int, offset: int = 0) -> list:
     in the title and as many anywhere, taken in the index's order. Ranking every match would
     read each matching row (tens of thousands for a common word at ten times today's size);
     the cost here stays the same whatever the size of the network."""
-    terms = query_terms(query)
-    if not terms:
-        return []
     model = _MODELS[kind]
-    bound = max(CANDIDATES, offset + limit)
-    tiers = [_candidates(kind, terms, title_only, bound) for title_only in (True, False)]
-    found = sa.union_all(*(sa.select(t.c.id, t.c.tier, t.c.rank) for t in tiers)).subquery("found")
-    best = (
-        sa.select(
-            found.c.id, sa.func.min(found.c.tier).label("tier"), sa.func.min(found.c.rank).label("rank")
-        )
-        .group_by(found.c.id)
-        .subquery("best")
-    )
+    best = ranked_candidates(kind, query, bound=max(CANDIDATES, offset + limit))
+    if best is None:
+        return []
     statement = (
         sa.select(model)
         .options(load_only(*_RESULT_COLUMNS[kind]))
