@@ -14,7 +14,11 @@ from app.extensions import limiter, login_manager
 from app.services import two_factor
 
 
-def _require(check: Callable[[Any], bool], *, second_factor: bool = False) -> Callable:
+def _require(
+    check: Callable[[Any], bool], *, second_factor: bool | Callable[[Any], bool] = False
+) -> Callable:
+    """``second_factor``: True, or who among the users passing ``check`` needs one."""
+
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(*args, **kwargs):
@@ -23,7 +27,8 @@ def _require(check: Callable[[Any], bool], *, second_factor: bool = False) -> Ca
                 return login_manager.unauthorized()
             if not check(current_user):
                 abort(403)
-            if second_factor and not current_user.has_two_factor:
+            needs_second_factor = second_factor(current_user) if callable(second_factor) else second_factor
+            if needs_second_factor and not current_user.has_two_factor:
                 # Moderation is reached only with two-factor login set up.
                 flash(
                     _(
@@ -49,6 +54,12 @@ moderator_required.__doc__ = (
 admin_required = _require(lambda user: user.is_admin, second_factor=True)
 admin_required.__doc__ = (
     "Admins with two-factor login only; everyone else logged in gets 403, visitors are sent to log in."
+)
+
+logged_in_required = _require(lambda user: True, second_factor=lambda user: user.is_moderator)
+logged_in_required.__doc__ = (
+    "Any logged-in user (the view decides the rest); visitors are sent to log in, moderators"
+    " without a second factor to set one up, as behind moderator_required."
 )
 
 member_required = _require(lambda user: user.organization_id is not None)

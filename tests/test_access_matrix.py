@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import (
     CampaignCoordinator,
+    GatheringCampaign,
     Introduction,
     JointStatement,
     LoginSession,
@@ -109,33 +110,35 @@ EXPECTED: dict[str, dict[str, str]] = {
     "campaigns.pledge_form": {"GET": "L 200 200 200 403 403"},
     # Without confirm=yes the member with a pledge (A) is asked first.
     "campaigns.withdraw_pledge": {"GET": "405 405 405 405 405 405", "POST": "L 302 200 302 403 403"},
-    "gatherings.add_session": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 400 400"},
-    "gatherings.attendance": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 302 302"},
-    "gatherings.cancel": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 302 302"},
+    # Gatherings are organized by moderators and by the coordinators of a linked campaign: the
+    # world's gathering is linked to the campaign A coordinates (app/services/gatherings.py).
+    "gatherings.add_session": {"GET": "405 405 405 405 405 405", "POST": "L 403 400 403 400 400"},
+    "gatherings.attendance": {"GET": "405 405 405 405 405 405", "POST": "L 403 302 403 302 302"},
+    "gatherings.cancel": {"GET": "405 405 405 405 405 405", "POST": "L 403 302 403 302 302"},
     # Only the registrant (member A's organization) and the organizers; nobody else learns it exists.
     "gatherings.cancel_registration": {"GET": "405 405 405 405 405 405", "POST": "L 404 302 404 302 302"},
-    "gatherings.decide": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 302 302"},
+    "gatherings.decide": {"GET": "405 405 405 405 405 405", "POST": "L 403 302 403 302 302"},
     "gatherings.detail": {"GET": "200 200 200 200 200 200"},
     # An empty form keeps every field as it was (WTForms reads an empty body as no input).
-    "gatherings.edit": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 302 302"},
-    "gatherings.export": {"GET": "L 403 403 403 200 200"},
+    "gatherings.edit": {"GET": "L 403 200 403 200 200", "POST": "L 403 302 403 302 302"},
+    "gatherings.export": {"GET": "L 403 200 403 200 200"},
     "gatherings.feed_ics": {"GET": "200 200 200 200 200 200"},
     "gatherings.gathering_ics": {"GET": "200 200 200 200 200 200"},
     "gatherings.index": {"GET": "200 200 200 200 200 200"},
-    "gatherings.manage": {"GET": "L 403 403 403 200 200"},
-    "gatherings.manage_index": {"GET": "L 403 403 403 200 200"},
-    "gatherings.message": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 400 400"},
-    "gatherings.new": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 400 400"},
+    "gatherings.manage": {"GET": "L 403 200 403 200 200"},
+    "gatherings.manage_index": {"GET": "L 403 200 403 200 200"},
+    "gatherings.message": {"GET": "L 403 200 403 200 200", "POST": "L 403 400 403 400 400"},
+    "gatherings.new": {"GET": "L 403 200 403 200 200", "POST": "L 403 400 403 400 400"},
     # The world's gathering is upcoming: its outcome page does not exist yet.
     "gatherings.outcome": {"GET": "404 404 404 404 404 404"},
     "gatherings.past": {"GET": "200 200 200 200 200 200"},
-    "gatherings.publish": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 302 302"},
+    "gatherings.publish": {"GET": "405 405 405 405 405 405", "POST": "L 403 302 403 302 302"},
     "gatherings.register": {"GET": "405 405 405 405 405 405", "POST": "L 400 400 400 400 400"},
-    "gatherings.registrants": {"GET": "L 403 403 403 200 200"},
-    "gatherings.remove_session": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 302 302"},
+    "gatherings.registrants": {"GET": "L 403 200 403 200 200"},
+    "gatherings.remove_session": {"GET": "405 405 405 405 405 405", "POST": "L 403 302 403 302 302"},
     "gatherings.session_ics": {"GET": "200 200 200 200 200 200"},
-    "gatherings.set_type": {"GET": "405 405 405 405 405 405", "POST": "L 403 403 403 400 400"},
-    "gatherings.translation": {"GET": "L 403 403 403 200 200", "POST": "L 403 403 403 302 302"},
+    "gatherings.set_type": {"GET": "405 405 405 405 405 405", "POST": "L 403 400 403 400 400"},
+    "gatherings.translation": {"GET": "L 403 200 403 200 200", "POST": "L 403 302 403 302 302"},
     # Following (the sample subject: the project Clean River). Anyone logged in follows from
     # their account; visitors by email (the empty form: 400); the sample token is not valid.
     "following.confirm": {"GET": "400 400 400 400 400 400", "POST": "400 400 400 400 400 400"},
@@ -334,6 +337,8 @@ def build_world() -> World:
     )
 
     gathering = make_gathering("Iraqi Social Forum", slug="iraqi-social-forum", capacity=5)
+    # Linked to the campaign A coordinates: A's member organizes it (app/services/gatherings.py).
+    db.session.add(GatheringCampaign(gathering_id=gathering.id, campaign_id=campaign.id))
     registration = Registration(
         gathering_id=gathering.id,
         registration_type_id=delegate_type(gathering).id,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import threading
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -16,7 +17,9 @@ from app.extensions import db
 from app.models import (
     AuditAction,
     AuditEntry,
+    CampaignCoordinator,
     Gathering,
+    GatheringCampaign,
     GatheringStatus,
     OrganizationStatus,
     PledgeVisibility,
@@ -379,6 +382,118 @@ def test_members_cannot_organize(app_ctx):
         gathering_service.publish(users[0], gathering)
     with pytest.raises(NotAllowed):
         registrations.registrants_for_organizer(users[0], gathering)
+
+
+def _coordinator_world(app):
+    """Org 1 coordinates "Save the Tigris" (named by a moderator); "Clean Air" is coordinated by
+    nobody; another gathering is linked to "Clean Air" only."""
+    with app_context(app):
+        coordinating = builders.make_organization("Tigris Keepers", slug="tigris-keepers")
+        other = builders.make_organization("Bystanders", slug="bystanders")
+        coordinator = builders.make_user(coordinating, email="coordinator@example.org")
+        bystander = builders.make_user(other, email="bystander@example.org")
+        tigris = builders.make_campaign("Save the Tigris", slug="save-the-tigris")
+        air = builders.make_campaign("Clean Air", slug="clean-air")
+        db.session.add(CampaignCoordinator(campaign_id=tigris.id, organization_id=coordinating.id))
+        elsewhere = make_gathering("Air forum", slug="air-forum")
+        db.session.add(GatheringCampaign(gathering_id=elsewhere.id, campaign_id=air.id))
+        db.session.commit()
+        return coordinator, bystander, tigris.id, air.id
+
+
+def _gathering_form(title, campaign_ids):
+    return {
+        "title": title,
+        "starts_at": "2031-10-27T16:00",
+        "ends_at": "2031-10-29T18:00",
+        "time_zone": "Asia/Baghdad",
+        "city": "Basra",
+        "campaigns": [str(cid) for cid in campaign_ids],
+    }
+
+
+def test_a_named_coordinator_creates_edits_and_publishes_a_gathering_for_their_campaign(app):
+    coordinator, _bystander, tigris_id, _air_id = _coordinator_world(app)
+    client = app.test_client()
+    log_in(client, coordinator.email)
+    form_page = client.get("/gatherings/new").get_data(as_text=True)
+    # Only the campaigns they coordinate are offered.
+    assert "Save the Tigris" in form_page and "Clean Air" not in form_page
+    response = client.post("/gatherings/new", data=_gathering_form("River forum", [tigris_id]))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    slug = scalar(app, sa.select(Gathering.slug).where(Gathering.title == "River forum"))
+    response = client.post(f"/gatherings/{slug}/edit", data=_gathering_form("River forum 2031", [tigris_id]))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert client.get(f"/gatherings/{slug}/manage").status_code == 200
+    assert client.post(f"/gatherings/{slug}/publish").status_code == 302
+    published = scalar(app, sa.select(Gathering).where(Gathering.slug == slug))
+    assert (published.title, published.status) == ("River forum 2031", GatheringStatus.PUBLISHED)
+    # Their list holds the gatherings they may organize only.
+    listed = client.get("/gatherings/manage").get_data(as_text=True)
+    assert "River forum 2031" in listed and "Air forum" not in listed
+
+
+def test_a_coordinator_cannot_link_a_campaign_they_do_not_coordinate(app):
+    coordinator, _bystander, tigris_id, air_id = _coordinator_world(app)
+    client = app.test_client()
+    log_in(client, coordinator.email)
+    for campaigns in ([air_id], [tigris_id, air_id], []):
+        response = client.post("/gatherings/new", data=_gathering_form("Sneaky forum", campaigns))
+        assert response.status_code == 400
+    assert count(app, Gathering, Gathering.title == "Sneaky forum") == 0
+    # The service refuses it too, with a message shown as a form error.
+    with app_context(app):
+        user = db.session.get(type(coordinator), coordinator.id)
+        fields = gathering_service.GatheringFields(
+            title="Sneaky forum", starts_at=utcnow(), ends_at=utcnow() + timedelta(hours=2),
+            city="Basra", campaign_ids=[tigris_id, air_id],
+        )  # fmt: skip
+        with pytest.raises(DomainError, match="only to campaigns you coordinate"):
+            gathering_service.create_gathering(user, fields)
+        with pytest.raises(DomainError, match="at least one campaign you coordinate"):
+            gathering_service.create_gathering(user, replace(fields, campaign_ids=[]))
+        db.session.rollback()
+        # Links a moderator made to another campaign stay when the coordinator edits.
+        shared = make_gathering("Shared forum", slug="shared-forum")
+        db.session.add_all(
+            [GatheringCampaign(gathering_id=shared.id, campaign_id=cid) for cid in (tigris_id, air_id)]
+        )
+        db.session.flush()
+        user = db.session.get(type(coordinator), coordinator.id)
+        gathering_service.update_gathering(
+            user, shared, replace(fields, title="Shared forum", campaign_ids=[tigris_id])
+        )
+        assert {link.campaign_id for link in shared.campaign_links} == {tigris_id, air_id}
+        db.session.rollback()
+    assert count(app, Gathering, Gathering.title == "Sneaky forum") == 0
+
+
+def test_a_coordinator_cannot_manage_another_gathering(app):
+    coordinator, _bystander, _tigris_id, _air_id = _coordinator_world(app)
+    with app_context(app):
+        make_gathering("Hidden draft", slug="hidden-draft", status=GatheringStatus.DRAFT)
+        db.session.commit()
+    client = app.test_client()
+    log_in(client, coordinator.email)
+    # Another campaign's draft does not exist for them.
+    assert client.get("/gatherings/hidden-draft/manage").status_code == 404
+    for path in ("manage", "edit", "registrants", "registrants.csv", "message"):
+        assert client.get(f"/gatherings/air-forum/{path}").status_code == 403, path
+    assert client.post("/gatherings/air-forum/cancel").status_code == 403
+    assert scalar(app, sa.select(Gathering.status).where(Gathering.slug == "air-forum")) == (
+        GatheringStatus.PUBLISHED
+    )
+
+
+def test_a_member_who_coordinates_nothing_cannot_organize(app):
+    _coordinator, bystander, _tigris_id, _air_id = _coordinator_world(app)
+    client = app.test_client()
+    assert client.get("/gatherings/new").status_code == 302  # visitors are sent to log in
+    log_in(client, bystander.email)
+    assert client.get("/gatherings/new").status_code == 403
+    assert client.get("/gatherings/manage").status_code == 403
+    assert client.post("/gatherings/new", data=_gathering_form("Mine", [])).status_code == 403
+    assert count(app, Gathering, Gathering.title == "Mine") == 0
 
 
 def test_message_to_registrants_goes_in_each_readers_language(app, outbox):

@@ -397,6 +397,10 @@ def test_a_moderator_without_a_second_factor_cannot_reach_moderation(app, client
         answer = client.get(url)
         assert answer.status_code == 302 and answer.headers["Location"] == SECURITY, url
     assert client.post("/moderation/organizations/1/approve").headers["Location"] == SECURITY
+    # The gatherings' organizer pages (logged_in_required: the second factor for moderators).
+    for url in ("/gatherings/new", "/gatherings/manage"):
+        answer = client.get(url)
+        assert answer.status_code == 302 and answer.headers["Location"] == SECURITY, url
 
 
 def test_a_member_promoted_during_a_session_meets_the_requirement_at_moderation(app, client, member):

@@ -1,18 +1,21 @@
 """The organizers' tools: create, edit, translate, publish or cancel a gathering; its programme
 and registration types; its registrants with their needs, messages, export and attendance.
 
-Every view is behind ``organizer_required`` (moderators, with their second factor) and every
-service it calls asks ``gatherings.may_organize`` again.
+Every view is behind ``organizer_required`` (logged in; moderators with their second factor),
+then asks ``gatherings.may_organize`` for the gathering (``_organized``), or for a new one: 403
+when not allowed. Every service it calls asks it again.
 """
 
 from __future__ import annotations
+
+from functools import wraps
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import dates, transactions
-from app.access import moderator_required
+from app.access import logged_in_required
 from app.gatherings import bp
 from app.gatherings.forms import (
     ActionForm,
@@ -29,11 +32,31 @@ from app.i18n import current_locale
 from app.models import RegistrationKind
 from app.services import DomainError, directory, registrations, translations
 from app.services import gatherings as gathering_service
+from app.services.coordinators import coordinated_campaigns
 from app.templating import LANGUAGE_NAMES
 
-# Who reaches the organizer's pages. At merge, campaign coordinators join through
-# gathering_service.may_organize (the services check it on every call).
-organizer_required = moderator_required
+
+def organizer_required(view):
+    """Logged in (moderators with their second factor), and may organize some gathering
+    (moderators, campaign coordinators): 403 otherwise. Views of one gathering ask again for it
+    through ``_organized``."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not gathering_service.may_organize(current_user, None):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return logged_in_required(wrapped)
+
+
+def _organized(slug: str):
+    """The gathering at ``slug`` if the user may organize it: 404 if they may not see it, 403
+    if they may see it but not organize it."""
+    gathering = gathering_or_404(slug)
+    if not gathering_service.may_organize(current_user, gathering):
+        abort(403)
+    return gathering
 
 
 def _gathering_form(gathering=None) -> GatheringForm:
@@ -49,7 +72,9 @@ def _gathering_form(gathering=None) -> GatheringForm:
         )
     else:
         form = GatheringForm()
-    campaigns = translations.localized_campaigns(directory.all_campaigns(), current_locale())
+    # A coordinator who is not a moderator links only the campaigns they coordinate.
+    choices = directory.all_campaigns() if current_user.is_moderator else coordinated_campaigns(current_user)
+    campaigns = translations.localized_campaigns(choices, current_locale())
     form.set_choices(
         campaigns,
         gathering_service.organization_choices(),
@@ -88,7 +113,7 @@ def new():
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
 @organizer_required
 def edit(slug: str):
-    gathering = gathering_or_404(slug)
+    gathering = _organized(slug)
     form = _gathering_form(gathering)
     if form.validate_on_submit():
         try:
@@ -105,7 +130,7 @@ def edit(slug: str):
 @bp.route("/<slug>/translations/<locale>", methods=["GET", "POST"])
 @organizer_required
 def translation(slug: str, locale: str):
-    gathering = gathering_or_404(slug)
+    gathering = _organized(slug)
     if locale not in gathering_service.translation_locales():
         abort(404)
     form = TranslationForm(obj=gathering_service.translation_of(gathering, locale))
@@ -155,13 +180,13 @@ def _manage_page(gathering, *, session_form=None, type_form=None, status=200):
 @bp.get("/<slug>/manage")
 @organizer_required
 def manage(slug: str):
-    return _manage_page(gathering_or_404(slug))
+    return _manage_page(_organized(slug))
 
 
 @bp.post("/<slug>/publish")
 @organizer_required
 def publish(slug: str):
-    gathering = gathering_or_404(slug)
+    gathering = _organized(slug)
     if not ActionForm().validate_on_submit():
         abort(400)
     gathering_service.publish(current_user, gathering)
@@ -172,7 +197,7 @@ def publish(slug: str):
 @bp.post("/<slug>/cancel")
 @organizer_required
 def cancel(slug: str):
-    gathering = gathering_or_404(slug)
+    gathering = _organized(slug)
     form = CancelGatheringForm()
     if not form.validate_on_submit():
         abort(400)
@@ -184,7 +209,7 @@ def cancel(slug: str):
 @bp.post("/<slug>/sessions")
 @organizer_required
 def add_session(slug: str):
-    gathering = gathering_or_404(slug)
+    gathering = _organized(slug)
     form = _session_form()
     if form.validate_on_submit():
         try:
@@ -210,7 +235,7 @@ def add_session(slug: str):
 @bp.post("/<slug>/sessions/<int:gathering_session_id>/remove")
 @organizer_required
 def remove_session(slug: str, gathering_session_id: int):
-    gathering = gathering_or_404(slug)
+    gathering = _organized(slug)
     session = gathering_service.get_session(gathering, gathering_session_id)
     if session is None:
         abort(404)
@@ -224,7 +249,7 @@ def remove_session(slug: str, gathering_session_id: int):
 @bp.post("/<slug>/types")
 @organizer_required
 def set_type(slug: str):
-    gathering = gathering_or_404(slug)
+    gathering = _organized(slug)
     form = RegistrationTypeForm()
     if form.validate_on_submit():
         try:
@@ -247,7 +272,7 @@ def set_type(slug: str):
 @bp.get("/<slug>/registrants")
 @organizer_required
 def registrants(slug: str):
-    gathering = gathering_or_404(slug)
+    gathering = _organized(slug)
     return render_template(
         "gatherings/manage/registrants.html",
         gathering=gathering,
@@ -260,7 +285,7 @@ def registrants(slug: str):
 @bp.get("/<slug>/registrants.csv")
 @organizer_required
 def export(slug: str):
-    gathering = gathering_or_404(slug)
+    gathering = _organized(slug)
     body = registrations.export_csv(current_user, gathering)
     response = Response(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{gathering.slug}-registrants.csv"'
@@ -272,7 +297,7 @@ def export(slug: str):
 @bp.post("/<slug>/registrants/<int:registration_id>/<any(approve, decline):decision>")
 @organizer_required
 def decide(slug: str, registration_id: int, decision: str):
-    gathering = gathering_or_404(slug)
+    gathering = _organized(slug)
     registration = registrations.get_registration(gathering, registration_id)
     if registration is None:
         abort(404)
@@ -291,7 +316,7 @@ def decide(slug: str, registration_id: int, decision: str):
 @bp.post("/<slug>/registrants/<int:registration_id>/attendance")
 @organizer_required
 def attendance(slug: str, registration_id: int):
-    gathering = gathering_or_404(slug)
+    gathering = _organized(slug)
     registration = registrations.get_registration(gathering, registration_id)
     if registration is None:
         abort(404)
@@ -309,7 +334,7 @@ def attendance(slug: str, registration_id: int):
 @bp.route("/<slug>/message", methods=["GET", "POST"])
 @organizer_required
 def message(slug: str):
-    gathering = gathering_or_404(slug)
+    gathering = _organized(slug)
     form = MessageForm()
     if form.validate_on_submit():
         try:

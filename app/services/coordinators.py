@@ -9,6 +9,7 @@ a coordinator is recorded in the audit log.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,6 +50,34 @@ def is_coordinator(organization_id: int, campaign_id: int) -> bool:
         )
         is not None
     )
+
+
+def coordinates_any(user: Any, campaign_ids: Iterable[int] | None = None) -> bool:
+    """True when ``user`` may coordinate at least one of ``campaign_ids`` (None: at least one
+    campaign): a moderator always; a member through its organization, as in
+    :func:`may_coordinate`. One query at most."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_moderator:
+        return True
+    organization = user.organization
+    if organization is None or not is_publicly_listed(organization):
+        return False
+    stmt = sa.select(CampaignCoordinator.campaign_id).where(
+        CampaignCoordinator.organization_id == organization.id
+    )
+    if campaign_ids is not None:
+        wanted = list(campaign_ids)
+        if not wanted:
+            return False
+        stmt = stmt.where(CampaignCoordinator.campaign_id.in_(wanted))
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
+def coordinated_campaign_ids(user: Any) -> set[int]:
+    """The ids of the campaigns ``user`` coordinates through its organization (a moderator:
+    none listed, they coordinate all)."""
+    return {campaign.id for campaign in coordinated_campaigns(user)}
 
 
 def coordinators_of(campaign: Campaign) -> list[CampaignCoordinator]:
@@ -149,7 +178,9 @@ def coordinators_page_data(campaign: Campaign) -> dict:
 
 
 __all__ = [
+    "coordinated_campaign_ids",
     "coordinated_campaigns",
+    "coordinates_any",
     "coordinators_of",
     "coordinators_page_data",
     "is_coordinator",

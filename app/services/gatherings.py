@@ -1,8 +1,10 @@
 """Gatherings: publishing them, reading them in the reader's language, and who may organize.
 
-Who organizes a gathering is decided once, by :func:`may_organize` (moderators here; the
-coordinators of its campaigns once campaign coordinators exist). Every organizer tool (edit,
-publish, programme, registrants and their needs, messages, export, attendance) asks it.
+Who organizes a gathering is decided once, by :func:`may_organize`: moderators, and the
+coordinators (app/services/coordinators.py) of a campaign the gathering is linked to. Every
+organizer tool (edit, publish, programme, registrants and their needs, messages, export,
+attendance) asks it. A coordinator who is not a moderator links a gathering only to campaigns
+they coordinate, and to at least one of them (:func:`_campaigns_for`).
 
 Public reading follows the network's visibility rule (app/services/visibility.py): organizing
 and supporting organizations, and organizations named as registrants, appear only while they are
@@ -18,7 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,7 +48,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.services import DomainError, NotAllowed, audit
+from app.services import DomainError, NotAllowed, audit, coordinators
 from app.services.text import check_one_line
 from app.services.visibility import is_publicly_listed, publicly_listed
 
@@ -67,9 +69,16 @@ TRANSLATED_FIELDS = ("title", "description", "logistics", "visa_notice", "outcom
 
 def may_organize(user: Any, gathering: Gathering | None = None) -> bool:
     """Whether ``user`` may create, edit and publish ``gathering`` (None: a new one) and see its
-    registrants with their needs. The one decision: moderators today; at merge, also the
-    coordinators of a campaign the gathering is linked to."""
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_moderator)
+    registrants with their needs. The one decision: moderators always; a member who may
+    coordinate a campaign the gathering is linked to (a new gathering: who coordinates at least
+    one campaign)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_moderator:
+        return True
+    if gathering is None:
+        return coordinators.coordinates_any(user)
+    return coordinators.coordinates_any(user, [link.campaign_id for link in gathering.campaign_links])
 
 
 def require_organizer(user: Any, gathering: Gathering | None = None) -> None:
@@ -193,10 +202,29 @@ def _set_links(gathering: Gathering, fields: GatheringFields) -> None:
     gathering.project_links = [GatheringProject(project_id=pid) for pid in sorted(known)]
 
 
+def _campaigns_for(actor: User, gathering: Gathering | None, fields: GatheringFields) -> GatheringFields:
+    """The campaign links a coordinator who is not a moderator may set: only campaigns they
+    coordinate, at least one of them; links a moderator made to other campaigns stay as they
+    are. Raises DomainError otherwise."""
+    if actor.is_moderator:
+        return fields
+    mine = coordinators.coordinated_campaign_ids(actor)
+    kept = set()
+    if gathering is not None:
+        kept = {link.campaign_id for link in gathering.campaign_links} - mine
+    wanted = set(fields.campaign_ids)
+    if wanted - mine - kept:
+        raise DomainError(_("You may link a gathering only to campaigns you coordinate."))
+    if not wanted & mine:
+        raise DomainError(_("Link the gathering to at least one campaign you coordinate."))
+    return replace(fields, campaign_ids=sorted(wanted | kept))
+
+
 def create_gathering(actor: User, fields: GatheringFields) -> Gathering:
     """A new gathering, as a draft only its organizers see."""
     require_organizer(actor)
     _check_fields(fields)
+    fields = _campaigns_for(actor, None, fields)
     gathering = Gathering(slug=_unique_slug(fields.title), status=GatheringStatus.DRAFT)
     db.session.add(gathering)
     _apply(gathering, fields)
@@ -207,6 +235,7 @@ def create_gathering(actor: User, fields: GatheringFields) -> Gathering:
 def update_gathering(actor: User, gathering: Gathering, fields: GatheringFields) -> Gathering:
     require_organizer(actor, gathering)
     _check_fields(fields)
+    fields = _campaigns_for(actor, gathering, fields)
     _apply(gathering, fields)
     db.session.flush()
     return gathering
@@ -360,9 +389,18 @@ def past_page(page: int = 1, now: datetime | None = None) -> Pagination:
 
 
 def all_page(actor: User, page: int = 1) -> Pagination:
-    """Every gathering, drafts included, newest first: the organizers' list."""
+    """The gatherings ``actor`` may organize, drafts included, newest first: the organizers'
+    list (a moderator: every gathering; a coordinator: those linked to a campaign they
+    coordinate, as :func:`may_organize` decides)."""
     require_organizer(actor)
     stmt = sa.select(Gathering).order_by(Gathering.starts_at.desc(), Gathering.id.desc())
+    if not actor.is_moderator:
+        mine = coordinators.coordinated_campaign_ids(actor)
+        stmt = stmt.where(
+            sa.exists().where(
+                GatheringCampaign.gathering_id == Gathering.id, GatheringCampaign.campaign_id.in_(mine)
+            )
+        )
     return _page(stmt, page)
 
 
