@@ -38,6 +38,9 @@ def orgs(app):
         requester = builders.make_user(asking, email="asker@example.org")
         recipient = builders.make_user(asked, email="answerer@example.org")
         recipient.locale = "ar"
+        # Every account has the language it registered in: the requester reads English, so the
+        # mail telling them of an acceptance is English whatever the answering side reads.
+        requester.locale = "en"
         moderator = builders.make_moderator("mod@example.org")
         db.session.commit()
         return {"requester": requester.email, "recipient": recipient.email, "moderator": moderator.email}
