@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: help install install-dev run test test-fast lint load bench prod-check migrate demo-data clean \
+.PHONY: help install install-dev run test test-fast test-compat lint load bench prod-check migrate demo-data clean \
 	translations-extract translations-update translations-compile \
 	browser-deps node-deps screenshots
 
@@ -65,6 +65,20 @@ prod-check: install-dev
 # The SQLite run only, without browser tests: quick feedback while coding.
 test-fast: install-dev
 	$(BIN)/python -m pytest -q -m "not browser and not prod"
+
+# A slice that touches every dependency whose behaviour moves between Python versions (argon2,
+# WebAuthn/TOTP, Babel and the catalogs, zoneinfo and the calendars, Markdown and nh3, Pillow and
+# the PDFs, apispec, feedgen, RQ, Alembic): CI runs it on Python 3.13, after the whole suite on 3.11.
+# make test-compat PYTHON=python3.13 VENV=.venv-3.13
+COMPAT_TESTS := tests/test_app.py tests/test_auth_login.py tests/test_auth_registration.py \
+	tests/test_two_factor.py tests/test_password_policy.py tests/test_headers.py tests/test_csrf.py \
+	tests/test_i18n.py tests/test_i18n_catalogs.py tests/test_reader_time_and_language.py \
+	tests/test_markdown.py tests/test_logos.py tests/test_api.py tests/test_feeds_exports.py \
+	tests/test_gatherings.py tests/test_solidarity_statements.py tests/test_network_shape.py \
+	tests/test_digests.py tests/test_pledges.py tests/test_public_campaigns.py tests/test_search.py \
+	tests/test_worker_rq.py tests/test_transactions.py tests/test_migrations.py tests/test_backup.py
+test-compat: install-dev
+	$(BIN)/python -m pytest -q -m "not browser and not prod" $(COMPAT_TESTS)
 
 lint: install-dev
 	$(BIN)/ruff check .
