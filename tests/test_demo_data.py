@@ -8,11 +8,14 @@ from app.extensions import db
 from app.models import (
     Campaign,
     CampaignTranslation,
+    JointStatement,
+    Offer,
     Organization,
     OrganizationStatus,
     Pledge,
     Project,
     ProjectCampaign,
+    ProjectCosponsor,
     User,
 )
 from app.seeding import demo_data
@@ -165,3 +168,33 @@ def test_reloading_keeps_a_translation_a_moderator_edited(app):
     run(app)
     assert scalar(app, french).title == "Sauver le Tigre"
     assert count(app, CampaignTranslation) == 18
+
+
+def test_the_demo_shows_solidarity_in_practice_without_naming_the_counted(app, client):
+    run(app)
+    statements = client.get("/solidarity/campaigns/save-the-tigris/statements").get_data(as_text=True)
+    assert "The Tigris must keep flowing" in statements
+    in_arabic = client.get(
+        "/solidarity/campaigns/save-the-tigris/statements", headers={"Accept-Language": "ar"}
+    )
+    assert "يجب أن يبقى دجلة جاريًا" in in_arabic.get_data(as_text=True)  # the title in the reader's language
+    open_id = scalar(
+        app, sa.select(JointStatement.id).join(Campaign).where(Campaign.slug == "save-the-tigris")
+    )
+    page = client.get(f"/solidarity/statements/{open_id}").get_data(as_text=True)
+    assert "Un ponte per" in page  # signed by name
+    assert "Southern Oil Workers" not in page  # signed, counted only
+    frozen_id = scalar(
+        app, sa.select(JointStatement.id).join(Campaign).where(Campaign.slug == "freedom-of-expression")
+    )
+    pdf = client.get(f"/solidarity/statements/{frozen_id}/statement.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"  # past its deadline: frozen
+
+    profile = client.get("/organizations/un-ponte-per").get_data(as_text=True)
+    assert "Water-quality test kits" in profile
+    assert "Small grants for river-bank clean-ups" not in profile  # members only
+    assert "Un ponte per" in client.get("/projects/tigris-river-walk").get_data(as_text=True)
+
+    before = {model: count(app, model) for model in (Offer, ProjectCosponsor, JointStatement)}
+    run(app)
+    assert {model: count(app, model) for model in before} == before

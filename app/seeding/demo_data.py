@@ -36,7 +36,7 @@ from app.models import (
     Visibility,
 )
 from app.models.base import utcnow
-from app.seeding import demo_gatherings
+from app.seeding import demo_gatherings, demo_solidarity
 from app.services import counters, projects
 from app.services.passwords import hash_password
 
@@ -650,7 +650,18 @@ USERS = [
 class DemoSummary:
     created: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(
-            ("campaigns", "organizations", "pledges", "projects", "users", "gatherings"), 0
+            (
+                "campaigns",
+                "organizations",
+                "pledges",
+                "projects",
+                "users",
+                "gatherings",
+                "offers",
+                "cosponsors",
+                "statements",
+            ),
+            0,
         )
     )
     skipped: bool = False
@@ -684,6 +695,8 @@ def load(*, if_empty: bool = False, password: str = DEMO_PASSWORD) -> DemoSummar
     summary.created["gatherings"] += demo_gatherings.load()
 
     _campaign_life(organizations, campaigns, start)
+    for kind, count in demo_solidarity.load().items():
+        summary.created[kind] += count
     db.session.flush()
     counters.recount_all()
     return summary
