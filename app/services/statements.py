@@ -236,6 +236,27 @@ def text_in(statement: JointStatement, locale: str) -> StatementText:
     return texts.get(locale) or texts.get("en") or next(iter(texts.values()))
 
 
+def titles_in(statements: list[JointStatement], locale: str) -> dict[int, str]:
+    """Each statement's current title in ``locale``, else English, else its first language, for a
+    list of statements (one query)."""
+    if not statements:
+        return {}
+    versions = {statement.id: statement.version for statement in statements}
+    titles: dict[int, dict[str, str]] = {}
+    text = StatementText
+    for statement_id, version, text_locale, title in db.session.execute(
+        sa.select(text.statement_id, text.version, text.locale, text.title)
+        .where(text.statement_id.in_(versions))
+        .order_by(StatementText.locale)
+    ):
+        if version == versions[statement_id]:
+            titles.setdefault(statement_id, {})[text_locale] = title
+    return {
+        statement_id: texts.get(locale) or texts.get("en") or next(iter(texts.values()))
+        for statement_id, texts in titles.items()
+    }
+
+
 @dataclass
 class Signatories:
     named: list[Organization]

@@ -56,10 +56,12 @@ def campaign_statements(slug: str):
     campaign = directory.get_campaign(slug)
     if campaign is None:
         abort(404)
+    listed = statements.campaign_statements(campaign)
     return render_template(
         "solidarity/statements.html",
         campaign=campaign,
-        statements=statements.campaign_statements(campaign),
+        statements=listed,
+        titles=statements.titles_in(listed, current_locale()),
         may_publish=statements.may_coordinate(current_user, campaign),
     )
 
