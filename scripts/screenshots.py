@@ -5,6 +5,10 @@ member's and the moderator's, in Debian's Chromium (desktop 1280x800 and phone 3
 and Arabic) and saves what a person sees first (above the fold) as
 ``docs/screenshots/<page>-<device>-<lang>.png``, reduced to a 128-colour palette (a third of the
 size, no visible difference for flat page colours).
+
+``--review FOLDER`` is for the engineer who changed a page: whole-page pictures (not only above
+the fold) of every page type each reader sees (the lists the accessibility checks walk), for
+desktop and phone, English and Arabic, into FOLDER, which is not committed.
 """
 
 from __future__ import annotations
@@ -22,7 +26,15 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from tests.browser.helpers import MEMBER_EMAIL, add_member, log_in, site_pages  # noqa: E402
+from tests.browser.helpers import (  # noqa: E402
+    MEMBER_EMAIL,
+    MEMBER_PAGES,
+    MODERATOR_PAGES,
+    VISITOR_PAGES,
+    add_member,
+    log_in,
+    site_pages,
+)
 from tests.browser.live import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -56,7 +68,15 @@ PUBLIC_PAGES = (
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=OUTPUT)
+    parser.add_argument(
+        "--review",
+        type=Path,
+        metavar="FOLDER",
+        help="whole-page pictures of every page type into FOLDER (for looking, not for the README)",
+    )
     args = parser.parse_args()
+    if args.review:
+        args.output = args.review
     if not CHROMIUM.exists():
         print(f"{CHROMIUM} is missing: run `make browser-deps`", file=sys.stderr)
         return 1
@@ -73,9 +93,10 @@ def main() -> int:
             pages = site_pages(live.app)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+                take = review if args.review else shoot
                 for device, viewport in DEVICES.items():
                     for lang in LANGUAGES:
-                        shoot(browser, live, pages, device, viewport, lang, args.output)
+                        take(browser, live, pages, device, viewport, lang, args.output)
                 browser.close()
         finally:
             live.stop()
@@ -111,6 +132,34 @@ def shoot(browser, live, pages, device: str, viewport: dict, lang: str, output: 
     log_in(page, t, MODERATOR_EMAIL)
     save("moderation", pages.moderation_queue)
     save("moderation-log", pages.moderation_log)
+    context.close()
+
+
+def review(browser, live, pages, device: str, viewport: dict, lang: str, output: Path) -> None:
+    """Every page type, whole, as each reader sees it: visitor-<page>, member-<page>, moderator-<page>."""
+    phone = device == "phone"
+    context = browser.new_context(
+        base_url=live.url, viewport=viewport, locale=lang, is_mobile=phone, has_touch=phone
+    )
+    page = context.new_page()
+    t = translator(live.app, lang)
+    for reader, names, email in (
+        ("visitor", VISITOR_PAGES, None),
+        ("member", ["campaign", "project", "organization", "gathering", *MEMBER_PAGES], MEMBER_EMAIL),
+        ("moderator", MODERATOR_PAGES, MODERATOR_EMAIL),
+    ):
+        if email:
+            log_in(page, t, email)
+        for name in dict.fromkeys(names):
+            url = getattr(pages, name)
+            if url is None:
+                continue
+            page.goto(url)
+            path = output / f"{reader}-{name}-{device}-{lang}.png"
+            save_small_png(page.screenshot(full_page=True), path)
+            print(f"  {path.name}")
+        if email:
+            page.get_by_role("button", name=t("Log out")).click()
     context.close()
 
 
