@@ -544,17 +544,44 @@ def projects_page_statement(filters: ProjectFilters, viewer: Any) -> sa.Select:
     return stmt
 
 
-def get_project(key: str, viewer: Any = None) -> Project | None:
-    """A visible project of an approved organization, by slug or by numeric id, with the
-    campaign links the viewer may see."""
+@dataclass(frozen=True)
+class ProjectRef:
+    """What a project page needs of its project besides the shared body: who may post its
+    updates (its organization) and what the follow button names (its id and slug)."""
+
+    id: int
+    slug: str
+    organization_id: int
+
+
+def _project_match(key: str) -> sa.ColumnElement[bool]:
     match = Project.slug == key
     project_id = parse_id(key)
     if project_id is not None:
         match = sa.or_(match, Project.id == project_id)
+    return match
+
+
+def find_project_ref(key: str) -> ProjectRef | None:
+    """The visible project of an approved organization that :func:`get_project` finds for
+    ``key``, as three columns: one query, no ORM object (the project page on a fragment hit)."""
+    row = db.session.execute(
+        sa.select(Project.id, Project.slug, Project.organization_id)
+        .join(Project.organization)
+        .where(_project_match(key), Project.hidden_at.is_(None), _listed())
+        .order_by(sa.case((Project.slug == key, 0), else_=1))
+        .limit(1)
+    ).first()
+    return None if row is None else ProjectRef(*row)
+
+
+def get_project(key: str, viewer: Any = None) -> Project | None:
+    """A visible project of an approved organization, by slug or by numeric id, with the
+    campaign links the viewer may see."""
     stmt = (
         sa.select(Project)
         .join(Project.organization)
-        .where(match, Project.hidden_at.is_(None), _listed())
+        .where(_project_match(key), Project.hidden_at.is_(None), _listed())
         .options(contains_eager(Project.organization), _shown_links(viewer))
         .execution_options(populate_existing=True)
         .order_by(sa.case((Project.slug == key, 0), else_=1))
