@@ -36,6 +36,7 @@ from app.extensions import db
 from app.models import (
     Campaign,
     CampaignStatus,
+    CampaignTranslation,
     LinkVisibility,
     Organization,
     OrganizationKind,
@@ -463,6 +464,58 @@ def directory_countries() -> list[str]:
 def all_campaigns() -> list[Campaign]:
     """Every campaign in curated order, for filter options."""
     return list(db.session.scalars(sa.select(Campaign).order_by(Campaign.position, Campaign.id)))
+
+
+# How many campaigns the directory's campaign filter offers at most (config
+# DIRECTORY_CAMPAIGN_CHOICES): the huge set has 500, too many for a select, and each costs the page.
+DIRECTORY_CAMPAIGN_CHOICES = 40
+_CAMPAIGN_SOURCE_LOCALE = "en"  # campaigns are written in English (translations.CAMPAIGN_SOURCE_LOCALE)
+
+
+@dataclass(frozen=True)
+class CampaignChoice:
+    """A campaign offered in a filter: its slug, its title in the page's language (``lang``: the
+    language the title is in, English where it is not translated)."""
+
+    id: int
+    slug: str
+    title: str
+    lang: str
+
+
+@dataclass(frozen=True)
+class CampaignChoices:
+    items: list[CampaignChoice]
+    more: bool  # campaigns with supporters were left out (the note says which are shown)
+    limit: int
+
+
+def directory_campaign_choices(selected: Campaign | None, locale: str, limit: int) -> CampaignChoices:
+    """The directory's campaign filter: the ``limit`` campaigns with the most supporters (a
+    campaign without any would list no organization), and always the selected one, sorted by
+    their title in ``locale``. One query of plain columns, the translation joined."""
+    selected_id = selected.id if selected is not None else None
+    is_selected = Campaign.id == selected_id if selected_id is not None else sa.false()
+    if locale == _CAMPAIGN_SOURCE_LOCALE:
+        stmt = sa.select(Campaign.id, Campaign.slug, Campaign.title, sa.null())
+    else:
+        stmt = sa.select(Campaign.id, Campaign.slug, Campaign.title, CampaignTranslation.title).outerjoin(
+            CampaignTranslation,
+            sa.and_(CampaignTranslation.campaign_id == Campaign.id, CampaignTranslation.locale == locale),
+        )
+    rows = db.session.execute(
+        stmt.where(sa.or_(Campaign.supporter_count > 0, is_selected))
+        .order_by(sa.case((is_selected, 0), else_=1), Campaign.supporter_count.desc(), Campaign.id)
+        .limit(limit + 1)
+    ).all()
+    items = []
+    for campaign_id, slug, title, translated in rows[:limit]:
+        if translated and translated.strip():
+            items.append(CampaignChoice(campaign_id, slug, translated, locale))
+        else:
+            items.append(CampaignChoice(campaign_id, slug, title, _CAMPAIGN_SOURCE_LOCALE))
+    items.sort(key=lambda choice: (choice.title.casefold(), choice.id))
+    return CampaignChoices(items=items, more=len(rows) > limit, limit=limit)
 
 
 def get_organization(slug: str) -> Organization | None:
