@@ -566,24 +566,44 @@ class ProjectFilters:
         return bool(self.campaign or self.country or self.kind)
 
 
-def projects_page(filters: ProjectFilters | None = None, viewer: Any = None, page: int = 1) -> Pagination:
+# The projects page counts its projects only so far, as the directory does (BoundedPage): the
+# count of every visible project read 20,000 rows of the large set (0.4 s on a busy machine).
+PROJECTS_COUNT_LIMIT = 1_000
+
+
+def projects_page(filters: ProjectFilters | None = None, viewer: Any = None, page: int = 1) -> BoundedPage:
     """Visible projects of approved organizations, newest first, each with the campaign links the
     viewer may see; filtered by a campaign (through a link the viewer may see) and by the country
     and kind of their organization (indexed: organizations by status and kind or country,
-    projects by organization, links by campaign). A constant number of queries."""
-    return _paginate(projects_page_statement(filters or ProjectFilters(), viewer), page)
+    projects by organization, links by campaign). A constant number of queries; the total is
+    counted up to PROJECTS_COUNT_LIMIT (or as far as the page asked for reaches)."""
+    if page < 1:
+        abort(404)
+    filters = filters or ProjectFilters()
+    per_page = current_app.config["PAGE_SIZE"]
+    offset = (page - 1) * per_page
+    bound = max(PROJECTS_COUNT_LIMIT, offset + per_page)
+    counted = _filter_projects(sa.select(Project.id), filters, viewer).limit(bound + 1).subquery()
+    found = db.session.scalar(sa.select(sa.func.count()).select_from(counted)) or 0
+    items = list(db.session.scalars(projects_page_statement(filters, viewer).limit(per_page).offset(offset)))
+    if page > 1 and not items:
+        abort(404)
+    return BoundedPage(items, page, per_page, min(found, bound), found > bound)
 
 
 def projects_page_statement(filters: ProjectFilters, viewer: Any) -> sa.Select:
     """The statement of :func:`projects_page` (also read by the open-data doors)."""
     stmt = (
         sa.select(Project)
-        .join(Project.organization)
-        .where(Project.hidden_at.is_(None), _listed())
         .options(contains_eager(Project.organization), _shown_links(viewer))
         .execution_options(populate_existing=True)
         .order_by(Project.created_at.desc(), Project.id.desc())
     )
+    return _filter_projects(stmt, filters, viewer)
+
+
+def _filter_projects(stmt: sa.Select, filters: ProjectFilters, viewer: Any) -> sa.Select:
+    stmt = stmt.join(Project.organization).where(Project.hidden_at.is_(None), _listed())
     if filters.country:
         stmt = stmt.where(Organization.country == filters.country)
     if filters.kind:
