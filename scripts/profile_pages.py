@@ -20,6 +20,7 @@ import cProfile
 import os
 import pstats
 import re
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -161,6 +162,7 @@ def main() -> None:
     parser.add_argument("--as", dest="audiences", action="append", choices=AUDIENCES)
     parser.add_argument("--profile", type=int, default=0, help="print the top N functions (cProfile)")
     parser.add_argument("--no-page-cache", action="store_true")
+    parser.add_argument("--median", action="store_true", help="the median request (p50), not the mean")
     args = parser.parse_args()
     configure_environment(page_cache=not args.no_page_cache)
 
@@ -189,14 +191,17 @@ def main() -> None:
                 if response.status_code != 200:
                     raise SystemExit(f"{page} as {audience}: {response.status_code}")
             profiler = cProfile.Profile() if args.profile else None
-            started = time.perf_counter()
+            times = []
             if profiler:
                 profiler.enable()
             for _ in range(args.requests):
+                started = time.perf_counter()
                 client.get(url)
+                times.append(time.perf_counter() - started)
             if profiler:
                 profiler.disable()
-            line += f"{(time.perf_counter() - started) * 1000 / args.requests:>14.2f}"
+            shown = statistics.median(times) if args.median else statistics.fmean(times)
+            line += f"{shown * 1000:>14.2f}"
             if profiler:
                 print(f"\n--- {page} as {audience}: top {args.profile} by cumulative time")
                 stats = pstats.Stats(profiler)

@@ -412,3 +412,55 @@ def test_directory_runs_a_constant_number_of_queries(app, client, count_queries)
     many = queries_for(client, count_queries, url)
     assert few.count == many.count, (few, many)
     assert few.count <= 6, few
+
+
+def test_the_campaign_filter_offers_the_most_supported_campaigns_up_to_a_bound(app, client, count_queries):
+    """More campaigns than the bound: the filter offers those with the most supporters (none
+    without any), sorted by title in the page's language, says that others are left out, and
+    always offers the selected campaign; one query of plain rows."""
+    import re
+
+    from app.models import CampaignTranslation
+    from app.services import directory
+
+    app.config["DIRECTORY_CAMPAIGN_CHOICES"] = 3
+    with app_context(app):
+        supporters = [make_organization(f"Supporter {n}") for n in range(5)]
+        # Titles against the supporters' order, so that sorting by title shows.
+        for title, count in [("Delta", 5), ("Alpha", 4), ("Charlie", 3), ("Bravo", 2), ("Echo", 1)]:
+            campaign = make_campaign(title, slug=title.lower())
+            for org in supporters[:count]:
+                make_pledge(org, campaign)
+        make_campaign("Foxtrot", slug="foxtrot")  # no supporter
+        charlie = db.session.scalar(db.select(Campaign).where(Campaign.slug == "charlie"))
+        db.session.add(CampaignTranslation(campaign_id=charlie.id, locale="fr", title="Zoulou", summary="."))
+        db.session.commit()
+
+    def offered(html: str) -> list[str]:
+        select = html[
+            html.index('id="filter-campaign"') : html.index("</select>", html.index('id="filter-campaign"'))
+        ]
+        return re.findall(r'<option value="([a-z]+)"', select)
+
+    html = page(client, "/organizations/")
+    assert offered(html) == ["alpha", "charlie", "delta"]
+    assert "The 3 campaigns with the most supporters." in html
+    assert 'aria-describedby="filter-campaign-note"' in html and '<label for="filter-campaign">' in html
+    # The selected campaign is offered, and selected, though it is not among the most supported.
+    html = page(client, "/organizations/?campaign=echo")
+    assert offered(html) == ["alpha", "delta", "echo"]
+    assert '<option value="echo" selected' in html
+    html = page(client, "/organizations/?campaign=foxtrot")
+    assert "foxtrot" in offered(html)
+    # In French, sorted by the French titles (Charlie is "Zoulou" there), each with its language.
+    html = page(client, "/organizations/?lang=fr")
+    assert offered(html) == ["alpha", "delta", "charlie"]
+    assert '<option value="charlie" lang="fr">Zoulou</option>' in html
+    # All fit under a larger bound: no note.
+    app.config["DIRECTORY_CAMPAIGN_CHOICES"] = 40
+    html = page(client, "/organizations/?lang=en")
+    assert offered(html) == ["alpha", "bravo", "charlie", "delta", "echo"]
+    assert "campaigns with the most supporters" not in html
+    with app_context(app), count_queries() as counter:
+        choices = directory.directory_campaign_choices(None, "fr", 3)
+    assert counter.count == 1 and choices.more and len(choices.items) == 3

@@ -147,6 +147,33 @@ def test_projects_are_paginated_newest_first(app, client):
     assert client.get("/projects/?page=3").status_code == 404
 
 
+def test_project_list_counts_only_up_to_a_bound_and_pages_on_with_next(app, client, monkeypatch):
+    """The projects' total is counted up to PROJECTS_COUNT_LIMIT, as the directory's (a count of
+    every visible project grows with the network): past it the page says "more than" and goes on
+    with "Next"; the last page, once reached, is exact; filters are counted the same way."""
+    from app.services import directory
+
+    monkeypatch.setattr(directory, "PROJECTS_COUNT_LIMIT", 4)
+    titles = [f"Bounded {letter}" for letter in "GFEDCBA"]  # made oldest first: listed A, B, ...
+    with app_context(app):
+        app.config["PAGE_SIZE"] = 2
+        org = make_organization(country="IT")
+        for title in titles:
+            make_project(org, [], title)
+        make_project(make_organization(country="IQ"), [], "Elsewhere")
+        db.session.commit()
+
+    first = page(client, "/projects/")
+    assert "More than 4 projects" in first and "8 projects" not in first
+    assert "Page 1 of more than 2" in first and 'rel="next"' in first
+    last = page(client, "/projects/?page=4")
+    assert "Page 4 of 4" in last and 'rel="next"' not in last
+    assert client.get("/projects/?page=5").status_code == 404
+    assert client.get("/projects/?page=0").status_code == 404
+    assert "More than 4 projects" in page(client, "/projects/?country=IT")
+    assert "1 project" in page(client, "/projects/?country=IQ")
+
+
 def test_empty_project_list_says_what_to_do(client):
     assert "from their dashboard" in page(client, "/projects/")
 

@@ -1,4 +1,4 @@
-from flask import abort, render_template, request
+from flask import abort, current_app, render_template, request
 from flask_login import current_user
 
 from app import fragments, labels, params, urls
@@ -26,7 +26,9 @@ def _public_index() -> str:
         filters=filters,
         kinds=list(OrganizationKind),
         countries=labels.sorted_countries(directory.directory_countries()),
-        campaigns=translations.localized_campaigns(directory.all_campaigns(), current_locale()),
+        campaigns=directory.directory_campaign_choices(
+            filters.campaign, current_locale(), current_app.config["DIRECTORY_CAMPAIGN_CHOICES"]
+        ),
     )
 
 

@@ -41,22 +41,26 @@ def _public_index(filters) -> str:
 
 @bp.get("/<key>")
 def detail(key: str):
-    project = directory.get_project(key, current_user)
+    # On a fragment hit the page needs only three columns of the project (one query): the
+    # reader's own parts are whether they may post updates (the project's organization shares a
+    # body with the links to edit them) and their follow button.
+    project = directory.find_project_ref(key)
     if project is None:
         abort(404)
-    # The reader's own parts: may they post updates (the project's organization shares a body
-    # with the links to edit them), and their follow button.
     reader = updates.project_reader(project, current_user)
     name = "project:posting" if reader.may_post else "project"
     return render_template(
         "projects/detail.html",
-        body=fragments.cached(name, lambda: _public_detail(project, reader.may_post), slots=4),
+        body=fragments.cached(name, lambda: _public_detail(key, reader.may_post), slots=4),
         follow=reader.follow,
     )
 
 
-def _public_detail(project, may_post: bool) -> str:
+def _public_detail(key: str, may_post: bool) -> str:
     """A project page's body: the same for every reader of one audience (app/fragments.py)."""
+    project = directory.get_project(key, current_user)
+    if project is None:
+        abort(404)  # hidden between the two reads
     return render_template(
         "projects/_detail_body.html",
         project=translations.localized_project(project, current_locale()),

@@ -29,6 +29,7 @@ copy of the DDL in :mod:`app.search_engine.ddl` and of the folding.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -349,7 +350,12 @@ CANDIDATES = 100
 
 
 def _candidates(
-    kind: str, terms: list[str], title_only: bool, bound: int, where: Sequence[sa.ColumnElement[bool]] = ()
+    kind: str,
+    terms: list[str],
+    title_only: bool,
+    bound: int,
+    where: Sequence[sa.ColumnElement[bool]],
+    dialect: str,
 ) -> sa.Subquery:
     """The first ``bound`` visible rows of ``kind`` whose title (``title_only``) or text matches
     (and that meet the caller's ``where``, e.g. the directory's filters), in the index's own
@@ -358,7 +364,7 @@ def _candidates(
     number = 0 if title_only else 1
     tier = sa.literal(number).label("tier")
     name = f"{kind}_{'title' if title_only else 'text'}"
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         vector = sa.literal_column(f"{kind}.search_vector")
         simple = sa.literal_column("'simple'")
         wanted = sa.func.to_tsquery(simple, sa.bindparam(f"tsq_{number}", _tsquery(terms, title_only)))
@@ -418,7 +424,13 @@ def ranked_candidates(
     terms = query_terms(query)
     if not terms:
         return None
-    tiers = [_candidates(kind, terms, title_only, bound, where) for title_only in (True, False)]
+    return _ranked(kind, terms, bound, where, db.session.get_bind().dialect.name)
+
+
+def _ranked(
+    kind: str, terms: list[str], bound: int, where: Sequence[sa.ColumnElement[bool]], dialect: str
+) -> sa.Subquery:
+    tiers = [_candidates(kind, terms, title_only, bound, where, dialect) for title_only in (True, False)]
     found = sa.union_all(*(sa.select(t.c.id, t.c.tier, t.c.rank) for t in tiers)).subquery("found")
     return (
         sa.select(
@@ -436,12 +448,31 @@ def find(kind: str, query: str | None, *, limit: int, offset: int = 0) -> list:
     Only a bounded candidate set is ranked: the first CANDIDATES (or ``offset + limit``) matches
     in the title and as many anywhere, taken in the index's order. Ranking every match would
     read each matching row (tens of thousands for a common word at ten times today's size);
-    the cost here stays the same whatever the size of the network."""
-    model = _MODELS[kind]
-    best = ranked_candidates(kind, query, bound=max(CANDIDATES, offset + limit))
-    if best is None:
+    the cost here stays the same whatever the size of the network.
+
+    The statement is built once per kind, database and page size (:func:`_find_statement`); the
+    words of the query are its parameters (:func:`_match_params`)."""
+    terms = query_terms(query)
+    if not terms:
         return []
-    statement = (
+    dialect = db.session.get_bind().dialect.name
+    statement = _find_statement(kind, dialect, max(CANDIDATES, offset + limit), limit, offset)
+    return list(db.session.scalars(statement, _match_params(dialect, terms)))
+
+
+# Words the statements of :func:`find` are built with; each search passes its own as parameters.
+_PLACEHOLDER_TERMS = ["placeholder"]
+
+
+@functools.lru_cache(maxsize=64)
+def _find_statement(kind: str, dialect: str, bound: int, limit: int, offset: int) -> sa.Select:
+    """The statement of :func:`find`, built once: building it (three subqueries, a union, the
+    visibility rule) and computing its cache key cost SQLAlchemy more than the database took to
+    run it (SQLite, the large set). Reused, its cache key is kept with it and its compiled form
+    found in the engine's cache."""
+    model = _MODELS[kind]
+    best = _ranked(kind, _PLACEHOLDER_TERMS, bound, (), dialect)
+    return (
         sa.select(model)
         .options(load_only(*_RESULT_COLUMNS[kind]))
         .join(best, best.c.id == model.id)
@@ -449,7 +480,13 @@ def find(kind: str, query: str | None, *, limit: int, offset: int = 0) -> list:
         .limit(limit)
         .offset(offset)
     )
-    return list(db.session.scalars(statement))
+
+
+def _match_params(dialect: str, terms: list[str]) -> dict[str, str]:
+    """The values of the bound parameters that :func:`_candidates` names, for ``terms``."""
+    if dialect == "postgresql":
+        return {"tsq_0": _tsquery(terms, True), "tsq_1": _tsquery(terms, False), "tsq_rank": _tsquery(terms)}
+    return {"fts_0": _fts5_query(terms, True), "fts_1": _fts5_query(terms, False)}
 
 
 @dataclass

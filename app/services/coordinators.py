@@ -40,6 +40,27 @@ def may_coordinate(user: Any, campaign: Campaign, *, among: list[Organization] |
     return is_coordinator(organization.id, campaign.id)
 
 
+def coordinating(user: Any, campaign: Campaign) -> bool | sa.Exists:
+    """:func:`may_coordinate` for a caller that asks it in one select with other questions about
+    the same reader: the answer when no query is needed (a visitor, a moderator, an organization
+    out of public view), else the ``EXISTS`` that decides it."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_moderator:
+        return True
+    organization = user.organization
+    if organization is None or not is_publicly_listed(organization):
+        return False
+    return _coordinator_exists(organization.id, campaign.id)
+
+
+def _coordinator_exists(organization_id: int, campaign_id: int) -> sa.Exists:
+    return sa.exists().where(
+        CampaignCoordinator.campaign_id == campaign_id,
+        CampaignCoordinator.organization_id == organization_id,
+    )
+
+
 def is_coordinator(organization_id: int, campaign_id: int) -> bool:
     return (
         db.session.scalar(

@@ -36,6 +36,7 @@ from app.extensions import db
 from app.models import (
     Campaign,
     CampaignStatus,
+    CampaignTranslation,
     LinkVisibility,
     Organization,
     OrganizationKind,
@@ -465,6 +466,58 @@ def all_campaigns() -> list[Campaign]:
     return list(db.session.scalars(sa.select(Campaign).order_by(Campaign.position, Campaign.id)))
 
 
+# How many campaigns the directory's campaign filter offers at most (config
+# DIRECTORY_CAMPAIGN_CHOICES): the huge set has 500, too many for a select, and each costs the page.
+DIRECTORY_CAMPAIGN_CHOICES = 40
+_CAMPAIGN_SOURCE_LOCALE = "en"  # campaigns are written in English (translations.CAMPAIGN_SOURCE_LOCALE)
+
+
+@dataclass(frozen=True)
+class CampaignChoice:
+    """A campaign offered in a filter: its slug, its title in the page's language (``lang``: the
+    language the title is in, English where it is not translated)."""
+
+    id: int
+    slug: str
+    title: str
+    lang: str
+
+
+@dataclass(frozen=True)
+class CampaignChoices:
+    items: list[CampaignChoice]
+    more: bool  # campaigns with supporters were left out (the note says which are shown)
+    limit: int
+
+
+def directory_campaign_choices(selected: Campaign | None, locale: str, limit: int) -> CampaignChoices:
+    """The directory's campaign filter: the ``limit`` campaigns with the most supporters (a
+    campaign without any would list no organization), and always the selected one, sorted by
+    their title in ``locale``. One query of plain columns, the translation joined."""
+    selected_id = selected.id if selected is not None else None
+    is_selected = Campaign.id == selected_id if selected_id is not None else sa.false()
+    if locale == _CAMPAIGN_SOURCE_LOCALE:
+        stmt = sa.select(Campaign.id, Campaign.slug, Campaign.title, sa.null())
+    else:
+        stmt = sa.select(Campaign.id, Campaign.slug, Campaign.title, CampaignTranslation.title).outerjoin(
+            CampaignTranslation,
+            sa.and_(CampaignTranslation.campaign_id == Campaign.id, CampaignTranslation.locale == locale),
+        )
+    rows = db.session.execute(
+        stmt.where(sa.or_(Campaign.supporter_count > 0, is_selected))
+        .order_by(sa.case((is_selected, 0), else_=1), Campaign.supporter_count.desc(), Campaign.id)
+        .limit(limit + 1)
+    ).all()
+    items = []
+    for campaign_id, slug, title, translated in rows[:limit]:
+        if translated and translated.strip():
+            items.append(CampaignChoice(campaign_id, slug, translated, locale))
+        else:
+            items.append(CampaignChoice(campaign_id, slug, title, _CAMPAIGN_SOURCE_LOCALE))
+    items.sort(key=lambda choice: (choice.title.casefold(), choice.id))
+    return CampaignChoices(items=items, more=len(rows) > limit, limit=limit)
+
+
 def get_organization(slug: str) -> Organization | None:
     """An organization in public view by slug; None for any other (pending, dark, ...)."""
     return db.session.scalar(sa.select(Organization).where(Organization.slug == slug, _listed()))
@@ -513,24 +566,44 @@ class ProjectFilters:
         return bool(self.campaign or self.country or self.kind)
 
 
-def projects_page(filters: ProjectFilters | None = None, viewer: Any = None, page: int = 1) -> Pagination:
+# The projects page counts its projects only so far, as the directory does (BoundedPage): the
+# count of every visible project read 20,000 rows of the large set (0.4 s on a busy machine).
+PROJECTS_COUNT_LIMIT = 1_000
+
+
+def projects_page(filters: ProjectFilters | None = None, viewer: Any = None, page: int = 1) -> BoundedPage:
     """Visible projects of approved organizations, newest first, each with the campaign links the
     viewer may see; filtered by a campaign (through a link the viewer may see) and by the country
     and kind of their organization (indexed: organizations by status and kind or country,
-    projects by organization, links by campaign). A constant number of queries."""
-    return _paginate(projects_page_statement(filters or ProjectFilters(), viewer), page)
+    projects by organization, links by campaign). A constant number of queries; the total is
+    counted up to PROJECTS_COUNT_LIMIT (or as far as the page asked for reaches)."""
+    if page < 1:
+        abort(404)
+    filters = filters or ProjectFilters()
+    per_page = current_app.config["PAGE_SIZE"]
+    offset = (page - 1) * per_page
+    bound = max(PROJECTS_COUNT_LIMIT, offset + per_page)
+    counted = _filter_projects(sa.select(Project.id), filters, viewer).limit(bound + 1).subquery()
+    found = db.session.scalar(sa.select(sa.func.count()).select_from(counted)) or 0
+    items = list(db.session.scalars(projects_page_statement(filters, viewer).limit(per_page).offset(offset)))
+    if page > 1 and not items:
+        abort(404)
+    return BoundedPage(items, page, per_page, min(found, bound), found > bound)
 
 
 def projects_page_statement(filters: ProjectFilters, viewer: Any) -> sa.Select:
     """The statement of :func:`projects_page` (also read by the open-data doors)."""
     stmt = (
         sa.select(Project)
-        .join(Project.organization)
-        .where(Project.hidden_at.is_(None), _listed())
         .options(contains_eager(Project.organization), _shown_links(viewer))
         .execution_options(populate_existing=True)
         .order_by(Project.created_at.desc(), Project.id.desc())
     )
+    return _filter_projects(stmt, filters, viewer)
+
+
+def _filter_projects(stmt: sa.Select, filters: ProjectFilters, viewer: Any) -> sa.Select:
+    stmt = stmt.join(Project.organization).where(Project.hidden_at.is_(None), _listed())
     if filters.country:
         stmt = stmt.where(Organization.country == filters.country)
     if filters.kind:
@@ -544,17 +617,44 @@ def projects_page_statement(filters: ProjectFilters, viewer: Any) -> sa.Select:
     return stmt
 
 
-def get_project(key: str, viewer: Any = None) -> Project | None:
-    """A visible project of an approved organization, by slug or by numeric id, with the
-    campaign links the viewer may see."""
+@dataclass(frozen=True)
+class ProjectRef:
+    """What a project page needs of its project besides the shared body: who may post its
+    updates (its organization) and what the follow button names (its id and slug)."""
+
+    id: int
+    slug: str
+    organization_id: int
+
+
+def _project_match(key: str) -> sa.ColumnElement[bool]:
     match = Project.slug == key
     project_id = parse_id(key)
     if project_id is not None:
         match = sa.or_(match, Project.id == project_id)
+    return match
+
+
+def find_project_ref(key: str) -> ProjectRef | None:
+    """The visible project of an approved organization that :func:`get_project` finds for
+    ``key``, as three columns: one query, no ORM object (the project page on a fragment hit)."""
+    row = db.session.execute(
+        sa.select(Project.id, Project.slug, Project.organization_id)
+        .join(Project.organization)
+        .where(_project_match(key), Project.hidden_at.is_(None), _listed())
+        .order_by(sa.case((Project.slug == key, 0), else_=1))
+        .limit(1)
+    ).first()
+    return None if row is None else ProjectRef(*row)
+
+
+def get_project(key: str, viewer: Any = None) -> Project | None:
+    """A visible project of an approved organization, by slug or by numeric id, with the
+    campaign links the viewer may see."""
     stmt = (
         sa.select(Project)
         .join(Project.organization)
-        .where(match, Project.hidden_at.is_(None), _listed())
+        .where(_project_match(key), Project.hidden_at.is_(None), _listed())
         .options(contains_eager(Project.organization), _shown_links(viewer))
         .execution_options(populate_existing=True)
         .order_by(sa.case((Project.slug == key, 0), else_=1))

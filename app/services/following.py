@@ -37,6 +37,7 @@ from app.models import (
     User,
 )
 from app.services import DomainError, NotAllowed, directory, mail, tokens
+from app.services.directory import ProjectRef
 from app.services.mail import header_text
 
 Subject = Campaign | Organization | Project
@@ -54,7 +55,7 @@ def find_subject(kind: str, key: str, viewer: Any = None) -> Subject | None:
     return None
 
 
-def subject_key(kind: str, subject: Subject) -> str:
+def subject_key(kind: str, subject: Subject | ProjectRef) -> str:
     if kind not in FOLLOWABLE:
         raise ValueError(kind)
     return f"{kind}:{subject.id}"
@@ -72,17 +73,18 @@ def _email_key(email: str) -> str:
     return f"email:{email}"
 
 
-def is_following(user: Any, kind: str, subject: Subject) -> bool:
+def following_exists(user: User, kind: str, subject: Subject | ProjectRef) -> sa.Exists:
+    """Whether the logged-in ``user`` follows ``subject``, as an ``EXISTS`` for a caller that asks
+    it in one select with other questions about the same reader (:func:`is_following`)."""
+    return sa.exists().where(
+        Follow.follower_key == _user_key(user), Follow.subject_key == subject_key(kind, subject)
+    )
+
+
+def is_following(user: Any, kind: str, subject: Subject | ProjectRef) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return (
-        db.session.scalar(
-            sa.select(Follow.id).where(
-                Follow.follower_key == _user_key(user), Follow.subject_key == subject_key(kind, subject)
-            )
-        )
-        is not None
-    )
+    return bool(db.session.scalar(sa.select(following_exists(user, kind, subject))))
 
 
 @dataclass(frozen=True)
@@ -95,11 +97,17 @@ class FollowPanel:
     following: bool | None
 
 
-def panel(kind: str, subject: Subject, viewer: Any) -> FollowPanel:
+def panel(
+    kind: str, subject: Subject | ProjectRef, viewer: Any, *, following: bool | None = None
+) -> FollowPanel:
+    """The follow button of ``viewer`` for ``subject``. ``following``: whether they follow it,
+    when the caller asked already (:func:`following_exists`); else one query for a logged-in viewer."""
     logged_in = viewer is not None and getattr(viewer, "is_authenticated", False)
-    return FollowPanel(
-        kind=kind, key=subject.slug, following=is_following(viewer, kind, subject) if logged_in else None
-    )
+    if not logged_in:
+        following = None
+    elif following is None:
+        following = is_following(viewer, kind, subject)
+    return FollowPanel(kind=kind, key=subject.slug, following=following)
 
 
 # --- Members -------------------------------------------------------------------------------

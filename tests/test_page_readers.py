@@ -1,0 +1,98 @@
+"""The reader's own parts of the campaign and project pages, decided in the services with as
+few queries as they need (issue #16): a project page's reader lookup reads three columns of the
+project (``directory.find_project_ref``), the campaign page asks whether the reader coordinates
+the campaign and whether they follow it in one select (``updates.campaign_reader``)."""
+
+from __future__ import annotations
+
+from app.extensions import db
+from app.models import CampaignCoordinator, OrganizationStatus
+from app.models.base import utcnow
+from app.services import directory, following, updates
+from tests.builders import make_campaign, make_moderator, make_organization, make_project, make_user
+from tests.conftest import app_context, log_in
+
+
+def _follow(user, kind, subject) -> None:
+    following.follow(user, kind, subject)
+
+
+def test_the_project_lookup_finds_what_get_project_finds_and_nothing_else(app):
+    with app_context(app):
+        org = make_organization("Keepers")
+        project = make_project(org, title="Clean Wells", slug="clean-wells")
+        hidden = make_project(org, title="Hidden", slug="hidden", hidden_at=utcnow())
+        pending = make_project(make_organization("Newcomers", status=OrganizationStatus.PENDING), slug="new")
+        # A slug that is another project's id: the slug wins, as in get_project.
+        numeric = make_project(org, title="Numbered", slug=str(project.id))
+        db.session.commit()
+        for key in ("clean-wells", str(numeric.id)):
+            ref, full = directory.find_project_ref(key), directory.get_project(key)
+            assert (ref.id, ref.slug, ref.organization_id) == (full.id, full.slug, full.organization_id)
+        assert directory.find_project_ref(str(project.id)).id == numeric.id
+        assert directory.find_project_ref("hidden") is None and directory.get_project("hidden") is None
+        assert directory.find_project_ref(str(hidden.id)) is None
+        assert directory.find_project_ref("new") is None and pending.id
+        assert directory.find_project_ref("nothing") is None
+
+
+def test_the_project_page_offers_posting_and_following_from_the_light_lookup(app, make_app, tmp_path):
+    """With the fragment cache on, the member of the project's organization (who follows it) and
+    an outsider get their own parts around the shared body, by slug and by id."""
+    application = make_app(
+        PAGE_CACHE=True, PAGE_CACHE_GENERATION_FILE=str(tmp_path / "generation"), SITE_URL="http://localhost"
+    )
+    with app_context(application):
+        org = make_organization("Keepers")
+        project = make_project(org, title="Clean Wells", slug="clean-wells")
+        member = make_user(org, email="keeper@example.org")
+        make_user(make_organization("Others"), email="other@example.org")
+        _follow(member, "project", project)
+        db.session.commit()
+        project_id = project.id
+    keeper, other = application.test_client(), application.test_client()
+    log_in(keeper, "keeper@example.org")
+    log_in(other, "other@example.org")
+    for _ in range(2):  # rendered, then shared
+        for key in ("clean-wells", str(project_id)):
+            html = keeper.get(f"/projects/{key}").get_data(as_text=True)
+            assert "Post an update" in html and "Stop following" in html
+            html = other.get(f"/projects/{key}").get_data(as_text=True)
+            assert "Clean Wells" in html
+            assert "Post an update" not in html and "Stop following" not in html and ">Follow<" in html
+    assert other.get("/projects/missing").status_code == 404
+
+
+def test_the_campaign_reader_asks_coordination_and_following_in_one_query(app, count_queries):
+    with app_context(app):
+        campaign = make_campaign("Save the Tigris", slug="save-the-tigris")
+        keepers = make_organization("River Keepers")
+        coordinator = make_user(keepers, email="keeper@example.org")
+        follower = make_user(make_organization("Followers"), email="follower@example.org")
+        stranger = make_user(make_organization("Strangers"), email="stranger@example.org")
+        moderator = make_moderator("mod@example.org")
+        db.session.add(CampaignCoordinator(campaign_id=campaign.id, organization_id=keepers.id))
+        _follow(coordinator, "campaign", campaign)
+        _follow(follower, "campaign", campaign)
+        _follow(moderator, "campaign", campaign)
+        db.session.commit()
+        expected = {
+            coordinator: (True, True),
+            follower: (False, True),
+            stranger: (False, False),
+            moderator: (True, True),
+        }
+        for user, (may_post, follows) in expected.items():
+            user.organization  # loaded with the session's user in a request  # noqa: B018
+            with count_queries() as counter:
+                reader = updates.campaign_reader(campaign, user)
+            assert (reader.may_post, reader.follow.following) == (may_post, follows), user.email
+            assert counter.count == 1, counter.statements
+        # An organization out of public view coordinates nothing, whatever its rows say.
+        keepers.status = OrganizationStatus.SUSPENDED
+        db.session.flush()
+        reader = updates.campaign_reader(campaign, coordinator)
+        assert (reader.may_post, reader.follow.following) == (False, True)
+        with count_queries() as counter:
+            reader = updates.campaign_reader(campaign, None)
+        assert (reader.may_post, reader.follow.following, counter.count) == (False, None, 0)
