@@ -359,6 +359,10 @@ def send_due(period: str, now: datetime | None = None) -> Run:
         [u.email for u in users.values()] + [r.email for r in rows if r.email]
     )
     for follower_key, all_follows in sorted(by_follower.items()):
+        if follower_key in done:
+            run.readers += 1
+            run.already_sent += 1
+            continue
         reader = _reader_of(follower_key, all_follows, users)
         if reader is None:
             continue
@@ -367,9 +371,6 @@ def send_due(period: str, now: datetime | None = None) -> Run:
         if not follows and not pending:
             continue
         run.readers += 1
-        if follower_key in done:
-            run.already_sent += 1
-            continue
         if reader.email.lower() in bounced:
             run.bounced += 1
             continue

@@ -207,12 +207,8 @@ def _record(
     )  # fmt: skip
     db.session.add(row)
     if counts:
-        db.session.execute(
-            sa.update(User)
-            .where(User.id == user.id)
-            .values(unread_notifications=User.unread_notifications + 1)
-            .execution_options(synchronize_session=False)
-        )
+        # In SQL, so that two events at once both count; read again after the flush.
+        user.unread_notifications = User.unread_notifications + 1
     db.session.flush()
     if choice == "now" and not is_bounced(user.email):
         limit = current_app.config["NOTIFICATION_MAILS_PER_HOUR"]
