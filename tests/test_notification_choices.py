@@ -273,3 +273,24 @@ def test_an_update_chosen_at_once_is_mailed_at_once_with_its_unsubscribe_link(ap
     [mailed] = [m for m in outbox if m.recipients == ["reader@example.org"]]
     assert "New update: Dam talks resume" in mailed.body and "/unsubscribe/" in mailed.body
     assert mailed.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_an_update_deleted_by_a_moderator_is_told_to_its_organization_with_the_reason(app, outbox):
+    from app.models import CampaignCoordinator
+    from app.services import updates
+
+    with app_context(app):
+        campaign = make_campaign("Save the Tigris", slug="save-the-tigris")
+        mod = make_moderator("mod@example.org")
+        member = make_user(make_organization("River Keepers"), email="member@example.org")
+        db.session.add(CampaignCoordinator(campaign_id=campaign.id, organization_id=member.organization_id))
+        db.session.flush()
+        update = updates.post_campaign_update(campaign, member, {"en": ("Dam talks", "")})
+        db.session.commit()
+        updates.hide_update(update, mod, "Names a private person")
+        db.session.commit()
+        assert _user("member@example.org").unread_notifications == 1
+    [mailed] = [m for m in outbox if m.recipients == ["member@example.org"]]
+    assert (
+        "A moderator hid your update “Dam talks”." in mailed.body and "Names a private person" in mailed.body
+    )

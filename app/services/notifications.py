@@ -282,16 +282,19 @@ def organization_decided(organization: Organization, decision: str, reason: str 
 
 def content_hidden(
     organization: Organization, what: str, item_id: int, title: str, reason: str,
-    template: str, subject: Any, **context: Any,
+    template: str | None = None, subject: Any = None, **context: Any,
 ) -> None:  # fmt: skip
     """Tell the users of ``organization`` a moderator hid (or kept hidden) its ``what``
-    ("project", "pledge", "review_declined") with ``reason``; "at once" by ``template``."""
+    ("project", "pledge", "update", "review_declined") with ``reason``; "at once" by
+    ``template`` (None: the notification mail)."""
+
+    def send(user: User) -> None:
+        mail.send_decision_to(user, organization, template, subject, reason=reason, **context)
+
     for user in organization.users:
         _record(
             user, "hidden", {"what": what, "item_id": item_id, "title": title, "reason": reason},
-            send=lambda u: mail.send_decision_to(
-                u, organization, template, subject, reason=reason, **context
-            ),
+            send=send if template is not None else None,
         )  # fmt: skip
 
 
