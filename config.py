@@ -161,7 +161,7 @@ class Config:
     OUTBOX_KEEP_SENT_DAYS = 30  # `flask outbox purge` deletes delivered rows older than this
     # "At once" notification mails per recipient and hour; the excess waits for the next daily
     # digest (app/services/notifications.py).
-    NOTIFICATION_MAILS_PER_HOUR = int(os.environ.get("NOTIFICATION_MAILS_PER_HOUR", "10"))
+    NOTIFICATION_MAILS_PER_HOUR = _env_int("NOTIFICATION_MAILS_PER_HOUR", 10)
 
     # Internationalisation
     LANGUAGES = ["en", "ar", "ckb", "fr"]
