@@ -294,3 +294,18 @@ def test_an_update_deleted_by_a_moderator_is_told_to_its_organization_with_the_r
     assert (
         "A moderator hid your update “Dam talks”." in mailed.body and "Names a private person" in mailed.body
     )
+
+
+def test_flask_purge_erases_notifications_older_than_180_days(app):
+    with app_context(app):
+        user = make_user(make_organization("River Keepers"), email="member@example.org")
+        for days in (10, 200):
+            db.session.add(
+                Notification(
+                    user_id=user.id, kind="decision", params={}, created_at=utcnow() - timedelta(days=days)
+                )
+            )
+        db.session.commit()
+    result = run_command(app, "purge")
+    assert result.exit_code == 0 and "notifications: 1 erased" in result.output
+    assert count(app, Notification) == 1

@@ -580,6 +580,18 @@ def users_with_pending(period: str) -> list[int]:
     )
 
 
+NOTIFICATION_RETENTION = timedelta(days=180)
+
+
+def purge_old_notifications(now: datetime) -> int:
+    """Erase the notifications older than 180 days (``flask purge``); how many."""
+    done = db.session.execute(
+        sa.delete(Notification).where(Notification.created_at < now - NOTIFICATION_RETENTION)
+    )
+    db.session.flush()
+    return done.rowcount or 0
+
+
 def events_of(user: User, locale: str) -> list[Shown]:
     """The latest moderator and member notifications of ``user`` for the notifications page (one
     query; their words were decided for this reader when they happened)."""
