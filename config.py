@@ -159,6 +159,9 @@ class Config:
     OUTBOX_LEASE_SECONDS = 300  # a worker silent this long is taken for dead; > MAIL_TIMEOUT
     OUTBOX_SWEEP_GRACE_SECONDS = 60  # the sweep leaves fresh rows to the worker this long
     OUTBOX_KEEP_SENT_DAYS = 30  # `flask outbox purge` deletes delivered rows older than this
+    # "At once" notification mails per recipient and hour; the excess waits for the next daily
+    # digest (app/services/notifications.py).
+    NOTIFICATION_MAILS_PER_HOUR = _env_int("NOTIFICATION_MAILS_PER_HOUR", 10)
 
     # Internationalisation
     LANGUAGES = ["en", "ar", "ckb", "fr"]

@@ -393,9 +393,44 @@ def send_digests_command(period: str) -> None:
 
     stages = Stages()
     run = digests.send_due(period)
-    stages("digests built", readers=run.readers, sent=run.sent, already_sent=run.already_sent)
+    stages(
+        "digests built",
+        readers=run.readers,
+        sent=run.sent,
+        already_sent=run.already_sent,
+        bounced=run.bounced,
+    )
     db.session.commit()
     stages.summary(f"{run.sent} {period} digest(s) queued; {run.already_sent} already sent for this period")
 
 
 COMMANDS.append(digests_group)
+
+
+# Bounced addresses --------------------------------------------------------------------------------
+
+mail_group = click.Group("mail", help="Mail addresses the mail server refuses.")
+
+
+@mail_group.command("bounced")
+@click.argument("address")
+@click.option("--clear", is_flag=True, help="The address works again: mail it again.")
+@click.option("--reason", default="reported by the operator", show_default=True)
+def mail_bounced_command(address: str, clear: bool, reason: str) -> None:
+    """Mark ADDRESS as bounced (a bounce reported after the mail server accepted the message): it
+    gets no more digests or notification mail; account mail (password reset) still tries. With
+    --clear, the mark is lifted."""
+    from app.extensions import db
+    from app.services import notifications
+
+    if clear:
+        changed = notifications.clear_bounced(address)
+        db.session.commit()
+        click.echo(f"{address}: {'mark lifted' if changed else 'was not marked'}")
+        return
+    changed = notifications.mark_bounced(address, reason)
+    db.session.commit()
+    click.echo(f"{address}: {'marked as bounced' if changed else 'already marked'}")
+
+
+COMMANDS.append(mail_group)

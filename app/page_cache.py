@@ -132,6 +132,9 @@ PRIVATE_TABLES = frozenset(
         # Who follows what: shown only to the follower.
         "follows",
         "digest_deliveries",
+        # Notifications of one reader, and addresses the mail server refused.
+        "notifications",
+        "mail_bounces",
     }
 )
 

@@ -307,7 +307,10 @@ def _perform(row_id: int, token: str, now: datetime) -> str:
         try:
             mail.transmit(message)
         except mail.PermanentMailError as error:
-            return _failed(row_id, token, attempts, now, str(error), permanent=True)
+            outcome = _failed(row_id, token, attempts, now, str(error), permanent=True)
+            if error.recipient_refused:
+                _mark_bounced(message.recipients[0], str(error))
+            return outcome
         except Exception as error:
             return _failed(row_id, token, attempts, now, _describe(error))
         return _done(row_id, token, now, erase_body=True)
@@ -330,6 +333,15 @@ def _perform(row_id: int, token: str, now: datetime) -> str:
         db.session.rollback()
         return _failed(row_id, token, attempts, now, _describe(error))
     return _done(row_id, token, now)  # in the job's own transaction
+
+
+def _mark_bounced(address: str, error: str) -> None:
+    """The server refused the address for good: no more digests or notifications go to it."""
+    from app.services import notifications
+
+    if notifications.mark_bounced(address, error):
+        current_app.logger.warning("outbox: an address was refused for good and marked as bounced")
+    db.session.commit()
 
 
 def _still_ours(row_id: int, token: str) -> bool:

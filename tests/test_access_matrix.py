@@ -180,6 +180,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "moderation.users": {"GET": "L 403 403 403 403 200"},
     "notifications.index": {"GET": "L 200 200 200 200 200"},
     "notifications.mark_read": {"GET": "405 405 405 405 405 405", "POST": "L 302 302 302 302 302"},
+    "notifications.settings": {"GET": "L 200 200 200 200 200", "POST": "L 400 400 400 400 400"},
     "organizations.detail": {"GET": "200 200 200 200 200 200"},
     "organizations.index": {"GET": "200 200 200 200 200 200"},
     "organizations.logo": {"GET": "404 404 404 404 404 404"},

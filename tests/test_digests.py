@@ -18,12 +18,16 @@ from app.models import (
     OrganizationStatus,
     OutboxMessage,
     OutboxStatus,
+    Pledge,
     PledgeVisibility,
+    Project,
+    ProjectCampaign,
     Role,
+    Update,
     User,
 )
 from app.models.base import utcnow
-from app.services import digests, following, updates
+from app.services import digests, following, notifications, updates
 from tests.builders import (
     make_campaign,
     make_moderator,
@@ -32,7 +36,7 @@ from tests.builders import (
     make_project,
     make_user,
 )
-from tests.conftest import app_context, count, run_command
+from tests.conftest import app_context, count, empty_all_tables, run_command
 from tests.membership_support import link_in
 
 
@@ -220,3 +224,52 @@ def test_a_digest_is_an_outbox_row_under_its_idempotency_key(app, followed):
         row = db.session.scalar(sa.select(OutboxMessage))
         assert row.key.startswith("digest:daily:") and row.status == OutboxStatus.PENDING
         db.session.rollback()
+
+
+@pytest.fixture
+def app_with_allowance(make_app, request):
+    application = make_app(NOTIFICATION_MAILS_PER_HOUR=request.param)
+    yield application
+    with app_context(application):
+        empty_all_tables()
+
+
+@pytest.mark.parametrize(
+    "app_with_allowance", [0, 100], ids=["held-for-the-digest", "mailed-at-once"], indirect=True
+)
+@pytest.mark.parametrize("reader", ["approved@example.org", "pending@example.org", "mod@example.org"])
+def test_no_notification_of_a_new_supporter_project_or_update_names_what_its_reader_may_not_see(
+    app_with_allowance, outbox, reader
+):
+    """The same network, each account reader choosing "at once" for every followed kind: every
+    pledge, project link and update of the campaign is notified, and what reaches the reader (at
+    once, or in the daily digest when the hourly allowance is spent) names only what they may see."""
+    app = app_with_allowance
+    with app_context(app):
+        campaign = build_network()
+        for user in db.session.scalars(sa.select(User).where(User.email.in_(ACCOUNT_READERS))):
+            wanted = notifications.choices_of(user)
+            wanted.update(update="now", supporter="now", project="now")
+            notifications.set_choices(user, wanted)
+        db.session.commit()
+        for pledge in db.session.scalars(sa.select(Pledge).where(Pledge.campaign_id == campaign.id)):
+            notifications.supporter_added(pledge)
+        for link in db.session.scalars(sa.select(ProjectCampaign)):
+            notifications.project_linked(db.session.get(Project, link.project_id), {link.campaign_id})
+        for update in db.session.scalars(sa.select(Update)):
+            notifications.update_published(update)
+        db.session.commit()
+    assert run_command(app, "digests", "send", "--period", "daily").exit_code == 0
+    body = "\n".join(m.body for m in outbox if m.recipients == [reader])
+    assert "Public Supporter" in body and "Visible Project" in body
+    # The moderator wrote the visible update: nobody is notified of their own.
+    assert ("Visible news" in body) == (reader != "mod@example.org")
+    members_see = reader in ("approved@example.org", "mod@example.org")
+    for name in HIDDEN:
+        if members_see and name in ("Members Only Supporter", "Members Link Project"):
+            assert name in body, name
+        else:
+            assert name not in body, f"{name} leaked to {reader}"
+
+
+ACCOUNT_READERS = ("approved@example.org", "pending@example.org", "mod@example.org")

@@ -124,6 +124,8 @@ ACTOR_FOR = {
     "solidarity.reports": "admin",
     "updates.coordinators": "admin",
     "updates.remove_coordinator": "admin",
+    # Anyone with an account chooses their notifications; a moderator has other kinds.
+    "notifications.settings": "moderator",
 }
 
 

@@ -354,6 +354,20 @@ def test_a_recipient_refused_for_good_is_failed_at_once(smtp_app, mail_server):
     assert "550" in failed.last_error
 
 
+def test_a_recipient_refused_for_good_is_marked_bounced_and_a_busy_server_is_not(smtp_app, mail_server):
+    from app.models import MailBounce
+    from app.services import notifications
+
+    mail_server.mode = "busy"
+    queue_mail("busy@example.org")
+    assert db.session.get(MailBounce, "busy@example.org") is None  # 451: tried again later
+    mail_server.mode = "refuse"
+    queue_mail("Nobody@example.org")
+    with current_app.app_context():
+        assert notifications.is_bounced("nobody@example.org")
+        assert "550" in db.session.get(MailBounce, "nobody@example.org").reason
+
+
 def test_a_connection_lost_after_the_server_accepted_does_not_resend(smtp_app, mail_server):
     mail_server.mode = "drop-after-accept"
     row_id = queue_mail()

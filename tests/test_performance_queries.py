@@ -356,3 +356,31 @@ def test_gathering_pages_cost_the_same_few_queries_at_any_size(app, count_querie
     large = all_counts()
     assert large == small
     assert max(small.values()) <= GATHERING_MAX_QUERIES, small
+
+
+@pytest.mark.parametrize("who", ["member", "moderator"])
+def test_notification_pages_cost_the_same_few_queries_however_many_notifications(
+    app, client, auth, count_queries, who
+):
+    """The notification settings (choices on the user's row, one look for a bounce) and the
+    notifications page (the latest events in one query, their words decided when they happened)."""
+    from app.services import notifications
+    from tests.builders import make_moderator
+
+    with app_context(app):
+        org = make_organization("Member Org")
+        user = make_user(org) if who == "member" else make_moderator()
+        db.session.commit()
+    auth.login(user.email)
+    urls = {"settings": "/notifications/settings", "notifications": "/notifications/"}
+    before = measure(client, count_queries, urls)
+    with app_context(app):
+        org = db.session.get(Organization, org.id)
+        for n in range(30):
+            applicant = make_organization(f"Applicant {n}", status=OrganizationStatus.PENDING)
+            notifications.application_submitted(applicant)
+            notifications.organization_decided(org, "approved")
+            notifications.mark_bounced(f"someone{n}@example.org")
+        db.session.commit()
+    assert measure(client, count_queries, urls) == before
+    assert max(before.values()) <= MAX_QUERIES, before

@@ -33,6 +33,7 @@ from app.models.gathering import (
     RegistrationType,
 )
 from app.models.login_session import LoginSession
+from app.models.notification import CHOICES, MailBounce, Notification
 from app.models.organization import CONTACT_FIELDS, IRAQ, Organization, OrganizationTranslation
 from app.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from app.models.pledge import Pledge
@@ -58,6 +59,7 @@ from app.models.user import User
 
 __all__ = [
     "ACCENTS",
+    "CHOICES",
     "CONTACT_FIELDS",
     "DEFAULT_FREQUENCY",
     "FOLLOWABLE",
@@ -88,6 +90,8 @@ __all__ = [
     "JointStatement",
     "LinkVisibility",
     "LoginSession",
+    "MailBounce",
+    "Notification",
     "Offer",
     "OfferCategory",
     "OfferDirection",

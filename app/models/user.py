@@ -46,6 +46,9 @@ class User(UserMixin, db.Model):
     # Updates on what the user follows since they last marked their notifications as read: the
     # header's count, kept here so that no page pays a query for it (app/services/notifications.py).
     unread_notifications: Mapped[int] = mapped_column(default=0, server_default="0")
+    # What the user chose per kind of notification ({"application": "daily"}); a kind not in it
+    # takes its default (app/services/notifications.py).
+    notification_choices: Mapped[dict[str, str] | None] = mapped_column(sa.JSON)
 
     # Failed-login throttling, held in the database so it holds across workers.
     failed_login_count: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -166,34 +166,36 @@ def _render_organization(organization, status=200, **forms):
     return html, status
 
 
-# name: (form class, service, mail template, mail subject, success message)
+# name: (form class, service, mail template, mail subject, success message). The four
+# decisions on an application or a membership tell the members through their notification
+# choices (app/services/notifications.py, called by the service): no mail here.
 DECISIONS = {
     "approve": (
         NoteForm,
         moderation_service.approve_organization,
-        "approved",
-        _l("Your organization is approved on Tadamun"),
+        None,
+        None,
         _l("%(name)s is approved."),
     ),
     "reject": (
         ReasonForm,
         moderation_service.reject_organization,
-        "rejected",
-        _l("Your application to Tadamun was not approved"),
+        None,
+        None,
         _l("%(name)s is rejected; the reason has been sent."),
     ),
     "suspend": (
         ReasonForm,
         moderation_service.suspend_organization,
-        "suspended",
-        _l("Your organization is suspended on Tadamun"),
+        None,
+        None,
         _l("%(name)s is suspended."),
     ),
     "reinstate": (
         NoteForm,
         moderation_service.reinstate_organization,
-        "reinstated",
-        _l("Your organization is reinstated on Tadamun"),
+        None,
+        None,
         _l("%(name)s is reinstated."),
     ),
     # An emergency: out of public view at once, whatever the status (app/services/going_dark.py).
@@ -231,7 +233,8 @@ def decide(organization_id: int, decision: str):
     except DomainError as error:
         form.reason.errors.append(str(error))
         return _render_organization(get_organization(organization_id), 400, **{f"{decision}_form": form})
-    mail.send_decision(organization, template, subject, reason=(form.reason.data or "").strip())
+    if template is not None:
+        mail.send_decision(organization, template, subject, reason=(form.reason.data or "").strip())
     flash(str(done) % {"name": organization.name}, "success")
     if decision in ("approve", "reject"):
         return redirect(url_for("moderation.queue"))

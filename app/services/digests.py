@@ -13,6 +13,13 @@ supporters and links; counted-only pledges are never named; nothing from an orga
 public view (pending, rejected, suspended, dark, delisted, being deleted) appears, nor a hidden
 project or a deleted update.
 
+Each member's digest also carries their notifications waiting for that period (a moderator's
+applications, a member's decisions, ... chosen "daily" or "weekly"; in the daily digest also
+the "at once" ones the hourly allowance held back), each described again for its reader
+(app/services/notifications.py), and marked as mailed. For a member, what of a followed subject
+a digest carries follows their choice per kind (updates, supporters, projects;
+``notifications.follow_period``). No digest goes to a bounced address.
+
 Never twice: a ``DigestDelivery`` row per follower, period kind and period (its unique
 constraint), written in the same transaction as the queued mail (whose outbox key is the same),
 so running the command again for the same period sends nothing more. Each digest covers what
@@ -45,7 +52,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.services import following, mail, tokens, translations
+from app.services import following, mail, notifications, tokens, translations
 from app.services.directory import link_visibilities, named_visibilities
 from app.services.updates import _shown_updates
 from app.services.visibility import publicly_listed
@@ -232,15 +239,39 @@ SECTION_BUILDERS: dict[str, Callable[[Follow, Reader, datetime, datetime], Secti
 }
 
 
-def build(rows: list[Follow], reader: Reader, since: datetime, until: datetime) -> list[Section]:
-    """The non-empty sections of one reader's digest (what they may see, decided now)."""
+def _period_of(row: Follow, reader: Reader, kind: str) -> str:
+    """When the reader of ``row`` hears of ``kind`` ("update", "supporter", "project") on it."""
+    if reader.viewer is None:
+        return row.frequency
+    return notifications.follow_period(reader.viewer, kind, row.frequency)
+
+
+def build(
+    rows: list[Follow], reader: Reader, since: datetime, until: datetime, period: str | None = None
+) -> list[Section]:
+    """The non-empty sections of one reader's digest (what they may see, decided now); with
+    ``period``, only the kinds of news the reader hears of in that period."""
     sections = []
     with force_locale(reader.locale):
         for row in rows:
             section = SECTION_BUILDERS[row.kind](row, reader, since, until)
-            if section is not None and not section.is_empty:
+            if section is None:
+                continue
+            if period is not None:
+                for kind, name in (
+                    ("update", "updates"),
+                    ("supporter", "supporters"),
+                    ("project", "projects"),
+                ):
+                    if _period_of(row, reader, kind) != period:
+                        setattr(section, name, [])
+            if not section.is_empty:
                 sections.append(section)
     return sections
+
+
+def _wants(row: Follow, reader: Reader, period: str) -> bool:
+    return any(_period_of(row, reader, kind) == period for kind in notifications.FOLLOWER_KINDS)
 
 
 @dataclass
@@ -248,6 +279,28 @@ class Run:
     readers: int = 0
     sent: int = 0
     already_sent: int = 0
+    bounced: int = 0
+
+
+def _reader_of(follower_key: str, follows: list[Follow], users: dict[int, User]) -> Reader | None:
+    if follower_key.startswith("user:"):
+        user = users.get(int(follower_key.partition(":")[2]))
+        if user is None or user.email_confirmed_at is None:
+            return None
+        return Reader(follower_key, user, user.email, user.locale or "en", user.time_zone)
+    return _reader(follows[0]) if follows else None
+
+
+def _events(pending: list, reader: Reader, now: datetime) -> list:
+    """The reader's waiting notifications as they may read them now; all marked as mailed."""
+    shown = []
+    with force_locale(reader.locale):
+        for row in pending:
+            item = notifications.describe(row, reader.viewer, reader.locale)
+            if item is not None:
+                shown.append(item)
+            row.mailed_at = now
+    return shown
 
 
 def _window_start(follower_key: str, period: str, now: datetime) -> datetime:
@@ -268,14 +321,33 @@ def send_due(period: str, now: datetime | None = None) -> Run:
     now = now or utcnow()
     key = period_key(period, now)
     run = Run()
+    # A visitor's follows of this period; every member's follows but those set to "never" (their
+    # choice per kind may ask for this period).
     rows = list(
         db.session.scalars(
-            sa.select(Follow).where(Follow.frequency == period).order_by(Follow.follower_key, Follow.id)
+            sa.select(Follow)
+            .where(
+                sa.or_(
+                    Follow.frequency == period,
+                    sa.and_(Follow.user_id.is_not(None), Follow.frequency != "never"),
+                )
+            )
+            .order_by(Follow.follower_key, Follow.id)
         )
     )
     by_follower: dict[str, list[Follow]] = {}
     for row in rows:
         by_follower.setdefault(row.follower_key, []).append(row)
+    for user_id in notifications.users_with_pending(period):
+        by_follower.setdefault(f"user:{user_id}", [])
+    users = {
+        user.id: user
+        for user in db.session.scalars(
+            sa.select(User).where(
+                User.id.in_([int(k.partition(":")[2]) for k in by_follower if k.startswith("user:")])
+            )
+        )
+    }
     done = set(
         db.session.scalars(
             sa.select(DigestDelivery.follower_key).where(
@@ -283,25 +355,37 @@ def send_due(period: str, now: datetime | None = None) -> Run:
             )
         )
     )
-    for follower_key, follows in by_follower.items():
-        run.readers += 1
+    bounced = notifications.bounced_among(
+        [u.email for u in users.values()] + [r.email for r in rows if r.email]
+    )
+    for follower_key, all_follows in sorted(by_follower.items()):
         if follower_key in done:
+            run.readers += 1
             run.already_sent += 1
             continue
-        reader = _reader(follows[0])
+        reader = _reader_of(follower_key, all_follows, users)
         if reader is None:
             continue
+        follows = [row for row in all_follows if _wants(row, reader, period)]
+        pending = notifications.pending_for_digest(reader.viewer, period) if reader.viewer is not None else []
+        if not follows and not pending:
+            continue
+        run.readers += 1
+        if reader.email.lower() in bounced:
+            run.bounced += 1
+            continue
         since = _window_start(follower_key, period, now)
-        sections = build(follows, reader, since, now)
+        sections = build(follows, reader, since, now, period)
+        events = _events(pending, reader, now)
         db.session.add(
             DigestDelivery(
                 follower_key=follower_key, period=period, period_key=key, window_start=since,
-                window_end=now, item_count=sum(
+                window_end=now, item_count=len(events) + sum(
                     len(s.updates) + len(s.supporters) + len(s.projects) for s in sections
                 ),
             )
         )  # fmt: skip
-        if not sections:
+        if not sections and not events:
             continue
         unsubscribe_all = following.unsubscribe_all_url(follower_key)
         mail.send(
@@ -313,6 +397,7 @@ def send_due(period: str, now: datetime | None = None) -> Run:
             key=f"digest:{period}:{key}:{tokens.fingerprint(follower_key)}",
             headers=following.unsubscribe_headers_for(unsubscribe_all),
             sections=sections,
+            events=events,
             period=period,
             unsubscribe_all=unsubscribe_all,
         )

@@ -42,7 +42,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.solidarity import INTRODUCTION_MESSAGE_MAX_LENGTH
-from app.services import DomainError, NotAllowed, audit, mail, tokens
+from app.services import DomainError, NotAllowed, audit, mail, notifications, tokens
 from app.services.visibility import is_publicly_listed
 
 DAILY_REQUESTS = 5
@@ -233,6 +233,7 @@ def report(actor: User | None, introduction_id: int, reason: str) -> Introductio
         organization_id=introduction.requester_id,
         reason=reason,
     )
+    notifications.introduction_reported(entry.id)
     return entry
 
 

@@ -105,7 +105,14 @@ def message_from_outbox(row: OutboxMessage) -> Message:
 
 
 class PermanentMailError(Exception):
-    """The mail server refused the message for good (5xx): trying again would not help."""
+    """The mail server refused the message for good (5xx): trying again would not help.
+
+    ``recipient_refused``: the server refused the recipient's address itself (a bounce: the
+    address is marked, app/services/notifications.py), not the message or the sender."""
+
+    def __init__(self, *args: Any, recipient_refused: bool = False):
+        super().__init__(*args)
+        self.recipient_refused = recipient_refused
 
 
 def transmit(message: Message) -> None:
@@ -146,10 +153,13 @@ def _send_by_smtp(message: Message) -> None:
             )
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
             if _is_permanent(error):
-                raise PermanentMailError(_describe(error)) from error
+                raise PermanentMailError(
+                    _describe(error), recipient_refused=isinstance(error, smtplib.SMTPRecipientsRefused)
+                ) from error
             raise
         if refused:
-            raise PermanentMailError(f"recipient refused: {sorted(code for code, _ in refused.values())}")
+            codes = sorted(code for code, _ in refused.values())
+            raise PermanentMailError(f"recipient refused: {codes}", recipient_refused=min(codes) >= 500)
     finally:
         # Once the server has accepted the message, a failed goodbye must not make the
         # worker think it was not sent (and send it again).
@@ -260,14 +270,21 @@ def send_invitation(inviter: User, email: str, token: str) -> None:
 def send_decision(organization: Organization, template: str, subject: Any, **context: Any) -> None:
     """Tell every user of an organization about a moderator's decision (approved, rejected, ...)."""
     for user in organization.users:
-        _send_to_user(
-            user,
-            subject,
-            template,
-            organization=organization,
-            dashboard_link=tokens.external_url("account.dashboard"),
-            **context,
-        )
+        send_decision_to(user, organization, template, subject, **context)
+
+
+def send_decision_to(
+    user: User, organization: Organization, template: str, subject: Any, **context: Any
+) -> None:
+    """One user's message about a moderator's decision on their organization."""
+    _send_to_user(
+        user,
+        subject,
+        template,
+        organization=organization,
+        dashboard_link=tokens.external_url("account.dashboard"),
+        **context,
+    )
 
 
 def send_new_device_notice(user: User, login: Any) -> None:

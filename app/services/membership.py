@@ -34,6 +34,7 @@ from app.services import (
     contact_details,
     counters,
     mail,
+    notifications,
     tokens,
 )
 from app.services.passwords import hash_password
@@ -254,6 +255,7 @@ def resubmit_application(organization: Organization, actor: User, data: dict[str
     organization.submitted_at = utcnow()
     db.session.flush()
     audit.record_about(actor, AuditAction.ORGANIZATION_RESUBMITTED, organization)
+    notifications.application_submitted(organization, resubmitted=True)
     return organization
 
 
@@ -272,6 +274,10 @@ def confirm_email(token: str) -> User:
         raise tokens.invalid_token()
     user.email_confirmed_at = utcnow()
     db.session.flush()
+    organization = user.organization
+    if user.is_owner and organization is not None and organization.status == OrganizationStatus.PENDING:
+        # The application is real once its owner's address is: the moderators hear of it now.
+        notifications.application_submitted(organization)
     return user
 
 

@@ -27,7 +27,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.names import name_skeleton
-from app.services import DomainError, NotAllowed, accounts, audit, counters
+from app.services import DomainError, NotAllowed, accounts, audit, counters, notifications
 from app.services.checks import clean_reason, require_moderator
 
 
@@ -61,7 +61,9 @@ def approve_organization(actor: User, organization: Organization, note: str = ""
     organization.status_reason = None
     organization.approved_at = utcnow()
     counters.organization_changed(organization)
-    _record(actor, AuditAction.ORGANIZATION_APPROVED, organization, clean_reason(note, required=False))
+    note = clean_reason(note, required=False)
+    _record(actor, AuditAction.ORGANIZATION_APPROVED, organization, note)
+    notifications.organization_decided(organization, "approved", note)
     return organization
 
 
@@ -78,6 +80,7 @@ def reject_organization(actor: User, organization: Organization, reason: str) ->
     db.session.flush()
     entry = audit.record_about(actor, AuditAction.ORGANIZATION_REJECTED, organization, reason)
     entry.snapshot = application_snapshot(organization)
+    notifications.organization_decided(organization, "rejected", reason)
     return organization
 
 
@@ -159,6 +162,7 @@ def suspend_organization(actor: User, organization: Organization, reason: str) -
         accounts.end_all_sessions(user)
     counters.organization_changed(organization)
     _record(actor, AuditAction.ORGANIZATION_SUSPENDED, organization, reason)
+    notifications.organization_decided(organization, "suspended", reason)
     return organization
 
 
@@ -175,7 +179,9 @@ def reinstate_organization(actor: User, organization: Organization, reason: str 
     organization.status = OrganizationStatus.APPROVED
     organization.status_reason = None
     counters.organization_changed(organization)
-    _record(actor, AuditAction.ORGANIZATION_REINSTATED, organization, clean_reason(reason, required=False))
+    reason = clean_reason(reason, required=False)
+    _record(actor, AuditAction.ORGANIZATION_REINSTATED, organization, reason)
+    notifications.organization_decided(organization, "reinstated", reason)
     return organization
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db
 from app.models import AuditAction, Pledge, Project, User
 from app.models.base import utcnow
-from app.services import DomainError, NotAllowed, audit, counters, mail
+from app.services import DomainError, NotAllowed, audit, counters, mail, notifications
 from app.services.checks import clean_reason, require_moderator
 
 
@@ -81,14 +81,21 @@ def _set_hidden(item: Project | Pledge, actor: User, reason: str, kind: _Hideabl
         organization_id=item.organization_id, reason=text,
     )  # fmt: skip
     # Only what the organization's own members may read: its item's title, the reason.
-    mail.send_decision(
-        item.organization,
-        "content_hidden" if hide else "content_shown",
-        kind.hidden_subject if hide else kind.shown_subject,
-        kind=kind.target_type,
-        item=item,
-        reason=text,
-    )
+    if hide:
+        title = item.title if isinstance(item, Project) else item.campaign.title
+        notifications.content_hidden(
+            item.organization, kind.target_type, item.id, title, text, "content_hidden", kind.hidden_subject,
+            kind=kind.target_type, item=item,
+        )  # fmt: skip
+    else:
+        mail.send_decision(
+            item.organization,
+            "content_shown",
+            kind.shown_subject,
+            kind=kind.target_type,
+            item=item,
+            reason=text,
+        )
 
 
 def _linked_campaign_ids(project: Project) -> list[int]:
@@ -153,6 +160,7 @@ def request_review(project: Project, actor: User, note: str = "") -> Project:
         actor, AuditAction.REVIEW_REQUESTED, target_type="project", target_id=project.id,
         organization_id=project.organization_id, reason=note,
     )  # fmt: skip
+    notifications.review_requested(project)
     return project
 
 
@@ -171,13 +179,10 @@ def decline_review(project: Project, actor: User, reason: str) -> Project:
         actor, AuditAction.REVIEW_DECLINED, target_type="project", target_id=project.id,
         organization_id=project.organization_id, reason=text,
     )  # fmt: skip
-    mail.send_decision(
-        project.organization,
-        "review_declined",
-        _l("Your project stays hidden on Tadamun"),
-        item=project,
-        reason=text,
-    )
+    notifications.content_hidden(
+        project.organization, "review_declined", project.id, project.title, text, "review_declined",
+        _l("Your project stays hidden on Tadamun"), item=project,
+    )  # fmt: skip
     return project
 
 

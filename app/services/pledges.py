@@ -27,7 +27,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.services import DomainError, NotAllowed, counters, projects
+from app.services import DomainError, NotAllowed, counters, notifications, projects
 
 MESSAGE_MAX_LENGTH = 1000
 
@@ -148,6 +148,7 @@ def pledge(
         # Another request created the active pledge between our check and our INSERT.
         raise DomainError(_already_pledged_message()) from None
     counters.pledge_made(new, organization)
+    notifications.supporter_added(new)
     return new
 
 

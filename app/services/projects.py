@@ -33,7 +33,7 @@ from app.models import (
     ProjectStatus,
     User,
 )
-from app.services import DomainError, NotAllowed, counters
+from app.services import DomainError, NotAllowed, counters, notifications
 from app.services.text import check_one_line, slugify, unique_slug
 
 TITLE_MAX_LENGTH = 200
@@ -227,6 +227,9 @@ def _set_links(
                 .execution_options(synchronize_session=False)
             )
     counters.project_links_changed(added | removed | changed)
+    if added:
+        db.session.flush()
+        notifications.project_linked(project, added)
     # The viewonly relationships must re-read the links.
     db.session.expire(project, ["campaigns", "campaign_links"])
 

@@ -29,6 +29,7 @@ The rules of this module:
   ``REJECTED_APPLICATION_RETENTION_DAYS`` (180) of its latest rejection.
 * ``deleted_organizations``: an organization whose deletion was asked for longer ago than
   ``ORGANIZATION_DELETION_GRACE_DAYS`` (14).
+* ``notifications``: notifications older than 180 days.
 * ``login_records`` and ``access_records``: login records unused, and access-log days older,
   than 180 days.
 
@@ -46,7 +47,7 @@ from flask import current_app
 
 from app.extensions import db
 from app.models import AuditAction, AuditEntry, Organization, OrganizationStatus, User
-from app.services import access_log, leaving, login_sessions
+from app.services import access_log, leaving, login_sessions, notifications
 
 
 @dataclass(frozen=True)
@@ -164,5 +165,13 @@ register(
         "access_records",
         "records of who was shown private contact details, older than 180 days",
         access_log.purge_old_access_records,
+    )
+)
+# Notifications: the page shows the latest; a digest takes a waiting one within a week.
+register(
+    PurgeRule(
+        "notifications",
+        "notifications older than 180 days",
+        notifications.purge_old_notifications,
     )
 )

@@ -260,6 +260,12 @@ def hide_update(update: Update, actor: User, reason: str) -> Update:
         actor, AuditAction.UPDATE_HIDDEN, target_type="update", target_id=update.id,
         organization_id=update.organization_id, reason=text,
     )  # fmt: skip
+    if update.organization is not None and actor.organization_id != update.organization_id:
+        # A moderator deleted an organization's update: its members hear of it, with the reason.
+        words = update.text_in(update.locale)
+        notifications.content_hidden(
+            update.organization, "update", update.id, words.title if words else "", text
+        )
     return update
 
 
