@@ -604,6 +604,46 @@ PROJECTS = [
     ),
 ]
 
+# What a project's page says beyond its one-line summary (Markdown), written in our own words.
+PROJECT_DESCRIPTIONS = {
+    "tigris-river-walk": (
+        "Each spring, groups of young volunteers walk a stretch of the Tigris in Baghdad. They pick up "
+        "rubbish from the banks, note where sewage and waste reach the water, and talk with the "
+        "fishermen about how the river has changed.\n\nWhat they find goes into a short public report "
+        "each year."
+    ),
+    "marshes-water-monitoring": (
+        "Volunteers from the marsh villages learn to test the water for salt and pollution, and take "
+        "readings every month at the same places.\n\nThe results are published so that the people "
+        "who live from the marshes can show what is happening to their water."
+    ),
+    "safe-newsrooms": (
+        "Workshops for young reporters on protecting their phones, their sources and themselves when "
+        "they cover protests and corruption."
+    ),
+    "legal-aid-desk": (
+        "Two days a week, volunteer lawyers give free advice to women on divorce, custody, "
+        "inheritance and violence at home. Nobody is turned away."
+    ),
+    "peace-cup": (
+        "A football tournament for young people in which every team mixes players from different "
+        "neighbourhoods and communities. The final is played in front of the families of all teams."
+    ),
+    "union-twinning": (
+        "Oil workers from Basra and union members from Berlin visit each other, compare their working "
+        "conditions and learn how each side organizes."
+    ),
+    "oslo-conference-follow-up": (
+        "After the Oslo meetings of October 2014, the Iraqi delegation and its international partners "
+        "kept working together on the river, on women's rights and on workers' rights.\n\nThis "
+        "project kept track of what was promised and what was done."
+    ),
+    "contractor-accountability-report": (
+        "A report that brings together court records, news and official documents about abuses "
+        "committed by private security contractors in Iraq."
+    ),
+}
+
 # Campaign life: organizations coordinating a campaign (campaign slug, organization slug), and
 # updates (campaign slug or None, project slug or None, organization slug or None, days after the
 # start, {locale: (title, body)}), written in our own words.
@@ -824,7 +864,7 @@ def _projects(
             organization_id=org.id,
             title=title,
             summary=summary_text,
-            description=summary_text,
+            description=PROJECT_DESCRIPTIONS.get(slug, ""),
             status=status,
             place=place,
             created_at=when,
