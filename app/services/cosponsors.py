@@ -39,6 +39,21 @@ def own_project(actor: User | None, project_id: int) -> Project | None:
     return project
 
 
+def is_cosponsor(organization_id: int | None, project_id: int) -> bool:
+    """Whether the organization co-sponsors the project now (its invitation accepted, one
+    query). An invitation still open, declined, or withdrawn by either side is not."""
+    if organization_id is None:
+        return False
+    return (
+        db.session.scalar(
+            sa.select(ProjectCosponsor.status).where(
+                ProjectCosponsor.project_id == project_id, ProjectCosponsor.organization_id == organization_id
+            )
+        )
+        == CosponsorStatus.ACCEPTED
+    )
+
+
 def invite(actor: User | None, project: Project, slug: str) -> ProjectCosponsor:
     owner = _approved(actor)
     if project.organization_id != owner.id:
