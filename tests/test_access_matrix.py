@@ -244,6 +244,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "solidarity.statement": {"GET": "200 200 200 200 200 200"},
     "solidarity.sign_statement": {"GET": "405 405 405 405 405 405", "POST": "L 403 302 302 403 403"},
     "solidarity.withdraw_signature": {"GET": "405 405 405 405 405 405", "POST": "L 403 302 302 403 403"},
+    # Revising: the coordinators only; the sample statement is frozen, so they are told so (409).
+    "solidarity.revise_statement": {"GET": "L 403 409 403 409 409", "POST": "L 403 409 403 409 409"},
     "solidarity.statement_pdf": {"GET": "200 200 200 200 200 200"},
     "solidarity.statement_csv": {"GET": "200 200 200 200 200 200"},
     "solidarity.campaign_shape": {"GET": "200 200 200 200 200 200"},
