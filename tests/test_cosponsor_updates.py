@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import CosponsorStatus, Project, ProjectCosponsor, Update, User
 from app.services import NotAllowed, updates
 from tests import builders
-from tests.conftest import app_context, empty_all_tables, log_in, scalar
+from tests.conftest import app_context, empty_all_tables, log_in, scalar, scalars
 from tests.test_fragments import bodies, logged_in, page, store
 
 PROJECT = "/projects/reed-beds"
@@ -139,12 +139,16 @@ def test_a_cosponsor_that_withdraws_loses_the_right_to_post_and_edit(app, world)
     cosponsor = _client(app, "lawyers-abroad@example.org")
     assert _post(cosponsor).status_code == 302
     update_id = _update_id(app, "From the lawyers")
-    with app_context(app):
-        row = db.session.scalar(
-            sa.select(ProjectCosponsor).where(ProjectCosponsor.status == CosponsorStatus.ACCEPTED)
-        )
-        row.status = CosponsorStatus.DECLINED
-        db.session.commit()
+    assert "Stop co-sponsoring" in _html(cosponsor.get("/solidarity/cosponsorships"))
+    response = cosponsor.post(f"/solidarity/cosponsorships/{world['project_id']}/withdraw")
+    assert response.status_code == 302
+    assert "Lawyers Abroad" not in _html(app.test_client().get(PROJECT)).split('id="updates"')[0]
+    # Only a co-sponsor withdraws: a second time, or an invitation still open, is refused.
+    assert cosponsor.post(f"/solidarity/cosponsorships/{world['project_id']}/withdraw").status_code == 302
+    undecided = _client(app, "undecided-friends@example.org")
+    undecided.post(f"/solidarity/cosponsorships/{world['project_id']}/withdraw")
+    statuses = scalars(app, sa.select(ProjectCosponsor.status).order_by(ProjectCosponsor.organization_id))
+    assert statuses.count(CosponsorStatus.ACCEPTED) == 0 and CosponsorStatus.INVITED in statuses
     assert f"{PROJECT}/updates/new" not in _html(cosponsor.get(PROJECT))
     assert _post(cosponsor, "After leaving").status_code == 403
     assert cosponsor.get(f"/updates/{update_id}/edit").status_code == 404

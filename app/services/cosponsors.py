@@ -93,6 +93,24 @@ def answer(actor: User | None, project_id: int, accept: bool) -> ProjectCosponso
     return row
 
 
+def withdraw(actor: User | None, project_id: int) -> ProjectCosponsor:
+    """The co-sponsor steps down: it is no longer shown on the project, and its members may no
+    longer post, edit or delete updates there (their updates stay, as any organization's do).
+    Recorded as declined (the owner may invite it again only through a new answer: the row is
+    kept). Raises LookupError when it was never invited, DomainError when it does not
+    co-sponsor the project now."""
+    organization = _approved(actor)
+    row = db.session.get(ProjectCosponsor, (project_id, organization.id))
+    if row is None:
+        raise LookupError(project_id)
+    if row.status != CosponsorStatus.ACCEPTED:
+        raise DomainError(_("Your organization does not co-sponsor this project."))
+    row.status = CosponsorStatus.DECLINED
+    row.decided_at = utcnow()
+    db.session.flush()
+    return row
+
+
 def invitations(organization: Organization) -> list[ProjectCosponsor]:
     """What the organization was invited to and what it co-sponsors, newest first (one query)."""
     return list(
