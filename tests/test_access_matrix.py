@@ -236,6 +236,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "solidarity.cosponsorships": {"GET": "L 302 200 200 403 403"},
     "solidarity.accept_cosponsorship": {"GET": "405 405 405 405 405 405", "POST": "L 302 404 302 403 403"},
     "solidarity.decline_cosponsorship": {"GET": "405 405 405 405 405 405", "POST": "L 302 404 302 403 403"},
+    # B is invited, not a co-sponsor: it is told so (302 with the message); A has no invitation.
+    "solidarity.withdraw_cosponsorship": {"GET": "405 405 405 405 405 405", "POST": "L 302 404 302 403 403"},
     # Joint statements: the campaign's coordinators publish (moderators, and A, which a moderator
     # named coordinator of the sample campaign: app/services/coordinators.py);
     # the sample statement is past its deadline (frozen), so its PDF and CSV are public and a
@@ -245,6 +247,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "solidarity.statement": {"GET": "200 200 200 200 200 200"},
     "solidarity.sign_statement": {"GET": "405 405 405 405 405 405", "POST": "L 403 302 302 403 403"},
     "solidarity.withdraw_signature": {"GET": "405 405 405 405 405 405", "POST": "L 403 302 302 403 403"},
+    # Revising: the coordinators only; the sample statement is frozen, so they are told so (409).
+    "solidarity.revise_statement": {"GET": "L 403 409 403 409 409", "POST": "L 403 409 403 409 409"},
     "solidarity.statement_pdf": {"GET": "200 200 200 200 200 200"},
     "solidarity.statement_csv": {"GET": "200 200 200 200 200 200"},
     "solidarity.campaign_shape": {"GET": "200 200 200 200 200 200"},

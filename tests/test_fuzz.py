@@ -121,6 +121,7 @@ ACTOR_FOR = {
     # Moderators' pages of other areas, by endpoint (looked up before the area): joint
     # statements, abuse reports, campaign coordinators.
     "solidarity.new_statement": "admin",
+    "solidarity.revise_statement": "admin",
     "solidarity.reports": "admin",
     "updates.coordinators": "admin",
     "updates.remove_coordinator": "admin",

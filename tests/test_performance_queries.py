@@ -384,3 +384,119 @@ def test_notification_pages_cost_the_same_few_queries_however_many_notifications
         db.session.commit()
     assert measure(client, count_queries, urls) == before
     assert max(before.values()) <= MAX_QUERIES, before
+
+# Solidarity (issue #20): introductions, co-sponsorship, joint statements ---------------------
+
+SOLIDARITY_MAX_QUERIES = 12
+
+
+def _grow_solidarity(ids: dict[str, int], n: int) -> None:
+    """``n`` more organizations: each asks the member's organization for an introduction and is
+    asked by it (every status), is invited to co-sponsor its project and invites it to theirs,
+    and signs both statements (named or counted only)."""
+    from app.models import (
+        CosponsorStatus,
+        Introduction,
+        IntroductionStatus,
+        ProjectCosponsor,
+        StatementSignature,
+    )
+
+    statuses = list(IntroductionStatus)
+    cosponsor_statuses = list(CosponsorStatus)
+    for i in range(n):
+        org = make_organization(country="IQ" if i % 2 else "IT")
+        org.contact_email = f"contact{org.id}@example.org"
+        user = make_user(org)
+        project = make_project(org, [], title=f"Partner project {org.id}")
+        status = statuses[i % len(statuses)]
+        for requester, recipient in ((org.id, ids["org"]), (ids["org"], org.id)):
+            db.session.add(
+                Introduction(
+                    requester_id=requester, recipient_id=recipient, message=f"Hello {i}", status=status,
+                    requester_fields="contact_email", recipient_fields="contact_email",
+                )
+            )  # fmt: skip
+        state = cosponsor_statuses[i % len(cosponsor_statuses)]
+        db.session.add(ProjectCosponsor(project_id=ids["project"], organization_id=org.id, status=state))
+        db.session.add(ProjectCosponsor(project_id=project.id, organization_id=ids["org"], status=state))
+        for statement_id in (ids["open"], ids["closed"]):
+            db.session.add(
+                StatementSignature(
+                    statement_id=statement_id, organization_id=org.id, signed_by_id=user.id,
+                    named=bool(i % 2), version=1,
+                )
+            )  # fmt: skip
+    db.session.commit()
+
+
+def test_solidarity_pages_cost_the_same_few_queries_at_any_size(app, count_queries):
+    from datetime import timedelta
+
+    from app.models import JointStatement
+    from app.models.base import utcnow
+    from app.services import statements
+    from tests.builders import make_campaign, make_moderator
+    from tests.conftest import log_in
+
+    with app_context(app):
+        campaign = make_campaign("Save the Tigris", slug="save-the-tigris")
+        moderator = make_moderator("mod@example.org")
+        org = make_organization("River Keepers", slug="river-keepers")
+        org.contact_email = "keepers@example.org"
+        make_user(org, email="member@example.org")
+        project = make_project(org, [campaign], "Reed Beds", slug="reed-beds")
+        other = make_organization("Lawyers Abroad", slug="lawyers-abroad")
+        texts = {"en": ("Water is life", "The Tigris must flow."), "ar": ("الماء حياة", "يجب أن يجري دجلة.")}
+        deadline = utcnow() + timedelta(days=3)
+        opened = statements.publish(moderator, campaign, deadline=deadline, allow_counted=True, texts=texts)
+        closed = statements.publish(moderator, campaign, deadline=deadline, allow_counted=True, texts=texts)
+        statements.revise(moderator, opened, {"en": ("Water is life, again", "Flow.")})
+        db.session.flush()
+        closed_id = closed.id
+        ids = {"org": org.id, "project": project.id, "open": opened.id, "closed": closed.id}
+        _grow_solidarity(ids, 2)
+        statements.sign(db.session.merge(org.users[0]), opened, named=True)
+        db.session.commit()
+        other_slug = other.slug
+    with app_context(app):
+        db.session.get(JointStatement, closed_id).deadline = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    statement = f"/solidarity/statements/{ids['open']}"
+    frozen = f"/solidarity/statements/{ids['closed']}"
+    member_urls = {
+        "introductions": "/solidarity/introductions",
+        "ask for an introduction": f"/solidarity/introductions/ask/{other_slug}",
+        "invite co-sponsors": f"/solidarity/projects/{ids['project']}/cosponsors",
+        "co-sponsorships": "/solidarity/cosponsorships",
+        "statement (signed an earlier version)": statement,
+        "campaign statements": "/solidarity/campaigns/save-the-tigris/statements",
+    }
+    public_urls = {
+        "statement": statement,
+        "frozen statement": frozen,
+        "statement PDF": f"{frozen}/statement.pdf",
+        "statement CSV": f"{frozen}/signatories.csv",
+    }
+    coordinator_urls = {"revise statement": f"{statement}/revise", "statement": statement}
+    clients = {"visitor": app.test_client(), "member": app.test_client(), "moderator": app.test_client()}
+    log_in(clients["member"], "member@example.org")
+    log_in(clients["moderator"], "mod@example.org")
+
+    def all_counts():
+        counts = {}
+        for name, count in measure(clients["member"], count_queries, member_urls).items():
+            counts[f"{name} as member"] = count
+        for who, client in clients.items():
+            for name, count in measure(client, count_queries, public_urls).items():
+                counts[f"{name} as {who}"] = count
+        for name, count in measure(clients["moderator"], count_queries, coordinator_urls).items():
+            counts[f"{name} as coordinator"] = count
+        return counts
+
+    small = all_counts()
+    with app_context(app):
+        _grow_solidarity(ids, 18)
+    large = all_counts()
+    assert large == small
+    assert max(small.values()) <= SOLIDARITY_MAX_QUERIES, small

@@ -1,4 +1,4 @@
-from flask import abort, render_template, request
+from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
 from app import fragments, labels, params
@@ -47,16 +47,20 @@ def detail(key: str):
     project = directory.find_project_ref(key)
     if project is None:
         abort(404)
+    # The reader's own parts: their follow button and the link to post an update (in the slot);
+    # the members of an organization that posts here (the project's own or a co-sponsor) share a
+    # body of their own with the links to manage its updates (updates.Reader.fragment_name).
     reader = updates.project_reader(project, current_user)
-    name = "project:posting" if reader.may_post else "project"
+    editor = reader if reader.may_post else None
     return render_template(
         "projects/detail.html",
-        body=fragments.cached(name, lambda: _public_detail(key, reader.may_post), slots=4),
+        body=fragments.cached(reader.fragment_name, lambda: _public_detail(key, editor), slots=4),
         follow=reader.follow,
+        post_url=url_for("updates.new_project_update", key=project.slug) if reader.may_post else None,
     )
 
 
-def _public_detail(key: str, may_post: bool) -> str:
+def _public_detail(key: str, editor: updates.Reader | None) -> str:
     """A project page's body: the same for every reader of one audience (app/fragments.py)."""
     project = directory.get_project(key, current_user)
     if project is None:
@@ -69,5 +73,5 @@ def _public_detail(key: str, may_post: bool) -> str:
         ),
         cosponsors=cosponsors.project_cosponsors(project),
         life=updates.project_page(project, current_locale()),
-        may_post=may_post,
+        editor=editor,
     )

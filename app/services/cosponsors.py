@@ -39,6 +39,21 @@ def own_project(actor: User | None, project_id: int) -> Project | None:
     return project
 
 
+def is_cosponsor(organization_id: int | None, project_id: int) -> bool:
+    """Whether the organization co-sponsors the project now (its invitation accepted, one
+    query). An invitation still open, declined, or withdrawn by either side is not."""
+    if organization_id is None:
+        return False
+    return (
+        db.session.scalar(
+            sa.select(ProjectCosponsor.status).where(
+                ProjectCosponsor.project_id == project_id, ProjectCosponsor.organization_id == organization_id
+            )
+        )
+        == CosponsorStatus.ACCEPTED
+    )
+
+
 def invite(actor: User | None, project: Project, slug: str) -> ProjectCosponsor:
     owner = _approved(actor)
     if project.organization_id != owner.id:
@@ -73,6 +88,24 @@ def answer(actor: User | None, project_id: int, accept: bool) -> ProjectCosponso
     if row.status != CosponsorStatus.INVITED:
         raise DomainError(_("This invitation has already been answered."))
     row.status = CosponsorStatus.ACCEPTED if accept else CosponsorStatus.DECLINED
+    row.decided_at = utcnow()
+    db.session.flush()
+    return row
+
+
+def withdraw(actor: User | None, project_id: int) -> ProjectCosponsor:
+    """The co-sponsor steps down: it is no longer shown on the project, and its members may no
+    longer post, edit or delete updates there (their updates stay, as any organization's do).
+    Recorded as declined (the owner may invite it again only through a new answer: the row is
+    kept). Raises LookupError when it was never invited, DomainError when it does not
+    co-sponsor the project now."""
+    organization = _approved(actor)
+    row = db.session.get(ProjectCosponsor, (project_id, organization.id))
+    if row is None:
+        raise LookupError(project_id)
+    if row.status != CosponsorStatus.ACCEPTED:
+        raise DomainError(_("Your organization does not co-sponsor this project."))
+    row.status = CosponsorStatus.DECLINED
     row.decided_at = utcnow()
     db.session.flush()
     return row

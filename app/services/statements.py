@@ -223,16 +223,24 @@ def campaign_statements(campaign: Campaign) -> list[JointStatement]:
     )
 
 
-def text_in(statement: JointStatement, locale: str) -> StatementText:
-    """The current version's text in ``locale``, else English, else the first language (one query)."""
-    texts = {
-        text.locale: text
-        for text in db.session.scalars(
-            sa.select(StatementText).where(
-                StatementText.statement_id == statement.id, StatementText.version == statement.version
+def texts_of(statement: JointStatement, version: int | None = None) -> list[StatementText]:
+    """Every language of one version of the text (the current one by default), one query."""
+    return list(
+        db.session.scalars(
+            sa.select(StatementText)
+            .where(
+                StatementText.statement_id == statement.id,
+                StatementText.version == (version or statement.version),
             )
+            .order_by(StatementText.locale)
         )
-    }
+    )
+
+
+def text_in(statement: JointStatement, locale: str, version: int | None = None) -> StatementText:
+    """One version's text (the current one by default) in ``locale``, else English, else the
+    first language (one query)."""
+    texts = {text.locale: text for text in texts_of(statement, version)}
     return texts.get(locale) or texts.get("en") or next(iter(texts.values()))
 
 
@@ -255,6 +263,15 @@ def titles_in(statements: list[JointStatement], locale: str) -> dict[int, str]:
         statement_id: texts.get(locale) or texts.get("en") or next(iter(texts.values()))
         for statement_id, texts in titles.items()
     }
+
+def signed_text(
+    statement: JointStatement, signature: StatementSignature | None, locale: str
+) -> StatementText | None:
+    """The text an organization signed when the statement was revised since (else None): a
+    signatory sees that the text changed, and what it signed."""
+    if signature is None or signature.version == statement.version:
+        return None
+    return text_in(statement, locale, signature.version)
 
 
 @dataclass
@@ -300,40 +317,43 @@ def signatories_csv(statement: JointStatement) -> str:
 
 def statement_pdf(statement: JointStatement, locale: str) -> bytes:
     """The frozen text (last version, in ``locale`` with fallback) and the named signatories, as
-    PDF: fpdf2 with Debian's DejaVu Sans and HarfBuzz shaping, so Arabic and Kurdish text is
-    joined and laid out right to left."""
+    PDF: fpdf2 with Debian's DejaVu Sans and HarfBuzz shaping, so Arabic and Kurdish letters are
+    joined. The whole page follows the direction of the statement's language: in Arabic or
+    Kurdish every line (the signatories' names in Latin letters too) runs right to left, set
+    against the right margin, and fpdf2's bidirectional algorithm keeps a Latin name or a date
+    in its own order inside it."""
     from fpdf import FPDF
 
     text = text_in(statement, locale)
     people = signatories(statement)
+    rtl = text.locale in RTL
+    align = "R" if rtl else "L"
     pdf = FPDF()
     pdf.set_title(text.title)
+    pdf.set_lang(text.locale)
     pdf.add_page()
     pdf.add_font("DejaVu", "", str(PDF_FONT))
-    pdf.set_font("DejaVu", size=16)
-    rtl = text.locale in RTL
     pdf.set_text_shaping(use_shaping_engine=True, direction="rtl" if rtl else "ltr")
-    align = "R" if rtl else "L"
-    pdf.multi_cell(0, 9, text.title, align=align, new_x="LMARGIN", new_y="NEXT")
+
+    def line(value: str, height: float) -> None:
+        pdf.multi_cell(0, height, value, align=align, new_x="LMARGIN", new_y="NEXT")
+
+    pdf.set_font("DejaVu", size=16)
+    line(text.title, 9)
     pdf.set_font("DejaVu", size=11)
     pdf.ln(3)
-    pdf.multi_cell(0, 6, text.body, align=align, new_x="LMARGIN", new_y="NEXT")
+    line(text.body, 6)
     pdf.ln(6)
-    pdf.set_text_shaping(use_shaping_engine=True, direction="ltr")
-    pdf.multi_cell(
-        0, 6, f"Version {statement.version} · {statement.deadline:%Y-%m-%d %H:%M} UTC",
-        new_x="LMARGIN", new_y="NEXT",
-    )  # fmt: skip
+    line(
+        _("Version %(num)s", num=statement.version) + f" · {statement.deadline:%Y-%m-%d %H:%M} UTC",
+        6,
+    )
     pdf.ln(3)
+    pdf.set_font("DejaVu", size=13)
+    line(_("Signatories"), 8)
+    pdf.set_font("DejaVu", size=11)
     for organization in people.named:
-        name = organization.name_in(locale)
-        pdf.set_text_shaping(use_shaping_engine=True, direction="rtl" if _is_rtl_text(name) else "ltr")
-        pdf.multi_cell(0, 6, name, align="R" if _is_rtl_text(name) else "L", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_text_shaping(use_shaping_engine=True, direction="ltr")
+        line(organization.name_in(locale), 6)
     if people.counted:
-        pdf.multi_cell(0, 6, f"+ {people.counted}", new_x="LMARGIN", new_y="NEXT")
+        line(_("And %(num)s more organizations that signed without being named.", num=people.counted), 6)
     return bytes(pdf.output())
-
-
-def _is_rtl_text(value: str) -> bool:
-    return any("\u0590" <= character <= "\u08ff" for character in value)

@@ -38,7 +38,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.services import DomainError, NotAllowed, audit, following, notifications
+from app.services import DomainError, NotAllowed, audit, cosponsors, following, notifications
 from app.services.checks import clean_reason
 from app.services.coordinators import coordinating, may_coordinate, public_coordinators
 from app.services.directory import ProjectRef
@@ -58,8 +58,10 @@ HISTORY_LIMIT = 100
 
 
 def may_edit(user: Any, update: Update) -> bool:
-    """Who may edit and delete (hide) ``update``: for a campaign update, whoever coordinates the
-    campaign; for a project update, moderators and approved members of the project's organization."""
+    """Who may edit ``update`` (and see its history): for a campaign update, whoever coordinates
+    the campaign; for a project update, moderators, and approved members of the organization that
+    posted it while it may still post on the project (the project's own organization, or an
+    accepted co-sponsor: one that withdrew or declined no longer may)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     if update.campaign is not None:
@@ -67,21 +69,40 @@ def may_edit(user: Any, update: Update) -> bool:
     if user.is_moderator:
         return True
     project = update.project
-    return project is not None and _may_post_on_project(user, project)
-
-
-def _may_post_on_project(user: Any, project: Project | ProjectRef) -> bool:
     return (
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and user.organization_id == project.organization_id
-        and user.organization.status == OrganizationStatus.APPROVED
+        project is not None
+        and update.organization_id == user.organization_id
+        and may_post_on_project(user, project)
     )
 
 
-def may_post_on_project(user: Any, project: Project) -> bool:
-    """Approved members of the project's own organization post its updates."""
-    return _may_post_on_project(user, project)
+def may_delete(user: Any, update: Update) -> bool:
+    """Who may delete (hide) ``update``: whoever may edit it, and, for a project update, the
+    project's own organization (it keeps its page; a co-sponsor's words are never rewritten by
+    another organization, only taken down, with a reason kept)."""
+    if may_edit(user, update):
+        return True
+    project = update.project
+    return (
+        update.campaign is None
+        and project is not None
+        and getattr(user, "is_authenticated", False)
+        and user.organization_id == project.organization_id
+        and may_post_on_project(user, project)
+    )
+
+
+def may_post_on_project(user: Any, project: Project | ProjectRef) -> bool:
+    """Who may post updates on ``project``: approved members of its own organization and of the
+    organizations that co-sponsor it (accepted, app/services/cosponsors.py). The one rule every
+    door asks (the project page's button, the form, the service)."""
+    if user is None or not getattr(user, "is_authenticated", False) or user.organization_id is None:
+        return False
+    if user.organization.status != OrganizationStatus.APPROVED:
+        return False
+    if user.organization_id == project.organization_id:
+        return True
+    return cosponsors.is_cosponsor(user.organization_id, project.id)
 
 
 # --- Writing -----------------------------------------------------------------------------
@@ -187,14 +208,14 @@ def post_project_update(
     *,
     preferred_locale: str | None = None,
 ) -> Update:
-    """A member of the project's organization posts an update on it. Raises NotAllowed,
-    DomainError."""
-    if not _may_post_on_project(actor, project):
-        raise NotAllowed(_("Only the project's organization posts its updates."))
+    """A member of the project's organization or of an accepted co-sponsor posts an update on
+    it, in its organization's name. Raises NotAllowed, DomainError."""
+    if not may_post_on_project(actor, project):
+        raise NotAllowed(_("Only the project's organization and its co-sponsors post its updates."))
     cleaned = _clean_texts(texts)
     update = Update(
         project_id=project.id,
-        organization_id=project.organization_id,
+        organization_id=actor.organization_id,
         author_id=actor.id,
         locale=_first_locale(cleaned, preferred_locale),
         texts=[UpdateText(locale=loc, title=title, body=body) for loc, (title, body) in cleaned.items()],
@@ -248,7 +269,7 @@ def edit_update(
 def hide_update(update: Update, actor: User, reason: str) -> Update:
     """Delete an update: it is hidden everywhere, with a reason kept for the record (and shown to
     those who may edit it). Raises NotAllowed, DomainError (no reason, already hidden)."""
-    if not may_edit(actor, update):
+    if not may_delete(actor, update):
         raise NotAllowed(_("You may not delete this update."))
     text = clean_reason(reason)
     if update.is_hidden:
@@ -453,6 +474,16 @@ class Reader:
 
     may_post: bool
     follow: following.FollowPanel
+    # On a project: the organization the reader posts for, and whether it is the project's own
+    # (it may delete every update there, a co-sponsor only its own).
+    organization_id: int | None = None
+    owns: bool = False
+
+    @property
+    def fragment_name(self) -> str:
+        """Which shared body of a project page this reader gets: the public one, or the one of
+        their organization with the links to manage its updates (only its members share it)."""
+        return f"project:posting:{self.organization_id}" if self.may_post else "project"
 
 
 def campaign_page(campaign: Campaign, locale: str, page: int = 1) -> dict[str, Any]:
@@ -489,10 +520,14 @@ def project_page(project: Project, locale: str) -> dict[str, Any]:
 
 
 def project_reader(project: Project | ProjectRef, viewer: Any) -> Reader:
-    """May ``viewer`` post the project's updates (no query: the project's organization and the
-    viewer's) and their follow button (one query for a logged-in viewer)."""
+    """May ``viewer`` post the project's updates (no query for the project's own organization,
+    one for a possible co-sponsor) and their follow button (one query for a logged-in viewer)."""
+    may_post = may_post_on_project(viewer, project)
     return Reader(
-        may_post=_may_post_on_project(viewer, project), follow=following.panel("project", project, viewer)
+        may_post=may_post,
+        follow=following.panel("project", project, viewer),
+        organization_id=viewer.organization_id if may_post else None,
+        owns=may_post and viewer.organization_id == project.organization_id,
     )
 
 

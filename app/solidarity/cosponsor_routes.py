@@ -50,28 +50,42 @@ def cosponsorships():
     )
 
 
-def _answer(project_id: int, accept: bool):
+def _answer(project_id: int, action, done: str):
     if (refusal := _refuse_unapproved()) is not None:
         return refusal
     try:
-        cosponsors.answer(current_user, project_id, accept)
+        action()
     except LookupError:
         abort(404)
     except DomainError as error:
         transactions.refused()
         flash(str(error), "error")
     else:
-        flash(_("You co-sponsor this project now.") if accept else _("Declined."), "success")
+        flash(done, "success")
     return redirect(url_for("solidarity.cosponsorships"))
 
 
 @bp.post("/cosponsorships/<int:project_id>/accept")
 @member_required
 def accept_cosponsorship(project_id: int):
-    return _answer(project_id, True)
+    return _answer(
+        project_id,
+        lambda: cosponsors.answer(current_user, project_id, True),
+        _("You co-sponsor this project now."),
+    )
 
 
 @bp.post("/cosponsorships/<int:project_id>/decline")
 @member_required
 def decline_cosponsorship(project_id: int):
-    return _answer(project_id, False)
+    return _answer(project_id, lambda: cosponsors.answer(current_user, project_id, False), _("Declined."))
+
+
+@bp.post("/cosponsorships/<int:project_id>/withdraw")
+@member_required
+def withdraw_cosponsorship(project_id: int):
+    return _answer(
+        project_id,
+        lambda: cosponsors.withdraw(current_user, project_id),
+        _("Your organization no longer co-sponsors this project."),
+    )

@@ -106,8 +106,8 @@ class CosponsorInviteForm(FlaskForm):
     submit = SubmitField(_l("Invite to co-sponsor"))
 
 
-class StatementForm(FlaskForm):
-    """The statement's text in the four languages (at least one), its deadline and rule."""
+class StatementTextsForm(FlaskForm):
+    """A statement's text in the four languages (at least one)."""
 
     title_en = StringField(_l("Title in English"), validators=[Length(max=200), OneLine()])
     body_en = TextAreaField(_l("Text in English"), validators=[Length(max=20000)])
@@ -117,15 +117,32 @@ class StatementForm(FlaskForm):
     body_ckb = TextAreaField(_l("Text in Kurdish"), validators=[Length(max=20000)])
     title_fr = StringField(_l("Title in French"), validators=[Length(max=200), OneLine()])
     body_fr = TextAreaField(_l("Text in French"), validators=[Length(max=20000)])
-    deadline = DateTimeLocalField(_l("Deadline for signatures (UTC)"), validators=[DataRequired()])
-    allow_counted = BooleanField(_l("Organizations may sign without being named (they are only counted)"))
-    submit = SubmitField(_l("Publish"))
 
     def texts(self) -> dict[str, tuple[str, str]]:
         return {
             locale: (getattr(self, f"title_{locale}").data or "", getattr(self, f"body_{locale}").data or "")
             for locale in ("en", "ar", "ckb", "fr")
         }
+
+
+class StatementForm(StatementTextsForm):
+    """A new statement: its text, its deadline and rule."""
+
+    deadline = DateTimeLocalField(_l("Deadline for signatures (UTC)"), validators=[DataRequired()])
+    allow_counted = BooleanField(_l("Organizations may sign without being named (they are only counted)"))
+    submit = SubmitField(_l("Publish"))
+
+
+class RevisionForm(StatementTextsForm):
+    """A new version of a statement's text: the languages written are the new version's (a
+    language left empty is not in it)."""
+
+    submit = SubmitField(_l("Publish the new version"))
+
+    def fill_from(self, texts) -> None:
+        for text in texts:
+            getattr(self, f"title_{text.locale}").data = text.title
+            getattr(self, f"body_{text.locale}").data = text.body
 
 
 class SignForm(FlaskForm):

@@ -13,7 +13,7 @@ from app.access import member_required
 from app.i18n import current_locale
 from app.services import DomainError, NotAllowed, directory, statements
 from app.solidarity import bp
-from app.solidarity.forms import SignForm, StatementForm
+from app.solidarity.forms import RevisionForm, SignForm, StatementForm
 
 
 def _statement_or_404(statement_id: int):
@@ -79,8 +79,37 @@ def statement(statement_id: int):
         people=statements.signatories(item),
         frozen=statements.is_frozen(item),
         own=own,
+        signed=statements.signed_text(item, own, current_locale()),
+        may_revise=statements.may_coordinate(current_user, item.campaign),
         form=SignForm(),
     )
+
+
+@bp.route("/statements/<int:statement_id>/revise", methods=["GET", "POST"])
+@login_required  # the campaign's coordinators (statements.may_coordinate), checked below
+def revise_statement(statement_id: int):
+    item = _statement_or_404(statement_id)
+    if not statements.may_coordinate(current_user, item.campaign):
+        abort(403)
+    if statements.is_frozen(item):
+        raise DomainError(_("The deadline has passed: the statement is frozen."))
+    form = RevisionForm()
+    if not form.is_submitted():
+        form.fill_from(statements.texts_of(item))
+    if form.validate_on_submit():
+        try:
+            statements.revise(current_user, item, form.texts())
+        except DomainError as error:
+            form.form_errors.append(str(error))
+        else:
+            flash(_("The new version is published; signatories see that the text changed."), "success")
+            return redirect(url_for("solidarity.statement", statement_id=item.id))
+    return render_template(
+        "solidarity/statement_revise.html",
+        form=form,
+        statement=item,
+        text=statements.text_in(item, current_locale()),
+    ), (400 if form.is_submitted() else 200)
 
 
 def _act(statement_id: int, action) -> Response:

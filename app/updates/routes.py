@@ -32,9 +32,9 @@ def _campaign_or_404(slug: str):
     return campaign
 
 
-def _editable_or_404(update_id: int) -> Update:
+def _editable_or_404(update_id: int, may=update_service.may_edit) -> Update:
     update = update_service.get_update(update_id)
-    if update is None or not update_service.may_edit(current_user, update):
+    if update is None or not may(current_user, update):
         abort(404)
     return update
 
@@ -121,7 +121,7 @@ def edit(update_id: int):
 @bp.route("/updates/<int:update_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(update_id: int):
-    update = _editable_or_404(update_id)
+    update = _editable_or_404(update_id, update_service.may_delete)
     form = DeleteUpdateForm()
     if form.validate_on_submit():
         try:
