@@ -385,6 +385,7 @@ def test_notification_pages_cost_the_same_few_queries_however_many_notifications
     assert measure(client, count_queries, urls) == before
     assert max(before.values()) <= MAX_QUERIES, before
 
+
 # Solidarity (issue #20): introductions, co-sponsorship, joint statements ---------------------
 
 SOLIDARITY_MAX_QUERIES = 12

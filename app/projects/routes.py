@@ -41,10 +41,10 @@ def _public_index(filters) -> str:
 
 @bp.get("/<key>")
 def detail(key: str):
-    # On a fragment hit the page needs only three columns of the project (one query): the
+    # On a fragment hit the page needs only a few columns of the project (one query): the
     # reader's own parts are whether they may post updates (the project's organization shares a
     # body with the links to edit them) and their follow button.
-    project = directory.find_project_ref(key)
+    project = directory.find_project_ref(key, getattr(current_user, "organization_id", None))
     if project is None:
         abort(404)
     # The reader's own parts: their follow button and the link to post an update (in the slot);

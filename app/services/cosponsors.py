@@ -9,6 +9,8 @@ An invitation is mailed through the outbox in each reader's language.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -39,19 +41,22 @@ def own_project(actor: User | None, project_id: int) -> Project | None:
     return project
 
 
+def accepted(organization_id: int, project_id: Any) -> sa.ColumnElement[bool]:
+    """The condition "the organization co-sponsors the project now" (its invitation accepted),
+    for a query that asks it alongside other columns (the project page's one lookup)."""
+    return sa.exists().where(
+        ProjectCosponsor.project_id == project_id,
+        ProjectCosponsor.organization_id == organization_id,
+        ProjectCosponsor.status == CosponsorStatus.ACCEPTED,
+    )
+
+
 def is_cosponsor(organization_id: int | None, project_id: int) -> bool:
-    """Whether the organization co-sponsors the project now (its invitation accepted, one
-    query). An invitation still open, declined, or withdrawn by either side is not."""
+    """Whether the organization co-sponsors the project now (one query). An invitation still
+    open, declined, or withdrawn by either side is not."""
     if organization_id is None:
         return False
-    return (
-        db.session.scalar(
-            sa.select(ProjectCosponsor.status).where(
-                ProjectCosponsor.project_id == project_id, ProjectCosponsor.organization_id == organization_id
-            )
-        )
-        == CosponsorStatus.ACCEPTED
-    )
+    return bool(db.session.scalar(sa.select(accepted(organization_id, project_id))))
 
 
 def invite(actor: User | None, project: Project, slug: str) -> ProjectCosponsor:

@@ -47,7 +47,7 @@ from app.models import (
 )
 from app.numbers import parse_id, parse_number
 from app.search_engine import engine as search_engine
-from app.services import access_log
+from app.services import access_log, cosponsors
 from app.services.visibility import publicly_listed
 from app.sorting import SORT_LOCALES
 
@@ -620,11 +620,15 @@ def _filter_projects(stmt: sa.Select, filters: ProjectFilters, viewer: Any) -> s
 @dataclass(frozen=True)
 class ProjectRef:
     """What a project page needs of its project besides the shared body: who may post its
-    updates (its organization) and what the follow button names (its id and slug)."""
+    updates (its organization, and whether the reader's organization co-sponsors it) and what
+    the follow button names (its id and slug)."""
 
     id: int
     slug: str
     organization_id: int
+    # Asked in the same query for the reader's organization (None when not asked).
+    reader_organization_id: int | None = None
+    reader_cosponsors: bool | None = None
 
 
 def _project_match(key: str) -> sa.ColumnElement[bool]:
@@ -635,17 +639,25 @@ def _project_match(key: str) -> sa.ColumnElement[bool]:
     return match
 
 
-def find_project_ref(key: str) -> ProjectRef | None:
+def find_project_ref(key: str, reader_organization_id: int | None = None) -> ProjectRef | None:
     """The visible project of an approved organization that :func:`get_project` finds for
-    ``key``, as three columns: one query, no ORM object (the project page on a fragment hit)."""
+    ``key``, as a few columns: one query, no ORM object (the project page on a fragment hit).
+    Given the reader's organization, the same query says whether it co-sponsors the project."""
+    columns = [Project.id, Project.slug, Project.organization_id]
+    if reader_organization_id is not None:
+        columns.append(cosponsors.accepted(reader_organization_id, Project.id))
     row = db.session.execute(
-        sa.select(Project.id, Project.slug, Project.organization_id)
+        sa.select(*columns)
         .join(Project.organization)
         .where(_project_match(key), Project.hidden_at.is_(None), _listed())
         .order_by(sa.case((Project.slug == key, 0), else_=1))
         .limit(1)
     ).first()
-    return None if row is None else ProjectRef(*row)
+    if row is None:
+        return None
+    if reader_organization_id is None:
+        return ProjectRef(*row)
+    return ProjectRef(*row[:3], reader_organization_id=reader_organization_id, reader_cosponsors=row[3])
 
 
 def get_project(key: str, viewer: Any = None) -> Project | None:

@@ -264,6 +264,7 @@ def titles_in(statements: list[JointStatement], locale: str) -> dict[int, str]:
         for statement_id, texts in titles.items()
     }
 
+
 def signed_text(
     statement: JointStatement, signature: StatementSignature | None, locale: str
 ) -> StatementText | None:

@@ -102,6 +102,8 @@ def may_post_on_project(user: Any, project: Project | ProjectRef) -> bool:
         return False
     if user.organization_id == project.organization_id:
         return True
+    if isinstance(project, ProjectRef) and project.reader_organization_id == user.organization_id:
+        return bool(project.reader_cosponsors)  # asked with the project's own lookup
     return cosponsors.is_cosponsor(user.organization_id, project.id)
 
 
