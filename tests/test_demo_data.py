@@ -165,3 +165,23 @@ def test_reloading_keeps_a_translation_a_moderator_edited(app):
     run(app)
     assert scalar(app, french).title == "Sauver le Tigre"
     assert count(app, CampaignTranslation) == 18
+
+
+def test_demo_programme_sessions_have_arabic_titles(app, client):
+    from app.models import GatheringSession, GatheringSessionTranslation
+
+    run(app)
+    with app_context(app):
+        sessions = db.session.scalars(sa.select(GatheringSession)).all()
+        arabic = dict(
+            db.session.execute(
+                sa.select(GatheringSessionTranslation.session_id, GatheringSessionTranslation.title).where(
+                    GatheringSessionTranslation.locale == "ar"
+                )
+            ).all()
+        )
+        slug = sessions[0].gathering.slug
+    assert sessions and set(arabic) == {s.id for s in sessions}
+    assert all(any("\u0600" <= ch <= "\u06ff" for ch in title) for title in arabic.values())
+    html = client.get(f"/gatherings/{slug}?lang=ar").get_data(as_text=True)
+    assert "الوضع في العراق: نقاش مفتوح" in html
