@@ -79,6 +79,11 @@ def _grow() -> None:
         make_project(org, [campaign], title=f"Water project {n}")
     for n in range(5):
         make_project(first, [campaign], title=f"More water {n}")
+    # Upcoming gatherings, more than the home page shows: its block stays one query (issue #19).
+    from tests.gathering_support import make_gathering
+
+    for n in range(5):
+        make_gathering(f"Water forum {n}", days_ahead=5 + n)
     db.session.commit()
 
 

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.extensions import db
 from app.models import (
@@ -496,6 +496,28 @@ def upcoming(limit: int, now: datetime | None = None) -> list[Gathering]:
     return list(db.session.scalars(stmt))
 
 
+HOME_PAGE_SIZE = 3
+
+
+def home_page(
+    locale: str, limit: int = HOME_PAGE_SIZE, now: datetime | None = None
+) -> list[LocalizedGathering]:
+    """The next published gatherings that have not ended, soonest first, with their texts in
+    ``locale`` (falling back to English): one query, whatever the language (the home page)."""
+    now = now or utcnow()
+    translation = aliased(GatheringTranslation)
+    stmt = (
+        sa.select(Gathering, translation)
+        .outerjoin(
+            translation, sa.and_(translation.gathering_id == Gathering.id, translation.locale == locale)
+        )
+        .where(Gathering.status == GatheringStatus.PUBLISHED, Gathering.ends_at >= now)
+        .order_by(Gathering.starts_at, Gathering.id)
+        .limit(limit)
+    )
+    return [_localized(gathering, row, locale) for gathering, row in db.session.execute(stmt)]
+
+
 def get_gathering(slug: str, viewer: Any = None) -> Gathering | None:
     """A gathering with everything its page shows; drafts only for its organizers."""
     stmt = (
@@ -594,16 +616,16 @@ def localized_gatherings(gatherings: Sequence[Gathering], locale: str) -> list[L
             GatheringTranslation.gathering_id.in_(ids), GatheringTranslation.locale == locale
         )
         rows = {row.gathering_id: row for row in db.session.scalars(stmt)}
-    shown = []
-    for gathering in gatherings:
-        row = rows.get(gathering.id)
-        texts, langs = {}, {}
-        for name in TRANSLATED_FIELDS:
-            value = getattr(row, name, "") if row is not None else ""
-            texts[name] = value or getattr(gathering, name)
-            langs[name] = locale if value else SOURCE_LOCALE
-        shown.append(LocalizedGathering(gathering=gathering, langs=langs, **texts))
-    return shown
+    return [_localized(gathering, rows.get(gathering.id), locale) for gathering in gatherings]
+
+
+def _localized(gathering: Gathering, row: GatheringTranslation | None, locale: str) -> LocalizedGathering:
+    texts, langs = {}, {}
+    for name in TRANSLATED_FIELDS:
+        value = getattr(row, name, "") if row is not None else ""
+        texts[name] = value or getattr(gathering, name)
+        langs[name] = locale if value else SOURCE_LOCALE
+    return LocalizedGathering(gathering=gathering, langs=langs, **texts)
 
 
 def localized_gathering(gathering: Gathering, locale: str) -> LocalizedGathering:
