@@ -742,3 +742,17 @@ def test_removing_a_session_removes_its_translations(app_ctx):
     gathering_service.remove_session(moderator, gathering.sessions[0])
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(GatheringSessionTranslation)) == 0
+
+
+def test_a_gatherings_place_reads_as_an_address_in_each_language(app):
+    with app_context(app):
+        make_gathering(
+            "Oslo conference", slug="oslo", city="Oslo", country="NO", venue="Hall A",
+            online_url="https://meet.example.org/oslo",
+        )  # fmt: skip
+        db.session.commit()
+    client = app.test_client()
+    english = client.get("/gatherings/oslo?lang=en").get_data(as_text=True)
+    assert "<bdi>Hall A</bdi>, <bdi>Oslo</bdi>, Norway, online" in english
+    arabic = client.get("/gatherings/oslo?lang=ar").get_data(as_text=True)
+    assert "<bdi>Hall A</bdi>، <bdi>Oslo</bdi>، " in arabic and " و " not in arabic.split("<dd>", 3)[2]
