@@ -94,6 +94,7 @@ PUBLIC_TABLES = frozenset(
         "gatherings",
         "gathering_translations",
         "gathering_sessions",
+        "gathering_session_translations",
         "gathering_organizations",
         "gathering_campaigns",
         "gathering_projects",

@@ -55,8 +55,9 @@ _LIST_WORDS = {
 def format_list(items, style: str = "standard") -> Markup:
     """Items joined the page's locale's way: «أ، ب و ج», "a, b, and c", "a, b et c".
 
-    ``style`` as Babel's: "standard" (and), "or", "unit"... Markup items (links, ``<bdi>``) stay
-    markup, plain text is escaped: the result is markup.
+    ``style`` as Babel's: "standard" (and), "or", "unit"..., or "place": the parts of an
+    address, from the most precise («القاعة، أربيل، العراق», "Hall, Oslo, Norway"). Markup
+    items (links, ``<bdi>``) stay markup, plain text is escaped: the result is markup.
     """
     items = [escape(item) for item in items]
     # The pattern is built on placeholders, then each piece is escaped on its own (separators)
@@ -72,6 +73,8 @@ def _join(items: list[str], style: str) -> str:
     if not items:
         return ""
     locale = get_locale() or Locale("en")
+    if style == "place":
+        return ("، " if locale.language in _LIST_WORDS else ", ").join(items)
     word = _LIST_WORDS.get(locale.language, {}).get(style)
     if word is not None:
         if len(items) == 1:

@@ -198,3 +198,23 @@ def test_the_demo_shows_solidarity_in_practice_without_naming_the_counted(app, c
     before = {model: count(app, model) for model in (Offer, ProjectCosponsor, JointStatement)}
     run(app)
     assert {model: count(app, model) for model in before} == before
+
+
+def test_demo_programme_sessions_have_arabic_titles(app, client):
+    from app.models import GatheringSession, GatheringSessionTranslation
+
+    run(app)
+    with app_context(app):
+        sessions = db.session.scalars(sa.select(GatheringSession)).all()
+        arabic = dict(
+            db.session.execute(
+                sa.select(GatheringSessionTranslation.session_id, GatheringSessionTranslation.title).where(
+                    GatheringSessionTranslation.locale == "ar"
+                )
+            ).all()
+        )
+        slug = sessions[0].gathering.slug
+    assert sessions and set(arabic) == {s.id for s in sessions}
+    assert all(any("\u0600" <= ch <= "\u06ff" for ch in title) for title in arabic.values())
+    html = client.get(f"/gatherings/{slug}?lang=ar").get_data(as_text=True)
+    assert "الوضع في العراق: نقاش مفتوح" in html

@@ -189,3 +189,56 @@ def test_every_registered_section_returns_no_secret_column(app, organization_id)
     for section in export.SECTIONS.values():
         for row in rows[section.name]:
             assert not [column for column in row if export.SECRET_COLUMN.search(column)], section.name
+
+
+def test_the_export_holds_the_organizations_and_its_peoples_registrations_with_their_needs(
+    app, organization_id
+):
+    from app.models import RegistrationState
+    from app.services import registrations
+    from app.services.registrations import Needs
+    from tests.gathering_support import delegate_type, make_gathering
+
+    with app_context(app):
+        owner = db.session.scalar(sa.select(User).where(User.email == OWNER))
+        colleague = db.session.scalar(sa.select(User).where(User.email == "colleague@amal.example.org"))
+        forum = make_gathering("Basra water forum", slug="basra-forum", capacity=5)
+        visit = make_gathering("Erbil visit", slug="erbil-visit", capacity=5)
+        # Another organization registers to the same forum, with its own needs: never exported.
+        other = make_organization("Tigris Friends", slug="tigris-friends")
+        stranger = make_user(other, email="member@tigris.example.org")
+        db.session.flush()
+        registrations.register(
+            owner,
+            forum,
+            delegate_type(forum).id,
+            as_organization=True,
+            needs=Needs(dietary="Vegetarian", interpretation="Arabic to English", visa_letter=True),
+        )
+        registrations.register(
+            colleague, visit, delegate_type(visit).id, as_organization=False, needs=Needs(dietary="No nuts")
+        )
+        registrations.register(
+            stranger, forum, delegate_type(forum).id, as_organization=True, needs=Needs(dietary="Halal only")
+        )
+        registrations.register(stranger, visit, delegate_type(visit).id, as_organization=False)
+        db.session.commit()
+
+    archive = zipfile.ZipFile(io.BytesIO(download(app).data))
+    rows = json.loads(archive.read("gathering_registrations.json"))
+    assert [(r["gathering"], r["registered_as"], r["registered_by"]) for r in rows] == [
+        ("basra-forum", "organization", OWNER),
+        ("erbil-visit", "person", "colleague@amal.example.org"),
+    ]
+    forum_row, visit_row = rows
+    assert forum_row["dietary_needs"] == "Vegetarian"
+    assert forum_row["interpretation_needs"] == "Arabic to English" and forum_row["needs_visa_letter"] is True
+    assert forum_row["state"] == RegistrationState.CONFIRMED.value and forum_row["type"] == "delegate"
+    assert visit_row["dietary_needs"] == "No nuts" and visit_row["visibility"] == ""
+    everything = b"".join(archive.read(name) for name in archive.namelist() if not name.startswith("logo/"))
+    assert b"Halal only" not in everything and b"member@tigris.example.org" not in everything
+    assert b"Tigris Friends" not in everything
+    csv_rows = list(
+        csv.DictReader(io.StringIO(archive.read("gathering_registrations.csv").decode("utf-8-sig")))
+    )
+    assert [r["dietary_needs"] for r in csv_rows] == ["Vegetarian", "No nuts"]

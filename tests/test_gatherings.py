@@ -7,7 +7,7 @@ import csv
 import io
 import threading
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +20,7 @@ from app.models import (
     CampaignCoordinator,
     Gathering,
     GatheringCampaign,
+    GatheringSessionTranslation,
     GatheringStatus,
     OrganizationStatus,
     PledgeVisibility,
@@ -609,3 +610,149 @@ def test_a_member_of_a_pending_organization_registers_only_as_a_person(app):
     # A person registering alone is never named, whatever visibility the form carried.
     assert registration.visibility == PledgeVisibility.COUNTED
     assert "Pending Group" not in app.test_client().get("/gatherings/isf").get_data(as_text=True)
+
+
+# --- The programme in the reader's language ---------------------------------------------------
+
+
+def test_session_titles_and_speakers_in_the_readers_language_with_fallback(app):
+    with app_context(app):
+        gathering, _orgs, _users, moderator = _people()
+        session = gathering_service.add_session(
+            moderator,
+            gathering,
+            title="Water and the Tigris",
+            starts_at=datetime(2031, 5, 3, 10, 0),
+            ends_at=datetime(2031, 5, 3, 12, 0),
+            room="Hall B",
+            speakers="Salma Ali, Jean Dupont",
+            translations={
+                "ar": {"title": "المياه ودجلة", "speakers": "سلمى علي، جان دوبون"},
+                "fr": {"title": "L'eau et le Tigre"},
+                "ckb": {"title": "", "speakers": ""},
+            },
+        )
+        db.session.commit()
+        session_id = session.id
+        shown = gathering_service.localized_session(session, "ar")
+        assert (shown.title, shown.speakers) == ("المياه ودجلة", "سلمى علي، جان دوبون")
+        assert shown.langs == {"title": "ar", "speakers": "ar"}
+        french = gathering_service.localized_session(session, "fr")
+        assert french.title == "L'eau et le Tigre"
+        assert french.speakers == "Salma Ali, Jean Dupont" and french.langs["speakers"] == "en"
+        # An empty translation is not kept: Kurdish readers see the English text.
+        assert gathering_service.session_translations_of(gathering, "ckb") == {}
+        assert gathering_service.localized_session(session, "ckb").title == "Water and the Tigris"
+    client = app.test_client()
+    page = client.get("/gatherings/isf?lang=ar").get_data(as_text=True)
+    assert '<h3 dir="auto" lang="ar">المياه ودجلة</h3>' in page and "Water and the Tigris" not in page
+    assert '<bdi lang="ar">سلمى علي، جان دوبون</bdi>' in page
+    page = client.get("/gatherings/isf?lang=ckb").get_data(as_text=True)
+    assert '<h3 dir="auto" lang="en">Water and the Tigris</h3>' in page
+    ics = client.get(f"/gatherings/isf/sessions/{session_id}/calendar.ics?lang=ar").data
+    (event,) = Calendar.from_ical(ics).walk("VEVENT")
+    assert str(event["summary"]) == "المياه ودجلة"
+    assert "سلمى علي، جان دوبون" in str(event["description"])
+    ics = client.get(f"/gatherings/isf/sessions/{session_id}/calendar.ics?lang=fr").data
+    (event,) = Calendar.from_ical(ics).walk("VEVENT")
+    assert str(event["summary"]) == "L'eau et le Tigre" and "Jean Dupont" in str(event["description"])
+
+
+def test_the_organizer_translates_the_programme_on_the_translation_page(app):
+    with app_context(app):
+        gathering, _orgs, _users, moderator = _people()
+        session_id = gathering.sessions[0].id
+        db.session.commit()
+    client = app.test_client()
+    log_in(client, moderator.email)
+    form_page = client.get("/gatherings/isf/translations/ar").get_data(as_text=True)
+    assert f'name="session_{session_id}_title"' in form_page
+    assert f'name="session_{session_id}_speakers"' in form_page
+    response = client.post(
+        "/gatherings/isf/translations/ar",
+        data={
+            "title": "المنتدى الاجتماعي العراقي",
+            f"session_{session_id}_title": "الافتتاح",
+            f"session_{session_id}_speakers": "هناء",
+        },
+    )
+    assert response.status_code == 302
+    page = app.test_client().get("/gatherings/isf?lang=ar").get_data(as_text=True)
+    assert "الافتتاح" in page and "هناء" in page and "المنتدى الاجتماعي العراقي" in page
+    # The form shows what is saved; emptying the session's fields removes its translation.
+    assert 'value="الافتتاح"' in client.get("/gatherings/isf/translations/ar").get_data(as_text=True)
+    response = client.post(
+        "/gatherings/isf/translations/ar",
+        data={
+            "title": "المنتدى الاجتماعي العراقي",
+            f"session_{session_id}_title": "",
+            f"session_{session_id}_speakers": "",
+        },
+    )
+    assert response.status_code == 302
+    assert count(app, GatheringSessionTranslation) == 0
+    # Two lines in a session title: a form error, nothing written.
+    response = client.post(
+        "/gatherings/isf/translations/ar",
+        data={"title": "x", f"session_{session_id}_title": "one\ntwo"},
+    )
+    assert response.status_code == 400
+    assert count(app, GatheringSessionTranslation) == 0
+
+
+def test_a_session_of_another_gathering_cannot_be_translated_through_this_one(app_ctx):
+    gathering, _orgs, _users, moderator = _people()
+    other = make_gathering("Other forum", slug="other")
+    db.session.flush()
+    with pytest.raises(DomainError):
+        gathering_service.save_translation(
+            moderator, gathering, "ar", {"title": "عنوان"}, {other.sessions[0].id: {"title": "دخيل"}}
+        )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GatheringSessionTranslation)) == 0
+
+
+def test_the_organizer_adds_a_session_with_its_translations(app):
+    with app_context(app):
+        _gathering, _orgs, _users, moderator = _people()
+    client = app.test_client()
+    log_in(client, moderator.email)
+    assert 'name="title_ar"' in client.get("/gatherings/isf/manage").get_data(as_text=True)
+    response = client.post(
+        "/gatherings/isf/sessions",
+        data={
+            "title": "Closing",
+            "starts_at": "2031-05-03T16:00",
+            "ends_at": "2031-05-03T17:00",
+            "language": "en",
+            "title_ar": "الختام",
+            "speakers_fr": "Le comité",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    rows = scalars(app, sa.select(GatheringSessionTranslation).order_by(GatheringSessionTranslation.locale))
+    assert [(r.locale, r.title, r.speakers) for r in rows] == [("ar", "الختام", ""), ("fr", "", "Le comité")]
+
+
+def test_removing_a_session_removes_its_translations(app_ctx):
+    gathering, _orgs, _users, moderator = _people()
+    gathering_service.save_translation(
+        moderator, gathering, "ar", {}, {gathering.sessions[0].id: {"title": "الافتتاح"}}
+    )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GatheringSessionTranslation)) == 1
+    gathering_service.remove_session(moderator, gathering.sessions[0])
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GatheringSessionTranslation)) == 0
+
+
+def test_a_gatherings_place_reads_as_an_address_in_each_language(app):
+    with app_context(app):
+        make_gathering(
+            "Oslo conference", slug="oslo", city="Oslo", country="NO", venue="Hall A",
+            online_url="https://meet.example.org/oslo",
+        )  # fmt: skip
+        db.session.commit()
+    client = app.test_client()
+    english = client.get("/gatherings/oslo?lang=en").get_data(as_text=True)
+    assert "<bdi>Hall A</bdi>, <bdi>Oslo</bdi>, Norway, online" in english
+    arabic = client.get("/gatherings/oslo?lang=ar").get_data(as_text=True)
+    assert "<bdi>Hall A</bdi>، <bdi>Oslo</bdi>، " in arabic and " و " not in arabic.split("<dd>", 3)[2]

@@ -360,3 +360,45 @@ def test_upgrade_fills_the_search_text_of_existing_rows_in_every_language(empty_
         assert [c.title for c in engine.find("campaigns", "دجلة", limit=5)] == ["Save the Tigris"]
         assert [o.name for o in engine.find("organizations", "نساء", limit=5)] == ["جمعية النساء"]
         assert [o.name for o in engine.find("organizations", "البصرة", limit=5)] == ["جمعية النساء"]
+
+
+def test_0019_existing_sessions_keep_their_title_and_speakers_as_the_main_text(empty_database):
+    from app.models import GatheringSession
+    from app.services import gatherings
+
+    with app_on(empty_database):
+        upgrade("0017_solidarity_in_practice")
+        _insert(
+            "gatherings",
+            {
+                "id": 1, "slug": "oslo-2014", "title": "ICSSI Conference", "description": "",
+                "logistics": "", "visa_notice": "", "outcome": "", "starts_at": NOW, "ends_at": NOW,
+                "time_zone": "Europe/Oslo",
+                "city": "Oslo", "country": "NO", "venue": "", "online_url": None, "status": "published",
+                "published_at": NOW, "cancelled_at": None, "created_at": NOW, "updated_at": NOW,
+            },
+        )  # fmt: skip
+        _insert(
+            "gathering_sessions",
+            {
+                "id": 7, "gathering_id": 1, "starts_at": NOW, "ends_at": NOW, "room": "Hall A",
+                "title": "Dialogue and reconciliation", "speakers": "Ismaeel Dawood", "language": "ar",
+                "interpretation": "en",
+            },
+        )  # fmt: skip
+        upgrade()
+        session = db.session.get(GatheringSession, 7)
+        assert (session.title, session.speakers) == ("Dialogue and reconciliation", "Ismaeel Dawood")
+        shown = gatherings.localized_session(session, "ar")  # no translation yet: the main text
+        assert (shown.title, shown.speakers, shown.langs["title"]) == (
+            "Dialogue and reconciliation",
+            "Ismaeel Dawood",
+            "en",
+        )
+        db.session.remove()
+        downgrade("0017_solidarity_in_practice")
+        assert "gathering_session_translations" not in sa.inspect(db.engine).get_table_names()
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT title FROM gathering_sessions").scalar() == (
+                "Dialogue and reconciliation"
+            )

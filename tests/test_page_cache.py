@@ -420,3 +420,16 @@ def test_every_table_is_classified_as_public_or_not():
     assert page_cache.PUBLIC_TABLES.isdisjoint(page_cache.PRIVATE_TABLES)
     unclassified = tables - page_cache.PUBLIC_TABLES - page_cache.PRIVATE_TABLES
     assert not unclassified, f"add to PUBLIC_TABLES or PRIVATE_TABLES in app/page_cache.py: {unclassified}"
+
+
+def test_a_new_gathering_empties_the_cache(cached_app, visitor):
+    """The home page's upcoming gatherings move with them (gatherings are public tables)."""
+    from tests.gathering_support import make_gathering
+
+    visitor.get("/")
+    assert is_hit(visitor.get("/"))
+    with app_context(cached_app):
+        make_gathering("Nineveh youth forum", slug="nineveh")
+        db.session.commit()
+    page = visitor.get("/")
+    assert not is_hit(page) and "Nineveh youth forum" in page.get_data(as_text=True)

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from app.extensions import db
-from app.models import CampaignStatus, OrganizationStatus, PledgeVisibility
+from app.models import CampaignStatus, GatheringTranslation, OrganizationStatus, PledgeVisibility
 from tests.builders import make_campaign, make_moderator, make_organization, make_pledge, make_user
 from tests.conftest import app_context
 
@@ -143,10 +143,16 @@ def test_404_page_links_to_campaigns_and_directory(client):
 
 
 def _fill(n: int) -> None:
-    for _ in range(n):
+    from tests.gathering_support import make_gathering
+
+    for i in range(n):
         campaign = make_campaign()
         org = make_organization()
         make_pledge(org, campaign)
+        # More gatherings than the home page shows, half of them with an Arabic title.
+        gathering = make_gathering(days_ahead=10 + i)
+        if i % 2:
+            db.session.add(GatheringTranslation(gathering_id=gathering.id, locale="ar", title=f"لقاء {i}"))
 
 
 def test_home_runs_a_constant_number_of_queries(app, client, auth, count_queries):
@@ -167,6 +173,64 @@ def test_home_runs_a_constant_number_of_queries(app, client, auth, count_queries
         db.session.commit()
     many = measure()
     assert few.count == many.count, (few, many)
+    # The upcoming gatherings cost one query, in English as in Arabic (their titles joined in).
+    client.get("/?lang=ar")
+    arabic = measure()
+    for counter in (few, many, arabic):
+        assert sum("FROM gatherings" in statement for statement in counter.statements) == 1
+        assert not any("FROM gathering_translations" in statement for statement in counter.statements)
+
+
+def _gatherings_section(html: str) -> str:
+    return html.split('id="upcoming-gatherings-heading"', 1)[1].split("</section>", 1)[0]
+
+
+def test_home_shows_the_next_three_gatherings_in_the_readers_language_and_zone(app, client):
+    from datetime import UTC, timedelta
+
+    from app.models import GatheringStatus
+    from app.models.base import utcnow
+    from tests.gathering_support import make_gathering
+
+    with app_context(app):
+        soon = make_gathering("Basra water forum", slug="basra", days_ahead=3, city="Basra")
+        # 22:30 UTC: already the next day in Baghdad (UTC+3), still that day in Paris.
+        start = (utcnow() + timedelta(days=5)).replace(hour=22, minute=30, second=0, tzinfo=UTC)
+        online = make_gathering("Online assembly", slug="online", city="", online_url="https://meet.example")
+        online.starts_at, online.ends_at = start, start + timedelta(hours=1)
+        make_gathering("Third forum", slug="third", days_ahead=7)
+        make_gathering("Fourth forum", slug="fourth", days_ahead=9)
+        make_gathering("Draft forum", slug="draft", days_ahead=1, status=GatheringStatus.DRAFT)
+        make_gathering("Ended forum", slug="ended", days_ahead=-3)
+        db.session.add(GatheringTranslation(gathering_id=soon.id, locale="ar", title="منتدى البصرة للمياه"))
+        db.session.commit()
+
+    section = _gatherings_section(home(client))
+    assert [s for s in ("Basra water forum", "Online assembly", "Third forum") if s in section] == [
+        "Basra water forum",
+        "Online assembly",
+        "Third forum",
+    ]
+    assert section.index("Basra water forum") < section.index("Online assembly") < section.index("Third")
+    for absent in ("Fourth forum", "Draft forum", "Ended forum"):
+        assert absent not in section
+    assert "Basra" in section and "Online" in section
+    assert 'href="/gatherings/basra"' in section and 'href="/gatherings/"' in section
+    # A visitor reads Baghdad's time: the online assembly is on the next day there.
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_date
+
+    baghdad_day = format_date(start.astimezone(ZoneInfo("Asia/Baghdad")).date(), "medium", locale="en")
+    assert baghdad_day in section and format_date(start.date(), "medium", locale="en") not in section
+
+    arabic = _gatherings_section(client.get("/?lang=ar").get_data(as_text=True))
+    assert 'lang="ar" dir="auto">منتدى البصرة للمياه</a>' in arabic
+    assert 'lang="en" dir="auto">Third forum</a>' in arabic  # no Arabic title: the English one
+
+
+def test_home_has_no_gatherings_block_without_upcoming_gatherings(client):
+    assert 'id="upcoming-gatherings-heading"' not in home(client)
 
 
 def test_home_shows_a_bounded_number_of_campaigns_with_a_link_to_all(app, client):

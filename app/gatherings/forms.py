@@ -1,3 +1,5 @@
+from functools import cache
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -87,6 +89,48 @@ class TranslationForm(FlaskForm):
     def texts(self) -> dict[str, str]:
         return {name: getattr(self, name).data or "" for name in gathering_service.TRANSLATED_FIELDS}
 
+    session_ids: tuple[int, ...] = ()
+
+    def session_field(self, session_id: int, name: str):
+        return self[f"session_{session_id}_{name}"]
+
+    def session_texts(self) -> dict[int, dict[str, str]]:
+        return {
+            session_id: {
+                name: self.session_field(session_id, name).data or ""
+                for name in gathering_service.SESSION_TRANSLATED_FIELDS
+            }
+            for session_id in self.session_ids
+        }
+
+
+def _session_title_field(label):
+    return StringField(label, validators=[Length(max=gathering_service.SESSION_TITLE_MAX_LENGTH), OneLine()])
+
+
+def _speakers_field(label):
+    return StringField(label, validators=[Length(max=gathering_service.SPEAKERS_MAX_LENGTH), OneLine()])
+
+
+def translation_form(gathering, locale: str) -> TranslationForm:
+    """The translation form of a gathering into ``locale``, with a title and a speakers field per
+    session of its programme (named ``session_<id>_title``, ``session_<id>_speakers``), filled
+    with what is saved."""
+    sessions = list(gathering.sessions)
+    fields = {}
+    for session in sessions:
+        fields[f"session_{session.id}_title"] = _session_title_field(_l("Session title"))
+        fields[f"session_{session.id}_speakers"] = _speakers_field(_l("Speakers"))
+    form_class = type("GatheringTranslationForm", (TranslationForm,), fields)
+    form_class.session_ids = tuple(s.id for s in sessions)
+    saved = gathering_service.session_translations_of(gathering, locale)
+    data = {}
+    for session in sessions:
+        row = saved.get(session.id)
+        for name in gathering_service.SESSION_TRANSLATED_FIELDS:
+            data[f"session_{session.id}_{name}"] = getattr(row, name, "") if row is not None else ""
+    return form_class(obj=gathering_service.translation_of(gathering, locale), data=data)
+
 
 class SessionForm(FlaskForm):
     title = StringField(
@@ -105,6 +149,33 @@ class SessionForm(FlaskForm):
     def set_choices(self, languages: dict[str, str]) -> None:
         self.language.choices = [SelectChoice(code, name) for code, name in languages.items()]
         self.interpretation.choices = list(self.language.choices)
+
+    locales: tuple[str, ...] = ()
+
+    def translation_field(self, locale: str, name: str):
+        return self[f"{name}_{locale}"]
+
+    def translations(self) -> dict[str, dict[str, str]]:
+        return {
+            locale: {
+                name: self.translation_field(locale, name).data or ""
+                for name in gathering_service.SESSION_TRANSLATED_FIELDS
+            }
+            for locale in self.locales
+        }
+
+
+@cache
+def session_form_class(locales: tuple[str, ...]) -> type[SessionForm]:
+    """The session form with the title and speakers in each of ``locales`` too (``title_ar``,
+    ``speakers_ar``, ...); empty ones fall back to the main text."""
+    fields = {}
+    for locale in locales:
+        fields[f"title_{locale}"] = _session_title_field(_l("Session title"))
+        fields[f"speakers_{locale}"] = _speakers_field(_l("Speakers"))
+    form_class = type("SessionFormWithTranslations", (SessionForm,), fields)
+    form_class.locales = locales
+    return form_class
 
 
 class RegistrationTypeForm(FlaskForm):

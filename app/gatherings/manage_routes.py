@@ -24,8 +24,8 @@ from app.gatherings.forms import (
     GatheringForm,
     MessageForm,
     RegistrationTypeForm,
-    SessionForm,
-    TranslationForm,
+    session_form_class,
+    translation_form,
 )
 from app.gatherings.routes import _page, gathering_or_404
 from app.i18n import current_locale
@@ -133,10 +133,12 @@ def translation(slug: str, locale: str):
     gathering = _organized(slug)
     if locale not in gathering_service.translation_locales():
         abort(404)
-    form = TranslationForm(obj=gathering_service.translation_of(gathering, locale))
+    form = translation_form(gathering, locale)
     if form.validate_on_submit():
         try:
-            gathering_service.save_translation(current_user, gathering, locale, form.texts())
+            gathering_service.save_translation(
+                current_user, gathering, locale, form.texts(), form.session_texts()
+            )
         except DomainError as error:
             form.form_errors.append(str(error))
         else:
@@ -155,8 +157,8 @@ def translation(slug: str, locale: str):
     )
 
 
-def _session_form() -> SessionForm:
-    form = SessionForm()
+def _session_form():
+    form = session_form_class(tuple(gathering_service.translation_locales()))()
     form.set_choices(LANGUAGE_NAMES)
     return form
 
@@ -223,6 +225,7 @@ def add_session(slug: str):
                 speakers=form.speakers.data or "",
                 language=form.language.data,
                 interpretation=form.interpretation.data or [],
+                translations=form.translations(),
             )
         except DomainError as error:
             form.form_errors.append(str(error))

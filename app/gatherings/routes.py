@@ -88,6 +88,7 @@ def _detail(gathering, form=None, status=200):
         page = render_template(
             "gatherings/detail.html",
             gathering=gathering_service.localized_gathering(gathering, current_locale()),
+            sessions=gathering_service.localized_sessions(gathering.sessions, current_locale()),
             organizers=gathering_service.shown_organizations(gathering, "organizer"),
             supporters=gathering_service.shown_organizations(gathering, "supporter"),
             campaigns=translations.localized_campaigns(
@@ -142,7 +143,8 @@ def session_ics(slug: str, gathering_session_id: int):
     if session is None:
         abort(404)
     shown = gathering_service.localized_gathering(gathering, current_locale())
-    return _ics(calendars.session_calendar(shown, session), f"{gathering.slug}-session-{session.id}")
+    shown_session = gathering_service.localized_session(session, current_locale())
+    return _ics(calendars.session_calendar(shown, shown_session), f"{gathering.slug}-session-{session.id}")
 
 
 @bp.get("/calendar.ics")

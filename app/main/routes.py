@@ -4,7 +4,7 @@ from flask_login import current_user
 from app import fragments, readiness
 from app.i18n import current_locale
 from app.main import bp
-from app.services import directory, translations, updates
+from app.services import directory, gatherings, translations, updates
 from app.services.campaigns import home_page_campaigns
 
 
@@ -33,6 +33,7 @@ def _public_home() -> str:
         organizations=organizations,
         pledges=pledges,
         latest_updates=updates.home_page(current_locale()),
+        upcoming_gatherings=gatherings.home_page(current_locale()),
         campaign_texts=translations.campaign_texts(
             [*campaigns, *(pledge.campaign for pledge in pledges)], current_locale()
         ),

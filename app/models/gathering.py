@@ -165,6 +165,9 @@ class GatheringSession(db.Model):
     interpretation: Mapped[str] = mapped_column(sa.String(60), default="")
 
     gathering: Mapped[Gathering] = relationship(back_populates="sessions")
+    translations: Mapped[list[GatheringSessionTranslation]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     __table_args__ = (
         sa.CheckConstraint("ends_at >= starts_at", name="session_ends_after_start"),
@@ -174,6 +177,22 @@ class GatheringSession(db.Model):
     @property
     def interpretation_languages(self) -> list[str]:
         return self.interpretation.split()
+
+
+class GatheringSessionTranslation(db.Model):
+    """A session's title and speakers in one more language (the session's own row holds them in
+    English, as a gathering's does): pages fall back field by field."""
+
+    __tablename__ = "gathering_session_translations"
+
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("gathering_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    locale: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200), default="")
+    speakers: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    session: Mapped[GatheringSession] = relationship(back_populates="translations")
 
 
 class GatheringOrganization(db.Model):

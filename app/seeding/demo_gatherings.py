@@ -22,6 +22,7 @@ from app.models import (
     GatheringOrganization,
     GatheringRole,
     GatheringSession,
+    GatheringSessionTranslation,
     GatheringStatus,
     GatheringTranslation,
     Organization,
@@ -43,6 +44,19 @@ ALL_CAMPAIGNS = (
 def _at(zone: str, year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> datetime:
     return pytz.timezone(zone).localize(datetime(year, month, day, hour, minute)).astimezone(pytz.UTC)
 
+
+# The programme's session titles in Arabic (by their English title): our own short wording.
+SESSION_TITLES_AR = {
+    "Social evening with the Iraqi community in Norway": "أمسية اجتماعية مع الجالية العراقية في النرويج",
+    "The situation in Iraq: an open discussion": "الوضع في العراق: نقاش مفتوح",
+    "Dialogue and reconciliation: what civil society can do": (
+        "الحوار والمصالحة: ما الذي يستطيع المجتمع المدني فعله"
+    ),
+    "The campaigns led by Iraqi organizations": "الحملات التي تقودها المنظمات العراقية",
+    "The ICSSI and the Iraqi Social Forum: structure and work plan": (
+        "مبادرة التضامن مع المجتمع المدني العراقي والمنتدى الاجتماعي العراقي: الهيكل وخطة العمل"
+    ),
+}
 
 GATHERINGS = [
     {
@@ -314,6 +328,9 @@ def load() -> int:
             if slug in campaigns:
                 db.session.add(GatheringCampaign(gathering_id=gathering.id, campaign_id=campaigns[slug]))
         for title, start, end, room, language, interpretation in spec.get("sessions", []):
+            translations = []
+            if title in SESSION_TITLES_AR:
+                translations.append(GatheringSessionTranslation(locale="ar", title=SESSION_TITLES_AR[title]))
             db.session.add(
                 GatheringSession(
                     gathering_id=gathering.id,
@@ -323,6 +340,7 @@ def load() -> int:
                     room=room,
                     language=language,
                     interpretation=interpretation,
+                    translations=translations,
                 )
             )
         for kind, capacity, approval in spec.get("types", []):

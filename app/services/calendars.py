@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 from flask import current_app
 from icalendar import Calendar, Event
 
-from app.models import Gathering, GatheringSession, GatheringStatus
+from app.models import Gathering, GatheringStatus
 from app.models.base import utcnow
 from app.services import tokens
-from app.services.gatherings import LocalizedGathering
+from app.services.gatherings import LocalizedGathering, LocalizedSession
 
 PRODID = "-//Tadamun//Gatherings//EN"
 
@@ -82,7 +82,8 @@ def gathering_calendar(shown: LocalizedGathering) -> bytes:
     return calendar.to_ical()
 
 
-def session_calendar(shown: LocalizedGathering, session: GatheringSession) -> bytes:
+def session_calendar(shown: LocalizedGathering, session: LocalizedSession) -> bytes:
+    """One session, its title and speakers in the reader's language (``session``)."""
     gathering = shown.gathering
     url = tokens.external_url("gatherings.detail", slug=gathering.slug) + f"#session-{session.id}"
     calendar = _calendar(session.title)

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.extensions import db
 from app.models import (
@@ -41,6 +41,7 @@ from app.models import (
     GatheringProject,
     GatheringRole,
     GatheringSession,
+    GatheringSessionTranslation,
     GatheringStatus,
     GatheringTranslation,
     Organization,
@@ -62,6 +63,7 @@ SESSION_TITLE_MAX_LENGTH = 200
 ROOM_MAX_LENGTH = 120
 SPEAKERS_MAX_LENGTH = 500
 TRANSLATED_FIELDS = ("title", "description", "logistics", "visa_notice", "outcome")
+SESSION_TRANSLATED_FIELDS = ("title", "speakers")
 
 
 # --- Who organizes ----------------------------------------------------------------------
@@ -272,9 +274,17 @@ def cancel(actor: User, gathering: Gathering, reason: str = "") -> None:
     db.session.flush()
 
 
-def save_translation(actor: User, gathering: Gathering, locale: str, texts: dict[str, str]) -> None:
-    """The gathering's texts in ``locale`` (any language but English); empty fields fall back to
-    the main text; all empty removes the translation."""
+def save_translation(
+    actor: User,
+    gathering: Gathering,
+    locale: str,
+    texts: dict[str, str],
+    session_texts: dict[int, dict[str, str]] | None = None,
+) -> None:
+    """The gathering's texts in ``locale`` (any language but English), and those of its
+    programme's sessions (``session_texts``: title and speakers by session id); empty fields fall
+    back to the main text; all empty removes the translation. Raises DomainError (nothing
+    written) on a text too long, on two lines, or for a session of another gathering."""
     require_organizer(actor, gathering)
     if locale not in translation_locales():
         raise DomainError(_("Choose one of the site's languages."))
@@ -284,18 +294,76 @@ def save_translation(actor: User, gathering: Gathering, locale: str, texts: dict
     check_one_line(values["title"])
     if any(len(v) > TEXT_MAX_LENGTH for v in values.values()):
         raise DomainError(_("A text may be at most %(max)d characters long.", max=TEXT_MAX_LENGTH))
-    row = db.session.get(GatheringTranslation, (gathering.id, locale))
+    sessions = _checked_session_texts(gathering, session_texts or {})
+    _save_row(db.session.get(GatheringTranslation, (gathering.id, locale)), values, gathering, locale)
+    rows = _session_translation_rows([s.id for s, _v in sessions], locale)
+    for session, session_values in sessions:
+        _save_session_row(rows.get(session.id), session_values, session, locale)
+    db.session.flush()
+
+
+def _checked_session_texts(
+    gathering: Gathering, session_texts: dict[int, dict[str, str]]
+) -> list[tuple[GatheringSession, dict[str, str]]]:
+    by_id = {s.id: s for s in gathering.sessions}
+    checked = []
+    for session_id, texts in session_texts.items():
+        session = by_id.get(session_id)
+        if session is None:
+            raise DomainError(_("This session is not in the gathering's programme."))
+        values = {name: (texts.get(name) or "").strip() for name in SESSION_TRANSLATED_FIELDS}
+        _check_session_texts(values["title"], values["speakers"])
+        checked.append((session, values))
+    return checked
+
+
+def _check_session_texts(title: str, speakers: str, room: str = "") -> None:
+    if len(title) > SESSION_TITLE_MAX_LENGTH:
+        raise DomainError(
+            _("Give the session a title of at most %(max)d characters.", max=SESSION_TITLE_MAX_LENGTH)
+        )
+    for value in (title, room, speakers):
+        check_one_line(value or "")
+    if len(room or "") > ROOM_MAX_LENGTH or len(speakers or "") > SPEAKERS_MAX_LENGTH:
+        raise DomainError(_("The room or the speakers are too long."))
+
+
+def _save_row(row: GatheringTranslation | None, values: dict[str, str], gathering: Gathering, locale: str):
     if not any(values.values()):
         if row is not None:
             db.session.delete(row)
-        db.session.flush()
         return
     if row is None:
         row = GatheringTranslation(gathering_id=gathering.id, locale=locale)
         db.session.add(row)
     for name, value in values.items():
         setattr(row, name, value)
-    db.session.flush()
+
+
+def _save_session_row(
+    row: GatheringSessionTranslation | None, values: dict[str, str], session: GatheringSession, locale: str
+) -> None:
+    if not any(values.values()):
+        if row is not None:
+            db.session.delete(row)
+        return
+    if row is None:
+        row = GatheringSessionTranslation(session_id=session.id, locale=locale)
+        db.session.add(row)
+    for name, value in values.items():
+        setattr(row, name, value)
+
+
+def _session_translation_rows(
+    session_ids: Sequence[int], locale: str
+) -> dict[int, GatheringSessionTranslation]:
+    """The sessions' translations into ``locale``, in one query (none for English)."""
+    if locale == SOURCE_LOCALE or not session_ids:
+        return {}
+    stmt = sa.select(GatheringSessionTranslation).where(
+        GatheringSessionTranslation.session_id.in_(session_ids), GatheringSessionTranslation.locale == locale
+    )
+    return {row.session_id: row for row in db.session.scalars(stmt)}
 
 
 def translation_locales() -> list[str]:
@@ -313,18 +381,26 @@ def add_session(
     speakers: str = "",
     language: str = "en",
     interpretation: Iterable[str] = (),
+    translations: dict[str, dict[str, str]] | None = None,
 ) -> GatheringSession:
-    """One item of the programme; times are typed in the gathering's zone."""
+    """One item of the programme; times are typed in the gathering's zone; ``translations``:
+    its title and speakers in other languages, by locale (empty ones fall back to the main
+    text). Raises DomainError, nothing written, on bad input."""
     require_organizer(actor, gathering)
     title = (title or "").strip()
-    if not title or len(title) > SESSION_TITLE_MAX_LENGTH:
+    if not title:
         raise DomainError(
             _("Give the session a title of at most %(max)d characters.", max=SESSION_TITLE_MAX_LENGTH)
         )
-    for value in (title, room, speakers):
-        check_one_line(value or "")
-    if len(room or "") > ROOM_MAX_LENGTH or len(speakers or "") > SPEAKERS_MAX_LENGTH:
-        raise DomainError(_("The room or the speakers are too long."))
+    _check_session_texts(title, speakers, room)
+    translated = {}
+    for locale, texts in (translations or {}).items():
+        if locale not in translation_locales():
+            raise DomainError(_("Choose one of the site's languages."))
+        values = {name: (texts.get(name) or "").strip() for name in SESSION_TRANSLATED_FIELDS}
+        _check_session_texts(values["title"], values["speakers"])
+        if any(values.values()):
+            translated[locale] = values
     languages = current_app.config["LANGUAGES"]
     interpreted = [loc for loc in interpretation if loc != language]
     if language not in languages or any(loc not in languages for loc in interpreted):
@@ -341,6 +417,9 @@ def add_session(
         speakers=(speakers or "").strip(),
         language=language,
         interpretation=" ".join(sorted(set(interpreted))),
+        translations=[
+            GatheringSessionTranslation(locale=loc, **values) for loc, values in translated.items()
+        ],
     )
     db.session.add(session)
     db.session.flush()
@@ -415,6 +494,28 @@ def upcoming(limit: int, now: datetime | None = None) -> list[Gathering]:
         .options(selectinload(Gathering.sessions))
     )
     return list(db.session.scalars(stmt))
+
+
+HOME_PAGE_SIZE = 3
+
+
+def home_page(
+    locale: str, limit: int = HOME_PAGE_SIZE, now: datetime | None = None
+) -> list[LocalizedGathering]:
+    """The next published gatherings that have not ended, soonest first, with their texts in
+    ``locale`` (falling back to English): one query, whatever the language (the home page)."""
+    now = now or utcnow()
+    translation = aliased(GatheringTranslation)
+    stmt = (
+        sa.select(Gathering, translation)
+        .outerjoin(
+            translation, sa.and_(translation.gathering_id == Gathering.id, translation.locale == locale)
+        )
+        .where(Gathering.status == GatheringStatus.PUBLISHED, Gathering.ends_at >= now)
+        .order_by(Gathering.starts_at, Gathering.id)
+        .limit(limit)
+    )
+    return [_localized(gathering, row, locale) for gathering, row in db.session.execute(stmt)]
 
 
 def get_gathering(slug: str, viewer: Any = None) -> Gathering | None:
@@ -515,16 +616,16 @@ def localized_gatherings(gatherings: Sequence[Gathering], locale: str) -> list[L
             GatheringTranslation.gathering_id.in_(ids), GatheringTranslation.locale == locale
         )
         rows = {row.gathering_id: row for row in db.session.scalars(stmt)}
-    shown = []
-    for gathering in gatherings:
-        row = rows.get(gathering.id)
-        texts, langs = {}, {}
-        for name in TRANSLATED_FIELDS:
-            value = getattr(row, name, "") if row is not None else ""
-            texts[name] = value or getattr(gathering, name)
-            langs[name] = locale if value else SOURCE_LOCALE
-        shown.append(LocalizedGathering(gathering=gathering, langs=langs, **texts))
-    return shown
+    return [_localized(gathering, rows.get(gathering.id), locale) for gathering in gatherings]
+
+
+def _localized(gathering: Gathering, row: GatheringTranslation | None, locale: str) -> LocalizedGathering:
+    texts, langs = {}, {}
+    for name in TRANSLATED_FIELDS:
+        value = getattr(row, name, "") if row is not None else ""
+        texts[name] = value or getattr(gathering, name)
+        langs[name] = locale if value else SOURCE_LOCALE
+    return LocalizedGathering(gathering=gathering, langs=langs, **texts)
 
 
 def localized_gathering(gathering: Gathering, locale: str) -> LocalizedGathering:
@@ -533,3 +634,41 @@ def localized_gathering(gathering: Gathering, locale: str) -> LocalizedGathering
 
 def translation_of(gathering: Gathering, locale: str) -> GatheringTranslation | None:
     return db.session.get(GatheringTranslation, (gathering.id, locale))
+
+
+def session_translations_of(gathering: Gathering, locale: str) -> dict[int, GatheringSessionTranslation]:
+    """The programme's translations into ``locale`` by session id (the organizer's form)."""
+    return _session_translation_rows([s.id for s in gathering.sessions], locale)
+
+
+@dataclass(frozen=True)
+class LocalizedSession:
+    """A programme session's title and speakers in one language, each falling back to the main
+    (English) text; ``langs`` says which language each shown text is in."""
+
+    session: GatheringSession
+    title: str
+    speakers: str
+    langs: dict[str, str]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.session, name)
+
+
+def localized_sessions(sessions: Sequence[GatheringSession], locale: str) -> list[LocalizedSession]:
+    """The sessions in ``locale``: one query for all their translations (none in English)."""
+    rows = _session_translation_rows([s.id for s in sessions], locale)
+    shown = []
+    for session in sessions:
+        row = rows.get(session.id)
+        texts, langs = {}, {}
+        for name in SESSION_TRANSLATED_FIELDS:
+            value = getattr(row, name, "") if row is not None else ""
+            texts[name] = value or getattr(session, name)
+            langs[name] = locale if value else SOURCE_LOCALE
+        shown.append(LocalizedSession(session=session, langs=langs, **texts))
+    return shown
+
+
+def localized_session(session: GatheringSession, locale: str) -> LocalizedSession:
+    return localized_sessions([session], locale)[0]

@@ -10,7 +10,9 @@ transaction and its registrant mailed through the outbox.
 
 A registrant's needs (dietary, interpretation, visa letter) are read only by
 :func:`registrants_for_organizer` and :func:`export_csv`, which ask
-``gatherings.may_organize``. Public pages name registered organizations through
+``gatherings.may_organize``, and by the registrant's own organization in its data export
+(the ``gathering_registrations`` section: its own registrations and its people's, nothing of
+anyone else's). Public pages name registered organizations through
 :func:`named_registrants` only: organizations in public view, under the pledge rule.
 """
 
@@ -44,7 +46,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.gathering import HOLDS_PLACE
-from app.services import DomainError, NotAllowed, mail, tokens
+from app.services import DomainError, NotAllowed, export, mail, tokens
 from app.services.directory import named_visibilities
 from app.services.gatherings import may_organize, require_organizer
 from app.services.text import check_one_line
@@ -414,6 +416,58 @@ def export_csv(actor: User, gathering: Gathering) -> str:
             ]
         )
     return buffer.getvalue()
+
+
+# --- The registrant's own data export ------------------------------------------------------
+
+
+@export.section(
+    "gathering_registrations",
+    _l("registrations to gatherings, the organization's and its people's, with the needs stated"),
+)
+def _export_rows(organization: Organization) -> list[dict[str, Any]]:
+    """The organization's registrations and those its people made for themselves, with the
+    needs they stated. Nothing of other registrants; the member who registered is named only
+    while they are one of the organization's people."""
+    people = sa.select(User.id).where(User.organization_id == organization.id)
+    stmt = (
+        sa.select(Registration)
+        .where(
+            sa.or_(
+                Registration.organization_id == organization.id,
+                sa.and_(Registration.organization_id.is_(None), Registration.user_id.in_(people)),
+            )
+        )
+        .options(
+            joinedload(Registration.gathering),
+            joinedload(Registration.registration_type),
+            joinedload(Registration.user),
+        )
+        .order_by(Registration.created_at, Registration.id)
+    )
+    rows = []
+    for r in db.session.scalars(stmt):
+        own_user = r.user is not None and r.user.organization_id == organization.id
+        rows.append(
+            {
+                "id": r.id,
+                "gathering": r.gathering.slug,
+                "gathering_title": r.gathering.title,
+                "gathering_starts_at": r.gathering.starts_at,
+                "type": r.registration_type.kind,
+                "state": r.state,
+                "registered_as": "organization" if r.organization_id else "person",
+                "registered_by": r.user.email if own_user else "",
+                "visibility": r.visibility if r.organization_id else "",
+                "dietary_needs": r.dietary_needs,
+                "interpretation_needs": r.interpretation_needs,
+                "needs_visa_letter": r.needs_visa_letter,
+                "created_at": r.created_at,
+                "updated_at": r.updated_at,
+                "cancelled_at": r.cancelled_at,
+            }
+        )
+    return rows
 
 
 # --- Mail ---------------------------------------------------------------------------------
