@@ -385,3 +385,21 @@ def test_sitemap_becomes_an_index_past_the_limit(app, client, network):
         assert "Sitemap: http://tadamun.test/sitemap.xml" in client.get("/robots.txt").get_data(as_text=True)
     finally:
         app.config["SITEMAP_MAX_URLS"] = 50_000
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/updates?lang=ar",
+        "/api/v1/gatherings/forum-of-baghdad?lang=ar",
+        "/feeds/network.atom?lang=ar",
+        "/campaigns/save-the-tigris/updates.atom?lang=ar",
+    ],
+)
+def test_a_language_asked_of_an_open_door_sets_no_cookie(client, network, path):
+    answer = client.get(path)
+    assert answer.status_code == 200 and "Set-Cookie" not in answer.headers
+
+
+def test_a_page_asked_in_a_language_still_remembers_it(client, network):
+    assert "lang=ar" in client.get("/gatherings/forum-of-baghdad?lang=ar").headers["Set-Cookie"]

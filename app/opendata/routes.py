@@ -21,6 +21,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import force_locale, gettext
 from jinja2.utils import htmlsafe_json_dumps
 
 from app.extensions import limiter
@@ -213,21 +214,31 @@ def sitemap_part(number: int):
 @bp.get("/open-data/cards/campaigns/<slug>.png")
 @limiter.limit(_api_limit)
 def campaign_card(slug: str):
+    """The campaign's share card, in ``?lang=`` (its translation, shaped right to left in Arabic
+    and Sorani), else in its own language."""
     campaign = directory.get_campaign(slug)
     if campaign is None:
         abort(404)
+    lang = request.args.get("lang")
+    if lang not in current_app.config["LANGUAGES"]:
+        lang = translations.CAMPAIGN_SOURCE_LOCALE
+    text = translations.localized_campaign(campaign, lang)
+    with force_locale(text.lang):
+        caption = gettext("Supporters: %(supporters)s · Projects: %(projects)s", supporters="{supporters}",
+                          projects="{projects}")  # fmt: skip
     png = share_cards.campaign_card(
-        campaign.title,
-        campaign.accent,
-        campaign.supporter_count,
-        campaign.project_count,
-        "Supporters: {supporters} · Projects: {projects}",
+        text.title, campaign.accent, campaign.supporter_count, campaign.project_count, caption, text.lang
     )
     response = Response(png, mimetype="image/png")
     response.cache_control.public = True
     response.cache_control.max_age = 3600
     response.add_etag()
     return response.make_conditional(request)
+
+
+def card_url(campaign_text) -> str:
+    """The share card of a campaign page: in the language its title is shown in."""
+    return open_data.card_path(campaign_text.slug, campaign_text.lang)
 
 
 @bp.app_template_global()
@@ -243,6 +254,11 @@ def open_data_jsonld(kind: str, obj, description: str | None = None, organizers=
     else:
         data = open_data.project_jsonld(obj, site)
     return htmlsafe_json_dumps(data)
+
+
+@bp.app_template_global()
+def open_data_card(campaign_text) -> str:
+    return card_url(campaign_text)
 
 
 @bp.app_template_global()

@@ -661,7 +661,7 @@ def campaign_jsonld(campaign: Any, base_url: str) -> dict[str, Any]:
         "name": campaign.title,
         "description": campaign.summary,
         "url": base_url + campaign_path(campaign.slug),
-        "image": base_url + card_path(campaign.slug),
+        "image": base_url + card_path(campaign.slug, getattr(campaign, "lang", None)),
         "parentOrganization": {"@type": "Organization", "name": "Tadamun", "url": base_url + "/"},
     }
 
@@ -746,8 +746,10 @@ def gathering_jsonld(gathering: Any, organizers: list[Any], base_url: str) -> di
     }
 
 
-def card_path(slug: str) -> str:
-    return f"/open-data/cards/campaigns/{slug}.png"
+def card_path(slug: str, lang: str | None = None) -> str:
+    """A campaign's share card; in ``lang`` (the language its title is shown in) but English."""
+    path = f"/open-data/cards/campaigns/{slug}.png"
+    return path if lang in (None, CAMPAIGN_SOURCE_LOCALE) else f"{path}?lang={lang}"
 
 
 # --- Murmurations -----------------------------------------------------------------------
