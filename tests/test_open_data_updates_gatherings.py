@@ -403,3 +403,30 @@ def test_a_language_asked_of_an_open_door_sets_no_cookie(client, network, path):
 
 def test_a_page_asked_in_a_language_still_remembers_it(client, network):
     assert "lang=ar" in client.get("/gatherings/forum-of-baghdad?lang=ar").headers["Set-Cookie"]
+
+
+def test_api_lists_cost_the_same_whatever_their_length(app, client, network, count_queries):
+    """Constant queries per page: the records read nothing row by row."""
+    paths = ("/api/v1/updates?limit=1", "/api/v1/updates?limit=100",
+             "/api/v1/gatherings?limit=1", "/api/v1/gatherings?limit=100")  # fmt: skip
+    with app_context(app):
+        from app.models import Campaign, Organization
+
+        amal = db.session.scalar(db.select(Organization).filter_by(slug="al-amal"))
+        counted = db.session.scalar(db.select(Organization).filter_by(slug="counted-org"))
+        tigris = db.session.scalar(db.select(Campaign).filter_by(slug="save-the-tigris"))
+        for n in range(6):
+            make_update(
+                campaign=tigris, organization=amal, texts={"en": (f"More {n}", "x"), "ar": ("م", "x")}
+            )
+            more = make_gathering(f"More {n}", organizers=[amal], supporters=[counted])
+            db.session.add(GatheringCampaign(gathering_id=more.id, campaign_id=tigris.id))
+        db.session.commit()
+    costs = {}
+    for path in paths:
+        client.get(path)
+        with count_queries() as counter:
+            assert client.get(path).status_code == 200
+        costs[path] = counter.count
+    assert costs[paths[0]] == costs[paths[1]], costs
+    assert costs[paths[2]] == costs[paths[3]], costs
