@@ -134,6 +134,9 @@ class Config:
     LOGO_UPLOAD_RATE_LIMIT = os.environ.get("LOGO_UPLOAD_RATE_LIMIT", "5 per minute;20 per hour")
     # The public API (/api/v1), the feeds and the exports, per client address (read-only).
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute;3000 per hour")
+    # URLs per sitemap (the protocol's limit): past it, /sitemap.xml becomes an index of
+    # /sitemap-1.xml, /sitemap-2.xml, ... (app/opendata/routes.py).
+    SITEMAP_MAX_URLS = int(os.environ.get("SITEMAP_MAX_URLS", "50000"))
     # The OpenAPI document of /api/v1 (flask-smorest): version 3.1, served at /api/v1/openapi.json.
     API_TITLE = "Tadamun open data API"
     API_VERSION = "v1"

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from app import dates
+from app.open_doors import is_open_path
 from app.services import accounts
 from app.transactions import SAFE_METHODS
 
@@ -107,7 +108,13 @@ def register(app: Flask) -> None:
     @app.after_request
     def remember_choice_in_cookie(response: Response) -> Response:
         lang = explicit_choice()
-        if lang is not None and request.cookies.get(LANGUAGE_COOKIE) != lang:
+        # The open-data doors set no cookie (app/open_doors.py): a feed, card or API answer in
+        # ?lang=ar is cached by proxies and read by programs, not a reader's choice.
+        if (
+            lang is not None
+            and request.cookies.get(LANGUAGE_COOKIE) != lang
+            and not is_open_path(request.path)
+        ):
             remember_in_cookie(response, lang)
         # The same URL is served in another language depending on these headers (one parse of
         # the header for both).

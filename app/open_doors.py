@@ -10,12 +10,17 @@ no cookie is set in the answer. tests/test_api.py proves a member's cookie chang
 
 from __future__ import annotations
 
+import re
+
 OPEN_PREFIXES = ("/api/v1/", "/feeds/", "/open-data/")
 OPEN_PATHS = frozenset({"/api/v1", "/sitemap.xml", "/robots.txt"})
+# Sitemaps of a split sitemap (/sitemap-1.xml, ...), and every Atom feed wherever it lives (a
+# campaign's updates at /campaigns/<slug>/updates.atom): public and cached like the others.
+_OPEN_PATTERN = re.compile(r"^/sitemap-[0-9]+\.xml$|^/[^?#]*\.atom$")
 
 
 def is_open_path(path: str) -> bool:
-    return path in OPEN_PATHS or path.startswith(OPEN_PREFIXES)
+    return path in OPEN_PATHS or path.startswith(OPEN_PREFIXES) or bool(_OPEN_PATTERN.match(path))
 
 
 class CookielessOpenDoors:

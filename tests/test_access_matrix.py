@@ -203,6 +203,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "api.Pledges": {"GET": "200 200 200 200 200 200"},
     "api.Projects": {"GET": "200 200 200 200 200 200"},
     "api.ProjectItem": {"GET": "404 404 404 404 404 404"},
+    "api.Updates": {"GET": "200 200 200 200 200 200"},
+    "api.Gatherings": {"GET": "200 200 200 200 200 200"},
+    "api.GatheringItem": {"GET": "404 404 404 404 404 404"},
+    "feeds.project": {"GET": "404 404 404 404 404 404"},
     "feeds.campaign": {"GET": "404 404 404 404 404 404"},
     "feeds.network": {"GET": "200 200 200 200 200 200"},
     "feeds.organization": {"GET": "200 200 200 200 200 200"},
@@ -215,6 +219,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "opendata.organizations": {"GET": "200 200 200 200 200 200"},
     "opendata.robots": {"GET": "200 200 200 200 200 200"},
     "opendata.sitemap": {"GET": "200 200 200 200 200 200"},
+    "opendata.sitemap_part": {"GET": "200 200 200 200 200 200"},
     # Solidarity in practice (issue #20). Offers and needs: stated by members of approved
     # organizations (a pending one is sent to its dashboard), read by anyone as visibility allows.
     "solidarity.campaign_offers": {"GET": "200 200 200 200 200 200"},
@@ -391,6 +396,7 @@ def build_world() -> World:
         "slug:gatherings": gathering.slug,
         "gathering_session_id": gathering.sessions[0].id,
         "registration_id": registration.id,
+        "number": 1,  # the first sitemap of a split sitemap (served whatever the size)
     }
     return World(users=users, values=values)
 

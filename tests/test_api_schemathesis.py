@@ -6,12 +6,23 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 
 from app.extensions import db
-from app.models import LinkVisibility, OrganizationStatus, PledgeVisibility, Visibility
+from app.models import (
+    GatheringCampaign,
+    LinkVisibility,
+    OrganizationStatus,
+    PledgeVisibility,
+    Project,
+    Update,
+    UpdateText,
+    Visibility,
+)
 from tests.builders import make_campaign, make_organization, make_pledge, make_project
 from tests.conftest import app_context
+from tests.gathering_support import make_gathering
 
 
 def build_network() -> None:
@@ -38,6 +49,18 @@ def build_network() -> None:
     make_project(public, [tigris], slug="clean-water")
     make_project(quiet, [marsh], slug="quiet-project", link_visibility=LinkVisibility.MEMBERS)
     make_project(pending, [tigris], slug="pending-project")
+    clean = db.session.scalar(sa.select(Project).where(Project.slug == "clean-water"))
+    db.session.add_all(
+        [
+            Update(campaign_id=tigris.id, organization_id=public.id, locale="en",
+                   texts=[UpdateText(locale="en", title="Dam talks", body="News.")]),
+            Update(project_id=clean.id, organization_id=public.id, locale="ar",
+                   texts=[UpdateText(locale="ar", title="بدأت الدروس", body="")]),
+        ]
+    )  # fmt: skip
+    forum = make_gathering("Forum", slug="forum", organizers=[public])
+    db.session.add(GatheringCampaign(gathering_id=forum.id, campaign_id=tigris.id))
+    make_gathering("Past", slug="past", days_ahead=-5, outcome="Declared.", online_url="https://x.example/")
     db.session.commit()
 
 
@@ -50,6 +73,9 @@ OPERATIONS = (
     "/api/v1/pledges",
     "/api/v1/projects",
     "/api/v1/projects/{slug}",
+    "/api/v1/updates",
+    "/api/v1/gatherings",
+    "/api/v1/gatherings/{slug}",
 )
 
 

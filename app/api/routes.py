@@ -11,7 +11,8 @@ from flask.views import MethodView
 from app.api import bp, schemas
 from app.extensions import limiter
 from app.models import CampaignStatus, OrganizationKind
-from app.services import directory, open_data
+from app.services import directory, open_data, updates
+from app.services import gatherings as gathering_service
 
 READ_ONLY = "GET, HEAD, OPTIONS"
 EXPOSED = "ETag, Link, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After, X-Request-ID"
@@ -109,6 +110,8 @@ class Root(MethodView):
             "organizations": f"{site}/api/v1/organizations",
             "pledges": f"{site}/api/v1/pledges",
             "projects": f"{site}/api/v1/projects",
+            "updates": f"{site}/api/v1/updates",
+            "gatherings": f"{site}/api/v1/gatherings",
             "openapi": f"{site}/api/v1/openapi.json",
             "documentation": site + url_for("static", filename="api/index.html"),
         }
@@ -221,3 +224,66 @@ class ProjectItem(MethodView):
         if project is None:
             abort(404)
         return open_data.project_record(project, _site(), args.get("lang"))
+
+
+def _project_filter(slug: str | None):
+    if slug is None:
+        return None
+    project = directory.open_project(slug)
+    if project is None:
+        abort(404, description="No project in public view has this slug.")
+    return project
+
+
+@bp.route("/updates")
+class Updates(MethodView):
+    @bp.arguments(schemas.UpdateQuery, location="query")
+    @bp.response(200, schemas.UpdatePage)
+    @_problems(*ERRORS_OF_LISTS)
+    def get(self, args):
+        """Campaign and project updates anyone may see, newest first: never a deleted one, one
+        posted by an organization out of public view, or one of a hidden project."""
+        try:
+            found, more = updates.open_updates(
+                campaign=_campaign_filter(args.get("campaign")),
+                project=_project_filter(args.get("project")),
+                language=args.get("language"),
+                after=args.get("after"),
+                limit=args["limit"],
+            )
+        except updates.InvalidUpdateCursor:
+            abort(400, description="This cursor is not one of ours: start from the first page.")
+        items = [open_data.update_record(u, _site(), args.get("lang")) for u in found]
+        link = _next_link(args, updates.update_cursor(found[-1]) if more and found else None)
+        return {"items": items, "next": link}
+
+
+@bp.route("/gatherings")
+class Gatherings(MethodView):
+    @bp.arguments(schemas.GatheringQuery, location="query")
+    @bp.response(200, schemas.GatheringPage)
+    @_problems(*ERRORS_OF_LISTS)
+    def get(self, args):
+        """Published (and cancelled) gatherings, by slug; ``when`` keeps the upcoming or the past."""
+        found, more = gathering_service.open_gatherings(
+            campaign=_campaign_filter(args.get("campaign")),
+            when=args.get("when"),
+            country=args.get("country"),
+            after=args.get("after"),
+            limit=args["limit"],
+        )
+        items = [open_data.gathering_record(g, _site(), args.get("lang")) for g in found]
+        return _page(items, more, args, lambda item: item["slug"])
+
+
+@bp.route("/gatherings/<slug>", parameters=[schemas.SLUG_PARAMETER])
+class GatheringItem(MethodView):
+    @bp.arguments(schemas.LangQuery, location="query")
+    @bp.response(200, schemas.GatheringDetailOut)
+    @_problems(*ERRORS_OF_ITEMS)
+    def get(self, args, slug):
+        """One gathering, with its programme and the registered organizations named publicly."""
+        gathering = gathering_service.open_gathering(slug)
+        if gathering is None:
+            abort(404)
+        return open_data.gathering_record(gathering, _site(), args.get("lang"), detail=True)

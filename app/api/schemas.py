@@ -163,6 +163,114 @@ class ProjectOut(Schema):
     updated_at = fields.String(required=True)
 
 
+class UpdateQuery(_Query):
+    after = fields.String(
+        validate=validate.Regexp(r"^-?[0-9]{1,17}~[0-9]{1,18}$", error="Not a cursor of this list."),
+        metadata={"description": "The cursor from the previous page's `next` link."},
+    )
+    campaign = fields.String(validate=SLUG, metadata={"description": "A campaign's slug: its updates."})
+    project = fields.String(
+        validate=SLUG,
+        metadata={"description": "A project's slug: its updates and campaign updates about it."},
+    )
+    language = fields.String(
+        validate=validate.OneOf(LANGUAGES),
+        metadata={"description": "Only updates written in this language."},
+    )
+
+
+class UpdateText(Schema):
+    title = fields.String(required=True)
+    body = fields.String(required=True)
+
+
+class UpdateOut(Schema):
+    url = fields.Url(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["campaign", "project"]))
+    campaign = fields.String(allow_none=True, required=True)
+    project = fields.String(allow_none=True, required=True)
+    organization = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={"description": "The organization that posted it (null: the network)."},
+    )
+    organization_name = fields.String(allow_none=True, required=True)
+    language = fields.String(required=True)
+    title = fields.String(required=True)
+    body = fields.String(required=True, metadata={"description": "Markdown."})
+    translations = fields.Dict(keys=fields.String(), values=fields.Nested(UpdateText), required=True)
+    created_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
+
+
+class GatheringQuery(_Query):
+    campaign = fields.String(validate=SLUG, metadata={"description": "A campaign's slug."})
+    country = fields.String(validate=COUNTRY)
+    when = fields.String(
+        validate=validate.OneOf(["upcoming", "past"]),
+        metadata={"description": "Not ended yet, or ended (published ones)."},
+    )
+
+
+class OrganizationRef(Schema):
+    slug = fields.String(required=True)
+    name = fields.String(required=True)
+    url = fields.Url(required=True)
+
+
+class GatheringText(Schema):
+    title = fields.String()
+    description = fields.String()
+    logistics = fields.String()
+    visa_notice = fields.String()
+    outcome = fields.String()
+
+
+class GatheringSessionOut(Schema):
+    title = fields.String(required=True)
+    starts_at = fields.String(required=True)
+    ends_at = fields.String(required=True)
+    room = fields.String(required=True)
+    speakers = fields.String(required=True)
+    language = fields.String(required=True)
+    interpretation = fields.List(fields.String(), required=True)
+
+
+class GatheringOut(Schema):
+    slug = fields.String(required=True)
+    url = fields.Url(required=True)
+    language = fields.String(required=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True)
+    logistics = fields.String(required=True)
+    visa_notice = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["published", "cancelled"]))
+    starts_at = fields.String(required=True, metadata={"description": "In its zone, with the offset."})
+    ends_at = fields.String(required=True)
+    time_zone = fields.String(required=True)
+    city = fields.String(required=True)
+    country = fields.String(allow_none=True, required=True)
+    venue = fields.String(required=True)
+    online_url = fields.String(allow_none=True, required=True)
+    organizers = fields.List(fields.Nested(OrganizationRef), required=True)
+    supporters = fields.List(fields.Nested(OrganizationRef), required=True)
+    campaigns = fields.List(fields.String(), required=True)
+    outcome_url = fields.String(allow_none=True, required=True)
+    translations = fields.Dict(keys=fields.String(), values=fields.Nested(GatheringText), required=True)
+    published_at = fields.String(allow_none=True, required=True)
+
+
+class GatheringDetailOut(GatheringOut):
+    sessions = fields.List(fields.Nested(GatheringSessionOut), required=True)
+    registered_organizations = fields.List(
+        fields.Nested(OrganizationRef),
+        required=True,
+        metadata={"description": "Registered organizations that chose to be named publicly."},
+    )
+    outcome = fields.String(allow_none=True, required=True)
+    projects = fields.List(fields.String(), required=True)
+
+
 def _page(item: type[Schema], name: str) -> type[Schema]:
     return Schema.from_dict(
         {
@@ -181,6 +289,8 @@ CampaignPage = _page(CampaignOut, "CampaignPage")
 OrganizationPage = _page(OrganizationOut, "OrganizationPage")
 PledgePage = _page(PledgeOut, "PledgePage")
 ProjectPage = _page(ProjectOut, "ProjectPage")
+UpdatePage = _page(UpdateOut, "UpdatePage")
+GatheringPage = _page(GatheringOut, "GatheringPage")
 
 
 class Problem(Schema):
@@ -200,5 +310,7 @@ class Index(Schema):
     organizations = fields.Url(required=True)
     pledges = fields.Url(required=True)
     projects = fields.Url(required=True)
+    updates = fields.Url(required=True)
+    gatherings = fields.Url(required=True)
     openapi = fields.Url(required=True)
     documentation = fields.Url(required=True)

@@ -39,6 +39,10 @@ def _entry_title(entry: dict, locale: str) -> str:
             organization=entry["organization"],
             campaign=campaign.title,
         )
+    if entry["kind"] == "update":
+        return entry["title"]
+    if entry["kind"] == "gathering":
+        return _("New gathering: %(title)s", title=entry["title"])
     return _(
         "New project: %(title)s (%(organization)s)", title=entry["title"], organization=entry["organization"]
     )
@@ -59,7 +63,7 @@ def _atom(feed_id: str, title: str, page_url: str, entries: list[dict]) -> Respo
         item.id(entry["id"])
         item.title(_entry_title(entry, locale))
         item.link(href=entry["url"], rel="alternate", type="text/html")
-        item.updated(entry["when"])
+        item.updated(entry.get("updated") or entry["when"])
         item.published(entry["when"])
         if entry.get("summary"):
             item.summary(entry["summary"])
@@ -73,7 +77,7 @@ def _atom(feed_id: str, title: str, page_url: str, entries: list[dict]) -> Respo
 
 @bp.get("/feeds/network.atom")
 def network():
-    entries = open_data.feed_entries(_site())
+    entries = open_data.feed_entries(_site(), locale=current_locale())
     return _atom(
         f"{_site()}/feeds/network.atom",
         _("Tadamun: new in the network"),
@@ -90,9 +94,9 @@ def campaign(slug: str):
     text = localized_campaign(found, current_locale())
     return _atom(
         f"{_site()}/feeds/campaigns/{found.slug}.atom",
-        _("%(campaign)s: new supporters and projects", campaign=text.title),
+        _("%(campaign)s: new supporters, projects and updates", campaign=text.title),
         _site() + open_data.campaign_path(found.slug),
-        open_data.feed_entries(_site(), campaign=found),
+        open_data.feed_entries(_site(), campaign=found, locale=current_locale()),
     )
 
 
@@ -106,4 +110,18 @@ def organization(slug: str):
         _("%(organization)s: new pledges and projects", organization=found.name_in(current_locale())),
         _site() + open_data.organization_path(found.slug),
         open_data.feed_entries(_site(), organization=found),
+    )
+
+
+@bp.get("/feeds/projects/<slug>.atom")
+def project(slug: str):
+    """A project's updates (a project in public view only)."""
+    found = directory.open_project(slug)
+    if found is None:
+        abort(404)
+    return _atom(
+        f"{_site()}/feeds/projects/{found.slug}.atom",
+        _("%(project)s: updates", project=found.title),
+        _site() + open_data.project_path(found.slug),
+        open_data.feed_entries(_site(), project=found, locale=current_locale()),
     )

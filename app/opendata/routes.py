@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections.abc import Iterable, Iterator
 from xml.sax.saxutils import escape
@@ -20,6 +21,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import force_locale, gettext
 from jinja2.utils import htmlsafe_json_dumps
 
 from app.extensions import limiter
@@ -119,7 +121,7 @@ def robots():
     lines = [
         "User-agent: *",
         *(f"Disallow: {path}" for path in DISALLOWED),
-        f"Sitemap: {_site()}/sitemap.xml",
+        f"Sitemap: {_site()}/sitemap.xml",  # the sitemap, or the index of sitemaps
         "",
     ]
     response = Response("\n".join(lines), mimetype="text/plain")
@@ -128,41 +130,82 @@ def robots():
     return response
 
 
-@bp.get("/sitemap.xml")
-def sitemap():
-    """Every public page: the lists, each campaign, each organization and project in public view,
-    with its alternates in the four languages (streamed, read in batches)."""
-    site = _site()
-    languages = current_app.config["LANGUAGES"]
-    fixed = [
+SITEMAP_NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml"'
+
+
+def _sitemap_paths() -> Iterator[str]:
+    """Every public page's path, the fixed lists first (read in batches, never all held)."""
+    yield from (
         url_for("main.home"),
         url_for("campaigns.index"),
         url_for("organizations.index"),
         url_for("projects.index"),
+        url_for("gatherings.index"),
+        url_for("gatherings.past"),
         url_for("opendata.dictionary"),
-    ]
+    )
+    yield from open_data.public_page_paths()
 
-    def entry(path: str) -> str:
+
+def _sitemap_response(body: Iterator[str]) -> Response:
+    response = Response(stream_with_context(body), mimetype="application/xml")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
+
+
+def _urlset(paths: Iterable[str]) -> Iterator[str]:
+    site = _site()
+    languages = current_app.config["LANGUAGES"]
+    yield f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset {SITEMAP_NS}>\n'
+    for path in paths:
         location = escape(site + path)
         links = "".join(
             f'<xhtml:link rel="alternate" hreflang="{lang}" href="{location}?lang={lang}"/>'
             for lang in languages
         )
-        return f"<url><loc>{location}</loc>{links}</url>\n"
+        yield f"<url><loc>{location}</loc>{links}</url>\n"
+    yield "</urlset>\n"
 
-    def generate() -> Iterator[str]:
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    """Every public page with its alternates in the four languages; past SITEMAP_MAX_URLS pages,
+    an index of sitemaps of at most that many each. Streamed: paths are read in batches and
+    counted, never all held."""
+    limit = current_app.config["SITEMAP_MAX_URLS"]
+    total = sum(1 for _path in _sitemap_paths())
+    if total <= limit:
+        return _sitemap_response(_urlset(_sitemap_paths()))
+    site = _site()
+
+    def index() -> Iterator[str]:
         yield (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
-            'xmlns:xhtml="http://www.w3.org/1999/xhtml">\n'
+            '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
         )
-        for path in fixed:
-            yield entry(path)
-        for path in open_data.public_page_paths():
-            yield entry(path)
-        yield "</urlset>\n"
+        for number in range(1, -(-total // limit) + 1):
+            yield f"<sitemap><loc>{escape(site)}/sitemap-{number}.xml</loc></sitemap>\n"
+        yield "</sitemapindex>\n"
 
-    return Response(stream_with_context(generate()), mimetype="application/xml")
+    return _sitemap_response(index())
+
+
+@bp.get("/sitemap-<int:number>.xml")
+def sitemap_part(number: int):
+    """One sitemap of the index: the ``number``-th run of SITEMAP_MAX_URLS pages (404 past
+    the last one)."""
+    limit = current_app.config["SITEMAP_MAX_URLS"]
+    if number < 1:
+        abort(404)
+    paths = _sitemap_paths()
+    skipped = sum(1 for _path in itertools.islice(paths, (number - 1) * limit))
+    if skipped < (number - 1) * limit:
+        abort(404)
+    first = next(paths, None)
+    if first is None:
+        abort(404)
+    return _sitemap_response(_urlset(itertools.chain([first], itertools.islice(paths, limit - 1))))
 
 
 # --- Share cards, JSON-LD and preview tags ------------------------------------------------
@@ -171,15 +214,20 @@ def sitemap():
 @bp.get("/open-data/cards/campaigns/<slug>.png")
 @limiter.limit(_api_limit)
 def campaign_card(slug: str):
+    """The campaign's share card, in ``?lang=`` (its translation, shaped right to left in Arabic
+    and Sorani), else in its own language."""
     campaign = directory.get_campaign(slug)
     if campaign is None:
         abort(404)
+    lang = request.args.get("lang")
+    if lang not in current_app.config["LANGUAGES"]:
+        lang = translations.CAMPAIGN_SOURCE_LOCALE
+    text = translations.localized_campaign(campaign, lang)
+    with force_locale(text.lang):
+        caption = gettext("Supporters: %(supporters)s · Projects: %(projects)s", supporters="{supporters}",
+                          projects="{projects}")  # fmt: skip
     png = share_cards.campaign_card(
-        campaign.title,
-        campaign.accent,
-        campaign.supporter_count,
-        campaign.project_count,
-        "Supporters: {supporters} · Projects: {projects}",
+        text.title, campaign.accent, campaign.supporter_count, campaign.project_count, caption, text.lang
     )
     response = Response(png, mimetype="image/png")
     response.cache_control.public = True
@@ -188,17 +236,29 @@ def campaign_card(slug: str):
     return response.make_conditional(request)
 
 
+def card_url(campaign_text) -> str:
+    """The share card of a campaign page: in the language its title is shown in."""
+    return open_data.card_path(campaign_text.slug, campaign_text.lang)
+
+
 @bp.app_template_global()
-def open_data_jsonld(kind: str, obj, description: str | None = None) -> str:
+def open_data_jsonld(kind: str, obj, description: str | None = None, organizers=None) -> str:
     """The page's schema.org JSON-LD, as a JSON string safe inside a <script> element."""
     site = _site()
-    if kind == "organization":
+    if kind == "gathering":
+        data = open_data.gathering_jsonld(obj, organizers or [], site)
+    elif kind == "organization":
         data = open_data.organization_jsonld(obj, site, description)
     elif kind == "campaign":
         data = open_data.campaign_jsonld(obj, site)
     else:
         data = open_data.project_jsonld(obj, site)
     return htmlsafe_json_dumps(data)
+
+
+@bp.app_template_global()
+def open_data_card(campaign_text) -> str:
+    return card_url(campaign_text)
 
 
 @bp.app_template_global()

@@ -439,6 +439,105 @@ def _public_statuses() -> tuple[GatheringStatus, ...]:
     return (GatheringStatus.PUBLISHED, GatheringStatus.CANCELLED)
 
 
+def _upcoming(now: datetime) -> sa.ColumnElement[bool]:
+    """Public and not ended: the upcoming list (cancelled ones included, marked)."""
+    return sa.and_(Gathering.status.in_(_public_statuses()), Gathering.ends_at >= now)
+
+
+def _past(now: datetime) -> sa.ColumnElement[bool]:
+    """Published and ended: the past list, and the gatherings with an outcome page."""
+    return sa.and_(Gathering.status == GatheringStatus.PUBLISHED, Gathering.ends_at < now)
+
+
+def has_outcome_page(gathering: Gathering, now: datetime | None = None) -> bool:
+    """Whether the gathering's outcome page is public (the rule of :func:`_past`)."""
+    return gathering.status == GatheringStatus.PUBLISHED and gathering.ends_at < (now or utcnow())
+
+
+def _shown(now: datetime) -> sa.ColumnElement[bool]:
+    """Every gathering anyone may see: all but drafts, as :func:`get_gathering` decides for a
+    visitor (a cancelled one stays on its page, marked)."""
+    return Gathering.status.in_(_public_statuses())
+
+
+def open_gatherings(
+    *,
+    campaign: Campaign | None = None,
+    when: str | None = None,
+    country: str | None = None,
+    after: str | None = None,
+    limit: int = 20,
+    now: datetime | None = None,
+) -> tuple[list[Gathering], bool]:
+    """The gatherings anyone may see (:func:`_shown`), by slug, one page
+    after the slug ``after``, with what their open-data records show; ``when`` is
+    ``"upcoming"`` or ``"past"``. Returns the page and whether more follow."""
+    now = now or utcnow()
+    condition = {"upcoming": _upcoming(now), "past": _past(now)}.get(when or "", _shown(now))
+    stmt = (
+        sa.select(Gathering)
+        .where(condition)
+        .options(
+            selectinload(Gathering.translations),
+            selectinload(Gathering.organizations).joinedload(GatheringOrganization.organization),
+            selectinload(Gathering.campaign_links).joinedload(GatheringCampaign.campaign),
+        )
+        .order_by(Gathering.slug)
+        .limit(limit + 1)
+    )
+    if campaign is not None:
+        stmt = stmt.where(
+            sa.exists().where(
+                GatheringCampaign.gathering_id == Gathering.id, GatheringCampaign.campaign_id == campaign.id
+            )
+        )
+    if country is not None:
+        stmt = stmt.where(Gathering.country == country)
+    if after is not None:
+        stmt = stmt.where(Gathering.slug > after)
+    rows = list(db.session.scalars(stmt))
+    return rows[:limit], len(rows) > limit
+
+
+def open_gathering(slug: str) -> Gathering | None:
+    """One gathering as a visitor sees it (no draft), with its page's data and translations."""
+    gathering = get_gathering(slug, None)
+    if gathering is None:
+        return None
+    gathering.translations  # noqa: B018 - one more query, for the record's languages
+    return gathering
+
+
+def public_gathering_paths(batch: int = 200, now: datetime | None = None):
+    """``(slug, has_outcome_page)`` of every gathering anyone may see, by slug, read in batches
+    (the sitemap)."""
+    now = now or utcnow()
+    after = ""
+    while True:
+        rows = db.session.execute(
+            sa.select(Gathering.slug, Gathering.status, Gathering.ends_at)
+            .where(_shown(now), Gathering.slug > after)
+            .order_by(Gathering.slug)
+            .limit(batch)
+        ).all()
+        for slug, status, ends_at in rows:
+            yield slug, status == GatheringStatus.PUBLISHED and ends_at < now
+        if len(rows) < batch:
+            return
+        after = rows[-1][0]
+
+
+def newest_published(limit: int) -> list[Gathering]:
+    """The gatherings most recently published (still public), newest first: the network feed."""
+    stmt = (
+        sa.select(Gathering)
+        .where(Gathering.status == GatheringStatus.PUBLISHED, Gathering.published_at.is_not(None))
+        .order_by(Gathering.published_at.desc(), Gathering.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
 def _page(stmt: sa.Select, page: int) -> Pagination:
     return db.paginate(
         stmt, page=page, per_page=current_app.config["PAGE_SIZE"], error_out=True, max_per_page=100
@@ -448,22 +547,14 @@ def _page(stmt: sa.Select, page: int) -> Pagination:
 def upcoming_page(page: int = 1, now: datetime | None = None) -> Pagination:
     """Published (and cancelled) gatherings that have not ended, soonest first."""
     now = now or utcnow()
-    stmt = (
-        sa.select(Gathering)
-        .where(Gathering.status.in_(_public_statuses()), Gathering.ends_at >= now)
-        .order_by(Gathering.starts_at, Gathering.id)
-    )
+    stmt = sa.select(Gathering).where(_upcoming(now)).order_by(Gathering.starts_at, Gathering.id)
     return _page(stmt, page)
 
 
 def past_page(page: int = 1, now: datetime | None = None) -> Pagination:
     """Gatherings that have ended, newest first."""
     now = now or utcnow()
-    stmt = (
-        sa.select(Gathering)
-        .where(Gathering.status == GatheringStatus.PUBLISHED, Gathering.ends_at < now)
-        .order_by(Gathering.starts_at.desc(), Gathering.id.desc())
-    )
+    stmt = sa.select(Gathering).where(_past(now)).order_by(Gathering.starts_at.desc(), Gathering.id.desc())
     return _page(stmt, page)
 
 

@@ -191,6 +191,128 @@ def project_record(project: Project, base_url: str, lang: str | None = None) -> 
     }
 
 
+def update_record(update: Any, base_url: str, lang: str | None = None) -> dict[str, Any]:
+    """An update anyone may see (app/services/updates.py chose it), in ``lang`` when written in
+    it, else in its first language; ``project`` only while that project is in public view."""
+    from app.services import updates as update_service
+
+    shown = update_service.localized([update], lang or update.locale)[0]
+    if update.campaign is not None:
+        page = base_url + campaign_path(update.campaign.slug)
+    else:
+        page = base_url + project_path(update.project.slug)
+    poster = update.organization
+    return {
+        "url": f"{page}#update-{update.id}",
+        "kind": "campaign" if update.campaign is not None else "project",
+        "campaign": update.campaign.slug if update.campaign is not None else None,
+        "project": shown.project.slug if shown.project is not None else None,
+        "organization": poster.slug if poster is not None else None,
+        "organization_name": poster.name if poster is not None else None,
+        "language": shown.lang,
+        "title": shown.title,
+        "body": shown.body,
+        "translations": {text.locale: {"title": text.title, "body": text.body} for text in update.texts},
+        "created_at": _iso(update.created_at),
+        "updated_at": _iso(update.updated_at),
+    }
+
+
+def gathering_path(slug: str) -> str:
+    return f"/gatherings/{slug}"
+
+
+def gathering_outcome_path(slug: str) -> str:
+    return f"/gatherings/{slug}/outcome"
+
+
+def _zoned(moment: datetime, zone: str) -> str:
+    """A moment in the gathering's own zone, with its offset (ISO 8601)."""
+    import pytz
+
+    return moment.astimezone(pytz.timezone(zone)).isoformat()
+
+
+def _organization_ref(organization: Organization, base_url: str) -> dict[str, str]:
+    return {
+        "slug": organization.slug,
+        "name": organization.name,
+        "url": base_url + organization_path(organization.slug),
+    }
+
+
+def gathering_record(
+    gathering: Any, base_url: str, lang: str | None = None, *, detail: bool = False
+) -> dict[str, Any]:
+    """A gathering anyone may see (app/services/gatherings.py chose it): its texts, times in its
+    zone, place, organizing and supporting organizations in public view, campaigns; with
+    ``detail``, its programme, the registered organizations named publicly (the page's rule,
+    ``registrations.named_registrants``) and, once past, its outcome and projects. Never a
+    registrant's needs, a person or a registration that is not public."""
+    from app.services import gatherings as gathering_service
+    from app.services import registrations
+
+    texts = {"en": {name: getattr(gathering, name) for name in gathering_service.TRANSLATED_FIELDS}}
+    for translation in gathering.translations:
+        entry = {name: getattr(translation, name) for name in gathering_service.TRANSLATED_FIELDS}
+        entry = {name: value for name, value in entry.items() if value}
+        if entry:
+            texts[translation.locale] = entry
+    shown = _in_language(texts, lang, "en")
+    outcome = gathering_service.has_outcome_page(gathering)
+    record: dict[str, Any] = {
+        "slug": gathering.slug,
+        "url": base_url + gathering_path(gathering.slug),
+        "language": lang or "en",
+        "title": shown["title"],
+        "description": shown["description"],
+        "logistics": shown["logistics"],
+        "visa_notice": shown["visa_notice"],
+        "status": str(gathering.status),
+        "starts_at": _zoned(gathering.starts_at, gathering.time_zone),
+        "ends_at": _zoned(gathering.ends_at, gathering.time_zone),
+        "time_zone": gathering.time_zone,
+        "city": gathering.city,
+        "country": gathering.country,
+        "venue": gathering.venue,
+        "online_url": gathering.online_url,
+        "organizers": [
+            _organization_ref(o, base_url)
+            for o in gathering_service.shown_organizations(gathering, "organizer")
+        ],
+        "supporters": [
+            _organization_ref(o, base_url)
+            for o in gathering_service.shown_organizations(gathering, "supporter")
+        ],
+        "campaigns": [c.slug for c in gathering_service.linked_campaigns(gathering)],
+        "outcome_url": base_url + gathering_outcome_path(gathering.slug) if outcome else None,
+        "translations": {
+            locale: {k: v for k, v in entry.items() if k != "outcome" or outcome}
+            for locale, entry in texts.items()
+        },
+        "published_at": _iso(gathering.published_at),
+    }
+    if detail:
+        record["sessions"] = [
+            {
+                "title": session.title,
+                "starts_at": _zoned(session.starts_at, gathering.time_zone),
+                "ends_at": _zoned(session.ends_at, gathering.time_zone),
+                "room": session.room,
+                "speakers": session.speakers,
+                "language": session.language,
+                "interpretation": session.interpretation_languages,
+            }
+            for session in gathering.sessions
+        ]
+        record["registered_organizations"] = [
+            _organization_ref(o, base_url) for o in registrations.named_registrants(gathering, None)
+        ]
+        record["outcome"] = shown["outcome"] if outcome else None
+        record["projects"] = [p.slug for p in gathering_service.shown_projects(gathering)] if outcome else []
+    return record
+
+
 # --- Tables (CSV and JSON exports) ------------------------------------------------------
 #
 # Each table: (column, HXL hashtag, what the column holds), in a fixed order that never
@@ -359,12 +481,57 @@ def feed_entries(
     *,
     campaign: Campaign | None = None,
     organization: Organization | None = None,
+    project: Project | None = None,
+    locale: str = CAMPAIGN_SOURCE_LOCALE,
     limit: int = FEED_ENTRIES,
 ) -> list[dict[str, Any]]:
-    """The newest public events: organizations that joined (network feed only), public pledges
-    and projects; for one campaign or one organization when given."""
+    """The newest public events: organizations that joined and gatherings published (network
+    feed only), public pledges, projects and updates (campaign and project updates; a
+    campaign's own in its feed); for one campaign or one organization when given; for one
+    project, its updates. Updates and gatherings are titled in ``locale`` (or their own
+    language)."""
+    from app.services import gatherings as gathering_service
+    from app.services import updates as update_service
+
     host = base_url.split("://", 1)[-1].split("/", 1)[0]
     entries: list[dict[str, Any]] = []
+    if organization is None:
+        if campaign is not None:
+            found = update_service.open_updates(campaign=campaign, limit=limit)[0]
+        else:
+            found = update_service.newest_updates(limit, project=project)
+        for shown in update_service.localized(found, locale):
+            record = update_record(shown.update, base_url, shown.lang)
+            entries.append(
+                {
+                    "kind": "update",
+                    "id": _tag(host, shown.created_at, f"update/{shown.update.id}"),
+                    "when": shown.created_at,
+                    "updated": shown.updated_at,
+                    "title": shown.title,
+                    "lang": shown.lang,
+                    "organization": record["organization_name"],
+                    "url": record["url"],
+                    "summary": shown.body[:500],
+                }
+            )
+    if project is not None:
+        entries.sort(key=lambda entry: entry["when"], reverse=True)
+        return entries[:limit]
+    if campaign is None and organization is None:
+        published = gathering_service.newest_published(limit)
+        for shown in gathering_service.localized_gatherings(published, locale):
+            entries.append(
+                {
+                    "kind": "gathering",
+                    "id": _tag(host, shown.published_at, f"gathering/{shown.slug}"),
+                    "when": shown.published_at,
+                    "title": shown.title,
+                    "lang": shown.langs["title"],
+                    "url": base_url + gathering_path(shown.slug),
+                    "summary": shown.description[:500],
+                }
+            )
     if campaign is None and organization is None:
         for member in directory.newest_listed_organizations(limit):
             entries.append(
@@ -411,8 +578,9 @@ def feed_entries(
 
 
 def public_page_paths() -> Iterator[str]:
-    """The path of every campaign page, and of every organization and project page in public
-    view (read in batches), for the sitemap."""
+    """The path of every campaign page, of every organization and project page in public view,
+    and of every gathering page anyone may see with its outcome page once past (read in
+    batches), for the sitemap."""
     after = None
     while True:
         campaigns, more = directory.open_campaigns(after=after, limit=BATCH)
@@ -436,6 +604,12 @@ def public_page_paths() -> Iterator[str]:
         if not more:
             break
         after = found[-1].slug
+    from app.services import gatherings as gathering_service
+
+    for slug, has_outcome in gathering_service.public_gathering_paths(BATCH):
+        yield gathering_path(slug)
+        if has_outcome:
+            yield gathering_outcome_path(slug)
 
 
 # --- schema.org JSON-LD and share previews ----------------------------------------------
@@ -487,7 +661,7 @@ def campaign_jsonld(campaign: Any, base_url: str) -> dict[str, Any]:
         "name": campaign.title,
         "description": campaign.summary,
         "url": base_url + campaign_path(campaign.slug),
-        "image": base_url + card_path(campaign.slug),
+        "image": base_url + card_path(campaign.slug, getattr(campaign, "lang", None)),
         "parentOrganization": {"@type": "Organization", "name": "Tadamun", "url": base_url + "/"},
     }
 
@@ -522,8 +696,60 @@ def project_jsonld(project: Any, base_url: str) -> dict[str, Any]:
     return data
 
 
-def card_path(slug: str) -> str:
-    return f"/open-data/cards/campaigns/{slug}.png"
+EVENT_STATUS = {"published": "EventScheduled", "cancelled": "EventCancelled"}
+
+
+def gathering_jsonld(gathering: Any, organizers: list[Any], base_url: str) -> dict[str, Any]:
+    """A gathering as a schema.org ``Event``: its times in its zone with their offset, its
+    place (a city and country, and/or its online link), its organizers in public view (the
+    page's ``shown_organizations``) or the network; from what the page loaded (no query)."""
+    url = base_url + gathering_path(gathering.slug)
+    locations: list[dict[str, Any]] = []
+    if gathering.city or gathering.country:
+        place: dict[str, Any] = {
+            "@type": "Place",
+            "name": gathering.venue or gathering.city or gathering.country,
+            "address": {"@type": "PostalAddress"},
+        }
+        if gathering.city:
+            place["address"]["addressLocality"] = gathering.city
+        if gathering.country:
+            place["address"]["addressCountry"] = gathering.country
+        if gathering.venue:
+            place["address"]["streetAddress"] = gathering.venue
+        locations.append(place)
+    if gathering.online_url:
+        locations.append({"@type": "VirtualLocation", "url": gathering.online_url})
+    if gathering.online_url and len(locations) > 1:
+        mode = "MixedEventAttendanceMode"
+    elif gathering.online_url:
+        mode = "OnlineEventAttendanceMode"
+    else:
+        mode = "OfflineEventAttendanceMode"
+    organizer = [
+        {"@type": "Organization", "name": o.name, "url": base_url + organization_path(o.slug)}
+        for o in organizers
+    ] or [{"@type": "Organization", "name": "Tadamun", "url": base_url + "/"}]
+    return {
+        "@context": SCHEMA_ORG,
+        "@type": "Event",
+        "@id": url,
+        "name": gathering.title,
+        "description": gathering.description,
+        "url": url,
+        "startDate": _zoned(gathering.starts_at, gathering.time_zone),
+        "endDate": _zoned(gathering.ends_at, gathering.time_zone),
+        "eventStatus": f"{SCHEMA_ORG}/{EVENT_STATUS.get(str(gathering.status), 'EventScheduled')}",
+        "eventAttendanceMode": f"{SCHEMA_ORG}/{mode}",
+        "location": locations[0] if len(locations) == 1 else locations,
+        "organizer": organizer[0] if len(organizer) == 1 else organizer,
+    }
+
+
+def card_path(slug: str, lang: str | None = None) -> str:
+    """A campaign's share card; in ``lang`` (the language its title is shown in) but English."""
+    path = f"/open-data/cards/campaigns/{slug}.png"
+    return path if lang in (None, CAMPAIGN_SOURCE_LOCALE) else f"{path}?lang={lang}"
 
 
 # --- Murmurations -----------------------------------------------------------------------

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -435,6 +436,65 @@ def feed_updates(campaign: Campaign, limit: int = FEED_UPDATES) -> list[Update]:
     """The newest updates of a campaign anyone may see, for its Atom feed."""
     stmt = _shown_updates().where(Update.campaign_id == campaign.id).limit(limit)
     return list(db.session.scalars(stmt).unique())
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class InvalidUpdateCursor(ValueError):
+    """A cursor that is not one of :func:`open_updates`'s."""
+
+
+def update_cursor(update: Update) -> str:
+    """Where the next page of :func:`open_updates` starts: the update's time and number."""
+    micros = (update.created_at - _EPOCH) // timedelta(microseconds=1)
+    return f"{micros}~{update.id}"
+
+
+def _parse_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        micros, number = cursor.split("~")
+        return _EPOCH + timedelta(microseconds=int(micros)), int(number)
+    except (ValueError, OverflowError, OSError) as error:
+        raise InvalidUpdateCursor(cursor) from error
+
+
+def open_updates(
+    *,
+    campaign: Campaign | None = None,
+    project: Project | None = None,
+    language: str | None = None,
+    after: str | None = None,
+    limit: int = 20,
+) -> tuple[list[Update], bool]:
+    """Updates anyone may see (the pages' rule, :func:`_shown_updates`), newest first, one page
+    after ``after`` (a :func:`update_cursor`); with ``campaign``, that campaign's; with
+    ``project``, those of or pointing to that project (the caller passes a project in public
+    view); with ``language``, those written in it. Returns the page and whether more follow.
+    Raises InvalidUpdateCursor."""
+    stmt = _shown_updates().options(joinedload(Update.campaign))
+    if campaign is not None:
+        stmt = stmt.where(Update.campaign_id == campaign.id)
+    if project is not None:
+        stmt = stmt.where(Update.project_id == project.id)
+    if language is not None:
+        stmt = stmt.where(sa.exists().where(UpdateText.update_id == Update.id, UpdateText.locale == language))
+    if after is not None:
+        moment, number = _parse_cursor(after)
+        stmt = stmt.where(
+            sa.or_(
+                Update.created_at < moment,
+                sa.and_(Update.created_at == moment, Update.id < number),
+            )
+        )
+    rows = list(db.session.scalars(stmt.limit(limit + 1)).unique())
+    return rows[:limit], len(rows) > limit
+
+
+def newest_updates(limit: int = FEED_UPDATES, *, project: Project | None = None) -> list[Update]:
+    """The newest updates anyone may see, campaign and project updates alike (the network's
+    Atom feed), or those of one project (its feed)."""
+    return open_updates(project=project, limit=limit)[0]
 
 
 def get_update(update_id: int) -> Update | None:
