@@ -15,6 +15,7 @@ Three checks:
 from __future__ import annotations
 
 import ast
+import gettext
 import os
 import re
 from html.parser import HTMLParser
@@ -280,3 +281,22 @@ def test_no_python_code_hands_the_user_an_untranslated_string():
     ]
 
     assert not found, "Wrap these in _() or _l():\n" + "\n".join(found)
+
+
+# Arabic has six plural forms, and the catalog's own Plural-Forms formula (Babel's, from CLDR)
+# puts 11 to 99 in the sixth (the accusative: "11 مكانًا") and 100 to 102 in the fifth ("101 مكان"): two
+# entries had them the other way round, so "11 places left" read as "11 place left".
+def test_arabic_plurals_follow_the_catalogs_own_formula():
+    with open(translations.TRANSLATIONS_DIR / "ar" / "LC_MESSAGES" / "messages.po", "rb") as source:
+        catalog = read_po(source, locale="ar")
+    form_of = gettext.c2py(catalog.plural_expr)
+    wrong = []
+    for message in catalog:
+        forms = message.string
+        if not (message.pluralizable and forms and all(forms)) or "ًا" not in "".join(forms):
+            continue
+        if "ًا" not in forms[form_of(11)]:
+            wrong.append((message.id[0], 11, forms[form_of(11)]))
+        if forms[form_of(101)].count("ًا") > forms[form_of(1)].count("ًا"):
+            wrong.append((message.id[0], 101, forms[form_of(101)]))
+    assert not wrong, wrong
