@@ -59,7 +59,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.services import DomainError, mail, tokens
+from app.services import DomainError, export, mail, tokens
 from app.services.visibility import is_publicly_listed, publicly_listed
 
 PAGE_SIZE = 20
@@ -722,3 +722,72 @@ def page(user: User, locale: str, number: int = 1) -> dict[str, Any]:
 def mark_read(user: User) -> None:
     user.unread_notifications = 0
     db.session.flush()
+
+
+# --- In the organization's data export (app/services/export.py) ---------------------------
+# The organization's own people's data only: their choices, the mark on their address, and
+# their notifications with the words about their own organization (a decision, a hidden
+# item and its reason). Of what they heard about others (applications, supporters, projects,
+# updates) only the kind and the dates: nothing of other people.
+
+
+def _people(organization: Organization) -> list[User]:
+    return list(
+        db.session.scalars(sa.select(User).where(User.organization_id == organization.id).order_by(User.id))
+    )
+
+
+@export.section(
+    "notification_choices",
+    _l("each person's notification choices (chosen, or the default) and any refusal of their address"),
+)
+def _export_choices(organization: Organization) -> list[dict[str, Any]]:
+    people = _people(organization)
+    bounces = {
+        bounce.address: bounce
+        for bounce in db.session.scalars(
+            sa.select(MailBounce).where(MailBounce.address.in_([_address(u.email) for u in people]))
+        )
+    }
+    rows: list[dict[str, Any]] = []
+    for user in people:
+        bounce = bounces.get(_address(user.email))
+        rows.extend(
+            {
+                "user": user.email,
+                "kind": kind,
+                "choice": choice_of(user, kind),
+                "chosen": explicit_choice(user, kind) is not None,
+                "mail_refused_at": bounce.bounced_at if bounce else None,
+                "mail_refused_reason": bounce.reason if bounce else "",
+            }
+            for kind in kinds_for(user)
+        )
+    return rows
+
+
+_EXPORTED_PARAMS = ("decision", "what", "title", "reason", "name")
+
+
+@export.section("notifications", _l("the notifications of the organization's people, mailed or not"))
+def _export_notifications(organization: Organization) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        sa.select(Notification, User.email)
+        .join(User, User.id == Notification.user_id)
+        .where(User.organization_id == organization.id)
+        .order_by(Notification.user_id, Notification.created_at, Notification.id)
+    ).all()
+    exported = []
+    for row, email in rows:
+        own = row.kind in MEMBER_KINDS  # about their own organization
+        exported.append(
+            {
+                "user": email,
+                "kind": row.kind,
+                "created_at": row.created_at,
+                "mail": row.mail_due or "never",
+                "mailed_at": row.mailed_at,
+                **{key: (row.params or {}).get(key, "") if own else "" for key in _EXPORTED_PARAMS},
+            }
+        )
+    return exported
