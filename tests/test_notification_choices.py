@@ -388,3 +388,27 @@ def test_content_shown_again_reaches_members_as_they_chose_for_hidden_content(ap
     assert "A moderator made your project “River School” visible again." in listing
     # The notification links to the project it is about.
     assert f'/projects/{project_id}"' in listing
+
+
+def test_a_pledge_message_shown_again_is_not_mailed_to_a_member_who_chose_never(app, outbox, client):
+    from tests.builders import make_pledge
+
+    with app_context(app):
+        mod = make_moderator("mod@example.org")
+        org = make_organization("River Keepers")
+        make_user(org, email="owner@example.org")
+        colleague = make_user(org, email="colleague@example.org", is_owner=False)
+        pledge = make_pledge(org, make_campaign("Save the Tigris"), message="Join us at the dam")
+        moderation_content.hide_pledge_message(pledge, mod, "Off topic")
+        _choose(colleague, hidden="never")
+        db.session.commit()
+        outbox.clear()
+        moderation_content.unhide_pledge_message(pledge, mod)
+        db.session.commit()
+    [mailed] = [m for m in outbox if m.recipients == ["owner@example.org"]]
+    assert "visible again" in mailed.subject
+    assert not [m for m in outbox if m.recipients == ["colleague@example.org"]]
+    log_in(client, "colleague@example.org")
+    assert "A moderator made your pledge message on “Save the Tigris” visible again." in page(
+        client, "/notifications/"
+    )
