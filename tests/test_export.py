@@ -242,3 +242,46 @@ def test_the_export_holds_the_organizations_and_its_peoples_registrations_with_t
         csv.DictReader(io.StringIO(archive.read("gathering_registrations.csv").decode("utf-8-sig")))
     )
     assert [r["dietary_needs"] for r in csv_rows] == ["Vegetarian", "No nuts"]
+
+
+def test_the_export_holds_its_peoples_notification_choices_notifications_and_bounce_mark(
+    app, organization_id
+):
+    from app.services import following, notifications
+
+    with app_context(app):
+        colleague = db.session.scalar(sa.select(User).where(User.email == "colleague@amal.example.org"))
+        wanted = notifications.choices_of(colleague)
+        wanted.update(decision="never", supporter="now")
+        notifications.set_choices(colleague, wanted)
+        notifications.mark_bounced("Colleague@amal.example.org", "550 mailbox unknown")
+        campaign = make_campaign("Clean Water", slug="clean-water")
+        following.follow(colleague, "campaign", campaign)
+        other = make_organization("Other Helpers")
+        outsider = make_user(other, email="outsider@other.example.org")
+        notifications.supporter_added(make_pledge(other, campaign))
+        notifications.content_hidden(other, "project", 1, "Secret Boats", "Their own reason")
+        db.session.commit()
+        assert outsider.unread_notifications == 1
+    archive = zipfile.ZipFile(io.BytesIO(download(app).data))
+    choices = json.loads(archive.read("notification_choices.json"))
+    mine = {(row["user"], row["kind"]): row for row in choices}
+    assert mine[("colleague@amal.example.org", "decision")]["choice"] == "never"
+    assert mine[("colleague@amal.example.org", "decision")]["chosen"] is True
+    assert mine[("colleague@amal.example.org", "decision")]["mail_refused_reason"] == "550 mailbox unknown"
+    assert mine[("colleague@amal.example.org", "decision")]["mail_refused_at"]
+    assert mine[(OWNER, "decision")] | {"user": ""} == {
+        "user": "", "kind": "decision", "choice": "now", "chosen": False,
+        "mail_refused_at": None, "mail_refused_reason": "",
+    }  # fmt: skip
+    rows = json.loads(archive.read("notifications.json"))
+    decisions = [(r["user"], r["decision"], r["reason"]) for r in rows if r["kind"] == "decision"]
+    assert (OWNER, "suspended", "Spam reported.") in decisions
+    assert ("colleague@amal.example.org", "reinstated", "Checked: not spam.") in decisions
+    [heard] = [r for r in rows if r["kind"] == "supporter"]
+    assert heard["user"] == "colleague@amal.example.org" and heard["mail"] == "now"
+    # Nothing of other people: not the other organization's name, nor its people's notifications.
+    everything = b"".join(archive.read(name) for name in archive.namelist() if not name.startswith("logo/"))
+    for trace in ("Other Helpers", "outsider@other.example.org", "Secret Boats", "Their own reason"):
+        assert trace.encode() not in everything
+    assert "notification_choices.csv" in archive.namelist() and "notifications.csv" in archive.namelist()

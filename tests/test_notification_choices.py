@@ -309,3 +309,106 @@ def test_flask_purge_erases_notifications_older_than_180_days(app):
     result = run_command(app, "purge")
     assert result.exit_code == 0 and "notifications: 1 erased" in result.output
     assert count(app, Notification) == 1
+
+
+# --- Delisting, relisting and content shown again go through the choices too ------------------
+
+
+def test_a_delisting_and_its_lifting_reach_members_as_they_chose_for_decisions(app, outbox, client):
+    from app.services import going_dark
+
+    with app_context(app):
+        mod = make_moderator("mod@example.org")
+        org = make_organization("River Keepers")
+        make_user(org, email="owner@example.org")
+        colleague = make_user(org, email="colleague@example.org", is_owner=False)
+        _choose(colleague, decision="never")
+        db.session.commit()
+    moderator = app.test_client()
+    log_in(moderator, "mod@example.org")
+    with app_context(app):
+        org_id = _user("owner@example.org").organization_id
+    delisted = moderator.post(
+        f"/moderation/organizations/{org_id}/delist", data={"reason": "Threats reported."}
+    )
+    assert delisted.status_code == 302
+    # One mail (not one from the view and one from the service), to the member who kept the default.
+    [mailed] = [m for m in outbox if m.recipients == ["owner@example.org"]]
+    assert "Threats reported." in mailed.body and "out of public view" in mailed.body
+    assert not [m for m in outbox if m.recipients == ["colleague@example.org"]]
+    with app_context(app):
+        going_dark.relist(_user("mod@example.org"), _user("owner@example.org").organization, "Checked.")
+        db.session.commit()
+        assert _user("colleague@example.org").unread_notifications == 2
+        assert mod.id
+    to_owner = [m for m in outbox if m.recipients == ["owner@example.org"]]
+    assert len(to_owner) == 2 and "lifted the delisting" in to_owner[-1].body
+    assert not [m for m in outbox if m.recipients == ["colleague@example.org"]]
+    # In-site all the same, with the reason.
+    log_in(client, "colleague@example.org")
+    listing = page(client, "/notifications/")
+    assert "A moderator took River Keepers out of public view." in listing and "Threats reported." in listing
+    assert "A moderator lifted the delisting of River Keepers." in listing
+
+
+def test_content_shown_again_reaches_members_as_they_chose_for_hidden_content(app, outbox, client):
+    from app.models import CampaignCoordinator
+    from app.services import updates
+
+    with app_context(app):
+        mod = make_moderator("mod@example.org")
+        org = make_organization("River Keepers")
+        make_user(org, email="owner@example.org")
+        colleague = make_user(org, email="colleague@example.org", is_owner=False)
+        campaign = make_campaign("Save the Tigris", slug="save-the-tigris")
+        project = make_project(org, [campaign], "River School", slug="river-school")
+        db.session.add(CampaignCoordinator(campaign_id=campaign.id, organization_id=org.id))
+        db.session.flush()
+        update = updates.post_campaign_update(campaign, colleague, {"en": ("Dam talks", "")})
+        moderation_content.hide_project(project, mod, "Spam links")
+        updates.hide_update(update, mod, "Names a private person")
+        _choose(colleague, hidden="daily")
+        db.session.commit()
+        outbox.clear()
+        moderation_content.unhide_project(project, mod, "Links removed.")
+        updates.unhide_update(update, mod)
+        db.session.commit()
+        project_id = project.id
+    to_owner = [m for m in outbox if m.recipients == ["owner@example.org"]]
+    assert len(to_owner) == 2
+    assert "“River School” visible again" in to_owner[0].body and "Links removed." in to_owner[0].body
+    assert "A moderator showed your update “Dam talks” again." in to_owner[1].body
+    assert "visible again" in to_owner[1].subject
+    assert not [m for m in outbox if m.recipients == ["colleague@example.org"]]  # chose the daily digest
+    assert run_command(app, "digests", "send", "--period", "daily").exit_code == 0
+    [digest] = [m for m in outbox if m.recipients == ["colleague@example.org"]]
+    assert "A moderator made your project “River School” visible again." in digest.body
+    log_in(client, "colleague@example.org")
+    listing = page(client, "/notifications/")
+    assert "A moderator made your project “River School” visible again." in listing
+    # The notification links to the project it is about.
+    assert f'/projects/{project_id}"' in listing
+
+
+def test_a_pledge_message_shown_again_is_not_mailed_to_a_member_who_chose_never(app, outbox, client):
+    from tests.builders import make_pledge
+
+    with app_context(app):
+        mod = make_moderator("mod@example.org")
+        org = make_organization("River Keepers")
+        make_user(org, email="owner@example.org")
+        colleague = make_user(org, email="colleague@example.org", is_owner=False)
+        pledge = make_pledge(org, make_campaign("Save the Tigris"), message="Join us at the dam")
+        moderation_content.hide_pledge_message(pledge, mod, "Off topic")
+        _choose(colleague, hidden="never")
+        db.session.commit()
+        outbox.clear()
+        moderation_content.unhide_pledge_message(pledge, mod)
+        db.session.commit()
+    [mailed] = [m for m in outbox if m.recipients == ["owner@example.org"]]
+    assert "visible again" in mailed.subject
+    assert not [m for m in outbox if m.recipients == ["colleague@example.org"]]
+    log_in(client, "colleague@example.org")
+    assert "A moderator made your pledge message on “Save the Tigris” visible again." in page(
+        client, "/notifications/"
+    )

@@ -519,3 +519,43 @@ def test_solidarity_pages_cost_the_same_few_queries_at_any_size(app, count_queri
     large = all_counts()
     assert large == small
     assert max(small.values()) <= SOLIDARITY_MAX_QUERIES, small
+
+
+def test_the_notifications_page_costs_the_same_however_many_follower_items_and_pages(
+    app, client, auth, count_queries
+):
+    """Supporters and projects heard of at once are looked up again, through the visibility rules,
+    for the whole page at once (app/services/notifications.py, _visible_targets); the older
+    pages cost what the first does."""
+    from app.services import following, notifications
+    from tests.builders import make_campaign
+
+    with app_context(app):
+        campaign = make_campaign("Followed")
+        reader = make_user(make_organization("Reader Org"))
+        following.follow(reader, "campaign", campaign)
+        wanted = notifications.choices_of(reader)
+        wanted.update(supporter="now", project="now")
+        notifications.set_choices(reader, wanted)
+        db.session.commit()
+        campaign_id, email = campaign.id, reader.email
+
+    def grow(start: int, n: int) -> None:
+        with app_context(app):
+            followed = db.session.get(Campaign, campaign_id)
+            for i in range(start, start + n):
+                org = make_organization(f"Supporter {i}")
+                notifications.supporter_added(make_pledge(org, followed))
+                notifications.project_linked(make_project(org, [followed], f"Project {i}"), {followed.id})
+            db.session.commit()
+
+    grow(0, 1)
+    auth.login(email)
+    urls = {"first": "/notifications/", "older": "/notifications/?page=2"}
+    grow(1, 1)
+    small = measure(client, count_queries, {"first": urls["first"]})
+    grow(2, 30)
+    large = measure(client, count_queries, urls)
+    assert large["first"] == small["first"]
+    assert large["older"] <= large["first"]
+    assert max(large.values()) <= MAX_QUERIES, large

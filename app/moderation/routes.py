@@ -166,8 +166,8 @@ def _render_organization(organization, status=200, **forms):
     return html, status
 
 
-# name: (form class, service, mail template, mail subject, success message). The four
-# decisions on an application or a membership tell the members through their notification
+# name: (form class, service, mail template, mail subject, success message). The decisions on
+# an application, a membership or a delisting tell the members through their notification
 # choices (app/services/notifications.py, called by the service): no mail here.
 DECISIONS = {
     "approve": (
@@ -202,15 +202,15 @@ DECISIONS = {
     "delist": (
         ReasonForm,
         going_dark.delist,
-        "organization_delisted",
-        going_dark.MEMBER_SUBJECTS["delisted"],
+        None,
+        None,
         _l("%(name)s is out of public view."),
     ),
     "relist": (
         NoteForm,
         going_dark.relist,
-        "organization_relisted",
-        going_dark.MEMBER_SUBJECTS["relisted"],
+        None,
+        None,
         _l("The delisting of %(name)s is lifted."),
     ),
 }

@@ -29,7 +29,7 @@ from flask_babel import lazy_gettext as _l
 from app.extensions import db
 from app.models import AuditAction, AuditEntry, Organization, OrganizationStatus, Role, User
 from app.models.base import utcnow
-from app.services import DomainError, NotAllowed, accounts, audit, counters, mail, tokens
+from app.services import DomainError, NotAllowed, accounts, audit, counters, mail, notifications, tokens
 from app.services.checks import clean_reason, require_moderator
 
 
@@ -93,6 +93,7 @@ def delist(actor: User, organization: Organization, reason: str) -> Organization
     organization.delisted_at = utcnow()
     counters.organization_changed(organization)
     _record(actor, AuditAction.ORGANIZATION_DELISTED, organization, reason)
+    notifications.organization_decided(organization, "delisted", reason)
     return organization
 
 
@@ -108,6 +109,7 @@ def relist(actor: User, organization: Organization, reason: str = "") -> Organiz
     organization.delisted_at = None
     counters.organization_changed(organization)
     _record(actor, AuditAction.ORGANIZATION_RELISTED, organization, note)
+    notifications.organization_decided(organization, "relisted", note)
     return organization
 
 
@@ -168,8 +170,6 @@ def tell_moderators(organization: Organization, event: str, **context: Any) -> N
 MEMBER_SUBJECTS = {
     "dark": _l("Your organization is out of public view on Tadamun"),
     "back": _l("Your organization is back in public view on Tadamun"),
-    "delisted": _l("A moderator has taken your organization out of public view on Tadamun"),
-    "relisted": _l("A moderator has lifted the delisting of your organization on Tadamun"),
 }
 
 

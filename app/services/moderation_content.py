@@ -1,7 +1,8 @@
 """Moderators hide a project or a pledge message that breaks the rules, and show it again.
 
 The reason is required: the organization reads it on its dashboard, and its members are told
-by mail (hidden, with the reason; shown again). Every decision is recorded in the audit log.
+(hidden, with the reason; shown again) through their notification choices
+(app/services/notifications.py). Every decision is recorded in the audit log.
 A hidden project stops counting on its campaigns. A member who corrected a hidden project can
 ask a moderator to look again; the request waits in the queue until a moderator shows the
 project again or keeps it hidden (with a reason, by mail).
@@ -20,7 +21,7 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db
 from app.models import AuditAction, Pledge, Project, User
 from app.models.base import utcnow
-from app.services import DomainError, NotAllowed, audit, counters, mail, notifications
+from app.services import DomainError, NotAllowed, audit, counters, notifications
 from app.services.checks import clean_reason, require_moderator
 
 
@@ -81,21 +82,16 @@ def _set_hidden(item: Project | Pledge, actor: User, reason: str, kind: _Hideabl
         organization_id=item.organization_id, reason=text,
     )  # fmt: skip
     # Only what the organization's own members may read: its item's title, the reason.
-    if hide:
-        title = item.title if isinstance(item, Project) else item.campaign.title
-        notifications.content_hidden(
-            item.organization, kind.target_type, item.id, title, text, "content_hidden", kind.hidden_subject,
-            kind=kind.target_type, item=item,
-        )  # fmt: skip
-    else:
-        mail.send_decision(
-            item.organization,
-            "content_shown",
-            kind.shown_subject,
-            kind=kind.target_type,
-            item=item,
-            reason=text,
-        )
+    # Hidden or shown again, the members hear of it as they chose for the "hidden" kind.
+    title = item.title if isinstance(item, Project) else item.campaign.title
+    what, template, subject = (
+        (kind.target_type, "content_hidden", kind.hidden_subject)
+        if hide
+        else (f"{kind.target_type}_shown", "content_shown", kind.shown_subject)
+    )
+    notifications.content_hidden(
+        item.organization, what, item.id, title, text, template, subject, kind=kind.target_type, item=item
+    )
 
 
 def _linked_campaign_ids(project: Project) -> list[int]:

@@ -59,7 +59,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.services import DomainError, mail, tokens
+from app.services import DomainError, export, mail, tokens
 from app.services.visibility import is_publicly_listed, publicly_listed
 
 PAGE_SIZE = 20
@@ -82,7 +82,7 @@ KIND_LABELS = {
     "application": _l("New and resubmitted membership applications"),
     "review": _l("Requests for review and reported introduction requests"),
     "decision": _l("Decisions on your organization"),
-    "hidden": _l("Your content hidden by a moderator"),
+    "hidden": _l("Your content hidden, or shown again, by a moderator"),
     "update": _l("Updates on what you follow"),
     "supporter": _l("New supporters of campaigns you follow"),
     "project": _l("New projects on campaigns you follow"),
@@ -267,6 +267,14 @@ DECISIONS = {
     "rejected": ("rejected", _l("Your application to Tadamun was not approved")),
     "suspended": ("suspended", _l("Your organization is suspended on Tadamun")),
     "reinstated": ("reinstated", _l("Your organization is reinstated on Tadamun")),
+    "delisted": (
+        "organization_delisted",
+        _l("A moderator has taken your organization out of public view on Tadamun"),
+    ),
+    "relisted": (
+        "organization_relisted",
+        _l("A moderator has lifted the delisting of your organization on Tadamun"),
+    ),
 }
 
 
@@ -284,8 +292,9 @@ def content_hidden(
     organization: Organization, what: str, item_id: int, title: str, reason: str,
     template: str | None = None, subject: Any = None, **context: Any,
 ) -> None:  # fmt: skip
-    """Tell the users of ``organization`` a moderator hid (or kept hidden) its ``what``
-    ("project", "pledge", "update", "review_declined") with ``reason``; "at once" by
+    """Tell the users of ``organization`` a moderator hid (or kept hidden, or showed again) its
+    ``what`` ("project", "pledge", "update", "review_declined"; "project_shown", "pledge_shown",
+    "update_shown") with ``reason``; "at once" by
     ``template`` (None: the notification mail)."""
 
     def send(user: User) -> None:
@@ -356,26 +365,31 @@ def update_published(update: Update) -> None:
         _record(user, "update", {"update_id": update.id, "follow_id": follow.id}, counts=False)
 
 
+def _record_if_seen(user: User, kind: str, params: dict[str, Any]) -> None:
+    """A follower's "at once" notification, in-site (counted) and by mail, only when its reader
+    may see what it points to now: otherwise not even its count may tell it happened."""
+    if describe(Notification(kind=kind, params=params), user, user.locale or "en") is not None:
+        _record(user, kind, params)
+
+
 def supporter_added(pledge: Pledge) -> None:
-    """A new pledge: mail the followers of its campaign who chose "at once" (those who may see
-    it named; :func:`describe` decides)."""
+    """A new pledge: tell the followers of its campaign who chose "at once" and may see it
+    named (:func:`describe` decides), in-site and by mail."""
     for user, follow in _following_members([f"campaign:{pledge.campaign_id}"], "supporter"):
         if user.organization_id == pledge.organization_id:
             continue
-        _record(user, "supporter", {"pledge_id": pledge.id, "follow_id": follow.id}, counts=False)
+        _record_if_seen(user, "supporter", {"pledge_id": pledge.id, "follow_id": follow.id})
 
 
 def project_linked(project: Project, campaign_ids: set[int]) -> None:
-    """A project newly linked to campaigns: mail their followers who chose "at once"."""
+    """A project newly linked to campaigns: tell their followers who chose "at once" and may see
+    the link, in-site and by mail."""
     for campaign_id in sorted(campaign_ids):
         for user, follow in _following_members([f"campaign:{campaign_id}"], "project"):
             if user.organization_id == project.organization_id:
                 continue
-            _record(
-                user, "project",
-                {"project_id": project.id, "campaign_id": campaign_id, "follow_id": follow.id},
-                counts=False,
-            )  # fmt: skip
+            params = {"project_id": project.id, "campaign_id": campaign_id, "follow_id": follow.id}
+            _record_if_seen(user, "project", params)
 
 
 # --- Reading -------------------------------------------------------------------------------
@@ -398,9 +412,14 @@ def _campaign_title(campaign: Campaign, locale: str) -> str:
     return translations.localized_campaign(campaign, locale).title
 
 
-def describe(row: Notification, user: User, locale: str) -> Shown | None:
+def describe(
+    row: Notification, user: User, locale: str, found: dict[str, dict[Any, Any]] | None = None
+) -> Shown | None:
     """``row`` as its reader ``user`` may read it now, in ``locale`` (None: nothing of it may be
-    shown any more). The caller sets the locale (force_locale)."""
+    shown any more). The caller sets the locale (force_locale); ``found``, what
+    :func:`_visible_targets` found for a batch of rows (else it is looked up for this one)."""
+    if found is None:
+        found = _visible_targets([row], user)
     p = row.params or {}
     kind = row.kind
     if kind == "application":
@@ -428,6 +447,8 @@ def describe(row: Notification, user: User, locale: str) -> Shown | None:
             "rejected": _("The application of %(name)s was rejected."),
             "suspended": _("%(name)s is suspended."),
             "reinstated": _("%(name)s is reinstated."),
+            "delisted": _("A moderator took %(name)s out of public view."),
+            "relisted": _("A moderator lifted the delisting of %(name)s."),
         }
         template = texts.get(p.get("decision", ""))
         if template is None:
@@ -442,20 +463,22 @@ def describe(row: Notification, user: User, locale: str) -> Shown | None:
             "pledge": _("A moderator hid your pledge message on “%(title)s”."),
             "update": _("A moderator hid your update “%(title)s”."),
             "review_declined": _("Your project “%(title)s” stays hidden."),
+            "project_shown": _("A moderator made your project “%(title)s” visible again."),
+            "pledge_shown": _("A moderator made your pledge message on “%(title)s” visible again."),
+            "update_shown": _("A moderator showed your update “%(title)s” again."),
         }
         template = texts.get(p.get("what", ""))
         if template is None:
             return None
-        return Shown(
-            kind, template % {"title": p.get("title", "")}, tokens.external_url("account.dashboard"),
-            p.get("reason", ""), row.created_at,
-        )  # fmt: skip
-    if kind == "update":
-        from app.services.updates import _shown_updates
-
-        update = (
-            db.session.scalars(_shown_updates().where(Update.id == p.get("update_id", 0))).unique().first()
+        # A project shown again links to its page; what stays hidden is listed on the dashboard.
+        url = (
+            tokens.external_url("projects.detail", key=str(p.get("item_id", 0)))
+            if p.get("what") == "project_shown"
+            else tokens.external_url("account.dashboard")
         )
+        return Shown(kind, template % {"title": p.get("title", "")}, url, p.get("reason", ""), row.created_at)
+    if kind == "update":
+        update = found["updates"].get(p.get("update_id", 0))
         text_in = update.text_in(locale) if update is not None else None
         if update is None or text_in is None:
             return None
@@ -465,19 +488,7 @@ def describe(row: Notification, user: User, locale: str) -> Shown | None:
             url = tokens.external_url("projects.detail", key=update.project.slug) + "#updates"
         return Shown(kind, _("New update: %(title)s", title=text_in.title), url, created_at=row.created_at)
     if kind == "supporter":
-        from app.services.directory import named_visibilities
-
-        pledge = db.session.scalar(
-            sa.select(Pledge)
-            .join(Pledge.organization)
-            .where(
-                Pledge.id == p.get("pledge_id", 0),
-                Pledge.withdrawn_at.is_(None),
-                Pledge.visibility.in_(named_visibilities(user)),
-                publicly_listed(Organization),
-            )
-            .options(joinedload(Pledge.organization), joinedload(Pledge.campaign))
-        )
+        pledge = found["pledges"].get(p.get("pledge_id", 0))
         if pledge is None:
             return None
         text = _(
@@ -491,24 +502,10 @@ def describe(row: Notification, user: User, locale: str) -> Shown | None:
             created_at=row.created_at,
         )
     if kind == "project":
-        from app.services.directory import link_visibilities
-
-        found = db.session.execute(
-            sa.select(Project, Campaign)
-            .join(Project.organization)
-            .join(ProjectCampaign, ProjectCampaign.project_id == Project.id)
-            .join(Campaign, Campaign.id == ProjectCampaign.campaign_id)
-            .where(
-                Project.id == p.get("project_id", 0),
-                ProjectCampaign.campaign_id == p.get("campaign_id", 0),
-                ProjectCampaign.visibility.in_(link_visibilities(user)),
-                Project.hidden_at.is_(None),
-                publicly_listed(Organization),
-            )
-        ).first()
-        if found is None:
+        found_link = found["projects"].get((p.get("project_id", 0), p.get("campaign_id", 0)))
+        if found_link is None:
             return None
-        project, campaign = found
+        project, campaign = found_link
         text = _(
             "New project on %(campaign)s: %(title)s",
             campaign=_campaign_title(campaign, locale), title=project.title,
@@ -517,6 +514,64 @@ def describe(row: Notification, user: User, locale: str) -> Shown | None:
             kind, text, tokens.external_url("projects.detail", key=project.slug), created_at=row.created_at
         )
     return None
+
+
+def _visible_targets(rows: list[Notification], user: User) -> dict[str, dict[Any, Any]]:
+    """What the follower notifications among ``rows`` point to that ``user`` may see now: the
+    one place the visibility rules are asked for them (three queries at most, however many
+    rows). A pledge is there only when the reader may see it named (app/services/directory.py)
+    and its organization is in public view; a project link only when the reader may see it and
+    the project is not hidden; an update only when anyone may see it (app/services/updates.py)."""
+    from app.services.directory import link_visibilities, named_visibilities
+    from app.services.updates import _shown_updates
+
+    found: dict[str, dict[Any, Any]] = {"updates": {}, "pledges": {}, "projects": {}}
+    ids = {kind: [r.params or {} for r in rows if r.kind == kind] for kind in FOLLOWER_KINDS}
+    update_ids = {p.get("update_id", 0) for p in ids["update"]}
+    if update_ids:
+        found["updates"] = {
+            u.id: u for u in db.session.scalars(_shown_updates().where(Update.id.in_(update_ids))).unique()
+        }
+    pledge_ids = {p.get("pledge_id", 0) for p in ids["supporter"]}
+    if pledge_ids:
+        found["pledges"] = {
+            pledge.id: pledge
+            for pledge in db.session.scalars(
+                sa.select(Pledge)
+                .join(Pledge.organization)
+                .where(
+                    Pledge.id.in_(pledge_ids),
+                    Pledge.withdrawn_at.is_(None),
+                    Pledge.visibility.in_(named_visibilities(user)),
+                    publicly_listed(Organization),
+                )
+                .options(joinedload(Pledge.organization), joinedload(Pledge.campaign))
+            )
+        }
+    project_ids = {p.get("project_id", 0) for p in ids["project"]}
+    if project_ids:
+        for project, campaign in db.session.execute(
+            sa.select(Project, Campaign)
+            .join(Project.organization)
+            .join(ProjectCampaign, ProjectCampaign.project_id == Project.id)
+            .join(Campaign, Campaign.id == ProjectCampaign.campaign_id)
+            .where(
+                Project.id.in_(project_ids),
+                ProjectCampaign.visibility.in_(link_visibilities(user)),
+                Project.hidden_at.is_(None),
+                publicly_listed(Organization),
+            )
+        ):
+            found["projects"][(project.id, campaign.id)] = (project, campaign)
+    return found
+
+
+def describe_all(rows: list[Notification], user: User, locale: str) -> list[Shown]:
+    """``rows`` as :func:`describe` shows them, leaving out what ``user`` may not see now; the
+    same few queries however many rows."""
+    found = _visible_targets(rows, user)
+    shown = (describe(row, user, locale, found) for row in rows)
+    return [item for item in shown if item is not None]
 
 
 NOW_SUBJECTS = {
@@ -530,6 +585,9 @@ NOW_SUBJECTS = {
 }
 
 
+SHOWN_SUBJECT = _l("A moderator made your content visible again on Tadamun")
+
+
 def _mail_now(user: User, row: Notification) -> bool:
     """Queue the "at once" mail of ``row`` to ``user`` (False: nothing they may read)."""
     from app.services import following
@@ -540,6 +598,8 @@ def _mail_now(user: User, row: Notification) -> bool:
         if shown is None:
             return False
         subject = str(NOW_SUBJECTS[row.kind])
+        if row.kind == "hidden" and str(row.params.get("what", "")).endswith("_shown"):
+            subject = str(SHOWN_SUBJECT)
     follow = db.session.get(Follow, row.params.get("follow_id", 0)) if row.kind in FOLLOWER_KINDS else None
     headers = following.unsubscribe_headers(follow) if follow is not None else None
     mail.send(
@@ -592,21 +652,24 @@ def purge_old_notifications(now: datetime) -> int:
     return done.rowcount or 0
 
 
-def events_of(user: User, locale: str) -> list[Shown]:
-    """The latest moderator and member notifications of ``user`` for the notifications page (one
-    query; their words were decided for this reader when they happened)."""
-    rows = db.session.scalars(
-        sa.select(Notification)
-        .where(Notification.user_id == user.id, Notification.kind.in_(MODERATOR_KINDS + MEMBER_KINDS))
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
-        .limit(EVENTS_SHOWN)
+# Shown on the notifications page: every kind but "update", as the page lists every update on
+# what the reader follows (app/services/updates.py decides which may be seen) whatever they chose.
+PAGE_KINDS = tuple(kind for kind in KINDS if kind != "update")
+
+
+def events_of(user: User, locale: str, number: int = 1) -> tuple[list[Shown], bool]:
+    """Page ``number`` of ``user``'s notifications (newest first) as they may read them now,
+    and whether there are older ones; the same few queries however many."""
+    rows = list(
+        db.session.scalars(
+            sa.select(Notification)
+            .where(Notification.user_id == user.id, Notification.kind.in_(PAGE_KINDS))
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(EVENTS_SHOWN + 1)
+            .offset((number - 1) * EVENTS_SHOWN)
+        )
     )
-    shown = []
-    for row in rows:
-        item = describe(row, user, locale)
-        if item is not None:
-            shown.append(item)
-    return shown
+    return describe_all(rows[:EVENTS_SHOWN], user, locale), len(rows) > EVENTS_SHOWN
 
 
 def _key(kind: str, column: Any) -> sa.ColumnElement[str]:
@@ -631,7 +694,8 @@ def _followed_updates(user: User) -> sa.Select:
 
 
 def page(user: User, locale: str, number: int = 1) -> dict[str, Any]:
-    """One page of the updates on what ``user`` follows, in ``locale``, and how many are new."""
+    """Page ``number`` of ``user``'s notifications and of the updates on what they follow (each
+    list its own 20 newest on the page), in ``locale``, and how many are new."""
     from app.services.updates import UpdatePage, localized
 
     number = min(max(number, 1), 10_000)
@@ -644,14 +708,86 @@ def page(user: User, locale: str, number: int = 1) -> dict[str, Any]:
         ).unique()
     )
     items = rows[:PAGE_SIZE]
+    events, more_events = events_of(user, locale, number)
     return {
-        "events": events_of(user, locale) if number == 1 else [],
+        "events": events,
         "updates": UpdatePage(items=items, page=number, has_next=len(rows) > PAGE_SIZE),
         "shown": localized(items, locale),
         "unread": user.unread_notifications if number == 1 else 0,
+        "page": number,
+        "has_older": more_events or len(rows) > PAGE_SIZE,
     }
 
 
 def mark_read(user: User) -> None:
     user.unread_notifications = 0
     db.session.flush()
+
+
+# --- In the organization's data export (app/services/export.py) ---------------------------
+# The organization's own people's data only: their choices, the mark on their address, and
+# their notifications with the words about their own organization (a decision, a hidden
+# item and its reason). Of what they heard about others (applications, supporters, projects,
+# updates) only the kind and the dates: nothing of other people.
+
+
+def _people(organization: Organization) -> list[User]:
+    return list(
+        db.session.scalars(sa.select(User).where(User.organization_id == organization.id).order_by(User.id))
+    )
+
+
+@export.section(
+    "notification_choices",
+    _l("each person's notification choices (chosen, or the default) and any refusal of their address"),
+)
+def _export_choices(organization: Organization) -> list[dict[str, Any]]:
+    people = _people(organization)
+    bounces = {
+        bounce.address: bounce
+        for bounce in db.session.scalars(
+            sa.select(MailBounce).where(MailBounce.address.in_([_address(u.email) for u in people]))
+        )
+    }
+    rows: list[dict[str, Any]] = []
+    for user in people:
+        bounce = bounces.get(_address(user.email))
+        rows.extend(
+            {
+                "user": user.email,
+                "kind": kind,
+                "choice": choice_of(user, kind),
+                "chosen": explicit_choice(user, kind) is not None,
+                "mail_refused_at": bounce.bounced_at if bounce else None,
+                "mail_refused_reason": bounce.reason if bounce else "",
+            }
+            for kind in kinds_for(user)
+        )
+    return rows
+
+
+_EXPORTED_PARAMS = ("decision", "what", "title", "reason", "name")
+
+
+@export.section("notifications", _l("the notifications of the organization's people, mailed or not"))
+def _export_notifications(organization: Organization) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        sa.select(Notification, User.email)
+        .join(User, User.id == Notification.user_id)
+        .where(User.organization_id == organization.id)
+        .order_by(Notification.user_id, Notification.created_at, Notification.id)
+    ).all()
+    exported = []
+    for row, email in rows:
+        own = row.kind in MEMBER_KINDS  # about their own organization
+        exported.append(
+            {
+                "user": email,
+                "kind": row.kind,
+                "created_at": row.created_at,
+                "mail": row.mail_due or "never",
+                "mailed_at": row.mailed_at,
+                **{key: (row.params or {}).get(key, "") if own else "" for key in _EXPORTED_PARAMS},
+            }
+        )
+    return exported

@@ -307,6 +307,11 @@ def unhide_update(update: Update, actor: User, reason: str = "") -> Update:
         actor, AuditAction.UPDATE_UNHIDDEN, target_type="update", target_id=update.id,
         organization_id=update.organization_id, reason=text,
     )  # fmt: skip
+    if update.organization is not None and actor.organization_id != update.organization_id:
+        words = update.text_in(update.locale)
+        notifications.content_hidden(
+            update.organization, "update_shown", update.id, words.title if words else "", text
+        )
     return update
 
 
