@@ -154,6 +154,7 @@ def route_urls(app, world: World) -> list[str]:
         "token": ["not-a-token"],
         "format": ["csv", "json"],  # the open-data exports
         "kind": ["campaign", "organization", "project"],  # what can be followed
+        "number": [1, 2],  # the parts of a sitemap index
     }
     urls = []
     adapter = app.url_map.bind("localhost")
