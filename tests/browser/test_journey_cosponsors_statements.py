@@ -50,7 +50,9 @@ def test_a_project_is_co_sponsored(new_page, live_server, t_for):
     log_in(partner, t, PARTNER)
     partner.get_by_role("link", name="Co-sponsorships").click()
     partner.get_by_role("button", name="Accept").click()
-    expect(partner.get_by_text("Your organization co-sponsors this project.")).to_be_visible()
+    expect(
+        partner.get_by_text("Your organization co-sponsors this project: its members may post updates on it.")
+    ).to_be_visible()
 
     visitor = open_site(new_page, "desktop")
     visitor.goto("/projects/reed-beds-of-chibayish")
