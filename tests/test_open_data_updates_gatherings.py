@@ -9,6 +9,7 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from lxml import etree
 
 from app.extensions import db
@@ -18,6 +19,7 @@ from app.models import (
     GatheringStatus,
     OrganizationStatus,
     PledgeVisibility,
+    Project,
     Registration,
     RegistrationState,
     Update,
@@ -275,6 +277,32 @@ def test_campaign_feed_has_its_updates(client, network):
     assert "Les marais" not in titles and not any("SECRET" in t for t in titles)
     arabic = assert_valid_atom(client.get("/feeds/campaigns/save-the-tigris.atom?lang=ar").get_data())
     assert "استئناف محادثات السد" in [entry.title for entry in arabic.entries]
+
+
+def test_organization_feed_has_the_updates_it_posted_publicly(client, network):
+    feed = assert_valid_atom(client.get("/feeds/organizations/al-amal.atom").get_data())
+    titles = [entry.title for entry in feed.entries]
+    for posted in ("Dam talks resume", "Les marais", "Classes begin"):  # campaign and project updates
+        assert posted in titles
+    assert "Network news" not in titles  # posted by the network, not by Al-Amal
+    assert not any("SECRET" in t for t in titles)  # deleted, or on a hidden project
+    assert feed.feed.title == "Al-Amal: new pledges, projects and updates"
+    arabic = assert_valid_atom(client.get("/feeds/organizations/al-amal.atom?lang=ar").get_data())
+    assert "استئناف محادثات السد" in [entry.title for entry in arabic.entries]
+    # An organization out of public view: no feed entry shows what it posted.
+    dark = client.get("/feeds/organizations/gone-dark.atom")
+    assert dark.status_code == 404 or "SECRET" not in dark.get_data(as_text=True)
+
+
+def test_project_feed_is_titled_in_the_requested_language(client, app, network):
+    with app_context(app):
+        school = db.session.scalar(sa.select(Project).where(Project.slug == "river-school"))
+        school.translated_texts = {"ar": {"title": "مدرسة النهر"}}
+        db.session.commit()
+    arabic = assert_valid_atom(client.get("/feeds/projects/river-school.atom?lang=ar").get_data())
+    assert arabic.feed.title.startswith("مدرسة النهر")
+    french = assert_valid_atom(client.get("/feeds/projects/river-school.atom?lang=fr").get_data())
+    assert french.feed.title.startswith("River school")  # no French title: the project's own
 
 
 def test_project_feed_has_its_updates_and_the_page_links_it(client, network):
