@@ -239,6 +239,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     # Co-sponsorship: A invites to its project (Clean River); B, invited, answers.
     "solidarity.project_cosponsors": {"GET": "L 404 200 404 403 403", "POST": "L 404 400 404 403 403"},
     "solidarity.cosponsorships": {"GET": "L 302 200 200 403 403"},
+    # A takes B's invitation back; nobody else can tell the project exists.
+    "solidarity.remove_cosponsor": {"GET": "405 405 405 405 405 405", "POST": "L 404 302 404 403 403"},
     "solidarity.accept_cosponsorship": {"GET": "405 405 405 405 405 405", "POST": "L 302 404 302 403 403"},
     "solidarity.decline_cosponsorship": {"GET": "405 405 405 405 405 405", "POST": "L 302 404 302 403 403"},
     # B is invited, not a co-sponsor: it is told so (302 with the message); A has no invitation.
@@ -382,6 +384,7 @@ def build_world() -> World:
         "token": "not-a-valid-token",
         "locale": "ar",
         "organization_id": pending_org.id,
+        "organization_id:solidarity": org_b.id,  # invited to co-sponsor A's project
         "campaign_id": campaign.id,
         "pledge_id": pledge.id,
         "project_id": project.id,

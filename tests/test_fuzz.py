@@ -123,6 +123,8 @@ ACTOR_FOR = {
     "solidarity.new_statement": "admin",
     "solidarity.revise_statement": "admin",
     "solidarity.reports": "admin",
+    # The project's organization (A) removes a co-sponsor (the sample: B, invited).
+    "solidarity.remove_cosponsor": "member_a",
     "updates.coordinators": "admin",
     "updates.remove_coordinator": "admin",
     # Anyone with an account chooses their notifications; a moderator has other kinds.

@@ -9,6 +9,7 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from lxml import etree
 
 from app.extensions import db
@@ -18,6 +19,7 @@ from app.models import (
     GatheringStatus,
     OrganizationStatus,
     PledgeVisibility,
+    Project,
     Registration,
     RegistrationState,
     Update,
@@ -110,7 +112,7 @@ def network(app):
         db.session.add(GatheringProject(gathering_id=past.id, project_id=school.id))
         db.session.add(GatheringProject(gathering_id=past.id, project_id=hidden.id))
         make_gathering("SECRET draft", slug="draft-one", status=GatheringStatus.DRAFT)
-        make_gathering("Cancelled one", slug="cancelled-one", status=GatheringStatus.CANCELLED)
+        make_gathering("Cancelled one", slug="cancelled-one", status=GatheringStatus.CANCELLED, days_ahead=40)
         member = make_user(amal, email="member@example.org")
         db.session.commit()
         return {"member": member.email}
@@ -174,23 +176,61 @@ def test_updates_api_pages_with_next_links_and_etags(client, network):
 
 def test_gatherings_api_lists_public_gatherings_with_filters(client, network):
     assert [g["slug"] for g in items(client, "/api/v1/gatherings")] == [
-        "cancelled-one", "forum-of-baghdad", "paris-meeting",
+        "paris-meeting", "forum-of-baghdad", "cancelled-one",
     ]  # fmt: skip
     assert [g["slug"] for g in items(client, "/api/v1/gatherings?when=past")] == ["paris-meeting"]
     assert [g["slug"] for g in items(client, "/api/v1/gatherings?when=upcoming")] == [
-        "cancelled-one", "forum-of-baghdad",
+        "forum-of-baghdad", "cancelled-one",
     ]  # fmt: skip
     assert [g["slug"] for g in items(client, "/api/v1/gatherings?country=FR")] == ["paris-meeting"]
     assert [g["slug"] for g in items(client, "/api/v1/gatherings?campaign=save-the-tigris")] == [
         "forum-of-baghdad"
     ]
     page = client.get("/api/v1/gatherings?limit=2").get_json()
-    assert page["next"] == f"{SITE}/api/v1/gatherings?limit=2&after=forum-of-baghdad"
+    assert re.fullmatch(
+        re.escape(f"{SITE}/api/v1/gatherings?limit=2&after=") + r"[0-9]+~forum-of-baghdad", page["next"]
+    )
     forum = items(client, "/api/v1/gatherings?campaign=save-the-tigris")[0]
     assert [o["slug"] for o in forum["organizers"]] == ["al-amal"]  # not the pending one
     assert forum["supporters"] == []  # gone dark
     assert forum["starts_at"].endswith("+03:00") and forum["time_zone"] == "Asia/Baghdad"
     assert "sessions" not in forum and "registered_organizations" not in forum
+
+
+def _slugs_page_by_page(client, path) -> list[str]:
+    seen = []
+    while path:
+        page = client.get(path).get_json()
+        seen += [g["slug"] for g in page["items"]]
+        path = page["next"].removeprefix(SITE) if page["next"] else None
+    return seen
+
+
+def test_gatherings_api_orders_by_start_time_page_by_page(client, app):
+    """Upcoming: soonest first; past: most recent first; all: earliest first; equal starts go
+    by slug (backwards in the past list); the ``next`` cursor (start and slug) never skips or
+    repeats one."""
+    with app_context(app):
+        base = utcnow().replace(microsecond=0)
+        for slug, days in [("b-soon", 2), ("a-soon", 2), ("later", 9), ("z-first", 1), ("long-ago", -30),
+                           ("b-lately", -3), ("a-lately", -3), ("yesterday", -1)]:  # fmt: skip
+            gathering = make_gathering(slug.title(), slug=slug, days_ahead=days, hours=1)
+            gathering.starts_at = base + timedelta(days=days)  # equal to the microsecond
+            gathering.ends_at = gathering.starts_at + timedelta(hours=1)
+        db.session.commit()
+    upcoming = ["z-first", "a-soon", "b-soon", "later"]
+    past = ["yesterday", "b-lately", "a-lately", "long-ago"]
+    for limit in (1, 2, 3, 20):
+        assert _slugs_page_by_page(client, f"/api/v1/gatherings?when=upcoming&limit={limit}") == upcoming
+        assert _slugs_page_by_page(client, f"/api/v1/gatherings?when=past&limit={limit}") == past
+        assert _slugs_page_by_page(client, f"/api/v1/gatherings?limit={limit}") == past[::-1] + upcoming
+    first = client.get("/api/v1/gatherings?when=past&limit=2").get_json()
+    assert [g["slug"] for g in first["items"]] == ["yesterday", "b-lately"]
+    again = client.get(first["next"].removeprefix(SITE)).get_json()
+    assert [g["slug"] for g in again["items"]] == ["a-lately", "long-ago"] and again["next"] is None
+    for cursor in ("nonsense", "forum", "12~", "~slug", "1~a~b", "-5~slug"):
+        answer = client.get(f"/api/v1/gatherings?after={cursor}")
+        assert answer.status_code == 400 and answer.mimetype == "application/problem+json"
 
 
 def test_one_gathering_with_its_programme_and_public_registrants_only(client, network):
@@ -237,6 +277,32 @@ def test_campaign_feed_has_its_updates(client, network):
     assert "Les marais" not in titles and not any("SECRET" in t for t in titles)
     arabic = assert_valid_atom(client.get("/feeds/campaigns/save-the-tigris.atom?lang=ar").get_data())
     assert "استئناف محادثات السد" in [entry.title for entry in arabic.entries]
+
+
+def test_organization_feed_has_the_updates_it_posted_publicly(client, network):
+    feed = assert_valid_atom(client.get("/feeds/organizations/al-amal.atom").get_data())
+    titles = [entry.title for entry in feed.entries]
+    for posted in ("Dam talks resume", "Les marais", "Classes begin"):  # campaign and project updates
+        assert posted in titles
+    assert "Network news" not in titles  # posted by the network, not by Al-Amal
+    assert not any("SECRET" in t for t in titles)  # deleted, or on a hidden project
+    assert feed.feed.title == "Al-Amal: new pledges, projects and updates"
+    arabic = assert_valid_atom(client.get("/feeds/organizations/al-amal.atom?lang=ar").get_data())
+    assert "استئناف محادثات السد" in [entry.title for entry in arabic.entries]
+    # An organization out of public view: no feed entry shows what it posted.
+    dark = client.get("/feeds/organizations/gone-dark.atom")
+    assert dark.status_code == 404 or "SECRET" not in dark.get_data(as_text=True)
+
+
+def test_project_feed_is_titled_in_the_requested_language(client, app, network):
+    with app_context(app):
+        school = db.session.scalar(sa.select(Project).where(Project.slug == "river-school"))
+        school.translated_texts = {"ar": {"title": "مدرسة النهر"}}
+        db.session.commit()
+    arabic = assert_valid_atom(client.get("/feeds/projects/river-school.atom?lang=ar").get_data())
+    assert arabic.feed.title.startswith("مدرسة النهر")
+    french = assert_valid_atom(client.get("/feeds/projects/river-school.atom?lang=fr").get_data())
+    assert french.feed.title.startswith("River school")  # no French title: the project's own
 
 
 def test_project_feed_has_its_updates_and_the_page_links_it(client, network):

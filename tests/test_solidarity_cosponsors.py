@@ -96,3 +96,67 @@ def test_only_the_owner_invites_and_only_listed_organizations(app, world):
     assert count(app, ProjectCosponsor) == 0
     # Someone not invited cannot answer.
     assert owner.post(f"/solidarity/cosponsorships/{world['project_id']}/accept").status_code == 404
+
+
+def _invite_and_accept(app, world, *, accept=True):
+    _client(app, world["owner"]).post(
+        f"/solidarity/projects/{world['project_id']}/cosponsors", data={"organization": "lawyers-abroad"}
+    )
+    if accept:
+        _client(app, world["partner"]).post(f"/solidarity/cosponsorships/{world['project_id']}/accept")
+    with app_context(app):
+        return scalar_id("lawyers-abroad")
+
+
+def test_the_owner_removes_a_cosponsor_which_can_no_longer_post_updates(app, world):
+    partner_id = _invite_and_accept(app, world)
+    partner = _client(app, world["partner"])
+    new_update = "/projects/reed-beds/updates/new"
+    assert partner.post(new_update, data={"title_en": "Our first visit"}).status_code == 302
+    owner = _client(app, world["owner"])
+    manage = f"/solidarity/projects/{world['project_id']}/cosponsors"
+    assert "Remove co-sponsor" in _text(owner.get(manage))
+    answer = owner.post(f"{manage}/{partner_id}/remove", follow_redirects=True)
+    assert answer.status_code == 200 and answer.request.path == manage
+    assert "Lawyers Abroad no longer co-sponsors this project." in _text(answer)
+    assert count(app, ProjectCosponsor) == 0
+    visitor = app.test_client()
+    page = _text(visitor.get("/projects/reed-beds"))
+    assert "Our first visit" in page  # what it posted stays
+    assert "Reed Beds" not in _text(visitor.get("/organizations/lawyers-abroad"))
+    assert partner.post(new_update, data={"title_en": "Another visit"}).status_code == 403
+    assert "Another visit" not in _text(visitor.get("/projects/reed-beds"))
+    # Gone: a second removal finds nothing; the owner may invite it again.
+    assert owner.post(f"{manage}/{partner_id}/remove").status_code == 404
+    assert owner.post(manage, data={"organization": "lawyers-abroad"}).status_code == 302
+    assert scalar(app, sa.select(ProjectCosponsor.status)) == CosponsorStatus.INVITED
+
+
+def test_the_owner_withdraws_an_open_invitation(app, world):
+    partner_id = _invite_and_accept(app, world, accept=False)
+    owner = _client(app, world["owner"])
+    manage = f"/solidarity/projects/{world['project_id']}/cosponsors"
+    assert "Withdraw the invitation" in _text(owner.get(manage))
+    answer = owner.post(f"{manage}/{partner_id}/remove", follow_redirects=True)
+    assert "The invitation to Lawyers Abroad is withdrawn." in _text(answer)
+    assert count(app, ProjectCosponsor) == 0
+    assert "Reed Beds" not in _text(_client(app, world["partner"]).get("/solidarity/cosponsorships"))
+
+
+def test_only_the_owner_removes_and_a_declined_one_is_not_removed(app, world):
+    partner_id = _invite_and_accept(app, world, accept=False)
+    manage = f"/solidarity/projects/{world['project_id']}/cosponsors"
+    partner = _client(app, world["partner"])
+    # The invited organization cannot remove itself through the owner's door (it declines).
+    assert partner.post(f"{manage}/{partner_id}/remove").status_code == 404
+    assert app.test_client().post(f"{manage}/{partner_id}/remove").status_code == 302  # to log in
+    assert count(app, ProjectCosponsor) == 1
+    partner.post(f"/solidarity/cosponsorships/{world['project_id']}/decline")
+    owner = _client(app, world["owner"])
+    assert "Withdraw the invitation" not in _text(owner.get(manage))
+    answer = owner.post(f"{manage}/{partner_id}/remove", follow_redirects=True)
+    assert "does not co-sponsor this project and has no open invitation" in _text(answer)
+    assert scalar(app, sa.select(ProjectCosponsor.status)) == CosponsorStatus.DECLINED
+    with app_context(app):
+        owner_id = db.session.scalar(sa.select(Organization.id).where(Organization.slug == "river-keepers"))
+    assert owner.post(f"{manage}/{owner_id}/remove").status_code == 404  # never invited

@@ -264,16 +264,21 @@ class Gatherings(MethodView):
     @bp.response(200, schemas.GatheringPage)
     @_problems(*ERRORS_OF_LISTS)
     def get(self, args):
-        """Published (and cancelled) gatherings, by slug; ``when`` keeps the upcoming or the past."""
-        found, more = gathering_service.open_gatherings(
-            campaign=_campaign_filter(args.get("campaign")),
-            when=args.get("when"),
-            country=args.get("country"),
-            after=args.get("after"),
-            limit=args["limit"],
-        )
+        """Published (and cancelled) gatherings by start time: ``when=upcoming`` soonest first,
+        ``when=past`` most recent first, without ``when`` all from the earliest; ties by slug."""
+        try:
+            found, more = gathering_service.open_gatherings(
+                campaign=_campaign_filter(args.get("campaign")),
+                when=args.get("when"),
+                country=args.get("country"),
+                after=args.get("after"),
+                limit=args["limit"],
+            )
+        except gathering_service.InvalidGatheringCursor:
+            abort(400, description="This cursor is not one of ours: start from the first page.")
         items = [open_data.gathering_record(g, _site(), args.get("lang")) for g in found]
-        return _page(items, more, args, lambda item: item["slug"])
+        link = _next_link(args, gathering_service.gathering_cursor(found[-1]) if more and found else None)
+        return {"items": items, "next": link}
 
 
 @bp.route("/gatherings/<slug>", parameters=[schemas.SLUG_PARAMETER])

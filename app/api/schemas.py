@@ -204,6 +204,12 @@ class UpdateOut(Schema):
 
 
 class GatheringQuery(_Query):
+    after = fields.String(
+        validate=validate.Regexp(
+            r"^[0-9]{1,17}~[^\u0000-\u0020/~\u007f]{1,140}$", error="Not a cursor of this list."
+        ),
+        metadata={"description": "The cursor from the previous page's `next` link."},
+    )
     campaign = fields.String(validate=SLUG, metadata={"description": "A campaign's slug."})
     country = fields.String(validate=COUNTRY)
     when = fields.String(

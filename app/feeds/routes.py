@@ -12,7 +12,7 @@ from app.extensions import limiter
 from app.feeds import bp
 from app.i18n import current_locale
 from app.services import directory, open_data
-from app.services.translations import localized_campaign
+from app.services.translations import localized_campaign, localized_projects
 
 ATOM = "application/atom+xml"
 _EPOCH = datetime(2011, 1, 1, tzinfo=UTC)
@@ -107,9 +107,12 @@ def organization(slug: str):
         abort(404)
     return _atom(
         f"{_site()}/feeds/organizations/{found.slug}.atom",
-        _("%(organization)s: new pledges and projects", organization=found.name_in(current_locale())),
+        _(
+            "%(organization)s: new pledges, projects and updates",
+            organization=found.name_in(current_locale()),
+        ),
         _site() + open_data.organization_path(found.slug),
-        open_data.feed_entries(_site(), organization=found),
+        open_data.feed_entries(_site(), organization=found, locale=current_locale()),
     )
 
 
@@ -119,9 +122,11 @@ def project(slug: str):
     found = directory.open_project(slug)
     if found is None:
         abort(404)
+    # Its title in the feed's language where its organization wrote one (no query), else its own.
+    text = localized_projects([found], current_locale())[0].title
     return _atom(
         f"{_site()}/feeds/projects/{found.slug}.atom",
-        _("%(project)s: updates", project=found.title),
+        _("%(project)s: updates", project=text),
         _site() + open_data.project_path(found.slug),
         open_data.feed_entries(_site(), project=found, locale=current_locale()),
     )

@@ -116,6 +116,29 @@ def withdraw(actor: User | None, project_id: int) -> ProjectCosponsor:
     return row
 
 
+def remove(actor: User | None, project: Project, organization_id: int) -> ProjectCosponsor:
+    """The project's organization takes a co-sponsor off its project, or takes back an open
+    invitation: the organization is no longer shown on the project, its members may no longer
+    post, edit or delete updates there (``updates.may_post_on_project`` asks
+    :func:`is_cosponsor`; their updates stay, as any organization's do), and its invitation
+    leaves its list. The row goes, so the owner may invite it again later. Raises NotAllowed
+    (not the project's organization), LookupError (never invited), DomainError (it declined
+    or stepped down: nothing to remove)."""
+    owner = _approved(actor)
+    if project.organization_id != owner.id:
+        raise NotAllowed(_("Only the project's organization can remove its co-sponsors."))
+    row = db.session.get(
+        ProjectCosponsor, (project.id, organization_id), options=[joinedload(ProjectCosponsor.organization)]
+    )
+    if row is None:
+        raise LookupError(organization_id)
+    if row.status == CosponsorStatus.DECLINED:
+        raise DomainError(_("This organization does not co-sponsor this project and has no open invitation."))
+    db.session.delete(row)
+    db.session.flush()
+    return row
+
+
 def invitations(organization: Organization) -> list[ProjectCosponsor]:
     """What the organization was invited to and what it co-sponsors, newest first (one query)."""
     return list(

@@ -21,7 +21,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytz
@@ -49,6 +49,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
+from app.numbers import parse_number
 from app.services import DomainError, NotAllowed, audit, coordinators
 from app.services.text import check_one_line
 from app.services.visibility import is_publicly_listed, publicly_listed
@@ -460,6 +461,30 @@ def _shown(now: datetime) -> sa.ColumnElement[bool]:
     return Gathering.status.in_(_public_statuses())
 
 
+class InvalidGatheringCursor(ValueError):
+    """An ``after`` cursor that no page of :func:`open_gatherings` could have made (the API
+    answers 400)."""
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_LAST_MICROSECOND = (datetime.max.replace(tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
+
+
+def gathering_cursor(gathering: Gathering) -> str:
+    """A public position in :func:`open_gatherings`' order: the start (microseconds since
+    1970, UTC) and the slug."""
+    micros = (gathering.starts_at - _EPOCH) // timedelta(microseconds=1)
+    return f"{micros}~{gathering.slug}"
+
+
+def _parse_gathering_cursor(cursor: str) -> tuple[datetime, str]:
+    micros, _sep, slug = cursor.partition("~")
+    instant = parse_number(micros, maximum=_LAST_MICROSECOND)
+    if instant is None or not slug or "~" in slug:
+        raise InvalidGatheringCursor(cursor)
+    return _EPOCH + timedelta(microseconds=instant), slug
+
+
 def open_gatherings(
     *,
     campaign: Campaign | None = None,
@@ -469,11 +494,18 @@ def open_gatherings(
     limit: int = 20,
     now: datetime | None = None,
 ) -> tuple[list[Gathering], bool]:
-    """The gatherings anyone may see (:func:`_shown`), by slug, one page
-    after the slug ``after``, with what their open-data records show; ``when`` is
-    ``"upcoming"`` or ``"past"``. Returns the page and whether more follow."""
+    """The gatherings anyone may see (:func:`_shown`), by start time, one page after the
+    cursor ``after`` (a :func:`gathering_cursor`), with what their open-data records show;
+    ``when`` is ``"upcoming"`` (soonest first) or ``"past"`` (most recent first); without it,
+    all by start time. Ties go by slug. Returns the page and whether more follow. Raises
+    InvalidGatheringCursor."""
     now = now or utcnow()
     condition = {"upcoming": _upcoming(now), "past": _past(now)}.get(when or "", _shown(now))
+    newest_first = when == "past"
+    if newest_first:
+        order = (Gathering.starts_at.desc(), Gathering.slug.desc())
+    else:
+        order = (Gathering.starts_at.asc(), Gathering.slug.asc())
     stmt = (
         sa.select(Gathering)
         .where(condition)
@@ -482,7 +514,7 @@ def open_gatherings(
             selectinload(Gathering.organizations).joinedload(GatheringOrganization.organization),
             selectinload(Gathering.campaign_links).joinedload(GatheringCampaign.campaign),
         )
-        .order_by(Gathering.slug)
+        .order_by(*order)
         .limit(limit + 1)
     )
     if campaign is not None:
@@ -494,7 +526,12 @@ def open_gatherings(
     if country is not None:
         stmt = stmt.where(Gathering.country == country)
     if after is not None:
-        stmt = stmt.where(Gathering.slug > after)
+        moment, slug = _parse_gathering_cursor(after)
+        start, same_start = Gathering.starts_at, Gathering.starts_at == moment
+        if newest_first:
+            stmt = stmt.where(sa.or_(start < moment, sa.and_(same_start, Gathering.slug < slug)))
+        else:
+            stmt = stmt.where(sa.or_(start > moment, sa.and_(same_start, Gathering.slug > slug)))
     rows = list(db.session.scalars(stmt))
     return rows[:limit], len(rows) > limit
 

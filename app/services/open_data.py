@@ -487,34 +487,33 @@ def feed_entries(
 ) -> list[dict[str, Any]]:
     """The newest public events: organizations that joined and gatherings published (network
     feed only), public pledges, projects and updates (campaign and project updates; a
-    campaign's own in its feed); for one campaign or one organization when given; for one
-    project, its updates. Updates and gatherings are titled in ``locale`` (or their own
-    language)."""
+    campaign's own in its feed, those an organization posted in its feed); for one campaign or
+    one organization when given; for one project, its updates. Updates and gatherings are
+    titled in ``locale`` (or their own language)."""
     from app.services import gatherings as gathering_service
     from app.services import updates as update_service
 
     host = base_url.split("://", 1)[-1].split("/", 1)[0]
     entries: list[dict[str, Any]] = []
-    if organization is None:
-        if campaign is not None:
-            found = update_service.open_updates(campaign=campaign, limit=limit)[0]
-        else:
-            found = update_service.newest_updates(limit, project=project)
-        for shown in update_service.localized(found, locale):
-            record = update_record(shown.update, base_url, shown.lang)
-            entries.append(
-                {
-                    "kind": "update",
-                    "id": _tag(host, shown.created_at, f"update/{shown.update.id}"),
-                    "when": shown.created_at,
-                    "updated": shown.updated_at,
-                    "title": shown.title,
-                    "lang": shown.lang,
-                    "organization": record["organization_name"],
-                    "url": record["url"],
-                    "summary": shown.body[:500],
-                }
-            )
+    if campaign is not None or organization is not None:
+        found = update_service.open_updates(campaign=campaign, organization=organization, limit=limit)[0]
+    else:
+        found = update_service.newest_updates(limit, project=project)
+    for shown in update_service.localized(found, locale):
+        record = update_record(shown.update, base_url, shown.lang)
+        entries.append(
+            {
+                "kind": "update",
+                "id": _tag(host, shown.created_at, f"update/{shown.update.id}"),
+                "when": shown.created_at,
+                "updated": shown.updated_at,
+                "title": shown.title,
+                "lang": shown.lang,
+                "organization": record["organization_name"],
+                "url": record["url"],
+                "summary": shown.body[:500],
+            }
+        )
     if project is not None:
         entries.sort(key=lambda entry: entry["when"], reverse=True)
         return entries[:limit]

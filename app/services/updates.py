@@ -468,6 +468,7 @@ def open_updates(
     *,
     campaign: Campaign | None = None,
     project: Project | None = None,
+    organization: Organization | None = None,
     language: str | None = None,
     after: str | None = None,
     limit: int = 20,
@@ -475,13 +476,16 @@ def open_updates(
     """Updates anyone may see (the pages' rule, :func:`_shown_updates`), newest first, one page
     after ``after`` (a :func:`update_cursor`); with ``campaign``, that campaign's; with
     ``project``, those of or pointing to that project (the caller passes a project in public
-    view); with ``language``, those written in it. Returns the page and whether more follow.
+    view); with ``organization``, those it posted (campaign and project updates alike); with
+    ``language``, those written in it. Returns the page and whether more follow.
     Raises InvalidUpdateCursor."""
     stmt = _shown_updates().options(joinedload(Update.campaign))
     if campaign is not None:
         stmt = stmt.where(Update.campaign_id == campaign.id)
     if project is not None:
         stmt = stmt.where(Update.project_id == project.id)
+    if organization is not None:
+        stmt = stmt.where(Update.organization_id == organization.id)
     if language is not None:
         stmt = stmt.where(sa.exists().where(UpdateText.update_id == Update.id, UpdateText.locale == language))
     if after is not None:

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from app import transactions
 from app.access import member_required, rate_limited
+from app.models import CosponsorStatus
 from app.services import DomainError, cosponsors
 from app.solidarity import bp
 from app.solidarity.forms import CosponsorInviteForm
@@ -38,6 +39,31 @@ def project_cosponsors(project_id: int):
         form=form,
         invitations=cosponsors.invited_by_project(project),
     ), (400 if form.is_submitted() else 200)
+
+
+@bp.post("/projects/<int:project_id>/cosponsors/<int:organization_id>/remove")
+@member_required
+def remove_cosponsor(project_id: int, organization_id: int):
+    """The project's organization takes a co-sponsor (or an open invitation) off its project."""
+    project = cosponsors.own_project(current_user, project_id)
+    if project is None:
+        abort(404)
+    if (refusal := _refuse_unapproved()) is not None:
+        return refusal
+    try:
+        row = cosponsors.remove(current_user, project, organization_id)
+    except LookupError:
+        abort(404)
+    except DomainError as error:
+        transactions.refused()  # answered with a redirect and the message
+        flash(str(error), "error")
+    else:
+        name = row.organization.name
+        if row.status == CosponsorStatus.ACCEPTED:
+            flash(_("%(organization)s no longer co-sponsors this project.", organization=name), "success")
+        else:
+            flash(_("The invitation to %(organization)s is withdrawn.", organization=name), "success")
+    return redirect(url_for("solidarity.project_cosponsors", project_id=project.id))
 
 
 @bp.get("/cosponsorships")
