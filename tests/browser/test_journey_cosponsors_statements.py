@@ -41,7 +41,7 @@ def test_a_project_is_co_sponsored(new_page, live_server, t_for):
     log_in(owner, t, OWNER)
     owner.goto("/account/")
     owner.get_by_role("link", name="Edit", exact=True).click()
-    owner.get_by_role("link", name="Invite co-sponsors").click()
+    owner.get_by_role("link", name="Co-sponsors: invite or remove").click()
     owner.get_by_label("The organization's address in the directory").fill("lawyers-abroad")
     owner.get_by_role("button", name="Invite to co-sponsor").click()
     expect(owner.get_by_text("The invitation is sent.")).to_be_visible()
