@@ -1,4 +1,4 @@
-from flask import abort, render_template, request, url_for
+from flask import abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
 from app import fragments, labels, params
@@ -19,13 +19,13 @@ def index():
 
 def _public_index(filters) -> str:
     """The projects page's body: the same for every reader of one audience (app/fragments.py)."""
+    locale = current_locale()
     projects = directory.projects_page(filters, current_user, page=request.args.get("page", 1, type=int))
-    projects.items = translations.localized_projects(projects.items, current_locale())
+    projects.items = translations.localized_projects(projects.items, locale)
     campaign = filters.campaign
-    # Every campaign, for the filter; the cards' campaigns are among them (one query in all).
-    all_campaigns = directory.all_campaigns()
-    campaign_texts = translations.campaign_texts(all_campaigns, current_locale())
-    campaigns = [campaign_texts[c.id] for c in all_campaigns]
+    # The cards' campaigns and the one selected, in the reader's language (one query at most).
+    shown = [link.campaign for project in projects.items for link in project.campaign_links]
+    campaign_texts = translations.campaign_texts([*shown, *([campaign] if campaign else [])], locale)
     return render_template(
         "projects/_index_body.html",
         projects=projects,
@@ -33,7 +33,9 @@ def _public_index(filters) -> str:
         campaign=campaign,
         campaign_text=campaign_texts[campaign.id] if campaign is not None else None,
         campaign_texts=campaign_texts,
-        campaigns=campaigns,
+        campaigns=directory.project_campaign_choices(
+            campaign, current_user, locale, current_app.config["DIRECTORY_CAMPAIGN_CHOICES"]
+        ),
         kinds=list(OrganizationKind),
         countries=labels.sorted_countries(directory.directory_countries()),
     )

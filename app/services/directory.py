@@ -466,8 +466,9 @@ def all_campaigns() -> list[Campaign]:
     return list(db.session.scalars(sa.select(Campaign).order_by(Campaign.position, Campaign.id)))
 
 
-# How many campaigns the directory's campaign filter offers at most (config
-# DIRECTORY_CAMPAIGN_CHOICES): the huge set has 500, too many for a select, and each costs the page.
+# How many campaigns a campaign filter (the directory's, the projects page's) offers at most
+# (config DIRECTORY_CAMPAIGN_CHOICES): the huge set has 500, too many for a select, and each costs
+# the page.
 DIRECTORY_CAMPAIGN_CHOICES = 40
 _CAMPAIGN_SOURCE_LOCALE = "en"  # campaigns are written in English (translations.CAMPAIGN_SOURCE_LOCALE)
 
@@ -486,36 +487,72 @@ class CampaignChoice:
 @dataclass(frozen=True)
 class CampaignChoices:
     items: list[CampaignChoice]
-    more: bool  # campaigns with supporters were left out (the note says which are shown)
+    more: bool  # campaigns were left out (the note says which are shown)
     limit: int
 
 
-def directory_campaign_choices(selected: Campaign | None, locale: str, limit: int) -> CampaignChoices:
-    """The directory's campaign filter: the ``limit`` campaigns with the most supporters (a
-    campaign without any would list no organization), and always the selected one, sorted by
-    their title in ``locale``. One query of plain columns, the translation joined."""
+def _campaign_title(title: str, translated: str | None, locale: str) -> tuple[str, str]:
+    """A campaign's title in ``locale`` and the language it is in, from its own title and its
+    translation's (read as plain columns): the translation where it is not blank, else English."""
+    if translated and translated.strip():
+        return translated, locale
+    return title, _CAMPAIGN_SOURCE_LOCALE
+
+
+def _with_campaign_title(stmt_columns: list, locale: str) -> sa.Select:
+    """A select of ``stmt_columns`` and the campaign's translated title in ``locale`` (NULL in
+    English, where no translation is joined)."""
+    if locale == _CAMPAIGN_SOURCE_LOCALE:
+        return sa.select(*stmt_columns, sa.null())
+    return sa.select(*stmt_columns, CampaignTranslation.title).outerjoin(
+        CampaignTranslation,
+        sa.and_(CampaignTranslation.campaign_id == Campaign.id, CampaignTranslation.locale == locale),
+    )
+
+
+def campaign_choices(
+    selected: Campaign | None, locale: str, limit: int, *, most: Any, only_some: bool = True
+) -> CampaignChoices:
+    """A campaign filter's options: the ``limit`` campaigns with the highest ``most`` (a counter
+    column of campaigns), and always the selected one, sorted by their title in ``locale``;
+    ``only_some``: campaigns whose counter is zero are never offered. One query of plain columns,
+    the translation joined."""
     selected_id = selected.id if selected is not None else None
     is_selected = Campaign.id == selected_id if selected_id is not None else sa.false()
-    if locale == _CAMPAIGN_SOURCE_LOCALE:
-        stmt = sa.select(Campaign.id, Campaign.slug, Campaign.title, sa.null())
-    else:
-        stmt = sa.select(Campaign.id, Campaign.slug, Campaign.title, CampaignTranslation.title).outerjoin(
-            CampaignTranslation,
-            sa.and_(CampaignTranslation.campaign_id == Campaign.id, CampaignTranslation.locale == locale),
-        )
+    stmt = _with_campaign_title([Campaign.id, Campaign.slug, Campaign.title], locale)
+    if only_some:
+        stmt = stmt.where(sa.or_(most > 0, is_selected))
     rows = db.session.execute(
-        stmt.where(sa.or_(Campaign.supporter_count > 0, is_selected))
-        .order_by(sa.case((is_selected, 0), else_=1), Campaign.supporter_count.desc(), Campaign.id)
-        .limit(limit + 1)
+        stmt.order_by(sa.case((is_selected, 0), else_=1), most.desc(), Campaign.id).limit(limit + 1)
     ).all()
-    items = []
-    for campaign_id, slug, title, translated in rows[:limit]:
-        if translated and translated.strip():
-            items.append(CampaignChoice(campaign_id, slug, translated, locale))
-        else:
-            items.append(CampaignChoice(campaign_id, slug, title, _CAMPAIGN_SOURCE_LOCALE))
+    items = [
+        CampaignChoice(campaign_id, slug, *_campaign_title(title, translated, locale))
+        for campaign_id, slug, title, translated in rows[:limit]
+    ]
     items.sort(key=lambda choice: (choice.title.casefold(), choice.id))
     return CampaignChoices(items=items, more=len(rows) > limit, limit=limit)
+
+
+def directory_campaign_choices(selected: Campaign | None, locale: str, limit: int) -> CampaignChoices:
+    """The directory's campaign filter: the campaigns with the most supporters (a campaign without
+    any would list no organization), and always the selected one (:func:`campaign_choices`)."""
+    return campaign_choices(selected, locale, limit, most=Campaign.supporter_count)
+
+
+def project_campaign_choices(
+    selected: Campaign | None, viewer: Any, locale: str, limit: int
+) -> CampaignChoices:
+    """The projects page's campaign filter: the campaigns with the most linked projects (their
+    public links, ``Campaign.project_count``), and always the selected one
+    (:func:`campaign_choices`). A campaign without a public link lists no project for a visitor;
+    a member may see members-only links, so for them such campaigns fill the list after the others."""
+    return campaign_choices(
+        selected,
+        locale,
+        limit,
+        most=Campaign.project_count,
+        only_some=not viewer_sees_members_only(viewer),
+    )
 
 
 def get_organization(slug: str) -> Organization | None:
