@@ -20,19 +20,14 @@ def index():
 def _public_index(filters) -> str:
     """The projects page's body: the same for every reader of one audience (app/fragments.py)."""
     locale = current_locale()
-    projects = directory.projects_page(filters, current_user, page=request.args.get("page", 1, type=int))
-    projects.items = translations.localized_projects(projects.items, locale)
+    page = request.args.get("page", 1, type=int)
     campaign = filters.campaign
-    # The cards' campaigns and the one selected, in the reader's language (one query at most).
-    shown = [link.campaign for project in projects.items for link in project.campaign_links]
-    campaign_texts = translations.campaign_texts([*shown, *([campaign] if campaign else [])], locale)
     return render_template(
         "projects/_index_body.html",
-        projects=projects,
+        projects=directory.project_cards_page(filters, current_user, locale, page=page),
         filters=filters,
         campaign=campaign,
-        campaign_text=campaign_texts[campaign.id] if campaign is not None else None,
-        campaign_texts=campaign_texts,
+        campaign_text=translations.localized_campaign(campaign, locale) if campaign is not None else None,
         campaigns=directory.project_campaign_choices(
             campaign, current_user, locale, current_app.config["DIRECTORY_CAMPAIGN_CHOICES"]
         ),
