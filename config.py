@@ -180,8 +180,8 @@ class Config:
 
     # Pagination
     PAGE_SIZE = 20
-    # The directory's campaign filter offers the campaigns with the most supporters, at most this
-    # many (and always the one selected).
+    # The campaign filters offer at most this many campaigns (and always the one selected): the
+    # directory's those with the most supporters, the projects page's those with the most projects.
     DIRECTORY_CAMPAIGN_CHOICES = _env_int("DIRECTORY_CAMPAIGN_CHOICES", 40, minimum=1)
 
     # The anonymous page cache (app/page_cache.py): the longest a page is served without

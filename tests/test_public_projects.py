@@ -198,3 +198,147 @@ def test_project_pages_run_a_constant_number_of_queries(app, client, count_queri
         db.session.commit()
     many_list = queries_for(client, count_queries, "/projects/")
     assert few_list.count == many_list.count, (few_list, many_list)
+
+
+def test_the_campaign_filter_offers_the_campaigns_with_the_most_projects_up_to_a_bound(
+    app, client, count_queries
+):
+    """More campaigns than the bound: the projects page's filter offers those with the most
+    (public) projects, none without any for a visitor, sorted by title in the page's language,
+    says that others are left out (linked to the select), and always offers the selected one;
+    one query of plain rows."""
+    import re
+
+    from app.models import CampaignTranslation
+    from app.services import directory
+
+    app.config["DIRECTORY_CAMPAIGN_CHOICES"] = 3
+    with app_context(app):
+        # Titles against the projects' order, so that sorting by title shows.
+        for title, count in [("Delta", 5), ("Alpha", 4), ("Charlie", 3), ("Bravo", 2), ("Echo", 1)]:
+            campaign = make_campaign(title, slug=title.lower())
+            for _ in range(count):
+                make_project(make_organization(), [campaign])
+        make_campaign("Foxtrot", slug="foxtrot")  # no project
+        charlie = db.session.scalar(db.select(Campaign).where(Campaign.slug == "charlie"))
+        db.session.add(CampaignTranslation(campaign_id=charlie.id, locale="fr", title="Zoulou", summary="."))
+        db.session.commit()
+
+    def offered(html: str) -> list[str]:
+        start = html.index('id="filter-campaign"')
+        return re.findall(r'<option value="([a-z]+)"', html[start : html.index("</select>", start)])
+
+    html = page(client, "/projects/")
+    assert offered(html) == ["alpha", "charlie", "delta"]
+    assert "The 3 campaigns with the most projects." in html
+    assert 'aria-describedby="filter-campaign-note"' in html and '<label for="filter-campaign">' in html
+    html = page(client, "/projects/?campaign=echo")
+    assert offered(html) == ["alpha", "delta", "echo"]
+    assert '<option value="echo" selected' in html
+    assert "foxtrot" in offered(page(client, "/projects/?campaign=foxtrot"))
+    html = page(client, "/projects/?lang=fr")
+    assert offered(html) == ["alpha", "delta", "charlie"]
+    assert '<option value="charlie" lang="fr">Zoulou</option>' in html
+    app.config["DIRECTORY_CAMPAIGN_CHOICES"] = 40
+    html = page(client, "/projects/?lang=en")
+    assert offered(html) == ["alpha", "bravo", "charlie", "delta", "echo"]
+    assert "campaigns with the most projects" not in html
+    with app_context(app), count_queries() as counter:
+        choices = directory.project_campaign_choices(None, None, "fr", 3)
+    assert counter.count == 1 and choices.more and len(choices.items) == 3
+
+
+def test_members_are_offered_campaigns_with_only_members_only_project_links(app):
+    """A campaign whose projects are linked for members only has no public project: a visitor is
+    not offered it (it would list nothing for them); a member is, after the busier ones."""
+    from types import SimpleNamespace
+
+    from app.models import LinkVisibility
+    from app.services import directory
+
+    with app_context(app):
+        public = make_campaign("Public", slug="public")
+        quiet = make_campaign("Quiet", slug="quiet")
+        make_project(make_organization(), [public])
+        make_project(make_organization(), [quiet], link_visibility=LinkVisibility.MEMBERS)
+        db.session.commit()
+        member = SimpleNamespace(is_authenticated=True, sees_members_only=True)
+        assert [c.slug for c in directory.project_campaign_choices(None, None, "en", 40).items] == ["public"]
+        assert [c.slug for c in directory.project_campaign_choices(None, member, "en", 40).items] == [
+            "public",
+            "quiet",
+        ]
+        # Under a bound of one, the member gets the busier one and the note.
+        choices = directory.project_campaign_choices(None, member, "en", 1)
+        assert [c.slug for c in choices.items] == ["public"] and choices.more
+
+
+def test_project_cards_are_plain_rows_in_the_readers_language_with_only_the_links_they_may_see(
+    app, client, auth, count_queries
+):
+    """The projects list reads its cards as plain columns (directory.ProjectCard): titles,
+    summaries, organization names and campaign titles in the page's language where given, the
+    members-only links for members only (with their badge), in three queries whatever the page
+    holds."""
+    from types import SimpleNamespace
+
+    from app.models import CampaignTranslation, LinkVisibility, OrganizationTranslation, ProjectTranslation
+    from app.services import directory
+    from tests.builders import make_user
+
+    with app_context(app):
+        tigris = make_campaign("Save the Tigris", slug="tigris")
+        quiet = make_campaign("Quiet Campaign", slug="quiet")
+        db.session.add(
+            CampaignTranslation(campaign_id=tigris.id, locale="fr", title="Sauver le Tigre", summary=".")
+        )
+        org = make_organization("River Friends")
+        db.session.add(OrganizationTranslation(organization_id=org.id, locale="fr", name="Amis du fleuve"))
+        project = make_project(org, [tigris], "Clean Water")
+        make_project(org, [quiet], "Quiet Work", link_visibility=LinkVisibility.MEMBERS)
+        db.session.add(
+            ProjectTranslation(project_id=project.id, locale="fr", title="Eau propre", summary="De l'eau.")
+        )
+        for n in range(25):
+            make_project(make_organization(), [tigris], f"Other {n}")
+        member = make_user(make_organization("Member Org"))
+        db.session.commit()
+        member_email = member.email
+
+    with app_context(app):
+        with count_queries() as counter:
+            cards = directory.project_cards_page(locale="fr", page=2).items
+        assert counter.count == 3, counter
+        with count_queries() as counter:
+            assert len(directory.project_cards_page(locale="fr").items) == 20
+        assert counter.count == 3, counter
+        clean = next(card for card in cards if card.slug == project.slug)
+        assert (clean.title, clean.title_lang, clean.summary, clean.summary_lang) == (
+            "Eau propre",
+            "fr",
+            "De l'eau.",
+            "fr",
+        )
+        assert clean.organization_name == "Amis du fleuve" and clean.organization_slug == org.slug
+        assert [(c.slug, c.title, c.lang, c.is_public) for c in clean.campaigns] == [
+            ("tigris", "Sauver le Tigre", "fr", True)
+        ]
+        quiet_work = next(card for card in cards if card.title == "Quiet Work")
+        assert quiet_work.campaigns == ()  # a visitor never sees a members-only link
+        member_view = SimpleNamespace(is_authenticated=True, sees_members_only=True)
+        quiet_work = next(
+            card
+            for card in directory.project_cards_page(None, member_view, "en", 2).items
+            if card.title == "Quiet Work"
+        )
+        assert [(c.slug, c.title, c.lang, c.is_public) for c in quiet_work.campaigns] == [
+            ("quiet", "Quiet Campaign", "en", False)
+        ]
+
+    html = page(client, "/projects/?page=2&lang=fr")
+    assert '<a href="/projects/' + project.slug + '">Eau propre</a>' in html
+    assert "<bdi>Amis du fleuve</bdi>" in html and '<bdi lang="fr">Sauver le Tigre</bdi>' in html
+    assert "Quiet Campaign" not in html  # neither on the card nor in the filter
+    assert auth.login(member_email).status_code == 302
+    html = page(client, "/projects/?page=2&lang=en")
+    assert '<bdi lang="en">Quiet Campaign</bdi></a> <span class="badge badge-members">' in html

@@ -170,7 +170,7 @@ class Organization(db.Model):
 
     def name_in(self, locale: str | None) -> str:
         """The name readers of ``locale`` are shown: the one given in that language, else the main one."""
-        return (self.translated_names or {}).get(locale or "") or self.name
+        return name_in(self.name, self.translated_names, locale)
 
     @property
     def is_approved(self) -> bool:
@@ -226,3 +226,9 @@ class OrganizationTranslation(db.Model):
     def _keep_skeleton(self, key: str, name: str | None) -> str | None:
         self.name_skeleton = name_skeleton(name) if name else ""
         return name
+
+
+def name_in(name: str, translated_names: dict[str, str] | None, locale: str | None) -> str:
+    """The name of an organization (read as plain columns) that readers of ``locale`` are shown:
+    the one given in that language, else the main one (``Organization.name_in``)."""
+    return (translated_names or {}).get(locale or "") or name

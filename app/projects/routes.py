@@ -1,4 +1,4 @@
-from flask import abort, render_template, request, url_for
+from flask import abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
 from app import fragments, labels, params
@@ -19,21 +19,18 @@ def index():
 
 def _public_index(filters) -> str:
     """The projects page's body: the same for every reader of one audience (app/fragments.py)."""
-    projects = directory.projects_page(filters, current_user, page=request.args.get("page", 1, type=int))
-    projects.items = translations.localized_projects(projects.items, current_locale())
+    locale = current_locale()
+    page = request.args.get("page", 1, type=int)
     campaign = filters.campaign
-    # Every campaign, for the filter; the cards' campaigns are among them (one query in all).
-    all_campaigns = directory.all_campaigns()
-    campaign_texts = translations.campaign_texts(all_campaigns, current_locale())
-    campaigns = [campaign_texts[c.id] for c in all_campaigns]
     return render_template(
         "projects/_index_body.html",
-        projects=projects,
+        projects=directory.project_cards_page(filters, current_user, locale, page=page),
         filters=filters,
         campaign=campaign,
-        campaign_text=campaign_texts[campaign.id] if campaign is not None else None,
-        campaign_texts=campaign_texts,
-        campaigns=campaigns,
+        campaign_text=translations.localized_campaign(campaign, locale) if campaign is not None else None,
+        campaigns=directory.project_campaign_choices(
+            campaign, current_user, locale, current_app.config["DIRECTORY_CAMPAIGN_CHOICES"]
+        ),
         kinds=list(OrganizationKind),
         countries=labels.sorted_countries(directory.directory_countries()),
     )

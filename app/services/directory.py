@@ -44,10 +44,12 @@ from app.models import (
     PledgeVisibility,
     Project,
     ProjectCampaign,
+    ProjectStatus,
 )
+from app.models.organization import name_in as organization_name_in
 from app.numbers import parse_id, parse_number
 from app.search_engine import engine as search_engine
-from app.services import access_log, cosponsors
+from app.services import access_log, cosponsors, translations
 from app.services.visibility import publicly_listed
 from app.sorting import SORT_LOCALES
 
@@ -466,8 +468,9 @@ def all_campaigns() -> list[Campaign]:
     return list(db.session.scalars(sa.select(Campaign).order_by(Campaign.position, Campaign.id)))
 
 
-# How many campaigns the directory's campaign filter offers at most (config
-# DIRECTORY_CAMPAIGN_CHOICES): the huge set has 500, too many for a select, and each costs the page.
+# How many campaigns a campaign filter (the directory's, the projects page's) offers at most
+# (config DIRECTORY_CAMPAIGN_CHOICES): the huge set has 500, too many for a select, and each costs
+# the page.
 DIRECTORY_CAMPAIGN_CHOICES = 40
 _CAMPAIGN_SOURCE_LOCALE = "en"  # campaigns are written in English (translations.CAMPAIGN_SOURCE_LOCALE)
 
@@ -486,36 +489,76 @@ class CampaignChoice:
 @dataclass(frozen=True)
 class CampaignChoices:
     items: list[CampaignChoice]
-    more: bool  # campaigns with supporters were left out (the note says which are shown)
+    more: bool  # campaigns were left out (the note says which are shown)
     limit: int
 
 
-def directory_campaign_choices(selected: Campaign | None, locale: str, limit: int) -> CampaignChoices:
-    """The directory's campaign filter: the ``limit`` campaigns with the most supporters (a
-    campaign without any would list no organization), and always the selected one, sorted by
-    their title in ``locale``. One query of plain columns, the translation joined."""
-    selected_id = selected.id if selected is not None else None
-    is_selected = Campaign.id == selected_id if selected_id is not None else sa.false()
+def _campaign_title(title: str, translated: str | None, locale: str) -> tuple[str, str]:
+    """A campaign's title in ``locale`` and the language it is in, from its own title and its
+    translation's (read as plain columns): the translation where it is not blank, else English."""
+    if translated and translated.strip():
+        return translated, locale
+    return title, _CAMPAIGN_SOURCE_LOCALE
+
+
+def _with_campaign_title(columns: list, locale: str, from_: Any = Campaign) -> sa.Select:
+    """A select of ``columns`` from ``from_`` (campaigns, or a join with them) and the campaign's
+    translated title in ``locale`` (NULL in English, where no translation is joined)."""
     if locale == _CAMPAIGN_SOURCE_LOCALE:
-        stmt = sa.select(Campaign.id, Campaign.slug, Campaign.title, sa.null())
-    else:
-        stmt = sa.select(Campaign.id, Campaign.slug, Campaign.title, CampaignTranslation.title).outerjoin(
+        return sa.select(*columns, sa.null()).select_from(from_)
+    return (
+        sa.select(*columns, CampaignTranslation.title)
+        .select_from(from_)
+        .outerjoin(
             CampaignTranslation,
             sa.and_(CampaignTranslation.campaign_id == Campaign.id, CampaignTranslation.locale == locale),
         )
+    )
+
+
+def campaign_choices(
+    selected: Campaign | None, locale: str, limit: int, *, most: Any, only_some: bool = True
+) -> CampaignChoices:
+    """A campaign filter's options: the ``limit`` campaigns with the highest ``most`` (a counter
+    column of campaigns), and always the selected one, sorted by their title in ``locale``;
+    ``only_some``: campaigns whose counter is zero are never offered. One query of plain columns,
+    the translation joined."""
+    selected_id = selected.id if selected is not None else None
+    is_selected = Campaign.id == selected_id if selected_id is not None else sa.false()
+    stmt = _with_campaign_title([Campaign.id, Campaign.slug, Campaign.title], locale)
+    if only_some:
+        stmt = stmt.where(sa.or_(most > 0, is_selected))
     rows = db.session.execute(
-        stmt.where(sa.or_(Campaign.supporter_count > 0, is_selected))
-        .order_by(sa.case((is_selected, 0), else_=1), Campaign.supporter_count.desc(), Campaign.id)
-        .limit(limit + 1)
+        stmt.order_by(sa.case((is_selected, 0), else_=1), most.desc(), Campaign.id).limit(limit + 1)
     ).all()
-    items = []
-    for campaign_id, slug, title, translated in rows[:limit]:
-        if translated and translated.strip():
-            items.append(CampaignChoice(campaign_id, slug, translated, locale))
-        else:
-            items.append(CampaignChoice(campaign_id, slug, title, _CAMPAIGN_SOURCE_LOCALE))
+    items = [
+        CampaignChoice(campaign_id, slug, *_campaign_title(title, translated, locale))
+        for campaign_id, slug, title, translated in rows[:limit]
+    ]
     items.sort(key=lambda choice: (choice.title.casefold(), choice.id))
     return CampaignChoices(items=items, more=len(rows) > limit, limit=limit)
+
+
+def directory_campaign_choices(selected: Campaign | None, locale: str, limit: int) -> CampaignChoices:
+    """The directory's campaign filter: the campaigns with the most supporters (a campaign without
+    any would list no organization), and always the selected one (:func:`campaign_choices`)."""
+    return campaign_choices(selected, locale, limit, most=Campaign.supporter_count)
+
+
+def project_campaign_choices(
+    selected: Campaign | None, viewer: Any, locale: str, limit: int
+) -> CampaignChoices:
+    """The projects page's campaign filter: the campaigns with the most linked projects (their
+    public links, ``Campaign.project_count``), and always the selected one
+    (:func:`campaign_choices`). A campaign without a public link lists no project for a visitor;
+    a member may see members-only links, so for them such campaigns fill the list after the others."""
+    return campaign_choices(
+        selected,
+        locale,
+        limit,
+        most=Campaign.project_count,
+        only_some=not viewer_sees_members_only(viewer),
+    )
 
 
 def get_organization(slug: str) -> Organization | None:
@@ -571,12 +614,47 @@ class ProjectFilters:
 PROJECTS_COUNT_LIMIT = 1_000
 
 
-def projects_page(filters: ProjectFilters | None = None, viewer: Any = None, page: int = 1) -> BoundedPage:
-    """Visible projects of approved organizations, newest first, each with the campaign links the
-    viewer may see; filtered by a campaign (through a link the viewer may see) and by the country
-    and kind of their organization (indexed: organizations by status and kind or country,
-    projects by organization, links by campaign). A constant number of queries; the total is
-    counted up to PROJECTS_COUNT_LIMIT (or as far as the page asked for reaches)."""
+@dataclass(frozen=True)
+class CardCampaign:
+    """A campaign a project card links to, by a link the viewer may see: its slug, its title in
+    the page's language (``lang``: the title's language), and whether the link is public."""
+
+    slug: str
+    title: str
+    lang: str
+    is_public: bool
+
+
+@dataclass(frozen=True)
+class ProjectCard:
+    """A project as the projects list shows it, read as plain columns (no ORM object): its title
+    and summary in the page's language (``*_lang`` None for the project's own text), its status,
+    its organization's slug and name in that language, and its campaigns the viewer may see."""
+
+    id: int
+    slug: str
+    title: str
+    title_lang: str | None
+    summary: str
+    summary_lang: str | None
+    status: ProjectStatus
+    organization_slug: str
+    organization_name: str
+    campaigns: tuple[CardCampaign, ...]
+
+
+def project_cards_page(
+    filters: ProjectFilters | None = None, viewer: Any = None, locale: str = "en", page: int = 1
+) -> BoundedPage:
+    """One page of the projects list: visible projects of approved organizations, newest first,
+    filtered by a campaign (through a link the viewer may see) and by the country and kind of
+    their organization (indexed: organizations by status and kind or country, projects by
+    organization, links by campaign), each with the campaign links the viewer may see.
+
+    Read as plain columns into :class:`ProjectCard` (no ORM object is built: that was about a
+    sixth of the page), in three queries whatever the page holds: the total counted up to
+    PROJECTS_COUNT_LIMIT (or as far as the page asked for reaches), the cards' columns with their
+    organizations', and their campaign links with the campaigns' slugs and titles in ``locale``."""
     if page < 1:
         abort(404)
     filters = filters or ProjectFilters()
@@ -585,14 +663,62 @@ def projects_page(filters: ProjectFilters | None = None, viewer: Any = None, pag
     bound = max(PROJECTS_COUNT_LIMIT, offset + per_page)
     counted = _filter_projects(sa.select(Project.id), filters, viewer).limit(bound + 1).subquery()
     found = db.session.scalar(sa.select(sa.func.count()).select_from(counted)) or 0
-    items = list(db.session.scalars(projects_page_statement(filters, viewer).limit(per_page).offset(offset)))
-    if page > 1 and not items:
+    columns = sa.select(
+        Project.id,
+        Project.slug,
+        Project.title,
+        Project.summary,
+        Project.status,
+        Project.translated_texts,
+        Organization.slug,
+        Organization.name,
+        Organization.translated_names,
+    )
+    rows = db.session.execute(
+        _filter_projects(columns, filters, viewer)
+        .order_by(Project.created_at.desc(), Project.id.desc())
+        .limit(per_page)
+        .offset(offset)
+    ).all()
+    if page > 1 and not rows:
         abort(404)
+    campaigns: dict[int, list[CardCampaign]] = {row[0]: [] for row in rows}
+    if rows:
+        links = _with_campaign_title(
+            [ProjectCampaign.project_id, Campaign.slug, Campaign.title, ProjectCampaign.visibility],
+            locale,
+            sa.join(ProjectCampaign, Campaign, ProjectCampaign.campaign_id == Campaign.id),
+        ).where(
+            ProjectCampaign.project_id.in_(list(campaigns)),
+            ProjectCampaign.visibility.in_(link_visibilities(viewer)),
+        )
+        for project_id, slug, title, visibility, translated in db.session.execute(
+            links.order_by(Campaign.position, Campaign.id)
+        ):
+            campaigns[project_id].append(
+                CardCampaign(
+                    slug, *_campaign_title(title, translated, locale), visibility == LinkVisibility.PUBLIC
+                )
+            )
+    items = []
+    for project_id, slug, title, summary, status, texts, org_slug, org_name, org_names in rows:
+        items.append(
+            ProjectCard(
+                project_id,
+                slug,
+                *translations.project_card_texts(title, summary, texts, locale),
+                status,
+                org_slug,
+                organization_name_in(org_name, org_names, locale),
+                tuple(campaigns[project_id]),
+            )
+        )
     return BoundedPage(items, page, per_page, min(found, bound), found > bound)
 
 
 def projects_page_statement(filters: ProjectFilters, viewer: Any) -> sa.Select:
-    """The statement of :func:`projects_page` (also read by the open-data doors)."""
+    """The projects list's statement as ORM objects (read by the open-data doors; the page reads
+    the same projects and links as plain columns: :func:`project_cards_page`)."""
     stmt = (
         sa.select(Project)
         .options(contains_eager(Project.organization), _shown_links(viewer))

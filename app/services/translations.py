@@ -269,10 +269,7 @@ def localized_projects(
         shown: dict[str, Any] = {}
         for name in ("title", "summary", "description"):
             text = getattr(row, name, "") if row is not None else copied.get(name, "")
-            if text and text.strip():
-                shown[name], shown[f"{name}_lang"] = text, locale
-            else:
-                shown[name], shown[f"{name}_lang"] = None, None
+            shown[name], shown[f"{name}_lang"] = _shown_text(text, None, locale)
         views.append(
             LocalizedProject(
                 project=project,
@@ -285,6 +282,26 @@ def localized_projects(
             )
         )
     return views
+
+
+def _shown_text(text: str | None, own: Any, locale: str) -> tuple[Any, str | None]:
+    """A translated field where it is not blank (with ``locale``), else ``own`` (language None)."""
+    if text and text.strip():
+        return text, locale
+    return own, None
+
+
+def project_card_texts(
+    title: str, summary: str, translated_texts: dict | None, locale: str
+) -> tuple[str, str | None, str, str | None]:
+    """A project's title and summary in ``locale`` and their languages, from its own columns and
+    the copy of its translations on its row (``Project.translated_texts``): what
+    :func:`localized_projects` shows, for lists read as plain columns."""
+    copied = (translated_texts or {}).get(locale) or {}
+    return (
+        *_shown_text(copied.get("title", ""), title, locale),
+        *_shown_text(copied.get("summary", ""), summary, locale),
+    )
 
 
 def localized_project(project: Project, locale: str) -> LocalizedProject:
