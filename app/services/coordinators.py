@@ -28,13 +28,9 @@ def may_coordinate(user: Any, campaign: Campaign, *, among: list[Organization] |
 
     ``among``: the campaign's :func:`public_coordinators` when the caller has them already (no
     query then)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_moderator:
-        return True
-    organization = user.organization
-    if organization is None or not is_publicly_listed(organization):
-        return False
+    organization = _coordinating_organization(user)
+    if isinstance(organization, bool):
+        return organization
     if among is not None:
         return any(coordinator.id == organization.id for coordinator in among)
     return is_coordinator(organization.id, campaign.id)
@@ -44,6 +40,15 @@ def coordinating(user: Any, campaign: Campaign) -> bool | sa.Exists:
     """:func:`may_coordinate` for a caller that asks it in one select with other questions about
     the same reader: the answer when no query is needed (a visitor, a moderator, an organization
     out of public view), else the ``EXISTS`` that decides it."""
+    organization = _coordinating_organization(user)
+    if isinstance(organization, bool):
+        return organization
+    return _coordinator_exists(organization.id, campaign.id)
+
+
+def _coordinating_organization(user: Any) -> bool | Organization:
+    """The answer for every campaign when no query is needed (False for a visitor or an
+    organization out of public view, True for a moderator), else the organization to look up."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     if user.is_moderator:
@@ -51,7 +56,7 @@ def coordinating(user: Any, campaign: Campaign) -> bool | sa.Exists:
     organization = user.organization
     if organization is None or not is_publicly_listed(organization):
         return False
-    return _coordinator_exists(organization.id, campaign.id)
+    return organization
 
 
 def _coordinator_exists(organization_id: int, campaign_id: int) -> sa.Exists:
