@@ -10,7 +10,14 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import DigestDelivery, MailBounce, Notification, OrganizationStatus, User
+from app.models import (
+    DigestDelivery,
+    MailBounce,
+    Notification,
+    OrganizationStatus,
+    OrganizationTranslation,
+    User,
+)
 from app.models.base import utcnow
 from app.services import (
     digests,
@@ -412,3 +419,48 @@ def test_a_pledge_message_shown_again_is_not_mailed_to_a_member_who_chose_never(
     assert "A moderator made your pledge message on “Save the Tigris” visible again." in page(
         client, "/notifications/"
     )
+
+
+def test_decisions_on_a_new_name_reach_members_as_they_chose_for_decisions(app, outbox, client):
+    with app_context(app):
+        mod = make_moderator("mod@example.org")
+        organization = make_organization("River Keepers")
+        make_user(organization, email="owner@example.org")
+        colleague = make_user(organization, email="colleague@example.org", is_owner=False)
+        _choose(colleague, decision="never")
+        organization.proposed_name = "Tigris Keepers"
+        db.session.commit()
+        moderation.reject_name(mod, organization, "This name belongs to another group.")
+        db.session.commit()
+        organization.proposed_name = "Keepers of the River"
+        db.session.commit()
+        moderation.approve_name(mod, organization)
+        db.session.commit()
+    assert "colleague@example.org" not in [m.recipients[0] for m in outbox]  # chose never
+    refused, approved = [m for m in outbox if m.recipients == ["owner@example.org"]]
+    assert "Tigris Keepers" in refused.body and "This name belongs to another group." in refused.body
+    assert "Keepers of the River" in approved.body
+    # Whoever chose "never" reads both in the site, the refusal with its reason.
+    log_in(client, "colleague@example.org")
+    listing = page(client, "/notifications/")
+    assert "Your organization&#39;s new name was not approved" in listing
+    assert "This name belongs to another group." in listing
+    assert "Keepers of the River now carries its new name." in listing
+
+
+def test_a_name_refused_in_another_language_is_told_with_the_name_kept(app, outbox):
+    with app_context(app):
+        mod = make_moderator("mod@example.org")
+        organization = make_organization("River Keepers")
+        make_user(organization, email="owner@example.org")
+        db.session.add(
+            OrganizationTranslation(
+                organization_id=organization.id, locale="ar", name="حراس النهر", proposed_name="حماة دجلة"
+            )
+        )
+        db.session.commit()
+        moderation.reject_translated_name(mod, organization, "ar", "Too close to another group.")
+        db.session.commit()
+    [mailed] = outbox
+    assert "حماة دجلة" in mailed.body and "حراس النهر" in mailed.body
+    assert "Too close to another group." in mailed.body

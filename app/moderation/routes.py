@@ -25,7 +25,7 @@ from app.models import AuditAction, AuditEntry, Organization, OrganizationStatus
 from app.moderation import bp
 from app.moderation.forms import NoteForm, ReasonForm
 from app.numbers import looks_like_id, parse_id
-from app.services import DomainError, NotAllowed, access_log, directory, going_dark, mail, moderation_content
+from app.services import DomainError, NotAllowed, access_log, directory, going_dark, moderation_content
 from app.services import moderation as moderation_service
 from app.services.text import slugify
 from app.transactions import records_views
@@ -166,51 +166,39 @@ def _render_organization(organization, status=200, **forms):
     return html, status
 
 
-# name: (form class, service, mail template, mail subject, success message). The decisions on
-# an application, a membership or a delisting tell the members through their notification
-# choices (app/services/notifications.py, called by the service): no mail here.
+# name: (form class, service, success message). Every decision tells the organization's members
+# through their notification choices (app/services/notifications.py, called by the service): no
+# mail here.
 DECISIONS = {
     "approve": (
         NoteForm,
         moderation_service.approve_organization,
-        None,
-        None,
         _l("%(name)s is approved."),
     ),
     "reject": (
         ReasonForm,
         moderation_service.reject_organization,
-        None,
-        None,
         _l("%(name)s is rejected; the reason has been sent."),
     ),
     "suspend": (
         ReasonForm,
         moderation_service.suspend_organization,
-        None,
-        None,
         _l("%(name)s is suspended."),
     ),
     "reinstate": (
         NoteForm,
         moderation_service.reinstate_organization,
-        None,
-        None,
         _l("%(name)s is reinstated."),
     ),
     # An emergency: out of public view at once, whatever the status (app/services/going_dark.py).
     "delist": (
         ReasonForm,
         going_dark.delist,
-        None,
-        None,
         _l("%(name)s is out of public view."),
     ),
     "relist": (
         NoteForm,
         going_dark.relist,
-        None,
-        None,
         _l("The delisting of %(name)s is lifted."),
     ),
 }
@@ -222,7 +210,7 @@ DECISIONS = {
 @moderator_required
 def decide(organization_id: int, decision: str):
     organization = get_organization(organization_id)
-    form_class, service, template, subject, done = DECISIONS[decision]
+    form_class, service, done = DECISIONS[decision]
     form = form_class()
     if not form.validate_on_submit():
         return _render_organization(organization, 400, **{f"{decision}_form": form})
@@ -233,8 +221,6 @@ def decide(organization_id: int, decision: str):
     except DomainError as error:
         form.reason.errors.append(str(error))
         return _render_organization(get_organization(organization_id), 400, **{f"{decision}_form": form})
-    if template is not None:
-        mail.send_decision(organization, template, subject, reason=(form.reason.data or "").strip())
     flash(str(done) % {"name": organization.name}, "success")
     if decision in ("approve", "reject"):
         return redirect(url_for("moderation.queue"))
@@ -249,7 +235,6 @@ def decide_name(organization_id: int, decision: str):
     form = NoteForm() if decision == "approve" else ReasonForm()
     if not form.validate_on_submit():
         return _render_organization(organization, 400, **{f"{decision}_name_form": form})
-    asked_for = organization.proposed_name
     try:
         if decision == "approve":
             moderation_service.approve_name(current_user, organization, form.reason.data or "")
@@ -261,17 +246,10 @@ def decide_name(organization_id: int, decision: str):
         form.reason.errors.append(str(error))
         organization = get_organization(organization_id)
         return _render_organization(organization, 400, **{f"{decision}_name_form": form})
+    # The members hear of it through their notification choices (called by the service).
     if decision == "approve":
-        mail.send_decision(organization, "name_approved", _l("Your organization's new name is approved"))
         flash(_("%(name)s now carries its new name.", name=organization.name), "success")
     else:
-        mail.send_decision(
-            organization,
-            "name_rejected",
-            _l("Your organization's new name was not approved"),
-            refused_name=asked_for,
-            reason=form.reason.data.strip(),
-        )
         flash(
             _("The new name of %(name)s is refused; the reason has been sent.", name=organization.name),
             "success",
@@ -293,7 +271,7 @@ def decide_translated_name(organization_id: int, locale: str, decision: str):
                 current_user, organization, locale, form.reason.data or ""
             )
         else:
-            refused = moderation_service.reject_translated_name(
+            moderation_service.reject_translated_name(
                 current_user, organization, locale, form.reason.data or ""
             )
     except NotAllowed:
@@ -303,22 +281,8 @@ def decide_translated_name(organization_id: int, locale: str, decision: str):
         organization = get_organization(organization_id)
         return _render_organization(organization, 400, **{f"{decision}_name_form": form})
     if decision == "approve":
-        mail.send_decision(
-            organization,
-            "name_approved",
-            _l("Your organization's new name is approved"),
-            approved_name=organization.name_in(locale),
-        )
         flash(_("%(name)s now carries its new name.", name=organization.name), "success")
     else:
-        mail.send_decision(
-            organization,
-            "name_rejected",
-            _l("Your organization's new name was not approved"),
-            refused_name=refused,
-            current_name=organization.name_in(locale),
-            reason=form.reason.data.strip(),
-        )
         flash(
             _("The new name of %(name)s is refused; the reason has been sent.", name=organization.name),
             "success",

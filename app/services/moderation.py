@@ -212,6 +212,7 @@ def approve_name(actor: User, organization: Organization, note: str = "") -> Org
     if note:
         reason += f"\n{note}"
     _record(actor, AuditAction.ORGANIZATION_RENAME_APPROVED, organization, reason)
+    notifications.organization_decided(organization, "name_approved", note)
     return organization
 
 
@@ -222,11 +223,12 @@ def reject_name(actor: User, organization: Organization, reason: str) -> Organiz
     """
     _check_moderator(actor)
     reason = clean_reason(reason)
-    _check_proposed_name(organization)
+    refused = _check_proposed_name(organization)
     organization.proposed_name = None
     organization.proposed_name_at = None
     db.session.flush()
     _record(actor, AuditAction.ORGANIZATION_RENAME_REJECTED, organization, reason)
+    notifications.organization_decided(organization, "name_rejected", reason, refused_name=refused)
     return organization
 
 
@@ -262,6 +264,9 @@ def approve_translated_name(
     if note:
         reason += f"\n{note}"
     _record(actor, AuditAction.ORGANIZATION_RENAME_APPROVED, organization, reason)
+    notifications.organization_decided(
+        organization, "name_approved", note, name=new_name, approved_name=new_name
+    )
     return organization
 
 
@@ -278,6 +283,9 @@ def reject_translated_name(actor: User, organization: Organization, locale: str,
     translation.proposed_name_at = None
     db.session.flush()
     _record(actor, AuditAction.ORGANIZATION_RENAME_REJECTED, organization, f"[{locale}] {refused}\n{reason}")
+    notifications.organization_decided(
+        organization, "name_rejected", reason, refused_name=refused, current_name=organization.name_in(locale)
+    )
     return refused
 
 

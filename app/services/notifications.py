@@ -275,17 +275,29 @@ DECISIONS = {
         "organization_relisted",
         _l("A moderator has lifted the delisting of your organization on Tadamun"),
     ),
+    # On the new name an approved organization asked for, in its main language or another.
+    "name_approved": ("name_approved", _l("Your organization's new name is approved")),
+    "name_rejected": ("name_rejected", _l("Your organization's new name was not approved")),
 }
 
 
-def organization_decided(organization: Organization, decision: str, reason: str = "") -> None:
-    """Tell every user of ``organization`` a moderator's decision on it (with the reason)."""
+def organization_decided(
+    organization: Organization, decision: str, reason: str = "", *, name: str | None = None,
+    **mail_context: Any,
+) -> None:  # fmt: skip
+    """Tell every user of ``organization`` a moderator's decision on it (with the reason).
+
+    ``name``: the name the notification shows (the organization's, unless a decision on its name in
+    another language names that one); ``mail_context``: what the decision's mail template needs
+    besides (the refused name, the name kept)."""
     template, subject = DECISIONS[decision]
+    params = {"decision": decision, "reason": reason, "name": name or organization.name}
+
+    def send(user: User) -> None:
+        mail.send_decision_to(user, organization, template, subject, reason=reason, **mail_context)
+
     for user in organization.users:
-        _record(
-            user, "decision", {"decision": decision, "reason": reason, "name": organization.name},
-            send=lambda u: mail.send_decision_to(u, organization, template, subject, reason=reason),
-        )  # fmt: skip
+        _record(user, "decision", params, send=send)
 
 
 def content_hidden(
@@ -449,6 +461,8 @@ def describe(
             "reinstated": _("%(name)s is reinstated."),
             "delisted": _("A moderator took %(name)s out of public view."),
             "relisted": _("A moderator lifted the delisting of %(name)s."),
+            "name_approved": _("%(name)s now carries its new name."),
+            "name_rejected": _("Your organization's new name was not approved"),
         }
         template = texts.get(p.get("decision", ""))
         if template is None:
