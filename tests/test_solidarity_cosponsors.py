@@ -108,7 +108,7 @@ def _invite_and_accept(app, world, *, accept=True):
         return scalar_id("lawyers-abroad")
 
 
-def test_the_owner_removes_a_cosponsor_which_can_no_longer_post_updates(app, world):
+def test_the_owner_removes_a_cosponsor_which_can_no_longer_post_updates(app, world, outbox):
     partner_id = _invite_and_accept(app, world)
     partner = _client(app, world["partner"])
     new_update = "/projects/reed-beds/updates/new"
@@ -120,6 +120,10 @@ def test_the_owner_removes_a_cosponsor_which_can_no_longer_post_updates(app, wor
     assert answer.status_code == 200 and answer.request.path == manage
     assert "Lawyers Abroad no longer co-sponsors this project." in _text(answer)
     assert count(app, ProjectCosponsor) == 0
+    # The co-sponsor is told by mail, as it was invited.
+    [told] = [m for m in outbox if m.recipients == ["partner@example.org"] and "changed" in m.subject]
+    assert "River Keepers has taken your organization off the co-sponsors" in told.body
+    assert "“Reed Beds”" in told.body and "/solidarity/cosponsorships" in told.body
     visitor = app.test_client()
     page = _text(visitor.get("/projects/reed-beds"))
     assert "Our first visit" in page  # what it posted stays
@@ -132,7 +136,7 @@ def test_the_owner_removes_a_cosponsor_which_can_no_longer_post_updates(app, wor
     assert scalar(app, sa.select(ProjectCosponsor.status)) == CosponsorStatus.INVITED
 
 
-def test_the_owner_withdraws_an_open_invitation(app, world):
+def test_the_owner_withdraws_an_open_invitation(app, world, outbox):
     partner_id = _invite_and_accept(app, world, accept=False)
     owner = _client(app, world["owner"])
     manage = f"/solidarity/projects/{world['project_id']}/cosponsors"
@@ -140,6 +144,8 @@ def test_the_owner_withdraws_an_open_invitation(app, world):
     answer = owner.post(f"{manage}/{partner_id}/remove", follow_redirects=True)
     assert "The invitation to Lawyers Abroad is withdrawn." in _text(answer)
     assert count(app, ProjectCosponsor) == 0
+    [told] = [m for m in outbox if m.recipients == ["partner@example.org"] and "changed" in m.subject]
+    assert "River Keepers has taken back its invitation to co-sponsor its project “Reed Beds”" in told.body
     assert "Reed Beds" not in _text(_client(app, world["partner"]).get("/solidarity/cosponsorships"))
 
 

@@ -163,7 +163,7 @@ def test_the_moderators_form_publishes(app, world):
 # --- Revising the text (a new version) ---------------------------------------------------
 
 
-def test_a_coordinator_revises_and_signatories_see_which_version_they_signed(app, world):
+def test_a_coordinator_revises_and_signatories_see_which_version_they_signed(app, world, outbox):
     url = f"/solidarity/statements/{world['id']}"
     named = _client(app, world["named"])
     assert named.post(f"{url}/sign", data={"how": "named"}).status_code == 302
@@ -185,6 +185,12 @@ def test_a_coordinator_revises_and_signatories_see_which_version_they_signed(app
         assert [text.locale for text in statements.texts_of(statement, 1)] == ["ar", "en"]
     entry = scalars(app, sa.select(AuditEntry).where(AuditEntry.target_type == "statement"))[-1]
     assert entry.action == AuditAction.STATEMENT_PUBLISHED and entry.reason == "version 2"
+    # The signatory is told by mail, with the versions and where to withdraw; nobody else is.
+    [told] = [m for m in outbox if "new text" in m.subject]
+    assert told.recipients == ["named@example.org"]
+    assert "“Water is life, now”" in told.subject
+    assert "signed version 1 of its text; the text is now at version 2" in told.body
+    assert url in told.body
 
     page = named.get(url).get_data(as_text=True)
     assert "The Tigris must flow again." in page

@@ -134,8 +134,25 @@ def remove(actor: User | None, project: Project, organization_id: int) -> Projec
         raise LookupError(organization_id)
     if row.status == CosponsorStatus.DECLINED:
         raise DomainError(_("This organization does not co-sponsor this project and has no open invitation."))
+    was_cosponsor = row.status == CosponsorStatus.ACCEPTED
     db.session.delete(row)
     db.session.flush()
+    # Told, as it was told of the invitation: an organization shown on a project learns from the
+    # project's owner, not by finding its name gone, that it no longer is.
+    link = tokens.external_url("solidarity.cosponsorships")
+    for user in row.organization.users:
+        mail.send_to_user(
+            user,
+            _l(
+                "%(organization)s has changed your co-sponsorship of a project on Tadamun",
+                organization=owner.name,
+            ),
+            "cosponsor_removed",
+            owner=owner,
+            project=project,
+            was_cosponsor=was_cosponsor,
+            link=link,
+        )
     return row
 
 

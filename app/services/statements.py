@@ -25,6 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
@@ -40,7 +41,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.services import DomainError, NotAllowed, audit, coordinators
+from app.services import DomainError, NotAllowed, audit, coordinators, mail, tokens
 from app.services.visibility import publicly_listed
 
 LANGUAGES = ("en", "ar", "ckb", "fr")
@@ -128,7 +129,38 @@ def revise(actor: User, statement: JointStatement, texts: dict[str, tuple[str, s
         actor, AuditAction.STATEMENT_PUBLISHED, target_type="statement", target_id=statement.id,
         reason=f"version {statement.version}",
     )  # fmt: skip
+    _tell_signatories_of_revision(statement)
     return statement
+
+
+def _tell_signatories_of_revision(statement: JointStatement) -> None:
+    """Mail the people of every organization whose signature stands: the text they put their name
+    to has changed, and they may withdraw before the deadline (their signature stays otherwise,
+    and the frozen statement lists them under the last version)."""
+    texts = {text.locale: text for text in texts_of(statement)}
+    link = tokens.external_url("solidarity.statement", statement_id=statement.id)
+    people = db.session.execute(
+        sa.select(User, StatementSignature.version)
+        .join(StatementSignature, StatementSignature.organization_id == User.organization_id)
+        .where(
+            StatementSignature.statement_id == statement.id,
+            StatementSignature.withdrawn_at.is_(None),
+            User.email_confirmed_at.is_not(None),
+        )
+        .order_by(User.id)
+    ).all()
+    for user, signed_version in people:
+        title = (texts.get(user.locale) or texts.get("en") or next(iter(texts.values()))).title
+        mail.send_to_user(
+            user,
+            _l("The statement “%(title)s” that your organization signed has a new text", title=title),
+            "statement_revised",
+            title=title,
+            signed_version=signed_version,
+            version=statement.version,
+            deadline=statement.deadline,
+            link=link,
+        )
 
 
 def _signing_organization(actor: User | None) -> Organization:
