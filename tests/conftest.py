@@ -41,7 +41,34 @@ from app.services import accounts, two_factor
 from config import normalize_database_url
 from tests import builders
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+def _database_of_this_worker(url: str | None) -> str | None:
+    """With pytest-xdist (``-n 2``, as ``make test`` runs), each worker process gets a PostgreSQL
+    database of its own, named after the given one (``test`` -> ``test_gw0``) and created when
+    missing: workers empty every table after each test, and must not empty each other's.
+
+    The environment variable is rewritten too, so that tests and subprocesses reading it (the
+    migration and backup tests, the browser tests' server) use the worker's database."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker or not url.startswith(("postgres://", "postgresql")):
+        return url
+    base = sa.engine.make_url(normalize_database_url(url))
+    own = base.set(database=f"{base.database}_{worker}")
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database}
+            )
+            if not exists:
+                connection.exec_driver_sql(f'CREATE DATABASE "{own.database}"')
+    finally:
+        admin.dispose()
+    os.environ["TEST_DATABASE_URL"] = own.render_as_string(hide_password=False)
+    return os.environ["TEST_DATABASE_URL"]
+
+
+TEST_DATABASE_URL = _database_of_this_worker(os.environ.get("TEST_DATABASE_URL"))
 
 # Compiles the translation catalogs once per session when they are missing or stale.
 pytest_plugins = ["tests.i18n_support"]

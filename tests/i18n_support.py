@@ -7,8 +7,13 @@ fresh checkout (or a just-edited catalog) is tested as it will be served.
 
 from __future__ import annotations
 
+import os
+
 from app import translations
 
 
 def pytest_sessionstart(session) -> None:
+    # With pytest-xdist the controller compiles before its workers start; workers only read.
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
     translations.compile_catalogs(only_stale=True)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -296,10 +296,18 @@ def save_translation(
     if any(len(v) > TEXT_MAX_LENGTH for v in values.values()):
         raise DomainError(_("A text may be at most %(max)d characters long.", max=TEXT_MAX_LENGTH))
     sessions = _checked_session_texts(gathering, session_texts or {})
-    _save_row(db.session.get(GatheringTranslation, (gathering.id, locale)), values, gathering, locale)
+    _save_translation(
+        db.session.get(GatheringTranslation, (gathering.id, locale)),
+        values,
+        lambda: GatheringTranslation(gathering_id=gathering.id, locale=locale),
+    )
     rows = _session_translation_rows([s.id for s, _v in sessions], locale)
     for session, session_values in sessions:
-        _save_session_row(rows.get(session.id), session_values, session, locale)
+        _save_translation(
+            rows.get(session.id),
+            session_values,
+            lambda session=session: GatheringSessionTranslation(session_id=session.id, locale=locale),
+        )
     db.session.flush()
 
 
@@ -329,27 +337,15 @@ def _check_session_texts(title: str, speakers: str, room: str = "") -> None:
         raise DomainError(_("The room or the speakers are too long."))
 
 
-def _save_row(row: GatheringTranslation | None, values: dict[str, str], gathering: Gathering, locale: str):
+def _save_translation(row: Any, values: dict[str, str], new_row: Callable[[], Any]) -> None:
+    """Write ``values`` into a translation row (a gathering's or a session's): the row goes when
+    every value is empty, and ``new_row()`` makes one when there was none."""
     if not any(values.values()):
         if row is not None:
             db.session.delete(row)
         return
     if row is None:
-        row = GatheringTranslation(gathering_id=gathering.id, locale=locale)
-        db.session.add(row)
-    for name, value in values.items():
-        setattr(row, name, value)
-
-
-def _save_session_row(
-    row: GatheringSessionTranslation | None, values: dict[str, str], session: GatheringSession, locale: str
-) -> None:
-    if not any(values.values()):
-        if row is not None:
-            db.session.delete(row)
-        return
-    if row is None:
-        row = GatheringSessionTranslation(session_id=session.id, locale=locale)
+        row = new_row()
         db.session.add(row)
     for name, value in values.items():
         setattr(row, name, value)
