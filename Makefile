@@ -54,7 +54,7 @@ run: demo-data
 	PORT=$(PORT) $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install-dev browser-deps node-deps
-	PYTHON=$(BIN)/python scripts/run-tests.sh
+	PYTHON=$(BIN)/python TEST_JOBS=$(TEST_JOBS) scripts/run-tests.sh
 
 # The proof on loopback (scripts/prod_check.py, figures in docs/operations.md): nginx in front of two
 # gunicorn instances, a scratch PostgreSQL cluster and a scratch Redis, the mail worker and an SMTP
@@ -62,9 +62,12 @@ test: install-dev browser-deps node-deps
 prod-check: install-dev
 	$(BIN)/python scripts/prod_check.py
 
+# pytest-xdist workers (one per CPU); TEST_JOBS=0 runs the tests in one process (scripts/run-tests.sh too).
+TEST_JOBS ?= auto
+
 # The SQLite run only, without browser tests: quick feedback while coding.
 test-fast: install-dev
-	$(BIN)/python -m pytest -q -m "not browser and not prod"
+	$(BIN)/python -m pytest -q -n $(TEST_JOBS) -m "not browser and not prod"
 
 # A slice that touches every dependency whose behaviour moves between Python versions (argon2,
 # WebAuthn/TOTP, Babel and the catalogs, zoneinfo and the calendars, Markdown and nh3, Pillow and
@@ -78,7 +81,7 @@ COMPAT_TESTS := tests/test_app.py tests/test_auth_login.py tests/test_auth_regis
 	tests/test_digests.py tests/test_pledges.py tests/test_public_campaigns.py tests/test_search.py \
 	tests/test_worker_rq.py tests/test_transactions.py tests/test_migrations.py tests/test_backup.py
 test-compat: install-dev
-	$(BIN)/python -m pytest -q -m "not browser and not prod" $(COMPAT_TESTS)
+	$(BIN)/python -m pytest -q -n $(TEST_JOBS) -m "not browser and not prod" $(COMPAT_TESTS)
 
 lint: install-dev
 	$(BIN)/ruff check .
