@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import threading
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -668,6 +669,12 @@ def test_the_organizer_translates_the_programme_on_the_translation_page(app):
     form_page = client.get("/gatherings/isf/translations/ar").get_data(as_text=True)
     assert f'name="session_{session_id}_title"' in form_page
     assert f'name="session_{session_id}_speakers"' in form_page
+    # Arabic is typed right to left; the labels stay in the page's language and direction.
+    [form_tag] = re.findall(r'<form [^>]*action="/gatherings/isf/translations/ar"[^>]*>', form_page)
+    assert "lang=" not in form_tag and "dir=" not in form_tag
+    for name in ("title", "description", f"session_{session_id}_title", f"session_{session_id}_speakers"):
+        [typed] = re.findall(rf'<(?:input|textarea) [^>]*name="{name}"[^>]*>', form_page)
+        assert 'lang="ar"' in typed and 'dir="rtl"' in typed, typed
     response = client.post(
         "/gatherings/isf/translations/ar",
         data={

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from app import labels
 from app.forms import MultiCheckboxField, OneLine, WholeNumberField
+from app.i18n import text_direction
 from app.models import PledgeVisibility, RegistrationKind
 from app.services import gatherings as gathering_service
 from app.services import registrations as registration_service
@@ -129,7 +130,17 @@ def translation_form(gathering, locale: str) -> TranslationForm:
         row = saved.get(session.id)
         for name in gathering_service.SESSION_TRANSLATED_FIELDS:
             data[f"session_{session.id}_{name}"] = getattr(row, name, "") if row is not None else ""
-    return form_class(obj=gathering_service.translation_of(gathering, locale), data=data)
+    form = form_class(obj=gathering_service.translation_of(gathering, locale), data=data)
+    # What is typed is in ``locale`` (right to left for Arabic and Kurdish); the labels and help
+    # stay in the page's language and direction.
+    for input_field in form:
+        if input_field.type not in ("CSRFTokenField", "HiddenField"):
+            input_field.render_kw = {
+                **(input_field.render_kw or {}),
+                "lang": locale,
+                "dir": text_direction(locale),
+            }
+    return form
 
 
 class SessionForm(FlaskForm):

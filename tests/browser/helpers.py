@@ -117,6 +117,8 @@ class SitePages:
     notifications: str | None = None
     following: str | None = None
     gatherings_manage: str | None = None
+    notification_settings: str | None = None
+    gathering_translation: str | None = None
     missing: str = "/this-page-does-not-exist"
 
 
@@ -193,6 +195,12 @@ def site_pages(app: Flask) -> SitePages:
             notifications=endpoint_url(app, "notifications.index"),
             following=endpoint_url(app, "following.list_follows"),
             gatherings_manage=endpoint_url(app, "gatherings.manage_index"),
+            notification_settings=endpoint_url(app, "notifications.settings"),
+            gathering_translation=endpoint_url(
+                app, "gatherings.translation", slug=gathering.slug, locale="ar"
+            )
+            if gathering
+            else None,
         )
         db.session.remove()
         return pages
@@ -328,6 +336,7 @@ MEMBER_PAGES = [
     "introductions",
     "cosponsorships",
     "notifications",
+    "notification_settings",
     "following",
 ]
 MODERATOR_PAGES = [
@@ -338,4 +347,5 @@ MODERATOR_PAGES = [
     "new_campaign",
     "moderation_content",
     "gatherings_manage",
+    "gathering_translation",
 ]
