@@ -657,18 +657,14 @@ def hold_after_restore() -> int:
 # `flask worker` ----------------------------------------------------------------------------------
 
 
+# How long `flask worker` waits before starting RQ's loop again after it quit on an error.
+RQ_RESTART_SECONDS = 5.0
+
+
 def run(app: Flask, *, burst: bool = False, interval: float = 30.0) -> None:
     """With Redis: an RQ worker on this site's queue. Without: the sweep every ``interval`` s."""
     if app.config["JOBS_BACKEND"] == "rq":
-        from redis import Redis
-        from rq import SimpleWorker
-
-        # Jobs run in this process (no fork): the database pool is never shared with a child,
-        # and each job has its own application context (run_outbox_row).
-        connection = Redis.from_url(app.config["REDIS_URL"])
-        queue = job_queue(app)
-        worker = SimpleWorker([queue.name], connection=connection)
-        worker.work(burst=burst, with_scheduler=False)
+        _run_rq(app, burst=burst)
         return
 
     stop = threading.Event()
@@ -681,3 +677,44 @@ def run(app: Flask, *, burst: bool = False, interval: float = 30.0) -> None:
             app.logger.info("outbox sweep: %s", report)
         if burst or stop.wait(interval):
             return
+
+
+def _run_rq(app: Flask, *, burst: bool) -> None:
+    """RQ's worker loop, started again when it quits on an error rather than on a stop request.
+
+    RQ retries a lost Redis connection only while it waits for a job: one lost while a job runs
+    (Redis restarted under load) ends its loop with "found an unhandled exception, quitting", and
+    its teardown may raise the same error again. The mail would still leave (the sweep takes over
+    after the lease), but the worker would be gone until systemd restarts it; here it waits and
+    starts a new loop. A stop request (SIGTERM, SIGINT) and ``--burst`` end it as before."""
+    from redis import Redis
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from rq import SimpleWorker
+
+    # Jobs run in this process (no fork): the database pool is never shared with a child, and
+    # each job has its own application context (run_outbox_row).
+    connection = Redis.from_url(app.config["REDIS_URL"])
+    queue_name = job_queue(app).name
+    while True:
+        worker = SimpleWorker([queue_name], connection=connection)
+        try:
+            worker.work(burst=burst, with_scheduler=False)
+        except RedisConnectionError as error:
+            app.logger.warning("job worker: Redis connection lost (%s)", error)
+        # RQ notes a SIGTERM or SIGINT here (request_stop) whether a job was running or not.
+        if burst or getattr(worker, "_shutdown_requested_date", None) is not None:
+            return
+        app.logger.warning(
+            "job worker: RQ's loop ended on an error; starting again in %.0f s", RQ_RESTART_SECONDS
+        )
+        if _stopped_within(RQ_RESTART_SECONDS):
+            return
+
+
+def _stopped_within(seconds: float) -> bool:
+    """Wait ``seconds``; True when SIGTERM or SIGINT came meanwhile (RQ's own handlers, left
+    from its loop, would raise in the middle of the wait)."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    return stop.wait(seconds)

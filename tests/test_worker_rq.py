@@ -108,3 +108,41 @@ def test_with_redis_unreachable_the_request_succeeds_and_the_sweep_delivers(make
 def test_rq_without_redis_url_refuses_to_start(make_app):
     with pytest.raises(RuntimeError, match="REDIS_URL"):
         make_app(JOBS_BACKEND="rq", REDIS_URL=None)
+
+
+def test_flask_worker_starts_rqs_loop_again_when_it_quits_on_an_error_but_not_on_a_stop(
+    make_app, monkeypatch
+):
+    """RQ's loop ends on a Redis connection lost while a job runs, and its teardown may raise it
+    again (seen in `make prod-check`: Redis restarted under load, and the worker was gone): the
+    worker starts a new loop; a stop request (SIGTERM) ends it."""
+    import redis
+    import rq
+
+    application = make_app(JOBS_BACKEND="rq", REDIS_URL="redis://127.0.0.1:6379/12", JOBS_QUEUE="restarts")
+    loops = []
+
+    def work(self, burst=False, with_scheduler=False):
+        loops.append(burst)
+        if len(loops) == 1:
+            return False  # RQ logged "found an unhandled exception, quitting" and broke its loop
+        if len(loops) == 2:
+            raise redis.exceptions.ConnectionError("Connection refused")  # from its teardown
+        self._shutdown_requested_date = utcnow()  # SIGTERM: RQ's request_stop
+        return True
+
+    monkeypatch.setattr(rq.SimpleWorker, "work", work)
+    monkeypatch.setattr(worker, "_stopped_within", lambda seconds: False)
+    worker.run(application)
+    assert loops == [False, False, False]
+
+    # Stopped while it waits to start again: it ends there.
+    loops.clear()
+    monkeypatch.setattr(worker, "_stopped_within", lambda seconds: True)
+    worker.run(application)
+    assert loops == [False]
+
+    # --burst: one loop, whatever ended it.
+    loops.clear()
+    worker.run(application, burst=True)
+    assert loops == [True]
