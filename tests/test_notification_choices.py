@@ -14,6 +14,7 @@ from app.models import (
     DigestDelivery,
     MailBounce,
     Notification,
+    Organization,
     OrganizationStatus,
     OrganizationTranslation,
     User,
@@ -50,6 +51,15 @@ def network(app):
         make_user(org, email="owner@example.org", confirmed=False)
         make_user(org, email="colleague@example.org", is_owner=False)
         db.session.commit()
+
+
+def _moderator_owner_and_colleague() -> tuple[User, Organization, User]:
+    """A moderator, and River Keepers with its owner (owner@) and a second member (colleague@)."""
+    mod = make_moderator("mod@example.org")
+    org = make_organization("River Keepers")
+    make_user(org, email="owner@example.org")
+    colleague = make_user(org, email="colleague@example.org", is_owner=False)
+    return mod, org, colleague
 
 
 def _confirm(email: str) -> None:
@@ -325,10 +335,7 @@ def test_a_delisting_and_its_lifting_reach_members_as_they_chose_for_decisions(a
     from app.services import going_dark
 
     with app_context(app):
-        mod = make_moderator("mod@example.org")
-        org = make_organization("River Keepers")
-        make_user(org, email="owner@example.org")
-        colleague = make_user(org, email="colleague@example.org", is_owner=False)
+        mod, _org, colleague = _moderator_owner_and_colleague()
         _choose(colleague, decision="never")
         db.session.commit()
     moderator = app.test_client()
@@ -363,10 +370,7 @@ def test_content_shown_again_reaches_members_as_they_chose_for_hidden_content(ap
     from app.services import updates
 
     with app_context(app):
-        mod = make_moderator("mod@example.org")
-        org = make_organization("River Keepers")
-        make_user(org, email="owner@example.org")
-        colleague = make_user(org, email="colleague@example.org", is_owner=False)
+        mod, org, colleague = _moderator_owner_and_colleague()
         campaign = make_campaign("Save the Tigris", slug="save-the-tigris")
         project = make_project(org, [campaign], "River School", slug="river-school")
         db.session.add(CampaignCoordinator(campaign_id=campaign.id, organization_id=org.id))
@@ -401,10 +405,7 @@ def test_a_pledge_message_shown_again_is_not_mailed_to_a_member_who_chose_never(
     from tests.builders import make_pledge
 
     with app_context(app):
-        mod = make_moderator("mod@example.org")
-        org = make_organization("River Keepers")
-        make_user(org, email="owner@example.org")
-        colleague = make_user(org, email="colleague@example.org", is_owner=False)
+        mod, org, colleague = _moderator_owner_and_colleague()
         pledge = make_pledge(org, make_campaign("Save the Tigris"), message="Join us at the dam")
         moderation_content.hide_pledge_message(pledge, mod, "Off topic")
         _choose(colleague, hidden="never")
@@ -423,10 +424,7 @@ def test_a_pledge_message_shown_again_is_not_mailed_to_a_member_who_chose_never(
 
 def test_decisions_on_a_new_name_reach_members_as_they_chose_for_decisions(app, outbox, client):
     with app_context(app):
-        mod = make_moderator("mod@example.org")
-        organization = make_organization("River Keepers")
-        make_user(organization, email="owner@example.org")
-        colleague = make_user(organization, email="colleague@example.org", is_owner=False)
+        mod, organization, colleague = _moderator_owner_and_colleague()
         _choose(colleague, decision="never")
         organization.proposed_name = "Tigris Keepers"
         db.session.commit()

@@ -150,7 +150,7 @@ def _tell_signatories_of_revision(statement: JointStatement) -> None:
         .order_by(User.id)
     ).all()
     for user, signed_version in people:
-        title = (texts.get(user.locale) or texts.get("en") or next(iter(texts.values()))).title
+        title = _in_locale(texts, user.locale).title
         mail.send_to_user(
             user,
             _l("The statement “%(title)s” that your organization signed has a new text", title=title),
@@ -269,11 +269,17 @@ def texts_of(statement: JointStatement, version: int | None = None) -> list[Stat
     )
 
 
+def _in_locale(by_locale: dict[str, Any], locale: str) -> Any:
+    """The entry for ``locale``, else the English one, else the first: the statements' one
+    fallback rule (a text, a title)."""
+    return by_locale.get(locale) or by_locale.get("en") or next(iter(by_locale.values()))
+
+
 def text_in(statement: JointStatement, locale: str, version: int | None = None) -> StatementText:
     """One version's text (the current one by default) in ``locale``, else English, else the
     first language (one query)."""
     texts = {text.locale: text for text in texts_of(statement, version)}
-    return texts.get(locale) or texts.get("en") or next(iter(texts.values()))
+    return _in_locale(texts, locale)
 
 
 def titles_in(statements: list[JointStatement], locale: str) -> dict[int, str]:
@@ -291,10 +297,7 @@ def titles_in(statements: list[JointStatement], locale: str) -> dict[int, str]:
     ):
         if version == versions[statement_id]:
             titles.setdefault(statement_id, {})[text_locale] = title
-    return {
-        statement_id: texts.get(locale) or texts.get("en") or next(iter(texts.values()))
-        for statement_id, texts in titles.items()
-    }
+    return {statement_id: _in_locale(texts, locale) for statement_id, texts in titles.items()}
 
 
 def signed_text(
