@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import LoginSession, User
 from app.models.base import utcnow
 from app.services import DomainError, login_sessions, passwords
-from app.services.passwords import dummy_verify, hash_password, verify_password
+from app.services.passwords import dummy_verify, hash_password, rehashed_if_stale, verify_password
 
 
 class AccountLocked(DomainError):
@@ -81,6 +81,7 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> U
             security_log.warning("user %s locked until %s", user.id, locked_until.isoformat())
             raise _locked(locked_until, now)
         return None
+    _upgrade_hash(user, password)
     if user.has_two_factor:
         # The password alone is half a login: failures of the second step keep counting until
         # it succeeds (complete_login), so that the right password cannot reset that count.
@@ -307,6 +308,17 @@ def check_current_password(
             security_log.warning("user %s locked until %s", user.id, locked_until.isoformat())
             raise _locked(locked_until, now)
         raise WrongPassword(_("Your current password is not correct."))
+    _upgrade_hash(user, password)
+
+
+def _upgrade_hash(user: User, password: str) -> None:
+    """Rehash a password just verified if its hash has older parameters than today's. Only the
+    hash changes: sessions and remembered logins stay (a reset link sent before stops working,
+    as after any change of the stored hash)."""
+    new_hash = rehashed_if_stale(user.password_hash, password)
+    if new_hash is not None:
+        user.password_hash = new_hash
+        security_log.info("password hash of user %s upgraded to the current parameters", user.id)
 
 
 def set_preferred_locale(user: User, locale: str) -> None:
