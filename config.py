@@ -90,6 +90,11 @@ class Config:
     # of a login shown on /account/sessions. Unset: places are "unknown". Never a lookup online.
     GEOIP_DATABASE = os.environ.get("GEOIP_DATABASE") or None
 
+    # Repeat views of private contact details by the same viewer on the same day are counted in
+    # the worker and written at most this many seconds later (services/access_log); the first
+    # view of a day is always written before the page is shown. 0: every view in its request.
+    ACCESS_LOG_FLUSH_SECONDS = float(os.environ.get("ACCESS_LOG_FLUSH_SECONDS", "10"))
+
     # Hosts this site answers for; also the host used in links sent by email.
     TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS")
     # Unset, it is where `make run` serves (PORT, 5000 by default), so mailed links work in development.
@@ -224,6 +229,7 @@ class TestConfig(Config):
     SITE_URL = "http://tadamun.test"
     PROXY_HOPS = 0
     PASSWORD_HASH_FAST = True  # argon2 with tiny cost so the suite stays fast
+    ACCESS_LOG_FLUSH_SECONDS = 0.0  # every view written in its request; tests of the tally set it
     UPLOAD_FOLDER = None  # set per test to a temporary folder
 
 

@@ -170,6 +170,9 @@ def register_request_hooks(app: Flask) -> None:
     page_cache.register_lookup(app)  # last before-request hook: after request id and locale
     benchmark.register(app)
     transactions.register_commit(app)  # the first after-request hook to run: commits or rolls back
+    from app.worker import register_repeat_views
+
+    register_repeat_views(app)  # the access log's repeat views, written after the answer
 
 
 def register_template_helpers(app: Flask) -> None:

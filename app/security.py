@@ -188,6 +188,13 @@ def current_login_session_id() -> int | None:
     return parsed.session_id if parsed else None
 
 
+def session_user_id() -> int | None:
+    """The user id the signed session names, read without loading the user (who may yet be
+    refused: an ended login, an old session version)."""
+    parsed = parse_login_token(session.get("_user_id"))
+    return parsed.user_id if parsed else None
+
+
 def touch_login_session() -> None:
     """Write the login record's last use, at most every TOUCH_INTERVAL per session.
 

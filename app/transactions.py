@@ -56,16 +56,42 @@ def records_views(view: Callable) -> Callable:
     return view
 
 
+def records_views_unless(already_recorded: Callable[[], bool]) -> Callable[[Callable], Callable]:
+    """``records_views``, except when ``already_recorded()`` (asked before any query) says this
+    reader's view needs no write in the request (a repeat the access log counts after the
+    answer)."""
+
+    def mark(view: Callable) -> Callable:
+        view.records_views = already_recorded  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+_MAY_WRITE = "tadamun.may_write"  # in the request's environ: g may outlive a request (tests)
+
+
 def may_write() -> bool:
+    """Whether this request may write: decided once, before its first query."""
+    decided = request.environ.get(_MAY_WRITE)
+    if decided is None:
+        decided = request.environ[_MAY_WRITE] = _decide_may_write()
+    return decided
+
+
+def _decide_may_write() -> bool:
     if request.method not in SAFE_METHODS:
         return True
     view = current_app.view_functions.get(request.endpoint or "")
-    if not getattr(view, "records_views", False):
+    marker = getattr(view, "records_views", False)
+    if not marker:
         return False
     # Without a login nothing is recorded; the user is not loaded yet (that would be the first
     # query), so a login is told the way the page cache tells it: by its cookies.
     remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-    return "_user_id" in session or remember_cookie in request.cookies
+    if "_user_id" not in session and remember_cookie not in request.cookies:
+        return False
+    return not (callable(marker) and marker())
 
 
 def commit_even_if_refused() -> None:

@@ -41,7 +41,7 @@ import secrets
 import signal
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -172,6 +172,66 @@ class DeliverAfterAnswer:
         held = environ.pop(_AFTER_ANSWER, None)
         if held:
             _deliver_now(self.app, held)
+
+
+class ChoresAfterAnswer:
+    """WSGI layer: bookkeeping that may wait (the access log's repeat views) runs once the whole
+    answer has been sent, and only when one of them is due; ``chores`` are (due, run) pairs,
+    ``due()`` cheap enough for every request and needing no application context."""
+
+    def __init__(self, wsgi_app, chores: list[tuple[Callable[[], bool], Callable[[], None]]]):
+        self.wsgi_app = wsgi_app
+        self.chores = chores
+
+    def __call__(self, environ, start_response):
+        answer = self.wsgi_app(environ, start_response)
+        due = [run for is_due, run in self.chores if is_due()]
+        if not due:
+            return answer
+        return ClosingIterator(answer, [getattr(answer, "close", _nothing), *due])
+
+
+# The access log's repeat views (services/access_log): written after the answer ---------------
+
+
+def flush_repeat_views(app: Flask) -> int:
+    """Write the repeat views of private contact details this worker has counted, in a
+    transaction of their own. Returns how many. On failure they are kept for the next flush."""
+    from app import database
+    from app.services import access_log
+
+    tally = access_log.tally_of(app)
+    rows = tally.take() if tally is not None else None
+    if not rows:
+        return 0
+    with app.app_context():
+        database.expect_writes(True)  # on SQLite, the write lock from the start
+        try:
+            access_log.add_repeat_views(rows)
+            db.session.commit()
+        except sa.exc.SQLAlchemyError as error:
+            db.session.rollback()
+            tally.give_back(rows)
+            app.logger.warning("access log: %d repeat views kept for the next flush: %s", rows.total(), error)
+            return 0
+        finally:
+            database.expect_writes(False)
+            db.session.remove()
+    return rows.total()
+
+
+def register_repeat_views(app: Flask) -> None:
+    """Flush the access log's repeat views once an answer is sent and they are due, and when
+    the process ends (gunicorn's workers end through sys.exit, which runs atexit hooks)."""
+    import atexit
+
+    from app.services import access_log
+
+    tally = access_log.register(app)
+    if not tally.on:
+        return
+    app.wsgi_app = ChoresAfterAnswer(app.wsgi_app, [(tally.flush_due, lambda: flush_repeat_views(app))])
+    atexit.register(flush_repeat_views, app)
 
 
 # Handing rows over -------------------------------------------------------------------------------

@@ -300,3 +300,79 @@ def test_a_page_that_records_a_view_waits_for_the_write_lock_instead_of_failing(
     finally:
         held.execute("ROLLBACK")
         held.close()
+
+
+# Repeat views are counted in the worker and written after the answer -------------------------
+
+
+@pytest.fixture
+def tallying_app(make_app, app):
+    """The application as served: repeat views of a day are written within 10 s of the answer
+    (``app`` shares its database and empties it afterwards)."""
+    return make_app(ACCESS_LOG_FLUSH_SECONDS=10)
+
+
+def statements_of(application, client, url: str) -> list[str]:
+    with application.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def spy(_conn, _cursor, statement, *_args):
+        seen.append(statement.strip().upper())
+
+    sa.event.listen(engine, "before_cursor_execute", spy)
+    try:
+        page(client, url)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", spy)
+    return seen
+
+
+def test_a_repeat_view_takes_no_write_lock_and_is_counted_after_a_later_answer(
+    tallying_app, discreet, outsider
+):
+    from app.services.access_log import tally_of
+
+    client = client_of(tallying_app, outsider.email)
+    first = statements_of(tallying_app, client, "/organizations/basra-women")
+    # The first view of the day is written (and committed) before the page is shown.
+    assert any(statement.startswith("INSERT INTO CONTACT_DETAIL_VIEWS") for statement in first)
+    assert log_rows(tallying_app) == [(discreet.id, outsider.id, outsider.organization_id, False, 1)]
+
+    again = statements_of(tallying_app, client, "/organizations/basra-women")
+    assert PHONE in page(client, "/organizations/basra-women")
+    assert not any(statement.startswith(("INSERT", "UPDATE", "BEGIN IMMEDIATE")) for statement in again)
+    assert log_rows(tallying_app)[0][-1] == 1  # counted, not yet written
+
+    tally = tally_of(tallying_app)
+    tally.oldest -= 11  # ten seconds have passed: the next answer writes the repeats
+    page(client, "/campaigns/")
+    assert log_rows(tallying_app) == [(discreet.id, outsider.id, outsider.organization_id, False, 3)]
+    assert not tally.pending
+
+
+def test_a_first_view_that_was_not_committed_is_written_in_the_next_request_again(
+    tallying_app, discreet, outsider
+):
+    with tallying_app.app_context():
+        viewer = db.session.get(User, outsider.id)
+        organization = db.session.get(Organization, discreet.id)
+        access_log.record_views(viewer, [organization])
+        db.session.rollback()  # the page was not shown (a 503): nothing is settled
+
+        access_log.record_views(viewer, [organization])
+        db.session.commit()
+    assert log_rows(tallying_app) == [(discreet.id, outsider.id, outsider.organization_id, False, 1)]
+
+
+def test_repeat_views_left_when_the_worker_stops_are_written(tallying_app, discreet, outsider):
+    from app.worker import flush_repeat_views
+
+    client = client_of(tallying_app, outsider.email)
+    for _ in range(3):
+        page(client, "/organizations/basra-women")
+    assert log_rows(tallying_app)[0][-1] == 1
+
+    assert flush_repeat_views(tallying_app) == 2  # what the worker's exit hook runs
+    assert log_rows(tallying_app)[0][-1] == 3
+    assert flush_repeat_views(tallying_app) == 0

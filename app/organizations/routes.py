@@ -1,12 +1,12 @@
 from flask import abort, current_app, render_template, request
 from flask_login import current_user
 
-from app import fragments, labels, params, urls
+from app import fragments, labels, params, security, urls
 from app.i18n import current_locale
 from app.models import OrganizationKind
 from app.organizations import bp
-from app.services import cosponsors, directory, following, offers, translations
-from app.transactions import records_views
+from app.services import access_log, cosponsors, directory, following, offers, translations
+from app.transactions import records_views_unless
 
 
 @bp.get("/")
@@ -32,8 +32,14 @@ def _public_index() -> str:
     )
 
 
+def _view_already_recorded() -> bool:
+    # A member reading again a profile whose private details this worker has recorded for them
+    # today: the access log counts the repeat after the answer, so no write lock is taken.
+    return access_log.settled_today(security.session_user_id(), (request.view_args or {}).get("slug", ""))
+
+
 @bp.get("/<slug>")
-@records_views
+@records_views_unless(_view_already_recorded)
 def detail(slug: str):
     organization = directory.get_organization(slug)
     if organization is None:

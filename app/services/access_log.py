@@ -1,22 +1,33 @@
 """Who looked at an organization's private contact details: recorded where they are shown.
 
 Each time a member of another organization, or a moderator, is shown an organization's
-members-only or hidden contact details, one statement adds one to the count of that viewer,
-that organization and that day (UTC): an upsert, so a page costs one write however often it
-is seen. The two doors are the profile page (``directory.visible_contacts`` decides what a
-viewer sees and calls ``record_views``) and the moderators' pages that show an application in
+members-only or hidden contact details, the count of that viewer, that organization and that day
+(UTC) goes up by one. The **first** view of a day is written in the request, before the page is
+shown (an upsert; if it cannot be written, the page is not shown). Later views of the same day by
+the same viewer only add to a count that already says who looked and when: this worker counts them
+in memory (``ViewTally``) and adds them in one statement once the answer has been sent, at most
+``ACCESS_LOG_FLUSH_SECONDS`` later (10 s; 0 writes every view in its request), and when the worker
+stops. So a member reading a profile again takes no write lock: on SQLite every such request
+queued behind the others' commits. A worker killed outright loses at most those seconds of repeat
+counts, never the record that someone looked.
+
+The two doors are the profile page (``directory.visible_contacts`` decides what a viewer sees
+and calls ``record_views``) and the moderators' pages that show an application in
 full (``record_review``). The organization reads its log on /account/access-log; nothing of
 it is public. Rows are purged after 180 days (``purge_old_access_records``).
 """
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app, has_app_context
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import joinedload
 
@@ -25,6 +36,14 @@ from app.models import CONTACT_FIELDS, ContactDetailView, Organization, Visibili
 from app.models.base import utcnow
 
 RETENTION = timedelta(days=180)
+# A worker remembers at most this many (viewer, organization) pairs seen today; past it, it
+# forgets them all and the next view of each is written in its request again.
+MAX_SETTLED = 50_000
+_SETTLING = "tadamun_access_log_settling"  # key in Session.info: pairs written, not yet committed
+_TALLY = "tadamun.access_log_tally"  # key in app.extensions
+
+# (organization id, viewer id, viewer's organization id, viewer is a moderator, day)
+_Row = tuple[int, int, int | None, bool, date]
 
 
 def private_fields(organization: Organization, shown: Iterable[str] = CONTACT_FIELDS) -> list[str]:
@@ -43,37 +62,179 @@ def _is_outsider(viewer: Any, organization: Organization) -> bool:
     return viewer.organization_id is None or viewer.organization_id != organization.id
 
 
+class ViewTally:
+    """This worker's memory of the access log: which (viewer, organization slug) pairs have
+    today's row committed, and the repeat views counted since the last flush."""
+
+    def __init__(self, flush_seconds: float) -> None:
+        self.flush_seconds = flush_seconds
+        self.settled: dict[tuple[int, str], date] = {}
+        self.pending: Counter[_Row] = Counter()
+        self.oldest: float | None = None  # time.monotonic() of the oldest pending view
+        self.lock = threading.Lock()
+
+    @property
+    def on(self) -> bool:
+        return self.flush_seconds > 0
+
+    def is_settled(self, viewer_id: int, slug: str, day: date) -> bool:
+        return self.settled.get((viewer_id, slug)) == day
+
+    def settle(self, pairs: Iterable[tuple[int, str]], day: date) -> None:
+        with self.lock:
+            if len(self.settled) > MAX_SETTLED:
+                self.settled.clear()
+            for pair in pairs:
+                self.settled[pair] = day
+
+    def count(self, row: _Row) -> None:
+        with self.lock:
+            self.pending[row] += 1
+            if self.oldest is None:
+                self.oldest = time.monotonic()
+
+    def flush_due(self) -> bool:
+        """Cheap enough for every request: whether repeat views have waited their time."""
+        oldest = self.oldest
+        return oldest is not None and time.monotonic() - oldest >= self.flush_seconds
+
+    def take(self) -> Counter[_Row]:
+        with self.lock:
+            taken, self.pending, self.oldest = self.pending, Counter(), None
+            return taken
+
+    def give_back(self, rows: Counter[_Row]) -> None:
+        with self.lock:
+            self.pending.update(rows)
+            if self.oldest is None:
+                self.oldest = time.monotonic()
+
+
+def register(app: Flask) -> ViewTally:
+    """Give the application its tally, and commit the settling of pairs with their rows."""
+    tally = ViewTally(float(app.config.get("ACCESS_LOG_FLUSH_SECONDS", 0)))
+    app.extensions[_TALLY] = tally
+    _listen_once()
+    return tally
+
+
+def _tally() -> ViewTally | None:
+    tally = current_app.extensions.get(_TALLY)
+    return tally if tally is not None and tally.on else None
+
+
+def settled_today(viewer_id: int | None, slug: str) -> bool:
+    """True when this worker knows that today's row of ``viewer_id`` for the organization at
+    ``slug`` is committed, so a view of its profile needs no write in its request."""
+    tally = _tally()
+    return tally is not None and viewer_id is not None and tally.is_settled(viewer_id, slug, utcnow().date())
+
+
+def nothing_to_record(viewer: Any, organization: Organization) -> None:
+    """The profile shows this viewer nothing private of the organization: further views today
+    need no write lock either (should it show them something private later today, those views
+    are counted and flushed like repeats)."""
+    tally = _tally()
+    if tally is not None and getattr(viewer, "is_authenticated", False):
+        tally.settle([(viewer.id, organization.slug)], utcnow().date())
+
+
 def record_views(viewer: Any, organizations: Iterable[Organization], *, now: datetime | None = None) -> None:
     """Count one view of their private contact details by ``viewer`` for each organization, today.
 
     The caller has decided that the viewer is shown non-public details of each. The viewer's own
-    organization is left out. One INSERT ... ON CONFLICT DO UPDATE for all of them."""
-    targets = sorted({org.id for org in organizations if _is_outsider(viewer, org)})
+    organization is left out. The first view of the day is one INSERT ... ON CONFLICT DO UPDATE
+    for all of them, in the caller's transaction; repeats of a committed one are tallied."""
+    targets = {org.id: org for org in organizations if _is_outsider(viewer, org)}
     if not targets:
         return
     day = (now or utcnow()).date()
-    rows = [
-        {
-            "organization_id": organization_id,
-            "viewer_id": viewer.id,
-            "viewer_organization_id": viewer.organization_id,
-            "viewer_is_moderator": bool(viewer.is_moderator),
-            "day": day,
-            "views": 1,
-        }
-        for organization_id in targets
-    ]
+    tally = _tally()
+    rows: list[_Row] = []
+    for organization_id in sorted(targets):
+        row = (organization_id, viewer.id, viewer.organization_id, bool(viewer.is_moderator), day)
+        if tally is not None and tally.is_settled(viewer.id, targets[organization_id].slug, day):
+            tally.count(row)
+        else:
+            rows.append(row)
+    if not rows:
+        return
+    _upsert(Counter(dict.fromkeys(rows, 1)))
+    if tally is not None:
+        settling = db.session.info.setdefault(_SETTLING, [])
+        settling.extend((viewer.id, targets[row[0]].slug, day) for row in rows)
+
+
+def _upsert(rows: Counter[_Row]) -> None:
+    """Add each row's views to its (organization, viewer, day) count, creating it if new."""
     table = ContactDetailView.__table__
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).values(rows)
+    statement = insert(table).values(
+        [
+            {
+                "organization_id": organization_id,
+                "viewer_id": viewer_id,
+                "viewer_organization_id": viewer_organization_id,
+                "viewer_is_moderator": is_moderator,
+                "day": day,
+                "views": views,
+            }
+            for (organization_id, viewer_id, viewer_organization_id, is_moderator, day), views in sorted(
+                rows.items()
+            )
+        ]
+    )
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.organization_id, table.c.viewer_id, table.c.day],
-        set_={"views": table.c.views + 1},
+        set_={"views": table.c.views + statement.excluded.views},
     )
     db.session.execute(statement)
+
+
+def tally_of(app: Flask) -> ViewTally | None:
+    """The application's tally, when repeat views are counted (not in tests by default)."""
+    tally = app.extensions.get(_TALLY)
+    return tally if tally is not None and tally.on else None
+
+
+def add_repeat_views(rows: Counter[_Row]) -> None:
+    """Write the repeat views a tally counted (the caller's transaction; app.worker commits it)."""
+    _upsert(rows)
+
+
+_listening = False
+
+
+def _listen_once() -> None:
+    # On the session class every application shares, so set once (as app.worker does).
+    global _listening
+    if _listening:
+        return
+    sa.event.listen(db.session, "after_commit", _settle_committed)
+    sa.event.listen(db.session, "after_transaction_end", _forget_uncommitted)
+    _listening = True
+
+
+def _settle_committed(session) -> None:
+    written = session.info.pop(_SETTLING, None)
+    if not written or not has_app_context():
+        return
+    tally = _tally()
+    if tally is None:
+        return
+    by_day: dict[date, list[tuple[int, str]]] = {}
+    for viewer_id, slug, day in written:
+        by_day.setdefault(day, []).append((viewer_id, slug))
+    for day, pairs in by_day.items():
+        tally.settle(pairs, day)
+
+
+def _forget_uncommitted(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_SETTLING, None)
 
 
 def record_review(
