@@ -433,3 +433,44 @@ def test_a_new_gathering_empties_the_cache(cached_app, visitor):
         db.session.commit()
     page = visitor.get("/")
     assert not is_hit(page) and "Nineveh youth forum" in page.get_data(as_text=True)
+
+
+# --- a hit is sent as stored: compressed once, tagged once -------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br", "zstd"])
+def test_a_hit_sends_the_body_compressed_once_with_the_tag_of_the_uncached_answer(
+    visitor, monkeypatch, encoding
+):
+    import flask_compress.flask_compress as flask_compress
+
+    accepts = {"Accept-Encoding": encoding}
+    first = visitor.get(PAGE, headers=accepts)
+    assert not is_hit(first) and first.headers["Content-Encoding"] == encoding
+    compressed = []
+    real_compress = flask_compress._compress_data
+    monkeypatch.setattr(
+        flask_compress, "_compress_data", lambda *args: compressed.append(args[2]) or real_compress(*args)
+    )
+
+    hits = [visitor.get(PAGE, headers=accepts) for _ in range(3)]
+
+    assert all(is_hit(hit) for hit in hits)
+    assert compressed == [encoding]  # made for the first hit, kept for the others
+    for hit in hits:
+        assert hit.headers["Content-Encoding"] == encoding
+        assert "Accept-Encoding" in hit.headers["Vary"]
+        assert hit.headers["ETag"] == first.headers["ETag"]
+        assert flask_compress._uncompress_data(hit.data, encoding) == flask_compress._uncompress_data(
+            first.data, encoding
+        )
+    revalidated = visitor.get(PAGE, headers={**accepts, "If-None-Match": first.headers["ETag"]})
+    assert revalidated.status_code == 304 and not revalidated.data
+
+
+def test_a_hit_for_a_client_that_accepts_no_compression_is_sent_plain_with_its_tag(visitor):
+    first = visitor.get(PAGE)
+    hit = visitor.get(PAGE)
+    assert is_hit(hit) and "Content-Encoding" not in hit.headers
+    assert hit.data == first.data and hit.headers["ETag"] == first.headers["ETag"]
+    assert visitor.get(PAGE, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
