@@ -45,3 +45,14 @@ def _client_address() -> str:
 
 
 limiter = Limiter(key_func=_client_address, default_limits=[])
+
+# The blueprints that limit reads (the open-data doors: API, feeds, downloads and cards). Every
+# other limit is on a form's POST (app.access.rate_limited, upload_rate_limited), so a GET
+# anywhere else has no limit to look up: the limiter skips it at once instead of resolving the
+# route's limits on every page view (tests/test_auth_rate_limits.py keeps this list true).
+BLUEPRINTS_LIMITING_READS = frozenset({"api", "feeds", "opendata"})
+
+
+@limiter.request_filter
+def _no_limit_on_this_read() -> bool:
+    return request.method in ("GET", "HEAD") and request.blueprint not in BLUEPRINTS_LIMITING_READS

@@ -159,6 +159,7 @@ class Generation:
     def __init__(self, redis_url: str | None, path: Path):
         self._redis = None
         self._unsure = False
+        self._file_token: tuple[tuple[int, ...], str] | None = None
         if redis_url:
             import redis
 
@@ -182,12 +183,25 @@ class Generation:
                     self.bump()
                     value = self._redis.get("tadamun:page-generation")
                 return value.decode() if value else ""
-            return self._path.read_text()
+            return self._read_file()
         except (OSError, UnicodeDecodeError):
             return ""
         except Exception:  # redis unreachable: no token, no caching (never a stale page)
             self._unsure = True
             return ""
+
+    def _read_file(self) -> str:
+        # Read again only when the file was replaced: bump() writes a new file and renames it
+        # over the old one, so its inode (and times) change. A stat is one cheap system call; a
+        # read was an open, a read and a close on every request.
+        status = os.stat(self._path)
+        identity = (status.st_ino, status.st_dev, status.st_mtime_ns, status.st_ctime_ns, status.st_size)
+        known = self._file_token
+        if known is not None and known[0] == identity:
+            return known[1]
+        token = self._path.read_text()
+        self._file_token = (identity, token)
+        return token
 
     def bump(self) -> None:
         token = uuid.uuid4().hex
@@ -424,10 +438,11 @@ def _key(cache: PageCache) -> str | None:
     # host): a page built for any other address than the site's own is never stored nor served.
     if not cache.is_canonical(request.host, request.scheme, request.script_root):
         return None
-    from app.i18n import select_locale
+    from app.i18n import current_locale
 
     host = _normal_host(request.host, request.scheme)
-    return f"{select_locale()} {request.scheme}://{host}{request.full_path}"
+    # Flask-Babel's choice, kept for the request: the page is rendered in it too.
+    return f"{current_locale()} {request.scheme}://{host}{request.full_path}"
 
 
 def serve_from_cache() -> Response | None:

@@ -292,8 +292,12 @@ def enforce_session_limits() -> None:
     page that needs no user (the empty route, a static file) costs no query. A session that holds
     no login but a remember-me cookie loads the user here (the cookie is turned into a session
     then), and so does an older session without the flag."""
-    if "_user_id" not in session and not current_user.is_authenticated:
-        return  # no login (a remember-me cookie was tried: the loader turns it into a session)
+    if "_user_id" not in session:
+        remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+        if remember_cookie not in request.cookies or not current_user.is_authenticated:
+            # No login (a visitor's request costs nothing more), or a remember-me cookie that
+            # the loader could not turn into a session.
+            return
     idle_limited = session.get(IDLE_LIMITED)
     if not isinstance(idle_limited, bool):
         if not current_user.is_authenticated:

@@ -116,9 +116,13 @@ def _forget(session, transaction) -> None:
 
 
 def _end_of_request(error: BaseException | None) -> None:
-    session = db.session()
-    if error is None and (
-        session.info.get(_NEW_ROWS) or any(isinstance(row, OutboxMessage) for row in session.new)
+    # A request that never used the database (the empty route, a page from the cache) has no
+    # session: none is made just to look into it.
+    session = db.session() if db.session.registry.has() else None
+    if (
+        error is None
+        and session is not None
+        and (session.info.get(_NEW_ROWS) or any(isinstance(row, OutboxMessage) for row in session.new))
     ):
         current_app.logger.error(
             "outbox: the request queued mail or jobs but never committed; nothing is sent"
@@ -129,7 +133,7 @@ def _end_of_request(error: BaseException | None) -> None:
     # The request is over: its transaction (on SQLite, perhaps the write lock) must not outlive
     # it while the mail leaves. The application context usually ends here too and takes the
     # session with it; not when one context spans several requests (tests).
-    session.rollback()
+    db.session.rollback()
     if not request.environ.get(_ANSWER_CARRIES):
         # No WSGI layer will carry them (a request context pushed by hand, as in a test or a
         # shell): delivered now.

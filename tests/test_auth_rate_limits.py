@@ -122,3 +122,31 @@ def test_in_memory_storage_is_per_instance(make_app):
     assert [first.post("/auth/login", data=data).status_code for _ in range(3)] == [200, 200, 200]
     second = make_app(**settings).test_client()
     assert second.post("/auth/login", data=data).status_code == 200
+
+
+def test_only_the_open_data_doors_limit_reads(app):
+    """The limiter skips GETs outside BLUEPRINTS_LIMITING_READS without looking up their limits
+    (app/extensions.py): that is only safe while no other limit applies to a GET."""
+    from app.extensions import BLUEPRINTS_LIMITING_READS
+
+    manager = limiter.limit_manager
+    views = {
+        f"{view.__module__}.{view.__name__}": endpoint.partition(".")[0]
+        for endpoint, view in app.view_functions.items()
+    }
+    limits_reads = {
+        blueprint
+        for name, limits in manager._decorated_limits.items()
+        for blueprint in [views.get(name.rpartition(".")[0], "?")]
+        if any(limit.methods is None or {"get", "head"} & set(limit.methods) for limit in limits)
+    }
+    limits_reads |= set(manager._blueprint_limits)
+    assert manager._decorated_limits and not manager._default_limits and not manager._application_limits
+    assert limits_reads <= BLUEPRINTS_LIMITING_READS, limits_reads
+
+
+def test_reads_of_the_open_data_doors_are_still_limited(make_app):
+    limited = make_app(RATELIMIT_ENABLED=True, API_RATE_LIMIT="2 per minute")
+    client = limited.test_client()
+    statuses = [client.get("/open-data/organizations.csv").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]

@@ -474,3 +474,17 @@ def test_a_hit_for_a_client_that_accepts_no_compression_is_sent_plain_with_its_t
     assert is_hit(hit) and "Content-Encoding" not in hit.headers
     assert hit.data == first.data and hit.headers["ETag"] == first.headers["ETag"]
     assert visitor.get(PAGE, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+
+def test_a_token_renewed_by_another_worker_is_seen_at_once(tmp_path):
+    """The file's token is read again only when the file was replaced, and always then."""
+    path = tmp_path / "page-cache-generation"
+    this_worker, other_worker = page_cache.Generation(None, path), page_cache.Generation(None, path)
+    seen = this_worker.current()
+    assert seen and this_worker.current() == seen
+
+    for _ in range(20):  # renewals in quick succession, each seen by the other worker
+        other_worker.bump()
+        renewed = other_worker.current()
+        assert this_worker.current() == renewed != seen
+        seen = renewed
