@@ -176,10 +176,11 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from app import static_files, templating
+    from app import chrome, static_files, templating
 
     templating.register(app)
     static_files.register(app)
+    chrome.register(app)  # every page's frame, rendered once per language, reader kind and address
 
 
 def register_commands(app: Flask) -> None:

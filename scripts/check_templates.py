@@ -26,6 +26,7 @@ from pathlib import Path
 MARKUP_ALLOWED = {
     "app/services/text.py": "wraps nh3-sanitized HTML from render_markdown",
     "app/fragments.py": "wraps HTML Jinja rendered (autoescaped) and kept in the fragment cache",
+    "app/chrome.py": "wraps the page frame's parts Jinja rendered (autoescaped), with the escaped CSRF token",
 }
 FORBIDDEN_CALLS = {
     "render_template_string": "renders a string as a template",
