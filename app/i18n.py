@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import flask_babel
-from flask import Flask, Response, current_app, has_request_context, request
+from flask import Flask, Response, current_app, has_request_context, request, session
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
@@ -35,14 +35,21 @@ def select_locale() -> str:
         # Services called from the CLI or a test raise translated messages too.
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
-    for candidate in (
-        request.args.get("lang"),
-        request.cookies.get(LANGUAGE_COOKIE),
-        getattr(current_user, "locale", None) if current_user and current_user.is_authenticated else None,
-    ):
+    for candidate in (request.args.get("lang"), request.cookies.get(LANGUAGE_COOKIE), _users_locale()):
         if candidate in languages:
             return candidate
+    if "Accept-Language" not in request.headers:
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _users_locale() -> str | None:
+    """The logged-in user's language; a request with no login (no session user, no remember-me
+    cookie) is told without asking Flask-Login for its anonymous user."""
+    remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    if "_user_id" not in session and remember_cookie not in request.cookies:
+        return None
+    return getattr(current_user, "locale", None) if current_user and current_user.is_authenticated else None
 
 
 def select_timezone() -> str | None:
