@@ -130,15 +130,6 @@ def settled_today(viewer_id: int | None, slug: str) -> bool:
     return tally is not None and viewer_id is not None and tally.is_settled(viewer_id, slug, utcnow().date())
 
 
-def nothing_to_record(viewer: Any, organization: Organization) -> None:
-    """The profile shows this viewer nothing private of the organization: further views today
-    need no write lock either (should it show them something private later today, those views
-    are counted and flushed like repeats)."""
-    tally = _tally()
-    if tally is not None and getattr(viewer, "is_authenticated", False):
-        tally.settle([(viewer.id, organization.slug)], utcnow().date())
-
-
 def record_views(viewer: Any, organizations: Iterable[Organization], *, now: datetime | None = None) -> None:
     """Count one view of their private contact details by ``viewer`` for each organization, today.
 

@@ -77,8 +77,6 @@ def visible_contacts(organization: Organization, viewer: Any) -> dict[str, str]:
     shown = organization.visible_contacts(viewer_is_member=viewer_sees_members_only(viewer))
     if access_log.private_fields(organization, shown):
         access_log.record_views(viewer, [organization])
-    else:
-        access_log.nothing_to_record(viewer, organization)
     return shown
 
 
