@@ -21,6 +21,13 @@ def expect_writes(may_write: bool = True) -> None:
     _may_write.set(may_write)
 
 
+def listen_once(target, identifier: str, function) -> None:
+    """Listen to ``identifier`` on ``target`` unless ``function`` already does: hooks on the
+    session class are shared by every application a process builds (the tests build many)."""
+    if not sa.event.contains(target, identifier, function):
+        sa.event.listen(target, identifier, function)
+
+
 def remove_session(_error: BaseException | None = None) -> None:
     """End the request's session even when its connection was ended by the server.
 

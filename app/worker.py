@@ -70,7 +70,6 @@ _NEW_ROWS = "tadamun_outbox_new_rows"  # key in Session.info
 # (DeliverAfterAnswer) will deliver them once the whole answer has been sent.
 _AFTER_ANSWER = "tadamun.outbox_after_answer"
 _ANSWER_CARRIES = "tadamun.outbox_answer_carries"
-_listening = False
 
 
 def register(app: Flask) -> None:
@@ -87,14 +86,12 @@ def register(app: Flask) -> None:
 
 
 def _listen_once() -> None:
-    # The hooks belong to the session class that every application shares, so they are set once.
-    global _listening
-    if _listening:
-        return
-    sa.event.listen(db.session, "after_flush", _note_new_rows)
-    sa.event.listen(db.session, "after_commit", _hand_over)
-    sa.event.listen(db.session, "after_transaction_end", _forget)
-    _listening = True
+    # The hooks belong to the session class that every application shares.
+    from app import database
+
+    database.listen_once(db.session, "after_flush", _note_new_rows)
+    database.listen_once(db.session, "after_commit", _hand_over)
+    database.listen_once(db.session, "after_transaction_end", _forget)
 
 
 def _note_new_rows(session, _flush_context) -> None:

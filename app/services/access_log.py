@@ -31,6 +31,7 @@ from flask import Flask, current_app, has_app_context
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import joinedload
 
+from app import database
 from app.extensions import db
 from app.models import CONTACT_FIELDS, ContactDetailView, Organization, Visibility
 from app.models.base import utcnow
@@ -114,7 +115,8 @@ def register(app: Flask) -> ViewTally:
     """Give the application its tally, and commit the settling of pairs with their rows."""
     tally = ViewTally(float(app.config.get("ACCESS_LOG_FLUSH_SECONDS", 0)))
     app.extensions[_TALLY] = tally
-    _listen_once()
+    database.listen_once(db.session, "after_commit", _settle_committed)
+    database.listen_once(db.session, "after_transaction_end", _forget_uncommitted)
     return tally
 
 
@@ -194,19 +196,6 @@ def tally_of(app: Flask) -> ViewTally | None:
 def add_repeat_views(rows: Counter[_Row]) -> None:
     """Write the repeat views a tally counted (the caller's transaction; app.worker commits it)."""
     _upsert(rows)
-
-
-_listening = False
-
-
-def _listen_once() -> None:
-    # On the session class every application shares, so set once (as app.worker does).
-    global _listening
-    if _listening:
-        return
-    sa.event.listen(db.session, "after_commit", _settle_committed)
-    sa.event.listen(db.session, "after_transaction_end", _forget_uncommitted)
-    _listening = True
 
 
 def _settle_committed(session) -> None:
