@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import flask_babel
-from flask import Flask, Response, current_app, has_request_context, request, session
+from flask import Flask, Response, current_app, has_request_context, request
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from app import dates
 from app.open_doors import is_open_path
 from app.services import accounts
-from app.transactions import SAFE_METHODS
+from app.transactions import SAFE_METHODS, login_cookies_present
 
 __all__ = [
     "current_locale",
@@ -46,8 +46,7 @@ def select_locale() -> str:
 def _users_locale() -> str | None:
     """The logged-in user's language; a request with no login (no session user, no remember-me
     cookie) is told without asking Flask-Login for its anonymous user."""
-    remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-    if "_user_id" not in session and remember_cookie not in request.cookies:
+    if not login_cookies_present():
         return None
     return getattr(current_user, "locale", None) if current_user and current_user.is_authenticated else None
 

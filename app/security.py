@@ -22,6 +22,7 @@ from app.logs import configure_logging
 from app.models import LoginSession, User
 from app.numbers import MAX_DATABASE_ID, parse_id, parse_number
 from app.services import accounts, login_sessions
+from app.transactions import login_cookies_present
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -281,8 +282,7 @@ def has_login() -> bool:
     user = g.get("_login_user")
     if user is not None and user.is_authenticated:
         return True
-    remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-    return "_user_id" in session or remember_cookie in request.cookies
+    return login_cookies_present()
 
 
 def enforce_session_limits() -> None:
@@ -292,12 +292,10 @@ def enforce_session_limits() -> None:
     page that needs no user (the empty route, a static file) costs no query. A session that holds
     no login but a remember-me cookie loads the user here (the cookie is turned into a session
     then), and so does an older session without the flag."""
-    if "_user_id" not in session:
-        remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-        if remember_cookie not in request.cookies or not current_user.is_authenticated:
-            # No login (a visitor's request costs nothing more), or a remember-me cookie that
-            # the loader could not turn into a session.
-            return
+    if "_user_id" not in session and (not login_cookies_present() or not current_user.is_authenticated):
+        # No login (a visitor's request costs nothing more), or a remember-me cookie that the
+        # loader could not turn into a session.
+        return
     idle_limited = session.get(IDLE_LIMITED)
     if not isinstance(idle_limited, bool):
         if not current_user.is_authenticated:

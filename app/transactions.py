@@ -71,6 +71,13 @@ def records_views_unless(already_recorded: Callable[[], bool]) -> Callable[[Call
 _MAY_WRITE = "tadamun.may_write"  # in the request's environ: g may outlive a request (tests)
 
 
+def login_cookies_present() -> bool:
+    """Whether this request may carry a login, told without loading the user (no query): a
+    user in the session, or a remember-me cookie. A doubt counts as a login."""
+    remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    return "_user_id" in session or remember_cookie in request.cookies
+
+
 def may_write() -> bool:
     """Whether this request may write: decided once, before its first query."""
     decided = request.environ.get(_MAY_WRITE)
@@ -87,9 +94,8 @@ def _decide_may_write() -> bool:
     if not marker:
         return False
     # Without a login nothing is recorded; the user is not loaded yet (that would be the first
-    # query), so a login is told the way the page cache tells it: by its cookies.
-    remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-    if "_user_id" not in session and remember_cookie not in request.cookies:
+    # query), so a login is told by its cookies.
+    if not login_cookies_present():
         return False
     return not (callable(marker) and marker())
 
