@@ -198,6 +198,9 @@ class Config:
     COMPRESS_STREAMS = False
 
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime already bounds the token
+    # Flask-WTF's own hook looks up the view's exemptions before it looks at the method, on
+    # every GET; app.security.check_csrf calls the same check for the methods that need it.
+    WTF_CSRF_CHECK_DEFAULT = False
     PREFERRED_URL_SCHEME = "http"
 
 

@@ -112,6 +112,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.user_loader(security.load_user)
     csrf.init_app(app)
+    app.before_request(security.check_csrf)  # where Flask-WTF's own check stood (config.py)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     mail.init_app(app)
     compress.init_app(app)

@@ -44,7 +44,21 @@ def _client_address() -> str:
     return get_remote_address() or request.remote_addr or "unknown"
 
 
-limiter = Limiter(key_func=_client_address, default_limits=[])
+class _Limiter(Limiter):
+    """Flask-Limiter, asking the request filter first.
+
+    The extension's before-request hook resolves the route's name, its limits and the meta
+    limits before it asks the request filters; for a page view, which has no limit at all, that
+    was most of the cost of the hook. The filter's answer is the same either way.
+    """
+
+    def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True) -> None:
+        if _no_limit_on_this_read():
+            return
+        super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
+
+
+limiter = _Limiter(key_func=_client_address, default_limits=[])
 
 # The blueprints that limit reads (the open-data doors: API, feeds, downloads and cards). Every
 # other limit is on a form's POST (app.access.rate_limited, upload_rate_limited), so a GET
