@@ -70,6 +70,8 @@ def text_direction(locale: str) -> str:
 
 def explicit_choice() -> str | None:
     """The language asked for with ``?lang=`` (a switcher link or a shared URL), if supported."""
+    if not request.query_string:  # most requests: nothing to parse
+        return None
     lang = request.args.get("lang")
     return lang if lang in current_app.config["LANGUAGES"] else None
 

@@ -45,11 +45,12 @@ class RequestContextFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if has_request_context():
+            current = request._get_current_object()  # one context lookup, not five
             record.request_id = getattr(g, "request_id", "-")
-            record.remote_addr = request.remote_addr
+            record.remote_addr = current.remote_addr
             record.user_id = current_user_id()
-            record.method = request.method
-            record.endpoint = request.endpoint
+            record.method = current.method
+            record.endpoint = current.endpoint
         else:
             record.request_id = "-"
             record.remote_addr = record.user_id = record.method = record.endpoint = None
@@ -76,6 +77,11 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(app: Flask) -> None:
+    # No format here prints the thread, the process id or the multiprocessing name: do not look
+    # them up for every record (the logging HOWTO's "Optimization"; a line per request adds up).
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = logging.StreamHandler()
     if app.config.get("LOG_FORMAT", "text") == "json":
         handler.setFormatter(JsonFormatter())
@@ -95,19 +101,30 @@ def request_duration() -> float | None:
     return None if started is None else time.perf_counter() - started
 
 
+REQUEST_LOG = logging.getLogger("app.request")
+
+
 def log_request(response: Response) -> Response:
-    if current_app.config.get("LOG_REQUESTS"):
+    if current_app.config.get("LOG_REQUESTS") and REQUEST_LOG.isEnabledFor(logging.INFO):
         duration = request_duration()
-        logging.getLogger("app.request").info(
+        current = request._get_current_object()
+        # The record is made here rather than by ``REQUEST_LOG.info``, which would walk the
+        # stack to name this function and line on each request: no format here prints them.
+        record = REQUEST_LOG.makeRecord(
+            REQUEST_LOG.name,
+            logging.INFO,
+            __file__,
+            0,
             "%s %s %s",
-            request.method,
-            request.endpoint,
-            response.status_code,
+            (current.method, current.endpoint, response.status_code),
+            None,
+            func="log_request",
             extra={
                 "status": response.status_code,
                 "duration_ms": None if duration is None else round(duration * 1000, 1),
             },
         )
+        REQUEST_LOG.handle(record)
     return response
 
 

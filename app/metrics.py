@@ -72,11 +72,20 @@ def multiprocess_directory() -> str | None:
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
+# The two series of each (route, method, status) met so far: a label lookup takes a lock and
+# checks its values on every call. Bounded by the routes, methods and statuses there are.
+_series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+
 def record_request(endpoint: str | None, method: str, status: int, seconds: float | None) -> None:
-    route = endpoint or "unmatched"
-    REQUESTS.labels(route, method, str(status)).inc()
+    key = (endpoint or "unmatched", method, status)
+    series = _series.get(key)
+    if series is None:
+        route = key[0]
+        series = _series[key] = (REQUESTS.labels(route, method, str(status)), LATENCY.labels(route, str(status)))
+    series[0].inc()
     if seconds is not None:
-        LATENCY.labels(route, str(status)).observe(seconds)
+        series[1].observe(seconds)
 
 
 class SiteCollector:

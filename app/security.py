@@ -350,6 +350,8 @@ MAX_PAGE = 100_000
 
 
 def refuse_absurd_page_numbers() -> None:
+    if not request.query_string:
+        return
     value = request.args.get("page", "").strip()
     try:
         number = int(value)
