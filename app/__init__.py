@@ -32,6 +32,14 @@ class Tadamun(Flask):
         synchronous = self._synchronous[func] = super().ensure_sync(func)
         return synchronous
 
+    def prepare_for_workers(self) -> None:
+        """What every worker would otherwise do on its first requests, done once in gunicorn's
+        master before it forks (``when_ready`` in gunicorn.conf.py): compile the templates."""
+        from app import templating
+
+        count = templating.compile_all(self)
+        self.logger.info("compiled %d templates before starting the workers", count)
+
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application. ``test_config`` overrides settings after the environment's."""

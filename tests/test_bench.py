@@ -75,6 +75,31 @@ def test_gunicorn_serves_the_ceiling_with_the_same_settings():
     assert settings.preload_app and settings.worker_class == "sync"
 
 
+def test_gunicorns_master_compiles_every_template_so_the_workers_compile_none(make_app, monkeypatch):
+    """Compiled once before the fork (``when_ready``), the templates are the workers' from the
+    start: no first visit after a start waits for a page's templates to compile."""
+    application = make_app()
+    settings = _load("gunicorn_settings", SCRIPTS.parent / "gunicorn.conf.py")
+    settings.when_ready(SimpleNamespace(app=SimpleNamespace(wsgi=lambda: application)))
+
+    compiled = []
+    monkeypatch.setattr(application.jinja_env, "compile", lambda *args, **kwargs: compiled.append(args))
+    with app_context(application):
+        make_organization(name="Tigris Keepers", slug="tigris-keepers")
+        db.session.commit()
+    client = application.test_client()
+    for path in ("/", "/campaigns/", "/organizations/", "/organizations/tigris-keepers", "/search?q=tigris"):
+        assert client.get(path).status_code == 200, path
+    assert compiled == []
+    assert len(application.jinja_env.list_templates()) > 100  # every one, e-mails included
+
+
+def test_the_ceiling_has_nothing_to_prepare_before_the_fork():
+    ceiling = _load("bench_ceiling_app", SCRIPTS / "bench_ceiling_app.py")
+    settings = _load("gunicorn_settings", SCRIPTS.parent / "gunicorn.conf.py")
+    settings.when_ready(SimpleNamespace(app=SimpleNamespace(wsgi=lambda: ceiling.app)))  # no error
+
+
 def _result(page, rps, ceiling, column=bench.VISITOR, p99=10.0):
     return bench.Result(page, f"/{page}", rps, 5.0, p99, 3, 0, ceiling, column)
 
