@@ -82,7 +82,8 @@ def record_request(endpoint: str | None, method: str, status: int, seconds: floa
     series = _series.get(key)
     if series is None:
         route = key[0]
-        series = _series[key] = (REQUESTS.labels(route, method, str(status)), LATENCY.labels(route, str(status)))
+        series = (REQUESTS.labels(route, method, str(status)), LATENCY.labels(route, str(status)))
+        _series[key] = series
     series[0].inc()
     if seconds is not None:
         series[1].observe(seconds)
