@@ -17,6 +17,9 @@ The one thing in it that belongs to a reader, the logout form's CSRF token, is l
 (``tests/test_chrome.py``). Parts are kept per worker in a bounded LRU (``MAX_ENTRIES``); they
 never go stale, since everything they show is in their key. With ``CHROME_CACHE`` off (the
 development server, whose templates may change while it runs) every part is rendered each time.
+
+The same store keeps a reader's own part that many requests show alike (``shared_part``: a
+member's pledge panel), under a key the view gives with everything the part shows of the reader.
 """
 
 from __future__ import annotations
@@ -99,13 +102,50 @@ def chrome(context: Context, part: str) -> Markup:
         html = template.render({**context.get_all(), "csrf_slot": CSRF_SLOT})
         if cache is not None:
             cache.put(key, html)
+    return _fill_csrf_slot(html, context)
+
+
+def _fill_csrf_slot(html: str, context: Context) -> Markup:
     if CSRF_SLOT in html:
         html = html.replace(CSRF_SLOT, str(escape(context["csrf_token"]())))
     return Markup(html)  # noqa: S704  # nosec B704 (Jinja rendered it; the token is escaped)
 
 
+@pass_context
+def shared_part(context: Context, template_name: str, key: tuple | None) -> Markup:
+    """``template_name`` rendered with the page's context, kept among the shared parts under
+    ``key`` (everything the part shows of the reader, given by the view) beside the page's
+    language, time zone and address; rendered every time when ``key`` is None.
+
+    For a reader's own part that many requests show the same way (a member's pledge panel): its
+    CSRF token is a slot (``csrf_slot``, defined only here) filled in per request, as in the frame.
+    """
+    cache: PartCache | None = current_app.extensions.get(_EXTENSION)
+    full_key = None
+    if cache is not None and key is not None:
+        from app.dates import reader_zone
+
+        full_key = (
+            template_name,
+            str(context.get("current_locale")),
+            str(reader_zone()),
+            request.host,
+            request.script_root,
+            current_app.config["SITE_URL"],
+            *key,
+        )
+    html = cache.get(full_key) if full_key is not None else None
+    if html is None:
+        template = context.environment.get_template(template_name)
+        html = template.render({**context.get_all(), "csrf_slot": CSRF_SLOT})
+        if full_key is not None:
+            cache.put(full_key, html)
+    return _fill_csrf_slot(html, context)
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals["chrome"] = chrome
+    app.jinja_env.globals["shared_part"] = shared_part
     enabled = app.config.get("CHROME_CACHE")
     if enabled is None:
         enabled = not (app.debug or app.config.get("TEMPLATES_AUTO_RELOAD"))

@@ -7,6 +7,7 @@ organization must be the user's own and approved); the request commits once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from flask import abort, flash, get_flashed_messages, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -52,10 +53,46 @@ class PledgePanel:
 
     state: str  # "visitor", "moderator", "blocked" or "member"
     own: Pledge | None = None
-    form: PledgeForm | None = None
     reason: str = ""
     # Confirmations of the viewer's last pledge action, shown inside the panel.
     feedback: list[str] = field(default_factory=list)
+    # The organization's latest pledge, active or withdrawn (an empty form keeps its visibility).
+    latest: Pledge | None = None
+    # A submitted form, shown again with its errors.
+    submitted: PledgeForm | None = None
+
+    @cached_property
+    def form(self) -> PledgeForm | None:
+        """The pledge form, made when the template first asks for it (not at all when the
+        panel comes from the shared parts, see ``shared_key``)."""
+        if self.state != "member":
+            return None
+        return self.submitted or _form_for(self.own, self.latest)
+
+    @property
+    def shared_key(self) -> tuple | None:
+        """Everything the panel shows, when it shows nothing else: the key it is kept under among
+        the shared parts (app/chrome.py), beside the page's language, time zone and address.
+
+        Only a member's panel without a submitted form or a confirmation is kept. Its pledge is
+        in the key field by field (their own organization's, so only its members are shown it;
+        no pledge, or a withdrawn one, shows nothing of the organization), and its CSRF token is
+        a slot filled in per request."""
+        if self.state != "member" or self.submitted is not None or self.feedback:
+            return None
+        own = self.own
+        if own is not None:
+            return (
+                "own",
+                own.id,
+                own.created_at,
+                own.support_kinds,
+                own.message,
+                own.visibility.value,
+                own.message_hidden_at,
+                own.message_hidden_reason,
+            )
+        return ("none", self.latest.visibility.value if self.latest is not None else None)
 
 
 def pledge_panel(campaign: Campaign, form: PledgeForm | None = None) -> PledgePanel:
@@ -75,7 +112,7 @@ def pledge_panel(campaign: Campaign, form: PledgeForm | None = None) -> PledgePa
         pledge_service.check_can_pledge(organization)
     except NotAllowed as refusal:
         return PledgePanel("blocked", own=own, reason=str(refusal), feedback=feedback)
-    return PledgePanel("member", own=own, form=form or _form_for(own, latest), feedback=feedback)
+    return PledgePanel("member", own=own, feedback=feedback, latest=latest, submitted=form)
 
 
 def _pledge_page(campaign: Campaign, form: PledgeForm | None = None, **context):
