@@ -132,8 +132,16 @@ def campaigns_page(page: int = 1) -> Pagination:
     return _paginate(stmt, page)
 
 
+# Built once, like the session's user (app.services.accounts): the lookups of a page's subject by
+# slug run on every campaign page and profile, and building the select cost more than running it.
+_CAMPAIGN_BY_SLUG = sa.select(Campaign).where(Campaign.slug == sa.bindparam("slug"))
+_LISTED_ORGANIZATION_BY_SLUG = sa.select(Organization).where(
+    Organization.slug == sa.bindparam("slug"), publicly_listed(Organization)
+)
+
+
 def get_campaign(slug: str) -> Campaign | None:
-    return db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
+    return db.session.scalar(_CAMPAIGN_BY_SLUG, {"slug": slug})
 
 
 @dataclass
@@ -563,7 +571,7 @@ def project_campaign_choices(
 
 def get_organization(slug: str) -> Organization | None:
     """An organization in public view by slug; None for any other (pending, dark, ...)."""
-    return db.session.scalar(sa.select(Organization).where(Organization.slug == slug, _listed()))
+    return db.session.scalar(_LISTED_ORGANIZATION_BY_SLUG, {"slug": slug})
 
 
 def organization_pledges(organization: Organization, viewer: Any) -> list[Pledge]:

@@ -81,10 +81,21 @@ def following_exists(user: User, kind: str, subject: Subject | ProjectRef) -> sa
     )
 
 
+# Built once: the follow button of every campaign, organization and project page a member reads.
+_FOLLOWS = sa.select(
+    sa.exists().where(
+        Follow.follower_key == sa.bindparam("follower_key"), Follow.subject_key == sa.bindparam("subject_key")
+    )
+)
+
+
 def is_following(user: Any, kind: str, subject: Subject | ProjectRef) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return bool(db.session.scalar(sa.select(following_exists(user, kind, subject))))
+    follows = db.session.scalar(
+        _FOLLOWS, {"follower_key": _user_key(user), "subject_key": subject_key(kind, subject)}
+    )
+    return bool(follows)
 
 
 @dataclass(frozen=True)

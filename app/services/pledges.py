@@ -101,12 +101,19 @@ def latest_pledge(organization: Organization | None, campaign: Campaign) -> Pled
     (one query): the pledge panel keeps a withdrawn pledge's choices for pledging again."""
     if organization is None:
         return None
-    return db.session.scalar(
-        sa.select(Pledge)
-        .where(Pledge.organization_id == organization.id, Pledge.campaign_id == campaign.id)
-        .order_by(Pledge.withdrawn_at.is_not(None), Pledge.withdrawn_at.desc(), Pledge.id.desc())
-        .limit(1)
+    return db.session.scalar(_LATEST_PLEDGE, {"organization_id": organization.id, "campaign_id": campaign.id})
+
+
+# Built once: the pledge panel of every campaign page a member reads asks it.
+_LATEST_PLEDGE = (
+    sa.select(Pledge)
+    .where(
+        Pledge.organization_id == sa.bindparam("organization_id"),
+        Pledge.campaign_id == sa.bindparam("campaign_id"),
     )
+    .order_by(Pledge.withdrawn_at.is_not(None), Pledge.withdrawn_at.desc(), Pledge.id.desc())
+    .limit(1)
+)
 
 
 def pledge(
