@@ -36,14 +36,22 @@ def may_coordinate(user: Any, campaign: Campaign, *, among: list[Organization] |
     return is_coordinator(organization.id, campaign.id)
 
 
-def coordinating(user: Any, campaign: Campaign) -> bool | sa.Exists:
+def coordinating(user: Any) -> bool | int:
     """:func:`may_coordinate` for a caller that asks it in one select with other questions about
     the same reader: the answer when no query is needed (a visitor, a moderator, an organization
-    out of public view), else the ``EXISTS`` that decides it."""
+    out of public view), else the id of the organization to look up with :data:`COORDINATES`."""
     organization = _coordinating_organization(user)
     if isinstance(organization, bool):
         return organization
-    return _coordinator_exists(organization.id, campaign.id)
+    return organization.id
+
+
+# Whether the organization ``organization_id`` coordinates the campaign ``campaign_id``: built
+# once (asked on every campaign page a member reads), with the caller's other questions.
+COORDINATES = sa.exists().where(
+    CampaignCoordinator.campaign_id == sa.bindparam("campaign_id"),
+    CampaignCoordinator.organization_id == sa.bindparam("organization_id"),
+)
 
 
 def _coordinating_organization(user: Any) -> bool | Organization:
@@ -57,13 +65,6 @@ def _coordinating_organization(user: Any) -> bool | Organization:
     if organization is None or not is_publicly_listed(organization):
         return False
     return organization
-
-
-def _coordinator_exists(organization_id: int, campaign_id: int) -> sa.Exists:
-    return sa.exists().where(
-        CampaignCoordinator.campaign_id == campaign_id,
-        CampaignCoordinator.organization_id == organization_id,
-    )
 
 
 def is_coordinator(organization_id: int, campaign_id: int) -> bool:

@@ -73,29 +73,23 @@ def _email_key(email: str) -> str:
     return f"email:{email}"
 
 
-def following_exists(user: User, kind: str, subject: Subject | ProjectRef) -> sa.Exists:
-    """Whether the logged-in ``user`` follows ``subject``, as an ``EXISTS`` for a caller that asks
-    it in one select with other questions about the same reader (:func:`is_following`)."""
-    return sa.exists().where(
-        Follow.follower_key == _user_key(user), Follow.subject_key == subject_key(kind, subject)
-    )
-
-
-# Built once: the follow button of every campaign, organization and project page a member reads.
-_FOLLOWS = sa.select(
-    sa.exists().where(
-        Follow.follower_key == sa.bindparam("follower_key"), Follow.subject_key == sa.bindparam("subject_key")
-    )
+# Whether a reader follows a subject, by their keys (:func:`follow_keys`): built once (asked on
+# every campaign, organization and project page a member reads), alone or with other questions.
+FOLLOWS = sa.exists().where(
+    Follow.follower_key == sa.bindparam("follower_key"), Follow.subject_key == sa.bindparam("subject_key")
 )
+_FOLLOWS = sa.select(FOLLOWS)
+
+
+def follow_keys(user: User, kind: str, subject: Subject | ProjectRef) -> dict[str, str]:
+    """The parameters of :data:`FOLLOWS` for the logged-in ``user`` and ``subject``."""
+    return {"follower_key": _user_key(user), "subject_key": subject_key(kind, subject)}
 
 
 def is_following(user: Any, kind: str, subject: Subject | ProjectRef) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    follows = db.session.scalar(
-        _FOLLOWS, {"follower_key": _user_key(user), "subject_key": subject_key(kind, subject)}
-    )
-    return bool(follows)
+    return bool(db.session.scalar(_FOLLOWS, follow_keys(user, kind, subject)))
 
 
 @dataclass(frozen=True)
@@ -112,7 +106,7 @@ def panel(
     kind: str, subject: Subject | ProjectRef, viewer: Any, *, following: bool | None = None
 ) -> FollowPanel:
     """The follow button of ``viewer`` for ``subject``. ``following``: whether they follow it,
-    when the caller asked already (:func:`following_exists`); else one query for a logged-in viewer."""
+    when the caller asked already (:data:`FOLLOWS`); else one query for a logged-in viewer."""
     logged_in = viewer is not None and getattr(viewer, "is_authenticated", False)
     if not logged_in:
         following = None

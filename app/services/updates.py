@@ -41,7 +41,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.services import DomainError, NotAllowed, audit, cosponsors, following, notifications
 from app.services.checks import clean_reason
-from app.services.coordinators import coordinating, may_coordinate, public_coordinators
+from app.services.coordinators import COORDINATES, coordinating, may_coordinate, public_coordinators
 from app.services.directory import ProjectRef
 from app.services.text import check_one_line
 from app.services.visibility import is_publicly_listed, publicly_listed
@@ -568,17 +568,23 @@ def campaign_page(campaign: Campaign, locale: str, page: int = 1) -> dict[str, A
     }
 
 
+# Built once: a member's two questions on every campaign page they read.
+_COORDINATES_AND_FOLLOWS = sa.select(COORDINATES, following.FOLLOWS)
+
+
 def campaign_reader(campaign: Campaign, viewer: Any) -> Reader:
     """Whether ``viewer`` coordinates the campaign (``coordinators.may_coordinate``) and whether
     they follow it: one query at most, both asked in one select."""
-    may_post = coordinating(viewer, campaign)
+    may_post = coordinating(viewer)
     if not getattr(viewer, "is_authenticated", False):
         return Reader(may_post=False, follow=following.panel("campaign", campaign, viewer))
-    follows = following.following_exists(viewer, "campaign", campaign)
     if isinstance(may_post, bool):
-        follows_it = bool(db.session.scalar(sa.select(follows)))
+        follows_it = following.is_following(viewer, "campaign", campaign)
     else:
-        row = db.session.execute(sa.select(may_post, follows)).one()
+        keys = following.follow_keys(viewer, "campaign", campaign)
+        row = db.session.execute(
+            _COORDINATES_AND_FOLLOWS, {"organization_id": may_post, "campaign_id": campaign.id, **keys}
+        ).one()
         may_post, follows_it = bool(row[0]), bool(row[1])
     return Reader(
         may_post=may_post, follow=following.panel("campaign", campaign, viewer, following=follows_it)
