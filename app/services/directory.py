@@ -773,20 +773,41 @@ def _project_match(key: str) -> sa.ColumnElement[bool]:
     return match
 
 
+def _project_ref_statement(by_id: bool, for_reader: bool) -> sa.Select:
+    """:func:`find_project_ref`'s query, with the key (and the id it may be) and the reader's
+    organization as bound parameters; ``_project_match``'s rule."""
+    columns = [Project.id, Project.slug, Project.organization_id]
+    if for_reader:
+        columns.append(cosponsors.accepted(sa.bindparam("reader_organization_id"), Project.id))
+    match = Project.slug == sa.bindparam("key")
+    if by_id:
+        match = sa.or_(match, Project.id == sa.bindparam("project_id"))
+    return (
+        sa.select(*columns)
+        .join(Project.organization)
+        .where(match, Project.hidden_at.is_(None), _listed())
+        .order_by(sa.case((Project.slug == sa.bindparam("key"), 0), else_=1))
+        .limit(1)
+    )
+
+
+# Built once, for a key that is or is not also a number and with or without a reader's
+# organization: the project page's one lookup on every visit.
+_PROJECT_REFS = {
+    (by_id, for_reader): _project_ref_statement(by_id, for_reader)
+    for by_id in (False, True)
+    for for_reader in (False, True)
+}
+
+
 def find_project_ref(key: str, reader_organization_id: int | None = None) -> ProjectRef | None:
     """The visible project of an approved organization that :func:`get_project` finds for
     ``key``, as a few columns: one query, no ORM object (the project page on a fragment hit).
     Given the reader's organization, the same query says whether it co-sponsors the project."""
-    columns = [Project.id, Project.slug, Project.organization_id]
-    if reader_organization_id is not None:
-        columns.append(cosponsors.accepted(reader_organization_id, Project.id))
-    row = db.session.execute(
-        sa.select(*columns)
-        .join(Project.organization)
-        .where(_project_match(key), Project.hidden_at.is_(None), _listed())
-        .order_by(sa.case((Project.slug == key, 0), else_=1))
-        .limit(1)
-    ).first()
+    project_id = parse_id(key)
+    statement = _PROJECT_REFS[project_id is not None, reader_organization_id is not None]
+    parameters = {"key": key, "project_id": project_id, "reader_organization_id": reader_organization_id}
+    row = db.session.execute(statement, parameters).first()
     if row is None:
         return None
     if reader_organization_id is None:
