@@ -16,8 +16,13 @@ from tests.builders import make_campaign, make_organization, make_pledge, make_u
 from tests.conftest import app_context, csrf_token_from, log_in
 
 CAMPAIGN = "/campaigns/save-the-tigris"
-PLEDGE_FORM = re.compile(r'action="/campaigns/save-the-tigris/pledge".*?name="csrf_token" type="hidden" value="([^"]+)"', re.S)
-WITHDRAW_FORM = re.compile(r'action="/campaigns/save-the-tigris/pledge/withdraw">\s*<input type="hidden" name="csrf_token" value="([^"]+)"')
+PLEDGE_FORM = re.compile(
+    r'action="/campaigns/save-the-tigris/pledge".*?name="csrf_token" type="hidden" value="([^"]+)"', re.S
+)
+WITHDRAW_FORM = re.compile(
+    r'action="/campaigns/save-the-tigris/pledge/withdraw">\s*'
+    r'<input type="hidden" name="csrf_token" value="([^"]+)"'
+)
 MESSAGE = "Our boats carry the water samples to Basra"
 
 
@@ -29,7 +34,13 @@ def network(app):
         campaign = make_campaign("Save the Tigris", slug="save-the-tigris")
         amal = make_organization("Amal Association")
         # Counted only: the message is shown nowhere but in Amal's own panel.
-        make_pledge(amal, campaign, kinds=(SupportKind.VOLUNTEERS,), message=MESSAGE, visibility=PledgeVisibility.COUNTED)
+        make_pledge(
+            amal,
+            campaign,
+            kinds=(SupportKind.VOLUNTEERS,),
+            message=MESSAGE,
+            visibility=PledgeVisibility.COUNTED,
+        )
         make_user(amal, email="amal@example.org")
         make_user(amal, email="amal.second@example.org")
         make_user(make_organization("Basim Association"), email="basim@example.org")
@@ -79,7 +90,7 @@ def test_each_member_gets_their_own_token_in_the_panel_and_it_works(make_app, ne
         html = client.get(CAMPAIGN).get_data(as_text=True)
         tokens[email] = (client, PLEDGE_FORM.search(html).group(1))
 
-    (basim, basim_token), (carim, carim_token) = tokens.values()
+    (_basim, basim_token), (carim, carim_token) = tokens.values()
     assert basim_token != carim_token
     fields = {"kinds": "advocacy", "message": "", "visibility": "public"}
     assert carim.post(f"{CAMPAIGN}/pledge", data={**fields, "csrf_token": basim_token}).status_code == 400
@@ -91,7 +102,8 @@ def test_each_member_gets_their_own_token_in_the_panel_and_it_works(make_app, ne
 
 def test_an_organizations_pledge_is_shown_to_its_own_members_only(network):
     amal, colleague, basim = (
-        member(network, email) for email in ("amal@example.org", "amal.second@example.org", "basim@example.org")
+        member(network, email)
+        for email in ("amal@example.org", "amal.second@example.org", "basim@example.org")
     )
     for client in (amal, colleague):
         html = client.get(CAMPAIGN).get_data(as_text=True)
@@ -111,7 +123,9 @@ def test_a_changed_pledge_shows_at_once(network):
     assert "Your pledge has been updated." in html  # the confirmation: rendered, not shared
     html = amal.get(CAMPAIGN).get_data(as_text=True)
     assert "Now we also fund the boats" in html and MESSAGE not in html
-    checked = re.findall(r'<input checked id="kinds-\d" name="kinds" required type="checkbox" value="(\w+)"', html)
+    checked = re.findall(
+        r'<input checked id="kinds-\d" name="kinds" required type="checkbox" value="(\w+)"', html
+    )
     assert checked == ["funding"]
 
 
