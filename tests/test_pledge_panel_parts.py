@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from app import chrome
 from app.extensions import db
-from app.models import PledgeVisibility, SupportKind
+from app.models import Campaign, CampaignStatus, PledgeVisibility, SupportKind
 from tests.builders import make_campaign, make_organization, make_pledge, make_user
 from tests.conftest import app_context, csrf_token_from, log_in
 
@@ -78,7 +79,7 @@ def test_a_panel_is_rendered_once_for_one_pledge_state(network, monkeypatch):
         assert 'id="pledge-heading"' in html and chrome.CSRF_SLOT not in html
 
     # Basim's empty panel serves Carim and Basim again; Amal's pledge gets one of its own.
-    assert [key[-8] if key[-8] == "own" else key[-2] for key in rendered] == ["none", "own"]
+    assert ["own" if "own" in key else "none" for key in rendered] == ["none", "own"]
 
 
 def test_each_member_gets_their_own_token_in_the_panel_and_it_works(make_app, network):
@@ -95,9 +96,19 @@ def test_each_member_gets_their_own_token_in_the_panel_and_it_works(make_app, ne
     fields = {"kinds": "advocacy", "message": "", "visibility": "public"}
     assert carim.post(f"{CAMPAIGN}/pledge", data={**fields, "csrf_token": basim_token}).status_code == 400
     assert carim.post(f"{CAMPAIGN}/pledge", data={**fields, "csrf_token": carim_token}).status_code == 302
-    # Carim's panel now has a pledge to withdraw, with Carim's token.
-    html = carim.get(CAMPAIGN).get_data(as_text=True)
-    assert WITHDRAW_FORM.search(html).group(1) == carim_token
+    # Carim's panel now has a pledge to withdraw, with a token of Carim's session.
+    withdraw_token = WITHDRAW_FORM.search(carim.get(CAMPAIGN).get_data(as_text=True)).group(1)
+    confirmed = {"confirm": "yes"}
+    assert (
+        carim.post(f"{CAMPAIGN}/pledge/withdraw", data={**confirmed, "csrf_token": basim_token}).status_code
+        == 400
+    )
+    assert (
+        carim.post(
+            f"{CAMPAIGN}/pledge/withdraw", data={**confirmed, "csrf_token": withdraw_token}
+        ).status_code
+        == 302
+    )
 
 
 def test_an_organizations_pledge_is_shown_to_its_own_members_only(network):
@@ -140,3 +151,34 @@ def test_the_shared_panel_is_the_panel_rendered_for_the_reader(make_app, network
             html = client.get(CAMPAIGN).get_data(as_text=True)
             pages.append(re.sub(r'(name="csrf_token"[^>]*value=")[^"]+', r"\1TOKEN", html))
         assert pages[0] == pages[1]
+
+
+def test_each_campaign_has_its_own_panel(network):
+    """The empty panel of one campaign is never another's: its form pledges to its own campaign,
+    and an archived campaign takes no pledge."""
+    with app_context(network):
+        make_campaign("Freedom of Expression", slug="freedom-of-expression")
+        make_campaign("Stop Private Military Companies", slug="stop-pmscs", status=CampaignStatus.ARCHIVED)
+        db.session.commit()
+    basim = member(network, "basim@example.org")
+    basim.get(CAMPAIGN)
+
+    html = basim.get("/campaigns/freedom-of-expression").get_data(as_text=True)
+    assert 'action="/campaigns/freedom-of-expression/pledge"' in html
+    assert "/campaigns/save-the-tigris/pledge" not in html
+    archived = basim.get("/campaigns/stop-pmscs").get_data(as_text=True)
+    assert "This campaign is archived and takes no new pledges." in archived
+    assert 'action="/campaigns/stop-pmscs/pledge"' not in archived
+
+
+def test_an_archived_campaign_shows_a_pledge_without_its_form(network):
+    amal = member(network, "amal@example.org")
+    assert 'action="/campaigns/save-the-tigris/pledge"' in amal.get(CAMPAIGN).get_data(as_text=True)
+    with app_context(network):
+        campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == "save-the-tigris"))
+        campaign.status = CampaignStatus.ARCHIVED
+        db.session.commit()
+
+    html = amal.get(CAMPAIGN).get_data(as_text=True)
+    assert "This campaign is archived and takes no new pledges." in html
+    assert 'action="/campaigns/save-the-tigris/pledge"' not in html and "Withdraw the pledge" in html

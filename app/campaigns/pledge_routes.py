@@ -52,6 +52,7 @@ class PledgePanel:
     """What the pledge panel shows the current viewer."""
 
     state: str  # "visitor", "moderator", "blocked" or "member"
+    campaign: Campaign | None = None
     own: Pledge | None = None
     reason: str = ""
     # Confirmations of the viewer's last pledge action, shown inside the panel.
@@ -74,15 +75,18 @@ class PledgePanel:
         """Everything the panel shows, when it shows nothing else: the key it is kept under among
         the shared parts (app/chrome.py), beside the page's language, time zone and address.
 
-        Only a member's panel without a submitted form or a confirmation is kept. Its pledge is
-        in the key field by field (their own organization's, so only its members are shown it;
-        no pledge, or a withdrawn one, shows nothing of the organization), and its CSRF token is
-        a slot filled in per request."""
-        if self.state != "member" or self.submitted is not None or self.feedback:
+        Only a member's panel without a submitted form or a confirmation is kept. The campaign
+        is in the key (its form's address, whether it still takes pledges), and so is the pledge,
+        field by field (their own organization's, so only its members are shown it; no pledge,
+        or a withdrawn one, shows nothing of the organization); its CSRF tokens are slots filled
+        in per request."""
+        if self.state != "member" or self.submitted is not None or self.feedback or self.campaign is None:
             return None
+        campaign = (self.campaign.id, self.campaign.slug, self.campaign.is_active)
         own = self.own
         if own is not None:
             return (
+                *campaign,
                 "own",
                 own.id,
                 own.created_at,
@@ -92,7 +96,7 @@ class PledgePanel:
                 own.message_hidden_at,
                 own.message_hidden_reason,
             )
-        return ("none", self.latest.visibility.value if self.latest is not None else None)
+        return (*campaign, "none", self.latest.visibility.value if self.latest is not None else None)
 
 
 def pledge_panel(campaign: Campaign, form: PledgeForm | None = None) -> PledgePanel:
@@ -112,7 +116,7 @@ def pledge_panel(campaign: Campaign, form: PledgeForm | None = None) -> PledgePa
         pledge_service.check_can_pledge(organization)
     except NotAllowed as refusal:
         return PledgePanel("blocked", own=own, reason=str(refusal), feedback=feedback)
-    return PledgePanel("member", own=own, feedback=feedback, latest=latest, submitted=form)
+    return PledgePanel("member", campaign, own=own, feedback=feedback, latest=latest, submitted=form)
 
 
 def _pledge_page(campaign: Campaign, form: PledgeForm | None = None, **context):
