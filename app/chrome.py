@@ -33,6 +33,8 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from app.dates import reader_zone
+
 PARTS = ("head", "links", "header", "header_end", "footer")
 MAX_ENTRIES = 4000
 _EXTENSION = "tadamun.chrome"
@@ -96,19 +98,7 @@ def chrome(context: Context, part: str) -> Markup:
         raise ValueError(f"no part {part!r} in the page's frame")
     cache: PartCache | None = current_app.extensions.get(_EXTENSION)
     key = _key(context, part) if cache is not None else None
-    html = cache.get(key) if cache is not None else None
-    if html is None:
-        template = context.environment.get_template(f"_chrome/{part}.html")
-        html = template.render({**context.get_all(), "csrf_slot": CSRF_SLOT})
-        if cache is not None:
-            cache.put(key, html)
-    return _fill_csrf_slot(html, context)
-
-
-def _fill_csrf_slot(html: str, context: Context) -> Markup:
-    if CSRF_SLOT in html:
-        html = html.replace(CSRF_SLOT, str(escape(context["csrf_token"]())))
-    return Markup(html)  # noqa: S704  # nosec B704 (Jinja rendered it; the token is escaped)
+    return _stored_or_rendered(context, f"_chrome/{part}.html", cache, key)
 
 
 @pass_context
@@ -123,8 +113,6 @@ def shared_part(context: Context, template_name: str, key: tuple | None) -> Mark
     cache: PartCache | None = current_app.extensions.get(_EXTENSION)
     full_key = None
     if cache is not None and key is not None:
-        from app.dates import reader_zone
-
         full_key = (
             template_name,
             str(context.get("current_locale")),
@@ -134,13 +122,23 @@ def shared_part(context: Context, template_name: str, key: tuple | None) -> Mark
             current_app.config["SITE_URL"],
             *key,
         )
-    html = cache.get(full_key) if full_key is not None else None
+    return _stored_or_rendered(context, template_name, cache, full_key)
+
+
+def _stored_or_rendered(
+    context: Context, template_name: str, cache: PartCache | None, key: tuple | None
+) -> Markup:
+    """The part stored under ``key``, else ``template_name`` rendered with the CSRF slot (and
+    stored when there is a key); the reader's token filled in either way."""
+    html = cache.get(key) if cache is not None and key is not None else None
     if html is None:
         template = context.environment.get_template(template_name)
         html = template.render({**context.get_all(), "csrf_slot": CSRF_SLOT})
-        if full_key is not None:
-            cache.put(full_key, html)
-    return _fill_csrf_slot(html, context)
+        if cache is not None and key is not None:
+            cache.put(key, html)
+    if CSRF_SLOT in html:
+        html = html.replace(CSRF_SLOT, str(escape(context["csrf_token"]())))
+    return Markup(html)  # noqa: S704  # nosec B704 (Jinja rendered it; the token is escaped)
 
 
 def register(app: Flask) -> None:

@@ -765,9 +765,10 @@ class ProjectRef:
     reader_cosponsors: bool | None = None
 
 
-def _project_match(key: str) -> sa.ColumnElement[bool]:
+def _project_match(key: Any, project_id: Any = None) -> sa.ColumnElement[bool]:
+    """A project by its address ``key``, or by ``project_id`` when the key is also a number (the
+    id ``parse_id`` reads in it): values, or bound parameters in a statement built once."""
     match = Project.slug == key
-    project_id = parse_id(key)
     if project_id is not None:
         match = sa.or_(match, Project.id == project_id)
     return match
@@ -775,13 +776,11 @@ def _project_match(key: str) -> sa.ColumnElement[bool]:
 
 def _project_ref_statement(by_id: bool, for_reader: bool) -> sa.Select:
     """:func:`find_project_ref`'s query, with the key (and the id it may be) and the reader's
-    organization as bound parameters; ``_project_match``'s rule."""
+    organization as bound parameters."""
     columns = [Project.id, Project.slug, Project.organization_id]
     if for_reader:
         columns.append(cosponsors.accepted(sa.bindparam("reader_organization_id"), Project.id))
-    match = Project.slug == sa.bindparam("key")
-    if by_id:
-        match = sa.or_(match, Project.id == sa.bindparam("project_id"))
+    match = _project_match(sa.bindparam("key"), sa.bindparam("project_id") if by_id else None)
     return (
         sa.select(*columns)
         .join(Project.organization)
@@ -821,7 +820,7 @@ def get_project(key: str, viewer: Any = None) -> Project | None:
     stmt = (
         sa.select(Project)
         .join(Project.organization)
-        .where(_project_match(key), Project.hidden_at.is_(None), _listed())
+        .where(_project_match(key, parse_id(key)), Project.hidden_at.is_(None), _listed())
         .options(contains_eager(Project.organization), _shown_links(viewer))
         .execution_options(populate_existing=True)
         .order_by(sa.case((Project.slug == key, 0), else_=1))
