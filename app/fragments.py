@@ -111,6 +111,13 @@ def _key(store: PageCache, name: str) -> str | None:
     )
 
 
+def generation() -> str:
+    """This request's generation token, read once ("" when the store is off or its token store
+    does not answer). A view asks for it before its first query to tie what it reads to it."""
+    store = _store()
+    return _token(store) if store is not None else ""
+
+
 def _token(store: PageCache) -> str:
     """The generation token, read once per request (a file or Redis read)."""
     token = g.get("_fragment_token")

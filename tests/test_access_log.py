@@ -376,3 +376,72 @@ def test_repeat_views_left_when_the_worker_stops_are_written(tallying_app, discr
     assert flush_repeat_views(tallying_app) == 2  # what the worker's exit hook runs
     assert log_rows(tallying_app)[0][-1] == 3
     assert flush_repeat_views(tallying_app) == 0
+
+
+@pytest.fixture
+def served_app(make_app, app, tmp_path):
+    """The application as served, with the page cache's generation token as well (the profile
+    remembers under it which organizations have nothing private)."""
+    return make_app(
+        ACCESS_LOG_FLUSH_SECONDS=10, PAGE_CACHE=True,
+        PAGE_CACHE_GENERATION_FILE=str(tmp_path / "generation"), SITE_URL="http://localhost",
+    )  # fmt: skip
+
+
+@pytest.fixture
+def open_book(app):
+    """An organization whose profile shows nothing private: public details, and one hidden from all."""
+    with app_context(app):
+        organization = make_organization(
+            "Mosul Readers", slug="mosul-readers", contact_email="hello@mosul.example",
+            contact_email_visibility=Visibility.PUBLIC, contact_phone=PHONE,
+            contact_phone_visibility=Visibility.PUBLIC, contact_person=PERSON,
+            contact_person_visibility=Visibility.HIDDEN,
+        )  # fmt: skip
+        db.session.commit()
+    return organization
+
+
+def test_a_profile_with_nothing_private_takes_no_write_lock_once_seen(served_app, open_book, outsider):
+    client = client_of(served_app, outsider.email)
+    statements_of(served_app, client, "/organizations/mosul-readers")  # seen once by this worker
+    again = statements_of(served_app, client, "/organizations/mosul-readers")
+    assert PHONE in page(client, "/organizations/mosul-readers")
+    assert not any(statement.startswith(("INSERT", "UPDATE", "BEGIN IMMEDIATE")) for statement in again)
+    assert log_rows(served_app) == []
+
+
+def test_a_detail_made_private_is_recorded_at_its_first_view(served_app, open_book, outsider):
+    client = client_of(served_app, outsider.email)
+    page(client, "/organizations/mosul-readers")
+    page(client, "/organizations/mosul-readers")
+    with served_app.app_context():
+        organization = db.session.get(Organization, open_book.id)
+        organization.contact_phone_visibility = Visibility.MEMBERS
+        db.session.commit()  # a public write: the generation token moves on
+
+    assert PHONE in page(client, "/organizations/mosul-readers")
+    assert log_rows(served_app) == [(open_book.id, outsider.id, outsider.organization_id, False, 1)]
+
+
+def test_a_view_that_cannot_be_recorded_shows_the_public_details_only(served_app, open_book, outsider):
+    # A detail made private between the reader's decision (no write needed: nothing private
+    # under this token) and the reading of the organization, before the token moves on: the
+    # view cannot be written in this request, so the page shows what the public sees.
+    client = client_of(served_app, outsider.email)
+    page(client, "/organizations/mosul-readers")
+    generation = served_app.extensions["page_cache"].generation
+    frozen = generation.current()
+    with served_app.app_context():
+        organization = db.session.get(Organization, open_book.id)
+        organization.contact_phone_visibility = Visibility.MEMBERS
+        db.session.commit()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(generation, "current", lambda: frozen)  # the token has not moved yet
+        shown = page(client, "/organizations/mosul-readers")
+    # (The shared body under the old token is the one readers saw before the change.)
+    assert 'href="tel:' not in shown
+    assert "hello@mosul.example" in shown
+    assert log_rows(served_app) == []
+    assert 'href="tel:' in page(client, "/organizations/mosul-readers")  # the token moved: recorded
+    assert log_rows(served_app) == [(open_book.id, outsider.id, outsider.organization_id, False, 1)]

@@ -6,7 +6,7 @@ from app.i18n import current_locale
 from app.models import OrganizationKind
 from app.organizations import bp
 from app.services import access_log, cosponsors, directory, following, offers, translations
-from app.transactions import records_views_unless
+from app.transactions import may_write, records_views_unless
 
 
 @bp.get("/")
@@ -34,8 +34,11 @@ def _public_index() -> str:
 
 def _view_already_recorded() -> bool:
     # A member reading again a profile whose private details this worker has recorded for them
-    # today: the access log counts the repeat after the answer, so no write lock is taken.
-    return access_log.settled_today(security.session_user_id(), (request.view_args or {}).get("slug", ""))
+    # today (the access log counts the repeat after the answer), or a profile this worker found
+    # with nothing private under the current generation token: no write lock is taken. The token
+    # is read here, before any query, and the view hands the same one to visible_contacts.
+    slug = (request.view_args or {}).get("slug", "")
+    return access_log.needs_no_write(security.session_user_id(), slug, fragments.generation())
 
 
 @bp.get("/<slug>")
@@ -52,7 +55,9 @@ def detail(slug: str):
         follow=following.panel("organization", organization, current_user),
         # Decided for each reader, never shared: records in the organization's access log when it
         # shows private details to an outsider.
-        contacts=directory.visible_contacts(organization, current_user),
+        contacts=directory.visible_contacts(
+            organization, current_user, generation=fragments.generation(), writable=may_write()
+        ),
     )
     # The request commits the access-log record after rendering, so the page's objects are not
     # reloaded; if the record cannot be written, the page is not shown (a 503 answers instead).

@@ -11,6 +11,14 @@ stops. So a member reading a profile again takes no write lock: on SQLite every 
 queued behind the others' commits. A worker killed outright loses at most those seconds of repeat
 counts, never the record that someone looked.
 
+Most profiles show nobody anything private (their details are public, or hidden from all), and
+a view of them is never recorded. The worker remembers those too (``note_nothing_private``),
+under the page cache's generation token read before the organization was loaded. Any public
+write replaces that token, so a detail made private is seen at the next view, which is written
+in its request. In the moment between such a commit and the token's replacement, a reader may
+still be told no write is needed: that request cannot record the view, so it shows the public
+details only (``record_views(..., writable=False)``).
+
 The two doors are the profile page (``directory.visible_contacts`` decides what a viewer sees
 and calls ``record_views``) and the moderators' pages that show an application in
 full (``record_review``). The organization reads its log on /account/access-log; nothing of
@@ -70,6 +78,9 @@ class ViewTally:
     def __init__(self, flush_seconds: float) -> None:
         self.flush_seconds = flush_seconds
         self.settled: dict[tuple[int, str], date] = {}
+        # Organizations (by slug) whose profile showed nobody anything private, and the generation
+        # token that was current before they were read: valid while the token is.
+        self.nothing_private: dict[str, str] = {}
         self.pending: Counter[_Row] = Counter()
         self.oldest: float | None = None  # time.monotonic() of the oldest pending view
         self.lock = threading.Lock()
@@ -80,6 +91,15 @@ class ViewTally:
 
     def is_settled(self, viewer_id: int, slug: str, day: date) -> bool:
         return self.settled.get((viewer_id, slug)) == day
+
+    def has_nothing_private(self, slug: str, token: str) -> bool:
+        return bool(token) and self.nothing_private.get(slug) == token
+
+    def note_nothing_private(self, slug: str, token: str) -> None:
+        with self.lock:
+            if len(self.nothing_private) > MAX_SETTLED:
+                self.nothing_private.clear()
+            self.nothing_private[slug] = token
 
     def settle(self, pairs: Iterable[tuple[int, str]], day: date) -> None:
         with self.lock:
@@ -125,37 +145,64 @@ def _tally() -> ViewTally | None:
     return tally if tally is not None and tally.on else None
 
 
-def settled_today(viewer_id: int | None, slug: str) -> bool:
-    """True when this worker knows that today's row of ``viewer_id`` for the organization at
-    ``slug`` is committed, so a view of its profile needs no write in its request."""
+def needs_no_write(viewer_id: int | None, slug: str, token: str) -> bool:
+    """True when this worker knows that a view of the profile at ``slug`` by ``viewer_id`` needs
+    no write in its request: today's row of the pair is committed (the repeat is tallied), or the
+    organization had nothing private under the generation token ``token`` (read before any query
+    of the request; "" when there is none)."""
     tally = _tally()
-    return tally is not None and viewer_id is not None and tally.is_settled(viewer_id, slug, utcnow().date())
+    if tally is None or viewer_id is None:
+        return False
+    return tally.has_nothing_private(slug, token) or tally.is_settled(viewer_id, slug, utcnow().date())
 
 
-def record_views(viewer: Any, organizations: Iterable[Organization], *, now: datetime | None = None) -> None:
+def note_nothing_private(organization: Organization, token: str) -> None:
+    """Remember that the profile of ``organization``, read after ``token`` was, shows no reader
+    anything private (it may hold hidden details, which the profile shows nobody): views of it
+    need no write while the token stays current."""
+    tally = _tally()
+    if tally is None or not token:
+        return
+    if not private_fields(organization, organization.visible_contacts(viewer_is_member=True)):
+        tally.note_nothing_private(organization.slug, token)
+
+
+def record_views(
+    viewer: Any, organizations: Iterable[Organization], *, now: datetime | None = None, writable: bool = True
+) -> bool:
     """Count one view of their private contact details by ``viewer`` for each organization, today.
 
     The caller has decided that the viewer is shown non-public details of each. The viewer's own
     organization is left out. The first view of the day is one INSERT ... ON CONFLICT DO UPDATE
-    for all of them, in the caller's transaction; repeats of a committed one are tallied."""
+    for all of them, in the caller's transaction; repeats of a committed one are tallied.
+
+    ``writable``: whether the caller's transaction will be committed. When it will not and a
+    first view would need its row written, nothing is counted and False is returned: the caller
+    must not show the details. True otherwise."""
     targets = {org.id: org for org in organizations if _is_outsider(viewer, org)}
     if not targets:
-        return
+        return True
     day = (now or utcnow()).date()
     tally = _tally()
+    repeats: list[_Row] = []
     rows: list[_Row] = []
     for organization_id in sorted(targets):
         row = (organization_id, viewer.id, viewer.organization_id, bool(viewer.is_moderator), day)
         if tally is not None and tally.is_settled(viewer.id, targets[organization_id].slug, day):
-            tally.count(row)
+            repeats.append(row)
         else:
             rows.append(row)
+    if rows and not writable:
+        return False
+    for row in repeats:
+        tally.count(row)  # type: ignore[union-attr]  # repeats are only found with a tally
     if not rows:
-        return
+        return True
     _upsert(Counter(dict.fromkeys(rows, 1)))
     if tally is not None:
         settling = db.session.info.setdefault(_SETTLING, [])
         settling.extend((viewer.id, targets[row[0]].slug, day) for row in rows)
+    return True
 
 
 def _upsert(rows: Counter[_Row]) -> None:

@@ -69,14 +69,24 @@ def viewer_sees_members_only(viewer: Any) -> bool:
     )
 
 
-def visible_contacts(organization: Organization, viewer: Any) -> dict[str, str]:
+def visible_contacts(
+    organization: Organization, viewer: Any, *, generation: str = "", writable: bool = True
+) -> dict[str, str]:
     """The contact details of ``organization`` that ``viewer`` is shown on its profile, keyed by
     field: the one decision for the profile page. Non-public ones shown to a member of another
     organization or to a moderator are recorded in the organization's access log (one upsert;
-    the caller commits)."""
+    the caller commits).
+
+    ``writable``: whether the caller's transaction will be committed. A view that needs its record
+    written in a request that cannot write shows the public details only (app.services.access_log).
+    ``generation``: the page cache's token, read before the organization was: an organization with
+    nothing private is remembered under it, so the next views need no write."""
     shown = organization.visible_contacts(viewer_is_member=viewer_sees_members_only(viewer))
-    if access_log.private_fields(organization, shown):
-        access_log.record_views(viewer, [organization])
+    if not access_log.private_fields(organization, shown):
+        access_log.note_nothing_private(organization, generation)
+        return shown
+    if not access_log.record_views(viewer, [organization], writable=writable):
+        return organization.visible_contacts(viewer_is_member=False)
     return shown
 
 
