@@ -445,3 +445,34 @@ def test_a_view_that_cannot_be_recorded_shows_the_public_details_only(served_app
     assert log_rows(served_app) == []
     assert 'href="tel:' in page(client, "/organizations/mosul-readers")  # the token moved: recorded
     assert log_rows(served_app) == [(open_book.id, outsider.id, outsider.organization_id, False, 1)]
+
+
+def test_an_organizations_own_member_reads_its_profile_again_without_a_write_lock(tallying_app, discreet):
+    client = client_of(tallying_app, "owner@basra.example")
+    statements_of(tallying_app, client, "/organizations/basra-women")
+    again = statements_of(tallying_app, client, "/organizations/basra-women")
+    assert 'href="tel:' in page(client, "/organizations/basra-women")  # their own members-only phone
+    assert not any(statement.startswith(("INSERT", "UPDATE", "BEGIN IMMEDIATE")) for statement in again)
+    assert log_rows(tallying_app) == []
+
+
+def test_a_member_who_left_is_shown_the_public_details_until_their_view_can_be_recorded(
+    tallying_app, discreet, outsider
+):
+    with tallying_app.app_context():
+        member = make_user(db.session.get(Organization, discreet.id), email="leaving@basra.example")
+        db.session.commit()
+        member_id = member.id
+    client = client_of(tallying_app, "leaving@basra.example")
+    page(client, "/organizations/basra-women")  # their own organization: never recorded
+    with tallying_app.app_context():
+        # They now belong to another organization, in the same session and the same day.
+        db.session.get(User, member_id).organization_id = outsider.organization_id
+        db.session.commit()
+    shown = page(client, "/organizations/basra-women")
+    assert 'href="tel:' not in shown and "hello@basra.example" in shown
+    assert log_rows(tallying_app) == []
+    with tallying_app.app_context():
+        moved = db.session.get(User, member_id)
+    assert 'href="tel:' in page(client, "/organizations/basra-women")  # this one took the lock
+    assert log_rows(tallying_app) == [(discreet.id, member_id, moved.organization_id, False, 1)]

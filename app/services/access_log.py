@@ -17,7 +17,10 @@ under the page cache's generation token read before the organization was loaded.
 write replaces that token, so a detail made private is seen at the next view, which is written
 in its request. In the moment between such a commit and the token's replacement, a reader may
 still be told no write is needed: that request cannot record the view, so it shows the public
-details only (``record_views(..., writable=False)``).
+details only (``record_views(..., writable=False)``). Likewise an organization's own members,
+whose views are never recorded, read its profile again that day without the write lock; one who
+has left it meanwhile is told the same and shown the public details, and their next view is
+written in its request.
 
 The two doors are the profile page (``directory.visible_contacts`` decides what a viewer sees
 and calls ``record_views``) and the moderators' pages that show an application in
@@ -81,6 +84,9 @@ class ViewTally:
         # Organizations (by slug) whose profile showed nobody anything private, and the generation
         # token that was current before they were read: valid while the token is.
         self.nothing_private: dict[str, str] = {}
+        # (viewer, organization slug) pairs of the organization's own members, never recorded:
+        # kept apart from ``settled``, which also decides what counts as a repeat.
+        self.own: dict[tuple[int, str], date] = {}
         self.pending: Counter[_Row] = Counter()
         self.oldest: float | None = None  # time.monotonic() of the oldest pending view
         self.lock = threading.Lock()
@@ -91,6 +97,20 @@ class ViewTally:
 
     def is_settled(self, viewer_id: int, slug: str, day: date) -> bool:
         return self.settled.get((viewer_id, slug)) == day
+
+    def is_own(self, viewer_id: int, slug: str, day: date) -> bool:
+        return self.own.get((viewer_id, slug)) == day
+
+    def note_own(self, viewer_id: int, slug: str, day: date) -> None:
+        with self.lock:
+            if len(self.own) > MAX_SETTLED:
+                self.own.clear()
+            self.own[viewer_id, slug] = day
+
+    def forget_own(self, viewer_id: int, slugs: Iterable[str]) -> None:
+        with self.lock:
+            for slug in slugs:
+                self.own.pop((viewer_id, slug), None)
 
     def has_nothing_private(self, slug: str, token: str) -> bool:
         return bool(token) and self.nothing_private.get(slug) == token
@@ -153,7 +173,10 @@ def needs_no_write(viewer_id: int | None, slug: str, token: str) -> bool:
     tally = _tally()
     if tally is None or viewer_id is None:
         return False
-    return tally.has_nothing_private(slug, token) or tally.is_settled(viewer_id, slug, utcnow().date())
+    if tally.has_nothing_private(slug, token):
+        return True
+    today = utcnow().date()
+    return tally.is_settled(viewer_id, slug, today) or tally.is_own(viewer_id, slug, today)
 
 
 def note_nothing_private(organization: Organization, token: str) -> None:
@@ -179,11 +202,19 @@ def record_views(
     ``writable``: whether the caller's transaction will be committed. When it will not and a
     first view would need its row written, nothing is counted and False is returned: the caller
     must not show the details. True otherwise."""
+    organizations = list(organizations)
     targets = {org.id: org for org in organizations if _is_outsider(viewer, org)}
-    if not targets:
-        return True
     day = (now or utcnow()).date()
     tally = _tally()
+    if tally is not None and getattr(viewer, "is_authenticated", False):
+        # Its own members' views are never recorded: their next ones today need no write lock. A
+        # member who leaves it meanwhile is an outsider, whose view such a request cannot record
+        # (``writable=False`` below): they are shown the public details only.
+        for organization in organizations:
+            if organization.id not in targets:
+                tally.note_own(viewer.id, organization.slug, day)
+    if not targets:
+        return True
     repeats: list[_Row] = []
     rows: list[_Row] = []
     for organization_id in sorted(targets):
@@ -193,6 +224,8 @@ def record_views(
         else:
             rows.append(row)
     if rows and not writable:
+        if tally is not None:  # so the next view takes the write lock and is recorded
+            tally.forget_own(viewer.id, [targets[row[0]].slug for row in rows])
         return False
     for row in repeats:
         tally.count(row)  # type: ignore[union-attr]  # repeats are only found with a tally
