@@ -167,9 +167,10 @@ def _tally() -> ViewTally | None:
 
 def needs_no_write(viewer_id: int | None, slug: str, token: str) -> bool:
     """True when this worker knows that a view of the profile at ``slug`` by ``viewer_id`` needs
-    no write in its request: today's row of the pair is committed (the repeat is tallied), or the
-    organization had nothing private under the generation token ``token`` (read before any query
-    of the request; "" when there is none)."""
+    no write in its request: the organization's profile showed nobody anything private under the
+    generation token ``token`` (read before any query of the request; "" when there is none), or
+    today's row of the pair is committed (the repeat is tallied), or the viewer is one of the
+    organization's own members (never recorded)."""
     tally = _tally()
     if tally is None or viewer_id is None:
         return False
@@ -227,8 +228,9 @@ def record_views(
         if tally is not None:  # so the next view takes the write lock and is recorded
             tally.forget_own(viewer.id, [targets[row[0]].slug for row in rows])
         return False
-    for row in repeats:
-        tally.count(row)  # type: ignore[union-attr]  # repeats are only found with a tally
+    if tally is not None:  # repeats are only found with a tally
+        for row in repeats:
+            tally.count(row)
     if not rows:
         return True
     _upsert(Counter(dict.fromkeys(rows, 1)))
