@@ -35,7 +35,7 @@ from markupsafe import Markup, escape
 
 from app.dates import reader_zone
 
-PARTS = ("head", "links", "header", "header_end", "footer")
+PARTS = ("head", "links", "header", "search_box", "header_end", "footer")
 MAX_ENTRIES = 4000
 _EXTENSION = "tadamun.chrome"
 

@@ -8,6 +8,11 @@ worker's CPU and which functions take it. Run it on a database built like the be
     .venv/bin/flask --app wsgi db upgrade && .venv/bin/flask --app wsgi large-data --scale 0.1
     .venv/bin/python scripts/profile_pages.py --requests 200
     .venv/bin/python scripts/profile_pages.py --page "campaign page" --as member --profile 25
+    .venv/bin/python scripts/profile_pages.py --page "campaign list" --as member --hooks
+
+``--hooks`` times each request hook, the view and the templates in CPU time (less moved by other
+work on a busy machine than the clock), per request: where the time a profile spreads over
+hundreds of functions goes, by the app's own steps.
 
 It adds two accounts to that database (a member, a moderator with an authenticator app, both
 with a random password) the first time, as ``scripts/bench.py`` does on its own database.
@@ -16,7 +21,9 @@ with a random password) the first time, as ``scripts/bench.py`` does on its own 
 from __future__ import annotations
 
 import argparse
+import collections
 import cProfile
+import functools
 import os
 import pstats
 import re
@@ -155,6 +162,48 @@ def choose_urls(app) -> dict[str, str]:
         }
 
 
+class StepTimer:
+    """Adds up the CPU time of each request hook, each view and the templates' rendering."""
+
+    def __init__(self, app) -> None:
+        import flask.templating
+
+        self.spent: collections.Counter[str] = collections.Counter()
+        for registry, kind in (
+            (app.before_request_funcs, "before"),
+            (app.after_request_funcs, "after"),
+            (app.teardown_request_funcs, "teardown"),
+        ):
+            for blueprint, hooks in registry.items():
+                registry[blueprint] = [self._timed(f"{kind} {_name(hook)}", hook) for hook in hooks]
+        for endpoint, view in list(app.view_functions.items()):
+            app.view_functions[endpoint] = self._timed(f"view {endpoint}", view)
+        flask.templating._render = self._timed("templates (render_template)", flask.templating._render)
+
+    def _timed(self, name: str, function):
+        spent = self.spent
+
+        def timed(*args, **kwargs):
+            started = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[name] += time.process_time() - started
+
+        # Names and marks (``records_views``) stay readable: Flask and the app look at them.
+        return functools.update_wrapper(timed, function)
+
+    def report(self, requests: int) -> None:
+        for name, seconds in self.spent.most_common():
+            print(f"{seconds / requests * 1e6:10.1f} µs  {name}")
+        self.spent.clear()
+
+
+def _name(function) -> str:
+    inner = getattr(function, "func", function)  # functools.partial (Flask-Limiter's hooks)
+    return f"{getattr(inner, '__module__', '?')}.{getattr(inner, '__qualname__', repr(inner))}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=100, help="timed requests per page and audience")
@@ -163,6 +212,7 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=0, help="print the top N functions (cProfile)")
     parser.add_argument("--no-page-cache", action="store_true")
     parser.add_argument("--median", action="store_true", help="the median request (p50), not the mean")
+    parser.add_argument("--hooks", action="store_true", help="CPU time per request of each hook and step")
     args = parser.parse_args()
     configure_environment(page_cache=not args.no_page_cache)
 
@@ -178,6 +228,7 @@ def main() -> None:
         "member": log_in(app, MEMBER_EMAIL, password),
         "moderator": log_in(app, MODERATOR_EMAIL, password, secret),
     }
+    steps = StepTimer(app) if args.hooks else None
     pages = args.page or list(urls)
     audiences = args.audiences or list(AUDIENCES)
     print(f"{'page':<26}" + "".join(f"{a + ' ms':>14}" for a in audiences))
@@ -192,6 +243,8 @@ def main() -> None:
                     raise SystemExit(f"{page} as {audience}: {response.status_code}")
             profiler = cProfile.Profile() if args.profile else None
             times = []
+            if steps:
+                steps.spent.clear()
             if profiler:
                 profiler.enable()
             for _ in range(args.requests):
@@ -202,6 +255,9 @@ def main() -> None:
                 profiler.disable()
             shown = statistics.median(times) if args.median else statistics.fmean(times)
             line += f"{shown * 1000:>14.2f}"
+            if steps:
+                print(f"\n--- {page} as {audience}: CPU time per request of each step (nested steps overlap)")
+                steps.report(args.requests)
             if profiler:
                 print(f"\n--- {page} as {audience}: top {args.profile} by cumulative time")
                 stats = pstats.Stats(profiler)

@@ -270,3 +270,22 @@ def test_the_bench_logs_members_and_moderators_in_through_the_real_login_pages(a
             assert client.get("/account/").status_code == 200, column  # logged in
         with pytest.raises(SystemExit, match="failed"):
             bench.log_in(base, accounts[bench.MEMBER]["email"], "not the password")
+
+
+def test_profile_pages_times_each_step_of_a_request_and_keeps_the_views_marks(app, monkeypatch):
+    import flask.templating
+
+    # The timer replaces Flask's template rendering for the process: put it back afterwards.
+    monkeypatch.setattr(flask.templating, "_render", flask.templating._render)
+    profile_pages = _load("profile_pages_script", SCRIPTS / "profile_pages.py")
+    profile_view = app.view_functions["organizations.detail"]
+
+    steps = profile_pages.StepTimer(app)
+    assert app.test_client().get("/campaigns/").status_code == 200
+
+    # The access log's mark on the profile view is still read through the timed view.
+    assert app.view_functions["organizations.detail"].records_views is profile_view.records_views
+    assert steps.spent["view campaigns.index"] > 0
+    assert steps.spent["templates (render_template)"] > 0
+    assert any(name.startswith("before app.security") for name in steps.spent)
+    assert any(name.startswith("after app.security") for name in steps.spent)

@@ -122,6 +122,17 @@ def test_the_search_box_and_the_language_links_follow_the_address(readers):
     assert 'href="/organizations/?q=basra&amp;lang=ar"' not in other
 
 
+def test_the_search_box_is_a_part_of_the_frame_kept_for_the_next_reader(readers, monkeypatch):
+    client_of(readers, "amal@example.org").get("/campaigns/")
+    assert "search_box" in {key[0] for key in parts_of(readers)._parts}
+    rendered = renders_of(monkeypatch)
+
+    html = client_of(readers, "basim@example.org").get("/campaigns/").get_data(as_text=True)
+
+    assert rendered == []
+    assert '<label class="visually-hidden" for="site-search-q">' in html and 'name="q" value=""' in html
+
+
 def test_the_frame_is_bounded(readers, monkeypatch):
     monkeypatch.setattr(parts_of(readers), "max_entries", 10)
     visitor = client_of(readers)
