@@ -32,12 +32,16 @@ visitor after a member, and looks for what must not cross.
 A fragment may leave *slots* where the per-request parts go: the template writes
 ``{{ fragment_slot }}`` there, and :func:`cached` returns the pieces between the slots, which the
 page template writes around the reader's own parts.
+
+The same token keeps a figure read from public tables alone (:func:`per_generation`): the
+moderators' count of waiting applications is counted once per generation in each worker.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, request
 from flask_login import current_user
@@ -50,6 +54,8 @@ VISITOR, MEMBER, MODERATOR = "visitor", "member", "moderator"
 # What the fragments of one worker may hold in all (the oldest used go first): a body is a few
 # to a few tens of kilobytes, so thousands of pages and audiences fit.
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+_PER_GENERATION = "tadamun.per_generation"  # key in app.extensions: per_generation's values
+T = TypeVar("T")
 
 # The templates rendered as shared fragments (checked by tests/test_fragments.py).
 FRAGMENT_TEMPLATES = (
@@ -116,6 +122,24 @@ def generation() -> str:
     does not answer). A view asks for it before its first query to tie what it reads to it."""
     store = _store()
     return _token(store) if store is not None else ""
+
+
+def per_generation(name: str, compute: Callable[[], T]) -> T:
+    """``compute()``, kept by this worker while the generation token stays the same: for a figure
+    read from public tables only, which every write to them replaces the token of. Without a
+    token (the page cache off, its token store not answering) it is computed each time. The
+    token is read before ``compute()`` runs, so a value is never kept under a newer token than
+    the data it was read from."""
+    token = generation()
+    if not token:
+        return compute()
+    kept: dict[str, tuple[str, Any]] = current_app.extensions.setdefault(_PER_GENERATION, {})
+    held = kept.get(name)
+    if held is not None and held[0] == token:
+        return held[1]
+    value = compute()
+    kept[name] = (token, value)
+    return value
 
 
 def _token(store: PageCache) -> str:

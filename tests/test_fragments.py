@@ -276,3 +276,16 @@ def test_the_store_keeps_to_its_size_dropping_the_least_recently_used(tmp_path):
     assert store.get("c", token) is None and store.get("b", token) is not None
     store.put("b", token, b"B" * 50, "text/html")  # replacing counts the new size only
     assert store._bytes == 150
+
+
+def test_the_moderators_count_of_waiting_applications_is_counted_once_per_generation(cached_app):
+    moderator = logged_in(cached_app, "moderator@example.org")
+    assert "(1 application waits)" in page(moderator, "/campaigns/")  # Pending Org
+    with queries(cached_app) as statements:
+        assert "(1 application waits)" in page(moderator, "/campaigns/")
+    assert not any("count(" in statement.lower() for statement in statements)
+
+    with app_context(cached_app):
+        make_organization("Another Applicant", status="pending")
+        db.session.commit()  # a write to a public table: the token moves on
+    assert "(2 applications wait)" in page(moderator, "/campaigns/")

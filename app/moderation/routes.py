@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app import dates, labels, transactions
+from app import dates, fragments, labels, transactions
 from app.access import admin_required, moderator_required
 from app.extensions import db
 from app.i18n import current_locale
@@ -33,12 +33,14 @@ from app.transactions import records_views
 
 @bp.app_context_processor
 def moderation_header() -> dict:
-    """The header's count of waiting applications: one COUNT query per request, and only for
-    moderators (kept on the request's ``g``, so a second render, a mail, does not count again)."""
+    """The header's count of waiting applications, only for moderators: one COUNT query per
+    generation of the public tables in each worker (applications are organizations, a public
+    table: a new one or a decision replaces the token), kept on the request's ``g`` as well."""
     if not has_request_context() or not (current_user.is_authenticated and current_user.is_moderator):
         return {}
     if "moderation_waiting" not in g:
-        g.moderation_waiting = moderation_service.waiting_count()
+        waiting = moderation_service.waiting_count
+        g.moderation_waiting = fragments.per_generation("moderation_waiting", waiting)
     return {"moderation_waiting": g.moderation_waiting}
 
 
