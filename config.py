@@ -165,6 +165,8 @@ class Config:
     OUTBOX_RETRY_BASE_SECONDS = 30  # then 60, 120, ... up to the cap
     OUTBOX_RETRY_MAX_SECONDS = 3600
     OUTBOX_LEASE_SECONDS = 300  # a worker silent this long is taken for dead; > MAIL_TIMEOUT
+    # A claimed row the database lost before the send is given back within this long (app/worker.py).
+    OUTBOX_RELEASE_PATIENCE_SECONDS = 30
     OUTBOX_SWEEP_GRACE_SECONDS = 60  # the sweep leaves fresh rows to the worker this long
     OUTBOX_KEEP_SENT_DAYS = 30  # `flask outbox purge` deletes delivered rows older than this
     # "At once" notification mails per recipient and hour; the excess waits for the next daily

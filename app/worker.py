@@ -23,6 +23,9 @@ is marked sent afterwards, provided this worker still holds the lease.
 
 The crash windows, and what happens in each:
 - killed after the commit, before the claim: the row is pending; the sweep delivers it.
+- the database lost after the claim, before the mail server is spoken to: nothing left, so the
+  row is given back (pending, the attempt not counted; tried again for up to
+  ``OUTBOX_RELEASE_PATIENCE_SECONDS`` while the database is away) and the sweep sends it.
 - killed after the claim, during the SMTP conversation, or after it but before the "sent"
   mark: the row stays ``sending`` until its lease ends. Nobody knows whether the server took
   the message, so the sweep does NOT send it again: it marks it failed as interrupted, and
@@ -40,6 +43,7 @@ from __future__ import annotations
 import secrets
 import signal
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -355,16 +359,35 @@ def _perform(row_id: int, token: str, now: datetime) -> str:
     from app.services import mail
     from app.services.outbox import JOBS
 
-    row = db.session.get(OutboxMessage, row_id, populate_existing=True)
-    if row is None:  # purged meanwhile
-        db.session.rollback()
-        return SKIPPED
-    attempts = row.attempts
-    if row.kind == OutboxKind.MAIL and row.discard:
-        return _done(row_id, token, now, erase_body=True, status=OutboxStatus.DISCARDED)
-    if row.kind == OutboxKind.MAIL:
-        message = mail.message_from_outbox(row)
+    # Until the mail server is spoken to, nothing has left: a database that goes away here
+    # (PostgreSQL restarting, SQLite locked too long) gives the row back rather than leaving it
+    # "sending" for its lease to end as "interrupted", a mail held that was never sent.
+    try:
+        row = db.session.get(OutboxMessage, row_id, populate_existing=True)
+        if row is None:  # purged meanwhile
+            db.session.rollback()
+            return SKIPPED
+        # Read now: after the commit below, touching the row would open a new transaction.
+        attempts, kind, job_name = row.attempts, row.kind, row.job_name
+        if kind == OutboxKind.MAIL and row.discard:
+            return _done(row_id, token, now, erase_body=True, status=OutboxStatus.DISCARDED)
+        if kind == OutboxKind.MAIL:
+            try:
+                message = mail.message_from_outbox(row)
+            except DATABASE_AWAY:
+                raise
+            except Exception as error:  # a fault of ours: counted, retried, failed in the end
+                db.session.rollback()
+                return _failed(row_id, token, attempts, now, _describe(error))
+        else:
+            handler = JOBS.get(job_name or "")
+            arguments = dict(row.payload or {})
         db.session.commit()  # no transaction stays open while the mail server is spoken to
+    except DATABASE_AWAY as error:
+        db.session.rollback()
+        return _release_unsent(row_id, token, now, error)
+
+    if kind == OutboxKind.MAIL:
         try:
             mail.transmit(message)
         except mail.PermanentMailError as error:
@@ -376,13 +399,8 @@ def _perform(row_id: int, token: str, now: datetime) -> str:
             return _failed(row_id, token, attempts, now, _describe(error))
         return _done(row_id, token, now, erase_body=True)
 
-    handler = JOBS.get(row.job_name or "")
-    arguments = dict(row.payload or {})
-    db.session.commit()
     if handler is None:
-        return _failed(
-            row_id, token, attempts, now, f"No job is registered as {row.job_name!r}", permanent=True
-        )
+        return _failed(row_id, token, attempts, now, f"No job is registered as {job_name!r}", permanent=True)
     # The job's transaction starts with a write to its own row: on SQLite it then holds the
     # write lock from the start (a transaction that reads first cannot wait for it).
     if not _still_ours(row_id, token):
@@ -394,6 +412,60 @@ def _perform(row_id: int, token: str, now: datetime) -> str:
         db.session.rollback()
         return _failed(row_id, token, attempts, now, _describe(error))
     return _done(row_id, token, now)  # in the job's own transaction
+
+
+# The errors that say the database cannot be reached now, not that a statement is wrong.
+DATABASE_AWAY = (sa.exc.OperationalError, sa.exc.InterfaceError)
+
+
+def _release_unsent(row_id: int, token: str, now: datetime, error: BaseException) -> str:
+    """Give back a claimed row that never reached the mail server: pending, due now, the attempt
+    not counted (the mail server was never tried).
+
+    The database has just failed, so the release is tried again with growing waits for up to
+    ``OUTBOX_RELEASE_PATIENCE_SECONDS`` (a restart takes seconds). If it is still away then,
+    the error is raised and the claim is left to its lease: held as interrupted, as for a worker
+    that died, which the operator sees in ``flask outbox failed``.
+    """
+    patience = current_app.config["OUTBOX_RELEASE_PATIENCE_SECONDS"]
+    # The class only: an OperationalError's text quotes the statement and its parameters.
+    reason = f"{type(error).__name__}: the database went away before the message was sent"
+    waited, wait = 0.0, 0.5
+    while True:
+        try:
+            released = db.session.execute(
+                sa.update(OutboxMessage)
+                .where(OutboxMessage.id == row_id, OutboxMessage.lease_token == token)
+                .values(
+                    status=OutboxStatus.PENDING,
+                    lease_token=None,
+                    lease_until=None,
+                    next_attempt_at=now,
+                    attempts=OutboxMessage.attempts - 1,
+                    last_error=reason,
+                )
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            db.session.commit()
+            break
+        except DATABASE_AWAY:
+            db.session.rollback()
+            if waited >= patience:
+                current_app.logger.error(
+                    "outbox: row %s claimed but not sent; the database stayed away, so its lease "
+                    "will end it as interrupted",
+                    row_id,
+                )
+                raise
+            time.sleep(wait)
+            waited += wait
+            wait *= 2
+    if released != 1:
+        return LOST
+    current_app.logger.warning(
+        "outbox: row %s put back unsent (%s); the next sweep delivers it", row_id, type(error).__name__
+    )
+    return RETRY
 
 
 def _mark_bounced(address: str, error: str) -> None:

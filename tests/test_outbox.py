@@ -307,6 +307,109 @@ def test_a_slow_worker_that_finishes_after_its_lease_still_records_the_mail_as_s
     assert row(row_id).status == OutboxStatus.SENT
 
 
+def database_gone() -> sa.exc.OperationalError:
+    """What psycopg raises, through SQLAlchemy, when PostgreSQL has gone away mid-session."""
+    return sa.exc.OperationalError("SELECT", {}, Exception("server closed the connection unexpectedly"))
+
+
+def test_the_database_lost_between_the_claim_and_the_send_puts_the_mail_back_unsent(
+    smtp_app, mail_server, lost_hand_over, monkeypatch
+):
+    # PostgreSQL restarts just after a worker claimed a password-reset mail, before it spoke
+    # to the mail server. Nothing was sent, so the mail must go out later, not be held as
+    # "interrupted" for an operator who may never look.
+    row_id = queue_mail()
+    real = mail.message_from_outbox
+    calls = iter([database_gone()])
+
+    def message_from_outbox(row):
+        error = next(calls, None)
+        if error is not None:
+            raise error
+        return real(row)
+
+    monkeypatch.setattr(mail, "message_from_outbox", message_from_outbox)
+    assert worker.deliver(row_id) == worker.RETRY
+
+    released = row(row_id)
+    assert released.status == OutboxStatus.PENDING
+    assert released.lease_token is None
+    assert released.attempts == 0  # the mail server was never tried
+    assert mail_server.connections == 0
+    # The next sweep sends it, once.
+    assert worker.sweep(now=utcnow() + after_grace()).outcomes == {worker.SENT: 1}
+    assert len(mail_server.accepted) == 1
+    assert row(row_id).status == OutboxStatus.SENT
+
+
+def test_a_claim_is_released_once_the_database_is_back_within_the_patience(
+    smtp_app, mail_server, lost_hand_over, monkeypatch
+):
+    row_id = queue_mail()
+    waits: list[float] = []
+    monkeypatch.setattr(worker.time, "sleep", waits.append)
+    real_commit = db.session.commit
+    commits = iter(range(1, 100))
+
+    def commit():
+        # 1: the claim; 2: the commit before the send; 3, 4: the first two tries to release.
+        if next(commits) in (2, 3, 4):
+            db.session.rollback()
+            raise database_gone()
+        real_commit()
+
+    monkeypatch.setattr(db.session, "commit", commit)
+    assert worker.deliver(row_id) == worker.RETRY
+
+    assert len(waits) == 2 and sum(waits) <= smtp_app.config["OUTBOX_RELEASE_PATIENCE_SECONDS"]
+    assert row(row_id).status == OutboxStatus.PENDING
+    assert mail_server.connections == 0
+
+
+def test_a_database_away_longer_than_the_patience_leaves_the_claim_to_its_lease(
+    smtp_app, mail_server, lost_hand_over, monkeypatch
+):
+    row_id = queue_mail()
+    waits: list[float] = []
+    monkeypatch.setattr(worker.time, "sleep", waits.append)
+
+    real_commit = db.session.commit
+    commits = iter(range(1, 1000))
+
+    def commit():
+        if next(commits) == 1:  # the claim; then the database is gone
+            return real_commit()
+        db.session.rollback()
+        raise database_gone()
+
+    monkeypatch.setattr(db.session, "commit", commit)
+    with pytest.raises(sa.exc.OperationalError):
+        worker.deliver(row_id)
+    monkeypatch.undo()
+
+    assert sum(waits) >= smtp_app.config["OUTBOX_RELEASE_PATIENCE_SECONDS"]
+    assert mail_server.connections == 0
+    # Still "sending": the lease decides, as for any worker that vanished (held for the operator).
+    assert row(row_id).status == OutboxStatus.SENDING
+
+
+def test_a_message_that_cannot_be_built_is_retried_then_failed_never_left_sending(
+    smtp_app, mail_server, lost_hand_over, monkeypatch
+):
+    row_id = queue_mail()
+
+    def broken(row):
+        raise ValueError("a template that no longer renders")
+
+    monkeypatch.setattr(mail, "message_from_outbox", broken)
+    assert worker.deliver(row_id) == worker.RETRY
+    failed_once = row(row_id)
+    assert failed_once.status == OutboxStatus.PENDING
+    assert failed_once.attempts == 1  # a fault of ours counts: it ends after OUTBOX_MAX_ATTEMPTS
+    assert failed_once.last_error.startswith("ValueError")
+    assert mail_server.connections == 0
+
+
 # The mail server ---------------------------------------------------------------------------------
 
 
