@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Flask, abort, after_this_request, current_app, flash, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user, user_loaded_from_cookie, user_logged_in
 
@@ -275,6 +276,26 @@ def _end_session(message: str, why: str) -> None:
     flash(message, "info")
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, its signing serializer built once per key.
+
+    Flask builds the serializer on every request, those without a cookie too: about 10 µs,
+    most of what opening an empty session costs (itsdangerous tries the JSON serializer on
+    each). The key and its fallbacks are compared on every call, so a new ``SECRET_KEY`` or
+    ``SECRET_KEY_FALLBACKS`` takes effect at once.
+    """
+
+    _built: tuple[tuple, object] | None = None
+
+    def get_signing_serializer(self, app: Flask):
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        built = self._built
+        if built is None or built[0] != keys:
+            built = (keys, super().get_signing_serializer(app))
+            self._built = built  # one assignment: a thread sees the old pair or the new one
+        return built[1]
+
+
 def has_login() -> bool:
     """Whether this request may be a logged-in user's, told without loading the user: a login in
     the session, a remember-me cookie, or a user already loaded. What is shown only to visitors
@@ -364,6 +385,7 @@ def refuse_absurd_page_numbers() -> None:
 def register(app: Flask) -> None:
     if not app.testing:
         configure_logging(app)
+    app.session_interface = SessionInterface()
 
     user_logged_in.connect(_start_session_clock)
     user_loaded_from_cookie.connect(_session_from_remember_cookie)
