@@ -57,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         config_module.check_production_settings(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    register_page_replay(app)  # innermost: it sees the environ as ProxyFix corrected it
     register_proxy_fix(app)
     register_open_doors(app)
     prepare_translations(app)
@@ -68,6 +69,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+def register_page_replay(app: Flask) -> None:
+    """Answers to repeated page-cache hits replayed before Flask (app/page_cache.py); a no-op
+    until the page cache is on."""
+    from app.page_cache import register_replay
+
+    register_replay(app)
 
 
 def register_proxy_fix(app: Flask) -> None:

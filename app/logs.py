@@ -51,7 +51,7 @@ class RequestContextFilter(logging.Filter):
             record.user_id = current_user_id()
             record.method = current.method
             record.endpoint = current.endpoint
-        else:
+        elif "request_id" not in record.__dict__:  # a line written for a request outside Flask keeps its own
             record.request_id = "-"
             record.remote_addr = record.user_id = record.method = record.endpoint = None
         return True
@@ -106,26 +106,48 @@ REQUEST_LOG = logging.getLogger("app.request")
 
 def log_request(response: Response) -> Response:
     if current_app.config.get("LOG_REQUESTS") and REQUEST_LOG.isEnabledFor(logging.INFO):
-        duration = request_duration()
         current = request._get_current_object()
-        # The record is made here rather than by ``REQUEST_LOG.info``, which would walk the
-        # stack to name this function and line on each request: no format here prints them.
-        record = REQUEST_LOG.makeRecord(
-            REQUEST_LOG.name,
-            logging.INFO,
-            __file__,
-            0,
-            "%s %s %s",
-            (current.method, current.endpoint, response.status_code),
-            None,
-            func="log_request",
-            extra={
-                "status": response.status_code,
-                "duration_ms": None if duration is None else round(duration * 1000, 1),
-            },
-        )
-        REQUEST_LOG.handle(record)
+        _write_request_line(current.method, current.endpoint, response.status_code, request_duration())
     return response
+
+
+def log_answer_outside_flask(
+    app: Flask, *, method: str, endpoint: str, status: int, seconds: float, request_id: str, remote_addr: str
+) -> None:
+    """The request's line for an answer given before Flask made a request context (the page
+    cache's replay of a whole answer, app/page_cache.py): the same line, the same fields."""
+    if app.config.get("LOG_REQUESTS") and REQUEST_LOG.isEnabledFor(logging.INFO):
+        context = {
+            "request_id": request_id,
+            "remote_addr": remote_addr,
+            "user_id": None,
+            "method": method,
+            "endpoint": endpoint,
+        }
+        _write_request_line(method, endpoint, status, seconds, context)
+
+
+def _write_request_line(
+    method: str, endpoint: str | None, status: int, duration: float | None, context: dict | None = None
+) -> None:
+    # The record is made here rather than by ``REQUEST_LOG.info``, which would walk the stack to
+    # name this function and line on each request: no format here prints them.
+    record = REQUEST_LOG.makeRecord(
+        REQUEST_LOG.name,
+        logging.INFO,
+        __file__,
+        0,
+        "%s %s %s",
+        (method, endpoint, status),
+        None,
+        func="log_request",
+        extra={
+            "status": status,
+            "duration_ms": None if duration is None else round(duration * 1000, 1),
+            **(context or {}),
+        },
+    )
+    REQUEST_LOG.handle(record)
 
 
 def register(app: Flask) -> None:

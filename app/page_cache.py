@@ -23,6 +23,10 @@ Only pages built for the site's own address: a request whose script root differs
 ``TRUSTED_HOSTS``, bypasses the cache, so a forged ``SCRIPT_NAME`` or ``Host`` can never
 plant a page whose links point elsewhere. The host is part of the key.
 
+A hit answered by Flask to a request without cookies, conditions or credentials is kept whole
+(status, headers, body) and replayed to the same request before Flask (``ReplayAnswers``, at
+the end of this module) while the token and the page last.
+
 Two safety nets bound how long a page can outlive what it shows: every entry expires
 after ``PAGE_CACHE_TTL`` seconds, and when the token cannot be replaced after a public
 write (the token store is down), the worker drops its pages and serves everything
@@ -41,7 +45,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-from time import monotonic
+from time import monotonic, perf_counter
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -62,6 +66,8 @@ CACHED_ENDPOINTS = frozenset(
 )
 MAX_ENTRIES = 2_000
 MAX_BODY_BYTES = 256 * 1024
+# The replayed answers' bodies (most are the stored pages' own compressed bodies, shared).
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
 DEFAULT_TTL_SECONDS = 60
 # How often a worker whose token renewal failed tries again (each try may wait for the
 # token store's timeout, so not on every request).
@@ -273,6 +279,10 @@ class PageCache:
         )
         # key -> (token, expiry, body, content type, variants made from the body)
         self._pages: OrderedDict[str, tuple[str, float, bytes, str, dict[str, bytes]]] = OrderedDict()
+        # Whole answers to replay before Flask (ReplayAnswers): the request's deciding parts ->
+        # (token, expiry, status, headers, where X-Request-ID goes, body, endpoint).
+        self._answers: OrderedDict[tuple, tuple] = OrderedDict()
+        self._answer_bytes = 0
         self._lock = threading.Lock()
         self._renewal_failed = False
         self._last_renewal_attempt = 0.0
@@ -291,6 +301,15 @@ class PageCache:
         return not self._renewal_failed
 
     def get(self, key: str, token: str) -> tuple[bytes, str] | None:
+        entry = self._entry(key, token)
+        return None if entry is None else (entry[2], entry[3])
+
+    def expiry(self, key: str, token: str) -> float | None:
+        """When the page stored under ``key`` stops being served (a ``monotonic()`` time)."""
+        entry = self._entry(key, token)
+        return None if entry is None else entry[1]
+
+    def _entry(self, key: str, token: str) -> tuple | None:
         with self._lock:
             entry = self._pages.get(key)
             if entry is None or entry[0] != token or not token or self._renewal_failed:
@@ -300,7 +319,37 @@ class PageCache:
                 self._bytes -= _entry_size(entry)
                 return None
             self._pages.move_to_end(key)
-            return entry[2], entry[3]
+            return entry
+
+    def remember_answer(self, request_key: tuple, token: str, expiry: float, answer: tuple) -> None:
+        """Keep the whole answer Flask gave to a cache hit, to be replayed to the same request
+        under the same token until the page itself expires."""
+        if not token:
+            return
+        size = len(answer[3])
+        with self._lock:
+            if self._renewal_failed:
+                return
+            previous = self._answers.pop(request_key, None)
+            if previous is not None:
+                self._answer_bytes -= len(previous[5])
+            self._answers[request_key] = (token, expiry, *answer)
+            self._answer_bytes += size
+            while len(self._answers) > MAX_ENTRIES or self._answer_bytes > MAX_ANSWER_BYTES:
+                self._answer_bytes -= len(self._answers.popitem(last=False)[1][5])
+
+    def answer(self, request_key: tuple, token: str) -> tuple | None:
+        """(status, headers, where X-Request-ID goes, body, endpoint), or None."""
+        with self._lock:
+            found = self._answers.get(request_key)
+            if found is None or found[0] != token or not token or self._renewal_failed:
+                return None
+            if monotonic() >= found[1]:
+                del self._answers[request_key]
+                self._answer_bytes -= len(found[5])
+                return None
+            self._answers.move_to_end(request_key)
+            return found[2:]
 
     def variant(self, key: str, token: str, name: str, make: Callable[[bytes], bytes]) -> bytes | None:
         """A form of the page stored under ``key`` made from its body (its ETag, its compressed
@@ -337,8 +386,13 @@ class PageCache:
 
     def clear(self) -> None:
         with self._lock:
-            self._pages.clear()
-            self._bytes = 0
+            self._drop_everything()
+
+    def _drop_everything(self) -> None:
+        self._pages.clear()
+        self._bytes = 0
+        self._answers.clear()
+        self._answer_bytes = 0
 
     def renew(self) -> bool:
         """Replace the shared token after a committed public write. When the token store fails,
@@ -350,8 +404,7 @@ class PageCache:
         except Exception as error:
             with self._lock:
                 self._renewal_failed = True
-                self._pages.clear()
-                self._bytes = 0
+                self._drop_everything()
             # The write is committed; failing the request now would only confuse the user.
             _log_token_failure(
                 "page cache: could not replace the generation token; serving uncached until it works", error
@@ -461,6 +514,10 @@ def serve_from_cache() -> Response | None:
         return None
     body, content_type = hit
     g.page_cache_hit = True
+    expiry = cache.expiry(key, token)
+    if expiry is not None:
+        request.environ[REPLAYABLE] = (token, expiry)
+        request.environ[REPLAYABLE + ".endpoint"] = request.endpoint
     return _cached_response(cache, key, token, body, content_type)
 
 
@@ -558,3 +615,131 @@ def register(app: Flask) -> None:
 def register_lookup(app: Flask) -> None:
     if app.config.get("PAGE_CACHE"):
         app.before_request(serve_from_cache)
+
+
+# --- replaying whole answers before Flask -------------------------------------------------------
+
+REPLAYABLE = "tadamun.page_cache.replayable"  # set in the environ by a hit: (token, page's expiry)
+# A request carrying any of these goes through Flask: a cookie (a session, a language), a
+# conditional or ranged request (304, 206), a request id to echo, credentials.
+_THROUGH_FLASK = frozenset(
+    {
+        "HTTP_COOKIE",
+        "HTTP_IF_NONE_MATCH",
+        "HTTP_IF_MODIFIED_SINCE",
+        "HTTP_IF_MATCH",
+        "HTTP_IF_UNMODIFIED_SINCE",
+        "HTTP_RANGE",
+        "HTTP_IF_RANGE",
+        "HTTP_X_REQUEST_ID",
+        "HTTP_AUTHORIZATION",
+    }
+)
+
+
+def _replay_key(environ: dict) -> tuple | None:
+    """What decides a cached page's whole answer, read from the environ as it came: the address
+    (scheme, host, script root, path, query) and the headers a hit varies on (the language asked
+    for, the compression accepted). None for a request that must go through Flask."""
+    if environ.get("REQUEST_METHOD") != "GET" or "HTTP_HOST" not in environ:
+        return None
+    if not _THROUGH_FLASK.isdisjoint(environ):
+        return None
+    return (
+        environ.get("wsgi.url_scheme"),
+        environ["HTTP_HOST"],
+        environ.get("SCRIPT_NAME", ""),
+        environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+        environ.get("HTTP_ACCEPT_LANGUAGE"),
+        environ.get("HTTP_ACCEPT_ENCODING"),
+    )
+
+
+class ReplayAnswers:
+    """WSGI middleware: answer a request Flask answered from the page cache before, exactly as
+    Flask did, without building Flask's request context.
+
+    A cache hit still cost about as much as Flask's request hooks (a request context, the
+    locale, the session, a dozen after-request hooks setting the same headers). The answer to a
+    hit is a function of the request's address, its Accept-Language and Accept-Encoding, and
+    the generation token: so when Flask serves a hit to a request without cookies, conditions
+    or credentials, its whole answer (status, headers, body) is kept under those parts, and the
+    next such request under the same token gets it again, with a fresh X-Request-ID, its log
+    line and its metrics. Anything that would make the answer differ (a cookie, If-None-Match,
+    a Set-Cookie in the answer, a new token, the page's expiry, a failed renewal) sends the
+    request through Flask, which decides as before; nothing is kept that Flask did not send.
+
+    It wraps Flask's own WSGI callable, inside ProxyFix, so the scheme and client address are
+    the corrected ones.
+    """
+
+    def __init__(self, app: Flask, wsgi_app):
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        cache = self.app.extensions.get("page_cache")
+        key = _replay_key(environ) if cache is not None else None
+        if key is None:
+            return self.wsgi_app(environ, start_response)
+        started = perf_counter()
+        cache.retry_renewal_if_due()
+        token = cache.generation.current() if cache.usable else ""
+        answer = cache.answer(key, token) if token else None
+        if answer is None:
+            return self._learn(cache, key, environ, start_response)
+        status, headers, id_at, body, endpoint = answer
+        from app.logs import log_answer_outside_flask
+        from app.metrics import record_request
+        from app.security import new_request_id
+
+        request_id = new_request_id()
+        headers = list(headers)
+        headers.insert(id_at, ("X-Request-ID", request_id))
+        start_response(status, headers)
+        seconds = perf_counter() - started
+        record_request(endpoint, "GET", 200, seconds)
+        log_answer_outside_flask(
+            self.app,
+            method="GET",
+            endpoint=endpoint,
+            status=200,
+            seconds=seconds,
+            request_id=request_id,
+            remote_addr=environ.get("REMOTE_ADDR", ""),
+        )
+        return [body]
+
+    def _learn(self, cache: PageCache, key: tuple, environ, start_response):
+        sent: list = []
+
+        def keep_status_and_headers(status, headers, exc_info=None):
+            sent[:] = [status, headers]
+            return start_response(status, headers, exc_info)
+
+        answer = self.wsgi_app(environ, keep_status_and_headers)
+        replayable = environ.get(REPLAYABLE)
+        if replayable is None or not sent or not sent[0].startswith("200 "):
+            return answer
+        status, headers = sent
+        names = [name.lower() for name, _value in headers]
+        if "set-cookie" in names or names.count("x-request-id") != 1:
+            return answer
+        try:
+            body = b"".join(answer)
+        finally:
+            close = getattr(answer, "close", None)
+            if close is not None:
+                close()
+        id_at = names.index("x-request-id")
+        kept = tuple(header for index, header in enumerate(headers) if index != id_at)
+        token, expiry = replayable
+        endpoint = environ.get(REPLAYABLE + ".endpoint")
+        cache.remember_answer(key, token, expiry, (status, kept, id_at, body, endpoint))
+        return [body]
+
+
+def register_replay(app: Flask) -> None:
+    """Wrap Flask's own WSGI callable (before ProxyFix and the other middleware wrap it)."""
+    app.wsgi_app = ReplayAnswers(app, app.wsgi_app)

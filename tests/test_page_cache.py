@@ -488,3 +488,146 @@ def test_a_token_renewed_by_another_worker_is_seen_at_once(tmp_path):
         renewed = other_worker.current()
         assert this_worker.current() == renewed != seen
         seen = renewed
+
+
+# --- whole answers replayed before Flask ----------------------------------------------------------
+
+
+@pytest.fixture
+def flask_hooks_seen(cached_app):
+    """Counts the requests that reached Flask's request hooks (a replayed answer does not)."""
+    seen = []
+    cached_app.before_request_funcs.setdefault(None, []).insert(0, lambda: seen.append(1))
+    return seen
+
+
+def without_request_id(response) -> list[tuple[str, str]]:
+    return [(name, value) for name, value in response.headers.items() if name != "X-Request-ID"]
+
+
+@pytest.mark.parametrize("encoding", ["gzip", None])
+def test_a_repeated_hit_is_replayed_before_flask_exactly_as_flask_answered(
+    cached_app, visitor, flask_hooks_seen, encoding
+):
+    headers = {"Accept-Language": "ar", **({"Accept-Encoding": encoding} if encoding else {})}
+    visitor.get(PAGE, headers=headers)  # rendered and stored
+    through_flask = visitor.get(PAGE, headers=headers)  # a hit, answered by Flask and kept
+    assert is_hit(through_flask) and len(flask_hooks_seen) == 2
+
+    replayed = [visitor.get(PAGE, headers=headers) for _ in range(3)]
+
+    assert len(flask_hooks_seen) == 2  # none of them reached Flask
+    for answer in replayed:
+        assert is_hit(answer)
+        assert without_request_id(answer) == without_request_id(through_flask)
+        assert answer.data == through_flask.data
+        assert answer.headers["Content-Language"] == "ar"
+    ids = [answer.headers["X-Request-ID"] for answer in [through_flask, *replayed]]
+    assert len(set(ids)) == len(ids)  # each its own
+
+
+def test_a_replayed_answer_has_its_log_line_and_its_metrics(make_app, tmp_path, caplog):
+    from app import metrics
+
+    application = make_app(
+        PAGE_CACHE=True,
+        PAGE_CACHE_GENERATION_FILE=str(tmp_path / "generation"),
+        SITE_URL="http://localhost",
+        LOG_REQUESTS=True,
+    )
+    with app_context(application):
+        make_campaign("Save the Tigris", slug="save-the-tigris")
+        db.session.commit()
+    client = application.test_client()
+    client.get(PAGE)
+    client.get(PAGE)
+    served = metrics.REQUESTS.labels("campaigns.detail", "GET", "200")._value.get()
+    caplog.set_level("INFO", logger="app.request")
+    caplog.clear()
+
+    replayed = client.get(PAGE)
+
+    assert metrics.REQUESTS.labels("campaigns.detail", "GET", "200")._value.get() == served + 1
+    (line,) = [record for record in caplog.records if record.name == "app.request"]
+    assert line.getMessage() == "GET campaigns.detail 200"
+    assert line.request_id == replayed.headers["X-Request-ID"]
+    assert line.status == 200 and line.user_id is None and line.endpoint == "campaigns.detail"
+    with app_context(application):
+        empty_all_tables()
+
+
+def test_a_public_write_ends_the_replay_at_once(cached_app, visitor, flask_hooks_seen):
+    for _ in range(3):
+        visitor.get(PAGE)
+    assert len(flask_hooks_seen) == 2
+    with app_context(cached_app):
+        public_pledge_by("Tigris Keepers")
+        db.session.commit()
+
+    fresh = visitor.get(PAGE)
+
+    assert not is_hit(fresh) and "Tigris Keepers" in fresh.text
+    assert len(flask_hooks_seen) == 3
+
+
+def test_a_replayed_answer_ends_when_its_page_expires(cached_app_with, monkeypatch):
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(page_cache, "monotonic", lambda: clock["now"])
+    client = cached_app_with(PAGE_CACHE_TTL=30).test_client()
+    for _ in range(3):
+        client.get(PAGE)
+    clock["now"] += 31
+    assert not is_hit(client.get(PAGE))
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Cookie": "lang=ar"},  # set in the client's jar below: the test client sends its own
+        {"X-Request-ID": "proxy-given-id-123"},
+        {"Authorization": "Bearer something"},
+        {"Range": "bytes=0-10"},
+    ],
+)
+def test_requests_with_cookies_conditions_or_credentials_go_through_flask(
+    cached_app, visitor, flask_hooks_seen, headers
+):
+    for _ in range(3):
+        visitor.get(PAGE)
+    before = len(flask_hooks_seen)
+    if "Cookie" in headers:
+        visitor.set_cookie("lang", "ar")
+        headers = {}
+    visitor.get(PAGE, headers=headers)
+    assert len(flask_hooks_seen) == before + 1
+
+
+def test_a_conditional_request_still_gets_its_304_from_flask(cached_app, visitor, flask_hooks_seen):
+    for _ in range(3):
+        first = visitor.get(PAGE)
+    revalidated = visitor.get(PAGE, headers={"If-None-Match": first.headers["ETag"]})
+    assert revalidated.status_code == 304 and not revalidated.data
+
+
+def test_an_answer_that_sets_a_cookie_is_never_replayed(cached_app, visitor, flask_hooks_seen):
+    # ?lang=ar remembers the choice in a cookie: every such answer goes through Flask.
+    client = cached_app.test_client(use_cookies=False)
+    for _ in range(3):
+        answer = client.get(PAGE + "?lang=ar")
+        assert "lang=ar" in answer.headers.get("Set-Cookie", "")
+    assert len(flask_hooks_seen) == 3
+
+
+def test_a_failed_renewal_forgets_the_replayed_answers(cached_app, visitor, flask_hooks_seen, monkeypatch):
+    for _ in range(3):
+        visitor.get(PAGE)
+    cache = cache_of(cached_app)
+
+    def refuse():
+        raise OSError("the token store is gone")
+
+    monkeypatch.setattr(cache.generation, "bump", refuse)
+    assert cache.renew() is False
+    before = len(flask_hooks_seen)
+    assert not is_hit(visitor.get(PAGE))
+    assert len(flask_hooks_seen) == before + 1
