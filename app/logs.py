@@ -40,40 +40,70 @@ def current_user_id() -> int | None:
     return identity[0] if identity else None
 
 
+def _request_fields() -> dict:
+    """The request's id, client address, user id, method and endpoint (in a request context)."""
+    current = request._get_current_object()  # one context lookup, not five
+    return {
+        "request_id": getattr(g, "request_id", "-"),
+        "remote_addr": current.remote_addr,
+        "user_id": current_user_id(),
+        "method": current.method,
+        "endpoint": current.endpoint,
+    }
+
+
 class RequestContextFilter(logging.Filter):
     """Adds the request's id, client address, user id, method and endpoint to every record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        fields = record.__dict__
+        if "request_id" in fields:  # a request's own line brings them (log_request)
+            return True
         if has_request_context():
-            current = request._get_current_object()  # one context lookup, not five
-            record.request_id = getattr(g, "request_id", "-")
-            record.remote_addr = current.remote_addr
-            record.user_id = current_user_id()
-            record.method = current.method
-            record.endpoint = current.endpoint
-        elif "request_id" not in record.__dict__:  # a line written for a request outside Flask keeps its own
+            fields.update(_request_fields())
+        else:
             record.request_id = "-"
             record.remote_addr = record.user_id = record.method = record.endpoint = None
         return True
 
 
+# Made once: ``json.dumps`` with options builds a new encoder for every line.
+_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line."""
 
+    _second: tuple[int, str] = (-1, "")
+
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": self._time(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
         }
+        fields = record.__dict__
         for name in CONTEXT_FIELDS + REQUEST_FIELDS:
-            value = getattr(record, name, None)
+            value = fields.get(name)
             if value is not None:
                 entry[name] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return _JSON.encode(entry)
+
+    def _time(self, created: float) -> str:
+        """ISO 8601 in UTC to the millisecond, as ``datetime.isoformat`` writes it; the text of
+        the second is made once per second (a line per request asked for it again and again)."""
+        second = int(created)
+        micro = round((created - second) * 1_000_000)  # rounded as datetime.fromtimestamp does
+        if micro == 1_000_000:
+            second, micro = second + 1, 0
+        known = self._second
+        if known[0] != second:
+            known = (second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S"))
+            self._second = known
+        return f"{known[1]}.{micro // 1000:03d}+00:00"
 
 
 def configure_logging(app: Flask) -> None:
@@ -106,8 +136,10 @@ REQUEST_LOG = logging.getLogger("app.request")
 
 def log_request(response: Response) -> Response:
     if current_app.config.get("LOG_REQUESTS") and REQUEST_LOG.isEnabledFor(logging.INFO):
-        current = request._get_current_object()
-        _write_request_line(current.method, current.endpoint, response.status_code, request_duration())
+        fields = _request_fields()  # given to the record: the filter has nothing left to look up
+        _write_request_line(
+            fields["method"], fields["endpoint"], response.status_code, request_duration(), fields
+        )
     return response
 
 

@@ -114,3 +114,22 @@ def test_an_unhandled_error_is_one_json_object_with_its_traceback(json_app):
     assert error["request_id"] == response.headers["X-Request-ID"]
     assert "Traceback" in error["exception"] and "RuntimeError: boom" in error["exception"]
     assert request_lines(json_app)[-1]["status"] == 500
+
+
+def test_the_time_of_a_line_is_written_as_datetime_writes_it():
+    # The text of each second is kept between lines; the milliseconds must still be right at
+    # every boundary (a millisecond that rounds up into the next second included).
+    import logging
+    import random
+    from datetime import UTC, datetime
+
+    from app.logs import JsonFormatter
+
+    formatter = JsonFormatter()
+    moments = [1764672000.0, 1764672000.9995, 1764672000.9999996, 1764672001.0005, 1764672059.999]
+    moments += [1764672000 + random.random() * 120 for _ in range(2000)]
+    for created in sorted(moments):
+        record = logging.LogRecord("app", logging.INFO, __file__, 0, "m", (), None)
+        record.created = created
+        expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+        assert json.loads(formatter.format(record))["time"] == expected, created
