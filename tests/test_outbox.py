@@ -342,23 +342,31 @@ def test_the_database_lost_between_the_claim_and_the_send_puts_the_mail_back_uns
     assert row(row_id).status == OutboxStatus.SENT
 
 
-def test_a_claim_is_released_once_the_database_is_back_within_the_patience(
-    smtp_app, mail_server, lost_hand_over, monkeypatch
-):
-    row_id = queue_mail()
+def database_gone_at_commits(monkeypatch, failing) -> list[float]:
+    """``db.session.commit`` fails as when the database is gone, at the commits whose number
+    (from 1, the claim) ``failing`` accepts; ``time.sleep`` in the worker records its waits
+    instead of waiting. Returns the waits."""
     waits: list[float] = []
     monkeypatch.setattr(worker.time, "sleep", waits.append)
     real_commit = db.session.commit
-    commits = iter(range(1, 100))
+    commits = iter(range(1, 10_000))
 
     def commit():
-        # 1: the claim; 2: the commit before the send; 3, 4: the first two tries to release.
-        if next(commits) in (2, 3, 4):
+        if failing(next(commits)):
             db.session.rollback()
             raise database_gone()
         real_commit()
 
     monkeypatch.setattr(db.session, "commit", commit)
+    return waits
+
+
+def test_a_claim_is_released_once_the_database_is_back_within_the_patience(
+    smtp_app, mail_server, lost_hand_over, monkeypatch
+):
+    row_id = queue_mail()
+    # 1: the claim; 2: the commit before the send; 3, 4: the first two tries to release.
+    waits = database_gone_at_commits(monkeypatch, lambda number: number in (2, 3, 4))
     assert worker.deliver(row_id) == worker.RETRY
 
     assert len(waits) == 2 and sum(waits) <= smtp_app.config["OUTBOX_RELEASE_PATIENCE_SECONDS"]
@@ -370,19 +378,7 @@ def test_a_database_away_longer_than_the_patience_leaves_the_claim_to_its_lease(
     smtp_app, mail_server, lost_hand_over, monkeypatch
 ):
     row_id = queue_mail()
-    waits: list[float] = []
-    monkeypatch.setattr(worker.time, "sleep", waits.append)
-
-    real_commit = db.session.commit
-    commits = iter(range(1, 1000))
-
-    def commit():
-        if next(commits) == 1:  # the claim; then the database is gone
-            return real_commit()
-        db.session.rollback()
-        raise database_gone()
-
-    monkeypatch.setattr(db.session, "commit", commit)
+    waits = database_gone_at_commits(monkeypatch, lambda number: number > 1)  # gone after the claim
     with pytest.raises(sa.exc.OperationalError):
         worker.deliver(row_id)
     monkeypatch.undo()
