@@ -498,9 +498,21 @@ def _csrf_token(html: str) -> str:
     return found.group(1) or found.group(2)
 
 
+# The browser the bench logs in with and loads pages as: a logged-in session is bound to its
+# browser (Flask-Login's session protection compares the User-Agent), so wrk sends the same one.
+USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) tadamun-bench"
+
+
+def session_headers(cookie: str) -> dict[str, str]:
+    """What a logged-in browser sends with every page: its cookie and its User-Agent."""
+    return {"Cookie": cookie, "User-Agent": USER_AGENT}
+
+
 def _browser() -> tuple[urllib.request.OpenerDirector, http.cookiejar.CookieJar]:
     jar = http.cookiejar.CookieJar()
-    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar)), jar
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
+    return opener, jar
 
 
 def _post_form(opener, url: str, fields: dict[str, str]):
@@ -532,12 +544,20 @@ def log_in(base_url: str, email: str, password: str, totp_secret: str | None = N
             landed = urllib.parse.urlsplit(response.geturl()).path
     if landed.startswith("/auth/login"):
         raise SystemExit(f"login of {email} failed (landed on {landed})")
+    # The first page after a login may add to the session (a form's CSRF token); the browser
+    # keeps the cookie it gets back, and so does the bench before it hands the cookie to wrk.
+    with opener.open(f"{base}/account/", timeout=10) as response:
+        response.read()
     cookie = "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
-    # The cookie alone (what wrk sends) opens the account page: the session is a real one.
-    request = urllib.request.Request(f"{base}/account/", headers={"Cookie": cookie})  # noqa: S310
+    # The cookie alone (what wrk sends) opens the account page: the session is a real one. And
+    # it is settled: an answer that set a new cookie on every request would have wrk measure a
+    # session signed again for each page, which no browser keeping its cookie pays.
+    request = urllib.request.Request(f"{base}/account/", headers=session_headers(cookie))  # noqa: S310
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         if urllib.parse.urlsplit(response.geturl()).path != "/account/":
             raise SystemExit(f"the session cookie of {email} does not open the account page")
+        if response.headers.get("Set-Cookie"):
+            raise SystemExit(f"the session of {email} changes at every request: wrk would not keep it")
     return cookie
 
 
@@ -653,10 +673,10 @@ def measure(
             url = f"{base}{urls[page]}"
             load(url, 1)  # warm every worker: imports, templates, connections, the page cache
             for column in cookies:
-                load(url, 1, {"Cookie": cookies[column]})
+                load(url, 1, session_headers(cookies[column]))
             ceiling = load(ceiling_url, max(2, duration // 2))[0]
             for column in columns:
-                headers = {"Cookie": cookies[column]} if column in cookies else {}
+                headers = session_headers(cookies[column]) if column in cookies else {}
                 bot = None
                 if column == NOISE:
                     bot = LoginNoise(base, accounts["guessed"]["email"], duration=duration + 1)
@@ -681,7 +701,7 @@ def measure(
             print(f"  login bot: {', '.join(f'{n} x {s}' for s, n in sorted(run.noise.items()))}", flush=True)
         # Search once more at 1 connection, uncached: as the member (whose pages the page cache
         # never serves), or as a visitor when the page cache is off.
-        single_headers = {"Cookie": cookies[MEMBER]} if MEMBER in cookies else {}
+        single_headers = session_headers(cookies[MEMBER]) if MEMBER in cookies else {}
         if single_headers or env.get("TADAMUN_PAGE_CACHE") == "0":
             for page in SEARCH_PAGES:
                 url = f"{base}{urls[page]}"
