@@ -516,8 +516,7 @@ def serve_from_cache() -> Response | None:
     g.page_cache_hit = True
     expiry = cache.expiry(key, token)
     if expiry is not None:
-        request.environ[REPLAYABLE] = (token, expiry)
-        request.environ[REPLAYABLE + ".endpoint"] = request.endpoint
+        request.environ[REPLAYABLE] = (token, expiry, request.endpoint)
     return _cached_response(cache, key, token, body, content_type)
 
 
@@ -619,7 +618,8 @@ def register_lookup(app: Flask) -> None:
 
 # --- replaying whole answers before Flask -------------------------------------------------------
 
-REPLAYABLE = "tadamun.page_cache.replayable"  # set in the environ by a hit: (token, page's expiry)
+# Set in the environ by a hit Flask served: (token, the page's expiry, the endpoint).
+REPLAYABLE = "tadamun.page_cache.replayable"
 # A request carrying any of these goes through Flask: a cookie (a session, a language), a
 # conditional or ranged request (304, 206), a request id to echo, credentials.
 _THROUGH_FLASK = frozenset(
@@ -734,8 +734,7 @@ class ReplayAnswers:
                 close()
         id_at = names.index("x-request-id")
         kept = tuple(header for index, header in enumerate(headers) if index != id_at)
-        token, expiry = replayable
-        endpoint = environ.get(REPLAYABLE + ".endpoint")
+        token, expiry, endpoint = replayable
         cache.remember_answer(key, token, expiry, (status, kept, id_at, body, endpoint))
         return [body]
 
