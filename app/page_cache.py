@@ -300,16 +300,8 @@ class PageCache:
     def usable(self) -> bool:
         return not self._renewal_failed
 
-    def get(self, key: str, token: str) -> tuple[bytes, str] | None:
-        entry = self._entry(key, token)
-        return None if entry is None else (entry[2], entry[3])
-
-    def expiry(self, key: str, token: str) -> float | None:
-        """When the page stored under ``key`` stops being served (a ``monotonic()`` time)."""
-        entry = self._entry(key, token)
-        return None if entry is None else entry[1]
-
-    def _entry(self, key: str, token: str) -> tuple | None:
+    def get(self, key: str, token: str) -> tuple[bytes, str, float] | None:
+        """The page's body, its content type and when it stops being served (``monotonic()``)."""
         with self._lock:
             entry = self._pages.get(key)
             if entry is None or entry[0] != token or not token or self._renewal_failed:
@@ -319,7 +311,7 @@ class PageCache:
                 self._bytes -= _entry_size(entry)
                 return None
             self._pages.move_to_end(key)
-            return entry
+            return entry[2], entry[3], entry[1]
 
     def remember_answer(self, request_key: tuple, token: str, expiry: float, answer: tuple) -> None:
         """Keep the whole answer Flask gave to a cache hit, to be replayed to the same request
@@ -512,11 +504,9 @@ def serve_from_cache() -> Response | None:
         # Taken before the page reads anything: a write committed meanwhile changes the token.
         g.page_cache = (key, token)
         return None
-    body, content_type = hit
+    body, content_type, expiry = hit
     g.page_cache_hit = True
-    expiry = cache.expiry(key, token)
-    if expiry is not None:
-        request.environ[REPLAYABLE] = (token, expiry, request.endpoint)
+    request.environ[REPLAYABLE] = (token, expiry, request.endpoint)
     return _cached_response(cache, key, token, body, content_type)
 
 

@@ -54,6 +54,7 @@ from flask import Flask, current_app, has_app_context, has_request_context, requ
 from werkzeug.wsgi import ClosingIterator
 
 from app import metrics
+from app.database import is_database_busy, is_database_unavailable
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.outbox import OutboxKind, OutboxMessage, OutboxStatus
@@ -374,16 +375,18 @@ def _perform(row_id: int, token: str, now: datetime) -> str:
         if kind == OutboxKind.MAIL:
             try:
                 message = mail.message_from_outbox(row)
-            except DATABASE_AWAY:
-                raise
-            except Exception as error:  # a fault of ours: counted, retried, failed in the end
-                db.session.rollback()
+            except Exception as error:
+                if _database_away(error):
+                    raise
+                db.session.rollback()  # a fault of ours: counted, retried, failed in the end
                 return _failed(row_id, token, attempts, now, _describe(error))
         else:
             handler = JOBS.get(job_name or "")
             arguments = dict(row.payload or {})
         db.session.commit()  # no transaction stays open while the mail server is spoken to
-    except DATABASE_AWAY as error:
+    except Exception as error:
+        if not _database_away(error):
+            raise
         db.session.rollback()
         return _release_unsent(row_id, token, now, error)
 
@@ -414,8 +417,10 @@ def _perform(row_id: int, token: str, now: datetime) -> str:
     return _done(row_id, token, now)  # in the job's own transaction
 
 
-# The errors that say the database cannot be reached now, not that a statement is wrong.
-DATABASE_AWAY = (sa.exc.OperationalError, sa.exc.InterfaceError)
+def _database_away(error: BaseException) -> bool:
+    """The database cannot be reached now (restarting, connection dropped, locked too long), as
+    the error pages tell it: not a statement that is wrong."""
+    return is_database_unavailable(error) or is_database_busy(error)
 
 
 def _release_unsent(row_id: int, token: str, now: datetime, error: BaseException) -> str:
@@ -448,8 +453,10 @@ def _release_unsent(row_id: int, token: str, now: datetime, error: BaseException
             ).rowcount
             db.session.commit()
             break
-        except DATABASE_AWAY:
+        except Exception as failure:
             db.session.rollback()
+            if not _database_away(failure):
+                raise
             if waited >= patience:
                 current_app.logger.error(
                     "outbox: row %s claimed but not sent; the database stayed away, so its lease "

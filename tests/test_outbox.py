@@ -309,7 +309,11 @@ def test_a_slow_worker_that_finishes_after_its_lease_still_records_the_mail_as_s
 
 def database_gone() -> sa.exc.OperationalError:
     """What psycopg raises, through SQLAlchemy, when PostgreSQL has gone away mid-session."""
-    return sa.exc.OperationalError("SELECT", {}, Exception("server closed the connection unexpectedly"))
+    import psycopg
+
+    return sa.exc.OperationalError(
+        "SELECT", {}, psycopg.OperationalError("server closed the connection unexpectedly")
+    )
 
 
 def test_the_database_lost_between_the_claim_and_the_send_puts_the_mail_back_unsent(
