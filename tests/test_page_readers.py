@@ -5,6 +5,8 @@ the campaign and whether they follow it in one select (``updates.campaign_reader
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from app.extensions import db
 from app.models import CampaignCoordinator, OrganizationStatus
 from app.models.base import utcnow
@@ -96,3 +98,57 @@ def test_the_campaign_reader_asks_coordination_and_following_in_one_query(app, c
         with count_queries() as counter:
             reader = updates.campaign_reader(campaign, None)
         assert (reader.may_post, reader.follow.following, counter.count) == (False, None, 0)
+
+
+def test_the_campaign_lookup_reads_what_get_campaign_reads(app):
+    from app.models import CampaignStatus
+
+    with app_context(app):
+        make_campaign("Save the Tigris", slug="save-the-tigris")
+        make_campaign("Old Campaign", slug="old-campaign", status=CampaignStatus.ARCHIVED)
+        db.session.commit()
+        for slug in ("save-the-tigris", "old-campaign"):
+            ref, full = directory.find_campaign_ref(slug), directory.get_campaign(slug)
+            assert (ref.id, ref.slug, ref.status, ref.is_active) == (
+                full.id,
+                full.slug,
+                full.status,
+                full.is_active,
+            )
+        assert directory.find_campaign_ref("nothing") is None
+
+
+def test_a_members_campaign_page_reads_three_columns_of_its_campaign_on_a_fragment_hit(
+    app, make_app, tmp_path
+):
+    """The body (the campaign's words, supporters, updates) comes from the fragment store; the
+    member's own parts (pledge form, follow button) need only the campaign's id, slug and status."""
+    from tests.conftest import NOT_COUNTED
+
+    application = make_app(
+        PAGE_CACHE=True, PAGE_CACHE_GENERATION_FILE=str(tmp_path / "generation"), SITE_URL="http://localhost"
+    )
+    with app_context(application):
+        make_campaign("Save the Tigris", slug="save-the-tigris")
+        make_user(make_organization("River Keepers"), email="keeper@example.org")
+        db.session.commit()
+        engine = db.engine
+    member = application.test_client()
+    log_in(member, "keeper@example.org")
+    member.get("/campaigns/save-the-tigris")  # the body rendered and stored
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(NOT_COUNTED):
+            statements.append(" ".join(statement.split()))
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        html = member.get("/campaigns/save-the-tigris").get_data(as_text=True)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert "Save the Tigris" in html and "Pledge support" in html and ">Follow<" in html
+    campaign_reads = [statement for statement in statements if " FROM campaigns " in statement]
+    assert len(campaign_reads) == 1, statements
+    assert campaign_reads[0].startswith("SELECT campaigns.id, campaigns.slug, campaigns.status FROM")
+    assert member.get("/campaigns/missing").status_code == 404

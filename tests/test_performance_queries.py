@@ -128,8 +128,9 @@ def test_logged_in_pages_stay_within_the_bound(app, client, auth, count_queries,
     # whether they follow (one query) on the campaign, organization and project pages; the
     # campaign page also reads its updates (one query with their words), its coordinators (one)
     # and whether the viewer is one of them (asked with the follow question, in one select).
-    # The project page reads three columns of its project for the reader's parts, then (when its
-    # body is not shared already, as here without the fragment cache) the whole project: one more.
+    # The project and campaign pages read three columns of their subject for the reader's parts,
+    # then (when the body is not shared already, as here without the fragment cache) the whole
+    # project or campaign: one more.
     bounds = {
         "organization": MAX_QUERIES + 4,
         "campaign page": MAX_QUERIES + 4,

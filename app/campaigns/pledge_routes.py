@@ -20,6 +20,7 @@ from app.i18n import current_locale
 from app.models import Campaign, Pledge
 from app.services import DomainError, NotAllowed, directory
 from app.services import pledges as pledge_service
+from app.services.directory import CampaignRef
 from app.services.translations import localized_campaign
 
 
@@ -52,7 +53,7 @@ class PledgePanel:
     """What the pledge panel shows the current viewer."""
 
     state: str  # "visitor", "moderator", "blocked" or "member"
-    campaign: Campaign | None = None
+    campaign: Campaign | CampaignRef | None = None
     own: Pledge | None = None
     reason: str = ""
     # Confirmations of the viewer's last pledge action, shown inside the panel.
@@ -99,7 +100,7 @@ class PledgePanel:
         return (*campaign, "none", self.latest.visibility.value if self.latest is not None else None)
 
 
-def pledge_panel(campaign: Campaign, form: PledgeForm | None = None) -> PledgePanel:
+def pledge_panel(campaign: Campaign | CampaignRef, form: PledgeForm | None = None) -> PledgePanel:
     """The panel's data for the current viewer, in at most one query (their own pledge).
 
     ``form`` is a submitted form to show again with its errors.

@@ -5,6 +5,7 @@ from app import fragments
 from app.campaigns import bp
 from app.campaigns.pledge_routes import PANEL_FLASH, pledge_panel
 from app.i18n import current_locale
+from app.models import Campaign
 from app.services import directory, offers, translations, updates
 
 
@@ -24,7 +25,13 @@ def _public_index() -> str:
 
 @bp.get("/<slug>")
 def detail(slug: str):
-    campaign = directory.get_campaign(slug)
+    # A logged-in reader's page needs only three columns of the campaign on a fragment hit (the
+    # body holds its text); the whole campaign is read when the body is rendered. A visitor's
+    # page is rendered for the page cache, from the whole campaign read once.
+    if current_user.is_authenticated:
+        campaign = directory.find_campaign_ref(slug)
+    else:
+        campaign = directory.get_campaign(slug)
     if campaign is None:
         abort(404)
     # The reader's own parts: may they post updates (coordinators share a body with the links to
@@ -42,8 +49,12 @@ def detail(slug: str):
     )
 
 
-def _public_body(campaign, may_post: bool) -> str:
+def _public_body(campaign: Campaign | directory.CampaignRef, may_post: bool) -> str:
     """What every reader of this audience sees of the campaign page (app/fragments.py)."""
+    if not isinstance(campaign, Campaign):
+        campaign = directory.get_campaign(campaign.slug)
+        if campaign is None:
+            abort(404)  # gone between the two reads
     try:
         supporters = directory.campaign_supporters(
             campaign,

@@ -37,7 +37,7 @@ from app.models import (
     User,
 )
 from app.services import DomainError, NotAllowed, directory, mail, tokens
-from app.services.directory import ProjectRef
+from app.services.directory import CampaignRef, ProjectRef
 from app.services.mail import header_text
 
 Subject = Campaign | Organization | Project
@@ -55,7 +55,7 @@ def find_subject(kind: str, key: str, viewer: Any = None) -> Subject | None:
     return None
 
 
-def subject_key(kind: str, subject: Subject | ProjectRef) -> str:
+def subject_key(kind: str, subject: Subject | CampaignRef | ProjectRef) -> str:
     if kind not in FOLLOWABLE:
         raise ValueError(kind)
     return f"{kind}:{subject.id}"
@@ -81,12 +81,12 @@ FOLLOWS = sa.exists().where(
 _FOLLOWS = sa.select(FOLLOWS)
 
 
-def follow_keys(user: User, kind: str, subject: Subject | ProjectRef) -> dict[str, str]:
+def follow_keys(user: User, kind: str, subject: Subject | CampaignRef | ProjectRef) -> dict[str, str]:
     """The parameters of :data:`FOLLOWS` for the logged-in ``user`` and ``subject``."""
     return {"follower_key": _user_key(user), "subject_key": subject_key(kind, subject)}
 
 
-def is_following(user: Any, kind: str, subject: Subject | ProjectRef) -> bool:
+def is_following(user: Any, kind: str, subject: Subject | CampaignRef | ProjectRef) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     return bool(db.session.scalar(_FOLLOWS, follow_keys(user, kind, subject)))
@@ -103,7 +103,7 @@ class FollowPanel:
 
 
 def panel(
-    kind: str, subject: Subject | ProjectRef, viewer: Any, *, following: bool | None = None
+    kind: str, subject: Subject | CampaignRef | ProjectRef, viewer: Any, *, following: bool | None = None
 ) -> FollowPanel:
     """The follow button of ``viewer`` for ``subject``. ``following``: whether they follow it,
     when the caller asked already (:data:`FOLLOWS`); else one query for a logged-in viewer."""

@@ -28,6 +28,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services import DomainError, NotAllowed, counters, notifications, projects
+from app.services.directory import CampaignRef
 
 MESSAGE_MAX_LENGTH = 1000
 
@@ -96,7 +97,7 @@ def active_pledge(organization: Organization | None, campaign: Campaign) -> Pled
     )
 
 
-def latest_pledge(organization: Organization | None, campaign: Campaign) -> Pledge | None:
+def latest_pledge(organization: Organization | None, campaign: Campaign | CampaignRef) -> Pledge | None:
     """The organization's active pledge to the campaign, else its most recently withdrawn one
     (one query): the pledge panel keeps a withdrawn pledge's choices for pledging again."""
     if organization is None:

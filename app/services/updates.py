@@ -42,7 +42,7 @@ from app.models.base import utcnow
 from app.services import DomainError, NotAllowed, audit, cosponsors, following, notifications
 from app.services.checks import clean_reason
 from app.services.coordinators import COORDINATES, coordinating, may_coordinate, public_coordinators
-from app.services.directory import ProjectRef
+from app.services.directory import CampaignRef, ProjectRef
 from app.services.text import check_one_line
 from app.services.visibility import is_publicly_listed, publicly_listed
 
@@ -572,7 +572,7 @@ def campaign_page(campaign: Campaign, locale: str, page: int = 1) -> dict[str, A
 _COORDINATES_AND_FOLLOWS = sa.select(COORDINATES, following.FOLLOWS)
 
 
-def campaign_reader(campaign: Campaign, viewer: Any) -> Reader:
+def campaign_reader(campaign: Campaign | CampaignRef, viewer: Any) -> Reader:
     """Whether ``viewer`` coordinates the campaign (``coordinators.may_coordinate``) and whether
     they follow it: one query at most, both asked in one select."""
     may_post = coordinating(viewer)
