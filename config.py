@@ -72,7 +72,12 @@ class Config:
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'tadamun.db'}")
     )
     # hide_parameters keeps row values (contact details, hashes) out of error messages and logs.
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
+    # A pooled connection is checked with a ping before use only when it has sat idle at least
+    # this long (app/database.py): a database restart, which ends every connection, takes longer,
+    # so a connection it ended is found and replaced before a request uses it. Under load (one
+    # request after another) the ping would be a round trip to PostgreSQL on every request.
+    DATABASE_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DATABASE_PING_AFTER_IDLE_SECONDS", "1"))
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000"))
 
     # Sessions and cookies

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from contextvars import ContextVar
 
 import sqlalchemy as sa
@@ -44,13 +45,50 @@ def remove_session(_error: BaseException | None = None) -> None:
         db.session.registry.clear()
 
 
+# Where a pooled connection's record keeps when it was last given back to the pool.
+_IDLE_SINCE = "tadamun_idle_since"
+
+
+def ping_after_idle(engine: sa.Engine, idle_seconds: float) -> None:
+    """Check a pooled connection before use when it sat idle at least ``idle_seconds``.
+
+    SQLAlchemy's ``pool_pre_ping`` checks it on every checkout: one more round trip to
+    PostgreSQL on every request, about 5 % of a logged-in page under load. A database restart
+    ends every connection and usually takes longer than a second: a connection it ended has sat
+    idle since, is pinged, found dead and replaced (with the pool's other connections, ended by
+    the same restart) before a request uses it. A connection ended while in use, or by a restart
+    quicker than ``idle_seconds`` between two requests, fails that one request, answered 503
+    with Retry-After (app/errors.py); SQLAlchemy then renews the pool, so each worker fails at
+    most one request per restart.
+    """
+
+    @sa.event.listens_for(engine, "checkin")
+    def _note_idle(_dbapi_connection, record):
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy):
+        idle_since = record.info.pop(_IDLE_SINCE, None)
+        if idle_since is None or time.monotonic() - idle_since < idle_seconds:
+            return  # a new connection, or one back from a request moments ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):
+                # The pool connects again (and drops its other connections, older than now).
+                raise sa.exc.InvalidatePoolError() from error
+            raise
+
+
 def configure_engine(app: Flask) -> None:
-    """Turn on SQLite's foreign keys, WAL journal and busy timeout on every connection."""
+    """Ping pooled connections that sat idle (see ping_after_idle); turn on SQLite's foreign
+    keys, WAL journal and busy timeout on every connection."""
     app.teardown_appcontext(remove_session)
     busy_timeout_ms = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 5000))
 
     with app.app_context():
         engine = db.engine
+        ping_after_idle(engine, float(app.config.get("DATABASE_PING_AFTER_IDLE_SECONDS", 1.0)))
         if engine.dialect.name != "sqlite":
             return
 
@@ -92,8 +130,8 @@ def is_database_busy(error: BaseException) -> bool:
 def is_database_unavailable(error: BaseException) -> bool:
     """True when the database cannot be reached, is restarting, or dropped the connection.
 
-    Retryable from the visitor's side: the pool checks connections before use
-    (``pool_pre_ping``), so requests succeed again once the server is back.
+    Retryable from the visitor's side: the pool checks connections that sat idle before use
+    (``ping_after_idle``), so requests succeed again once the server is back.
     """
     if isinstance(error, sa.exc.TimeoutError):  # no free connection in the pool in time
         return True

@@ -247,6 +247,52 @@ def test_a_connection_ended_by_a_database_restart_answers_503(make_app):
     assert application.test_client().get("/healthz").status_code == 200  # the next request recovers
 
 
+def _query_route(application, connections: list) -> None:
+    """``/_test/query``: one query; keeps the pooled DBAPI connection it ran on."""
+
+    @application.get("/_test/query")
+    def query():
+        db.session.execute(sa.text("SELECT 1"))
+        connections.append(db.session.connection().connection.dbapi_connection)
+        return "ok", 200
+
+
+def test_a_connection_back_from_a_request_moments_ago_is_used_without_a_ping(make_app, monkeypatch):
+    """Under load one request follows another on the same connection: no round trip to check it
+    (SQLAlchemy's pool_pre_ping made one on every request)."""
+    application = make_app(DATABASE_PING_AFTER_IDLE_SECONDS=60)
+    connections: list = []
+    _query_route(application, connections)
+    with application.app_context():
+        dialect = db.engine.dialect
+    pings = []
+    real_ping = dialect.do_ping
+    monkeypatch.setattr(dialect, "do_ping", lambda connection: pings.append(1) or real_ping(connection))
+    client = application.test_client()
+
+    for _ in range(5):
+        assert client.get("/_test/query").status_code == 200
+
+    assert pings == []
+    assert len({id(connection) for connection in connections}) == 1  # the pool's one connection, reused
+
+
+def test_a_connection_ended_while_idle_is_found_by_the_ping_and_replaced(make_app):
+    """A restart ends the pooled connection between two requests: the next request's checkout
+    pings it (it sat idle long enough), and gets a new connection instead of an error."""
+    application = make_app(DATABASE_PING_AFTER_IDLE_SECONDS=0.05)
+    connections: list = []
+    _query_route(application, connections)
+    client = application.test_client()
+    assert client.get("/_test/query").status_code == 200
+
+    connections[0].close()  # ended from outside while back in the pool
+    time.sleep(0.1)
+
+    assert client.get("/_test/query").status_code == 200
+    assert connections[1] is not connections[0]
+
+
 def test_a_rollback_that_fails_too_still_answers_503(make_app, monkeypatch):
     """Seen under pg_ctl stop: the query fails, then so does the rollback on the dead connection."""
     import psycopg
