@@ -1,7 +1,8 @@
 """The reader's own parts of the campaign and project pages, decided in the services with as
 few queries as they need (issue #16): a project page's reader lookup reads three columns of the
 project (``directory.find_project_ref``), the campaign page asks whether the reader coordinates
-the campaign and whether they follow it in one select (``updates.campaign_reader``)."""
+the campaign and whether they follow it in the select that reads three columns of the campaign
+(``updates.campaign_for_reader``)."""
 
 from __future__ import annotations
 
@@ -65,9 +66,12 @@ def test_the_project_page_offers_posting_and_following_from_the_light_lookup(app
     assert other.get("/projects/missing").status_code == 404
 
 
-def test_the_campaign_reader_asks_coordination_and_following_in_one_query(app, count_queries):
+def test_the_campaign_and_the_readers_questions_are_read_in_one_query(app, count_queries):
+    from app.models import CampaignStatus
+
     with app_context(app):
         campaign = make_campaign("Save the Tigris", slug="save-the-tigris")
+        archived = make_campaign("Old Campaign", slug="old-campaign", status=CampaignStatus.ARCHIVED)
         keepers = make_organization("River Keepers")
         coordinator = make_user(keepers, email="keeper@example.org")
         follower = make_user(make_organization("Followers"), email="follower@example.org")
@@ -76,46 +80,44 @@ def test_the_campaign_reader_asks_coordination_and_following_in_one_query(app, c
         db.session.add(CampaignCoordinator(campaign_id=campaign.id, organization_id=keepers.id))
         _follow(coordinator, "campaign", campaign)
         _follow(follower, "campaign", campaign)
+        _follow(follower, "campaign", archived)
         _follow(moderator, "campaign", campaign)
         db.session.commit()
         expected = {
-            coordinator: (True, True),
-            follower: (False, True),
-            stranger: (False, False),
-            moderator: (True, True),
+            ("save-the-tigris", coordinator): (True, True),
+            ("save-the-tigris", follower): (False, True),
+            ("save-the-tigris", stranger): (False, False),
+            ("save-the-tigris", moderator): (True, True),
+            ("old-campaign", coordinator): (False, False),
+            ("old-campaign", follower): (False, True),
+            ("old-campaign", moderator): (True, False),
         }
-        for user, (may_post, follows) in expected.items():
+        for (slug, user), (may_post, follows) in expected.items():
             user.organization  # loaded with the session's user in a request  # noqa: B018
+            full = directory.get_campaign(slug)
             with count_queries() as counter:
-                reader = updates.campaign_reader(campaign, user)
-            assert (reader.may_post, reader.follow.following) == (may_post, follows), user.email
+                ref, reader = updates.campaign_for_reader(slug, user)
             assert counter.count == 1, counter.statements
-        # An organization out of public view coordinates nothing, whatever its rows say.
-        keepers.status = OrganizationStatus.SUSPENDED
-        db.session.flush()
-        reader = updates.campaign_reader(campaign, coordinator)
-        assert (reader.may_post, reader.follow.following) == (False, True)
-        with count_queries() as counter:
-            reader = updates.campaign_reader(campaign, None)
-        assert (reader.may_post, reader.follow.following, counter.count) == (False, None, 0)
-
-
-def test_the_campaign_lookup_reads_what_get_campaign_reads(app):
-    from app.models import CampaignStatus
-
-    with app_context(app):
-        make_campaign("Save the Tigris", slug="save-the-tigris")
-        make_campaign("Old Campaign", slug="old-campaign", status=CampaignStatus.ARCHIVED)
-        db.session.commit()
-        for slug in ("save-the-tigris", "old-campaign"):
-            ref, full = directory.find_campaign_ref(slug), directory.get_campaign(slug)
             assert (ref.id, ref.slug, ref.status, ref.is_active) == (
                 full.id,
                 full.slug,
                 full.status,
                 full.is_active,
             )
-        assert directory.find_campaign_ref("nothing") is None
+            assert (reader.may_post, reader.follow.following) == (may_post, follows), (slug, user.email)
+            assert reader.follow.key == slug
+        assert updates.campaign_for_reader("nothing", follower) is None
+        # An organization out of public view coordinates nothing, whatever its rows say.
+        keepers.status = OrganizationStatus.SUSPENDED
+        db.session.flush()
+        _ref, reader = updates.campaign_for_reader("save-the-tigris", coordinator)
+        assert (reader.may_post, reader.follow.following) == (False, True)
+        # A visitor's page reads the whole campaign (rendered for the page cache) and asks nothing.
+        with count_queries() as counter:
+            whole, reader = updates.campaign_for_reader("save-the-tigris", None)
+        assert whole.description == campaign.description and whole.title == "Save the Tigris"
+        assert (reader.may_post, reader.follow.following, counter.count) == (False, None, 1)
+        assert updates.campaign_for_reader("nothing", None) is None
 
 
 def test_a_members_campaign_page_reads_three_columns_of_its_campaign_on_a_fragment_hit(
@@ -150,5 +152,5 @@ def test_a_members_campaign_page_reads_three_columns_of_its_campaign_on_a_fragme
     assert "Save the Tigris" in html and "Pledge support" in html and ">Follow<" in html
     campaign_reads = [statement for statement in statements if " FROM campaigns " in statement]
     assert len(campaign_reads) == 1, statements
-    assert campaign_reads[0].startswith("SELECT campaigns.id, campaigns.slug, campaigns.status FROM")
+    assert campaign_reads[0].startswith("SELECT campaigns.id, campaigns.slug, campaigns.status, EXISTS")
     assert member.get("/campaigns/missing").status_code == 404

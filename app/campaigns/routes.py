@@ -25,18 +25,14 @@ def _public_index() -> str:
 
 @bp.get("/<slug>")
 def detail(slug: str):
-    # A logged-in reader's page needs only three columns of the campaign on a fragment hit (the
-    # body holds its text); the whole campaign is read when the body is rendered. A visitor's
-    # page is rendered for the page cache, from the whole campaign read once.
-    if current_user.is_authenticated:
-        campaign = directory.find_campaign_ref(slug)
-    else:
-        campaign = directory.get_campaign(slug)
-    if campaign is None:
-        abort(404)
-    # The reader's own parts: may they post updates (coordinators share a body with the links to
+    # A logged-in reader's page reads three columns of the campaign with their own questions
+    # (updates.campaign_for_reader); the whole campaign is read when the body is rendered. The
+    # reader's own parts: may they post updates (coordinators share a body with the links to
     # edit them), and their follow button.
-    reader = updates.campaign_reader(campaign, current_user)
+    found = updates.campaign_for_reader(slug, current_user)
+    if found is None:
+        abort(404)
+    campaign, reader = found
     name = "campaign:coordinating" if reader.may_post else "campaign"
     body = fragments.cached(name, lambda: _public_body(campaign, reader.may_post), slots=5)
     return render_template(

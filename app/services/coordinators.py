@@ -39,19 +39,21 @@ def may_coordinate(user: Any, campaign: Campaign, *, among: list[Organization] |
 def coordinating(user: Any) -> bool | int:
     """:func:`may_coordinate` for a caller that asks it in one select with other questions about
     the same reader: the answer when no query is needed (a visitor, a moderator, an organization
-    out of public view), else the id of the organization to look up with :data:`COORDINATES`."""
+    out of public view), else the id of the organization to look up with
+    :func:`coordinates_in_select`."""
     organization = _coordinating_organization(user)
     if isinstance(organization, bool):
         return organization
     return organization.id
 
 
-# Whether the organization ``organization_id`` coordinates the campaign ``campaign_id``: built
-# once (asked on every campaign page a member reads), with the caller's other questions.
-COORDINATES = sa.exists().where(
-    CampaignCoordinator.campaign_id == sa.bindparam("campaign_id"),
-    CampaignCoordinator.organization_id == sa.bindparam("organization_id"),
-)
+def coordinates_in_select(campaign_id: Any) -> sa.Exists:
+    """Whether the organization ``organization_id`` (a bound parameter) coordinates the campaign
+    whose id column the same select reads: asked with the caller's other questions."""
+    return sa.exists().where(
+        CampaignCoordinator.campaign_id == campaign_id,
+        CampaignCoordinator.organization_id == sa.bindparam("organization_id"),
+    )
 
 
 def _coordinating_organization(user: Any) -> bool | Organization:

@@ -156,9 +156,9 @@ def get_campaign(slug: str) -> Campaign | None:
 
 @dataclass(frozen=True)
 class CampaignRef:
-    """What a campaign page needs of its campaign besides the shared body: its id (the reader's
-    pledge and follow button), its slug (their forms' addresses) and its status (whether it
-    takes pledges)."""
+    """What a logged-in reader's campaign page needs of its campaign besides the shared body
+    (read by updates.campaign_for_reader): its id (the reader's pledge and follow button), its
+    slug (their forms' addresses) and its status (whether it takes pledges)."""
 
     id: int
     slug: str
@@ -167,18 +167,6 @@ class CampaignRef:
     @property
     def is_active(self) -> bool:
         return self.status == CampaignStatus.ACTIVE
-
-
-_CAMPAIGN_REF_BY_SLUG = sa.select(Campaign.id, Campaign.slug, Campaign.status).where(
-    Campaign.slug == sa.bindparam("slug")
-)
-
-
-def find_campaign_ref(slug: str) -> CampaignRef | None:
-    """The campaign :func:`get_campaign` finds, as three columns: one query, no ORM object (a
-    campaign page on a fragment hit, where the campaign's text comes from the fragment)."""
-    row = db.session.execute(_CAMPAIGN_REF_BY_SLUG, {"slug": slug}).first()
-    return CampaignRef(*row) if row is not None else None
 
 
 @dataclass

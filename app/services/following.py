@@ -81,6 +81,22 @@ FOLLOWS = sa.exists().where(
 _FOLLOWS = sa.select(FOLLOWS)
 
 
+def follows_in_select(kind: str, subject_id: Any) -> sa.Exists:
+    """:data:`FOLLOWS` for a subject read by the same select, its key (:func:`subject_key`,
+    "kind:id") made from its id column; the reader by :func:`follower_parameters`."""
+    if kind not in FOLLOWABLE:
+        raise ValueError(kind)
+    return sa.exists().where(
+        Follow.follower_key == sa.bindparam("follower_key"),
+        Follow.subject_key == sa.literal(f"{kind}:") + sa.cast(subject_id, sa.String),
+    )
+
+
+def follower_parameters(user: User) -> dict[str, str]:
+    """The reader's parameter of :data:`FOLLOWS` and :func:`follows_in_select`."""
+    return {"follower_key": _user_key(user)}
+
+
 def follow_keys(user: User, kind: str, subject: Subject | CampaignRef | ProjectRef) -> dict[str, str]:
     """The parameters of :data:`FOLLOWS` for the logged-in ``user`` and ``subject``."""
     return {"follower_key": _user_key(user), "subject_key": subject_key(kind, subject)}

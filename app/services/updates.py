@@ -39,9 +39,9 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.services import DomainError, NotAllowed, audit, cosponsors, following, notifications
+from app.services import DomainError, NotAllowed, audit, cosponsors, directory, following, notifications
 from app.services.checks import clean_reason
-from app.services.coordinators import COORDINATES, coordinating, may_coordinate, public_coordinators
+from app.services.coordinators import coordinates_in_select, coordinating, may_coordinate, public_coordinators
 from app.services.directory import CampaignRef, ProjectRef
 from app.services.text import check_one_line
 from app.services.visibility import is_publicly_listed, publicly_listed
@@ -568,27 +568,49 @@ def campaign_page(campaign: Campaign, locale: str, page: int = 1) -> dict[str, A
     }
 
 
-# Built once: a member's two questions on every campaign page they read.
-_COORDINATES_AND_FOLLOWS = sa.select(COORDINATES, following.FOLLOWS)
+def _campaign_for_reader_statement(asks_coordination: bool) -> sa.Select:
+    """:func:`campaign_for_reader`'s select: the campaign's three columns (directory.CampaignRef),
+    whether the reader follows it and, when asked, whether their organization coordinates it."""
+    columns = [
+        Campaign.id,
+        Campaign.slug,
+        Campaign.status,
+        following.follows_in_select("campaign", Campaign.id),
+    ]
+    if asks_coordination:
+        columns.append(coordinates_in_select(Campaign.id))
+    return sa.select(*columns).where(Campaign.slug == sa.bindparam("slug"))
 
 
-def campaign_reader(campaign: Campaign | CampaignRef, viewer: Any) -> Reader:
-    """Whether ``viewer`` coordinates the campaign (``coordinators.may_coordinate``) and whether
-    they follow it: one query at most, both asked in one select."""
-    may_post = coordinating(viewer)
+# Built once: the first read of every campaign page a logged-in reader opens.
+_CAMPAIGN_FOR_READER = {asks: _campaign_for_reader_statement(asks) for asks in (False, True)}
+
+
+def campaign_for_reader(slug: str, viewer: Any) -> tuple[Campaign | CampaignRef, Reader] | None:
+    """The campaign page's campaign and what ``viewer`` alone sees there: may they post updates
+    (``coordinators.may_coordinate``) and their follow button. None: no such campaign.
+
+    A logged-in reader's page gets the campaign's three columns with both answers in one select
+    (its body, with the campaign's words, usually comes from the fragment store). A visitor's
+    page reads the whole campaign (its body is rendered for the page cache) and asks nothing."""
     if not getattr(viewer, "is_authenticated", False):
-        return Reader(may_post=False, follow=following.panel("campaign", campaign, viewer))
-    if isinstance(may_post, bool):
-        follows_it = following.is_following(viewer, "campaign", campaign)
-    else:
-        keys = following.follow_keys(viewer, "campaign", campaign)
-        row = db.session.execute(
-            _COORDINATES_AND_FOLLOWS, {"organization_id": may_post, "campaign_id": campaign.id, **keys}
-        ).one()
-        may_post, follows_it = bool(row[0]), bool(row[1])
-    return Reader(
-        may_post=may_post, follow=following.panel("campaign", campaign, viewer, following=follows_it)
-    )
+        campaign = directory.get_campaign(slug)
+        if campaign is None:
+            return None
+        return campaign, Reader(may_post=False, follow=following.panel("campaign", campaign, viewer))
+    may_post = coordinating(viewer)
+    asks_coordination = not isinstance(may_post, bool)
+    parameters = {"slug": slug, **following.follower_parameters(viewer)}
+    if asks_coordination:
+        parameters["organization_id"] = may_post
+    row = db.session.execute(_CAMPAIGN_FOR_READER[asks_coordination], parameters).first()
+    if row is None:
+        return None
+    campaign = CampaignRef(*row[:3])
+    if asks_coordination:
+        may_post = bool(row[4])
+    follow = following.panel("campaign", campaign, viewer, following=bool(row[3]))
+    return campaign, Reader(may_post=may_post, follow=follow)
 
 
 def project_page(project: Project, locale: str) -> dict[str, Any]:
