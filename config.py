@@ -74,9 +74,10 @@ class Config:
     # hide_parameters keeps row values (contact details, hashes) out of error messages and logs.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     # A pooled connection is checked with a ping before use only when it has sat idle at least
-    # this long (app/database.py): a database restart, which ends every connection, takes longer,
-    # so a connection it ended is found and replaced before a request uses it. Under load (one
-    # request after another) the ping would be a round trip to PostgreSQL on every request.
+    # this long (app/database.py, ping_after_idle): a database restart, which ends every
+    # connection, usually takes longer, so a connection it ended is found and replaced before a
+    # request uses it. Under load (one request after another) a ping would be a round trip to
+    # PostgreSQL on every request.
     DATABASE_PING_AFTER_IDLE_SECONDS = float(os.environ.get("DATABASE_PING_AFTER_IDLE_SECONDS", "1"))
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000"))
 

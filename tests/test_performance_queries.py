@@ -174,8 +174,8 @@ def test_supporter_pages_follow_each_other_by_cursor_at_any_depth(app, client, c
 # With the fragment cache (app/fragments.py) a logged-in reader's page runs only what is theirs:
 # the session's user (one query with their login record and organization; a moderator's header
 # counts the waiting applications once per generation of the public tables, as the fragments are
-# kept, so not on a shared page), the page's own row where the view needs it (the
-# campaign for the pledge panel, the organization for its contact details, the campaign a
+# kept, so not on a shared page), the page's own row where the view needs it (three columns of
+# the campaign for the pledge panel, the organization for its contact details, the campaign a
 # projects filter names) and what is per reader (their pledge; the access log's upsert).
 OWN_QUERIES = {"member": 1, "moderator": 1}
 # The reader's own parts of each page: the campaign page reads three columns of the campaign
