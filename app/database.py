@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import time
-from contextvars import ContextVar
 
 import sqlalchemy as sa
 from flask import Flask
 
+from app import db_session
+from app.db_session import expect_writes, may_write, read_outside_transactions, writing
 from app.extensions import db
 from app.search_engine.folding import fold
 
-# Whether the work under way may write. The request layer says so for each request
-# (app.transactions); anything else (a CLI command, a test) reads unless it says otherwise.
-_may_write: ContextVar[bool] = ContextVar("tadamun_may_write", default=False)
-
-
-def expect_writes(may_write: bool = True) -> None:
-    """Tell the data layer whether the transactions that follow may write (see configure_engine)."""
-    _may_write.set(may_write)
+# Where the work under way says what it does (app.db_session); the request layer and the
+# commands reach these here.
+__all__ = ["expect_writes", "read_outside_transactions", "writing"]
 
 
 def listen_once(target, identifier: str, function) -> None:
@@ -81,14 +77,16 @@ def ping_after_idle(engine: sa.Engine, idle_seconds: float) -> None:
 
 
 def configure_engine(app: Flask) -> None:
-    """Ping pooled connections that sat idle (see ping_after_idle); turn on SQLite's foreign
-    keys, WAL journal and busy timeout on every connection."""
+    """Ping pooled connections that sat idle (see ping_after_idle); read outside transactions
+    where a request only reads (app.db_session); turn on SQLite's foreign keys, WAL journal and
+    busy timeout on every connection."""
     app.teardown_appcontext(remove_session)
     busy_timeout_ms = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 5000))
 
     with app.app_context():
         engine = db.engine
         ping_after_idle(engine, float(app.config.get("DATABASE_PING_AFTER_IDLE_SECONDS", 1.0)))
+        db_session.watch(engine)  # before the listener below: it reads what this one notes
         if engine.dialect.name != "sqlite":
             return
 
@@ -110,10 +108,12 @@ def configure_engine(app: Flask) -> None:
 
         @sa.event.listens_for(engine, "begin")
         def _sqlite_begin(connection):
+            if db_session.began_reading(connection):
+                return  # a request that only reads: no transaction (app.db_session)
             # Work that may write takes the write lock when its transaction starts. A deferred
             # transaction that reads and then writes cannot wait for the lock (SQLite answers
             # "busy" at once to avoid a deadlock), which would lose writes under load.
-            if _may_write.get():
+            if may_write():
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
             else:
                 connection.exec_driver_sql("BEGIN")

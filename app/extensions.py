@@ -15,6 +15,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from app import db_session
+
 # Stable constraint names, so that Alembic can alter and drop them on every database.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -29,7 +31,8 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# The session reads outside transactions in a request that only reads (app.db_session).
+db = SQLAlchemy(model_class=Base, session_options={"class_": db_session.Session})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

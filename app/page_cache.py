@@ -52,6 +52,8 @@ import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, request, session
 from sqlalchemy.orm import Session
 
+from app.db_session import is_read
+
 CACHED_ENDPOINTS = frozenset(
     {
         "main.home",
@@ -72,7 +74,6 @@ DEFAULT_TTL_SECONDS = 60
 # How often a worker whose token renewal failed tries again (each try may wait for the
 # token store's timeout, so not on every request).
 RENEWAL_RETRY_SECONDS = 5.0
-READ_ONLY_PREFIXES = ("SELECT", "PRAGMA", "BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "SHOW", "SET ")
 
 # The tables public pages read. A committed write to one of them empties the cache. A new
 # table goes in this list if any page in CACHED_ENDPOINTS shows anything from it (even only
@@ -146,7 +147,6 @@ PRIVATE_TABLES = frozenset(
     }
 )
 
-_MODIFYING = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 _WRITTEN_TABLE = re.compile(
     r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+"
     r"(?:\w+\.)?[\"`\[]?(\w+)",
@@ -427,21 +427,8 @@ def written_table(statement: str, context) -> str | None:
     return match.group(1).lower() if match else None
 
 
-def _is_select_with_ctes(statement: str, context) -> bool:
-    """A SELECT that opens with ``WITH`` (the bounded search's materialized candidate sets on
-    PostgreSQL): compiled from a select, and no data-modifying common table expression."""
-    compiled_statement = getattr(getattr(context, "compiled", None), "statement", None)
-    return (
-        statement.lstrip()[:4].upper() == "WITH"
-        and isinstance(compiled_statement, sa.Select | sa.CompoundSelect)
-        and not _MODIFYING.search(statement)
-    )
-
-
 def _note_write(conn, cursor, statement, parameters, context, executemany) -> None:
-    if statement.lstrip()[:9].upper().startswith(READ_ONLY_PREFIXES):
-        return
-    if _is_select_with_ctes(statement, context):
+    if is_read(statement, context):
         return
     if written_table(statement, context) not in PRIVATE_TABLES:
         _writes.pending = True

@@ -16,7 +16,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user, user_loaded_from_cookie, user_logged_in
 
-from app import i18n
+from app import database, i18n
 from app.database import is_database_busy
 from app.extensions import csrf, db
 from app.logs import configure_logging
@@ -213,8 +213,9 @@ def touch_login_session() -> None:
     if isinstance(touched_at, int) and 0 <= now - touched_at < interval:
         return
     try:
-        login_sessions.touch(parsed.user_id, parsed.session_id, session_now())
-        db.session.commit()
+        with database.writing():  # in a request that otherwise only reads
+            login_sessions.touch(parsed.user_id, parsed.session_id, session_now())
+            db.session.commit()
     except sa.exc.OperationalError as error:
         db.session.rollback()
         if not is_database_busy(error):
@@ -264,8 +265,9 @@ def _end_session(message: str, why: str) -> None:
         # The login is over for good: /account/sessions stops listing it, and every copy of its
         # cookies is refused (a copy could otherwise carry a later idle clock).
         try:
-            login_sessions.end_by_id(parsed.user_id, parsed.session_id, session_now())
-            db.session.commit()
+            with database.writing():  # in a request that otherwise only reads
+                login_sessions.end_by_id(parsed.user_id, parsed.session_id, session_now())
+                db.session.commit()
         except sa.exc.OperationalError as error:
             db.session.rollback()
             if not is_database_busy(error):

@@ -2,8 +2,9 @@
 
 A request that may change something (any method but GET, HEAD and OPTIONS, or a page marked
 ``records_views`` read by someone logged in) says so to the data layer before its first query,
-so that on SQLite its transaction takes the write lock when it begins (``app.database``). The
-data layer never looks at the request itself.
+so that on SQLite its transaction takes the write lock when it begins (``app.database``). Any
+other request only reads, and says that too: it reads outside transactions, and a statement
+that writes is refused (``app.db_session``). The data layer never looks at the request itself.
 
 Views never commit or roll back. When the view has answered, ``end_transaction`` (the first
 after-request hook to run) commits a request that may write if the answer is a success (2xx)
@@ -165,13 +166,17 @@ def register(app: Flask) -> None:
 
     @app.before_request
     def announce_writes() -> None:
-        database.expect_writes(may_write())
+        writes = may_write()
+        database.expect_writes(writes)
+        # A request that writes nothing reads outside transactions (app.db_session).
+        database.read_outside_transactions(not writes)
 
     @app.teardown_request
     def forget_writes(error: BaseException | None = None) -> None:
         if error is not None:
             _rollback()
         database.expect_writes(False)
+        database.read_outside_transactions(False)
 
 
 def register_commit(app: Flask) -> None:

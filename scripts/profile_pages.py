@@ -210,6 +210,7 @@ def main() -> None:
     parser.add_argument("--page", action="append", help="only these pages (by name)")
     parser.add_argument("--as", dest="audiences", action="append", choices=AUDIENCES)
     parser.add_argument("--profile", type=int, default=0, help="print the top N functions (cProfile)")
+    parser.add_argument("--dump", help="also write the profile to this file (pstats; callers and callees)")
     parser.add_argument("--no-page-cache", action="store_true")
     parser.add_argument("--median", action="store_true", help="the median request (p50), not the mean")
     parser.add_argument("--hooks", action="store_true", help="CPU time per request of each hook and step")
@@ -261,6 +262,8 @@ def main() -> None:
             if profiler:
                 print(f"\n--- {page} as {audience}: top {args.profile} by cumulative time")
                 stats = pstats.Stats(profiler)
+                if args.dump:
+                    stats.dump_stats(args.dump)
                 stats.sort_stats("cumulative").print_stats(args.profile)
                 stats.sort_stats("tottime").print_stats(args.profile)
         print(line, flush=True)

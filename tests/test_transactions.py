@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from flask import redirect
 
-from app import transactions
+from app import db_session, transactions
 from app.extensions import db
 from app.models import Campaign
 from app.services import DomainError, NotAllowed
@@ -120,8 +120,15 @@ def test_a_broken_rule_answers_a_409_page_with_the_message_and_writes_nothing(tx
     assert campaigns_in(tx_app) == 0
 
 
-def test_a_page_that_only_reads_commits_nothing(tx_app):
-    assert tx_app.test_client().get("/_test/read").status_code == 200
+def test_a_page_that_only_reads_writes_nothing_even_by_mistake(tx_app, caplog):
+    # Its write is refused by the data layer (app/db_session.py), where a transaction used to
+    # roll it back in silence: the bug shows as a 500, and nothing is kept.
+    assert tx_app.test_client().get("/_test/read").status_code == 500
+    assert any(
+        isinstance(record.exc_info[1], db_session.WriteInReadOnlyRequest)
+        for record in caplog.records
+        if record.exc_info
+    )
     assert campaigns_in(tx_app) == 0
 
 
