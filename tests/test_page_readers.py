@@ -1,8 +1,8 @@
 """The reader's own parts of the campaign and project pages, decided in the services with as
 few queries as they need (issue #16): a project page's reader lookup reads three columns of the
 project (``directory.find_project_ref``), the campaign page asks whether the reader coordinates
-the campaign and whether they follow it in the select that reads three columns of the campaign
-(``updates.campaign_for_reader``)."""
+the campaign, whether they follow it and which pledge of their organization its panel shows in the
+select that reads three columns of the campaign (``updates.campaign_for_reader``)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,15 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import CampaignCoordinator, OrganizationStatus
 from app.models.base import utcnow
-from app.services import directory, following, updates
-from tests.builders import make_campaign, make_moderator, make_organization, make_project, make_user
+from app.services import directory, following, pledges, updates
+from tests.builders import (
+    make_campaign,
+    make_moderator,
+    make_organization,
+    make_pledge,
+    make_project,
+    make_user,
+)
 from tests.conftest import app_context, log_in
 
 
@@ -118,6 +125,75 @@ def test_the_campaign_and_the_readers_questions_are_read_in_one_query(app, count
         assert whole.description == campaign.description and whole.title == "Save the Tigris"
         assert (reader.may_post, reader.follow.following, counter.count) == (False, None, 1)
         assert updates.campaign_for_reader("nothing", None) is None
+
+
+def test_the_members_latest_pledge_is_named_in_the_campaigns_select_and_only_their_own(app, count_queries):
+    from datetime import timedelta
+
+    with app_context(app):
+        campaign = make_campaign("Save the Tigris", slug="save-the-tigris")
+        pledged, withdrew, bystanders = (
+            make_organization(name) for name in ("Pledged", "Withdrew", "Bystanders")
+        )
+        active = make_pledge(pledged, campaign)
+        make_pledge(pledged, make_campaign("Workers' Rights", slug="workers-rights"))
+        older = make_pledge(withdrew, campaign, withdrawn=True)
+        newer = make_pledge(withdrew, campaign, withdrawn=True)
+        older.withdrawn_at = newer.withdrawn_at - timedelta(days=1)
+        members = {org: make_user(org) for org in (pledged, withdrew, bystanders)}
+        moderator = make_moderator()
+        db.session.commit()
+        expected = {pledged: active.id, withdrew: newer.id, bystanders: None}
+        for org, pledge_id in expected.items():
+            user = members[org]
+            user.organization  # loaded with the session's user in a request  # noqa: B018
+            with count_queries() as counter:
+                _ref, reader = updates.campaign_for_reader("save-the-tigris", user)
+            assert counter.count == 1, counter.statements
+            assert (reader.pledge_asked, reader.latest_pledge_id) == (True, pledge_id), org.name
+            # The same pledge the panel's own query finds.
+            latest = pledges.latest_pledge(org, _ref)
+            assert (latest.id if latest else None) == pledge_id
+        _ref, reader = updates.campaign_for_reader("save-the-tigris", moderator)
+        assert (reader.pledge_asked, reader.latest_pledge_id) == (False, None)
+
+
+def test_a_member_with_a_pledge_sees_it_in_the_panel_and_one_without_costs_no_pledge_query(
+    app, make_app, tmp_path
+):
+    """On a fragment hit (the body, supporters included, comes from the store) the only reads of
+    pledges are the reader's: the id in the campaign's select, and the pledge when there is one."""
+    application = make_app(
+        PAGE_CACHE=True, PAGE_CACHE_GENERATION_FILE=str(tmp_path / "generation"), SITE_URL="http://localhost"
+    )
+    with app_context(application):
+        campaign = make_campaign("Save the Tigris", slug="save-the-tigris")
+        pledged = make_organization("Pledged")
+        make_pledge(pledged, campaign, message="We stand with the river.")
+        make_user(pledged, email="pledged@example.org")
+        make_user(make_organization("Newcomers"), email="new@example.org")
+        db.session.commit()
+        engine = db.engine
+    for email, shown, pledge_reads in (
+        ("pledged@example.org", "Withdraw", 2),
+        ("new@example.org", "Pledge support", 1),
+    ):
+        browser = application.test_client()
+        log_in(browser, email)
+        browser.get("/campaigns/save-the-tigris")  # the body rendered and stored
+        statements: list[str] = []
+
+        def record(conn, cursor, statement, *args, statements=statements):
+            statements.append(statement)
+
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            html = browser.get("/campaigns/save-the-tigris").get_data(as_text=True)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+        assert shown in html, email
+        reads = [statement for statement in statements if "FROM pledges" in statement]
+        assert len(reads) == pledge_reads, (email, reads)
 
 
 def test_a_members_campaign_page_reads_three_columns_of_its_campaign_on_a_fragment_hit(

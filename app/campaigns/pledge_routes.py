@@ -22,6 +22,7 @@ from app.services import DomainError, NotAllowed, directory
 from app.services import pledges as pledge_service
 from app.services.directory import CampaignRef
 from app.services.translations import localized_campaign
+from app.services.updates import Reader
 
 
 def _campaign_or_404(slug: str) -> Campaign:
@@ -100,8 +101,11 @@ class PledgePanel:
         return (*campaign, "none", self.latest.visibility.value if self.latest is not None else None)
 
 
-def pledge_panel(campaign: Campaign | CampaignRef, form: PledgeForm | None = None) -> PledgePanel:
-    """The panel's data for the current viewer, in at most one query (their own pledge).
+def pledge_panel(
+    campaign: Campaign | CampaignRef, form: PledgeForm | None = None, reader: Reader | None = None
+) -> PledgePanel:
+    """The panel's data for the current viewer, in at most one query (their own pledge; none
+    when ``reader``, read with the campaign, says they have none there).
 
     ``form`` is a submitted form to show again with its errors.
     """
@@ -111,7 +115,10 @@ def pledge_panel(campaign: Campaign | CampaignRef, form: PledgeForm | None = Non
     if organization is None:
         return PledgePanel("moderator")
     feedback = list(get_flashed_messages(category_filter=[PANEL_FLASH]))
-    latest = pledge_service.latest_pledge(organization, campaign)
+    if reader is not None and reader.pledge_asked:
+        latest = pledge_service.pledge_by_id(reader.latest_pledge_id)
+    else:
+        latest = pledge_service.latest_pledge(organization, campaign)
     own = latest if latest is not None and latest.is_active else None
     try:
         pledge_service.check_can_pledge(organization)

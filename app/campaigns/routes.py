@@ -28,7 +28,7 @@ def detail(slug: str):
     # A logged-in reader's page reads three columns of the campaign with their own questions
     # (updates.campaign_for_reader); the whole campaign is read when the body is rendered. The
     # reader's own parts: may they post updates (coordinators share a body with the links to
-    # edit them), and their follow button.
+    # edit them), their follow button and their organization's pledge for the panel.
     found = updates.campaign_for_reader(slug, current_user)
     if found is None:
         abort(404)
@@ -39,7 +39,7 @@ def detail(slug: str):
         "campaigns/detail.html",
         campaign=campaign,
         body=body,
-        panel=pledge_panel(campaign),
+        panel=pledge_panel(campaign, reader=reader),
         follow=reader.follow,
         flashes_shown_in_page=(PANEL_FLASH,),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -105,6 +106,9 @@ def latest_pledge(organization: Organization | None, campaign: Campaign | Campai
     return db.session.scalar(_LATEST_PLEDGE, {"organization_id": organization.id, "campaign_id": campaign.id})
 
 
+# The active pledge first, else the most recently withdrawn.
+_LATEST_FIRST = (Pledge.withdrawn_at.is_not(None), Pledge.withdrawn_at.desc(), Pledge.id.desc())
+
 # Built once: the pledge panel of every campaign page a member reads asks it.
 _LATEST_PLEDGE = (
     sa.select(Pledge)
@@ -112,9 +116,31 @@ _LATEST_PLEDGE = (
         Pledge.organization_id == sa.bindparam("organization_id"),
         Pledge.campaign_id == sa.bindparam("campaign_id"),
     )
-    .order_by(Pledge.withdrawn_at.is_not(None), Pledge.withdrawn_at.desc(), Pledge.id.desc())
+    .order_by(*_LATEST_FIRST)
     .limit(1)
 )
+
+
+def latest_pledge_in_select(campaign_id: Any) -> sa.ScalarSelect:
+    """The id of :func:`latest_pledge` for the organization ``pledging_organization_id`` (a
+    bound parameter) and the campaign whose id column the same select reads, or NULL: asked
+    with the reader's other questions on the campaign page, so that a member without a pledge
+    there (most of their campaign pages) costs no query of its own."""
+    return (
+        sa.select(Pledge.id)
+        .where(
+            Pledge.organization_id == sa.bindparam("pledging_organization_id"),
+            Pledge.campaign_id == campaign_id,
+        )
+        .order_by(*_LATEST_FIRST)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def pledge_by_id(pledge_id: int | None) -> Pledge | None:
+    """The pledge :func:`latest_pledge_in_select` named (None for none)."""
+    return db.session.get(Pledge, pledge_id) if pledge_id is not None else None
 
 
 def pledge(

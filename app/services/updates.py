@@ -39,7 +39,16 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.services import DomainError, NotAllowed, audit, cosponsors, directory, following, notifications
+from app.services import (
+    DomainError,
+    NotAllowed,
+    audit,
+    cosponsors,
+    directory,
+    following,
+    notifications,
+    pledges,
+)
 from app.services.checks import clean_reason
 from app.services.coordinators import coordinates_in_select, coordinating, may_coordinate, public_coordinators
 from app.services.directory import CampaignRef, ProjectRef
@@ -549,6 +558,10 @@ class Reader:
     # (it may delete every update there, a co-sponsor only its own).
     organization_id: int | None = None
     owns: bool = False
+    # On a campaign, for a member: whether their organization's latest pledge there was asked
+    # with the campaign (pledges.latest_pledge_in_select), and its id (None: no pledge).
+    pledge_asked: bool = False
+    latest_pledge_id: int | None = None
 
     @property
     def fragment_name(self) -> str:
@@ -568,29 +581,35 @@ def campaign_page(campaign: Campaign, locale: str, page: int = 1) -> dict[str, A
     }
 
 
-def _campaign_for_reader_statement(asks_coordination: bool) -> sa.Select:
+def _campaign_for_reader_statement(asks_coordination: bool, asks_pledge: bool) -> sa.Select:
     """:func:`campaign_for_reader`'s select: the campaign's three columns (directory.CampaignRef),
-    whether the reader follows it and, when asked, whether their organization coordinates it."""
+    whether the reader follows it and, when asked, whether their organization coordinates it and
+    the id of its latest pledge there."""
     columns = [
         Campaign.id,
         Campaign.slug,
         Campaign.status,
         following.follows_in_select("campaign", Campaign.id),
+        coordinates_in_select(Campaign.id) if asks_coordination else sa.null(),
+        pledges.latest_pledge_in_select(Campaign.id) if asks_pledge else sa.null(),
     ]
-    if asks_coordination:
-        columns.append(coordinates_in_select(Campaign.id))
     return sa.select(*columns).where(Campaign.slug == sa.bindparam("slug"))
 
 
 # Built once: the first read of every campaign page a logged-in reader opens.
-_CAMPAIGN_FOR_READER = {asks: _campaign_for_reader_statement(asks) for asks in (False, True)}
+_CAMPAIGN_FOR_READER = {
+    (coordination, pledge): _campaign_for_reader_statement(coordination, pledge)
+    for coordination in (False, True)
+    for pledge in (False, True)
+}
 
 
 def campaign_for_reader(slug: str, viewer: Any) -> tuple[Campaign | CampaignRef, Reader] | None:
     """The campaign page's campaign and what ``viewer`` alone sees there: may they post updates
-    (``coordinators.may_coordinate``) and their follow button. None: no such campaign.
+    (``coordinators.may_coordinate``), their follow button and, for a member, which pledge of
+    their organization the pledge panel shows. None: no such campaign.
 
-    A logged-in reader's page gets the campaign's three columns with both answers in one select
+    A logged-in reader's page gets the campaign's three columns with these answers in one select
     (its body, with the campaign's words, usually comes from the fragment store). A visitor's
     page reads the whole campaign (its body is rendered for the page cache) and asks nothing."""
     if not getattr(viewer, "is_authenticated", False):
@@ -603,14 +622,20 @@ def campaign_for_reader(slug: str, viewer: Any) -> tuple[Campaign | CampaignRef,
     parameters = {"slug": slug, **following.follower_parameters(viewer)}
     if asks_coordination:
         parameters["organization_id"] = may_post
-    row = db.session.execute(_CAMPAIGN_FOR_READER[asks_coordination], parameters).first()
+    organization_id = viewer.organization_id  # moderators belong to none: they pledge nothing
+    asks_pledge = organization_id is not None
+    if asks_pledge:
+        parameters["pledging_organization_id"] = organization_id
+    row = db.session.execute(_CAMPAIGN_FOR_READER[asks_coordination, asks_pledge], parameters).first()
     if row is None:
         return None
     campaign = CampaignRef(*row[:3])
     if asks_coordination:
         may_post = bool(row[4])
     follow = following.panel("campaign", campaign, viewer, following=bool(row[3]))
-    return campaign, Reader(may_post=may_post, follow=follow)
+    return campaign, Reader(
+        may_post=may_post, follow=follow, pledge_asked=asks_pledge, latest_pledge_id=row[5]
+    )
 
 
 def project_page(project: Project, locale: str) -> dict[str, Any]:
